@@ -1,0 +1,45 @@
+package serentak
+
+import "time"
+
+// AccountStatus says whether an account can publish.
+type AccountStatus string
+
+const (
+	AccountActive AccountStatus = "active"
+	// AccountNeedsReauth: the platform rejected the token and refreshing it
+	// failed; the owner must connect the account again.
+	AccountNeedsReauth AccountStatus = "needs_reauth"
+)
+
+// Account is a connected social account: a Facebook Page, an Instagram
+// professional account, a YouTube channel or a TikTok user.
+type Account struct {
+	ID          string
+	WorkspaceID string
+	Platform    Platform
+	// ExternalID is the platform's own ID: the Page ID, the IG user ID, the
+	// YouTube channel ID or the TikTok open_id.
+	ExternalID string
+	Name       string
+	Status     AccountStatus
+	// StatusReason explains a needs_reauth status in words.
+	StatusReason string
+	Token        Token
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Token is the credential that publishes for an account. It is encrypted at
+// rest and never returned by the API or written to a log.
+type Token struct {
+	AccessToken  string
+	RefreshToken string
+	ExpiresAt    time.Time // zero: does not expire (e.g. a Facebook Page token)
+}
+
+// String hides the secrets so a Token printed by mistake leaks nothing.
+func (Token) String() string { return "Token{redacted}" }
+
+// GoString hides the secrets from %#v as well.
+func (Token) GoString() string { return "serentak.Token{redacted}" }

@@ -1,0 +1,144 @@
+package serentak
+
+import "time"
+
+// Product is what a merchant sells; a post is composed from it.
+type Product struct {
+	Name        string `json:"name"`
+	Price       *Price `json:"price,omitempty"`
+	Description string `json:"description,omitempty"`
+	// URL is where to order: often a WhatsApp wa.me link, or a shop page.
+	URL string `json:"url,omitempty"`
+}
+
+// Price is an amount in a currency's major unit (IDR 25000 is Rp25.000;
+// USD 4.5 is $4.50).
+type Price struct {
+	Amount   float64 `json:"amount"`
+	Currency string  `json:"currency"` // ISO 4217, e.g. "IDR"
+}
+
+// PostStatus is derived from a post's deliveries; see DerivePostStatus.
+type PostStatus string
+
+const (
+	PostScheduled          PostStatus = "scheduled"
+	PostPublishing         PostStatus = "publishing"
+	PostPublished          PostStatus = "published"
+	PostPartiallyPublished PostStatus = "partially_published"
+	PostFailed             PostStatus = "failed"
+	PostCanceled           PostStatus = "canceled"
+)
+
+// Valid reports whether s is a known post status.
+func (s PostStatus) Valid() bool {
+	switch s {
+	case PostScheduled, PostPublishing, PostPublished, PostPartiallyPublished, PostFailed, PostCanceled:
+		return true
+	}
+	return false
+}
+
+// Post is one product post, fanned out to one Delivery per target account.
+type Post struct {
+	ID          string
+	WorkspaceID string
+	Product     *Product
+	Caption     string // as given; empty when composed from Product
+	Hashtags    []string
+	Media       []MediaRef
+	ScheduledAt time.Time
+	Status      PostStatus
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Deliveries  []Delivery
+}
+
+// DeliveryStatus is where one target of a post stands.
+type DeliveryStatus string
+
+const (
+	DeliveryScheduled  DeliveryStatus = "scheduled"
+	DeliveryPublishing DeliveryStatus = "publishing"
+	DeliveryPublished  DeliveryStatus = "published"
+	DeliveryFailed     DeliveryStatus = "failed"
+	DeliveryCanceled   DeliveryStatus = "canceled"
+)
+
+// Final reports whether no further transition can happen.
+func (s DeliveryStatus) Final() bool {
+	return s == DeliveryPublished || s == DeliveryFailed || s == DeliveryCanceled
+}
+
+// Delivery is one post on one account. Its Content is composed and fitted to
+// the platform when the post is created, so what was previewed and accepted
+// is exactly what is published.
+type Delivery struct {
+	ID          string
+	PostID      string
+	WorkspaceID string
+	AccountID   string
+	Platform    Platform
+	Status      DeliveryStatus
+	Content     Content
+	ScheduledAt time.Time
+	// Version grows with every reschedule; a queued task carries the version
+	// it was made for and does nothing when the delivery has moved on.
+	Version     int
+	Attempts    int
+	ExternalID  string
+	Permalink   string
+	PublishedAt time.Time
+	Error       *DeliveryError
+	// Checkpoint is what the adapter recorded of a publish in progress (a
+	// container ID, an upload session, "a /feed call was sent"), so a retry
+	// after a crash resumes instead of repeating a non-idempotent call.
+	Checkpoint Checkpoint
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// DeliveryError says why a delivery failed or is being retried. Code is
+// ours (e.g. "rejected", "needs_reauth"); the platform's own code is kept in
+// Message.
+type DeliveryError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable"`
+}
+
+// DerivePostStatus computes a post's status from its deliveries' statuses:
+// canceled when all are canceled; scheduled while nothing has started;
+// publishing while anything is still to happen after something started;
+// then published, partially_published or failed by what was delivered.
+func DerivePostStatus(ds []DeliveryStatus) PostStatus {
+	var scheduled, publishing, published, failed, canceled int
+	for _, s := range ds {
+		switch s {
+		case DeliveryScheduled:
+			scheduled++
+		case DeliveryPublishing:
+			publishing++
+		case DeliveryPublished:
+			published++
+		case DeliveryFailed:
+			failed++
+		case DeliveryCanceled:
+			canceled++
+		}
+	}
+	switch {
+	case len(ds) == 0 || canceled == len(ds):
+		return PostCanceled
+	case publishing > 0 || (scheduled > 0 && published+failed > 0):
+		return PostPublishing
+	case scheduled > 0:
+		return PostScheduled
+	case published > 0 && failed == 0:
+		return PostPublished
+	case published > 0:
+		return PostPartiallyPublished
+	default:
+		return PostFailed
+	}
+}

@@ -1,0 +1,117 @@
+package serentak
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Content is what one delivery publishes, already fitted to its platform.
+type Content struct {
+	// Text is the caption, message or description as it will appear.
+	Text string `json:"text"`
+	// Title is the video title where the platform has one (YouTube, and a
+	// Facebook video's title).
+	Title string `json:"title,omitempty"`
+	// Link is the product's order URL. Facebook sends it as the post's link
+	// for a text post; elsewhere it is already in Text.
+	Link  string     `json:"link,omitempty"`
+	Media []MediaRef `json:"media,omitempty"`
+}
+
+// Checkpoint is an adapter's record of a publish in progress. Keys are the
+// adapter's own; values are short strings (IDs, URIs, timestamps).
+type Checkpoint map[string]string
+
+// PublishRequest is everything a Publisher needs for one attempt.
+type PublishRequest struct {
+	DeliveryID string
+	Account    Account
+	Content    Content
+	// ScheduledAt is the time the user chose; nothing may become public
+	// before it.
+	ScheduledAt time.Time
+	Attempt     int // 1 for the first attempt
+	// Checkpoint holds what earlier attempts saved; empty on a first attempt.
+	Checkpoint Checkpoint
+	// SaveFunc persists the checkpoint. An adapter calls it before every
+	// non-idempotent platform call (recording that the call is about to be
+	// made) and right after (recording what it returned). A publisher must
+	// not make the call when SaveFunc fails.
+	SaveFunc func(ctx context.Context, cp Checkpoint) error
+	// MediaURLFunc returns a URL the platform can fetch for an uploaded
+	// media item (a signed link under SERENTAK_PUBLIC_URL).
+	MediaURLFunc func(m MediaRef) (string, error)
+}
+
+// Result is a successful publication.
+type Result struct {
+	ExternalID  string // the platform's ID of the post
+	Permalink   string
+	PublishedAt time.Time
+}
+
+// Publisher publishes to one platform. Adapters never sleep or retry; they
+// return a *PublishError and the worker decides what happens next.
+type Publisher interface {
+	Platform() Platform
+	Publish(ctx context.Context, req PublishRequest) (Result, error)
+}
+
+// PublishErrorKind says what the worker should do about a failed attempt.
+type PublishErrorKind string
+
+const (
+	// Transient: the platform or the network failed; retry with backoff.
+	Transient PublishErrorKind = "transient"
+	// RateLimited: retry after RetryAfter; does not use up the retry budget.
+	RateLimited PublishErrorKind = "rate_limited"
+	// AuthExpired: the token is invalid or expired; refresh it or ask the
+	// owner to reconnect the account.
+	AuthExpired PublishErrorKind = "auth_expired"
+	// Rejected: the platform refused the content; retrying cannot help.
+	Rejected PublishErrorKind = "rejected"
+	// Unknown: the request may have reached the platform but no answer came.
+	// The adapter left a checkpoint and reconciles before any new call.
+	Unknown PublishErrorKind = "unknown"
+	// Pending: the platform is still working (processing a video, say); check
+	// again after RetryAfter. Not a failure.
+	Pending PublishErrorKind = "pending"
+)
+
+// PublishError is an adapter's account of a failed or unfinished attempt.
+type PublishError struct {
+	Kind       PublishErrorKind
+	RetryAfter time.Duration // the platform's hint, 0 when it gave none
+	Code       string        // the platform's own code, e.g. "190/463"
+	Message    string
+	Err        error // the underlying error, if any
+}
+
+func (e *PublishError) Error() string {
+	s := string(e.Kind)
+	if e.Code != "" {
+		s += " (" + e.Code + ")"
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Err != nil && e.Message == "" {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *PublishError) Unwrap() error { return e.Err }
+
+// NewPublishError returns a *PublishError with a formatted message.
+func NewPublishError(kind PublishErrorKind, code, format string, args ...any) *PublishError {
+	return &PublishError{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// TokenRefresher is implemented by publishers whose platform can refresh an
+// access token. The worker calls it when a publish fails with AuthExpired
+// and persists the new token before retrying.
+type TokenRefresher interface {
+	RefreshToken(ctx context.Context, account Account) (Token, error)
+}

@@ -1,0 +1,67 @@
+// Package task defines the queue's task types and payloads, shared by the
+// scheduler (which enqueues) and the worker (which handles).
+package task
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/serentak/serentak"
+)
+
+// TypePublish publishes one delivery.
+const TypePublish = "delivery:publish"
+
+// PublishPayload names the delivery and the schedule version the task was
+// made for; a task whose version is stale (the post was rescheduled) does
+// nothing.
+type PublishPayload struct {
+	DeliveryID string `json:"delivery_id"`
+	Version    int    `json:"version"`
+}
+
+// Queue is the Asynq queue of a platform. Each platform has its own queue
+// (and its own worker pool) so one slow platform cannot starve the others.
+func Queue(p serentak.Platform) string { return "publish-" + string(p) }
+
+// ID is the deterministic task ID of a delivery at a version: enqueueing it
+// twice, from any number of schedulers, makes one task.
+func ID(deliveryID string, version int) string {
+	return fmt.Sprintf("%s:v%d", deliveryID, version)
+}
+
+// MaxRetry is how many times a transient failure is retried before the
+// delivery is marked failed.
+const MaxRetry = 12
+
+// NewPublish returns the task for a delivery and the options that place it:
+// its platform's queue, its deterministic ID, and its time. Asynq keeps
+// times in whole seconds, so processAt is rounded down; the worker waits out
+// the remainder so nothing is ever published early.
+func NewPublish(deliveryID string, version int, platform serentak.Platform, processAt time.Time) (*asynq.Task, []asynq.Option) {
+	b, err := json.Marshal(PublishPayload{DeliveryID: deliveryID, Version: version})
+	if err != nil {
+		panic(err) // two plain fields cannot fail to marshal
+	}
+	return asynq.NewTask(TypePublish, b), []asynq.Option{
+		asynq.Queue(Queue(platform)),
+		asynq.TaskID(ID(deliveryID, version)),
+		asynq.ProcessAt(processAt.Truncate(time.Second)),
+		asynq.MaxRetry(MaxRetry),
+	}
+}
+
+// ParsePublish decodes a publish task's payload.
+func ParsePublish(t *asynq.Task) (PublishPayload, error) {
+	var p PublishPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return p, fmt.Errorf("task: bad %s payload: %w", TypePublish, err)
+	}
+	if p.DeliveryID == "" {
+		return p, fmt.Errorf("task: %s payload without delivery_id", TypePublish)
+	}
+	return p, nil
+}

@@ -1,0 +1,33 @@
+package serentak
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Workspace is one merchant (one business). Every other resource belongs to
+// exactly one workspace, and every query is scoped by it.
+type Workspace struct {
+	ID        string
+	Name      string
+	Timezone  string // IANA name, e.g. "Asia/Jakarta"
+	CreatedAt time.Time
+}
+
+// APIKey is a workspace key. Only the hash of the secret is ever stored; the
+// secret itself is shown once, when the key is minted.
+type APIKey struct {
+	ID          string
+	WorkspaceID string
+	Hash        string // hex SHA-256 of the secret
+	CreatedAt   time.Time
+}
+
+// HashKey returns the stored form of an API key secret: hex SHA-256. API
+// keys are long random strings, so a fast hash is enough; what matters is
+// that a database dump does not hold usable keys.
+func HashKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
