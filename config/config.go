@@ -1,0 +1,247 @@
+// Package config reads Serentak's settings from the environment and, when
+// present, from an env-style file (KEY=VALUE lines, see
+// configs/serentak.example.env). The environment wins over the file.
+package config
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// OAuth is one platform's app credentials and endpoints.
+type OAuth struct {
+	ClientID     string
+	ClientSecret string
+	AuthURL      string
+	TokenURL     string
+}
+
+// Configured reports whether the platform can be connected.
+func (o OAuth) Configured() bool { return o.ClientID != "" && o.ClientSecret != "" }
+
+// Config is every setting. Names in comments are the environment variables.
+type Config struct {
+	Addr              string // SERENTAK_ADDR
+	DatabaseURL       string // SERENTAK_DATABASE_URL
+	RedisURL          string // SERENTAK_REDIS_URL; "" = embedded
+	AdminKey          string // SERENTAK_ADMIN_KEY
+	SecretKey         string // SERENTAK_SECRET_KEY
+	PublicURL         string // SERENTAK_PUBLIC_URL
+	MediaAllowPrivate bool   // SERENTAK_MEDIA_ALLOW_PRIVATE
+	DataDir           string // SERENTAK_DATA_DIR
+
+	FacebookAPIURL  string // SERENTAK_FACEBOOK_API_URL
+	FacebookVersion string // SERENTAK_FACEBOOK_API_VERSION
+	InstagramAPIURL string // SERENTAK_INSTAGRAM_API_URL
+	YouTubeAPIURL   string // SERENTAK_YOUTUBE_API_URL
+	TikTokAPIURL    string // SERENTAK_TIKTOK_API_URL
+
+	Facebook, Instagram, YouTube, TikTok OAuth // SERENTAK_<P>_CLIENT_ID, …
+
+	LogLevel      string        // SERENTAK_LOG_LEVEL: debug|info|warn|error
+	BodyLimit     int64         // SERENTAK_BODY_LIMIT_BYTES
+	MediaMaxBytes int64         // SERENTAK_MEDIA_MAX_BYTES
+	RateLimit     float64       // SERENTAK_RATE_LIMIT: requests/s per key, 0 = off
+	Concurrency   int           // SERENTAK_WORKER_CONCURRENCY: per platform queue
+	Tick          time.Duration // SERENTAK_SCHEDULER_TICK
+	Horizon       time.Duration // SERENTAK_SCHEDULER_HORIZON
+	CheckInterval time.Duration // SERENTAK_QUEUE_CHECK_INTERVAL: Asynq's delayed/idle task checks
+	DBMaxConns    int           // SERENTAK_DATABASE_MAX_CONNS
+}
+
+// Load reads the configuration: the file named by SERENTAK_CONFIG, else
+// configs/serentak.env when it exists, then the environment over it.
+// getenv is os.Getenv in production, a map in tests.
+func Load(getenv func(string) string) (Config, error) {
+	file := map[string]string{}
+	path := getenv("SERENTAK_CONFIG")
+	explicit := path != ""
+	if !explicit {
+		path = filepath.Join("configs", "serentak.env")
+	}
+	if f, err := readEnvFile(path); err == nil {
+		file = f
+	} else if explicit || !errors.Is(err, fs.ErrNotExist) {
+		return Config{}, fmt.Errorf("config file %s: %w", path, err)
+	}
+	get := func(key string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return file[key]
+	}
+	var errs []error
+	str := func(key, def string) string {
+		if v := strings.TrimSpace(get(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	boolean := func(key string) bool {
+		v := get(key)
+		if v == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", key, v))
+		}
+		return b
+	}
+	integer := func(key string, def int64) int64 {
+		v := get(key)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a whole number ≥ 0", key, v))
+		}
+		return n
+	}
+	duration := func(key string, def time.Duration) time.Duration {
+		v := get(key)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive duration such as 200ms or 2s", key, v))
+		}
+		return d
+	}
+
+	c := Config{
+		Addr:              str("SERENTAK_ADDR", ":8080"),
+		RedisURL:          str("SERENTAK_REDIS_URL", ""),
+		AdminKey:          str("SERENTAK_ADMIN_KEY", ""),
+		SecretKey:         str("SERENTAK_SECRET_KEY", ""),
+		PublicURL:         strings.TrimRight(str("SERENTAK_PUBLIC_URL", "http://localhost:8080"), "/"),
+		MediaAllowPrivate: boolean("SERENTAK_MEDIA_ALLOW_PRIVATE"),
+		DataDir:           str("SERENTAK_DATA_DIR", "data"),
+		FacebookAPIURL:    strings.TrimRight(str("SERENTAK_FACEBOOK_API_URL", "https://graph.facebook.com"), "/"),
+		FacebookVersion:   str("SERENTAK_FACEBOOK_API_VERSION", "v25.0"),
+		InstagramAPIURL:   strings.TrimRight(str("SERENTAK_INSTAGRAM_API_URL", "https://graph.facebook.com"), "/"),
+		YouTubeAPIURL:     strings.TrimRight(str("SERENTAK_YOUTUBE_API_URL", "https://www.googleapis.com"), "/"),
+		TikTokAPIURL:      strings.TrimRight(str("SERENTAK_TIKTOK_API_URL", "https://open.tiktokapis.com"), "/"),
+		LogLevel:          str("SERENTAK_LOG_LEVEL", "info"),
+		BodyLimit:         integer("SERENTAK_BODY_LIMIT_BYTES", 1<<20),
+		MediaMaxBytes:     integer("SERENTAK_MEDIA_MAX_BYTES", 512<<20),
+		Concurrency:       int(integer("SERENTAK_WORKER_CONCURRENCY", 50)),
+		Tick:              duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
+		Horizon:           duration("SERENTAK_SCHEDULER_HORIZON", 2*time.Second),
+		CheckInterval:     duration("SERENTAK_QUEUE_CHECK_INTERVAL", 100*time.Millisecond),
+		DBMaxConns:        int(integer("SERENTAK_DATABASE_MAX_CONNS", 0)),
+	}
+	if v := get("SERENTAK_RATE_LIMIT"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 {
+			errs = append(errs, fmt.Errorf("SERENTAK_RATE_LIMIT=%q: want requests per second ≥ 0", v))
+		}
+		c.RateLimit = r
+	}
+	c.DatabaseURL = str("SERENTAK_DATABASE_URL", filepath.Join(c.DataDir, "serentak.db"))
+
+	oauth := func(p, auth, token string) OAuth {
+		return OAuth{
+			ClientID:     str("SERENTAK_"+p+"_CLIENT_ID", ""),
+			ClientSecret: str("SERENTAK_"+p+"_CLIENT_SECRET", ""),
+			AuthURL:      str("SERENTAK_"+p+"_AUTH_URL", auth),
+			TokenURL:     str("SERENTAK_"+p+"_TOKEN_URL", token),
+		}
+	}
+	c.Facebook = oauth("FACEBOOK", "https://www.facebook.com/"+c.FacebookVersion+"/dialog/oauth",
+		c.FacebookAPIURL+"/"+c.FacebookVersion+"/oauth/access_token")
+	c.Instagram = oauth("INSTAGRAM", "https://www.instagram.com/oauth/authorize",
+		"https://api.instagram.com/oauth/access_token")
+	c.YouTube = oauth("YOUTUBE", "https://accounts.google.com/o/oauth2/v2/auth",
+		"https://oauth2.googleapis.com/token")
+	c.TikTok = oauth("TIKTOK", "https://www.tiktok.com/v2/auth/authorize/",
+		c.TikTokAPIURL+"/v2/oauth/token/")
+
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("SERENTAK_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	return c, errors.Join(errs...)
+}
+
+// IsPostgres reports whether the database is PostgreSQL (else SQLite).
+func (c Config) IsPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// readEnvFile parses KEY=VALUE lines; blank lines and # comments are
+// skipped, and a value may be wrapped in single or double quotes.
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("line %d: want KEY=VALUE", n)
+		}
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
+			val = val[1 : len(val)-1]
+		}
+		out[strings.TrimSpace(key)] = val
+	}
+	return out, sc.Err()
+}
+
+// Persisted returns the value of a generated secret kept in dir/name,
+// creating it (32 random bytes, base64) on first use. created reports that
+// it was made just now, so the caller can print it once.
+func Persisted(dir, name string) (value string, created bool, err error) {
+	path := filepath.Join(dir, name)
+	if b, err := os.ReadFile(path); err == nil {
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return "", false, fmt.Errorf("%s is empty; delete it to generate a new one", path)
+		}
+		return v, false, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", false, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", false, err
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", false, err
+	}
+	v := base64.RawURLEncoding.EncodeToString(b[:])
+	// O_EXCL: two processes starting at once must not each write a key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return Persisted(dir, name)
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if _, err := f.WriteString(v + "\n"); err != nil {
+		f.Close()
+		return "", false, err
+	}
+	return v, true, f.Close()
+}

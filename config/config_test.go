@@ -1,0 +1,95 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Chdir(t.TempDir()) // no configs/serentak.env here
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := map[string][2]string{
+		"Addr":           {c.Addr, ":8080"},
+		"DatabaseURL":    {c.DatabaseURL, filepath.Join("data", "serentak.db")},
+		"RedisURL":       {c.RedisURL, ""},
+		"PublicURL":      {c.PublicURL, "http://localhost:8080"},
+		"FacebookAPIURL": {c.FacebookAPIURL, "https://graph.facebook.com"},
+		"InstagramURL":   {c.InstagramAPIURL, "https://graph.facebook.com"},
+		"YouTubeAPIURL":  {c.YouTubeAPIURL, "https://www.googleapis.com"},
+		"TikTokAPIURL":   {c.TikTokAPIURL, "https://open.tiktokapis.com"},
+		"YouTube.Auth":   {c.YouTube.AuthURL, "https://accounts.google.com/o/oauth2/v2/auth"},
+		"TikTok.Token":   {c.TikTok.TokenURL, "https://open.tiktokapis.com/v2/oauth/token/"},
+		"Facebook.Token": {c.Facebook.TokenURL, "https://graph.facebook.com/v25.0/oauth/access_token"},
+	}
+	for name, got := range checks {
+		if got[0] != got[1] {
+			t.Errorf("%s = %q, want %q", name, got[0], got[1])
+		}
+	}
+	if c.MediaAllowPrivate || c.IsPostgres() || c.Facebook.Configured() {
+		t.Errorf("defaults: allowPrivate=%v postgres=%v facebookConfigured=%v, want all false",
+			c.MediaAllowPrivate, c.IsPostgres(), c.Facebook.Configured())
+	}
+}
+
+func TestEnvironmentWinsOverFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.env")
+	os.WriteFile(file, []byte("# comment\nSERENTAK_ADDR=':9000'\nSERENTAK_PUBLIC_URL=https://file.example/\nSERENTAK_SCHEDULER_TICK=1s\n"), 0o600)
+	c, err := Load(env(map[string]string{
+		"SERENTAK_CONFIG":     file,
+		"SERENTAK_PUBLIC_URL": "https://env.example",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9000" || c.PublicURL != "https://env.example" || c.Tick != time.Second {
+		t.Fatalf("got Addr=%q PublicURL=%q Tick=%v", c.Addr, c.PublicURL, c.Tick)
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	t.Chdir(t.TempDir())
+	_, err := Load(env(map[string]string{
+		"SERENTAK_MEDIA_ALLOW_PRIVATE": "yes please",
+		"SERENTAK_SCHEDULER_TICK":      "soon",
+		"SERENTAK_LOG_LEVEL":           "loud",
+	}))
+	if err == nil {
+		t.Fatal("Load accepted bad values")
+	}
+	for _, want := range []string{"SERENTAK_MEDIA_ALLOW_PRIVATE", "SERENTAK_SCHEDULER_TICK", "SERENTAK_LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"SERENTAK_CONFIG": "/nonexistent/s.env"})); err == nil {
+		t.Error("a missing explicit config file was ignored")
+	}
+}
+
+func TestPersisted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	v1, created, err := Persisted(dir, "secret.key")
+	if err != nil || !created || len(v1) < 40 {
+		t.Fatalf("first Persisted = %q, %v, %v", v1, created, err)
+	}
+	v2, created, err := Persisted(dir, "secret.key")
+	if err != nil || created || v2 != v1 {
+		t.Fatalf("second Persisted = %q, %v, %v; want the same value, not created", v2, created, err)
+	}
+	info, _ := os.Stat(filepath.Join(dir, "secret.key"))
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, want 0600", info.Mode().Perm())
+	}
+}
