@@ -3,6 +3,7 @@ package serentak
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -42,6 +43,10 @@ type PublishRequest struct {
 	// MediaURLFunc returns a URL the platform can fetch for an uploaded
 	// media item (a signed link under SERENTAK_PUBLIC_URL).
 	MediaURLFunc func(m MediaRef) (string, error)
+	// OpenMediaFunc streams a media item's bytes (an upload from the blob
+	// store, or a URL fetched safely), for platforms that are pushed bytes
+	// rather than pulling a URL. size is -1 when unknown.
+	OpenMediaFunc func(ctx context.Context, m MediaRef) (body io.ReadCloser, size int64, err error)
 }
 
 // Result is a successful publication.

@@ -1,0 +1,410 @@
+// Package facebook publishes to Facebook Pages through the Graph API.
+//
+// A post is one of four shapes: text (POST /{page}/feed), one photo
+// (POST /{page}/photos), several photos (each uploaded unpublished, then one
+// POST /{page}/feed with attached_media), or one video (POST
+// /{page}/videos). Photos and videos are given by URL; Facebook fetches
+// them.
+//
+// The Graph API has no idempotency key, so publishing is made exactly-once
+// with checkpoints (see reconcile.go). Facebook Page tokens have no refresh
+// grant (a Page token made from a long-lived user token does not expire; it
+// is revoked, not aged), so Publisher does not implement
+// serentak.TokenRefresher: an AuthExpired error means the owner reconnects
+// the Page.
+package facebook
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/serentak/serentak"
+)
+
+// Defaults for Config.
+const (
+	DefaultBaseURL = "https://graph.facebook.com"
+	// DefaultVersion is pinned: Facebook silently routes calls made with an
+	// expired version to the oldest live one, so a moving default would
+	// change behaviour unseen.
+	DefaultVersion = "v25.0"
+	// defaultTimeout is long because /videos makes Facebook fetch the file
+	// before it answers.
+	defaultTimeout = 2 * time.Minute
+)
+
+// Config configures a Publisher. Zero fields take defaults.
+type Config struct {
+	// BaseURL is the Graph API host (SERENTAK_FACEBOOK_API_URL), without
+	// the version.
+	BaseURL    string
+	Version    string
+	HTTPClient *http.Client
+	Now        func() time.Time
+}
+
+// Publisher publishes to Facebook Pages.
+type Publisher struct {
+	base    string
+	version string
+	client  *http.Client
+	now     func() time.Time
+}
+
+// New returns a Publisher.
+func New(cfg Config) *Publisher {
+	p := &Publisher{
+		base:    strings.TrimRight(cfg.BaseURL, "/"),
+		version: cfg.Version,
+		client:  cfg.HTTPClient,
+		now:     cfg.Now,
+	}
+	if p.base == "" {
+		p.base = DefaultBaseURL
+	}
+	if p.version == "" {
+		p.version = DefaultVersion
+	}
+	if p.client == nil {
+		p.client = &http.Client{Timeout: defaultTimeout}
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	return p
+}
+
+// Platform returns serentak.Facebook.
+func (p *Publisher) Platform() serentak.Platform { return serentak.Facebook }
+
+// Checkpoint keys.
+const (
+	// cpStep names the non-idempotent call about to be made ("feed",
+	// "photos", "videos" for the call that makes the post public, or
+	// "photo_upload_N" for an unpublished photo); cpStepAt is when.
+	cpStep   = "step"
+	cpStepAt = "step_at"
+	// cpPhoto + N holds the ID of the N-th unpublished photo.
+	cpPhoto = "photo_"
+	// The published post, once known.
+	cpPostID      = "post_id"
+	cpPermalink   = "permalink"
+	cpPublishedAt = "published_at"
+)
+
+// Steps that make a post public; a checkpoint naming one without a post ID
+// means the post may exist.
+const (
+	stepFeed   = "feed"
+	stepPhoto  = "photos"
+	stepVideo  = "videos"
+	stepUpload = "photo_upload_"
+)
+
+// shape is what kind of post Content makes.
+type shape int
+
+const (
+	shapeText shape = iota
+	shapePhoto
+	shapePhotos
+	shapeVideo
+)
+
+// Publish publishes req.Content on the Page req.Account.ExternalID with the
+// Page token req.Account.Token.AccessToken. It saves a checkpoint through
+// req.SaveFunc before every non-idempotent call and after each ID it gets
+// back, and resumes from req.Checkpoint (see reconcile.go). A nil SaveFunc
+// publishes without checkpoints, for tools; the worker always gives one.
+func (p *Publisher) Publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
+	res, err := p.publish(ctx, req)
+	if err != nil {
+		// Belt and braces: the token travels in a header, never in a URL,
+		// but nothing we return may ever carry it.
+		return serentak.Result{}, redact(err, req.Account.Token.AccessToken)
+	}
+	return res, nil
+}
+
+func (p *Publisher) publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
+	sh, err := shapeOf(req.Content)
+	if err != nil {
+		return serentak.Result{}, err
+	}
+	if req.Account.ExternalID == "" || req.Account.Token.AccessToken == "" {
+		return serentak.Result{}, serentak.NewPublishError(serentak.AuthExpired, "",
+			"the Facebook account has no Page ID or Page token; reconnect the Page")
+	}
+	a := &attempt{Publisher: p, req: req, page: req.Account.ExternalID, cp: maps.Clone(req.Checkpoint)}
+	if a.cp == nil {
+		a.cp = serentak.Checkpoint{}
+	}
+
+	// An earlier attempt published and saved the result, but the worker
+	// did not get to record it.
+	if id := a.cp[cpPostID]; id != "" {
+		at, _ := time.Parse(time.RFC3339Nano, a.cp[cpPublishedAt])
+		return serentak.Result{ExternalID: id, Permalink: a.cp[cpPermalink], PublishedAt: at}, nil
+	}
+	// An earlier attempt sent the publishing call and never learned the
+	// outcome: look before publishing again.
+	if step := a.cp[cpStep]; step == stepFeed || step == stepPhoto || step == stepVideo {
+		res, found, err := a.reconcile(ctx, step)
+		if err != nil {
+			return serentak.Result{}, err
+		}
+		if found {
+			return a.done(ctx, res), nil
+		}
+	}
+
+	switch sh {
+	case shapeText:
+		return a.publishText(ctx)
+	case shapePhoto:
+		return a.publishPhoto(ctx)
+	case shapePhotos:
+		return a.publishPhotos(ctx)
+	default:
+		return a.publishVideo(ctx)
+	}
+}
+
+// shapeOf checks the media mix. Compose validates this earlier; this is the
+// last line.
+func shapeOf(c serentak.Content) (shape, error) {
+	var images, videos int
+	for _, m := range c.Media {
+		switch m.Kind {
+		case serentak.MediaImage:
+			images++
+		case serentak.MediaVideo:
+			videos++
+		default:
+			return 0, serentak.NewPublishError(serentak.Rejected, "", "media kind %q cannot be published to Facebook; use images or one video", m.Kind)
+		}
+	}
+	switch {
+	case videos > 0 && images > 0:
+		return 0, serentak.NewPublishError(serentak.Rejected, "", "a Facebook post cannot mix a video with images; post them separately")
+	case videos > 1:
+		return 0, serentak.NewPublishError(serentak.Rejected, "", "a Facebook post can carry one video, not %d", videos)
+	case videos == 1:
+		return shapeVideo, nil
+	case images == 1:
+		return shapePhoto, nil
+	case images > 1:
+		return shapePhotos, nil
+	case c.Text == "" && c.Link == "":
+		return 0, serentak.NewPublishError(serentak.Rejected, "", "a Facebook post needs text, a link or media")
+	}
+	return shapeText, nil
+}
+
+// attempt is one Publish call's state.
+type attempt struct {
+	*Publisher
+	req  serentak.PublishRequest
+	page string
+	cp   serentak.Checkpoint
+}
+
+func (a *attempt) save(ctx context.Context) error {
+	if a.req.SaveFunc == nil {
+		return nil
+	}
+	return a.req.SaveFunc(ctx, maps.Clone(a.cp))
+}
+
+// done records the result in the checkpoint so a later attempt returns it
+// without calling Facebook. The post is public either way, so a failed
+// save does not fail the publish.
+func (a *attempt) done(ctx context.Context, res serentak.Result) serentak.Result {
+	a.cp[cpPostID] = res.ExternalID
+	a.cp[cpPermalink] = res.Permalink
+	a.cp[cpPublishedAt] = res.PublishedAt.UTC().Format(time.RFC3339Nano)
+	_ = a.save(ctx)
+	return res
+}
+
+func (a *attempt) publishText(ctx context.Context) (serentak.Result, error) {
+	body := map[string]any{"message": a.req.Content.Text}
+	if a.req.Content.Link != "" {
+		body["link"] = a.req.Content.Link
+	}
+	var out struct {
+		ID        string `json:"id"`
+		Permalink string `json:"permalink_url"`
+	}
+	if err := a.post(ctx, stepFeed, true, a.page+"/feed", "id,permalink_url", body, &out); err != nil {
+		return serentak.Result{}, err
+	}
+	return a.finish(ctx, out.ID, out.Permalink), nil
+}
+
+func (a *attempt) publishPhoto(ctx context.Context) (serentak.Result, error) {
+	u, err := a.mediaURL(a.req.Content.Media[0])
+	if err != nil {
+		return serentak.Result{}, err
+	}
+	body := map[string]any{"url": u, "caption": a.req.Content.Text, "published": true}
+	var out struct {
+		ID     string `json:"id"`
+		PostID string `json:"post_id"`
+	}
+	if err := a.post(ctx, stepPhoto, true, a.page+"/photos", "", body, &out); err != nil {
+		return serentak.Result{}, err
+	}
+	if out.PostID == "" {
+		return serentak.Result{}, serentak.NewPublishError(serentak.Unknown, "",
+			"Facebook accepted the photo (id %s) but gave no post ID; the next attempt looks the post up", out.ID)
+	}
+	return a.finish(ctx, out.PostID, ""), nil
+}
+
+func (a *attempt) publishPhotos(ctx context.Context) (serentak.Result, error) {
+	var attached []map[string]string
+	for i, m := range a.req.Content.Media {
+		key := cpPhoto + strconv.Itoa(i)
+		if id := a.cp[key]; id != "" {
+			attached = append(attached, map[string]string{"media_fbid": id})
+			continue
+		}
+		u, err := a.mediaURL(m)
+		if err != nil {
+			return serentak.Result{}, err
+		}
+		// An unpublished photo is invisible, so a lost answer here costs
+		// an orphan upload, not a duplicate post: not a final step.
+		var out struct {
+			ID string `json:"id"`
+		}
+		if err := a.post(ctx, stepUpload+strconv.Itoa(i), false, a.page+"/photos", "", map[string]any{"url": u, "published": false}, &out); err != nil {
+			return serentak.Result{}, err
+		}
+		if out.ID == "" {
+			return serentak.Result{}, serentak.NewPublishError(serentak.Transient, "", "Facebook accepted photo %d but returned no ID", i+1)
+		}
+		a.cp[key] = out.ID
+		if err := a.save(ctx); err != nil {
+			// The photo exists but is unpublished; uploading again next
+			// time costs an orphan, nothing visible.
+			return serentak.Result{}, saveFailed(err)
+		}
+		attached = append(attached, map[string]string{"media_fbid": out.ID})
+	}
+	body := map[string]any{"message": a.req.Content.Text, "attached_media": attached, "published": true}
+	var out struct {
+		ID        string `json:"id"`
+		Permalink string `json:"permalink_url"`
+	}
+	if err := a.post(ctx, stepFeed, true, a.page+"/feed", "id,permalink_url", body, &out); err != nil {
+		return serentak.Result{}, err
+	}
+	return a.finish(ctx, out.ID, out.Permalink), nil
+}
+
+func (a *attempt) publishVideo(ctx context.Context) (serentak.Result, error) {
+	u, err := a.mediaURL(a.req.Content.Media[0])
+	if err != nil {
+		return serentak.Result{}, err
+	}
+	body := map[string]any{"file_url": u, "description": a.req.Content.Text}
+	if a.req.Content.Title != "" {
+		body["title"] = a.req.Content.Title
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := a.post(ctx, stepVideo, true, a.page+"/videos", "", body, &out); err != nil {
+		return serentak.Result{}, err
+	}
+	if out.ID == "" {
+		return serentak.Result{}, serentak.NewPublishError(serentak.Unknown, "",
+			"Facebook accepted the video but returned no ID; the next attempt looks it up")
+	}
+	return a.finish(ctx, out.ID, ""), nil
+}
+
+// finish completes a result, asking Facebook for the permalink when the
+// answer did not carry it. The post is already public, so a failed lookup
+// falls back to a URL built from the IDs instead of failing the publish.
+func (a *attempt) finish(ctx context.Context, id, permalink string) serentak.Result {
+	if permalink == "" {
+		var out struct {
+			Permalink string `json:"permalink_url"`
+		}
+		if err := a.get(ctx, id, map[string]string{"fields": "permalink_url"}, &out); err == nil {
+			permalink = out.Permalink
+		}
+	}
+	if permalink == "" {
+		permalink = a.fallbackPermalink(id)
+	}
+	return a.done(ctx, serentak.Result{ExternalID: id, Permalink: absolute(permalink), PublishedAt: a.now()})
+}
+
+func (a *attempt) fallbackPermalink(id string) string {
+	if page, post, ok := strings.Cut(id, "_"); ok {
+		return "https://www.facebook.com/" + page + "/posts/" + post
+	}
+	if a.cp[cpStep] == stepVideo {
+		return "https://www.facebook.com/" + a.page + "/videos/" + id
+	}
+	return "https://www.facebook.com/" + id
+}
+
+// absolute makes the site-relative permalinks Facebook gives videos
+// ("/{page}/videos/{id}/") into URLs.
+func absolute(permalink string) string {
+	if strings.HasPrefix(permalink, "/") {
+		return "https://www.facebook.com" + permalink
+	}
+	return permalink
+}
+
+// mediaURL is the URL Facebook fetches a media item from.
+func (a *attempt) mediaURL(m serentak.MediaRef) (string, error) {
+	if m.URL != "" {
+		return m.URL, nil
+	}
+	if a.req.MediaURLFunc == nil {
+		return "", serentak.NewPublishError(serentak.Rejected, "",
+			"uploaded media %s has no public URL to give Facebook; set SERENTAK_PUBLIC_URL", m.ID)
+	}
+	u, err := a.req.MediaURLFunc(m)
+	if err != nil {
+		return "", &serentak.PublishError{Kind: serentak.Transient,
+			Message: fmt.Sprintf("could not make a public URL for media %s: %v", m.ID, err), Err: err}
+	}
+	return u, nil
+}
+
+func saveFailed(err error) *serentak.PublishError {
+	return &serentak.PublishError{Kind: serentak.Transient, Err: err,
+		Message: fmt.Sprintf("could not save the publish checkpoint, so nothing more was sent to Facebook: %v", err)}
+}
+
+// redact removes the token from an error's text.
+func redact(err error, token string) error {
+	if token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	pe, ok := err.(*serentak.PublishError)
+	if !ok {
+		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), token, "[redacted]"))
+	}
+	c := *pe
+	c.Message = strings.ReplaceAll(c.Message, token, "[redacted]")
+	if c.Err != nil && strings.Contains(c.Err.Error(), token) {
+		c.Err = fmt.Errorf("%s", strings.ReplaceAll(c.Err.Error(), token, "[redacted]"))
+	}
+	return &c
+}
+
+var _ serentak.Publisher = (*Publisher)(nil)

@@ -1,0 +1,146 @@
+package fakegraph
+
+import (
+	"net/http"
+	"sync"
+)
+
+// Fault is an answer the fake gives instead of doing the work, or, with
+// Drop, after doing it.
+type Fault struct {
+	// Status is the HTTP status; 0 means 400, or 500 for codes 1 and 2.
+	Status      int
+	Code        int
+	Subcode     int
+	Type        string // default "OAuthException"
+	Message     string // default: the real API's wording for Code
+	UserMessage string // error_user_msg, when set
+	IsTransient bool
+	// RegainAccessMinutes is put in X-Business-Use-Case-Usage as
+	// estimated_time_to_regain_access, as Facebook does when it throttles.
+	RegainAccessMinutes int
+	// RawBody, when set, is sent as-is with Content-Type text/html: the
+	// non-JSON pages a proxy or load balancer answers with.
+	RawBody string
+	// Drop makes the fake do the work (the post is recorded) and then close
+	// the connection without answering: the "outcome unknown" case.
+	Drop bool
+	// HangUp closes the connection without doing the work: the request
+	// reached the server, but no post was made and no answer comes.
+	HangUp bool
+}
+
+// Rule decides whether a request gets a fault; nil means no fault. Rules
+// must not read the request body.
+type Rule func(r *http.Request) *Fault
+
+// Inject adds a rule consulted, in the order added, for every request.
+func (s *Server) Inject(rule Rule) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules = append(s.rules, rule)
+}
+
+// ClearFaults removes every rule, including FailNext ones not used up.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rules = nil
+}
+
+// FailNext makes the next n POST requests to the page's edges (feed,
+// photos, videos) answer with f. Reads are not affected.
+func (s *Server) FailNext(pageID string, n int, f Fault) {
+	var mu sync.Mutex
+	left := n
+	s.Inject(func(r *http.Request) *Fault {
+		if r.Method != http.MethodPost {
+			return nil
+		}
+		if _, page, edge := splitPath(r.URL.Path); page != pageID || edge == "" {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if left <= 0 {
+			return nil
+		}
+		left--
+		c := f
+		return &c
+	})
+}
+
+// GraphError is a fault with the code and subcode and the real API's
+// wording.
+func GraphError(code, subcode int) Fault { return Fault{Code: code, Subcode: subcode} }
+
+// TokenExpired is 190/463, "Session has expired".
+func TokenExpired() Fault { return Fault{Code: 190, Subcode: 463} }
+
+// RateLimited is code 4 with estimated_time_to_regain_access in minutes.
+func RateLimited(minutes int) Fault {
+	return Fault{Code: 4, IsTransient: true, RegainAccessMinutes: minutes}
+}
+
+// PostingTooFast is 368/1390008, Facebook's soft block.
+func PostingTooFast() Fault { return Fault{Code: 368, Subcode: 1390008} }
+
+// Duplicate is 506, "Duplicate status message".
+func Duplicate() Fault { return Fault{Code: 506} }
+
+// ServerError is HTTP 500 with code 2, "Service temporarily unavailable".
+func ServerError() Fault { return Fault{Code: 2, IsTransient: true} }
+
+// HangUp closes the connection without doing the work or answering.
+func HangUp() Fault { return Fault{HangUp: true} }
+
+// Drop accepts the request, records its post, and hangs up without
+// answering.
+func Drop() Fault { return Fault{Drop: true} }
+
+// defaultMessage is the real API's wording for a code, as documented or
+// commonly seen.
+func defaultMessage(code, subcode int) string {
+	switch code {
+	case 1:
+		return "An unknown error occurred"
+	case 2:
+		return "An unexpected error has occurred. Please retry your request later."
+	case 4:
+		return "(#4) Application request limit reached"
+	case 10:
+		return "(#10) Application does not have permission for this action"
+	case 17:
+		return "(#17) User request limit reached"
+	case 32:
+		return "(#32) Page request limit reached"
+	case 100:
+		return "(#100) Invalid parameter"
+	case 102:
+		return "Session key invalid or no longer valid"
+	case 190:
+		switch subcode {
+		case 460:
+			return "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons."
+		case 463:
+			return "Error validating access token: Session has expired."
+		}
+		return "Invalid OAuth access token - Cannot parse access token"
+	case 200:
+		return "(#200) The user hasn't authorized the application to perform this action"
+	case 341:
+		return "(#341) Application limit reached"
+	case 368:
+		return "It looks like you were misusing this feature by going too fast. You've been temporarily blocked from using it."
+	case 506:
+		return "(#506) Duplicate status message"
+	case 613:
+		return "(#613) Calls to this api have exceeded the rate limit."
+	case 80001:
+		return "(#80001) There have been too many calls to this Page account. Wait a bit and try again."
+	case 1609005:
+		return "Error Posting Link"
+	}
+	return "An unknown error has occurred."
+}

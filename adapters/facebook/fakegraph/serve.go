@@ -1,0 +1,618 @@
+package fakegraph
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Graph limits the fake enforces.
+const (
+	maxPhotoBytes   = 4 << 20 // subcode 1366046: photos must be under 4 MB
+	minScheduleLead = 10 * time.Minute
+	maxScheduleLead = 30 * 24 * time.Hour
+)
+
+// graphErr is an error answer in the Graph's shape.
+type graphErr struct {
+	status  int
+	code    int
+	subcode int
+	typ     string
+	message string
+}
+
+func errf(code, subcode int, format string, args ...any) *graphErr {
+	return &graphErr{status: http.StatusBadRequest, code: code, subcode: subcode, message: fmt.Sprintf(format, args...)}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, mediaPrefix) {
+		serveMedia(w, r)
+		return
+	}
+	if s.latency > 0 {
+		t := time.NewTimer(s.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	at := s.now()
+	_, pageID, edge := splitPath(r.URL.Path)
+	call := Call{Method: r.Method, Path: r.URL.Path, At: at}
+	if edge != "" {
+		call.PageID, call.Edge = pageID, edge
+	}
+
+	s.mu.Lock()
+	rules := append([]Rule(nil), s.rules...)
+	s.usageN++
+	usage := s.usageN
+	s.mu.Unlock()
+
+	var fault *Fault
+	for _, rule := range rules {
+		if fault = rule(r); fault != nil {
+			break
+		}
+	}
+	s.setUsageHeaders(w.Header(), call.PageID, usage, fault)
+
+	// The answer is made in a recorder and logged before it is sent, so a
+	// client that has its answer also finds its call in the log.
+	rec := httptest.NewRecorder()
+	hangUp := false
+	switch {
+	case fault != nil && (fault.Drop || fault.HangUp):
+		if fault.Drop {
+			// Do the work, then hang up: the post exists but the client
+			// never learns its ID.
+			s.handle(rec, r, at)
+		} else {
+			io.Copy(io.Discard, io.LimitReader(r.Body, maxBody))
+		}
+		call.Fault, hangUp = true, true
+	case fault != nil:
+		call.Fault = true
+		call.Status = writeFault(rec, *fault)
+	default:
+		s.handle(rec, r, at)
+		call.Status = rec.Code
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, call)
+	s.mu.Unlock()
+
+	if hangUp {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+		return
+	}
+	for k, vs := range rec.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+func (s *Server) setUsageHeaders(h http.Header, pageID string, n int, f *Fault) {
+	pct := min(99, n/10)
+	regain := 0
+	if f != nil {
+		regain = f.RegainAccessMinutes
+		if regain > 0 {
+			pct = 100
+		}
+	}
+	app, _ := json.Marshal(map[string]int{"call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2})
+	if pageID == "" {
+		pageID = "0"
+	}
+	buc, _ := json.Marshal(map[string][]map[string]any{pageID: {{
+		"type": "pages", "call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2,
+		"estimated_time_to_regain_access": regain,
+	}}})
+	h.Set("X-App-Usage", string(app))
+	h.Set("X-Business-Use-Case-Usage", string(buc))
+	h.Set("X-Fb-Trace-Id", "Fake"+strconv.Itoa(n))
+}
+
+func writeFault(w http.ResponseWriter, f Fault) int {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+		if f.Code == 1 || f.Code == 2 {
+			status = http.StatusInternalServerError
+		}
+	}
+	if f.RawBody != "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		io.WriteString(w, f.RawBody)
+		return status
+	}
+	msg := f.Message
+	if msg == "" {
+		msg = defaultMessage(f.Code, f.Subcode)
+	}
+	e := map[string]any{
+		"message":    msg,
+		"type":       or(f.Type, "OAuthException"),
+		"code":       f.Code,
+		"fbtrace_id": "FakeTrace",
+	}
+	if f.Subcode != 0 {
+		e["error_subcode"] = f.Subcode
+	}
+	if f.UserMessage != "" {
+		e["error_user_msg"] = f.UserMessage
+	}
+	if f.IsTransient {
+		e["is_transient"] = true
+	}
+	writeJSON(w, status, map[string]any{"error": e})
+	return status
+}
+
+func writeGraphErr(w http.ResponseWriter, e *graphErr) {
+	f := Fault{Status: e.status, Code: e.code, Subcode: e.subcode, Type: e.typ, Message: e.message}
+	writeFault(w, f)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"message":"fake: cannot encode answer","code":1}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// handle routes one request and answers it.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, at time.Time) {
+	v, err := s.route(r, at)
+	if err != nil {
+		writeGraphErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) route(r *http.Request, at time.Time) (any, *graphErr) {
+	version, id, edge := splitPath(r.URL.Path)
+	if !versionRE.MatchString(version) {
+		return nil, errf(100, 0, "Unknown path components: %s (the path must start with a version such as /v25.0/)", r.URL.Path)
+	}
+	p, perr := parseParams(r)
+	if perr != nil {
+		return nil, errf(100, 0, "(#100) %v", perr)
+	}
+	tok := token(r, p)
+	if tok == "" {
+		return nil, errf(190, 0, "An active access token must be used to query information about the current user.")
+	}
+	s.mu.Lock()
+	tokenPage, ok := s.tokens[tok]
+	pageKnown := s.pages[id]
+	revoked := s.revoked[tok]
+	s.mu.Unlock()
+	if revoked {
+		return nil, errf(190, 460, "%s", defaultMessage(190, 460))
+	}
+	if !ok {
+		return nil, errf(190, 0, "Invalid OAuth access token - Cannot parse access token")
+	}
+	if id == "" {
+		return nil, errf(100, 0, "Unknown path components: %s", r.URL.Path)
+	}
+	if edge == "" {
+		if r.Method != http.MethodGet {
+			return nil, errf(100, 33, "Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", strings.ToLower(r.Method), id)
+		}
+		return s.getObject(id, tokenPage, p)
+	}
+	if !pageKnown {
+		return nil, errf(100, 33, "Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", strings.ToLower(r.Method), id)
+	}
+	if tokenPage != id {
+		e := errf(200, 0, "(#200) The user hasn't authorized the application to perform this action")
+		e.status = http.StatusForbidden
+		return nil, e
+	}
+	switch r.Method + " " + edge {
+	case "POST feed":
+		return s.postFeed(id, p, at)
+	case "POST photos":
+		return s.postPhotos(r, id, p, at)
+	case "POST videos":
+		return s.postVideos(r, id, p, at)
+	case "GET feed", "GET published_posts":
+		return s.list(id, p, "")
+	case "GET videos":
+		return s.list(id, p, KindVideo)
+	}
+	return nil, errf(100, 0, "Unknown path components: /%s", edge)
+}
+
+// schedule checks published and scheduled_publish_time: an unpublished
+// post needs a time in [now+10m, now+30d]; a published one must have none.
+// requireTime is false for photo and video uploads, which may be
+// unpublished without a schedule.
+func schedule(p params, at time.Time, requireTime bool) (published bool, when time.Time, e *graphErr) {
+	published, err := parseBool(p, "published", true)
+	if err != nil {
+		return false, time.Time{}, errf(100, 0, "(#100) %v", err)
+	}
+	raw := p.get("scheduled_publish_time")
+	if published {
+		if raw != "" {
+			return false, time.Time{}, errf(100, 0, "(#100) You cannot specify a scheduled publish time on a published post")
+		}
+		return true, time.Time{}, nil
+	}
+	if raw == "" {
+		if requireTime {
+			return false, time.Time{}, errf(100, 0, "(#100) Unpublished posts must have a scheduled_publish_time")
+		}
+		return false, time.Time{}, nil
+	}
+	t, err := parseTime(raw)
+	if err != nil {
+		return false, time.Time{}, errf(100, 0, "(#100) param scheduled_publish_time: %v", err)
+	}
+	if t.Before(at.Add(minScheduleLead)) || t.After(at.Add(maxScheduleLead)) {
+		return false, time.Time{}, errf(100, 0, "(#100) The specified scheduled publish time is invalid: it must be between 10 minutes and 30 days from the time of the API request")
+	}
+	return false, t, nil
+}
+
+func checkURL(name, raw string) *graphErr {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errf(100, 0, "(#100) %s should represent a valid URL", name)
+	}
+	return nil
+}
+
+func (s *Server) postFeed(pageID string, p params, at time.Time) (any, *graphErr) {
+	message, link := p.get("message"), p.get("link")
+	if message == "" && link == "" && !p.hasAttached {
+		return nil, errf(100, 0, "(#100) Missing message or attachment")
+	}
+	if link != "" {
+		if e := checkURL("link", link); e != nil {
+			return nil, e
+		}
+	}
+	_, when, e := schedule(p, at, true)
+	if e != nil {
+		return nil, e
+	}
+	fields, err := fieldList(p, postFields, []string{"id"}, "Post")
+	if err != nil {
+		return nil, errf(100, 0, "%v", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, id := range p.attached {
+		ph := s.photos[id]
+		switch {
+		case ph == nil || ph.pageID != pageID:
+			return nil, errf(100, 0, "(#100) param attached_media[%d] has an invalid media_fbid %q", i, id)
+		case ph.published:
+			return nil, errf(100, 1366051, "(#100) attached_media[%d]: photo %s is already published", i, id)
+		case ph.usedBy != "":
+			return nil, errf(100, 1366051, "(#100) attached_media[%d]: photo %s is already attached to post %s", i, id, ph.usedBy)
+		}
+		for _, other := range p.attached[:i] {
+			if other == id {
+				return nil, errf(100, 0, "(#100) attached_media[%d]: photo %s is attached twice", i, id)
+			}
+		}
+	}
+	post := &Post{
+		ID: pageID + "_" + s.newIDLocked(), PageID: pageID, Message: message, Link: link,
+		CreatedAt: at, ScheduledFor: when, Kind: KindStatus,
+	}
+	if p.hasAttached {
+		post.Kind = KindPhotos
+		post.PhotoIDs = append([]string(nil), p.attached...)
+		for _, id := range p.attached {
+			s.photos[id].usedBy = post.ID
+		}
+	}
+	s.posts = append(s.posts, post)
+	return postNode(post, fields), nil
+}
+
+func (s *Server) postPhotos(r *http.Request, pageID string, p params, at time.Time) (any, *graphErr) {
+	u := p.get("url")
+	if u == "" {
+		return nil, errf(100, 0, "(#100) Missing parameter url: this fake accepts photos by url only")
+	}
+	if e := checkURL("url", u); e != nil {
+		return nil, e
+	}
+	published, when, e := schedule(p, at, false)
+	if e != nil {
+		return nil, e
+	}
+	if e := s.fetchImage(r, u); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ph := &photo{id: s.newIDLocked(), pageID: pageID, url: u, caption: p.get("caption"), published: published, createdAt: at}
+	s.photos[ph.id] = ph
+	if !published && when.IsZero() {
+		return map[string]any{"id": ph.id}, nil
+	}
+	post := &Post{
+		ID: pageID + "_" + s.newIDLocked(), PageID: pageID, Message: ph.caption,
+		PhotoIDs: []string{ph.id}, CreatedAt: at, ScheduledFor: when, Kind: KindPhoto,
+	}
+	ph.usedBy = post.ID
+	s.posts = append(s.posts, post)
+	return map[string]any{"id": ph.id, "post_id": post.ID}, nil
+}
+
+func (s *Server) postVideos(r *http.Request, pageID string, p params, at time.Time) (any, *graphErr) {
+	u := p.get("file_url")
+	if u == "" {
+		return nil, errf(100, 0, "(#100) Missing parameter file_url: this fake accepts videos by file_url only")
+	}
+	if e := checkURL("file_url", u); e != nil {
+		return nil, e
+	}
+	_, when, e := schedule(p, at, false)
+	if e != nil {
+		return nil, e
+	}
+	if e := s.fetchVideo(r, u); e != nil {
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := &video{id: s.newIDLocked(), pageID: pageID}
+	s.videos[v.id] = v
+	s.posts = append(s.posts, &Post{
+		ID: v.id, PageID: pageID, Message: p.get("description"), Title: p.get("title"),
+		VideoID: v.id, CreatedAt: at, ScheduledFor: when, Kind: KindVideo,
+	})
+	return map[string]any{"id": v.id}, nil
+}
+
+// fetchImage downloads the photo as Facebook would and checks it is a JPEG
+// or PNG under 4 MB, by its Content-Type and by its bytes.
+func (s *Server) fetchImage(r *http.Request, u string) *graphErr {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		return errf(100, 2069019, "(#100) url should represent a valid URL")
+	}
+	resp, err := s.media.Do(req)
+	if err != nil {
+		return errf(100, 2069019, "(#100) The photo at url could not be downloaded")
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errf(100, 2069019, "(#100) The photo at url could not be downloaded (HTTP %d)", resp.StatusCode)
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct != "image/jpeg" && ct != "image/png" {
+		return errf(100, 1366046, "(#100) Photos should be smaller than 4 MB and saved as JPG or PNG (got Content-Type %q)", ct)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxPhotoBytes+1))
+	if err != nil {
+		return errf(100, 2069019, "(#100) The photo at url could not be downloaded")
+	}
+	if len(b) > maxPhotoBytes {
+		return errf(100, 1366046, "(#100) Photos should be smaller than 4 MB and saved as JPG or PNG")
+	}
+	if sniffed := http.DetectContentType(b); sniffed != ct {
+		return errf(100, 2069019, "(#100) Invalid file: the photo's bytes are %s, not %s", sniffed, ct)
+	}
+	return nil
+}
+
+// fetchVideo checks the first bytes of the video are reachable and served
+// as a video.
+func (s *Server) fetchVideo(r *http.Request, u string) *graphErr {
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, u, nil)
+	if err != nil {
+		return errf(100, 0, "(#100) file_url should represent a valid URL")
+	}
+	req.Header.Set("Range", "bytes=0-1023")
+	resp, err := s.media.Do(req)
+	if err != nil {
+		return errf(100, 0, "(#100) The video at file_url could not be downloaded")
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
+		return errf(100, 0, "(#100) The video at file_url could not be downloaded (HTTP %d)", resp.StatusCode)
+	}
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); !strings.HasPrefix(ct, "video/") {
+		return errf(100, 0, "(#100) The file at file_url is not a video (Content-Type %q)", ct)
+	}
+	return nil
+}
+
+var (
+	postFields  = []string{"id", "message", "created_time", "updated_time", "permalink_url", "is_published", "link"}
+	videoFields = []string{"id", "description", "title", "created_time", "updated_time", "permalink_url", "status", "published"}
+	photoFields = []string{"id", "name", "created_time", "link"}
+	pageFields  = []string{"id", "name"}
+)
+
+func postPermalink(p *Post) string {
+	if p.Kind == KindVideo {
+		// The Graph gives videos a path, not a URL.
+		return "/" + p.PageID + "/videos/" + p.VideoID + "/"
+	}
+	return "https://www.facebook.com/" + p.PageID + "/posts/" + strings.TrimPrefix(p.ID, p.PageID+"_")
+}
+
+func postNode(p *Post, fields []string) map[string]any {
+	out := map[string]any{}
+	for _, f := range fields {
+		switch f {
+		case "id":
+			out["id"] = p.ID
+		case "message", "description":
+			if p.Message != "" {
+				out[f] = p.Message
+			}
+		case "title":
+			if p.Title != "" {
+				out[f] = p.Title
+			}
+		case "created_time", "updated_time":
+			out[f] = p.CreatedAt.UTC().Format(graphTime)
+		case "permalink_url":
+			out[f] = postPermalink(p)
+		case "is_published", "published":
+			out[f] = p.ScheduledFor.IsZero()
+		case "link":
+			if p.Link != "" {
+				out[f] = p.Link
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) list(pageID string, p params, kind Kind) (any, *graphErr) {
+	allowed, def, node := postFields, []string{"created_time", "message", "id"}, "Post"
+	if kind == KindVideo {
+		allowed, def, node = videoFields, []string{"description", "updated_time", "id"}, "Video"
+	}
+	fields, err := fieldList(p, allowed, def, node)
+	if err != nil {
+		return nil, errf(100, 0, "%v", err)
+	}
+	var since, until time.Time
+	if raw := p.get("since"); raw != "" {
+		if since, err = parseTime(raw); err != nil {
+			return nil, errf(100, 0, "(#100) param since: %v", err)
+		}
+	}
+	if raw := p.get("until"); raw != "" {
+		if until, err = parseTime(raw); err != nil {
+			return nil, errf(100, 0, "(#100) param until: %v", err)
+		}
+	}
+	limit := 25
+	if raw := p.get("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return nil, errf(100, 0, "(#100) param limit must be a positive integer")
+		}
+		limit = min(n, 100)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data := []map[string]any{}
+	for _, post := range s.listLocked(pageID, kind) {
+		// created_time has whole seconds, and so do the bounds.
+		ct := post.CreatedAt.Truncate(time.Second)
+		if (!since.IsZero() && ct.Before(since)) || (!until.IsZero() && ct.After(until)) {
+			continue
+		}
+		if len(data) == limit {
+			break
+		}
+		data = append(data, postNode(post, fields))
+	}
+	return map[string]any{"data": data}, nil
+}
+
+func (s *Server) getObject(id, tokenPage string, p params) (any, *graphErr) {
+	notFound := errf(100, 33, "Unsupported get request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id == tokenPage {
+		fields, err := fieldList(p, pageFields, []string{"name", "id"}, "Page")
+		if err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		out := map[string]any{}
+		for _, f := range fields {
+			out[f] = map[string]string{"id": id, "name": "Page " + id}[f]
+		}
+		return out, nil
+	}
+	if ph := s.photos[id]; ph != nil && ph.pageID == tokenPage {
+		fields, err := fieldList(p, photoFields, []string{"created_time", "name", "id"}, "Photo")
+		if err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		out := map[string]any{}
+		for _, f := range fields {
+			switch f {
+			case "id":
+				out[f] = ph.id
+			case "name":
+				if ph.caption != "" {
+					out[f] = ph.caption
+				}
+			case "created_time":
+				out[f] = ph.createdAt.UTC().Format(graphTime)
+			case "link":
+				out[f] = "https://www.facebook.com/photo.php?fbid=" + ph.id
+			}
+		}
+		return out, nil
+	}
+	for _, post := range s.posts {
+		if post.ID != id || post.PageID != tokenPage {
+			continue
+		}
+		if post.Kind == KindVideo {
+			fields, err := fieldList(p, videoFields, []string{"description", "updated_time", "id"}, "Video")
+			if err != nil {
+				return nil, errf(100, 0, "%v", err)
+			}
+			out := postNode(post, fields)
+			for _, f := range fields {
+				if f == "status" {
+					// Processing, then ready: what a poller sees.
+					v := s.videos[post.VideoID]
+					v.statusReads++
+					st := "ready"
+					if v.statusReads == 1 {
+						st = "processing"
+					}
+					out["status"] = map[string]any{"video_status": st}
+				}
+			}
+			return out, nil
+		}
+		fields, err := fieldList(p, postFields, []string{"created_time", "message", "id"}, "Post")
+		if err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		return postNode(post, fields), nil
+	}
+	return nil, notFound
+}
