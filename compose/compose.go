@@ -1,0 +1,528 @@
+// Package compose turns one product post into the content each platform
+// publishes: the caption or description, a title where the platform has
+// one, the order link and the media, fitted to the platform's rules.
+//
+// Text Serentak writes itself (composed from the product) is fitted: the
+// description is shortened at a sentence, word or grapheme boundary and
+// hashtags beyond a platform's cap are left out, always keeping the product
+// name, the price and the order link, and every change is reported. Text
+// the user wrote (a caption or a title) is never cut: when it does not fit,
+// the field is reported at fault so the user decides what to drop.
+//
+// Lengths are measured the way each platform counts (see textRule): YouTube
+// descriptions in UTF-8 bytes; everything else in UTF-16 code units, which
+// is what Facebook (a JavaScript string length) and TikTok ("UTF-16 runes")
+// count, and the stricter reading of the "characters" Instagram and YouTube
+// titles are limited to: an emoji counts as 2, so a text we accept also fits
+// if the platform counts code points.
+//
+// Choices the platforms leave open, made here:
+//   - Facebook keeps the order link in the text and also sets Content.Link,
+//     so a text post gets a preview card and a photo post still shows it.
+//   - A wa.me (or api.whatsapp.com/send) link without a text parameter gets
+//     one, "Halo, saya mau pesan <name>", so the chat opens with the order.
+//   - Facebook takes at most 10 photos per post; Instagram's carousel 2–10.
+//   - YouTube keeps at most 60 hashtags (it ignores all of them past that).
+//   - The description is shortened before any hashtag is left out.
+package compose
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/serentak/serentak"
+)
+
+// Field error codes.
+const (
+	codeRequired         = "required"
+	codeTooLong          = "too_long"
+	codeTooManyHashtags  = "too_many_hashtags"
+	codeTooManyMentions  = "too_many_mentions"
+	codeUnsupportedMedia = "unsupported_media"
+	codeInvalid          = "invalid"
+)
+
+// Input is a post as the API received it, with media kinds already resolved.
+type Input struct {
+	Product  *serentak.Product   // may be nil when Caption is given
+	Caption  string              // post-level caption; "" → composed from Product
+	Hashtags []string            // without or with leading '#'; normalise
+	Media    []serentak.MediaRef // Kind is set (image/video)
+	Language string              // "id" (default, Bahasa Indonesia) or "en"
+}
+
+// Target holds one target's overrides; they win over the post-level values.
+type Target struct {
+	Caption string
+	Title   string
+}
+
+// Result is the content for one platform with an account of how it was
+// made: what was shortened or left out to fit, what the user should know,
+// and the fields that cannot be fitted. Content is only publishable when
+// Errors is empty.
+type Result struct {
+	Content   serentak.Content      `json:"content"`
+	Shortened []string              `json:"shortened,omitempty"` // each change made to composed text to fit, in words
+	Warnings  []string              `json:"warnings,omitempty"`  // accepted, but worth telling the user
+	Errors    []serentak.FieldError `json:"errors,omitempty"`
+}
+
+// Compose returns the content for platform p, fitted to its rules, or the fields at fault.
+// Field names are relative to the post: "caption", "hashtags", "media", "media[2]", "product.name",
+// or "target.caption" / "target.title" for a target override (the API rewrites "target." to "targets[i].").
+func Compose(p serentak.Platform, in Input, t Target) (serentak.Content, []serentak.FieldError) {
+	r := Fit(p, in, t)
+	return r.Content, r.Errors
+}
+
+// Fit is Compose with the account of what was changed; a preview shows it.
+func Fit(p serentak.Platform, in Input, t Target) Result {
+	var r Result
+	if !p.Valid() {
+		r.Errors = append(r.Errors, fieldErr("platform", codeInvalid, "unknown platform %q", p))
+		return r
+	}
+	c := &composer{p: p, tmpl: TemplateFor(in.Language), res: &r}
+	c.read(in, t)
+	if lang := strings.ToLower(in.Language); lang != "" && c.tmpl.Language != lang && !strings.HasPrefix(lang, c.tmpl.Language+"-") {
+		c.warn("language %q is not supported; the post is composed in Bahasa Indonesia", in.Language)
+	}
+	if c.caption != "" || (c.product != nil && c.product.Name != "") {
+		r.Content.Text = c.text()
+		r.Content.Title = c.title()
+	}
+	if p == serentak.Facebook {
+		// The link also goes as the post's link, so a text post gets a
+		// preview card. It stays in Text too: a photo or video post has no
+		// link field, and a caption without the link loses the order.
+		r.Content.Link = c.link
+	}
+	mediaErrs, mediaWarnings := checkMedia(p, in.Media)
+	r.Errors = append(c.errs, mediaErrs...)
+	r.Warnings = append(r.Warnings, mediaWarnings...)
+	r.Content.Media = in.Media
+	return r
+}
+
+// composer holds one post, cleaned, on its way to one platform.
+type composer struct {
+	p    serentak.Platform
+	tmpl Template
+	res  *Result
+	errs []serentak.FieldError
+
+	product      *serentak.Product // cleaned copy, or nil
+	caption      string            // the given caption, "" when composed
+	captionField string            // "caption" or "target.caption"
+	givenTitle   string            // target title as given (cleaned)
+	tags         []string          // post hashtags: normalised, deduplicated, no '#'
+	link         string            // order link, with a WhatsApp message when added
+	photo        bool              // TikTok photo post
+	video        bool              // the post has a video
+}
+
+// read cleans the input and checks what does not depend on the platform.
+func (c *composer) read(in Input, t Target) {
+	c.photo = c.p == serentak.TikTok && tiktokPhotoMode(in.Media)
+	c.video = hasVideo(in.Media)
+	if in.Product != nil {
+		pr := *in.Product
+		pr.Name = oneLine(clean(pr.Name))
+		pr.Description = clean(pr.Description)
+		pr.URL = strings.TrimSpace(pr.URL)
+		c.product = &pr
+		if pr.Name == "" {
+			c.errs = append(c.errs, fieldErr("product.name", codeRequired, "a product needs a name"))
+		}
+		if pr.Price != nil && (math.IsNaN(pr.Price.Amount) || math.IsInf(pr.Price.Amount, 0) || pr.Price.Amount < 0) {
+			c.errs = append(c.errs, fieldErr("product.price.amount", codeInvalid, "a price must be a number of 0 or more"))
+		}
+		if pr.URL != "" {
+			if u, err := url.Parse(pr.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				c.errs = append(c.errs, fieldErr("product.url", codeInvalid, "the order link must be a full http(s) address, like https://wa.me/6281234567890"))
+			} else {
+				c.link = orderURL(pr.URL, pr.Name, c.tmpl)
+			}
+		}
+	}
+	switch {
+	case strings.TrimSpace(t.Caption) != "":
+		c.caption, c.captionField = clean(t.Caption), "target.caption"
+	case strings.TrimSpace(in.Caption) != "":
+		c.caption, c.captionField = clean(in.Caption), "caption"
+	case c.product == nil:
+		c.errs = append(c.errs, fieldErr("caption", codeRequired, "give a caption or a product to compose one from"))
+	}
+	c.givenTitle = oneLine(clean(t.Title))
+	c.readHashtags(in.Hashtags)
+}
+
+// readHashtags normalises the post's hashtags: '#' removed, empty ones
+// skipped, repeats (ignoring case) dropped; one with a space or punctuation
+// is a fault, since it would not be one hashtag.
+func (c *composer) readHashtags(tags []string) {
+	for i, tag := range tags {
+		tag = strings.TrimLeft(strings.TrimSpace(clean(tag)), "#")
+		if tag == "" {
+			continue
+		}
+		valid := true
+		for _, r := range tag {
+			if !isTagRune(r) {
+				valid = false
+				break
+			}
+		}
+		if !valid {
+			c.errs = append(c.errs, fieldErr(fmt.Sprintf("hashtags[%d]", i), codeInvalid,
+				"a hashtag is one word of letters, digits or _; %q is not", tag))
+			continue
+		}
+		if !hasFold(c.tags, tag) {
+			c.tags = append(c.tags, tag)
+		}
+	}
+}
+
+// textRule is one text field's limit on one platform.
+type textRule struct {
+	max     int
+	m       measure
+	noun    string // "Instagram captions", for messages
+	maxTags int    // hashtags allowed in the field; 0: no cap
+	// hardTagCap: the platform rejects more hashtags (Instagram); otherwise
+	// the cap is advice (YouTube ignores every hashtag past 60).
+	hardTagCap  bool
+	maxMentions int
+}
+
+// textRule returns the limit of the platform's main text field (platforms.md §1–§5).
+func (c *composer) textRule() textRule {
+	switch c.p {
+	case serentak.Facebook:
+		// 63,206 is postiz's cap, a JavaScript string length: UTF-16 units.
+		return textRule{max: 63206, m: utf16Units, noun: "Facebook posts"}
+	case serentak.Instagram:
+		// Meta says "2200 characters" without saying how they are counted;
+		// UTF-16 units are the stricter reading, so we use them.
+		return textRule{max: 2200, m: utf16Units, noun: "Instagram captions", maxTags: 30, hardTagCap: true, maxMentions: 20}
+	case serentak.YouTube:
+		// The description's limit is in bytes, as the API doc insists.
+		// YouTube ignores all hashtags of a video that has more than 60
+		// (YouTube Help, hashtag policy) — we keep the first 60.
+		return textRule{max: 5000, m: utf8Bytes, noun: "YouTube descriptions", maxTags: 60}
+	case serentak.TikTok:
+		// TikTok says "UTF-16 runes" for the video caption and "runes" for
+		// the photo fields; counting UTF-16 units satisfies both readings.
+		if c.photo {
+			return textRule{max: 4000, m: utf16Units, noun: "TikTok photo descriptions"}
+		}
+		return textRule{max: 2200, m: utf16Units, noun: "TikTok video captions"}
+	}
+	return textRule{max: math.MaxInt, m: utf16Units}
+}
+
+// text returns the platform's caption: the given one with the hashtags
+// added, or one composed from the product.
+func (c *composer) text() string {
+	rule := c.textRule()
+	if c.caption != "" {
+		return c.givenText(rule)
+	}
+	return c.composedText(rule)
+}
+
+// givenText checks the user's caption against rule and adds the post's
+// hashtags that fit. The caption itself is never cut.
+func (c *composer) givenText(rule textRule) string {
+	caption := c.caption
+	if c.p == serentak.YouTube {
+		if stripped := stripAngles(caption); stripped != caption {
+			caption = stripped
+			c.res.Warnings = append(c.res.Warnings, "removed '<' and '>' from the description: YouTube does not allow them")
+		}
+	}
+	if n := rule.m.count(caption); n > rule.max {
+		c.fail(c.captionField, codeTooLong, "%s are at most %s %s (%s); this one has %s",
+			rule.noun, number(rule.max), rule.m.unit(), rule.m.how(), number(n))
+	}
+	present := hashtags(caption)
+	if rule.hardTagCap && len(present) > rule.maxTags {
+		c.fail(c.captionField, codeTooManyHashtags, "%s take at most %d hashtags; this one has %d",
+			rule.noun, rule.maxTags, len(present))
+	} else if rule.maxTags > 0 && len(present) > rule.maxTags {
+		c.warn("%s with more than %d hashtags have all their hashtags ignored; this one has %d", rule.noun, rule.maxTags, len(present))
+	}
+	if n := len(mentions(caption)); rule.maxMentions > 0 && n > rule.maxMentions {
+		c.fail(c.captionField, codeTooManyMentions, "%s take at most %d @mentions; this one has %d",
+			rule.noun, rule.maxMentions, n)
+	}
+	return c.fitTags(rule, []string{caption}, present)
+}
+
+// composedText writes the post from the product and fits it to rule.
+func (c *composer) composedText(rule textRule) string {
+	pr := c.product
+	head := pr.Name
+	if pr.Price != nil {
+		head += c.tmpl.NameSeparator + FormatPrice(*pr.Price, c.tmpl.Language)
+	}
+	desc := pr.Description
+	var cta string
+	if c.link != "" {
+		label := c.tmpl.OrderLabel
+		if c.p == serentak.Instagram {
+			label = c.tmpl.TextLinkLabel // a caption's links are not clickable
+		}
+		cta = label + " " + c.link
+	} else if pr.URL == "" {
+		c.warn("the product has no order link, so the post does not say where to order")
+	}
+	if c.p == serentak.YouTube {
+		head, desc = stripAngles(head), stripAngles(desc)
+	}
+
+	if n := rule.m.count(join(head, cta)); n > rule.max {
+		field := "product.name"
+		if rule.m.count(c.link) > rule.m.count(pr.Name) {
+			field = "product.url"
+		}
+		c.fail(field, codeTooLong, "the product name, price and order link alone take %s of the %s %s %s allow (%s)",
+			number(n), number(rule.max), rule.m.unit(), rule.noun, rule.m.how())
+		return join(head, cta)
+	}
+	present := hashtags(join(head, desc, cta))
+	if rule.hardTagCap && len(present) > rule.maxTags {
+		c.fail("product.description", codeTooManyHashtags, "%s take at most %d hashtags; the product name and description have %d",
+			rule.noun, rule.maxTags, len(present))
+	}
+	if n := len(mentions(join(head, desc, cta))); rule.maxMentions > 0 && n > rule.maxMentions {
+		c.fail("product.description", codeTooManyMentions, "%s take at most %d @mentions; the product name and description have %d",
+			rule.noun, rule.maxMentions, n)
+	}
+
+	// Shorten the description first: the hashtags are the cheaper loss
+	// only once the description is gone.
+	if desc != "" {
+		tagLine := tagLine(c.newTags(rule, present))
+		over := rule.m.count(join(head, desc, cta, tagLine)) - rule.max
+		if over > 0 {
+			n := rule.m.count(desc)
+			short := ""
+			if budget := n - over; budget >= minDescription {
+				short = shorten(desc, budget, rule.m)
+			}
+			if short == "" {
+				c.shortened("description left out to fit the %s-%s limit of %s", number(rule.max), singular(rule.m.unit()), rule.noun)
+			} else {
+				c.shortened("description shortened from %s to %s %s to fit the %s-%s limit of %s",
+					number(n), number(rule.m.count(short)), rule.m.unit(), number(rule.max), singular(rule.m.unit()), rule.noun)
+			}
+			desc = short
+		}
+	}
+	return c.fitTags(rule, []string{head, desc, cta}, present)
+}
+
+// minDescription is the shortest a shortened description may be, as the
+// platform counts; below it the description is left out instead, since
+// a few words and "…" say nothing.
+const minDescription = 20
+
+// newTags returns the post's hashtags not already in the text (present),
+// capped to the platform's hashtag cap, noting any left out.
+func (c *composer) newTags(rule textRule, present []string) []string {
+	tags := c.tagsNotIn(present)
+	if rule.maxTags > 0 && len(present)+len(tags) > rule.maxTags {
+		keep := max(rule.maxTags-len(present), 0)
+		return tags[:keep]
+	}
+	return tags
+}
+
+// fitTags joins parts and the post's hashtags, leaving out the last
+// hashtags while the text is too long. It notes what it left out.
+func (c *composer) fitTags(rule textRule, parts []string, present []string) string {
+	tags := c.newTags(rule, present)
+	if capped := len(c.tagsNotIn(present)) - len(tags); capped > 0 {
+		c.shortened("%s left out: %s take at most %d hashtags (kept the first %d)",
+			plural(capped, "hashtag", "hashtags"), rule.noun, rule.maxTags, len(tags))
+	}
+	base := join(parts...)
+	if rule.m.count(base) > rule.max {
+		return base // the fault is already reported
+	}
+	kept := len(tags)
+	for kept > 0 && rule.m.count(join(base, tagLine(tags[:kept]))) > rule.max {
+		kept--
+	}
+	if dropped := len(tags) - kept; dropped > 0 {
+		c.shortened("%s left out to fit the %s-%s limit of %s: #%s",
+			plural(dropped, "hashtag", "hashtags"), number(rule.max), singular(rule.m.unit()), rule.noun,
+			strings.Join(tags[kept:], " #"))
+	}
+	return join(base, tagLine(tags[:kept]))
+}
+
+func (c *composer) tagsNotIn(present []string) []string {
+	var out []string
+	for _, t := range c.tags {
+		if !hasFold(present, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// title returns the platform's title: the target's, or one composed from
+// the product (and, for YouTube, which requires one, from the caption).
+func (c *composer) title() string {
+	switch {
+	case c.p == serentak.YouTube:
+		// YouTube says "100 characters"; UTF-16 units are the strict reading.
+		return c.fitTitle(textRule{max: 100, m: utf16Units, noun: "YouTube titles"}, true)
+	case c.p == serentak.TikTok && c.photo:
+		return c.fitTitle(textRule{max: 90, m: utf16Units, noun: "TikTok photo titles"}, true)
+	case c.p == serentak.Facebook && c.video:
+		// A Facebook video's title. Graph documents no limit for it.
+		if c.givenTitle != "" {
+			return c.givenTitle
+		}
+		if c.product != nil {
+			return c.product.Name
+		}
+		return ""
+	}
+	if c.givenTitle != "" {
+		c.warn("%s has no title here; the target's title is not used", c.p.DisplayName())
+	}
+	return ""
+}
+
+// fitTitle returns the target's title checked against rule, or one made
+// from the product's name and price, shortened to fit.
+func (c *composer) fitTitle(rule textRule, withPrice bool) string {
+	youtube := c.p == serentak.YouTube
+	if c.givenTitle != "" {
+		title := c.givenTitle
+		if youtube {
+			title = stripAngles(title)
+			if title != c.givenTitle {
+				c.warn("removed '<' and '>' from the title: YouTube does not allow them")
+			}
+			if strings.TrimSpace(title) == "" {
+				c.fail("target.title", codeInvalid, "YouTube titles cannot be empty or only '<' and '>'")
+				return ""
+			}
+		}
+		if n := rule.m.count(title); n > rule.max {
+			c.fail("target.title", codeTooLong, "%s are at most %s %s (%s); this one has %s",
+				rule.noun, number(rule.max), rule.m.unit(), rule.m.how(), number(n))
+		}
+		return title
+	}
+	var name, suffix string
+	switch {
+	case c.product != nil:
+		name = c.product.Name
+		if withPrice && c.product.Price != nil {
+			suffix = c.tmpl.NameSeparator + FormatPrice(*c.product.Price, c.tmpl.Language)
+		}
+	case youtube:
+		name = firstLine(c.caption)
+		c.warn("YouTube needs a title; it is the caption's first line (give a target title to choose it)")
+	default:
+		return ""
+	}
+	if youtube {
+		name = strings.TrimSpace(stripAngles(name))
+		if name == "" {
+			c.fail("target.title", codeRequired, "YouTube needs a title; give one for this target")
+			return ""
+		}
+	}
+	budget := rule.max - rule.m.count(suffix)
+	if rule.m.count(name) > budget {
+		short := shorten(name, budget, rule.m)
+		if short == "" { // the price does not leave room: drop it
+			suffix, short = "", shorten(name, rule.max, rule.m)
+		}
+		c.shortened("title shortened to fit the %s-%s limit of %s", number(rule.max), singular(rule.m.unit()), rule.noun)
+		name = short
+	}
+	return name + suffix
+}
+
+func (c *composer) fail(field, code, format string, args ...any) {
+	c.errs = append(c.errs, fieldErr(field, code, format, args...))
+}
+
+func (c *composer) warn(format string, args ...any) {
+	c.res.Warnings = append(c.res.Warnings, fmt.Sprintf(format, args...))
+}
+
+func (c *composer) shortened(format string, args ...any) {
+	c.res.Shortened = append(c.res.Shortened, fmt.Sprintf(format, args...))
+}
+
+func fieldErr(field, code, format string, args ...any) serentak.FieldError {
+	return serentak.FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// clean makes s valid UTF-8 (an invalid byte becomes U+FFFD, which every
+// platform takes) and trims the spaces around it.
+func clean(s string) string {
+	return strings.TrimSpace(strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+// oneLine folds line breaks and tabs into single spaces: names and titles
+// are one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func firstLine(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			return line
+		}
+	}
+	return ""
+}
+
+func stripAngles(s string) string {
+	return strings.NewReplacer("<", "", ">", "").Replace(s)
+}
+
+// join joins the non-empty parts with a blank line between them.
+func join(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, "\n\n")
+}
+
+func tagLine(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	return "#" + strings.Join(tags, " #")
+}
+
+// number writes n with comma thousands, as messages do: 2,200.
+func number(n int) string {
+	if n < 0 {
+		return "-" + groupThousands(strconv.Itoa(-n), ",")
+	}
+	return groupThousands(strconv.Itoa(n), ",")
+}
+
+func singular(unit string) string { return strings.TrimSuffix(unit, "s") }
