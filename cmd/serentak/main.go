@@ -48,6 +48,8 @@ commands:
   worker     run the publishing workers
   scheduler  run the scheduler
   migrate    create or update the database schema and exit
+  bench      measure the pipeline against an in-process fake Graph API
+             (flags: -posts, -rate, -latency, -pages, -bare)
 
 Configuration comes from SERENTAK_* environment variables (see README.md and
 configs/serentak.example.env).
@@ -83,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "scheduler":
 		r = roles{scheduler: true}
 	case "migrate":
+	case "bench":
+		return benchCommand(ctx, args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

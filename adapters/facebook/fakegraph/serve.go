@@ -38,6 +38,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		serveMedia(w, r)
 		return
 	}
+	// The request is stamped when it arrives: that is when the platform
+	// was called, which is what "never before its time" is about.
+	at := s.now()
 	if s.latency > 0 {
 		t := time.NewTimer(s.latency)
 		select {
@@ -47,7 +50,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	at := s.now()
 	_, pageID, edge := splitPath(r.URL.Path)
 	call := Call{Method: r.Method, Path: r.URL.Path, At: at}
 	if edge != "" {

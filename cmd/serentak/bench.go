@@ -1,0 +1,397 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/serentak/serentak/adapters/facebook/fakegraph"
+	"github.com/serentak/serentak/embedredis"
+)
+
+// benchConfig is what `serentak bench` measures.
+type benchConfig struct {
+	Posts    int           // deliveries due at the same second
+	Rate     float64       // API create requests per second
+	Latency  time.Duration // the fake platform's answer time
+	Pages    int           // Facebook Pages the posts are spread over
+	BareJobs int           // no-op tasks for the bare Asynq ceiling
+}
+
+// benchReport is what it prints.
+type benchReport struct {
+	Backend                     string
+	Posts                       int
+	CreateP50, CreateP99        time.Duration
+	CreateRate                  float64 // achieved requests/s
+	LateFirst, LateP50, LateP99 time.Duration
+	LateMax                     time.Duration
+	Early                       int // platform calls before scheduled_at: must be 0
+	Duplicates, Lost            int
+	Throughput                  float64 // deliveries/s from the first to the last platform call
+	BareAsynq                   float64 // no-op tasks/s on the same Redis
+	PeakRSSMiB                  float64
+}
+
+func (r benchReport) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "backend                 %s\n", r.Backend)
+	fmt.Fprintf(&b, "posts due at one second %d\n", r.Posts)
+	fmt.Fprintf(&b, "POST /posts latency     p50 %v  p99 %v  (%.0f req/s)\n", r.CreateP50.Round(time.Microsecond*10), r.CreateP99.Round(time.Microsecond*10), r.CreateRate)
+	fmt.Fprintf(&b, "scheduling lateness     first %v  p50 %v  p99 %v  max %v\n", r.LateFirst.Round(time.Millisecond), r.LateP50.Round(time.Millisecond), r.LateP99.Round(time.Millisecond), r.LateMax.Round(time.Millisecond))
+	fmt.Fprintf(&b, "published early         %d\n", r.Early)
+	fmt.Fprintf(&b, "duplicates / lost       %d / %d\n", r.Duplicates, r.Lost)
+	fmt.Fprintf(&b, "end-to-end throughput   %.0f deliveries/s\n", r.Throughput)
+	fmt.Fprintf(&b, "bare Asynq, same Redis  %.0f tasks/s  (ratio %.2f)\n", r.BareAsynq, r.Throughput/max(r.BareAsynq, 1))
+	fmt.Fprintf(&b, "peak RSS                %.0f MiB\n", r.PeakRSSMiB)
+	return b.String()
+}
+
+// benchCommand is `serentak bench`: the whole pipeline (API, database,
+// Redis, scheduler, workers) against an in-process fake Graph API. It uses
+// SERENTAK_DATABASE_URL and SERENTAK_REDIS_URL when set (production
+// backends), else a throwaway SQLite file and the embedded Redis.
+func benchCommand(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var c benchConfig
+	fs.IntVar(&c.Posts, "posts", 1000, "deliveries due at the same second")
+	fs.Float64Var(&c.Rate, "rate", 200, "API create requests per second")
+	fs.DurationVar(&c.Latency, "latency", 50*time.Millisecond, "fake platform answer time")
+	fs.IntVar(&c.Pages, "pages", 10, "Facebook Pages to spread the posts over")
+	fs.IntVar(&c.BareJobs, "bare", 10000, "no-op tasks for the bare Asynq ceiling (0 skips it)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "serentak-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rep, err := runBench(ctx, c, getenv, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, rep)
+	return nil
+}
+
+func runBench(ctx context.Context, c benchConfig, getenv func(string) string, dir string) (benchReport, error) {
+	graph := fakegraph.New(fakegraph.WithLatency(c.Latency))
+	defer graph.Close()
+	for i := 0; i < c.Pages; i++ {
+		graph.AddPage(fmt.Sprintf("10%08d", i), fmt.Sprintf("bench-page-token-%d", i))
+	}
+	env := map[string]string{
+		"SERENTAK_ADDR":             "127.0.0.1:0",
+		"SERENTAK_DATA_DIR":         dir,
+		"SERENTAK_DATABASE_URL":     filepath.Join(dir, "serentak.db"),
+		"SERENTAK_ADMIN_KEY":        "bench-operator-key",
+		"SERENTAK_SECRET_KEY":       "bench-secret-key",
+		"SERENTAK_FACEBOOK_API_URL": graph.URL,
+		"SERENTAK_LOG_LEVEL":        "error",
+		"SERENTAK_CONFIG":           os.DevNull,
+	}
+	for _, k := range []string{"SERENTAK_DATABASE_URL", "SERENTAK_REDIS_URL", "SERENTAK_WORKER_CONCURRENCY",
+		"SERENTAK_SCHEDULER_TICK", "SERENTAK_SCHEDULER_HORIZON", "SERENTAK_QUEUE_CHECK_INTERVAL", "SERENTAK_DATABASE_MAX_CONNS"} {
+		if v := getenv(k); v != "" {
+			env[k] = v
+		}
+	}
+	rep := benchReport{Backend: "sqlite + embedded redis", Posts: c.Posts}
+	if strings.HasPrefix(env["SERENTAK_DATABASE_URL"], "postgres") {
+		rep.Backend = "postgresql"
+	}
+	if env["SERENTAK_REDIS_URL"] != "" {
+		rep.Backend += " + redis"
+	} else if rep.Backend == "postgresql" {
+		rep.Backend += " + embedded redis"
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	listening := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, listening)
+	}()
+	var base string
+	select {
+	case addr := <-listening:
+		base = "http://" + addr
+	case err := <-done:
+		return rep, fmt.Errorf("serentak serve: %w", err)
+	}
+	cl := &benchClient{base: base, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+
+	// One workspace, one account per Page.
+	var ws struct{ ID, APIKey string }
+	if err := cl.do("POST", "/v1/workspaces", "bench-operator-key", map[string]any{"name": "Bench"}, &ws, "id", "api_key"); err != nil {
+		return rep, err
+	}
+	accounts := make([]string, c.Pages)
+	for i := range accounts {
+		var acc struct{ ID string }
+		body := map[string]any{"platform": "facebook", "external_id": fmt.Sprintf("10%08d", i), "name": "Page", "access_token": fmt.Sprintf("bench-page-token-%d", i)}
+		if err := cl.do("POST", "/v1/workspaces/"+ws.ID+"/accounts", ws.APIKey, body, &acc, "id"); err != nil {
+			return rep, err
+		}
+		accounts[i] = acc.ID
+	}
+
+	// Every post is due at the same whole second, far enough ahead that all
+	// of them are created before it comes.
+	due := time.Now().Add(time.Duration(float64(c.Posts)/c.Rate*float64(time.Second)) + 5*time.Second).Truncate(time.Second)
+	lat, rate, err := cl.createAll(ctx, ws.ID, ws.APIKey, accounts, c, due)
+	if err != nil {
+		return rep, err
+	}
+	rep.CreateP50, rep.CreateP99, rep.CreateRate = pct(lat, 50), pct(lat, 99), rate
+	if time.Now().After(due) {
+		return rep, fmt.Errorf("creating %d posts at %.0f/s took past their due time; lower -posts or raise -rate", c.Posts, c.Rate)
+	}
+
+	// Wait until every post reached the fake (or a generous deadline).
+	deadline := due.Add(60*time.Second + time.Duration(c.Posts)*time.Millisecond)
+	for graph.PostCount() < c.Posts && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // let any duplicate show itself
+	seen := map[string]int{}
+	var calls []time.Time
+	for i := 0; i < c.Pages; i++ {
+		for _, p := range graph.Posts(fmt.Sprintf("10%08d", i)) {
+			seen[p.Message]++
+			calls = append(calls, p.CreatedAt)
+		}
+	}
+	for _, n := range seen {
+		if n > 1 {
+			rep.Duplicates += n - 1
+		}
+	}
+	rep.Lost = c.Posts - len(seen)
+	sort.Slice(calls, func(i, j int) bool { return calls[i].Before(calls[j]) })
+	late := make([]time.Duration, len(calls))
+	for i, t := range calls {
+		late[i] = t.Sub(due)
+		if late[i] < 0 {
+			rep.Early++
+		}
+	}
+	if len(late) > 0 {
+		rep.LateFirst, rep.LateP50, rep.LateP99, rep.LateMax = late[0], pct(late, 50), pct(late, 99), late[len(late)-1]
+		if span := calls[len(calls)-1].Sub(due); span > 0 {
+			rep.Throughput = float64(len(calls)) / span.Seconds()
+		}
+	}
+
+	if c.BareJobs > 0 {
+		opt, err := benchRedis(env["SERENTAK_REDIS_URL"])
+		if err != nil {
+			return rep, err
+		}
+		if opt == nil {
+			// The embedded Redis lives inside serve; measure on a fresh one.
+			opt, err = embeddedForBench()
+			if err != nil {
+				return rep, err
+			}
+		}
+		if rep.BareAsynq, err = bareAsynq(ctx, opt, c.BareJobs); err != nil {
+			return rep, err
+		}
+	}
+	rep.PeakRSSMiB = peakRSSMiB()
+	cancel()
+	if err := <-done; err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+type benchClient struct {
+	base string
+	http *http.Client
+}
+
+// do sends a JSON request and decodes the named string fields of the
+// answer into out's fields in order (a tiny decoder to keep bench lean).
+func (c *benchClient) do(method, path, key string, body any, out any, fields ...string) error {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if out == nil {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return err
+	}
+	vals := make([]string, len(fields))
+	for i, f := range fields {
+		vals[i], _ = m[f].(string)
+	}
+	switch o := out.(type) {
+	case *struct{ ID, APIKey string }:
+		o.ID, o.APIKey = vals[0], vals[1]
+	case *struct{ ID string }:
+		o.ID = vals[0]
+	default:
+		return errors.New("bench: unsupported answer type")
+	}
+	return nil
+}
+
+// createAll creates c.Posts posts at c.Rate per second (open loop: a slow
+// answer does not slow the arrivals) and returns each request's latency.
+func (c *benchClient) createAll(ctx context.Context, ws, key string, accounts []string, cfg benchConfig, due time.Time) ([]time.Duration, float64, error) {
+	lat := make([]time.Duration, cfg.Posts)
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	interval := time.Duration(float64(time.Second) / cfg.Rate)
+	start := time.Now()
+	for i := 0; i < cfg.Posts; i++ {
+		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
+			time.Sleep(wait)
+		}
+		if ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body := map[string]any{
+				"caption":      fmt.Sprintf("Bench %d: Keripik Singkong Pedas Rp25.000 https://wa.me/6281234567890", i),
+				"targets":      []map[string]any{{"account_id": accounts[i%len(accounts)]}},
+				"scheduled_at": due.Format(time.RFC3339),
+			}
+			t0 := time.Now()
+			if err := c.do("POST", "/v1/workspaces/"+ws+"/posts", key, body, nil); err != nil {
+				failed.Store(err)
+			}
+			lat[i] = time.Since(t0)
+		}(i)
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return nil, 0, err
+	}
+	return lat, float64(cfg.Posts) / time.Since(start).Seconds(), nil
+}
+
+// bareAsynq is the ceiling: n no-op tasks enqueued and processed on the
+// same Redis with the same check interval, in tasks per second.
+func bareAsynq(ctx context.Context, opt asynq.RedisConnOpt, n int) (float64, error) {
+	const queue = "bench-bare"
+	client := asynq.NewClient(opt)
+	defer client.Close()
+	var processed atomic.Int64
+	allDone := make(chan struct{})
+	srv := asynq.NewServer(opt, asynq.Config{
+		Concurrency:              50,
+		Queues:                   map[string]int{queue: 1},
+		DelayedTaskCheckInterval: 100 * time.Millisecond,
+		TaskCheckInterval:        100 * time.Millisecond,
+		Logger:                   quietAsynq{},
+	})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc("bench:noop", func(context.Context, *asynq.Task) error {
+		if processed.Add(1) == int64(n) {
+			close(allDone)
+		}
+		return nil
+	})
+	start := time.Now()
+	if err := srv.Start(mux); err != nil {
+		return 0, err
+	}
+	defer srv.Shutdown()
+	for i := 0; i < n; i++ {
+		if _, err := client.EnqueueContext(ctx, asynq.NewTask("bench:noop", nil), asynq.Queue(queue)); err != nil {
+			return 0, err
+		}
+	}
+	select {
+	case <-allDone:
+	case <-time.After(5 * time.Minute):
+		return 0, fmt.Errorf("bare asynq processed %d of %d tasks in 5 minutes", processed.Load(), n)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+type quietAsynq struct{}
+
+func (quietAsynq) Debug(...any) {}
+func (quietAsynq) Info(...any)  {}
+func (quietAsynq) Warn(...any)  {}
+func (quietAsynq) Error(...any) {}
+func (quietAsynq) Fatal(...any) {}
+
+func benchRedis(url string) (asynq.RedisConnOpt, error) {
+	if url == "" {
+		return nil, nil
+	}
+	return parseRedisURL(url)
+}
+
+// pct returns the p-th percentile of ds (sorted in place).
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	i := (len(ds)*p + 99) / 100
+	return ds[min(max(i-1, 0), len(ds)-1)]
+}
+
+// peakRSSMiB reads the process's peak resident set (VmHWM) on Linux.
+func peakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(rest), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// embeddedForBench starts an in-process Redis for the bare ceiling when the
+// system under test used its own embedded one. It lives until the process
+// exits, which for `serentak bench` is moments later.
+func embeddedForBench() (asynq.RedisConnOpt, error) {
+	srv, err := embedredis.Start("")
+	if err != nil {
+		return nil, err
+	}
+	return asynq.RedisClientOpt{Addr: srv.Addr()}, nil
+}
