@@ -2,15 +2,26 @@
 // GORM. It is the only package that imports GORM; rows are converted to the
 // domain types of package serentak at its edge. Every query a tenant can
 // reach is scoped by workspace here, not only in the handlers.
-//
-// CONTRACT STUB: signatures fixed for the other packages; bodies to be written.
 package gormstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/serentak/serentak"
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/serentak/serentak/secretbox"
 )
 
 // Config opens a Store.
@@ -26,130 +37,229 @@ type Config struct {
 	MaxOpenConns int
 }
 
+// DefaultMaxOpenConns is the PostgreSQL pool size when Config.MaxOpenConns
+// is 0.
+const DefaultMaxOpenConns = 10
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
 // Store is the database.
-type Store struct{}
+type Store struct {
+	db      *gorm.DB
+	box     *secretbox.Box
+	now     func() time.Time
+	dialect Dialect
+}
+
+// ErrLeaseLost is returned by the lease-guarded writes (SaveCheckpoint,
+// CompleteDelivery, FailDelivery, RetryDelivery) when the claim is no longer
+// the delivery's current one: its lease ran out and another worker took the
+// delivery over, or it is no longer publishing. The worker must stop this
+// attempt and write nothing more.
+var ErrLeaseLost = errors.New("gormstore: lease lost: another worker has taken over this delivery, or it is no longer publishing")
 
 // Open connects and runs the migrations.
-func Open(ctx context.Context, cfg Config) (*Store, error) { panic("TODO") }
+//
+// SQLite runs with a single connection. SQLite allows one writer at a time
+// anyway, and almost every call here writes; with one connection, callers
+// queue in Go's pool (bounded by their context) instead of failing with
+// SQLITE_BUSY once busy_timeout runs out, and a read-then-write transaction
+// can never lose its snapshot to another connection's write. Transactions
+// also BEGIN IMMEDIATE (_txlock), so separate processes sharing the file
+// wait for the write lock up front instead of failing mid-transaction. The
+// cost is that reads wait behind writes, which are milliseconds long.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	box, err := secretbox.New(cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: secret key: %w", err)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	dialector, dialect, err := dialectorFor(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		// Silent: SQL and its parameters (tokens, captions) never reach a log.
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return dbTime(now()) },
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: open %s database: %w", dialect, err)
+	}
+	switch dialect {
+	case SQLite:
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetMaxIdleConns(1)
+		sqlDB.SetConnMaxLifetime(0) // keep ":memory:" alive
+		sqlDB.SetConnMaxIdleTime(0)
+	default:
+		n := cfg.MaxOpenConns
+		if n <= 0 {
+			n = DefaultMaxOpenConns
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s := &Store{db: db, box: box, now: now, dialect: dialect}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dialectorFor picks the driver from the URL's scheme.
+func dialectorFor(rawURL string) (gorm.Dialector, Dialect, error) {
+	if rawURL == "" {
+		return nil, "", errors.New("gormstore: no database URL: set a postgres:// URL or a SQLite file path")
+	}
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		return postgres.Open(rawURL), Postgres, nil
+	}
+	dsn, err := sqliteDSN(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	return sqlite.Open(dsn), SQLite, nil
+}
+
+// sqliteDSN turns a path, "file:path?…" or "sqlite://path?…" into the
+// driver's DSN with our pragmas, and creates the file's directory.
+func sqliteDSN(raw string) (string, error) {
+	path, query, _ := strings.Cut(raw, "?")
+	path = strings.TrimPrefix(path, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if path == "" {
+		return "", fmt.Errorf("gormstore: SQLite URL %q names no file", raw)
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("gormstore: SQLite URL %q: bad query: %w", raw, err)
+	}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
+	}
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return "", fmt.Errorf("gormstore: create the SQLite file's directory: %w", err)
+		}
+	}
+	return path + "?" + q.Encode(), nil
+}
+
+// Dialect reports which database the Store uses.
+func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Migrate creates or updates the schema; Open calls it.
-func (s *Store) Migrate(ctx context.Context) error { panic("TODO") }
-func (s *Store) Close() error                      { panic("TODO") }
-func (s *Store) Ping(ctx context.Context) error    { panic("TODO") }
-
-// ---- workspaces and keys
-
-func (s *Store) CreateWorkspace(ctx context.Context, ws serentak.Workspace, key serentak.APIKey) error {
-	panic("TODO")
-}
-func (s *Store) FindWorkspaceByID(ctx context.Context, id string) (serentak.Workspace, error) {
-	panic("TODO")
-}
-func (s *Store) FindAPIKeyByHash(ctx context.Context, hash string) (serentak.APIKey, error) {
-	panic("TODO")
-}
-
-// ---- accounts
-
-func (s *Store) UpsertAccount(ctx context.Context, a serentak.Account) (serentak.Account, bool, error) {
-	panic("TODO")
-}
-func (s *Store) FindAccountByID(ctx context.Context, workspaceID, id string) (serentak.Account, error) {
-	panic("TODO")
-}
-func (s *Store) FindAccounts(ctx context.Context, workspaceID string) ([]serentak.Account, error) {
-	panic("TODO")
-}
-func (s *Store) UpdateAccountToken(ctx context.Context, workspaceID, id string, t serentak.Token) error {
-	panic("TODO")
-}
-func (s *Store) MarkAccountNeedsReauth(ctx context.Context, workspaceID, id, reason string) error {
-	panic("TODO")
+//
+// It runs in one transaction, so an API, a worker and a scheduler starting
+// together on a new database do not race to create the same tables, and a
+// failed migration leaves nothing half done. On SQLite the transaction
+// begins IMMEDIATE, which takes the database's write lock; on PostgreSQL it
+// takes an advisory lock per schema (transaction-scoped, so it cannot
+// outlive a failure on a pooled connection).
+func (s *Store) Migrate(ctx context.Context) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(current_schema()))").Error; err != nil {
+				return err
+			}
+		}
+		return tx.AutoMigrate(tables()...)
+	})
+	if err != nil {
+		return fmt.Errorf("gormstore: migrate the %s schema: %w", s.dialect, err)
+	}
+	return nil
 }
 
-// ---- media
-
-func (s *Store) CreateMedia(ctx context.Context, m serentak.Media) error { panic("TODO") }
-func (s *Store) FindMediaByID(ctx context.Context, workspaceID, id string) (serentak.Media, error) {
-	panic("TODO")
+// Close closes the pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
 }
 
-// ---- posts
-
-// IdempotencyKey is a client's Idempotency-Key with the hash of the request
-// body it came with.
-type IdempotencyKey struct {
-	Key         string
-	RequestHash string
+// Ping checks that the database answers, for /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("gormstore: the %s database does not answer: %w", s.dialect, err)
+	}
+	return nil
 }
 
-// PostFilter selects posts of a workspace, newest scheduled first.
-type PostFilter struct {
-	Status serentak.PostStatus // empty: any
-	Limit  int                 // 1..100; 0 means 20
-	Cursor string              // from a previous page; empty for the first
+// tx runs fn in a transaction. fn must use only tx: on SQLite the pool has
+// one connection, so touching s.db inside would wait for itself forever.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
 }
 
-func (s *Store) CreatePost(ctx context.Context, p serentak.Post, idem *IdempotencyKey) (serentak.Post, bool, error) {
-	panic("TODO")
-}
-func (s *Store) FindPostByID(ctx context.Context, workspaceID, id string) (serentak.Post, error) {
-	panic("TODO")
-}
-func (s *Store) FindPosts(ctx context.Context, workspaceID string, f PostFilter) ([]serentak.Post, string, error) {
-	panic("TODO")
-}
-func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serentak.Post, error) {
-	panic("TODO")
-}
-func (s *Store) ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error) {
-	panic("TODO")
+// clock is the current time as stored.
+func (s *Store) clock() time.Time { return dbTime(s.now()) }
+
+// dbTime is t as stored: UTC (SQLite compares times as text, which orders
+// correctly only in one zone) and microseconds (PostgreSQL's precision, so
+// both backends round-trip the same value).
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// dbTimePtr is dbTime for a nullable column: the zero time is NULL.
+func dbTimePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := dbTime(t)
+	return &v
 }
 
-// ---- scheduling
-
-// DueDelivery is what the scheduler needs to enqueue a delivery.
-type DueDelivery struct {
-	ID          string
-	Platform    serentak.Platform
-	Version     int
-	ScheduledAt time.Time
+// fromDBPtr reads a nullable time column; NULL is the zero time.
+func fromDBPtr(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
-func (s *Store) FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]DueDelivery, error) {
-	panic("TODO")
-}
-func (s *Store) MarkEnqueued(ctx context.Context, ds []DueDelivery, at time.Time) error {
-	panic("TODO")
-}
-func (s *Store) ResetEnqueued(ctx context.Context) (int64, error) { panic("TODO") }
-func (s *Store) FindStrandedDeliveries(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]DueDelivery, error) {
-	panic("TODO")
+// dbError wraps a database error. The api package answers anything that is
+// not a *serentak.Error with a bare "internal error", so the text here
+// reaches logs, not clients.
+func dbError(op string, err error) error {
+	return fmt.Errorf("gormstore: %s: %w", op, err)
 }
 
-// ---- publishing (the worker)
-
-// Claim is a delivery a worker holds, with its account (tokens decrypted).
-type Claim struct {
-	Delivery serentak.Delivery
-	Account  serentak.Account
-	// Token proves the claim; every later write of this attempt carries it,
-	// so a worker whose lease ran out cannot overwrite its successor's work.
-	Token string
-}
-
-func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
-	panic("TODO")
-}
-func (s *Store) SaveCheckpoint(ctx context.Context, c Claim, cp serentak.Checkpoint, leaseUntil time.Time) error {
-	panic("TODO")
-}
-func (s *Store) CompleteDelivery(ctx context.Context, c Claim, r serentak.Result) error {
-	panic("TODO")
-}
-func (s *Store) FailDelivery(ctx context.Context, c Claim, e serentak.DeliveryError) error {
-	panic("TODO")
-}
-func (s *Store) RetryDelivery(ctx context.Context, c Claim, e serentak.DeliveryError, retryAt time.Time) error {
-	panic("TODO")
+// newToken returns a random lease token.
+func newToken() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("gormstore: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
 }

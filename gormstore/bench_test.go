@@ -1,0 +1,42 @@
+package gormstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/serentak/serentak"
+)
+
+func BenchmarkCreatePost(b *testing.B) {
+	s := setup(b)
+	at := s.clock.Now().Add(time.Hour)
+	for b.Loop() {
+		if _, _, err := s.s.CreatePost(s.ctx, newPost(s.ws.ID, at, s.fb, s.ig), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFindDue: the scheduler's tick query with 20,000 deliveries
+// scheduled for later and 50 due.
+func BenchmarkFindDue(b *testing.B) {
+	s := setup(b)
+	now := s.clock.Now()
+	targets := make([]serentak.Account, 100)
+	for i := range targets {
+		targets[i] = s.fb
+	}
+	for i := range 200 {
+		s.post(b, now.Add(time.Duration(i+1)*time.Hour), targets...)
+	}
+	for range 50 {
+		s.post(b, now.Add(-time.Minute), s.ig)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		due, err := s.s.FindDueDeliveries(s.ctx, now, 500)
+		if err != nil || len(due) != 50 {
+			b.Fatalf("FindDueDeliveries = %d, %v; want 50", len(due), err)
+		}
+	}
+}

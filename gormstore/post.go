@@ -1,0 +1,498 @@
+package gormstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/serentak/serentak"
+)
+
+// IdempotencyKey is a client's Idempotency-Key with the hash of the request
+// body it came with.
+type IdempotencyKey struct {
+	Key         string
+	RequestHash string
+}
+
+// IdempotencyWindow is how long an Idempotency-Key is remembered. After it,
+// the key may be used for a new post.
+const IdempotencyWindow = 24 * time.Hour
+
+// PostFilter selects posts of a workspace, newest scheduled first.
+type PostFilter struct {
+	Status serentak.PostStatus // empty: any
+	Limit  int                 // 1..100; 0 means 20
+	Cursor string              // from a previous page; empty for the first
+}
+
+// Page sizes of FindPosts.
+const (
+	DefaultPostLimit = 20
+	MaxPostLimit     = 100
+)
+
+// errIdempotencyRace: a concurrent request with the same Idempotency-Key
+// committed first; reading the key again returns its post.
+var errIdempotencyRace = errors.New("gormstore: idempotency key taken concurrently")
+
+// CreatePost stores a post and its deliveries in one transaction. The
+// caller sets the IDs, each delivery's Content, Platform, AccountID and
+// ScheduledAt; the post's status is derived from the deliveries' here.
+// Every delivery's account must belong to the post's workspace.
+//
+// With idem, the same key and request hash within IdempotencyWindow
+// returns the post made the first time and created=false; the same key with
+// another hash is a conflict. Two concurrent requests with one key make one
+// post: the primary key of the idempotency table lets one insert win, and
+// the other request rolls back and reads the winner's post.
+func (s *Store) CreatePost(ctx context.Context, p serentak.Post, idem *IdempotencyKey) (serentak.Post, bool, error) {
+	if err := checkNewPost(p); err != nil {
+		return serentak.Post{}, false, err
+	}
+	for attempt := 0; ; attempt++ {
+		var (
+			out     serentak.Post
+			created bool
+		)
+		err := s.tx(ctx, func(tx *gorm.DB) error {
+			var err error
+			if idem != nil {
+				var found bool
+				out, found, err = s.lookUpIdempotencyKey(tx, p.WorkspaceID, *idem)
+				if err != nil || found {
+					return err
+				}
+			}
+			out, err = s.insertPost(tx, p)
+			if err != nil {
+				return err
+			}
+			created = true
+			if idem == nil {
+				return nil
+			}
+			err = tx.Create(&idempotencyRow{
+				WorkspaceID: p.WorkspaceID, IdemKey: idem.Key, RequestHash: idem.RequestHash,
+				PostID: p.ID, CreatedAt: s.clock(),
+			}).Error
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return errIdempotencyRace
+			}
+			if err != nil {
+				return dbError("record idempotency key", err)
+			}
+			return nil
+		})
+		if errors.Is(err, errIdempotencyRace) && attempt < 2 {
+			continue
+		}
+		if err != nil {
+			return serentak.Post{}, false, err
+		}
+		return out, created, nil
+	}
+}
+
+func checkNewPost(p serentak.Post) error {
+	if p.ID == "" || p.WorkspaceID == "" {
+		return errors.New("gormstore: create post: the post ID and workspace ID are required")
+	}
+	for i, d := range p.Deliveries {
+		if d.ID == "" || d.AccountID == "" || d.Platform == "" {
+			return fmt.Errorf("gormstore: create post: delivery %d needs an ID, an account ID and a platform", i)
+		}
+	}
+	return nil
+}
+
+// lookUpIdempotencyKey returns the post a live key made. An expired key is
+// deleted so the caller can take it again.
+func (s *Store) lookUpIdempotencyKey(tx *gorm.DB, workspaceID string, idem IdempotencyKey) (serentak.Post, bool, error) {
+	var r idempotencyRow
+	err := tx.Where("workspace_id = ? AND idem_key = ?", workspaceID, idem.Key).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return serentak.Post{}, false, nil
+	}
+	if err != nil {
+		return serentak.Post{}, false, dbError("find idempotency key", err)
+	}
+	if !r.CreatedAt.After(s.clock().Add(-IdempotencyWindow)) {
+		// Delete exactly the expired record: a fresh one a concurrent
+		// request just made must stay.
+		err := tx.Where("workspace_id = ? AND idem_key = ? AND created_at = ?", workspaceID, idem.Key, r.CreatedAt).
+			Delete(&idempotencyRow{}).Error
+		if err != nil {
+			return serentak.Post{}, false, dbError("delete expired idempotency key", err)
+		}
+		return serentak.Post{}, false, nil
+	}
+	if r.RequestHash != idem.RequestHash {
+		return serentak.Post{}, false, &serentak.Error{
+			Code:    serentak.ECodeConflict,
+			Message: "this Idempotency-Key was already used with a different request body; send a new key for a new post",
+		}
+	}
+	p, err := loadPost(tx, workspaceID, r.PostID)
+	return p, err == nil, err
+}
+
+func (s *Store) insertPost(tx *gorm.DB, p serentak.Post) (serentak.Post, error) {
+	now := s.clock()
+	accountIDs := map[string]bool{}
+	for _, d := range p.Deliveries {
+		accountIDs[d.AccountID] = true
+	}
+	if len(accountIDs) > 0 {
+		ids := make([]string, 0, len(accountIDs))
+		for id := range accountIDs {
+			ids = append(ids, id)
+		}
+		var n int64
+		if err := tx.Model(&accountRow{}).Where("workspace_id = ? AND id IN ?", p.WorkspaceID, ids).Count(&n).Error; err != nil {
+			return serentak.Post{}, dbError("check the post's accounts", err)
+		}
+		if n != int64(len(ids)) {
+			return serentak.Post{}, serentak.NotFound("account")
+		}
+	}
+
+	created := now
+	if !p.CreatedAt.IsZero() {
+		created = dbTime(p.CreatedAt)
+	}
+	rows := make([]deliveryRow, len(p.Deliveries))
+	statuses := make([]serentak.DeliveryStatus, len(p.Deliveries))
+	for i, d := range p.Deliveries {
+		r, err := newDeliveryRow(p, i, d, created)
+		if err != nil {
+			return serentak.Post{}, err
+		}
+		rows[i] = r
+		statuses[i] = serentak.DeliveryStatus(r.Status)
+	}
+	pr, err := newPostRow(p, created)
+	if err != nil {
+		return serentak.Post{}, err
+	}
+	pr.Status = string(serentak.DerivePostStatus(statuses))
+	if err := tx.Create(&pr).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return serentak.Post{}, serentak.Errorf(serentak.ECodeConflict, "post %s already exists", p.ID)
+		}
+		return serentak.Post{}, dbError("create post", err)
+	}
+	if len(rows) > 0 {
+		if err := tx.CreateInBatches(&rows, 100).Error; err != nil {
+			return serentak.Post{}, dbError("create deliveries", err)
+		}
+	}
+	return toPost(pr, rows)
+}
+
+func newPostRow(p serentak.Post, now time.Time) (postRow, error) {
+	r := postRow{
+		ID: p.ID, WorkspaceID: p.WorkspaceID, Caption: p.Caption,
+		ScheduledAt: dbTime(p.ScheduledAt), CreatedAt: now, UpdatedAt: now,
+	}
+	if p.Product != nil {
+		b, err := json.Marshal(p.Product)
+		if err != nil {
+			return r, fmt.Errorf("gormstore: encode the post's product: %w", err)
+		}
+		s := string(b)
+		r.Product = &s
+	}
+	var err error
+	if r.Hashtags, err = jsonText(p.Hashtags, "[]"); err != nil {
+		return r, err
+	}
+	if r.Media, err = jsonText(p.Media, "[]"); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func newDeliveryRow(p serentak.Post, position int, d serentak.Delivery, now time.Time) (deliveryRow, error) {
+	content, err := json.Marshal(d.Content)
+	if err != nil {
+		return deliveryRow{}, fmt.Errorf("gormstore: encode delivery %s's content: %w", d.ID, err)
+	}
+	cp, err := jsonText(d.Checkpoint, "{}")
+	if err != nil {
+		return deliveryRow{}, err
+	}
+	r := deliveryRow{
+		ID: d.ID, PostID: p.ID, Position: position, WorkspaceID: p.WorkspaceID,
+		AccountID: d.AccountID, Platform: string(d.Platform), Status: string(d.Status),
+		Content: string(content), ScheduledAt: dbTime(d.ScheduledAt), Version: d.Version,
+		Checkpoint: cp, CreatedAt: now, UpdatedAt: now,
+	}
+	if r.Status == "" {
+		r.Status = string(serentak.DeliveryScheduled)
+	}
+	if r.Version == 0 {
+		r.Version = 1
+	}
+	if d.ScheduledAt.IsZero() {
+		r.ScheduledAt = dbTime(p.ScheduledAt)
+	}
+	return r, nil
+}
+
+// jsonText encodes v, or returns empty when v is empty (nil or zero length),
+// so empty lists and maps are stored one way.
+func jsonText(v any, empty string) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("gormstore: encode JSON column: %w", err)
+	}
+	if s := string(b); s != "null" && s != "[]" && s != "{}" {
+		return s, nil
+	}
+	return empty, nil
+}
+
+// FindPostByID returns a post of the workspace with its deliveries.
+func (s *Store) FindPostByID(ctx context.Context, workspaceID, id string) (serentak.Post, error) {
+	return loadPost(s.db.WithContext(ctx), workspaceID, id)
+}
+
+func loadPost(db *gorm.DB, workspaceID, id string) (serentak.Post, error) {
+	var pr postRow
+	err := db.Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&pr).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return serentak.Post{}, serentak.NotFound("post")
+	}
+	if err != nil {
+		return serentak.Post{}, dbError("find post", err)
+	}
+	var rows []deliveryRow
+	if err := db.Where("post_id = ?", id).Order("position").Find(&rows).Error; err != nil {
+		return serentak.Post{}, dbError("find the post's deliveries", err)
+	}
+	return toPost(pr, rows)
+}
+
+// FindPosts returns one page of the workspace's posts, newest scheduled
+// first, and the cursor of the next page ("" after the last). Paging is by
+// keyset (scheduled_at, id), so a page costs the same however deep it is
+// and posts created meanwhile neither repeat nor go missing.
+func (s *Store) FindPosts(ctx context.Context, workspaceID string, f PostFilter) ([]serentak.Post, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultPostLimit
+	}
+	limit = min(limit, MaxPostLimit)
+	db := s.db.WithContext(ctx)
+	q := db.Where("workspace_id = ?", workspaceID)
+	if f.Status != "" {
+		if !f.Status.Valid() {
+			return nil, "", serentak.Invalid("unknown post status",
+				serentak.FieldError{Field: "status", Code: "invalid", Message: fmt.Sprintf("%q is not a post status", f.Status)})
+		}
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		q = q.Where("(scheduled_at < ? OR (scheduled_at = ? AND id < ?))", at, at, id)
+	}
+	var prs []postRow
+	if err := q.Order("scheduled_at DESC, id DESC").Limit(limit + 1).Find(&prs).Error; err != nil {
+		return nil, "", dbError("find posts", err)
+	}
+	next := ""
+	if len(prs) > limit {
+		prs = prs[:limit]
+		last := prs[limit-1]
+		next = encodeCursor(last.ScheduledAt, last.ID)
+	}
+	if len(prs) == 0 {
+		return []serentak.Post{}, "", nil
+	}
+
+	// The page's deliveries in one query, not one per post.
+	ids := make([]string, len(prs))
+	for i, pr := range prs {
+		ids[i] = pr.ID
+	}
+	var drs []deliveryRow
+	if err := db.Where("post_id IN ?", ids).Order("post_id, position").Find(&drs).Error; err != nil {
+		return nil, "", dbError("find the posts' deliveries", err)
+	}
+	byPost := map[string][]deliveryRow{}
+	for _, d := range drs {
+		byPost[d.PostID] = append(byPost[d.PostID], d)
+	}
+	posts := make([]serentak.Post, len(prs))
+	for i, pr := range prs {
+		p, err := toPost(pr, byPost[pr.ID])
+		if err != nil {
+			return nil, "", err
+		}
+		posts[i] = p
+	}
+	return posts, next, nil
+}
+
+// A cursor is the last post's scheduled time (Unix microseconds) and ID,
+// base64url-encoded: opaque to clients, exact for the keyset comparison.
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := serentak.Invalid("invalid cursor",
+		serentak.FieldError{Field: "cursor", Code: "invalid", Message: "pass the next_cursor of a previous page unchanged"})
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	us, id, ok := strings.Cut(string(b), "|")
+	if !ok || id == "" {
+		return time.Time{}, "", bad
+	}
+	n, err := strconv.ParseInt(us, 10, 64)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	return time.UnixMicro(n).UTC(), id, nil
+}
+
+// CancelPost cancels the deliveries that have not started; started ones are
+// left to finish. It returns the post as it now stands.
+func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serentak.Post, error) {
+	var out serentak.Post
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := postExists(tx, workspaceID, id); err != nil {
+			return err
+		}
+		now := s.clock()
+		err := tx.Model(&deliveryRow{}).
+			Where("post_id = ? AND status = ?", id, string(serentak.DeliveryScheduled)).
+			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "updated_at": now}).Error
+		if err != nil {
+			return dbError("cancel deliveries", err)
+		}
+		if err := recomputePostStatus(tx, id, now); err != nil {
+			return err
+		}
+		out, err = loadPost(tx, workspaceID, id)
+		return err
+	})
+	return out, err
+}
+
+// ReschedulePost moves the deliveries that have not started to at, with a
+// new version each (a task already queued for the old version then does
+// nothing) and enqueued_at cleared (so the scheduler enqueues the new one).
+// When every delivery has started or ended it is a conflict.
+func (s *Store) ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error) {
+	at = dbTime(at)
+	var out serentak.Post
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := postExists(tx, workspaceID, id); err != nil {
+			return err
+		}
+		now := s.clock()
+		res := tx.Model(&deliveryRow{}).
+			Where("post_id = ? AND status = ?", id, string(serentak.DeliveryScheduled)).
+			Updates(map[string]any{
+				"scheduled_at": at,
+				"version":      gorm.Expr("version + 1"),
+				"enqueued_at":  nil,
+				"updated_at":   now,
+			})
+		if res.Error != nil {
+			return dbError("reschedule deliveries", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return &serentak.Error{Code: serentak.ECodeConflict,
+				Message: "nothing left to reschedule: every delivery has started or ended"}
+		}
+		err := tx.Model(&postRow{}).Where("id = ?", id).
+			Updates(map[string]any{"scheduled_at": at, "updated_at": now}).Error
+		if err != nil {
+			return dbError("reschedule post", err)
+		}
+		out, err = loadPost(tx, workspaceID, id)
+		return err
+	})
+	return out, err
+}
+
+func postExists(tx *gorm.DB, workspaceID, id string) error {
+	var n int64
+	if err := tx.Model(&postRow{}).Where("id = ? AND workspace_id = ?", id, workspaceID).Count(&n).Error; err != nil {
+		return dbError("find post", err)
+	}
+	if n == 0 {
+		return serentak.NotFound("post")
+	}
+	return nil
+}
+
+// recomputePostStatus derives the post's status from its deliveries. It
+// runs in the transaction that changed a delivery's status, after that
+// change. It first writes the post row: that takes the row's lock, so two
+// transactions changing deliveries of one post recompute one after the
+// other, and the second (a new statement under READ COMMITTED) sees the
+// first's delivery.
+func recomputePostStatus(tx *gorm.DB, postID string, now time.Time) error {
+	if err := tx.Model(&postRow{}).Where("id = ?", postID).Update("updated_at", now).Error; err != nil {
+		return dbError("lock post", err)
+	}
+	var statuses []serentak.DeliveryStatus
+	if err := tx.Model(&deliveryRow{}).Where("post_id = ?", postID).Pluck("status", &statuses).Error; err != nil {
+		return dbError("read delivery statuses", err)
+	}
+	st := serentak.DerivePostStatus(statuses)
+	if err := tx.Model(&postRow{}).Where("id = ?", postID).Update("status", string(st)).Error; err != nil {
+		return dbError("update post status", err)
+	}
+	return nil
+}
+
+func toPost(r postRow, ds []deliveryRow) (serentak.Post, error) {
+	p := serentak.Post{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Caption: r.Caption,
+		ScheduledAt: r.ScheduledAt.UTC(), Status: serentak.PostStatus(r.Status),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.Product != nil {
+		p.Product = new(serentak.Product)
+		if err := json.Unmarshal([]byte(*r.Product), p.Product); err != nil {
+			return p, fmt.Errorf("gormstore: post %s: decode product: %w", r.ID, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Hashtags), &p.Hashtags); err != nil {
+		return p, fmt.Errorf("gormstore: post %s: decode hashtags: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(r.Media), &p.Media); err != nil {
+		return p, fmt.Errorf("gormstore: post %s: decode media: %w", r.ID, err)
+	}
+	if len(p.Hashtags) == 0 {
+		p.Hashtags = nil
+	}
+	if len(p.Media) == 0 {
+		p.Media = nil
+	}
+	p.Deliveries = make([]serentak.Delivery, len(ds))
+	for i, d := range ds {
+		var err error
+		if p.Deliveries[i], err = toDelivery(d); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}

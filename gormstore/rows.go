@@ -1,0 +1,150 @@
+package gormstore
+
+import "time"
+
+// Row types are the tables. They stay private: the rest of the program sees
+// only the domain types of package serentak, converted at this package's
+// edge. The pointer fields named after a parent table (Workspace, Post,
+// Account) exist only so that AutoMigrate creates real foreign keys; they
+// are never loaded or set, so GORM never writes through them.
+//
+// Times are stored in UTC, truncated to microseconds (PostgreSQL's
+// precision). On SQLite they are text in one fixed layout, which sorts in
+// time order only because every value is UTC: never write a local time.
+
+type workspaceRow struct {
+	ID        string    `gorm:"primaryKey"`
+	Name      string    `gorm:"not null"`
+	Timezone  string    `gorm:"not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+func (workspaceRow) TableName() string { return "workspaces" }
+
+type apiKeyRow struct {
+	ID          string        `gorm:"primaryKey"`
+	WorkspaceID string        `gorm:"not null;index:idx_api_keys_workspace"`
+	Hash        string        `gorm:"not null;uniqueIndex:idx_api_keys_hash"`
+	CreatedAt   time.Time     `gorm:"not null"`
+	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+}
+
+func (apiKeyRow) TableName() string { return "api_keys" }
+
+type accountRow struct {
+	ID          string `gorm:"primaryKey"`
+	WorkspaceID string `gorm:"not null;uniqueIndex:idx_accounts_external,priority:1"`
+	Platform    string `gorm:"not null;uniqueIndex:idx_accounts_external,priority:2"`
+	ExternalID  string `gorm:"not null;uniqueIndex:idx_accounts_external,priority:3"`
+	Name        string `gorm:"not null"`
+	Status      string `gorm:"not null"`
+	// StatusReason explains needs_reauth.
+	StatusReason string `gorm:"not null"`
+	// AccessToken and RefreshToken are sealed with secretbox (aad: the
+	// account ID); "" means no token.
+	AccessToken    string `gorm:"type:text;not null"`
+	RefreshToken   string `gorm:"type:text;not null"`
+	TokenExpiresAt *time.Time
+	CreatedAt      time.Time     `gorm:"not null"`
+	UpdatedAt      time.Time     `gorm:"not null"`
+	Workspace      *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+}
+
+func (accountRow) TableName() string { return "accounts" }
+
+type mediaRow struct {
+	ID          string        `gorm:"primaryKey"`
+	WorkspaceID string        `gorm:"not null;index:idx_media_workspace"`
+	ContentType string        `gorm:"not null"`
+	Size        int64         `gorm:"not null"`
+	Kind        string        `gorm:"not null"`
+	StorageKey  string        `gorm:"not null"`
+	CreatedAt   time.Time     `gorm:"not null"`
+	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+}
+
+func (mediaRow) TableName() string { return "media" }
+
+// postRow keeps Status denormalized (derived from its deliveries) so the
+// list can filter and page by it through an index; every change of a
+// delivery's status recomputes it in the same transaction.
+type postRow struct {
+	ID          string `gorm:"primaryKey;index:idx_posts_page,priority:3;index:idx_posts_status_page,priority:4"`
+	WorkspaceID string `gorm:"not null;index:idx_posts_page,priority:1;index:idx_posts_status_page,priority:1"`
+	// Product, Hashtags and Media are JSON; Product is NULL when absent.
+	Product     *string       `gorm:"type:text"`
+	Caption     string        `gorm:"type:text;not null"`
+	Hashtags    string        `gorm:"type:text;not null"`
+	Media       string        `gorm:"type:text;not null"`
+	ScheduledAt time.Time     `gorm:"not null;index:idx_posts_page,priority:2;index:idx_posts_status_page,priority:3"`
+	Status      string        `gorm:"not null;index:idx_posts_status_page,priority:2"`
+	CreatedAt   time.Time     `gorm:"not null"`
+	UpdatedAt   time.Time     `gorm:"not null"`
+	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+}
+
+func (postRow) TableName() string { return "posts" }
+
+// deliveryRow drives the pipeline (ARCHITECTURE.md, "A delivery's life").
+// Three partial indexes keep the scheduler's queries cheap however many
+// future or finished deliveries there are: each covers only the rows its
+// query can return.
+type deliveryRow struct {
+	ID     string `gorm:"primaryKey"`
+	PostID string `gorm:"not null;index:idx_deliveries_post"`
+	// Position is the target's place in the request, so a post's deliveries
+	// come back in the order they were given.
+	Position    int    `gorm:"not null"`
+	WorkspaceID string `gorm:"not null"`
+	AccountID   string `gorm:"not null;index:idx_deliveries_account"`
+	Platform    string `gorm:"not null"`
+	Status      string `gorm:"not null"`
+	// Content is JSON, composed at creation and published verbatim.
+	Content     string    `gorm:"type:text;not null"`
+	ScheduledAt time.Time `gorm:"not null;index:idx_deliveries_due,where:status = 'scheduled' AND enqueued_at IS NULL"`
+	Version     int       `gorm:"not null"`
+	// EnqueuedAt: the scheduler put a task for this version in Redis.
+	EnqueuedAt *time.Time `gorm:"index:idx_deliveries_enqueued,where:status = 'scheduled' AND enqueued_at IS NOT NULL"`
+	LeaseUntil *time.Time `gorm:"index:idx_deliveries_lease,where:status = 'publishing'"`
+	LeaseToken string     `gorm:"not null"`
+	RetryAt    *time.Time
+	Attempts   int `gorm:"not null"`
+	// Checkpoint is the adapter's JSON object.
+	Checkpoint     string `gorm:"type:text;not null"`
+	ExternalID     string `gorm:"not null"`
+	Permalink      string `gorm:"type:text;not null"`
+	PublishedAt    *time.Time
+	ErrorCode      string        `gorm:"not null"`
+	ErrorMessage   string        `gorm:"type:text;not null"`
+	ErrorRetryable bool          `gorm:"not null"`
+	CreatedAt      time.Time     `gorm:"not null"`
+	UpdatedAt      time.Time     `gorm:"not null"`
+	Post           *postRow      `gorm:"foreignKey:PostID"`
+	Workspace      *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	Account        *accountRow   `gorm:"foreignKey:AccountID"`
+}
+
+func (deliveryRow) TableName() string { return "deliveries" }
+
+// idempotencyRow remembers an Idempotency-Key for IdempotencyWindow. The
+// primary key is what makes two concurrent requests with one key create one
+// post: the second insert fails and that request reads the first's result.
+type idempotencyRow struct {
+	WorkspaceID string        `gorm:"primaryKey"`
+	IdemKey     string        `gorm:"primaryKey"`
+	RequestHash string        `gorm:"not null"`
+	PostID      string        `gorm:"not null"`
+	CreatedAt   time.Time     `gorm:"not null"`
+	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	Post        *postRow      `gorm:"foreignKey:PostID"`
+}
+
+func (idempotencyRow) TableName() string { return "idempotency_keys" }
+
+// tables lists every table, parents first.
+func tables() []any {
+	return []any{
+		&workspaceRow{}, &apiKeyRow{}, &accountRow{}, &mediaRow{},
+		&postRow{}, &deliveryRow{}, &idempotencyRow{},
+	}
+}
