@@ -496,3 +496,16 @@ func toPost(r postRow, ds []deliveryRow) (serentak.Post, error) {
 	}
 	return p, nil
 }
+
+// FindPostByIdempotencyKey returns the post a live Idempotency-Key made
+// (found=false when the key is new or expired), or a conflict error when the
+// key was used with another body. The API asks before validating, so a
+// replay answers the first result even when its body would no longer pass
+// (its scheduled_at has since gone by, say).
+func (s *Store) FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem IdempotencyKey) (p serentak.Post, found bool, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		p, found, err = s.lookUpIdempotencyKey(tx, workspaceID, idem)
+		return err
+	})
+	return p, found, err
+}

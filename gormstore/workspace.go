@@ -67,3 +67,27 @@ func (s *Store) FindAPIKeyByHash(ctx context.Context, hash string) (serentak.API
 	}
 	return serentak.APIKey{ID: r.ID, WorkspaceID: r.WorkspaceID, Hash: r.Hash, CreatedAt: r.CreatedAt.UTC()}, nil
 }
+
+// CreateAPIKey stores another key of an existing workspace.
+func (s *Store) CreateAPIKey(ctx context.Context, key serentak.APIKey) error {
+	if key.ID == "" || key.WorkspaceID == "" || key.Hash == "" {
+		return errors.New("gormstore: create API key: the key ID, workspace ID and hash are required")
+	}
+	kr := apiKeyRow{ID: key.ID, WorkspaceID: key.WorkspaceID, Hash: key.Hash, CreatedAt: dbTime(key.CreatedAt)}
+	if key.CreatedAt.IsZero() {
+		kr.CreatedAt = s.clock()
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&workspaceRow{}).Where("id = ?", key.WorkspaceID).Count(&n).Error; err != nil {
+			return dbError("find workspace", err)
+		}
+		if n == 0 {
+			return serentak.NotFound("workspace")
+		}
+		if err := tx.Create(&kr).Error; err != nil {
+			return dbError("create API key", err)
+		}
+		return nil
+	})
+}

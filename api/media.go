@@ -1,0 +1,165 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/blob"
+	"github.com/serentak/serentak/media"
+)
+
+// multipartSlack is room for the multipart framing around the file.
+const multipartSlack = 1 << 20
+
+// uploadMedia streams the "file" part of a multipart body to blob storage:
+// never the whole file in memory, type sniffed from its first bytes (never
+// from its name or declared type), stored byte for byte.
+func (s *Server) uploadMedia(c echo.Context) error {
+	r := c.Request()
+	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return serentak.Errorf(serentak.ECodeBadRequest, `send the file as multipart/form-data in the field "file"`)
+	}
+	body := http.MaxBytesReader(c.Response(), r.Body, s.cfg.MediaMaxBytes+multipartSlack)
+	mr := multipart.NewReader(requestReader{body}, params["boundary"])
+	var part *multipart.Part
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return serentak.Invalid("no file", fieldError("file", "required", `send the file in the multipart field "file"`))
+		}
+		if err != nil {
+			// Framing errors (textproto, "multipart: …") are the client's.
+			return s.uploadError(&requestError{err})
+		}
+		if p.FormName() == "file" {
+			part = p
+			break
+		}
+		// Other fields are ignored, but read through to the next part.
+		if _, err := io.Copy(io.Discard, p); err != nil {
+			return s.uploadError(err)
+		}
+	}
+	defer part.Close()
+
+	head := make([]byte, media.SniffLen)
+	n, err := io.ReadFull(part, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return s.uploadError(err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return serentak.Invalid("the file is empty", fieldError("file", "required", "the file is empty"))
+	}
+	ct, kind, ok := media.Sniff(head)
+	if !ok {
+		return serentak.Invalid("the file is not an image or video the platforms take",
+			fieldError("file", "unsupported_type", "the file's bytes look like %s; send %s", ct, media.AcceptedTypes))
+	}
+
+	ctx := r.Context()
+	m := serentak.Media{
+		ID: serentak.NewID(serentak.PrefixMedia), WorkspaceID: workspaceID(c),
+		ContentType: ct, Kind: kind, CreatedAt: s.now().UTC(),
+	}
+	m.StorageKey = m.ID // the public URL names the media ID; the bytes are found by it
+	size, err := s.cfg.Blobs.Put(ctx, m.StorageKey, io.MultiReader(bytes.NewReader(head), part), s.cfg.MediaMaxBytes)
+	if err != nil {
+		return s.uploadError(err)
+	}
+	m.Size = size
+	if err := s.cfg.Store.CreateMedia(ctx, m); err != nil {
+		if derr := s.cfg.Blobs.Delete(ctx, m.StorageKey); derr != nil {
+			s.log.Warn("removing the bytes of a failed upload", "request_id", requestID(c), "media", m.ID, "error", derr.Error())
+		}
+		return err
+	}
+	return c.JSON(http.StatusCreated, viewMedia(m))
+}
+
+// uploadError tells an oversized or malformed upload (our answer: 413 or
+// 400) from a failure of ours (500). Every error from reading the request
+// is the client's: NextPart's framing errors have no exported type, so the
+// request body's reads are marked instead (requestReader).
+func (s *Server) uploadError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.Is(err, blob.ErrTooLarge) || errors.As(err, &tooLarge) {
+		return serentak.Errorf(serentak.ECodePayloadTooLarge, "the file is larger than %d bytes", s.cfg.MediaMaxBytes)
+	}
+	var rerr *requestError
+	if errors.As(err, &rerr) || errors.Is(err, io.ErrUnexpectedEOF) { // cut short: the body ended inside the file
+		return serentak.Errorf(serentak.ECodeBadRequest, "the multipart body is malformed or cut short")
+	}
+	return err
+}
+
+// requestError is an error reading the request: the client's fault.
+type requestError struct{ err error }
+
+func (e *requestError) Error() string { return "reading the request: " + e.err.Error() }
+func (e *requestError) Unwrap() error { return e.err }
+
+// requestReader marks every read error of r as a requestError.
+type requestReader struct{ r io.Reader }
+
+func (rr requestReader) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &requestError{err}
+	}
+	return n, err
+}
+
+func (s *Server) getMedia(c echo.Context) error {
+	m, err := s.cfg.Store.FindMediaByID(c.Request().Context(), workspaceID(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewMedia(m))
+}
+
+// publicMedia serves an uploaded file to a platform that pulls it, on a
+// signed, expiring link (media.Signer). Anything wrong is a plain 404, so
+// the route tells nothing about which media exist. Range requests work
+// (http.ServeContent), which video fetchers rely on.
+func (s *Server) publicMedia(c echo.Context) error {
+	id := c.Param("id")
+	q := c.QueryParams()
+	if s.cfg.Signer == nil || !serentak.HasPrefix(id, serentak.PrefixMedia) || !blob.ValidKey(id) ||
+		!s.cfg.Signer.Verify(id, q.Get("exp"), q.Get("sig"), s.now()) {
+		return serentak.NotFound("media")
+	}
+	rc, _, modTime, err := s.cfg.Blobs.Open(c.Request().Context(), id)
+	if errors.Is(err, blob.ErrNotFound) {
+		return serentak.NotFound("media")
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	// The type was sniffed at upload; sniffing the same bytes again gives
+	// the same answer without a database lookup on this public route.
+	head := make([]byte, media.SniffLen)
+	n, err := io.ReadFull(rc, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return err
+	}
+	if _, err := rc.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	ct, _, _ := media.Sniff(head[:n])
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, ct)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, max-age=300")
+	http.ServeContent(c.Response(), c.Request(), "", modTime, rc)
+	return nil
+}

@@ -1,0 +1,241 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+)
+
+// Keys of values kept in the echo.Context.
+const (
+	ctxRequestID = "serentak.request_id"
+	ctxPrincipal = "serentak.principal"
+	ctxWorkspace = "serentak.workspace"
+)
+
+// principal is who a request acts as.
+type principal struct {
+	operator    bool
+	keyID       string // workspace keys only
+	workspaceID string // workspace keys only
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(ctxRequestID).(string)
+	return id
+}
+
+func principalOf(c echo.Context) principal {
+	p, _ := c.Get(ctxPrincipal).(principal)
+	return p
+}
+
+// workspaceID is the workspace of a /v1/workspaces/{ws}/… request, checked
+// by workspaceMiddleware.
+func workspaceID(c echo.Context) string {
+	id, _ := c.Get(ctxWorkspace).(string)
+	return id
+}
+
+// requestIDMiddleware keeps a sane incoming X-Request-ID (so a caller can
+// follow its request through our logs) or makes one, and echoes it.
+func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !validRequestID(id) {
+			var b [12]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		c.Set(ctxRequestID, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+// validRequestID accepts up to 128 visible ASCII characters, so a request
+// ID cannot inject lines or markup into logs.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLogMiddleware writes one JSON line per request. It logs the path
+// without the query (an OAuth callback's code and state are secrets) and
+// never a header: Authorization carries keys.
+func (s *Server) accessLogMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err) // writes the error answer now, so its status is logged
+		}
+		status := c.Response().Status
+		ws := workspaceID(c)
+		if ws == "" {
+			ws = principalOf(c).workspaceID
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "request",
+			slog.String("method", c.Request().Method),
+			slog.String("path", c.Request().URL.Path),
+			slog.Int("status", status),
+			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Int64("bytes_out", c.Response().Size),
+			slog.String("request_id", requestID(c)),
+			slog.String("workspace", ws),
+		)
+		return nil
+	}
+}
+
+// recoverMiddleware turns a panic into a 500 in the error shape; the stack
+// goes to the log only.
+func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			}
+		}()
+		return next(c)
+	}
+}
+
+// authMiddleware requires "Authorization: Bearer <key>": the operator key
+// or a workspace key.
+func (s *Server) authMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		scheme, key, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		key = strings.TrimSpace(key)
+		if !strings.EqualFold(scheme, "Bearer") || key == "" {
+			return serentak.Errorf(serentak.ECodeUnauthorized, "send your API key as Authorization: Bearer <key>")
+		}
+		if s.isAdminKey(key) {
+			c.Set(ctxPrincipal, principal{operator: true})
+			return next(c)
+		}
+		k, err := s.cfg.Store.FindAPIKeyByHash(c.Request().Context(), serentak.HashKey(key))
+		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+			return serentak.Errorf(serentak.ECodeUnauthorized, "invalid API key")
+		}
+		if err != nil {
+			return fmt.Errorf("look up API key: %w", err)
+		}
+		c.Set(ctxPrincipal, principal{keyID: k.ID, workspaceID: k.WorkspaceID})
+		return next(c)
+	}
+}
+
+// isAdminKey compares hashes in constant time, so neither the key's
+// contents nor its length leak through timing.
+func (s *Server) isAdminKey(key string) bool {
+	if s.cfg.AdminKey == "" {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(key)), sha256.Sum256([]byte(s.cfg.AdminKey))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// workspaceMiddleware admits a request to /v1/workspaces/{ws}/… when the
+// key belongs to that workspace, or is the operator's and the workspace
+// exists. Another workspace's key gets 404, never 403: IDs do not reveal
+// that they exist.
+func (s *Server) workspaceMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("ws")
+		p := principalOf(c)
+		switch {
+		case p.operator:
+			if _, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), id); err != nil {
+				return err
+			}
+		case p.workspaceID != id:
+			return serentak.NotFound("workspace")
+		}
+		c.Set(ctxWorkspace, id)
+		return next(c)
+	}
+}
+
+// rateLimitMiddleware limits requests per key (cfg.RateLimit per second).
+func (s *Server) rateLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.limiter == nil {
+			return next(c)
+		}
+		p := principalOf(c)
+		id := "operator"
+		if !p.operator {
+			id = p.keyID
+		}
+		if !s.limiter.allow(id) {
+			return serentak.Errorf(serentak.ECodeRateLimited, "too many requests for this API key; retry after a second")
+		}
+		return next(c)
+	}
+}
+
+// limiter is a token bucket per key. Buckets are made only for keys that
+// authenticated, so their number is bounded by the keys that exist.
+type limiter struct {
+	mu      sync.Mutex
+	rate    float64
+	burst   float64
+	now     func() time.Time
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(rate float64, now func() time.Time) *limiter {
+	return &limiter{rate: rate, burst: math.Max(1, 2*rate), now: now, buckets: map[string]*bucket{}}
+}
+
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+		b.tokens = math.Min(l.burst, b.tokens+elapsed*l.rate)
+		b.last = now
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,569 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/compose"
+	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/media"
+	"github.com/serentak/serentak/safeurl"
+)
+
+// Limits of a post request. Platform limits (caption length, hashtag
+// count, media a platform takes) are compose's; these only bound what we
+// store.
+const (
+	maxTargets        = 20
+	maxMedia          = 35
+	maxHashtags       = 100
+	maxHashtagLen     = 100
+	maxDescriptionLen = 10000
+	maxCaptionLen     = 70000 // above every platform's limit; compose has the real ones
+	maxURLLen         = 2048
+	maxIdempotencyKey = 255
+	pastTolerance     = 5 * time.Minute
+)
+
+type postRequest struct {
+	Product     *productRequest `json:"product"`
+	Caption     *string         `json:"caption"`
+	Hashtags    []string        `json:"hashtags"`
+	Media       []mediaRequest  `json:"media"`
+	Targets     []targetRequest `json:"targets"`
+	ScheduledAt *string         `json:"scheduled_at"`
+	Language    *string         `json:"language"`
+}
+
+type productRequest struct {
+	Name        string        `json:"name"`
+	Price       *priceRequest `json:"price"`
+	Description string        `json:"description"`
+	URL         string        `json:"url"`
+}
+
+type priceRequest struct {
+	Amount   *float64 `json:"amount"`
+	Currency string   `json:"currency"`
+}
+
+type mediaRequest struct {
+	URL  string `json:"url"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+type targetRequest struct {
+	AccountID string  `json:"account_id"`
+	Caption   *string `json:"caption"`
+	Title     *string `json:"title"`
+}
+
+type rescheduleRequest struct {
+	ScheduledAt *string `json:"scheduled_at"`
+}
+
+// createPost validates the whole post, composes it for every target and
+// stores it with its deliveries in one call — or stores nothing and
+// answers 422 listing every fault.
+func (s *Server) createPost(c echo.Context) error {
+	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
+	if len(key) > maxIdempotencyKey {
+		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
+	}
+	var req postRequest
+	raw, err := s.readJSON(c, &req)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var idem *gormstore.IdempotencyKey
+	if key != "" {
+		idem = &gormstore.IdempotencyKey{Key: key, RequestHash: bodyHash(raw)}
+		if f, ok := s.cfg.Store.(IdempotencyFinder); ok {
+			p, found, err := f.FindPostByIdempotencyKey(ctx, workspaceID(c), *idem)
+			if err != nil {
+				return err
+			}
+			if found {
+				return c.JSON(http.StatusOK, viewPost(p))
+			}
+		}
+	}
+	post, errs, err := s.buildPost(ctx, workspaceID(c), req, s.now())
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(errs)), errs...)
+	}
+	stored, created, err := s.cfg.Store.CreatePost(ctx, post, idem)
+	if err != nil {
+		return err
+	}
+	if !created {
+		return c.JSON(http.StatusOK, viewPost(stored))
+	}
+	s.wake()
+	return c.JSON(http.StatusCreated, viewPost(stored))
+}
+
+// bodyHash identifies a request body for idempotency: the same JSON with
+// other whitespace is the same request.
+func bodyHash(raw []byte) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		buf.Reset()
+		buf.Write(raw)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:])
+}
+
+// postBuilder collects the faults of one post request.
+type postBuilder struct {
+	s    *Server
+	ctx  context.Context
+	ws   string
+	errs []serentak.FieldError
+	// safe caches the private-address verdict per host.
+	safe map[string]error
+}
+
+func (b *postBuilder) fail(field, code, format string, args ...any) {
+	b.errs = append(b.errs, fieldError(field, code, format, args...))
+}
+
+// buildPost turns a request into a post ready to store. The error is for
+// failures of ours (the store); faults of the request are in errs.
+func (s *Server) buildPost(ctx context.Context, ws string, req postRequest, now time.Time) (serentak.Post, []serentak.FieldError, error) {
+	b := &postBuilder{s: s, ctx: ctx, ws: ws, safe: map[string]error{}}
+	product := b.product(req.Product)
+	caption := ""
+	if req.Caption != nil {
+		caption = strings.TrimSpace(*req.Caption)
+		switch {
+		case caption == "":
+			b.fail("caption", "required", "must not be empty; leave it out to compose the text from product")
+		case utf8.RuneCountInString(caption) > maxCaptionLen:
+			b.fail("caption", "too_long", "must be at most %d characters", maxCaptionLen)
+		}
+	} else if req.Product == nil {
+		b.fail("caption", "required", "give a caption, or a product to compose one from")
+	}
+	hashtags := b.hashtags(req.Hashtags)
+	refs, err := b.media(req.Media)
+	if err != nil {
+		return serentak.Post{}, nil, err
+	}
+	accounts, err := b.targets(req.Targets)
+	if err != nil {
+		return serentak.Post{}, nil, err
+	}
+	at, fe := checkScheduledAt("scheduled_at", req.ScheduledAt, now)
+	if fe != nil {
+		b.errs = append(b.errs, *fe)
+	}
+	lang := ""
+	if req.Language != nil {
+		lang = *req.Language
+		if lang != "id" && lang != "en" {
+			b.fail("language", "invalid", `must be "id" (Bahasa Indonesia) or "en" (English)`)
+		}
+	}
+
+	in := compose.Input{Product: product, Caption: caption, Hashtags: hashtags, Media: refs, Language: lang}
+	post := serentak.Post{
+		ID: serentak.NewID(serentak.PrefixPost), WorkspaceID: ws,
+		Product: product, Caption: caption, Hashtags: hashtags, Media: refs,
+		ScheduledAt: at, Status: serentak.PostScheduled,
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
+	}
+	var composeErrs []targetFault
+	for i, t := range req.Targets {
+		acc, ok := accounts[i]
+		if !ok {
+			continue
+		}
+		content, errs := compose.Compose(acc.Platform, in, compose.Target{Caption: deref(t.Caption), Title: deref(t.Title)})
+		for _, e := range errs {
+			composeErrs = append(composeErrs, targetFault{target: i, platform: acc.Platform, err: e})
+		}
+		post.Deliveries = append(post.Deliveries, serentak.Delivery{
+			ID: serentak.NewID(serentak.PrefixDelivery), PostID: post.ID, WorkspaceID: ws,
+			AccountID: acc.ID, Platform: acc.Platform, Status: serentak.DeliveryScheduled,
+			Content: content, ScheduledAt: at, Version: 1,
+			CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
+		})
+	}
+	b.errs = append(b.errs, mergeTargetFaults(b.errs, composeErrs)...)
+	return post, b.errs, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// targetFault is one compose error of one target.
+type targetFault struct {
+	target   int
+	platform serentak.Platform
+	err      serentak.FieldError
+}
+
+// mergeTargetFaults turns compose's errors into details. A target
+// override's field ("target.caption") becomes "targets[i].caption"; a
+// post-level field keeps its name and the message names the targets it
+// fails for, once per distinct fault. Faults the API already reported for
+// the same field are not repeated.
+func mergeTargetFaults(have []serentak.FieldError, faults []targetFault) []serentak.FieldError {
+	reported := map[string]bool{}
+	for _, e := range have {
+		reported[e.Field] = true
+	}
+	type group struct {
+		e       serentak.FieldError
+		targets []string
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, f := range faults {
+		e := f.err
+		who := fmt.Sprintf("targets[%d] (%s)", f.target, f.platform.DisplayName())
+		if rest, ok := strings.CutPrefix(e.Field, "target."); ok {
+			e.Field = fmt.Sprintf("targets[%d].%s", f.target, rest)
+			e.Message = who + ": " + e.Message
+			order = append(order, e.Field+"\x00"+e.Message)
+			groups[order[len(order)-1]] = &group{e: e}
+			continue
+		}
+		if reported[e.Field] {
+			continue
+		}
+		k := e.Field + "\x00" + e.Code + "\x00" + e.Message
+		g, ok := groups[k]
+		if !ok {
+			g = &group{e: e}
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.targets = append(g.targets, who)
+	}
+	out := make([]serentak.FieldError, 0, len(order))
+	for _, k := range order {
+		g := groups[k]
+		if len(g.targets) > 0 {
+			g.e.Message = strings.Join(g.targets, ", ") + ": " + g.e.Message
+		}
+		out = append(out, g.e)
+	}
+	return out
+}
+
+func (b *postBuilder) product(p *productRequest) *serentak.Product {
+	if p == nil {
+		return nil
+	}
+	out := &serentak.Product{Name: strings.TrimSpace(p.Name), Description: strings.TrimSpace(p.Description), URL: strings.TrimSpace(p.URL)}
+	switch {
+	case out.Name == "":
+		b.fail("product.name", "required", "a product needs a name")
+	case utf8.RuneCountInString(out.Name) > maxNameLen:
+		b.fail("product.name", "too_long", "must be at most %d characters", maxNameLen)
+	}
+	if utf8.RuneCountInString(out.Description) > maxDescriptionLen {
+		b.fail("product.description", "too_long", "must be at most %d characters", maxDescriptionLen)
+	}
+	if p.Price != nil {
+		out.Price = &serentak.Price{Currency: p.Price.Currency}
+		switch {
+		case p.Price.Amount == nil:
+			b.fail("product.price.amount", "required", "give the price as a number, e.g. 25000")
+		case *p.Price.Amount < 0 || math.IsNaN(*p.Price.Amount) || math.IsInf(*p.Price.Amount, 0):
+			b.fail("product.price.amount", "invalid", "must be a number of 0 or more")
+		default:
+			out.Price.Amount = *p.Price.Amount
+		}
+		if !isCurrencyCode(p.Price.Currency) {
+			b.fail("product.price.currency", "invalid", "must be an ISO 4217 code of 3 capital letters, e.g. IDR")
+		}
+	}
+	if out.URL != "" && !isHTTPURL(out.URL) {
+		b.fail("product.url", "invalid", "must be a full http(s) address, like https://wa.me/6281234567890")
+	}
+	return out
+}
+
+func isCurrencyCode(s string) bool {
+	if len(s) != 3 {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func isHTTPURL(raw string) bool {
+	if len(raw) > maxURLLen {
+		return false
+	}
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
+}
+
+func (b *postBuilder) hashtags(tags []string) []string {
+	if len(tags) > maxHashtags {
+		b.fail("hashtags", "too_many", "at most %d hashtags; this post has %d", maxHashtags, len(tags))
+		return nil
+	}
+	out := make([]string, 0, len(tags))
+	for i, t := range tags {
+		t = strings.TrimSpace(t)
+		field := fmt.Sprintf("hashtags[%d]", i)
+		switch {
+		case strings.TrimLeft(t, "#") == "":
+			b.fail(field, "required", "must not be empty")
+		case strings.IndexFunc(t, unicode.IsSpace) >= 0:
+			b.fail(field, "invalid", "a hashtag is one word; %q has a space", t)
+		case utf8.RuneCountInString(t) > maxHashtagLen:
+			b.fail(field, "too_long", "must be at most %d characters", maxHashtagLen)
+		default:
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// media resolves every media item to a MediaRef with its kind.
+func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
+	if len(items) > maxMedia {
+		b.fail("media", "too_many", "at most %d media items; this post has %d", maxMedia, len(items))
+		return nil, nil
+	}
+	refs := make([]serentak.MediaRef, 0, len(items))
+	for i, m := range items {
+		field := fmt.Sprintf("media[%d]", i)
+		kind := serentak.MediaKind(m.Type)
+		if m.Type != "" && kind != serentak.MediaImage && kind != serentak.MediaVideo {
+			b.fail(field+".type", "invalid", `must be "image" or "video"`)
+			continue
+		}
+		rawURL, id := strings.TrimSpace(m.URL), strings.TrimSpace(m.ID)
+		switch {
+		case (rawURL == "") == (id == ""):
+			b.fail(field, "invalid", `give exactly one of "url" or "id"`)
+		case id != "":
+			med, err := b.s.cfg.Store.FindMediaByID(b.ctx, b.ws, id)
+			if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+				b.fail(field+".id", "not_found", "no such media in this workspace; upload it first")
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if kind != "" && kind != med.Kind {
+				b.fail(field+".type", "invalid", "media %s is %s, not %s", id, med.Kind, kind)
+				continue
+			}
+			refs = append(refs, serentak.MediaRef{ID: med.ID, Kind: med.Kind, ContentType: med.ContentType, Size: med.Size})
+		default:
+			if ref, ok := b.mediaURL(field, rawURL, kind); ok {
+				refs = append(refs, ref)
+			}
+		}
+	}
+	return refs, nil
+}
+
+func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (serentak.MediaRef, bool) {
+	if !isHTTPURL(raw) {
+		b.fail(field+".url", "invalid", "must be a full http(s) address of at most %d characters", maxURLLen)
+		return serentak.MediaRef{}, false
+	}
+	u, _ := url.Parse(raw)
+	host := strings.ToLower(u.Hostname())
+	err, checked := b.safe[host]
+	if !checked {
+		err = b.s.urls.Check(b.ctx, raw)
+		b.safe[host] = err
+	}
+	if errors.Is(err, safeurl.ErrPrivate) {
+		b.fail(field+".url", "private_address", "%s; platforms must fetch media from a public address", safeurl.ErrPrivate.Error())
+		return serentak.MediaRef{}, false
+	}
+	if err != nil {
+		b.fail(field+".url", "invalid", "%s", err.Error())
+		return serentak.MediaRef{}, false
+	}
+	if kind == "" {
+		k, ok := media.KindFromPath(u.Path)
+		if !ok {
+			b.fail(field+".type", "required", `cannot tell whether this is an image or a video; add "type": "image" or "video"`)
+			return serentak.MediaRef{}, false
+		}
+		kind = k
+	}
+	return serentak.MediaRef{URL: raw, Kind: kind}, true
+}
+
+// targets checks every target and returns the accounts found, by index.
+func (b *postBuilder) targets(ts []targetRequest) (map[int]serentak.Account, error) {
+	accounts := map[int]serentak.Account{}
+	switch {
+	case len(ts) == 0:
+		b.fail("targets", "required", "give 1 to %d targets (connected accounts)", maxTargets)
+		return accounts, nil
+	case len(ts) > maxTargets:
+		b.fail("targets", "too_many", "at most %d targets; this post has %d", maxTargets, len(ts))
+		return accounts, nil
+	}
+	seen := map[string]int{}
+	for i, t := range ts {
+		field := fmt.Sprintf("targets[%d]", i)
+		if t.Caption != nil && strings.TrimSpace(*t.Caption) == "" {
+			b.fail(field+".caption", "required", "must not be empty; leave it out to use the post's caption")
+		}
+		if t.Title != nil && strings.TrimSpace(*t.Title) == "" {
+			b.fail(field+".title", "required", "must not be empty; leave it out to use the composed title")
+		}
+		id := strings.TrimSpace(t.AccountID)
+		if id == "" {
+			b.fail(field+".account_id", "required", "name a connected account (acc_…)")
+			continue
+		}
+		if j, dup := seen[id]; dup {
+			b.fail(field+".account_id", "duplicate", "the same account as targets[%d]", j)
+			continue
+		}
+		seen[id] = i
+		acc, err := b.s.cfg.Store.FindAccountByID(b.ctx, b.ws, id)
+		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+			b.fail(field+".account_id", "not_found", "no such account in this workspace")
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if acc.Status != serentak.AccountActive {
+			b.fail(field+".account_id", "needs_reauth", "needs_reauth: reconnect the account (%s %s) before posting to it", acc.Platform.DisplayName(), acc.Name)
+			continue
+		}
+		if !b.s.cfg.Publishers[acc.Platform] {
+			b.fail(field+".account_id", "unsupported_platform", "publishing to %s is not supported yet", acc.Platform.DisplayName())
+			continue
+		}
+		accounts[i] = acc
+	}
+	return accounts, nil
+}
+
+// checkScheduledAt parses a scheduled time: absent means now; more than
+// five minutes in the past or more than a year ahead is refused.
+func checkScheduledAt(field string, raw *string, now time.Time) (time.Time, *serentak.FieldError) {
+	if raw == nil {
+		return now.UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(*raw))
+	if err != nil {
+		fe := fieldError(field, "invalid", "must be an RFC 3339 time with an offset, e.g. 2026-12-01T09:00:00+07:00")
+		return time.Time{}, &fe
+	}
+	if t.Before(now.Add(-pastTolerance)) {
+		fe := fieldError(field, "in_past", "is more than 5 minutes in the past; leave it out to publish now")
+		return time.Time{}, &fe
+	}
+	if t.After(now.AddDate(1, 0, 0)) {
+		fe := fieldError(field, "too_far", "is more than a year ahead")
+		return time.Time{}, &fe
+	}
+	return t.UTC(), nil
+}
+
+func (s *Server) getPost(c echo.Context) error {
+	p, err := s.cfg.Store.FindPostByID(c.Request().Context(), workspaceID(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewPost(p))
+}
+
+// listPosts pages through posts, newest scheduled first.
+func (s *Server) listPosts(c echo.Context) error {
+	q := c.QueryParams()
+	f := gormstore.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
+	var errs []serentak.FieldError
+	if f.Status != "" && !f.Status.Valid() {
+		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled"))
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			errs = append(errs, fieldError("limit", "invalid", "must be an integer from 1 to 100"))
+		}
+		f.Limit = n
+	}
+	if len(errs) > 0 {
+		return serentak.Invalid("invalid query parameters", errs...)
+	}
+	posts, next, err := s.cfg.Store.FindPosts(c.Request().Context(), workspaceID(c), f)
+	if err != nil {
+		return err // a bad cursor is the store's 422 naming "cursor"
+	}
+	out := postListView{Data: make([]postView, 0, len(posts)), NextCursor: stringPtr(next)}
+	for _, p := range posts {
+		out.Data = append(out.Data, viewPost(p))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// cancelPost cancels the deliveries that have not started.
+func (s *Server) cancelPost(c echo.Context) error {
+	p, err := s.cfg.Store.CancelPost(c.Request().Context(), workspaceID(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewPost(p))
+}
+
+// reschedulePost moves the deliveries that have not started.
+func (s *Server) reschedulePost(c echo.Context) error {
+	var req rescheduleRequest
+	if _, err := s.readJSON(c, &req); err != nil {
+		return err
+	}
+	if req.ScheduledAt == nil {
+		return serentak.Invalid("give the new time", fieldError("scheduled_at", "required", "give the new time, e.g. 2026-12-01T09:00:00+07:00"))
+	}
+	at, fe := checkScheduledAt("scheduled_at", req.ScheduledAt, s.now())
+	if fe != nil {
+		return serentak.Invalid("the new time is not valid", *fe)
+	}
+	p, err := s.cfg.Store.ReschedulePost(c.Request().Context(), workspaceID(c), c.Param("id"), at)
+	if err != nil {
+		return err
+	}
+	s.wake()
+	return c.JSON(http.StatusOK, viewPost(p))
+}

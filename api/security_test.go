@@ -1,0 +1,220 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/gormstore"
+)
+
+// scopedRoute is one workspace-scoped request with what a caller allowed
+// in the workspace gets.
+type scopedRoute struct {
+	method, path string
+	body         func() (any, []string) // body and extra headers
+	ok           int                    // the status for an allowed caller
+}
+
+// scopedRoutes builds a request for every route with :ws in its path, from
+// the router itself, so a new route without a fixture here fails the test.
+// "%POST%" in a path stands for a fresh post of the workspace.
+func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
+	t.Helper()
+	med := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
+	noBody := func() (any, []string) { return nil, nil }
+	keyStatus := http.StatusCreated
+	if _, ok := any(b.store).(api.KeyCreator); !ok {
+		keyStatus = http.StatusServiceUnavailable
+	}
+	fixtures := map[string]scopedRoute{
+		"GET /v1/workspaces/:ws":       {body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/keys": {body: noBody, ok: keyStatus},
+		"POST /v1/workspaces/:ws/accounts": {body: func() (any, []string) {
+			return map[string]any{"platform": "facebook", "external_id": "999", "access_token": "EAAB-x"}, nil
+		}, ok: 200}, // 200: the same account again each time
+		"GET /v1/workspaces/:ws/accounts":                   {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/accounts/:id":               {path: "/v1/workspaces/:ws/accounts/" + acc, body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/accounts/connect/:platform": {path: "/v1/workspaces/:ws/accounts/connect/facebook", body: noBody, ok: 422},
+		"POST /v1/workspaces/:ws/posts":                     {body: func() (any, []string) { return postBody(acc), nil }, ok: 201},
+		"GET /v1/workspaces/:ws/posts":                      {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/posts/:id":                  {path: "/v1/workspaces/:ws/posts/%POST%", body: noBody, ok: 200},
+		"PATCH /v1/workspaces/:ws/posts/:id": {path: "/v1/workspaces/:ws/posts/%POST%", ok: 200, body: func() (any, []string) {
+			return map[string]any{"scheduled_at": b.now.Add(2 * time.Hour).Format(time.RFC3339)}, nil
+		}},
+		"POST /v1/workspaces/:ws/posts/:id/cancel": {path: "/v1/workspaces/:ws/posts/%POST%/cancel", body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/media/:id":         {path: "/v1/workspaces/:ws/media/" + med, body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/media": {body: func() (any, []string) {
+			body, ct := multipartFile(t, "file", "a.png", "image/png", pngBytes)
+			return body, []string{"Content-Type", ct}
+		}, ok: 201},
+	}
+	var out []scopedRoute
+	for _, r := range b.handler.(*echo.Echo).Routes() {
+		if !strings.Contains(r.Path, ":ws") {
+			continue
+		}
+		f, ok := fixtures[r.Method+" "+r.Path]
+		if !ok {
+			t.Fatalf("no fixture for %s %s: add one to scopedRoutes", r.Method, r.Path)
+		}
+		f.method = r.Method
+		if f.path == "" {
+			f.path = r.Path
+		}
+		f.path = strings.Replace(f.path, ":ws", ws, 1)
+		out = append(out, f)
+	}
+	if len(out) != len(fixtures) {
+		t.Fatalf("%d workspace routes registered, %d fixtures: remove stale fixtures", len(out), len(fixtures))
+	}
+	return out
+}
+
+func TestWorkspaceIsolation(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	_, otherKey := b.workspace("Toko Lain")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	b.account(ws, key, serentak.Facebook, "999")
+	routes := scopedRoutes(t, b, ws, key, acc)
+	freshPost := func() string {
+		body := postBody(acc)
+		body["scheduled_at"] = b.now.Add(time.Hour).Format(time.RFC3339)
+		return b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)["id"].(string)
+	}
+	for _, r := range routes {
+		path := strings.Replace(r.path, "%POST%", freshPost(), 1)
+		body, hdr := r.body()
+		// Another workspace's key: 404, never 403, and the same answer as
+		// for a workspace that does not exist.
+		resp := b.do(r.method, path, otherKey, body, hdr...)
+		if resp.status != http.StatusNotFound {
+			t.Errorf("%s %s with another workspace's key: %d, want 404: %s", r.method, path, resp.status, resp.body)
+		} else {
+			checkErrorShape(t, resp.body, "not_found")
+		}
+		// The operator acts everywhere.
+		path = strings.Replace(r.path, "%POST%", freshPost(), 1)
+		body, hdr = r.body()
+		if resp := b.do(r.method, path, adminKey, body, hdr...); resp.status != r.ok {
+			t.Errorf("%s %s with the operator key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
+		}
+		// And the workspace's own key.
+		path = strings.Replace(r.path, "%POST%", freshPost(), 1)
+		body, hdr = r.body()
+		if resp := b.do(r.method, path, key, body, hdr...); resp.status != r.ok {
+			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
+		}
+		// A workspace that does not exist, for the operator.
+		missing := strings.Replace(strings.Replace(r.path, "%POST%", "post_x", 1), ws, "ws_missing", 1)
+		body, hdr = r.body()
+		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {
+			t.Errorf("%s %s (no such workspace) with the operator key: %d, want 404", r.method, missing, resp.status)
+		}
+	}
+}
+
+func TestLogsCarryNoSecrets(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	const token = "EAAB-page-token-that-must-never-be-logged"
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/accounts", key, map[string]any{
+		"platform": "facebook", "external_id": "1", "access_token": token, "refresh_token": token + "-refresh",
+	}), http.StatusCreated)
+	b.do("GET", "/v1/workspaces/"+ws, "sk_wrong-key-also-secret", nil)
+	b.do("GET", "/v1/workspaces/"+ws+"/accounts", key, nil, "X-Request-ID", "trace-me")
+	b.do("POST", "/v1/workspaces/"+ws+"/accounts", key, `{"platform":"facebook","access_token":"`+token+`"`)
+
+	logs := b.logs.String()
+	for _, secret := range []string{adminKey, key, token, "sk_wrong-key-also-secret", "Bearer"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains %q", secret)
+		}
+	}
+	// One JSON line per request with the fields operators need.
+	var found bool
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("log line is not JSON: %s", sc.Text())
+		}
+		if line["request_id"] == "trace-me" {
+			found = true
+			for _, k := range []string{"method", "path", "status", "latency_ms", "workspace"} {
+				if _, ok := line[k]; !ok {
+					t.Errorf("access log line lacks %q: %s", k, sc.Text())
+				}
+			}
+			if line["workspace"] != ws || line["status"] != 200.0 || line["method"] != "GET" {
+				t.Errorf("access log line = %s", sc.Text())
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no access log line for request trace-me:\n%s", logs)
+	}
+}
+
+// brokenStore fails the way a broken database does.
+type brokenStore struct {
+	*gormstore.Store
+}
+
+func (brokenStore) FindAccounts(ctx context.Context, ws string) ([]serentak.Account, error) {
+	return nil, errors.New(`pq: relation "accounts" does not exist: SELECT * FROM accounts WHERE workspace_id = 'x'`)
+}
+
+func (brokenStore) FindMediaByID(ctx context.Context, ws, id string) (serentak.Media, error) {
+	panic("media lookup exploded")
+}
+
+func TestInternalErrors(t *testing.T) {
+	b := setup(t, func(c *api.Config) { c.Store = brokenStore{c.Store.(*gormstore.Store)} })
+	ws, key := b.workspace("Toko Budi")
+	r := b.do("GET", "/v1/workspaces/"+ws+"/accounts", key, nil)
+	m := b.expectError(r, http.StatusInternalServerError, "internal")
+	if msg := m["error"].(map[string]any)["message"]; msg != "internal error" {
+		t.Fatalf("message %q, want internal error", msg)
+	}
+	r = b.do("GET", "/v1/workspaces/"+ws+"/media/med_1", key, nil)
+	b.expectError(r, http.StatusInternalServerError, "internal")
+	logs := b.logs.String()
+	if !strings.Contains(logs, `relation \"accounts\" does not exist`) || !strings.Contains(logs, "media lookup exploded") {
+		t.Fatalf("the log lacks the causes:\n%s", logs)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	var now atomic.Int64
+	now.Store(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	b := setup(t, func(c *api.Config) {
+		c.RateLimit = 1
+		c.Now = func() time.Time { return time.Unix(0, now.Load()) }
+	})
+	ws, key := b.workspace("Toko Budi")
+	path := "/v1/workspaces/" + ws
+	b.expect(b.do("GET", path, key, nil), 200)
+	b.expect(b.do("GET", path, key, nil), 200)
+	r := b.do("GET", path, key, nil)
+	b.expectError(r, http.StatusTooManyRequests, "rate_limited")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	// Another key has its own bucket (the operator already spent one).
+	b.expect(b.do("GET", path, adminKey, nil), 200)
+	now.Add(int64(time.Second))
+	b.expect(b.do("GET", path, key, nil), 200)
+	b.expectError(b.do("GET", path, key, nil), http.StatusTooManyRequests, "rate_limited")
+}

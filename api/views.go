@@ -1,0 +1,191 @@
+package api
+
+import (
+	"time"
+
+	"github.com/serentak/serentak"
+)
+
+// The JSON shapes of API.md. Handlers answer with these, never with domain
+// types, so a field added to a domain type cannot leak (tokens!) or rename
+// a field of the contract. Times are UTC.
+
+type workspaceView struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Timezone  string    `json:"timezone"`
+	CreatedAt time.Time `json:"created_at"`
+	APIKey    string    `json:"api_key,omitempty"` // only when just minted
+}
+
+func viewWorkspace(w serentak.Workspace) workspaceView {
+	return workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, CreatedAt: w.CreatedAt.UTC()}
+}
+
+type keyView struct {
+	ID        string    `json:"id"`
+	APIKey    string    `json:"api_key"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// accountView has no token field: tokens never leave the server.
+type accountView struct {
+	ID             string     `json:"id"`
+	Platform       string     `json:"platform"`
+	ExternalID     string     `json:"external_id"`
+	Name           string     `json:"name"`
+	Status         string     `json:"status"`
+	StatusReason   string     `json:"status_reason,omitempty"`
+	TokenExpiresAt *time.Time `json:"token_expires_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+func viewAccount(a serentak.Account) accountView {
+	return accountView{
+		ID: a.ID, Platform: string(a.Platform), ExternalID: a.ExternalID, Name: a.Name,
+		Status: string(a.Status), StatusReason: a.StatusReason,
+		TokenExpiresAt: timePtr(a.Token.ExpiresAt),
+		CreatedAt:      a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
+	}
+}
+
+func viewAccounts(as []serentak.Account) []accountView {
+	out := make([]accountView, 0, len(as))
+	for _, a := range as {
+		out = append(out, viewAccount(a))
+	}
+	return out
+}
+
+type mediaView struct {
+	ID          string    `json:"id"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	Kind        string    `json:"kind"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func viewMedia(m serentak.Media) mediaView {
+	return mediaView{ID: m.ID, ContentType: m.ContentType, Size: m.Size, Kind: string(m.Kind), CreatedAt: m.CreatedAt.UTC()}
+}
+
+type postView struct {
+	ID          string         `json:"id"`
+	Status      string         `json:"status"`
+	ScheduledAt time.Time      `json:"scheduled_at"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	Product     *productView   `json:"product"`
+	Caption     *string        `json:"caption"`
+	Hashtags    []string       `json:"hashtags"`
+	Media       []mediaRefView `json:"media"`
+	Deliveries  []deliveryView `json:"deliveries"`
+}
+
+type mediaRefView struct {
+	ID          string `json:"id,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Kind        string `json:"kind"`
+	ContentType string `json:"content_type,omitempty"`
+}
+
+type deliveryView struct {
+	ID          string             `json:"id"`
+	AccountID   string             `json:"account_id"`
+	Platform    string             `json:"platform"`
+	Status      string             `json:"status"`
+	Attempts    int                `json:"attempts"`
+	ScheduledAt time.Time          `json:"scheduled_at"`
+	Content     contentView        `json:"content"`
+	ExternalID  *string            `json:"external_id"`
+	Permalink   *string            `json:"permalink"`
+	PublishedAt *time.Time         `json:"published_at"`
+	Error       *deliveryErrorView `json:"error"`
+}
+
+type deliveryErrorView struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable"`
+}
+
+type productView struct {
+	Name        string     `json:"name"`
+	Price       *priceView `json:"price,omitempty"`
+	Description string     `json:"description,omitempty"`
+	URL         string     `json:"url,omitempty"`
+}
+
+type priceView struct {
+	Amount   float64 `json:"amount"`
+	Currency string  `json:"currency"`
+}
+
+func viewProduct(p *serentak.Product) *productView {
+	if p == nil {
+		return nil
+	}
+	v := &productView{Name: p.Name, Description: p.Description, URL: p.URL}
+	if p.Price != nil {
+		v.Price = &priceView{Amount: p.Price.Amount, Currency: p.Price.Currency}
+	}
+	return v
+}
+
+type contentView struct {
+	Text  string `json:"text"`
+	Title string `json:"title"`
+	Link  string `json:"link"`
+}
+
+func viewPost(p serentak.Post) postView {
+	v := postView{
+		ID: p.ID, Status: string(p.Status),
+		ScheduledAt: p.ScheduledAt.UTC(), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
+		Product:    viewProduct(p.Product),
+		Caption:    stringPtr(p.Caption),
+		Hashtags:   append([]string{}, p.Hashtags...),
+		Media:      make([]mediaRefView, 0, len(p.Media)),
+		Deliveries: make([]deliveryView, 0, len(p.Deliveries)),
+	}
+	for _, m := range p.Media {
+		v.Media = append(v.Media, mediaRefView{ID: m.ID, URL: m.URL, Kind: string(m.Kind), ContentType: m.ContentType})
+	}
+	for _, d := range p.Deliveries {
+		var derr *deliveryErrorView
+		if d.Error != nil {
+			derr = &deliveryErrorView{Code: d.Error.Code, Message: d.Error.Message, Retryable: d.Error.Retryable}
+		}
+		v.Deliveries = append(v.Deliveries, deliveryView{
+			ID: d.ID, AccountID: d.AccountID, Platform: string(d.Platform), Status: string(d.Status),
+			Attempts: d.Attempts, ScheduledAt: d.ScheduledAt.UTC(),
+			Content:     contentView{Text: d.Content.Text, Title: d.Content.Title, Link: d.Content.Link},
+			ExternalID:  stringPtr(d.ExternalID),
+			Permalink:   stringPtr(d.Permalink),
+			PublishedAt: timePtr(d.PublishedAt),
+			Error:       derr,
+		})
+	}
+	return v
+}
+
+type postListView struct {
+	Data       []postView `json:"data"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+func stringPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}

@@ -1,0 +1,116 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+)
+
+// Limits on names people type.
+const maxNameLen = 200
+
+type createWorkspaceRequest struct {
+	Name     *string `json:"name"`
+	Timezone *string `json:"timezone"`
+}
+
+// createWorkspace makes a workspace and its first key (operator only).
+func (s *Server) createWorkspace(c echo.Context) error {
+	if !principalOf(c).operator {
+		return serentak.Errorf(codeForbidden, "only the operator key can create workspaces")
+	}
+	var req createWorkspaceRequest
+	if _, err := s.readJSON(c, &req); err != nil {
+		return err
+	}
+	var errs []serentak.FieldError
+	name := ""
+	if req.Name != nil {
+		name = strings.TrimSpace(*req.Name)
+	}
+	switch {
+	case name == "":
+		errs = append(errs, fieldError("name", "required", "name the workspace (the business)"))
+	case utf8.RuneCountInString(name) > maxNameLen:
+		errs = append(errs, fieldError("name", "too_long", "must be at most %d characters", maxNameLen))
+	}
+	tz := serentak.DefaultTimezone
+	if req.Timezone != nil {
+		tz = strings.TrimSpace(*req.Timezone)
+		if fe, ok := checkTimezone(tz); !ok {
+			errs = append(errs, fe)
+		}
+	}
+	if len(errs) > 0 {
+		return serentak.Invalid("the workspace is not valid", errs...)
+	}
+
+	now := s.now().UTC()
+	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: name, Timezone: tz, CreatedAt: now}
+	secret, key := newAPIKey(ws.ID, now)
+	if err := s.cfg.Store.CreateWorkspace(c.Request().Context(), ws, key); err != nil {
+		return err
+	}
+	v := viewWorkspace(ws)
+	v.APIKey = secret
+	return c.JSON(http.StatusCreated, v)
+}
+
+// checkTimezone accepts IANA names only. "Local" means the server's zone,
+// which is nobody's business, and "" would mean UTC by accident.
+func checkTimezone(tz string) (serentak.FieldError, bool) {
+	switch tz {
+	case "":
+		return fieldError("timezone", "required", "must be an IANA time zone such as Asia/Jakarta; omit it for %s", serentak.DefaultTimezone), false
+	case "Local":
+		return fieldError("timezone", "invalid", "must be an IANA time zone such as Asia/Jakarta, not Local"), false
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return fieldError("timezone", "invalid", "unknown time zone %q; use an IANA name such as Asia/Jakarta", tz), false
+	}
+	return serentak.FieldError{}, true
+}
+
+// newAPIKey mints a workspace key: "sk_" and 32 random bytes. Only its
+// hash is stored; the secret is shown once.
+func newAPIKey(workspaceID string, now time.Time) (string, serentak.APIKey) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("api: crypto/rand failed: " + err.Error())
+	}
+	secret := "sk_" + base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, serentak.APIKey{
+		ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: workspaceID,
+		Hash: serentak.HashKey(secret), CreatedAt: now,
+	}
+}
+
+func (s *Server) getWorkspace(c echo.Context) error {
+	ws, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), workspaceID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewWorkspace(ws))
+}
+
+// createKey mints one more key for a workspace (operator or the workspace
+// itself). The request has no body.
+func (s *Server) createKey(c echo.Context) error {
+	kc, ok := s.cfg.Store.(KeyCreator)
+	if !ok {
+		return serentak.Errorf(serentak.ECodeUnavailable, "this server's store cannot mint more keys")
+	}
+	now := s.now().UTC()
+	secret, key := newAPIKey(workspaceID(c), now)
+	if err := kc.CreateAPIKey(c.Request().Context(), key); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, keyView{ID: key.ID, APIKey: secret, CreatedAt: now})
+}

@@ -1,0 +1,134 @@
+// Package safeurl refuses media URLs that point into our own network:
+// loopback, private, link-local (cloud metadata at 169.254.169.254) and
+// similar addresses. A platform fetches media URLs from its side, but our
+// own code may fetch them too (TikTok file uploads, YouTube uploads), and
+// such a URL would let a caller read internal services through us.
+package safeurl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrPrivate: the URL's host is, or resolves to, an address that is not
+// publicly routable.
+var ErrPrivate = errors.New("points at a private, loopback or link-local address")
+
+// Resolver looks host names up; *net.Resolver satisfies it.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// Checker checks URLs. The zero value checks with net.DefaultResolver and
+// a 2 s lookup timeout.
+type Checker struct {
+	// AllowPrivate turns the address check off (tests, intranets).
+	AllowPrivate bool
+	Resolver     Resolver
+	Timeout      time.Duration
+}
+
+// Check returns nil when raw is an absolute http(s) URL whose host is
+// public. A host that does not resolve (or not in time) is accepted: the
+// platform resolves it on its own side, and refusing would make our DNS an
+// availability dependency; a host that resolves to any private address is
+// refused. Errors are phrased for a person: "must be …".
+func (c *Checker) Check(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+		return errors.New("must be an absolute http or https URL")
+	}
+	if u.User != nil {
+		return errors.New("must not carry a user name or password")
+	}
+	if c.AllowPrivate {
+		return nil
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return ErrPrivate
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if Blocked(ip) {
+			return ErrPrivate
+		}
+		return nil
+	}
+	r := c.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	addrs, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil
+	}
+	for _, a := range addrs {
+		if Blocked(a) {
+			return ErrPrivate
+		}
+	}
+	return nil
+}
+
+// privateRanges are the non-public ranges not covered by netip's own
+// predicates.
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and broadcast
+	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64 can reach IPv4 private space
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
+	netip.MustParsePrefix("100::/64"),        // discard
+	netip.MustParsePrefix("2002::/16"),       // 6to4 may wrap a private IPv4
+	netip.MustParsePrefix("2001::/32"),       // Teredo may wrap a private IPv4
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated
+}
+
+// Blocked reports whether ip must not be fetched from: loopback, private,
+// link-local, unspecified, multicast or another non-public range. IPv4
+// addresses written as IPv6 (::ffff:127.0.0.1) are judged as IPv4.
+func Blocked(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() ||
+		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return true
+	}
+	for _, p := range privateRanges {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// DialControl is a net.Dialer Control function that refuses to connect to
+// a blocked address. Code of ours that fetches a media URL dials through
+// it, so a redirect or a DNS answer that changed after Check still cannot
+// reach an internal address.
+func DialControl(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("safeurl: unexpected dial address %q: %w", address, err)
+	}
+	if Blocked(ap.Addr()) {
+		return fmt.Errorf("safeurl: refusing to connect to %s: %w", ap.Addr(), ErrPrivate)
+	}
+	return nil
+}

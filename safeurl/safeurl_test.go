@@ -1,0 +1,122 @@
+package safeurl
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// fakeResolver answers from a map; other names do not exist.
+type fakeResolver map[string][]string
+
+func (f fakeResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	ss, ok := f[host]
+	if !ok {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	var out []netip.Addr
+	for _, s := range ss {
+		out = append(out, netip.MustParseAddr(s))
+	}
+	return out, nil
+}
+
+// slowResolver never answers before its context ends.
+type slowResolver struct{}
+
+func (slowResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestCheck(t *testing.T) {
+	r := fakeResolver{
+		"cdn.example.com":     {"93.184.216.34"},
+		"internal.example":    {"10.1.2.3"},
+		"mixed.example":       {"93.184.216.34", "192.168.1.1"},
+		"metadata.example":    {"169.254.169.254"},
+		"v6-loopback.example": {"::1"},
+	}
+	tests := []struct {
+		url     string
+		private bool // refused because private
+		invalid bool // refused as not a URL we take
+	}{
+		{url: "https://cdn.example.com/a.jpg"},
+		{url: "http://cdn.example.com:8080/a.jpg"},
+		{url: "https://unknown.example/a.jpg"}, // does not resolve: accepted
+		{url: "https://8.8.8.8/a.jpg"},
+		{url: "https://127.0.0.1/a.jpg", private: true},
+		{url: "https://127.1.2.3/a.jpg", private: true},
+		{url: "https://10.0.0.1/a.jpg", private: true},
+		{url: "https://172.16.5.4/a.jpg", private: true},
+		{url: "https://192.168.0.1/a.jpg", private: true},
+		{url: "http://169.254.169.254/latest/meta-data/", private: true},
+		{url: "https://[::1]/a.jpg", private: true},
+		{url: "https://[::ffff:127.0.0.1]/a.jpg", private: true},
+		{url: "https://[fe80::1]/a.jpg", private: true},
+		{url: "https://[fd00::1]/a.jpg", private: true},
+		{url: "https://0.0.0.0/a.jpg", private: true},
+		{url: "https://100.64.0.1/a.jpg", private: true},
+		{url: "https://localhost/a.jpg", private: true},
+		{url: "https://LOCALHOST./a.jpg", private: true},
+		{url: "https://foo.localhost/a.jpg", private: true},
+		{url: "https://internal.example/a.jpg", private: true},
+		{url: "https://mixed.example/a.jpg", private: true},
+		{url: "https://metadata.example/a.jpg", private: true},
+		{url: "https://v6-loopback.example/a.jpg", private: true},
+		{url: "ftp://cdn.example.com/a.jpg", invalid: true},
+		{url: "/a.jpg", invalid: true},
+		{url: "https:///a.jpg", invalid: true},
+		{url: "https://user:pw@cdn.example.com/a.jpg", invalid: true},
+		{url: "not a url", invalid: true},
+	}
+	c := &Checker{Resolver: r}
+	for _, tt := range tests {
+		err := c.Check(context.Background(), tt.url)
+		switch {
+		case tt.private && !errors.Is(err, ErrPrivate):
+			t.Errorf("Check(%q) = %v, want ErrPrivate", tt.url, err)
+		case tt.invalid && (err == nil || errors.Is(err, ErrPrivate)):
+			t.Errorf("Check(%q) = %v, want an invalid-URL error", tt.url, err)
+		case !tt.private && !tt.invalid && err != nil:
+			t.Errorf("Check(%q) = %v, want nil", tt.url, err)
+		}
+	}
+
+	allow := &Checker{Resolver: r, AllowPrivate: true}
+	for _, tt := range tests {
+		err := allow.Check(context.Background(), tt.url)
+		if tt.invalid != (err != nil) {
+			t.Errorf("AllowPrivate: Check(%q) = %v, want invalid=%v", tt.url, err, tt.invalid)
+		}
+	}
+}
+
+func TestCheckLookupTimeoutAccepts(t *testing.T) {
+	c := &Checker{Resolver: slowResolver{}, Timeout: 20 * time.Millisecond}
+	start := time.Now()
+	if err := c.Check(context.Background(), "https://slow.example/a.jpg"); err != nil {
+		t.Fatalf("Check with a slow resolver = %v, want nil", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Check took %v; the timeout was not applied", d)
+	}
+}
+
+func TestDialControlRefusesLoopback(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: (&net.Dialer{Control: DialControl}).DialContext,
+	}}
+	_, err := client.Get(srv.URL)
+	if !errors.Is(err, ErrPrivate) {
+		t.Fatalf("GET %s through DialControl: %v, want ErrPrivate", srv.URL, err)
+	}
+}
