@@ -20,7 +20,7 @@ import (
 )
 
 const (
-	adminKey  = "test-operator-key"
+	testAdminKey  = "test-operator-key"
 	pageID    = "1029384756"
 	pageToken = "EAAB-page-token-secret"
 )
@@ -62,7 +62,7 @@ func newEnv(t *testing.T, graph *fakegraph.Server) map[string]string {
 		"SERENTAK_ADDR":                "127.0.0.1:0",
 		"SERENTAK_DATA_DIR":            dir,
 		"SERENTAK_DATABASE_URL":        filepath.Join(dir, "serentak.db"),
-		"SERENTAK_ADMIN_KEY":           adminKey,
+		"SERENTAK_ADMIN_KEY":           testAdminKey,
 		"SERENTAK_SECRET_KEY":          "test-secret-key",
 		"SERENTAK_FACEBOOK_API_URL":    graph.URL,
 		"SERENTAK_MEDIA_ALLOW_PRIVATE": "true",
@@ -160,7 +160,7 @@ func (s *system) call(method, path, key string, body any, header ...string) (int
 // tour creates a workspace with the fake Page attached, like the README.
 func (s *system) tour() (ws, key, acc string) {
 	s.t.Helper()
-	code, out := s.call("POST", "/v1/workspaces", adminKey, map[string]any{"name": "Toko Budi", "timezone": "Asia/Jakarta"})
+	code, out := s.call("POST", "/v1/workspaces", testAdminKey, map[string]any{"name": "Toko Budi", "timezone": "Asia/Jakarta"})
 	if code != 201 {
 		s.t.Fatalf("create workspace: %d %v", code, out)
 	}
@@ -262,7 +262,7 @@ func TestTour(t *testing.T) {
 
 	s.stopAll()
 	logs := s.logs.String()
-	for _, secret := range []string{pageToken, key, adminKey, "test-secret-key"} {
+	for _, secret := range []string{pageToken, key, testAdminKey, "test-secret-key"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("a secret (%.6s…) appears in the logs", secret)
 		}
