@@ -142,3 +142,17 @@ func DerivePostStatus(ds []DeliveryStatus) PostStatus {
 		return PostFailed
 	}
 }
+
+// IdempotencyKey is a client's Idempotency-Key with the hash of the request
+// body it came with: the same key and body answer the first result again.
+type IdempotencyKey struct {
+	Key         string
+	RequestHash string
+}
+
+// PostFilter selects posts of a workspace, newest scheduled first.
+type PostFilter struct {
+	Status PostStatus // empty: any
+	Limit  int        // 1..100; 0 means 20
+	Cursor string     // from a previous page; empty for the first
+}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/compose"
-	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/safeurl"
 )
@@ -93,9 +92,9 @@ func (s *Server) createPost(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	var idem *gormstore.IdempotencyKey
+	var idem *serentak.IdempotencyKey
 	if key != "" {
-		idem = &gormstore.IdempotencyKey{Key: key, RequestHash: bodyHash(raw)}
+		idem = &serentak.IdempotencyKey{Key: key, RequestHash: bodyHash(raw)}
 		if f, ok := s.cfg.Store.(IdempotencyFinder); ok {
 			p, found, err := f.FindPostByIdempotencyKey(ctx, workspaceID(c), *idem)
 			if err != nil {
@@ -512,7 +511,7 @@ func (s *Server) getPost(c echo.Context) error {
 // listPosts pages through posts, newest scheduled first.
 func (s *Server) listPosts(c echo.Context) error {
 	q := c.QueryParams()
-	f := gormstore.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
+	f := serentak.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
 	var errs []serentak.FieldError
 	if f.Status != "" && !f.Status.Valid() {
 		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled"))

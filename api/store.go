@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/serentak/serentak"
-	"github.com/serentak/serentak/gormstore"
 )
 
 // Store is what the API needs from storage. *gormstore.Store satisfies it;
@@ -26,9 +25,9 @@ type Store interface {
 	CreateMedia(ctx context.Context, m serentak.Media) error
 	FindMediaByID(ctx context.Context, workspaceID, id string) (serentak.Media, error)
 
-	CreatePost(ctx context.Context, p serentak.Post, idem *gormstore.IdempotencyKey) (serentak.Post, bool, error)
+	CreatePost(ctx context.Context, p serentak.Post, idem *serentak.IdempotencyKey) (serentak.Post, bool, error)
 	FindPostByID(ctx context.Context, workspaceID, id string) (serentak.Post, error)
-	FindPosts(ctx context.Context, workspaceID string, f gormstore.PostFilter) ([]serentak.Post, string, error)
+	FindPosts(ctx context.Context, workspaceID string, f serentak.PostFilter) ([]serentak.Post, string, error)
 	CancelPost(ctx context.Context, workspaceID, id string) (serentak.Post, error)
 	ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error)
 }
@@ -49,5 +48,5 @@ type KeyCreator interface {
 // It returns found=false when no live post has the key, and a conflict
 // error when the key was used with another request body.
 type IdempotencyFinder interface {
-	FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem gormstore.IdempotencyKey) (p serentak.Post, found bool, err error)
+	FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem serentak.IdempotencyKey) (p serentak.Post, found bool, err error)
 }

@@ -17,21 +17,14 @@ import (
 
 // IdempotencyKey is a client's Idempotency-Key with the hash of the request
 // body it came with.
-type IdempotencyKey struct {
-	Key         string
-	RequestHash string
-}
+type IdempotencyKey = serentak.IdempotencyKey
 
 // IdempotencyWindow is how long an Idempotency-Key is remembered. After it,
 // the key may be used for a new post.
 const IdempotencyWindow = 24 * time.Hour
 
 // PostFilter selects posts of a workspace, newest scheduled first.
-type PostFilter struct {
-	Status serentak.PostStatus // empty: any
-	Limit  int                 // 1..100; 0 means 20
-	Cursor string              // from a previous page; empty for the first
-}
+type PostFilter = serentak.PostFilter
 
 // Page sizes of FindPosts.
 const (

@@ -20,9 +20,9 @@ import (
 )
 
 const (
-	testAdminKey  = "test-operator-key"
-	pageID    = "1029384756"
-	pageToken = "EAAB-page-token-secret"
+	testAdminKey = "test-operator-key"
+	pageID       = "1029384756"
+	pageToken    = "EAAB-page-token-secret"
 )
 
 // system is a running serentak, started through run() as main does.

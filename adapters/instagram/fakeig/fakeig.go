@@ -1,0 +1,329 @@
+// Package fakeig is a strict fake of the Instagram Graph API's content
+// publishing routes, for tests and benchmarks that must not reach the
+// internet. It is written from the platform's documentation
+// (shared/platforms.md §2, fake-server contract §2.11) and refuses what the
+// real API refuses: a fake that accepts anything proves nothing.
+//
+// What it serves (all under /vNN.N/, the same on either host name):
+//
+//	POST {ig-user-id}/media                      image_url | video_url + media_type=REELS | carousel items | CAROUSEL parent
+//	POST {ig-user-id}/media_publish              creation_id
+//	GET  {ig-user-id}/content_publishing_limit   quota_usage, config
+//	GET  {ig-user-id}/media                      the account's media, newest first
+//	GET  {id}                                    a container (status_code), a media (permalink) or the user
+//
+// Containers walk IN_PROGRESS → FINISHED over a configurable number of
+// status reads and expire after a configurable age. image_url and
+// video_url are fetched and their bytes checked, as Instagram does. The
+// fake records every container and media (Containers, Media), logs every
+// call (Calls, CountCalls), serves sample media (SampleJPEGURL,
+// SamplePNGURL, SampleVideoURL) and can answer with Graph errors, drop the
+// connection after publishing, or add latency (Inject, FailNext,
+// WithLatency). It imports no "testing" so a benchmark command can run it.
+package fakeig
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Container status codes.
+const (
+	StatusInProgress = "IN_PROGRESS"
+	StatusFinished   = "FINISHED"
+	StatusPublished  = "PUBLISHED"
+	StatusExpired    = "EXPIRED"
+	StatusError      = "ERROR"
+)
+
+// Container is a media container the fake made.
+type Container struct {
+	ID     string
+	UserID string
+	// MediaType is the media_type sent: "" for a single image, "VIDEO"
+	// (carousel video items only), "REELS", "CAROUSEL" or "STORIES".
+	MediaType      string
+	ImageURL       string
+	VideoURL       string
+	Caption        string
+	IsCarouselItem bool
+	Children       []string // a carousel's item containers
+	StatusCode     string
+	// Status is the error subcode when StatusCode is ERROR.
+	Status      string
+	StatusReads int // GETs of this container so far
+	CreatedAt   time.Time
+	MediaID     string // set once published
+	// Parent is the carousel container that took this item.
+	Parent string
+}
+
+// Media is a published post.
+type Media struct {
+	ID          string
+	UserID      string
+	ContainerID string // empty for seeded media
+	MediaType   string // IMAGE, VIDEO or CAROUSEL_ALBUM
+	ProductType string // FEED, REELS or STORY
+	Caption     string
+	Shortcode   string
+	Permalink   string
+	// Items are the carousel's item containers, in order.
+	Items       []string
+	PublishedAt time.Time
+	// ViaAPI: published through media_publish (or seeded as such); only
+	// these count toward the publishing quota.
+	ViaAPI bool
+}
+
+// Call is one request the fake answered (or dropped).
+type Call struct {
+	Method string
+	Path   string // as requested, with the version, e.g. /v25.0/178/media
+	ID     string // the node addressed: a user, container or media ID
+	Edge   string // media, media_publish, content_publishing_limit; "" for node reads
+	Status int    // the HTTP status answered; 0 when the connection was dropped
+	Fault  bool   // an injected fault decided the answer
+	At     time.Time
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLatency delays every answer by d (for benchmarks).
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+
+// WithClock sets the clock that stamps containers and media and decides
+// expiry and the quota window.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithMediaClient sets the client the fake fetches image_url and video_url
+// with, as Instagram does.
+func WithMediaClient(c *http.Client) Option { return func(s *Server) { s.media = c } }
+
+// WithProcessingReads sets how many status reads of a new container answer
+// IN_PROGRESS before it is FINISHED (default 2). With 0 a container is
+// FINISHED as soon as it is made.
+func WithProcessingReads(n int) Option { return func(s *Server) { s.processingReads = n } }
+
+// WithContainerTTL sets the age at which an unpublished container becomes
+// EXPIRED (default 24 h, as documented).
+func WithContainerTTL(d time.Duration) Option { return func(s *Server) { s.ttl = d } }
+
+// WithQuota sets the publishing quota: total posts per rolling window
+// (default 50 per 24 h).
+func WithQuota(total int, window time.Duration) Option {
+	return func(s *Server) { s.quotaTotal, s.quotaWindow = total, window }
+}
+
+// Server is a running fake Instagram Graph API. Use URL as the adapter's
+// base URL.
+type Server struct {
+	*httptest.Server
+
+	latency         time.Duration
+	now             func() time.Time
+	media           *http.Client
+	processingReads int
+	ttl             time.Duration
+	quotaTotal      int
+	quotaWindow     time.Duration
+
+	mu         sync.Mutex
+	tokens     map[string]string // token → IG user ID
+	expired    map[string]bool
+	users      map[string]bool
+	containers map[string]*Container
+	order      []string // container IDs in creation order
+	published  []*Media // in publication order
+	rules      []Rule
+	calls      []Call
+	nextID     int64
+	traceN     int
+}
+
+// New starts a fake Instagram Graph server on 127.0.0.1. Close it when
+// done.
+func New(opts ...Option) *Server {
+	s := &Server{
+		now:             time.Now,
+		media:           &http.Client{Timeout: 10 * time.Second},
+		processingReads: 2,
+		ttl:             24 * time.Hour,
+		quotaTotal:      50,
+		quotaWindow:     24 * time.Hour,
+		tokens:          map[string]string{},
+		expired:         map[string]bool{},
+		users:           map[string]bool{},
+		containers:      map[string]*Container{},
+		nextID:          17900000000000001,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// AddUser makes an Instagram professional account known, usable with
+// token.
+func (s *Server) AddUser(igUserID, token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[igUserID] = true
+	s.tokens[token] = igUserID
+}
+
+// ExpireToken makes a token expired: later calls with it get 190/463.
+func (s *Server) ExpireToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, token)
+	s.expired[token] = true
+}
+
+// Media returns copies of the account's published media, oldest first.
+func (s *Server) Media(igUserID string) []Media {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Media
+	for _, m := range s.published {
+		if m.UserID == igUserID {
+			c := *m
+			c.Items = append([]string(nil), m.Items...)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Containers returns copies of the account's containers, oldest first.
+func (s *Server) Containers(igUserID string) []Container {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Container
+	for _, id := range s.order {
+		c := s.containers[id]
+		if c.UserID == igUserID {
+			s.expireLocked(c)
+			cp := *c
+			cp.Children = append([]string(nil), c.Children...)
+			out = append(out, cp)
+		}
+	}
+	return out
+}
+
+// SeedMedia records a media published at time at, as if published earlier
+// (through the API when viaAPI, so it counts toward the quota).
+func (s *Server) SeedMedia(igUserID, caption string, at time.Time, viaAPI bool) Media {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.newMediaLocked(igUserID, "IMAGE", "FEED", caption, at)
+	m.ViaAPI = viaAPI
+	return *m
+}
+
+// QuotaUsage is the number of API publications inside the quota window.
+func (s *Server) QuotaUsage(igUserID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.quotaUsageLocked(igUserID, s.now().Add(-s.quotaWindow))
+}
+
+// FailContainer makes a container ERROR with status (an error subcode such
+// as "2207026"), as when Instagram's processing fails.
+func (s *Server) FailContainer(id, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.containers[id]; c != nil {
+		c.StatusCode, c.Status = StatusError, status
+	}
+}
+
+// ExpireContainer makes an unpublished container EXPIRED now.
+func (s *Server) ExpireContainer(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.containers[id]; c != nil && c.StatusCode != StatusPublished {
+		c.StatusCode = StatusExpired
+	}
+}
+
+// Calls returns the request log, oldest first.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// CountCalls counts logged calls with the method and edge ("media",
+// "media_publish", "content_publishing_limit", or "" for node reads). An
+// empty method matches any.
+func (s *Server) CountCalls(method, edge string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if (method == "" || c.Method == method) && c.Edge == edge {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Server) newIDLocked() string {
+	id := strconv.FormatInt(s.nextID, 10)
+	s.nextID++
+	return id
+}
+
+func (s *Server) newMediaLocked(userID, mediaType, productType, caption string, at time.Time) *Media {
+	id := s.newIDLocked()
+	n, _ := strconv.ParseInt(id, 10, 64)
+	// A shortcode is not the media ID; links built from the ID are broken,
+	// and a test comparing permalinks would notice.
+	short := "C" + strconv.FormatInt(n, 36)
+	m := &Media{
+		ID: id, UserID: userID, MediaType: mediaType, ProductType: productType, Caption: caption,
+		Shortcode: short, Permalink: "https://www.instagram.com/p/" + short + "/", PublishedAt: at,
+	}
+	if productType == "REELS" {
+		m.Permalink = "https://www.instagram.com/reel/" + short + "/"
+	}
+	s.published = append(s.published, m)
+	return m
+}
+
+// expireLocked turns an old unpublished container EXPIRED.
+func (s *Server) expireLocked(c *Container) {
+	if c.StatusCode != StatusPublished && c.StatusCode != StatusExpired && s.now().Sub(c.CreatedAt) >= s.ttl {
+		c.StatusCode = StatusExpired
+	}
+}
+
+func (s *Server) quotaUsageLocked(userID string, since time.Time) int {
+	n := 0
+	for _, m := range s.published {
+		if m.UserID == userID && m.ViaAPI && m.PublishedAt.After(since) {
+			n++
+		}
+	}
+	return n
+}
+
+// mediaListLocked returns the account's media, newest first.
+func (s *Server) mediaListLocked(userID string) []*Media {
+	var out []*Media
+	for _, m := range s.published {
+		if m.UserID == userID {
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].PublishedAt.After(out[j].PublishedAt) })
+	return out
+}

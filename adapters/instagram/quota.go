@@ -1,0 +1,104 @@
+package instagram
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/serentak/serentak"
+)
+
+const (
+	// defaultQuotaWindow is used when Instagram's answer names none.
+	defaultQuotaWindow = 24 * time.Hour
+	// quotaFallbackWait is the wait when the oldest post in the window
+	// cannot be found.
+	quotaFallbackWait = time.Hour
+	// minQuotaWait keeps a nearly freed window from being asked about in
+	// a tight loop.
+	minQuotaWait = time.Minute
+)
+
+// checkQuota reads content_publishing_limit and refuses to go on when the
+// account's rolling publishing quota is used up. The quota differs between
+// accounts and has changed over time (25, 50, 100), so it is read live,
+// never assumed.
+func (a *attempt) checkQuota(ctx context.Context) error {
+	if a.quotaChecked {
+		return nil
+	}
+	var out struct {
+		Data []struct {
+			QuotaUsage int `json:"quota_usage"`
+			Config     struct {
+				QuotaTotal    int `json:"quota_total"`
+				QuotaDuration int `json:"quota_duration"`
+			} `json:"config"`
+		} `json:"data"`
+	}
+	if err := a.get(ctx, a.user+"/content_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, &out); err != nil {
+		return err
+	}
+	if len(out.Data) == 0 || out.Data[0].Config.QuotaTotal <= 0 || out.Data[0].QuotaUsage < out.Data[0].Config.QuotaTotal {
+		a.quotaChecked = true
+		return nil
+	}
+	q := out.Data[0]
+	window := time.Duration(q.Config.QuotaDuration) * time.Second
+	if window <= 0 {
+		window = defaultQuotaWindow
+	}
+	now := a.now()
+	at := a.quotaFreesAt(ctx, now, q.Config.QuotaTotal, window)
+	return &serentak.PublishError{Kind: serentak.RateLimited, RetryAfter: at.Sub(now), Code: "content_publishing_limit",
+		Message: fmt.Sprintf("Instagram's %s publishing limit (%d posts) is reached; retrying after %s (in %s).",
+			windowName(window), q.Config.QuotaTotal, at.UTC().Format("2006-01-02 15:04 MST"), at.Sub(now).Round(time.Minute))}
+}
+
+// quotaFreesAt estimates when a publication leaves the rolling window: the
+// oldest of the account's latest quota_total media still inside the window,
+// plus the window. Media posted by hand are listed too, which can only make
+// the estimate early, never late; an early retry just checks again.
+func (a *attempt) quotaFreesAt(ctx context.Context, now time.Time, total int, window time.Duration) time.Time {
+	at := now.Add(quotaFallbackWait)
+	var out struct {
+		Data []listedMedia `json:"data"`
+	}
+	err := a.get(ctx, a.user+"/media", url.Values{
+		"fields": {"id,timestamp"},
+		"limit":  {strconv.Itoa(min(total, 100))},
+	}, &out)
+	if err == nil {
+		var oldest time.Time
+		for _, m := range out.Data {
+			ts, err := time.Parse(graphTime, m.Timestamp)
+			if err != nil || !ts.After(now.Add(-window)) {
+				continue
+			}
+			if oldest.IsZero() || ts.Before(oldest) {
+				oldest = ts
+			}
+		}
+		if !oldest.IsZero() {
+			at = oldest.Add(window)
+		}
+	}
+	return later(at, now.Add(minQuotaWait))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// windowName says "24-hour" for a day-long window.
+func windowName(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return strconv.Itoa(int(d/time.Hour)) + "-hour"
+	}
+	return d.String()
+}
