@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/serentak/serentak/adapters/facebook/fakegraph"
+	"github.com/serentak/serentak/adapters/instagram/fakeig"
 	"github.com/serentak/serentak/embedredis/redistest"
 	"github.com/serentak/serentak/gormstore/storetest"
 )
@@ -23,6 +24,8 @@ const (
 	testAdminKey = "test-operator-key"
 	pageID       = "1029384756"
 	pageToken    = "EAAB-page-token-secret"
+	igUserID     = "17841400000000001"
+	igToken      = "IGQ-user-token-secret"
 )
 
 // system is a running serentak, started through run() as main does.
@@ -31,6 +34,7 @@ type system struct {
 	base  string
 	logs  *syncBuffer
 	graph *fakegraph.Server
+	ig    *fakeig.Server
 	env   map[string]string
 	stops []func() error
 }
@@ -56,7 +60,7 @@ func (s *syncBuffer) String() string {
 // newEnv returns the environment of a system on fresh storage: the real
 // PostgreSQL and Redis when the test environment names them, else a SQLite
 // file and (for serve) the embedded Redis.
-func newEnv(t *testing.T, graph *fakegraph.Server) map[string]string {
+func newEnv(t *testing.T, graph *fakegraph.Server, ig *fakeig.Server) map[string]string {
 	dir := t.TempDir()
 	env := map[string]string{
 		"SERENTAK_ADDR":                "127.0.0.1:0",
@@ -65,6 +69,7 @@ func newEnv(t *testing.T, graph *fakegraph.Server) map[string]string {
 		"SERENTAK_ADMIN_KEY":           testAdminKey,
 		"SERENTAK_SECRET_KEY":          "test-secret-key",
 		"SERENTAK_FACEBOOK_API_URL":    graph.URL,
+		"SERENTAK_INSTAGRAM_API_URL":   ig.URL,
 		"SERENTAK_MEDIA_ALLOW_PRIVATE": "true",
 		"SERENTAK_LOG_LEVEL":           "info",
 		"SERENTAK_SCHEDULER_TICK":      "50ms",
@@ -123,7 +128,10 @@ func newSystem(t *testing.T) *system {
 	graph := fakegraph.New()
 	t.Cleanup(graph.Close)
 	graph.AddPage(pageID, pageToken)
-	s := &system{t: t, logs: &syncBuffer{}, graph: graph, env: newEnv(t, graph)}
+	ig := fakeig.New(fakeig.WithProcessingReads(0)) // containers finish at once: no Pending wait
+	t.Cleanup(ig.Close)
+	ig.AddUser(igUserID, igToken)
+	s := &system{t: t, logs: &syncBuffer{}, graph: graph, ig: ig, env: newEnv(t, graph, ig)}
 	t.Cleanup(s.stopAll)
 	return s
 }
@@ -318,6 +326,78 @@ func TestSeparateRoles(t *testing.T) {
 	for msg, c := range seen {
 		if c != 1 {
 			t.Errorf("published %d times: %q", c, msg)
+		}
+	}
+}
+
+// TestFanOut is one product post with a photo to a Facebook Page and an
+// Instagram account: both published, each fitted to its platform. Then an
+// Instagram failure leaves the post partially_published with the reason on
+// the Instagram delivery.
+func TestFanOut(t *testing.T) {
+	s := newSystem(t)
+	if url := os.Getenv("SERENTAK_TEST_REDIS_URL"); url != "" {
+		redistest.New(t)
+		s.env["SERENTAK_REDIS_URL"] = url
+	}
+	s.base = s.start("serve")
+	ws, key, fb := s.tour()
+	code, out := s.call("POST", "/v1/workspaces/"+ws+"/accounts", key, map[string]any{
+		"platform": "instagram", "external_id": igUserID, "name": "tokobudi", "access_token": igToken,
+	})
+	if code != 201 {
+		t.Fatalf("attach instagram: %d %v", code, out)
+	}
+	ig := out["id"].(string)
+
+	body := productPost(fb, time.Now().Add(time.Second))
+	body["targets"] = []map[string]any{{"account_id": fb}, {"account_id": ig}}
+	body["media"] = []map[string]any{{"url": s.ig.SampleJPEGURL()}}
+	code, post := s.call("POST", "/v1/workspaces/"+ws+"/posts", key, body)
+	if code != 201 {
+		t.Fatalf("create post: %d %v", code, post)
+	}
+	done := s.waitPost(ws, key, post["id"].(string), "published", "failed", "partially_published")
+	if done["status"] != "published" {
+		t.Fatalf("post ended %v: %v", done["status"], done)
+	}
+	if n := len(s.graph.Posts(pageID)); n != 1 {
+		t.Errorf("Facebook has %d posts, want 1", n)
+	}
+	media := s.ig.Media(igUserID)
+	if len(media) != 1 {
+		t.Fatalf("Instagram has %d media, want 1", len(media))
+	}
+	for _, want := range []string{"Rp25.000", "wa.me/6281234567890"} {
+		if !strings.Contains(media[0].Caption, want) {
+			t.Errorf("Instagram caption %q lacks %q", media[0].Caption, want)
+		}
+	}
+
+	// Instagram refuses the next publish for good: Facebook still goes out.
+	s.ig.FailNext("POST", "media_publish", 1, fakeig.GraphError(100, 0))
+	body["scheduled_at"] = time.Now().Add(time.Second).Format(time.RFC3339Nano)
+	body["caption"] = "Stok baru! Keripik Singkong Pedas Rp25.000 https://wa.me/6281234567890"
+	code, post = s.call("POST", "/v1/workspaces/"+ws+"/posts", key, body)
+	if code != 201 {
+		t.Fatalf("create second post: %d %v", code, post)
+	}
+	done = s.waitPost(ws, key, post["id"].(string), "published", "failed", "partially_published")
+	if done["status"] != "partially_published" {
+		t.Fatalf("post ended %v, want partially_published: %v", done["status"], done)
+	}
+	for _, d := range done["deliveries"].([]any) {
+		d := d.(map[string]any)
+		switch d["platform"] {
+		case "facebook":
+			if d["status"] != "published" {
+				t.Errorf("facebook delivery %v, want published", d["status"])
+			}
+		case "instagram":
+			e, _ := d["error"].(map[string]any)
+			if d["status"] != "failed" || e == nil || e["message"] == "" || e["retryable"] != false {
+				t.Errorf("instagram delivery %v with error %v, want failed with a reason", d["status"], d["error"])
+			}
 		}
 	}
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/facebook"
+	"github.com/serentak/serentak/adapters/instagram"
 	"github.com/serentak/serentak/api"
 	"github.com/serentak/serentak/blob"
 	"github.com/serentak/serentak/config"
@@ -127,7 +128,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	signer := &media.Signer{Secret: []byte("media-url:" + secret), BaseURL: cfg.PublicURL, TTL: 24 * time.Hour}
 	publishers := map[serentak.Platform]serentak.Publisher{
-		serentak.Facebook: facebook.New(facebook.Config{BaseURL: cfg.FacebookAPIURL, Version: cfg.FacebookVersion}),
+		serentak.Facebook:  facebook.New(facebook.Config{BaseURL: cfg.FacebookAPIURL, Version: cfg.FacebookVersion}),
+		serentak.Instagram: instagram.New(instagram.Config{BaseURL: cfg.InstagramAPIURL, Version: cfg.FacebookVersion}),
 	}
 
 	// Each part runs until ctx is canceled; the first to fail stops all.
