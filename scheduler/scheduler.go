@@ -1,0 +1,366 @@
+// Package scheduler moves deliveries from the database into the queue. The
+// database is the source of truth: the scheduler enqueues what is due, notices
+// when Redis has lost its data and enqueues everything again, and re-enqueues
+// deliveries that were enqueued or claimed but never finished. Every task has
+// a deterministic ID (package task), so any number of schedulers can run at
+// once and enqueueing twice makes one task.
+package scheduler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/task"
+)
+
+// Store is what the scheduler needs from the database.
+type Store interface {
+	// FindDueDeliveries returns scheduled deliveries due before the given
+	// time and not yet enqueued, at most limit of them.
+	FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]gormstore.DueDelivery, error)
+	// MarkEnqueued records that a task exists for each delivery's version.
+	MarkEnqueued(ctx context.Context, ds []gormstore.DueDelivery, at time.Time) error
+	// ResetEnqueued forgets every enqueue, after Redis lost its data.
+	ResetEnqueued(ctx context.Context) (int64, error)
+	// FindStrandedDeliveries returns deliveries enqueued or claimed more than
+	// grace ago that nothing is working on.
+	FindStrandedDeliveries(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]gormstore.DueDelivery, error)
+}
+
+// MarkerKey is the Redis key whose absence tells the scheduler that Redis
+// has lost its data (FLUSHALL, or a restart without persistence). It never
+// expires.
+const MarkerKey = "serentak:scheduler:epoch"
+
+// Config configures a Scheduler. Store and Redis are required.
+type Config struct {
+	Store Store
+	Redis asynq.RedisConnOpt
+	// Tick is the time between passes; 200 ms when zero.
+	Tick time.Duration
+	// Horizon is how far ahead due deliveries are enqueued (as scheduled
+	// Asynq tasks), so a delivery is in Redis before its time comes; 2 s
+	// when zero.
+	Horizon time.Duration
+	// StrandedGrace is how long an enqueued delivery may wait unclaimed, or
+	// a claimed one stay past its lease, before it is enqueued again; 30 s
+	// when zero.
+	StrandedGrace time.Duration
+	// BatchSize is how many deliveries one query returns; 1000 when zero.
+	BatchSize int
+	// EnqueueConcurrency is how many enqueues are in flight at once; 16
+	// when zero. Each enqueue is one Redis round trip.
+	EnqueueConcurrency int
+	// Now is the clock; time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Scheduler runs the passes. Use New.
+type Scheduler struct {
+	cfg Config
+	log *slog.Logger
+	rdb redis.UniversalClient
+	// client enqueues. It is replaced after a Redis loss: an Asynq client
+	// registers a queue in Redis (for Inspector and asynqmon) only on its
+	// first enqueue to it, so an old client would leave the queues of an
+	// emptied Redis unregistered.
+	client atomic.Pointer[asynq.Client]
+	wake   chan struct{}
+}
+
+// Stats counts what one pass did.
+type Stats struct {
+	// Reset is true when the pass found Redis empty of our marker and
+	// cleared every enqueue in the database.
+	Reset bool
+	// ResetCount is how many deliveries the reset made due again.
+	ResetCount int64
+	// Enqueued counts tasks created for due deliveries.
+	Enqueued int
+	// AlreadyQueued counts due deliveries whose task already existed.
+	AlreadyQueued int
+	// Stranded counts stranded deliveries found, and StrandedEnqueued those
+	// for which a new task was created (the rest still had one).
+	Stranded         int
+	StrandedEnqueued int
+}
+
+// New returns a Scheduler connected to Redis.
+func New(cfg Config) (*Scheduler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("scheduler: Config.Store is required")
+	}
+	if cfg.Redis == nil {
+		return nil, errors.New("scheduler: Config.Redis is required")
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 200 * time.Millisecond
+	}
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = 2 * time.Second
+	}
+	if cfg.StrandedGrace <= 0 {
+		cfg.StrandedGrace = 30 * time.Second
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 1000
+	}
+	if cfg.EnqueueConcurrency <= 0 {
+		cfg.EnqueueConcurrency = 16
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	rdb, ok := cfg.Redis.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, fmt.Errorf("scheduler: unsupported Redis connection option %T", cfg.Redis)
+	}
+	s := &Scheduler{
+		cfg:  cfg,
+		log:  cfg.Logger.With("component", "scheduler"),
+		rdb:  rdb,
+		wake: make(chan struct{}, 1),
+	}
+	s.client.Store(asynq.NewClientFromRedisClient(rdb))
+	return s, nil
+}
+
+// Close releases the Redis connections.
+func (s *Scheduler) Close() error {
+	return s.rdb.Close()
+}
+
+// Wake asks for a pass now rather than at the next tick, so a post to be
+// published right away is enqueued right away. It never blocks.
+func (s *Scheduler) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run makes passes until ctx is done. A failed pass (database or Redis
+// unreachable) is logged and the next one tried: the scheduler never exits
+// on a transient error.
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.Tick)
+	defer t.Stop()
+	for {
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("scheduler pass failed; retrying at the next tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// Tick makes one pass: Redis-loss check, due deliveries, stranded ones.
+func (s *Scheduler) Tick(ctx context.Context) (Stats, error) {
+	var st Stats
+	epoch, err := s.checkEpoch(ctx, &st)
+	if err != nil {
+		return st, err
+	}
+	if err := s.enqueueDue(ctx, &st); err != nil {
+		return st, err
+	}
+	if err := s.enqueueStranded(ctx, &st); err != nil {
+		return st, err
+	}
+	// Redis may have been emptied during this pass, after another
+	// scheduler's reset but before our MarkEnqueued: those marks describe
+	// tasks that no longer exist. A changed epoch means exactly that, so
+	// reset again; the next pass enqueues what was lost.
+	now, err := s.rdb.Get(ctx, MarkerKey).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return st, fmt.Errorf("scheduler: read Redis marker: %w", err)
+	}
+	if now != epoch {
+		if _, err := s.reset(ctx, &st); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// checkEpoch detects a Redis that lost its data: our marker key is missing.
+// Then every enqueue recorded in the database is void, so they are cleared
+// before the marker is set again (if the reset fails the marker stays absent
+// and the next pass tries again). Two schedulers doing this at once is
+// harmless: the second reset only causes enqueues that find their task.
+// It returns the epoch (the marker's value) the pass runs under.
+func (s *Scheduler) checkEpoch(ctx context.Context, st *Stats) (string, error) {
+	epoch, err := s.rdb.Get(ctx, MarkerKey).Result()
+	if err == nil {
+		return epoch, nil
+	}
+	if !errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("scheduler: read Redis marker: %w", err)
+	}
+	if _, err := s.reset(ctx, st); err != nil {
+		return "", err
+	}
+	if err := s.rdb.SetNX(ctx, MarkerKey, newEpoch(), 0).Err(); err != nil {
+		return "", fmt.Errorf("scheduler: set Redis marker: %w", err)
+	}
+	epoch, err = s.rdb.Get(ctx, MarkerKey).Result()
+	if err != nil {
+		return "", fmt.Errorf("scheduler: read Redis marker: %w", err)
+	}
+	return epoch, nil
+}
+
+func (s *Scheduler) reset(ctx context.Context, st *Stats) (int64, error) {
+	n, err := s.cfg.Store.ResetEnqueued(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("scheduler: Redis lost its data but resetting enqueued deliveries failed: %w", err)
+	}
+	st.Reset = true
+	st.ResetCount += n
+	s.client.Store(asynq.NewClientFromRedisClient(s.rdb))
+	s.log.Warn("Redis lost the scheduler's marker (new, flushed, or restarted without persistence); re-enqueueing every scheduled delivery", "deliveries", n)
+	return n, nil
+}
+
+func newEpoch() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format(time.RFC3339) + "/" + hex.EncodeToString(b[:])
+}
+
+// enqueueDue enqueues deliveries due within the horizon, a batch at a time.
+func (s *Scheduler) enqueueDue(ctx context.Context, st *Stats) error {
+	for {
+		now := s.cfg.Now()
+		due, err := s.cfg.Store.FindDueDeliveries(ctx, now.Add(s.cfg.Horizon), s.cfg.BatchSize)
+		if err != nil {
+			return fmt.Errorf("scheduler: find due deliveries: %w", err)
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		created, existed, err := s.enqueue(ctx, due)
+		st.Enqueued += created
+		st.AlreadyQueued += existed
+		// A failed enqueue leaves its delivery unmarked; it is found
+		// again next pass. Stop here rather than loop on the same rows.
+		if err != nil {
+			return err
+		}
+		if err := s.cfg.Store.MarkEnqueued(ctx, due, now); err != nil {
+			return fmt.Errorf("scheduler: mark %d deliveries enqueued: %w", len(due), err)
+		}
+		if len(due) < s.cfg.BatchSize {
+			return nil
+		}
+	}
+}
+
+// enqueueStranded enqueues again deliveries that nothing is working on. The
+// task ID is the same, so if Asynq still holds the task nothing changes.
+func (s *Scheduler) enqueueStranded(ctx context.Context, st *Stats) error {
+	now := s.cfg.Now()
+	ds, err := s.cfg.Store.FindStrandedDeliveries(ctx, now, s.cfg.StrandedGrace, s.cfg.BatchSize)
+	if err != nil {
+		return fmt.Errorf("scheduler: find stranded deliveries: %w", err)
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	st.Stranded += len(ds)
+	results := make([]error, len(ds))
+	s.each(ctx, ds, func(i int, err error) { results[i] = err })
+	var firstErr error
+	for i, d := range ds {
+		switch err := results[i]; {
+		case err == nil:
+			st.StrandedEnqueued++
+			s.log.Warn("stranded delivery enqueued again", "delivery_id", d.ID, "platform", d.Platform, "version", d.Version, "scheduled_at", d.ScheduledAt)
+		case isAlreadyQueued(err):
+			s.log.Debug("stranded delivery still has its task", "delivery_id", d.ID, "version", d.Version)
+		default:
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	if firstErr != nil {
+		return fmt.Errorf("scheduler: enqueue stranded deliveries: %w", firstErr)
+	}
+	// Restart each one's grace period, so a delivery whose task is merely
+	// waiting in a long queue is not looked at again on every pass.
+	if err := s.cfg.Store.MarkEnqueued(ctx, ds, now); err != nil {
+		return fmt.Errorf("scheduler: mark %d stranded deliveries enqueued: %w", len(ds), err)
+	}
+	return nil
+}
+
+// enqueue creates a task for each delivery and counts those created and
+// those whose task already existed. It returns the first other error.
+func (s *Scheduler) enqueue(ctx context.Context, ds []gormstore.DueDelivery) (created, existed int, err error) {
+	results := make([]error, len(ds))
+	s.each(ctx, ds, func(i int, err error) { results[i] = err })
+	for _, e := range results {
+		switch {
+		case e == nil:
+			created++
+		case isAlreadyQueued(e):
+			existed++
+		case err == nil:
+			err = fmt.Errorf("scheduler: enqueue: %w", e)
+		}
+	}
+	return created, existed, err
+}
+
+// each enqueues every delivery, EnqueueConcurrency at a time, and reports
+// each result. Every enqueue is one round trip to Redis, so a few in flight
+// at once make a large batch quick.
+func (s *Scheduler) each(ctx context.Context, ds []gormstore.DueDelivery, report func(i int, err error)) {
+	n := min(s.cfg.EnqueueConcurrency, len(ds))
+	next := make(chan int)
+	client := s.client.Load()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				d := ds[i]
+				t, opts := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+				_, err := client.EnqueueContext(ctx, t, opts...)
+				report(i, err)
+			}
+		}()
+	}
+	for i := range ds {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// isAlreadyQueued reports whether an enqueue failed only because the task
+// exists: another scheduler, or an earlier pass, made it.
+func isAlreadyQueued(err error) bool {
+	return errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask)
+}

@@ -1,0 +1,574 @@
+// Package worker publishes deliveries: it handles the Asynq publish tasks,
+// claims each delivery in the database, calls the platform's Publisher with
+// the stored checkpoint, and records the outcome. The database claim, not
+// the queue, is what makes a delivery publish at most once at a time; the
+// checkpoint is what lets a later attempt resume instead of repeating.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/task"
+)
+
+// Store is what the worker needs from the database. The delivery writes are
+// guarded by the claim's token and return gormstore.ErrLeaseLost when
+// another worker has taken over.
+type Store interface {
+	ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (gormstore.Claim, bool, error)
+	SaveCheckpoint(ctx context.Context, c gormstore.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error
+	CompleteDelivery(ctx context.Context, c gormstore.Claim, r serentak.Result) error
+	FailDelivery(ctx context.Context, c gormstore.Claim, e serentak.DeliveryError) error
+	RetryDelivery(ctx context.Context, c gormstore.Claim, e serentak.DeliveryError, retryAt time.Time) error
+	MarkAccountNeedsReauth(ctx context.Context, workspaceID, id, reason string) error
+	UpdateAccountToken(ctx context.Context, workspaceID, id string, t serentak.Token) error
+}
+
+// Config configures a Worker. Store, Publishers and Redis are required.
+type Config struct {
+	Store      Store
+	Publishers map[serentak.Platform]serentak.Publisher
+	Redis      asynq.RedisConnOpt
+	// Concurrency is how many deliveries of each platform are published at
+	// once; 50 for a platform not listed. Platform calls mostly wait on the
+	// network, so this is far above the number of CPUs.
+	Concurrency map[serentak.Platform]int
+	// Lease is how long a claim holds a delivery without news from its
+	// worker; every SaveCheckpoint extends it. It must exceed the longest
+	// single publish step. 5 min when zero.
+	Lease time.Duration
+	// MediaURLFunc gives platforms a URL for uploaded media.
+	MediaURLFunc func(serentak.MediaRef) (string, error)
+	// Now is the clock; time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// DelayedTaskCheckInterval is how often Asynq moves due scheduled and
+	// retry tasks to their queue; 100 ms when zero (Asynq's own 5 s default
+	// makes publishing seconds late).
+	DelayedTaskCheckInterval time.Duration
+	// TaskCheckInterval is how often an idle server looks for new tasks;
+	// 100 ms when zero.
+	TaskCheckInterval time.Duration
+	// ShutdownTimeout is how long Shutdown lets publishes in flight finish
+	// before handing their tasks back to the queue; 10 s when zero.
+	ShutdownTimeout time.Duration
+	// BackoffFunc is the wait after the n-th (from 0) transient failure;
+	// 10 s·2^n capped at 30 min, ±20% jitter, when nil. A platform's
+	// longer hint wins.
+	BackoffFunc func(n int) time.Duration
+	// Rand returns a number in [0, 1) for retry jitter; math/rand when nil.
+	Rand func() float64
+}
+
+// Worker runs one Asynq server per platform queue.
+type Worker struct {
+	cfg     Config
+	log     *slog.Logger
+	servers []*asynq.Server
+	// baseCtx is the parent of every task's context. Shutdown cancels it
+	// shortly before Asynq gives up on the tasks in flight, so a handler
+	// still waiting or publishing hands its delivery back at once.
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
+	// inflight counts running handlers: Shutdown returns only when each has
+	// recorded its outcome, even one Asynq has stopped waiting for.
+	inflight sync.WaitGroup
+
+	mu      sync.Mutex
+	started bool
+}
+
+// DefaultConcurrency is the number of publishes in flight per platform.
+const DefaultConcurrency = 50
+
+// New returns a Worker; Start starts it.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("worker: Config.Store is required")
+	}
+	if cfg.Redis == nil {
+		return nil, errors.New("worker: Config.Redis is required")
+	}
+	for p, pub := range cfg.Publishers {
+		if pub == nil {
+			return nil, fmt.Errorf("worker: nil publisher for %s", p)
+		}
+		if pub.Platform() != p {
+			return nil, fmt.Errorf("worker: publisher for %s says it publishes to %s", p, pub.Platform())
+		}
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 5 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.DelayedTaskCheckInterval <= 0 {
+		cfg.DelayedTaskCheckInterval = 100 * time.Millisecond
+	}
+	if cfg.TaskCheckInterval <= 0 {
+		cfg.TaskCheckInterval = 100 * time.Millisecond
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	if cfg.BackoffFunc == nil {
+		rnd := cfg.Rand
+		cfg.BackoffFunc = func(n int) time.Duration { return backoff(n, rnd) }
+	}
+	w := &Worker{cfg: cfg, log: cfg.Logger.With("component", "worker")}
+
+	w.baseCtx, w.cancelBase = context.WithCancel(context.Background())
+	// Every platform gets a server, even one without a publisher, so its
+	// deliveries fail with a clear message instead of waiting forever.
+	for _, p := range serentak.Platforms {
+		conc := cfg.Concurrency[p]
+		if conc <= 0 {
+			conc = DefaultConcurrency
+		}
+		srv := asynq.NewServer(cfg.Redis, asynq.Config{
+			Concurrency:              conc,
+			Queues:                   map[string]int{task.Queue(p): 1},
+			RetryDelayFunc:           func(n int, err error, _ *asynq.Task) time.Duration { return retryDelay(n, err, cfg.Rand) },
+			IsFailure:                isFailure,
+			ErrorHandler:             asynq.ErrorHandlerFunc(w.handleError),
+			Logger:                   asynqLogger{w.log.With("platform", p)},
+			LogLevel:                 asynq.WarnLevel,
+			DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
+			TaskCheckInterval:        cfg.TaskCheckInterval,
+			ShutdownTimeout:          cfg.ShutdownTimeout,
+			BaseContext:              func() context.Context { return w.baseCtx },
+			HealthCheckFunc: func(err error) {
+				if err != nil {
+					w.log.Error("Redis health check failed", "platform", p, "err", err)
+				}
+			},
+		})
+		w.servers = append(w.servers, srv)
+	}
+	return w, nil
+}
+
+// Start starts taking tasks from every platform queue.
+func (w *Worker) Start() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return errors.New("worker: already started")
+	}
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(task.TypePublish, w.ProcessTask)
+	for i, srv := range w.servers {
+		if err := srv.Start(mux); err != nil {
+			for _, s := range w.servers[:i] {
+				s.Shutdown()
+			}
+			return fmt.Errorf("worker: start queue %s: %w", task.Queue(serentak.Platforms[i]), err)
+		}
+	}
+	w.started = true
+	return nil
+}
+
+// Shutdown stops taking tasks, lets publishes in flight finish for most of
+// ShutdownTimeout, then cancels the rest, which hand their deliveries back
+// (released at once, retried by any worker). It returns when every handler
+// has returned. A Worker cannot be started again.
+func (w *Worker) Shutdown() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started {
+		return
+	}
+	// Cancel the tasks still running a little before Asynq's own timeout,
+	// leaving them time to record that they were interrupted.
+	grace := w.cfg.ShutdownTimeout - min(w.cfg.ShutdownTimeout/2, 2*time.Second)
+	stop := time.AfterFunc(grace, w.cancelBase)
+	defer stop.Stop()
+	var wg sync.WaitGroup
+	for _, srv := range w.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			srv.Shutdown()
+		}()
+	}
+	wg.Wait()
+	w.cancelBase()
+	w.inflight.Wait()
+	w.started = false
+}
+
+// ProcessTask handles one publish task. It returns nil for every final
+// outcome and for a task with nothing to do; an error asks Asynq to run the
+// task again (see classify.go).
+func (w *Worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	w.inflight.Add(1)
+	defer w.inflight.Done()
+	p, err := task.ParsePublish(t)
+	if err != nil {
+		w.log.Error("dropping a publish task with a bad payload", "err", err)
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	retried, maxRetry := retryCounts(ctx)
+	err = w.process(ctx, p, retried, maxRetry)
+	if err != nil && retried >= maxRetry {
+		// Asynq would archive the task, and an archived task pins its ID:
+		// the scheduler's sweep could never enqueue the delivery again.
+		// End the task instead; the delivery's lease runs out and the
+		// sweep enqueues it anew.
+		w.log.Warn("last retry of a task ended in error; leaving the delivery to the stranded sweep",
+			"delivery_id", p.DeliveryID, "version", p.Version, "err", err)
+		return nil
+	}
+	return err
+}
+
+// retryCounts reads the task's retry count and budget, with the defaults of
+// a first attempt when the context has none (a direct call in a test).
+func retryCounts(ctx context.Context) (retried, maxRetry int) {
+	retried, _ = asynq.GetRetryCount(ctx)
+	maxRetry, ok := asynq.GetMaxRetry(ctx)
+	if !ok {
+		maxRetry = task.MaxRetry
+	}
+	return retried, maxRetry
+}
+
+// attempt is one claimed publish attempt.
+type attempt struct {
+	w     *Worker
+	claim gormstore.Claim
+	log   *slog.Logger
+	start time.Time
+
+	mu         sync.Mutex
+	checkpoint serentak.Checkpoint // the last one saved
+	leaseLost  bool
+}
+
+func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, maxRetry int) error {
+	claim, ok, err := w.cfg.Store.ClaimDelivery(ctx, p.DeliveryID, p.Version, w.cfg.Now().Add(w.cfg.Lease))
+	if err != nil {
+		return fmt.Errorf("worker: claim delivery %s v%d: %w", p.DeliveryID, p.Version, err)
+	}
+	if !ok {
+		// Stale version, canceled, finished, or another worker holds it.
+		w.log.Debug("nothing to do for publish task", "delivery_id", p.DeliveryID, "version", p.Version)
+		return nil
+	}
+	d := claim.Delivery
+	a := &attempt{
+		w:          w,
+		claim:      claim,
+		start:      w.cfg.Now(),
+		checkpoint: maps.Clone(d.Checkpoint),
+		log: w.log.With("delivery_id", d.ID, "platform", d.Platform,
+			"attempt", d.Attempts, "version", d.Version),
+	}
+
+	// Asynq keeps times in whole seconds and may start the task up to a
+	// second early. Nothing may reach the platform before its time.
+	if wait := d.ScheduledAt.Sub(w.cfg.Now()); wait > 0 {
+		if err := sleep(ctx, wait); err != nil {
+			return a.handBack(err)
+		}
+	}
+
+	pub := w.cfg.Publishers[d.Platform]
+	if pub == nil {
+		return a.fail(decision{Action: actFail, Code: CodeNoPublisher,
+			Message: fmt.Sprintf("this Serentak server cannot publish to %s: no %s publisher is configured", d.Platform.DisplayName(), d.Platform.DisplayName())})
+	}
+
+	res, err := a.publish(ctx, pub)
+	if err == nil {
+		return a.complete(res)
+	}
+	if a.lost(err) {
+		return nil
+	}
+	if w.baseCtx.Err() != nil {
+		// Shutdown cut the attempt short; the platform's answer is
+		// unknown and the checkpoint covers it.
+		return a.handBack(err)
+	}
+	dec := w.classify(err, retried, maxRetry)
+	if dec.Action == actReauth {
+		var refreshed bool
+		res, refreshed, err = a.refreshAndRepublish(ctx, pub, err)
+		if refreshed {
+			if err == nil {
+				return a.complete(res)
+			}
+			if a.lost(err) {
+				return nil
+			}
+			dec = w.classify(err, retried, maxRetry)
+		}
+	}
+	switch dec.Action {
+	case actReauth:
+		return a.reauth(dec)
+	case actFail:
+		return a.fail(dec)
+	case actRetry:
+		return a.retry(dec, retried >= maxRetry)
+	}
+	return a.fail(decision{Action: actFail, Code: CodeTransient, Message: err.Error()})
+}
+
+func (w *Worker) classify(err error, retried, maxRetry int) decision {
+	return classify(err, retried, maxRetry, w.cfg.BackoffFunc, w.cfg.Rand)
+}
+
+// publish calls the publisher with the claim's account, content and latest
+// checkpoint; each checkpoint save also extends the lease.
+func (a *attempt) publish(ctx context.Context, pub serentak.Publisher) (serentak.Result, error) {
+	d := a.claim.Delivery
+	a.mu.Lock()
+	cp := maps.Clone(a.checkpoint)
+	a.mu.Unlock()
+	req := serentak.PublishRequest{
+		DeliveryID:   d.ID,
+		Account:      a.claim.Account,
+		Content:      d.Content,
+		ScheduledAt:  d.ScheduledAt,
+		Attempt:      d.Attempts,
+		Checkpoint:   cp,
+		SaveFunc:     a.save,
+		MediaURLFunc: a.w.mediaURL,
+	}
+	return pub.Publish(ctx, req)
+}
+
+func (w *Worker) mediaURL(m serentak.MediaRef) (string, error) {
+	if m.URL != "" {
+		return m.URL, nil
+	}
+	if w.cfg.MediaURLFunc == nil {
+		return "", fmt.Errorf("worker: no media URL function configured for uploaded media %s", m.ID)
+	}
+	return w.cfg.MediaURLFunc(m)
+}
+
+// save is the attempt's SaveFunc.
+func (a *attempt) save(ctx context.Context, cp serentak.Checkpoint) error {
+	err := a.w.cfg.Store.SaveCheckpoint(ctx, a.claim, cp, a.w.cfg.Now().Add(a.w.cfg.Lease))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if errors.Is(err, gormstore.ErrLeaseLost) {
+		a.leaseLost = true
+	}
+	if err == nil {
+		a.checkpoint = maps.Clone(cp)
+	}
+	return err
+}
+
+// lost reports (and logs) whether another worker has taken the delivery
+// over, seen either in err or in a checkpoint save the adapter may have
+// wrapped beyond recognition.
+func (a *attempt) lost(err error) bool {
+	a.mu.Lock()
+	lost := a.leaseLost
+	a.mu.Unlock()
+	if lost || errors.Is(err, gormstore.ErrLeaseLost) {
+		a.log.Warn("lease lost: another worker has taken this delivery over; leaving it to them",
+			"outcome", "lease_lost", "duration", a.w.cfg.Now().Sub(a.start), "err", err)
+		return true
+	}
+	return false
+}
+
+// refreshAndRepublish handles a refused token when the publisher can
+// refresh it: refresh, persist, and publish once more right away. refreshed
+// is false when no refresh happened (the caller then asks for reauth), and
+// err is then the reason.
+func (a *attempt) refreshAndRepublish(ctx context.Context, pub serentak.Publisher, authErr error) (res serentak.Result, refreshed bool, err error) {
+	r, ok := pub.(serentak.TokenRefresher)
+	if !ok {
+		return res, false, authErr
+	}
+	acc := a.claim.Account
+	tok, err := r.RefreshToken(ctx, acc)
+	if err != nil {
+		var pe *serentak.PublishError
+		if errors.As(err, &pe) && (pe.Kind == serentak.Transient || pe.Kind == serentak.RateLimited || pe.Kind == serentak.Unknown) {
+			// The platform could not answer; that says nothing about the
+			// refresh token. Retry the whole attempt later.
+			a.log.Warn("token refresh failed for now; will retry", "err", err)
+			return res, true, err
+		}
+		a.log.Warn("token refresh refused", "err", err)
+		return res, false, authErr
+	}
+	if err := a.w.cfg.Store.UpdateAccountToken(ctx, acc.WorkspaceID, acc.ID, tok); err != nil {
+		// The refreshed token is not stored; the next attempt will
+		// refresh again. Retry it as a transient failure.
+		return res, true, fmt.Errorf("worker: store refreshed token of account %s: %w", acc.ID, err)
+	}
+	a.log.Info("access token refreshed; publishing again")
+	a.claim.Account.Token = tok
+	res, err = a.publish(ctx, pub)
+	return res, true, err
+}
+
+// recordCtx is the context for recording an outcome: it survives the task's
+// own cancellation (a shutdown mid-publish) so what happened is not lost.
+func recordCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 15*time.Second)
+}
+
+func (a *attempt) complete(res serentak.Result) error {
+	if res.PublishedAt.IsZero() {
+		res.PublishedAt = a.w.cfg.Now()
+	}
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := a.w.cfg.Store.CompleteDelivery(ctx, a.claim, res); err != nil {
+		return a.recordFailed("complete", err)
+	}
+	a.log.Info("delivery published", "outcome", "published", "external_id", res.ExternalID,
+		"duration", a.w.cfg.Now().Sub(a.start))
+	return nil
+}
+
+func (a *attempt) fail(dec decision) error {
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := a.w.cfg.Store.FailDelivery(ctx, a.claim, serentak.DeliveryError{Code: dec.Code, Message: dec.Message}); err != nil {
+		return a.recordFailed("fail", err)
+	}
+	a.log.Warn("delivery failed", "outcome", "failed", "code", dec.Code, "message", dec.Message,
+		"duration", a.w.cfg.Now().Sub(a.start))
+	return nil
+}
+
+// reauth marks the account as needing a new connection and fails the
+// delivery with a message that says what to do.
+func (a *attempt) reauth(dec decision) error {
+	acc := a.claim.Account
+	name := acc.Platform.DisplayName()
+	if acc.Name != "" {
+		name += " account " + fmt.Sprintf("%q", acc.Name)
+	} else {
+		name += " account"
+	}
+	reason := fmt.Sprintf("%s refused the access token: %s", acc.Platform.DisplayName(), dec.Message)
+	ctx, cancel := recordCtx()
+	defer cancel()
+	if err := a.w.cfg.Store.MarkAccountNeedsReauth(ctx, acc.WorkspaceID, acc.ID, reason); err != nil {
+		return a.recordFailed("mark account needs_reauth", err)
+	}
+	dec.Message = fmt.Sprintf("The %s must be reconnected: %s. Reconnect the account in Serentak, then schedule the post again.", name, reason)
+	return a.fail(dec)
+}
+
+// retry records the failed attempt and asks Asynq to run the task again
+// after the decision's delay. On the task's last retry Asynq would archive
+// it instead; then the task ends and the stranded sweep re-enqueues the
+// delivery once its retry time has passed.
+func (a *attempt) retry(dec decision, last bool) error {
+	retryAt := a.w.cfg.Now().Add(dec.Delay)
+	ctx, cancel := recordCtx()
+	defer cancel()
+	e := serentak.DeliveryError{Code: dec.Code, Message: dec.Message, Retryable: true}
+	if err := a.w.cfg.Store.RetryDelivery(ctx, a.claim, e, retryAt); err != nil {
+		return a.recordFailed("retry", err)
+	}
+	a.log.Warn("delivery will be retried", "outcome", "retry", "code", dec.Code, "message", dec.Message,
+		"retry_in", dec.Delay, "spends_budget", dec.Failure, "duration", a.w.cfg.Now().Sub(a.start))
+	if last {
+		return nil
+	}
+	return &retryError{Delay: dec.Delay, Failure: dec.Failure, Code: dec.Code, Message: dec.Message}
+}
+
+// handBack gives the delivery back when the task is interrupted (the worker
+// shuts down): the claim is released at once, rather than holding the
+// delivery until the lease runs out, and the task is retried soon without
+// spending the retry budget. A publish cut short midway left its checkpoint;
+// the next attempt reconciles with the platform before calling again.
+func (a *attempt) handBack(cause error) error {
+	ctx, cancel := recordCtx()
+	defer cancel()
+	e := serentak.DeliveryError{Code: CodeInterrupted, Message: "the worker stopped during the attempt; it will be tried again", Retryable: true}
+	retryAt := a.w.cfg.Now()
+	if s := a.claim.Delivery.ScheduledAt; s.After(retryAt) {
+		retryAt = s
+	}
+	if err := a.w.cfg.Store.RetryDelivery(ctx, a.claim, e, retryAt); err != nil {
+		if errors.Is(err, gormstore.ErrLeaseLost) {
+			return nil
+		}
+		a.log.Error("could not hand the delivery back; it waits for its lease to run out", "err", err)
+	}
+	a.log.Info("attempt interrupted; delivery handed back", "outcome", "handed_back", "err", cause,
+		"duration", a.w.cfg.Now().Sub(a.start))
+	return &retryError{Delay: retryAt.Sub(a.w.cfg.Now()), Code: CodeInterrupted, Message: cause.Error()}
+}
+
+// recordFailed handles a store error while recording an outcome: a lost
+// lease means another worker owns the delivery now; anything else makes
+// Asynq retry, and the next attempt reconciles through the checkpoint.
+func (a *attempt) recordFailed(what string, err error) error {
+	if errors.Is(err, gormstore.ErrLeaseLost) {
+		a.log.Warn("lease lost before the outcome was recorded; another worker has taken over",
+			"outcome", "lease_lost", "duration", a.w.cfg.Now().Sub(a.start))
+		return nil
+	}
+	return fmt.Errorf("worker: record outcome (%s) of delivery %s: %w", what, a.claim.Delivery.ID, err)
+}
+
+// handleError logs what Asynq does with a handler error.
+func (w *Worker) handleError(ctx context.Context, t *asynq.Task, err error) {
+	var re *retryError
+	if errors.As(err, &re) {
+		return // already logged by the handler, with its reason
+	}
+	id, _ := asynq.GetTaskID(ctx)
+	w.log.Error("publish task failed; Asynq will retry it", "task_id", id, "err", err)
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// asynqLogger sends Asynq's own logs to slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (l asynqLogger) Debug(args ...any) { l.l.Debug(fmt.Sprint(args...), "source", "asynq") }
+func (l asynqLogger) Info(args ...any)  { l.l.Info(fmt.Sprint(args...), "source", "asynq") }
+func (l asynqLogger) Warn(args ...any)  { l.l.Warn(fmt.Sprint(args...), "source", "asynq") }
+func (l asynqLogger) Error(args ...any) { l.l.Error(fmt.Sprint(args...), "source", "asynq") }
+func (l asynqLogger) Fatal(args ...any) {
+	l.l.Error(fmt.Sprint(args...), "source", "asynq", "fatal", true)
+	os.Exit(1)
+}
