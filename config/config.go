@@ -56,6 +56,10 @@ type Config struct {
 	Horizon       time.Duration // SERENTAK_SCHEDULER_HORIZON
 	CheckInterval time.Duration // SERENTAK_QUEUE_CHECK_INTERVAL: Asynq's delayed/idle task checks
 	DBMaxConns    int           // SERENTAK_DATABASE_MAX_CONNS
+
+	TikTokPullFromURL   bool   // SERENTAK_TIKTOK_PULL_FROM_URL: TikTok fetches videos from SERENTAK_PUBLIC_URL (a verified domain)
+	YouTubeDailyUploads int    // SERENTAK_YOUTUBE_DAILY_UPLOADS: uploads per quota day; 0 = the adapter's default
+	YouTubePrivacy      string // SERENTAK_YOUTUBE_PRIVACY: public | unlisted | private
 }
 
 // Load reads the configuration: the file named by SERENTAK_CONFIG, else
@@ -121,26 +125,29 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		Addr:              str("SERENTAK_ADDR", ":8080"),
-		RedisURL:          str("SERENTAK_REDIS_URL", ""),
-		AdminKey:          str("SERENTAK_ADMIN_KEY", ""),
-		SecretKey:         str("SERENTAK_SECRET_KEY", ""),
-		PublicURL:         strings.TrimRight(str("SERENTAK_PUBLIC_URL", "http://localhost:8080"), "/"),
-		MediaAllowPrivate: boolean("SERENTAK_MEDIA_ALLOW_PRIVATE"),
-		DataDir:           str("SERENTAK_DATA_DIR", "data"),
-		FacebookAPIURL:    strings.TrimRight(str("SERENTAK_FACEBOOK_API_URL", "https://graph.facebook.com"), "/"),
-		FacebookVersion:   str("SERENTAK_FACEBOOK_API_VERSION", "v25.0"),
-		InstagramAPIURL:   strings.TrimRight(str("SERENTAK_INSTAGRAM_API_URL", "https://graph.facebook.com"), "/"),
-		YouTubeAPIURL:     strings.TrimRight(str("SERENTAK_YOUTUBE_API_URL", "https://www.googleapis.com"), "/"),
-		TikTokAPIURL:      strings.TrimRight(str("SERENTAK_TIKTOK_API_URL", "https://open.tiktokapis.com"), "/"),
-		LogLevel:          str("SERENTAK_LOG_LEVEL", "info"),
-		BodyLimit:         integer("SERENTAK_BODY_LIMIT_BYTES", 1<<20),
-		MediaMaxBytes:     integer("SERENTAK_MEDIA_MAX_BYTES", 512<<20),
-		Concurrency:       int(integer("SERENTAK_WORKER_CONCURRENCY", 50)),
-		Tick:              duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
-		Horizon:           duration("SERENTAK_SCHEDULER_HORIZON", 2*time.Second),
-		CheckInterval:     duration("SERENTAK_QUEUE_CHECK_INTERVAL", 100*time.Millisecond),
-		DBMaxConns:        int(integer("SERENTAK_DATABASE_MAX_CONNS", 0)),
+		Addr:                str("SERENTAK_ADDR", ":8080"),
+		RedisURL:            str("SERENTAK_REDIS_URL", ""),
+		AdminKey:            str("SERENTAK_ADMIN_KEY", ""),
+		SecretKey:           str("SERENTAK_SECRET_KEY", ""),
+		PublicURL:           strings.TrimRight(str("SERENTAK_PUBLIC_URL", "http://localhost:8080"), "/"),
+		MediaAllowPrivate:   boolean("SERENTAK_MEDIA_ALLOW_PRIVATE"),
+		DataDir:             str("SERENTAK_DATA_DIR", "data"),
+		FacebookAPIURL:      strings.TrimRight(str("SERENTAK_FACEBOOK_API_URL", "https://graph.facebook.com"), "/"),
+		FacebookVersion:     str("SERENTAK_FACEBOOK_API_VERSION", "v25.0"),
+		InstagramAPIURL:     strings.TrimRight(str("SERENTAK_INSTAGRAM_API_URL", "https://graph.facebook.com"), "/"),
+		YouTubeAPIURL:       strings.TrimRight(str("SERENTAK_YOUTUBE_API_URL", "https://www.googleapis.com"), "/"),
+		TikTokAPIURL:        strings.TrimRight(str("SERENTAK_TIKTOK_API_URL", "https://open.tiktokapis.com"), "/"),
+		LogLevel:            str("SERENTAK_LOG_LEVEL", "info"),
+		BodyLimit:           integer("SERENTAK_BODY_LIMIT_BYTES", 1<<20),
+		MediaMaxBytes:       integer("SERENTAK_MEDIA_MAX_BYTES", 512<<20),
+		Concurrency:         int(integer("SERENTAK_WORKER_CONCURRENCY", 50)),
+		Tick:                duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
+		Horizon:             duration("SERENTAK_SCHEDULER_HORIZON", 2*time.Second),
+		CheckInterval:       duration("SERENTAK_QUEUE_CHECK_INTERVAL", 100*time.Millisecond),
+		DBMaxConns:          int(integer("SERENTAK_DATABASE_MAX_CONNS", 0)),
+		TikTokPullFromURL:   boolean("SERENTAK_TIKTOK_PULL_FROM_URL"),
+		YouTubeDailyUploads: int(integer("SERENTAK_YOUTUBE_DAILY_UPLOADS", 0)),
+		YouTubePrivacy:      str("SERENTAK_YOUTUBE_PRIVACY", "public"),
 	}
 	if v := get("SERENTAK_RATE_LIMIT"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -51,6 +52,9 @@ type Config struct {
 	Lease time.Duration
 	// MediaURLFunc gives platforms a URL for uploaded media.
 	MediaURLFunc func(serentak.MediaRef) (string, error)
+	// OpenMediaFunc streams a media item's bytes for platforms that are
+	// pushed bytes (YouTube, TikTok file uploads).
+	OpenMediaFunc func(ctx context.Context, m serentak.MediaRef) (io.ReadCloser, int64, error)
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -348,14 +352,15 @@ func (a *attempt) publish(ctx context.Context, pub serentak.Publisher) (serentak
 	cp := maps.Clone(a.checkpoint)
 	a.mu.Unlock()
 	req := serentak.PublishRequest{
-		DeliveryID:   d.ID,
-		Account:      a.claim.Account,
-		Content:      d.Content,
-		ScheduledAt:  d.ScheduledAt,
-		Attempt:      d.Attempts,
-		Checkpoint:   cp,
-		SaveFunc:     a.save,
-		MediaURLFunc: a.w.mediaURL,
+		DeliveryID:    d.ID,
+		Account:       a.claim.Account,
+		Content:       d.Content,
+		ScheduledAt:   d.ScheduledAt,
+		Attempt:       d.Attempts,
+		Checkpoint:    cp,
+		SaveFunc:      a.save,
+		MediaURLFunc:  a.w.mediaURL,
+		OpenMediaFunc: a.w.cfg.OpenMediaFunc,
 	}
 	return pub.Publish(ctx, req)
 }

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +31,8 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/facebook"
 	"github.com/serentak/serentak/adapters/instagram"
+	"github.com/serentak/serentak/adapters/tiktok"
+	"github.com/serentak/serentak/adapters/youtube"
 	"github.com/serentak/serentak/api"
 	"github.com/serentak/serentak/blob"
 	"github.com/serentak/serentak/config"
@@ -127,9 +130,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer closeRedis()
 
 	signer := &media.Signer{Secret: []byte("media-url:" + secret), BaseURL: cfg.PublicURL, TTL: 24 * time.Hour}
-	publishers := map[serentak.Platform]serentak.Publisher{
-		serentak.Facebook:  facebook.New(facebook.Config{BaseURL: cfg.FacebookAPIURL, Version: cfg.FacebookVersion}),
-		serentak.Instagram: instagram.New(instagram.Config{BaseURL: cfg.InstagramAPIURL, Version: cfg.FacebookVersion}),
+	blobs := &blob.Disk{Dir: filepath.Join(cfg.DataDir, "media")}
+	publishers, err := newPublishers(cfg)
+	if err != nil {
+		return err
 	}
 
 	// Each part runs until ctx is canceled; the first to fail stops all.
@@ -159,6 +163,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Redis:                    redisOpt,
 			Concurrency:              conc,
 			MediaURLFunc:             func(m serentak.MediaRef) (string, error) { return signer.URL(m.ID, time.Now()), nil },
+			OpenMediaFunc:            (&media.Source{Blobs: blobs, AllowPrivate: cfg.MediaAllowPrivate}).Open,
 			Logger:                   log,
 			DelayedTaskCheckInterval: cfg.CheckInterval,
 			TaskCheckInterval:        cfg.CheckInterval,
@@ -187,7 +192,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		srv := api.New(api.Config{
 			Store:             store,
-			Blobs:             &blob.Disk{Dir: cfg.DataDir + "/media"},
+			Blobs:             blobs,
 			Signer:            signer,
 			AdminKey:          adminKey,
 			PublicURL:         cfg.PublicURL,
@@ -250,6 +255,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("serentak stopped")
 	return nil
+}
+
+// newPublishers builds one Publisher per platform, each reaching its
+// platform only through its configured base URL.
+func newPublishers(cfg config.Config) (map[serentak.Platform]serentak.Publisher, error) {
+	yt, err := youtube.New(youtube.Config{
+		BaseURL:           cfg.YouTubeAPIURL,
+		TokenURL:          cfg.YouTube.TokenURL,
+		ClientID:          cfg.YouTube.ClientID,
+		ClientSecret:      cfg.YouTube.ClientSecret,
+		PrivacyStatus:     cfg.YouTubePrivacy,
+		DailyUploadBudget: cfg.YouTubeDailyUploads,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("youtube: %w", err)
+	}
+	return map[serentak.Platform]serentak.Publisher{
+		serentak.Facebook:  facebook.New(facebook.Config{BaseURL: cfg.FacebookAPIURL, Version: cfg.FacebookVersion}),
+		serentak.Instagram: instagram.New(instagram.Config{BaseURL: cfg.InstagramAPIURL, Version: cfg.FacebookVersion}),
+		serentak.YouTube:   yt,
+		serentak.TikTok: tiktok.New(tiktok.Config{
+			BaseURL:          cfg.TikTokAPIURL,
+			TokenURL:         cfg.TikTok.TokenURL,
+			ClientKey:        cfg.TikTok.ClientID,
+			ClientSecret:     cfg.TikTok.ClientSecret,
+			PullFromURL:      cfg.TikTokPullFromURL,
+			VerifiedPrefixes: []string{cfg.PublicURL + "/"},
+		}),
+	}, nil
 }
 
 func wakeFunc(s *scheduler.Scheduler) func() {
