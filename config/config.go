@@ -54,8 +54,11 @@ type Config struct {
 	Concurrency   int           // SERENTAK_WORKER_CONCURRENCY: per platform queue
 	Tick          time.Duration // SERENTAK_SCHEDULER_TICK
 	Horizon       time.Duration // SERENTAK_SCHEDULER_HORIZON
+	Lead          time.Duration // SERENTAK_SCHEDULER_LEAD: a worker claims a delivery this long before its time
 	CheckInterval time.Duration // SERENTAK_QUEUE_CHECK_INTERVAL: Asynq's delayed/idle task checks
 	DBMaxConns    int           // SERENTAK_DATABASE_MAX_CONNS
+	WorkerLease   time.Duration // SERENTAK_WORKER_LEASE: how long a claimed delivery is held without news from its worker
+	StrandedGrace time.Duration // SERENTAK_SCHEDULER_STRANDED_GRACE: how long an enqueued delivery may wait unclaimed
 
 	TikTokPullFromURL   bool   // SERENTAK_TIKTOK_PULL_FROM_URL: TikTok fetches videos from SERENTAK_PUBLIC_URL (a verified domain)
 	YouTubeDailyUploads int    // SERENTAK_YOUTUBE_DAILY_UPLOADS: uploads per quota day; 0 = the adapter's default
@@ -124,6 +127,13 @@ func Load(getenv func(string) string) (Config, error) {
 		return d
 	}
 
+	durationOrZero := func(key string, def time.Duration) time.Duration {
+		if get(key) == "0" {
+			return 0
+		}
+		return duration(key, def)
+	}
+
 	c := Config{
 		Addr:                str("SERENTAK_ADDR", ":8080"),
 		RedisURL:            str("SERENTAK_REDIS_URL", ""),
@@ -142,9 +152,12 @@ func Load(getenv func(string) string) (Config, error) {
 		MediaMaxBytes:       integer("SERENTAK_MEDIA_MAX_BYTES", 512<<20),
 		Concurrency:         int(integer("SERENTAK_WORKER_CONCURRENCY", 50)),
 		Tick:                duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
-		Horizon:             duration("SERENTAK_SCHEDULER_HORIZON", 2*time.Second),
+		Horizon:             duration("SERENTAK_SCHEDULER_HORIZON", 5*time.Second),
+		Lead:                durationOrZero("SERENTAK_SCHEDULER_LEAD", 2*time.Second),
 		CheckInterval:       duration("SERENTAK_QUEUE_CHECK_INTERVAL", 100*time.Millisecond),
 		DBMaxConns:          int(integer("SERENTAK_DATABASE_MAX_CONNS", 0)),
+		WorkerLease:         duration("SERENTAK_WORKER_LEASE", 5*time.Minute),
+		StrandedGrace:       duration("SERENTAK_SCHEDULER_STRANDED_GRACE", 30*time.Second),
 		TikTokPullFromURL:   boolean("SERENTAK_TIKTOK_PULL_FROM_URL"),
 		YouTubeDailyUploads: int(integer("SERENTAK_YOUTUBE_DAILY_UPLOADS", 0)),
 		YouTubePrivacy:      str("SERENTAK_YOUTUBE_PRIVACY", "public"),
@@ -175,6 +188,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.TikTok = oauth("TIKTOK", "https://www.tiktok.com/v2/auth/authorize/",
 		c.TikTokAPIURL+"/v2/oauth/token/")
 
+	if c.Lead >= c.Horizon {
+		errs = append(errs, fmt.Errorf("SERENTAK_SCHEDULER_LEAD (%v) must be below SERENTAK_SCHEDULER_HORIZON (%v)", c.Lead, c.Horizon))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -53,6 +53,12 @@ type Config struct {
 	// Asynq tasks), so a delivery is in Redis before its time comes; 2 s
 	// when zero.
 	Horizon time.Duration
+	// Lead is how long before its time a delivery's task is released to a
+	// worker. The worker claims the delivery, loads its account and content,
+	// then waits out the rest, so the platform call starts on time instead
+	// of after a round of database work. Must be below Horizon; 0 releases
+	// tasks at their time (rounded down to the second, as Asynq keeps it).
+	Lead time.Duration
 	// StrandedGrace is how long an enqueued delivery may wait unclaimed, or
 	// a claimed one stay past its lease, before it is enqueued again; 30 s
 	// when zero.
@@ -110,6 +116,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.Horizon <= 0 {
 		cfg.Horizon = 2 * time.Second
+	}
+	if cfg.Lead < 0 || cfg.Lead >= cfg.Horizon {
+		return nil, fmt.Errorf("scheduler: Lead (%v) must be at least 0 and below Horizon (%v)", cfg.Lead, cfg.Horizon)
 	}
 	if cfg.StrandedGrace <= 0 {
 		cfg.StrandedGrace = 30 * time.Second
@@ -346,7 +355,7 @@ func (s *Scheduler) each(ctx context.Context, ds []gormstore.DueDelivery, report
 			defer wg.Done()
 			for i := range next {
 				d := ds[i]
-				t, opts := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+				t, opts := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt.Add(-s.cfg.Lead))
 				_, err := client.EnqueueContext(ctx, t, opts...)
 				report(i, err)
 			}

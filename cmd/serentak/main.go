@@ -144,7 +144,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	var sched *scheduler.Scheduler
 	if r.scheduler {
 		sched, err = scheduler.New(scheduler.Config{
-			Store: store, Redis: redisOpt, Tick: cfg.Tick, Horizon: cfg.Horizon, Logger: log,
+			Store: store, Redis: redisOpt, Tick: cfg.Tick, Horizon: cfg.Horizon, Lead: cfg.Lead, Logger: log,
+			StrandedGrace: cfg.StrandedGrace,
 		})
 		if err != nil {
 			return err
@@ -162,6 +163,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			Publishers:               publishers,
 			Redis:                    redisOpt,
 			Concurrency:              conc,
+			Lease:                    cfg.WorkerLease,
 			MediaURLFunc:             func(m serentak.MediaRef) (string, error) { return signer.URL(m.ID, time.Now()), nil },
 			OpenMediaFunc:            (&media.Source{Blobs: blobs, AllowPrivate: cfg.MediaAllowPrivate}).Open,
 			Logger:                   log,
