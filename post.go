@@ -9,6 +9,12 @@ type Product struct {
 	Description string `json:"description,omitempty"`
 	// URL is where to order: often a WhatsApp wa.me link, or a shop page.
 	URL string `json:"url,omitempty"`
+	// CompareAtPrice is the usual price when Price is a discount: same
+	// currency, higher amount. A composed post announces the discount.
+	CompareAtPrice *Price `json:"compare_at_price,omitempty"`
+	// CTA is the merchant's own call to action ("Pesan lewat WhatsApp ya
+	// kak!"); it replaces the template's wording before the order link.
+	CTA string `json:"cta,omitempty"`
 }
 
 // Price is an amount in a currency's major unit (IDR 25000 is Rp25.000;

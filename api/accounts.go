@@ -1,8 +1,6 @@
 package api
 
 import (
-	"fmt"
-	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -99,7 +97,11 @@ func (s *Server) listAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": viewAccounts(as)})
+	views, err := s.viewAccountsWithHealth(c, as)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": views})
 }
 
 func (s *Server) getAccount(c echo.Context) error {
@@ -107,51 +109,9 @@ func (s *Server) getAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewAccount(a))
-}
-
-// connectAccount starts the OAuth flow of a platform.
-func (s *Server) connectAccount(c echo.Context) error {
-	p := serentak.Platform(c.Param("platform"))
-	if !p.Valid() {
-		return serentak.NotFound("platform")
-	}
-	conn := s.cfg.Connectors[p]
-	if conn == nil {
-		up := strings.ToUpper(string(p))
-		msg := fmt.Sprintf("connecting %s is not configured: set SERENTAK_%s_CLIENT_ID and SERENTAK_%s_CLIENT_SECRET", p.DisplayName(), up, up)
-		return serentak.Invalid(msg, fieldError("platform", "not_configured", "%s", msg))
-	}
-	u, err := conn.AuthorizeURL(c.Request().Context(), workspaceID(c))
+	views, err := s.viewAccountsWithHealth(c, []serentak.Account{a})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]string{"authorize_url": u})
-}
-
-var callbackPage = template.Must(template.New("callback").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>Serentak: accounts connected</title></head>
-<body><h1>Connected</h1><ul>{{range .}}<li>{{.Platform}}: {{.Name}} ({{.ExternalID}})</li>{{end}}</ul>
-<p>You can close this window.</p></body></html>
-`))
-
-// oauthCallback finishes an OAuth flow. It has no bearer key: the
-// single-use state (checked by the Connector) names the workspace.
-func (s *Server) oauthCallback(c echo.Context) error {
-	p := serentak.Platform(c.Param("platform"))
-	conn := s.cfg.Connectors[p]
-	if !p.Valid() || conn == nil {
-		return serentak.NotFound("platform")
-	}
-	accounts, err := conn.Callback(c.Request().Context(), c.QueryParams())
-	if err != nil {
-		return err
-	}
-	views := viewAccounts(accounts)
-	if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html") {
-		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		c.Response().WriteHeader(http.StatusOK)
-		return callbackPage.Execute(c.Response(), views)
-	}
-	return c.JSON(http.StatusOK, map[string]any{"data": views})
+	return c.JSON(http.StatusOK, views[0])
 }

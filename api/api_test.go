@@ -23,6 +23,7 @@ import (
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/media"
+	"github.com/serentak/serentak/media/mediatest"
 )
 
 var _ api.Store = (*gormstore.Store)(nil)
@@ -286,8 +287,9 @@ func postBody(accounts ...string) map[string]any {
 	}
 }
 
-// pngBytes is the start of a PNG file: enough for sniffing.
-var pngBytes = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"), bytes.Repeat([]byte{0xAB}, 2000)...)
+// pngBytes is a real 64×64 PNG (uploads are inspected, so a header alone
+// is refused), about 4 KB.
+var pngBytes = mediatest.PNG(64, 64)
 
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -76,13 +77,70 @@ func (s *Server) uploadMedia(c echo.Context) error {
 		return s.uploadError(err)
 	}
 	m.Size = size
-	if err := s.cfg.Store.CreateMedia(ctx, m); err != nil {
+	m.Inspection, err = s.inspectBlob(ctx, m.StorageKey, size, ct)
+	if err == nil {
+		err = s.cfg.Store.CreateMedia(ctx, m)
+	}
+	if err != nil {
 		if derr := s.cfg.Blobs.Delete(ctx, m.StorageKey); derr != nil {
 			s.log.Warn("removing the bytes of a failed upload", "request_id", requestID(c), "media", m.ID, "error", derr.Error())
 		}
-		return err
+		return unreadableMedia(err)
 	}
 	return c.JSON(http.StatusCreated, viewMedia(m))
+}
+
+// inspectBlob reads the stored file's headers (media.Inspect): a few
+// kilobytes, never the whole file.
+func (s *Server) inspectBlob(ctx context.Context, key string, size int64, contentType string) (serentak.Inspection, error) {
+	rc, _, _, err := s.cfg.Blobs.Open(ctx, key)
+	if err != nil {
+		return serentak.Inspection{}, err
+	}
+	defer rc.Close()
+	return media.Inspect(media.ReaderAt(rc), size, contentType)
+}
+
+// unreadableMedia turns media.ErrUnreadable into the 422 of a file that is
+// not what its first bytes promise; other errors pass.
+func unreadableMedia(err error) error {
+	if errors.Is(err, media.ErrUnreadable) {
+		return serentak.Invalid("the file cannot be read as what it looks like",
+			fieldError("file", "unreadable", "%s; upload the whole, original file", err.Error()))
+	}
+	return err
+}
+
+// mediaRef is how a post refers to an upload: kind, type, size and what
+// inspection found, copied so composing and publishing need no lookup.
+func mediaRef(m serentak.Media) serentak.MediaRef {
+	return serentak.MediaRef{ID: m.ID, Kind: m.Kind, ContentType: m.ContentType, Size: m.Size, Inspection: m.Inspection}
+}
+
+// MediaDeleter is the optional store capability behind DELETE
+// /v1/workspaces/{ws}/media/{id}: it removes the record (refusing, with a
+// conflict, media a post not yet published still uses) and returns it.
+type MediaDeleter interface {
+	DeleteMedia(ctx context.Context, workspaceID, id string) (serentak.Media, error)
+}
+
+// deleteMedia removes an upload: its record, then its bytes. Signed links
+// already handed out stop working.
+func (s *Server) deleteMedia(c echo.Context) error {
+	d, ok := s.cfg.Store.(MediaDeleter)
+	if !ok {
+		return errors.New("api: the store cannot delete media (no DeleteMedia)")
+	}
+	ctx := c.Request().Context()
+	m, err := d.DeleteMedia(ctx, workspaceID(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Blobs.Delete(ctx, m.StorageKey); err != nil {
+		// The record is gone, so nothing serves these bytes any more.
+		s.log.Warn("removing the bytes of deleted media", "request_id", requestID(c), "media", m.ID, "error", err.Error())
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // uploadError tells an oversized or malformed upload (our answer: 413 or

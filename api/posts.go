@@ -36,6 +36,7 @@ const (
 	maxDescriptionLen = 10000
 	maxCaptionLen     = 70000 // above every platform's limit; compose has the real ones
 	maxURLLen         = 2048
+	maxCTALen         = 200
 	maxIdempotencyKey = 255
 	pastTolerance     = 5 * time.Minute
 )
@@ -55,6 +56,10 @@ type productRequest struct {
 	Price       *priceRequest `json:"price"`
 	Description string        `json:"description"`
 	URL         string        `json:"url"`
+	// CompareAtPrice is the usual price, when price is a discount.
+	CompareAtPrice *priceRequest `json:"compare_at_price"`
+	// CTA replaces the template's words before the order link.
+	CTA string `json:"cta"`
 }
 
 type priceRequest struct {
@@ -105,11 +110,12 @@ func (s *Server) createPost(c echo.Context) error {
 			}
 		}
 	}
-	post, errs, err := s.buildPost(ctx, workspaceID(c), req, s.now())
+	d, err := s.draftPost(ctx, workspaceID(c), req, s.now())
 	if err != nil {
 		return err
 	}
-	if len(errs) > 0 {
+	post := d.post
+	if errs := d.faults(); len(errs) > 0 {
 		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(errs)), errs...)
 	}
 	stored, created, err := s.cfg.Store.CreatePost(ctx, post, idem)
@@ -149,9 +155,43 @@ func (b *postBuilder) fail(field, code, format string, args ...any) {
 	b.errs = append(b.errs, fieldError(field, code, format, args...))
 }
 
-// buildPost turns a request into a post ready to store. The error is for
-// failures of ours (the store); faults of the request are in errs.
-func (s *Server) buildPost(ctx context.Context, ws string, req postRequest, now time.Time) (serentak.Post, []serentak.FieldError, error) {
+// draft is a post request checked and composed for every target: the post
+// as it would be stored, each target's compose result, and the faults of
+// the request itself. Creating and previewing a post both make one with
+// draftPost, so a preview shows exactly what create stores and publishes.
+type draft struct {
+	post serentak.Post
+	// targets are the targets whose account was found, in request order;
+	// post.Deliveries[i] holds targets[i].result.Content.
+	targets []composedTarget
+	// errs are the request's own faults (JSON fields, accounts, media,
+	// scheduled_at…), not compose's.
+	errs []serentak.FieldError
+}
+
+// composedTarget is one target of a draft.
+type composedTarget struct {
+	index   int // in the request's targets
+	account serentak.Account
+	result  compose.Result
+}
+
+// faults returns every fault of the draft, as create reports them: the
+// request's, then compose's merged across targets.
+func (d draft) faults() []serentak.FieldError {
+	var tf []targetFault
+	for _, t := range d.targets {
+		for _, e := range t.result.Errors {
+			tf = append(tf, targetFault{target: t.index, platform: t.account.Platform, err: e})
+		}
+	}
+	return append(d.errs, mergeTargetFaults(d.errs, tf)...)
+}
+
+// draftPost checks a request and composes it for every target. The error
+// is for failures of ours (the store); faults of the request are in the
+// draft.
+func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now time.Time) (draft, error) {
 	b := &postBuilder{s: s, ctx: ctx, ws: ws, safe: map[string]error{}}
 	product := b.product(req.Product)
 	caption := ""
@@ -169,11 +209,11 @@ func (s *Server) buildPost(ctx context.Context, ws string, req postRequest, now 
 	hashtags := b.hashtags(req.Hashtags)
 	refs, err := b.media(req.Media)
 	if err != nil {
-		return serentak.Post{}, nil, err
+		return draft{}, err
 	}
 	accounts, err := b.targets(req.Targets)
 	if err != nil {
-		return serentak.Post{}, nil, err
+		return draft{}, err
 	}
 	at, fe := checkScheduledAt("scheduled_at", req.ScheduledAt, now)
 	if fe != nil {
@@ -186,33 +226,37 @@ func (s *Server) buildPost(ctx context.Context, ws string, req postRequest, now 
 			b.fail("language", "invalid", `must be "id" (Bahasa Indonesia) or "en" (English)`)
 		}
 	}
+	var overrides []compose.Override
+	if ts, ok := s.cfg.Store.(TemplateStore); ok && len(accounts) > 0 {
+		if overrides, err = ts.FindTemplates(ctx, ws); err != nil {
+			return draft{}, err
+		}
+	}
 
-	in := compose.Input{Product: product, Caption: caption, Hashtags: hashtags, Media: refs, Language: lang}
-	post := serentak.Post{
+	d := draft{post: serentak.Post{
 		ID: serentak.NewID(serentak.PrefixPost), WorkspaceID: ws,
 		Product: product, Caption: caption, Hashtags: hashtags, Media: refs,
 		ScheduledAt: at, Status: serentak.PostScheduled,
 		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
-	}
-	var composeErrs []targetFault
+	}}
 	for i, t := range req.Targets {
 		acc, ok := accounts[i]
 		if !ok {
 			continue
 		}
-		content, errs := compose.Compose(acc.Platform, in, compose.Target{Caption: deref(t.Caption), Title: deref(t.Title)})
-		for _, e := range errs {
-			composeErrs = append(composeErrs, targetFault{target: i, platform: acc.Platform, err: e})
-		}
-		post.Deliveries = append(post.Deliveries, serentak.Delivery{
-			ID: serentak.NewID(serentak.PrefixDelivery), PostID: post.ID, WorkspaceID: ws,
+		in := compose.Input{Product: product, Caption: caption, Hashtags: hashtags, Media: refs, Language: lang,
+			Template: compose.Overlay(overrides, acc.Platform, lang)}
+		r := compose.Fit(acc.Platform, in, compose.Target{Caption: deref(t.Caption), Title: deref(t.Title)})
+		d.targets = append(d.targets, composedTarget{index: i, account: acc, result: r})
+		d.post.Deliveries = append(d.post.Deliveries, serentak.Delivery{
+			ID: serentak.NewID(serentak.PrefixDelivery), PostID: d.post.ID, WorkspaceID: ws,
 			AccountID: acc.ID, Platform: acc.Platform, Status: serentak.DeliveryScheduled,
-			Content: content, ScheduledAt: at, Version: 1,
+			Content: r.Content, ScheduledAt: at, Version: 1,
 			CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 		})
 	}
-	b.errs = append(b.errs, mergeTargetFaults(b.errs, composeErrs)...)
-	return post, b.errs, nil
+	d.errs = b.errs
+	return d, nil
 }
 
 func deref(s *string) string {
@@ -309,6 +353,42 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 	if out.URL != "" && !isHTTPURL(out.URL) {
 		b.fail("product.url", "invalid", "must be a full http(s) address, like https://wa.me/6281234567890")
 	}
+	if p.CompareAtPrice != nil {
+		out.CompareAtPrice = b.compareAt(p.CompareAtPrice, out.Price)
+	}
+	out.CTA = strings.TrimSpace(p.CTA)
+	switch {
+	case utf8.RuneCountInString(out.CTA) > maxCTALen:
+		b.fail("product.cta", "too_long", "must be at most %d characters", maxCTALen)
+	case strings.ContainsAny(out.CTA, "\r\n"):
+		b.fail("product.cta", "invalid", "must be one line; it goes before the order link")
+	}
+	return out
+}
+
+// compareAt checks a compare-at price against the price it discounts.
+func (b *postBuilder) compareAt(p *priceRequest, price *serentak.Price) *serentak.Price {
+	out := &serentak.Price{Currency: p.Currency}
+	switch {
+	case p.Amount == nil:
+		b.fail("product.compare_at_price.amount", "required", "give the usual price as a number, e.g. 31250")
+	case *p.Amount < 0 || math.IsNaN(*p.Amount) || math.IsInf(*p.Amount, 0):
+		b.fail("product.compare_at_price.amount", "invalid", "must be a number of 0 or more")
+	default:
+		out.Amount = *p.Amount
+		if price != nil && price.Currency == p.Currency && price.Amount >= 0 && !(out.Amount > price.Amount) {
+			b.fail("product.compare_at_price.amount", "invalid", "must be more than the price to be a discount")
+		}
+	}
+	switch {
+	case !isCurrencyCode(p.Currency):
+		b.fail("product.compare_at_price.currency", "invalid", "must be an ISO 4217 code of 3 capital letters, e.g. IDR")
+	case price != nil && p.Currency != price.Currency:
+		b.fail("product.compare_at_price.currency", "invalid", "must be the price's currency, %s", price.Currency)
+	}
+	if price == nil {
+		b.fail("product.compare_at_price", "invalid", "a compare-at price needs the price it is compared with: give product.price")
+	}
 	return out
 }
 
@@ -386,7 +466,7 @@ func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
 				b.fail(field+".type", "invalid", "media %s is %s, not %s", id, med.Kind, kind)
 				continue
 			}
-			refs = append(refs, serentak.MediaRef{ID: med.ID, Kind: med.Kind, ContentType: med.ContentType, Size: med.Size})
+			refs = append(refs, mediaRef(med))
 		default:
 			if ref, ok := b.mediaURL(field, rawURL, kind); ok {
 				refs = append(refs, ref)

@@ -43,17 +43,38 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		"POST /v1/workspaces/:ws/accounts": {body: func() (any, []string) {
 			return map[string]any{"platform": "facebook", "external_id": "999", "access_token": "EAAB-x"}, nil
 		}, ok: 200}, // 200: the same account again each time
-		"GET /v1/workspaces/:ws/accounts":                   {body: noBody, ok: 200},
-		"GET /v1/workspaces/:ws/accounts/:id":               {path: "/v1/workspaces/:ws/accounts/" + acc, body: noBody, ok: 200},
-		"GET /v1/workspaces/:ws/accounts/connect/:platform": {path: "/v1/workspaces/:ws/accounts/connect/facebook", body: noBody, ok: 422},
-		"POST /v1/workspaces/:ws/posts":                     {body: func() (any, []string) { return postBody(acc), nil }, ok: 201},
-		"GET /v1/workspaces/:ws/posts":                      {body: noBody, ok: 200},
-		"GET /v1/workspaces/:ws/posts/:id":                  {path: "/v1/workspaces/:ws/posts/%POST%", body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/accounts":                     {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/accounts/:id":                 {path: "/v1/workspaces/:ws/accounts/" + acc, body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/accounts/connect/:platform":   {path: "/v1/workspaces/:ws/accounts/connect/facebook", body: noBody, ok: 422},
+		"POST /v1/workspaces/:ws/accounts/:id/reconnect-link": {path: "/v1/workspaces/:ws/accounts/" + acc + "/reconnect-link", body: noBody, ok: 422}, // no OAuth app configured here
+		"POST /v1/workspaces/:ws/posts":                       {body: func() (any, []string) { return postBody(acc), nil }, ok: 201},
+		"GET /v1/workspaces/:ws/posts":                        {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/posts/:id":                    {path: "/v1/workspaces/:ws/posts/%POST%", body: noBody, ok: 200},
 		"PATCH /v1/workspaces/:ws/posts/:id": {path: "/v1/workspaces/:ws/posts/%POST%", ok: 200, body: func() (any, []string) {
 			return map[string]any{"scheduled_at": b.now.Add(2 * time.Hour).Format(time.RFC3339)}, nil
 		}},
 		"POST /v1/workspaces/:ws/posts/:id/cancel": {path: "/v1/workspaces/:ws/posts/%POST%/cancel", body: noBody, ok: 200},
-		"GET /v1/workspaces/:ws/media/:id":         {path: "/v1/workspaces/:ws/media/" + med, body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/posts/preview":    {body: func() (any, []string) { return postBody(acc), nil }, ok: 200},
+		"GET /v1/workspaces/:ws/templates":         {body: noBody, ok: 200},
+		"PUT /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/instagram/id", ok: 200,
+			body: func() (any, []string) { return map[string]any{"order_label": "Order di sini:"}, nil }},
+		"DELETE /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/all/en", ok: 204,
+			body: func() (any, []string) {
+				// Something to delete, each time.
+				b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/all/en", key, map[string]any{"footer": "Buka 08.00–20.00"}), http.StatusOK)
+				return nil, nil
+			}},
+		"GET /v1/workspaces/:ws/media/:id":    {path: "/v1/workspaces/:ws/media/" + med, body: noBody, ok: 200},
+		"DELETE /v1/workspaces/:ws/media/:id": {path: "/v1/workspaces/:ws/media/%MEDIA%", body: noBody, ok: 204},
+		"POST /v1/workspaces/:ws/uploads": {body: func() (any, []string) {
+			return map[string]any{"size": 1000}, nil
+		}, ok: 201},
+		"GET /v1/workspaces/:ws/uploads/:id":    {path: "/v1/workspaces/:ws/uploads/%UPLOAD%", body: noBody, ok: 200},
+		"HEAD /v1/workspaces/:ws/uploads/:id":   {path: "/v1/workspaces/:ws/uploads/%UPLOAD%", body: noBody, ok: 200},
+		"DELETE /v1/workspaces/:ws/uploads/:id": {path: "/v1/workspaces/:ws/uploads/%UPLOAD%", body: noBody, ok: 204},
+		"PATCH /v1/workspaces/:ws/uploads/:id": {path: "/v1/workspaces/:ws/uploads/%UPLOAD%", ok: 200, body: func() (any, []string) {
+			return pngBytes, []string{"Content-Type", "application/offset+octet-stream", "Upload-Offset", "0"}
+		}},
 		"POST /v1/workspaces/:ws/media": {body: func() (any, []string) {
 			body, ct := multipartFile(t, "file", "a.png", "image/png", pngBytes)
 			return body, []string{"Content-Type", ct}
@@ -93,8 +114,22 @@ func TestWorkspaceIsolation(t *testing.T) {
 		body["scheduled_at"] = b.now.Add(time.Hour).Format(time.RFC3339)
 		return b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)["id"].(string)
 	}
+	// fresh replaces each placeholder with a new resource of the workspace.
+	fresh := func(path string) string {
+		if strings.Contains(path, "%POST%") {
+			path = strings.Replace(path, "%POST%", freshPost(), 1)
+		}
+		if strings.Contains(path, "%MEDIA%") {
+			path = strings.Replace(path, "%MEDIA%", b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string), 1)
+		}
+		if strings.Contains(path, "%UPLOAD%") {
+			up := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/uploads", key, map[string]any{"size": len(pngBytes)}), http.StatusCreated)
+			path = strings.Replace(path, "%UPLOAD%", up["id"].(string), 1)
+		}
+		return path
+	}
 	for _, r := range routes {
-		path := strings.Replace(r.path, "%POST%", freshPost(), 1)
+		path := fresh(r.path)
 		body, hdr := r.body()
 		// Another workspace's key: 404, never 403, and the same answer as
 		// for a workspace that does not exist.
@@ -105,19 +140,19 @@ func TestWorkspaceIsolation(t *testing.T) {
 			checkErrorShape(t, resp.body, "not_found")
 		}
 		// The operator acts everywhere.
-		path = strings.Replace(r.path, "%POST%", freshPost(), 1)
+		path = fresh(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, path, adminKey, body, hdr...); resp.status != r.ok {
 			t.Errorf("%s %s with the operator key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// And the workspace's own key.
-		path = strings.Replace(r.path, "%POST%", freshPost(), 1)
+		path = fresh(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, path, key, body, hdr...); resp.status != r.ok {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.
-		missing := strings.Replace(strings.Replace(r.path, "%POST%", "post_x", 1), ws, "ws_missing", 1)
+		missing := strings.NewReplacer("%POST%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", ws, "ws_missing").Replace(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {
 			t.Errorf("%s %s (no such workspace) with the operator key: %d, want 404", r.method, missing, resp.status)

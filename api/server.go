@@ -57,6 +57,9 @@ type Config struct {
 	Publishers map[serentak.Platform]bool
 	// Connectors are the configured OAuth connect flows, by platform.
 	Connectors map[serentak.Platform]Connector
+	// AccountHealthFunc, when set, adds granted scopes, the last check and
+	// the last error to the accounts' answers (connect.go).
+	AccountHealthFunc func(ctx context.Context, workspaceID string) (map[string]AccountHealth, error)
 	// ReadyFunc checks the database and Redis for /readyz; its error names
 	// what is down. nil: always ready.
 	ReadyFunc func(ctx context.Context) error
@@ -69,6 +72,17 @@ type Config struct {
 	BodyLimit int64
 	// MediaMaxBytes caps one uploaded file (default 512 MiB).
 	MediaMaxBytes int64
+	// Uploads keeps resumable uploads while they arrive (uploads.go). nil:
+	// beside the blobs when Blobs is a *blob.Disk, else resumable uploads
+	// answer 404.
+	Uploads *media.Uploads
+	// UploadMaxBytes caps a resumable upload when Uploads is made here
+	// (default 4 GiB).
+	UploadMaxBytes int64
+	// UploadIdleTimeout ends an upload request whose body sends nothing
+	// for this long (default 60 s), so a dead phone connection frees the
+	// upload.
+	UploadIdleTimeout time.Duration
 	// RateLimit is requests per second per API key (burst: twice that, at
 	// least 1); 0 turns rate limiting off.
 	RateLimit float64
@@ -100,6 +114,15 @@ func New(cfg Config) *Server {
 	if s.cfg.MediaMaxBytes <= 0 {
 		s.cfg.MediaMaxBytes = DefaultMediaMaxBytes
 	}
+	if s.cfg.UploadMaxBytes <= 0 {
+		s.cfg.UploadMaxBytes = DefaultUploadMaxBytes
+	}
+	if s.cfg.UploadIdleTimeout <= 0 {
+		s.cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
+	}
+	if s.cfg.Uploads == nil {
+		s.cfg.Uploads = defaultUploads(s.cfg, s.now)
+	}
 	s.openAPI = openAPIFor(cfg.PublicURL)
 	s.urls = &safeurl.Checker{AllowPrivate: cfg.MediaAllowPrivate, Resolver: cfg.Resolver}
 	if cfg.RateLimit > 0 {
@@ -130,6 +153,7 @@ func (s *Server) routes() {
 	e.GET("/public/media/:id", s.publicMedia)
 	e.HEAD("/public/media/:id", s.publicMedia) // some fetchers ask for the size first
 	e.GET("/v1/oauth/:platform/callback", s.oauthCallback)
+	e.GET("/v1/oauth/:platform/reconnect", s.openReconnectLink)
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	ws := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware}
@@ -142,15 +166,28 @@ func (s *Server) routes() {
 	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, ws...)
 	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, ws...)
 	e.GET("/v1/workspaces/:ws/accounts/connect/:platform", s.connectAccount, ws...)
+	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, ws...)
 
 	e.POST("/v1/workspaces/:ws/posts", s.createPost, ws...)
 	e.GET("/v1/workspaces/:ws/posts", s.listPosts, ws...)
 	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, ws...)
 	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, ws...)
 	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, ws...)
+	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, ws...)
+
+	e.GET("/v1/workspaces/:ws/templates", s.listTemplates, ws...)
+	e.PUT("/v1/workspaces/:ws/templates/:platform/:language", s.putTemplate, ws...)
+	e.DELETE("/v1/workspaces/:ws/templates/:platform/:language", s.deleteTemplate, ws...)
 
 	e.POST("/v1/workspaces/:ws/media", s.uploadMedia, ws...)
 	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, ws...)
+	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, ws...)
+
+	e.POST("/v1/workspaces/:ws/uploads", s.createUpload, ws...)
+	e.GET("/v1/workspaces/:ws/uploads/:id", s.getUpload, ws...)
+	e.HEAD("/v1/workspaces/:ws/uploads/:id", s.headUpload, ws...)
+	e.PATCH("/v1/workspaces/:ws/uploads/:id", s.patchUpload, ws...)
+	e.DELETE("/v1/workspaces/:ws/uploads/:id", s.deleteUpload, ws...)
 }
 
 // wake nudges the scheduler, if one is wired.

@@ -64,10 +64,13 @@ type mediaView struct {
 	Size        int64     `json:"size"`
 	Kind        string    `json:"kind"`
 	CreatedAt   time.Time `json:"created_at"`
+	// What inspection found (width, height, duration_ms, video_codec,
+	// audio_codec, frame_rate); each is left out when not known.
+	serentak.Inspection
 }
 
 func viewMedia(m serentak.Media) mediaView {
-	return mediaView{ID: m.ID, ContentType: m.ContentType, Size: m.Size, Kind: string(m.Kind), CreatedAt: m.CreatedAt.UTC()}
+	return mediaView{ID: m.ID, ContentType: m.ContentType, Size: m.Size, Kind: string(m.Kind), CreatedAt: m.CreatedAt.UTC(), Inspection: m.Inspection}
 }
 
 type postView struct {
@@ -115,6 +118,9 @@ type productView struct {
 	Price       *priceView `json:"price,omitempty"`
 	Description string     `json:"description,omitempty"`
 	URL         string     `json:"url,omitempty"`
+	// CompareAtPrice is the usual price when price is a discount.
+	CompareAtPrice *priceView `json:"compare_at_price,omitempty"`
+	CTA            string     `json:"cta,omitempty"`
 }
 
 type priceView struct {
@@ -126,9 +132,12 @@ func viewProduct(p *serentak.Product) *productView {
 	if p == nil {
 		return nil
 	}
-	v := &productView{Name: p.Name, Description: p.Description, URL: p.URL}
+	v := &productView{Name: p.Name, Description: p.Description, URL: p.URL, CTA: p.CTA}
 	if p.Price != nil {
 		v.Price = &priceView{Amount: p.Price.Amount, Currency: p.Price.Currency}
+	}
+	if p.CompareAtPrice != nil {
+		v.CompareAtPrice = &priceView{Amount: p.CompareAtPrice.Amount, Currency: p.CompareAtPrice.Currency}
 	}
 	return v
 }

@@ -30,12 +30,23 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// FileMover is the optional capability of a Store to take a finished local
+// file as the bytes of key, by renaming it where it can (a resumable upload
+// of 2 GB is then not copied again). The file is gone afterwards, or, on
+// error, left where it was.
+type FileMover interface {
+	MoveFile(ctx context.Context, key, path string) (size int64, err error)
+}
+
 // Disk stores each key as one file in Dir.
 type Disk struct {
 	Dir string
 }
 
-var _ Store = (*Disk)(nil)
+var (
+	_ Store     = (*Disk)(nil)
+	_ FileMover = (*Disk)(nil)
+)
 
 // ValidKey reports whether key is safe to use as a file name: letters,
 // digits, '_', '-' and '.', not starting with '.', at most 200 bytes. Keys
@@ -102,6 +113,45 @@ func (d *Disk) Put(ctx context.Context, key string, r io.Reader, maxBytes int64)
 		return n, fmt.Errorf("blob: rename into place %s: %w", key, err)
 	}
 	keep = true
+	return n, nil
+}
+
+// MoveFile syncs the file at path and renames it to key. Across file
+// systems (rename fails with EXDEV and the like) it copies through Put and
+// then removes path.
+func (d *Disk) MoveFile(ctx context.Context, key, path string) (int64, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return 0, fmt.Errorf("blob: open %s to move it: %w", path, err)
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = f.Sync() // the bytes are durable before the name says they are there
+	}
+	if err != nil {
+		f.Close()
+		return 0, fmt.Errorf("blob: sync %s: %w", path, err)
+	}
+	if err := os.MkdirAll(d.Dir, 0o750); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("blob: create directory: %w", err)
+	}
+	if err := os.Rename(path, p); err == nil {
+		f.Close()
+		return st.Size(), nil
+	}
+	defer f.Close()
+	n, err := d.Put(ctx, key, f, st.Size())
+	if err != nil {
+		return n, err
+	}
+	if err := os.Remove(path); err != nil {
+		return n, fmt.Errorf("blob: remove %s after copying it: %w", path, err)
+	}
 	return n, nil
 }
 

@@ -23,7 +23,13 @@
 //     one, "Halo, saya mau pesan <name>", so the chat opens with the order.
 //   - Facebook takes at most 10 photos per post; Instagram's carousel 2–10.
 //   - YouTube keeps at most 60 hashtags (it ignores all of them past that).
-//   - The description is shortened before any hashtag is left out.
+//   - The description is shortened before any hashtag is left out; a
+//     discount line and a workspace footer are left out only when they do
+//     not fit even without the description.
+//   - A discount is announced in whole percent rounded down, and not at all
+//     under 1%, so a post never claims more than the real discount.
+//   - A product's own call to action replaces the template's order label
+//     on every platform, Instagram's "Link pemesanan:" included.
 package compose
 
 import (
@@ -53,6 +59,10 @@ type Input struct {
 	Hashtags []string            // without or with leading '#'; normalise
 	Media    []serentak.MediaRef // Kind is set (image/video)
 	Language string              // "id" (default, Bahasa Indonesia) or "en"
+	// Template is the workspace's wording for this platform and language
+	// (see Overlay); its non-empty fields replace the built-in template's.
+	// A target's caption or title still wins over anything composed.
+	Template *Template
 }
 
 // Target holds one target's overrides; they win over the post-level values.
@@ -87,7 +97,11 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 		r.Errors = append(r.Errors, fieldErr("platform", codeInvalid, "unknown platform %q", p))
 		return r
 	}
-	c := &composer{p: p, tmpl: TemplateFor(in.Language), res: &r}
+	tmpl := TemplateFor(in.Language)
+	if in.Template != nil {
+		tmpl = tmpl.Merge(*in.Template)
+	}
+	c := &composer{p: p, tmpl: tmpl, res: &r}
 	c.read(in, t)
 	if lang := strings.ToLower(in.Language); lang != "" && c.tmpl.Language != lang && !strings.HasPrefix(lang, c.tmpl.Language+"-") {
 		c.warn("language %q is not supported; the post is composed in Bahasa Indonesia", in.Language)
@@ -135,6 +149,7 @@ func (c *composer) read(in Input, t Target) {
 		pr.Name = oneLine(clean(pr.Name))
 		pr.Description = clean(pr.Description)
 		pr.URL = strings.TrimSpace(pr.URL)
+		pr.CTA = oneLine(clean(pr.CTA))
 		c.product = &pr
 		if pr.Name == "" {
 			c.errs = append(c.errs, fieldErr("product.name", codeRequired, "a product needs a name"))
@@ -142,6 +157,7 @@ func (c *composer) read(in Input, t Target) {
 		if pr.Price != nil && (math.IsNaN(pr.Price.Amount) || math.IsInf(pr.Price.Amount, 0) || pr.Price.Amount < 0) {
 			c.errs = append(c.errs, fieldErr("product.price.amount", codeInvalid, "a price must be a number of 0 or more"))
 		}
+		c.readCompareAt()
 		if pr.URL != "" {
 			if u, err := url.Parse(pr.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				c.errs = append(c.errs, fieldErr("product.url", codeInvalid, "the order link must be a full http(s) address, like https://wa.me/6281234567890"))
@@ -265,43 +281,78 @@ func (c *composer) givenText(rule textRule) string {
 	return c.fitTags(rule, []string{caption}, present)
 }
 
-// composedText writes the post from the product and fits it to rule.
+// composedText writes the post from the product and fits it to rule:
+//
+//	name – price
+//	discount line (when there is a compare-at price)
+//
+//	description
+//
+//	call to action + order link
+//
+//	footer (the workspace's, when it has one)
+//
+//	#hashtags
+//
+// The name, price, call to action and link are always kept (when they
+// alone do not fit, that is the fault reported). The discount line and the
+// footer are kept unless they cannot fit even without the description;
+// then the description is shortened, then hashtags are left out.
 func (c *composer) composedText(rule textRule) string {
 	pr := c.product
 	head := pr.Name
 	if pr.Price != nil {
 		head += c.tmpl.NameSeparator + FormatPrice(*pr.Price, c.tmpl.Language)
 	}
+	discount := c.discount()
 	desc := pr.Description
+	footer := clean(c.tmpl.Footer)
 	var cta string
 	if c.link != "" {
 		label := c.tmpl.OrderLabel
 		if c.p == serentak.Instagram {
 			label = c.tmpl.TextLinkLabel // a caption's links are not clickable
 		}
+		if pr.CTA != "" {
+			label = pr.CTA
+		}
 		cta = label + " " + c.link
-	} else if pr.URL == "" {
-		c.warn("the product has no order link, so the post does not say where to order")
+	} else {
+		cta = pr.CTA
+		if pr.URL == "" {
+			c.warn("the product has no order link, so the post does not say where to order")
+		}
 	}
 	if c.p == serentak.YouTube {
-		head, desc = stripAngles(head), stripAngles(desc)
+		head, discount, desc, cta, footer = stripAngles(head), stripAngles(discount), stripAngles(desc), stripAngles(cta), stripAngles(footer)
 	}
 
 	if n := rule.m.count(join(head, cta)); n > rule.max {
-		field := "product.name"
-		if rule.m.count(c.link) > rule.m.count(pr.Name) {
-			field = "product.url"
+		what := "the product name, price and order link"
+		if pr.CTA != "" {
+			what = "the product name, price, call to action and order link"
 		}
-		c.fail(field, codeTooLong, "the product name, price and order link alone take %s of the %s %s %s allow (%s)",
-			number(n), number(rule.max), rule.m.unit(), rule.noun, rule.m.how())
+		c.fail(c.blame(rule), codeTooLong, "%s alone take %s of the %s %s %s allow (%s)",
+			what, number(n), number(rule.max), rule.m.unit(), rule.noun, rule.m.how())
 		return join(head, cta)
 	}
-	present := hashtags(join(head, desc, cta))
+	if discount != "" && rule.m.count(join(head+"\n"+discount, cta)) > rule.max {
+		c.shortened("discount line left out to fit the %s-%s limit of %s", number(rule.max), singular(rule.m.unit()), rule.noun)
+		discount = ""
+	}
+	if discount != "" {
+		head += "\n" + discount
+	}
+	if footer != "" && rule.m.count(join(head, cta, footer)) > rule.max {
+		c.shortened("footer left out to fit the %s-%s limit of %s", number(rule.max), singular(rule.m.unit()), rule.noun)
+		footer = ""
+	}
+	present := hashtags(join(head, desc, cta, footer))
 	if rule.hardTagCap && len(present) > rule.maxTags {
 		c.fail("product.description", codeTooManyHashtags, "%s take at most %d hashtags; the product name and description have %d",
 			rule.noun, rule.maxTags, len(present))
 	}
-	if n := len(mentions(join(head, desc, cta))); rule.maxMentions > 0 && n > rule.maxMentions {
+	if n := len(mentions(join(head, desc, cta, footer))); rule.maxMentions > 0 && n > rule.maxMentions {
 		c.fail("product.description", codeTooManyMentions, "%s take at most %d @mentions; the product name and description have %d",
 			rule.noun, rule.maxMentions, n)
 	}
@@ -310,7 +361,7 @@ func (c *composer) composedText(rule textRule) string {
 	// only once the description is gone.
 	if desc != "" {
 		tagLine := tagLine(c.newTags(rule, present))
-		over := rule.m.count(join(head, desc, cta, tagLine)) - rule.max
+		over := rule.m.count(join(head, desc, cta, footer, tagLine)) - rule.max
 		if over > 0 {
 			n := rule.m.count(desc)
 			short := ""
@@ -326,7 +377,59 @@ func (c *composer) composedText(rule textRule) string {
 			desc = short
 		}
 	}
-	return c.fitTags(rule, []string{head, desc, cta}, present)
+	return c.fitTags(rule, []string{head, desc, cta, footer}, present)
+}
+
+// blame names the field to shorten when the name, price, call to action
+// and link alone are too long: the longest of them the user wrote.
+func (c *composer) blame(rule textRule) string {
+	field, longest := "product.name", rule.m.count(c.product.Name)
+	if n := rule.m.count(c.link); n > longest {
+		field, longest = "product.url", n
+	}
+	if n := rule.m.count(c.product.CTA); n > longest {
+		field = "product.cta"
+	}
+	return field
+}
+
+// readCompareAt checks the compare-at price against the price.
+func (c *composer) readCompareAt() {
+	pr := c.product
+	ca := pr.CompareAtPrice
+	if ca == nil {
+		return
+	}
+	switch {
+	case math.IsNaN(ca.Amount) || math.IsInf(ca.Amount, 0) || ca.Amount < 0:
+		c.fail("product.compare_at_price.amount", codeInvalid, "a price must be a number of 0 or more")
+	case pr.Price == nil:
+		c.fail("product.compare_at_price", codeInvalid, "a compare-at price needs the price it is compared with: give product.price")
+	case !strings.EqualFold(strings.TrimSpace(ca.Currency), strings.TrimSpace(pr.Price.Currency)):
+		c.fail("product.compare_at_price.currency", codeInvalid, "must be the price's currency, %s", pr.Price.Currency)
+	case !(ca.Amount > pr.Price.Amount):
+		c.fail("product.compare_at_price.amount", codeInvalid, "must be more than the price (%s) to be a discount",
+			FormatPrice(*pr.Price, c.tmpl.Language))
+	}
+}
+
+// discount returns the line announcing the discount, or "" when there is
+// none (or it is under 1%, which is not worth saying).
+func (c *composer) discount() string {
+	pr := c.product
+	ca := pr.CompareAtPrice
+	if ca == nil || pr.Price == nil || !(ca.Amount > pr.Price.Amount) || !(pr.Price.Amount >= 0) || math.IsInf(ca.Amount, 0) ||
+		!strings.EqualFold(strings.TrimSpace(ca.Currency), strings.TrimSpace(pr.Price.Currency)) {
+		return "" // faults are reported by readCompareAt
+	}
+	// Rounded down: a discount of 19.99% is "19%", never more than it is.
+	percent := int(math.Floor((ca.Amount - pr.Price.Amount) / ca.Amount * 100))
+	if percent < 1 {
+		c.warn("the discount is under 1%%, so the post does not announce it")
+		return ""
+	}
+	line := c.tmpl.discountLine(percent, FormatPrice(*ca, c.tmpl.Language), FormatPrice(*pr.Price, c.tmpl.Language))
+	return oneLine(clean(line))
 }
 
 // minDescription is the shortest a shortened description may be, as the

@@ -64,6 +64,14 @@ func goldenCases() []struct {
 			Description: "Super" + strings.Repeat("renyah", 1000), URL: "https://wa.me/6281234567890"}}, Target{}},
 		{"arabic", Input{Product: &serentak.Product{Name: "كريبيك حار", Price: &serentak.Price{Amount: 4.5, Currency: "EUR"},
 			Description: strings.Repeat(arabic+" "+harakat+" ", 120), URL: "https://wa.me/6281234567890"}, Hashtags: []string{"حلويات", "umkm"}}, Target{}},
+		{"discount-cta", Input{Product: &serentak.Product{Name: "Keripik Singkong Pedas", Price: idr,
+			CompareAtPrice: &serentak.Price{Amount: 31250, Currency: "IDR"}, Description: "Renyah, pedas, tanpa pengawet.",
+			URL: "https://wa.me/6281234567890", CTA: "Pesan lewat WhatsApp ya kak " + thumbsUp}, Hashtags: []string{"umkm"}}, Target{}},
+		{"workspace-template", Input{Product: &serentak.Product{Name: "Kopi Gayo", Price: &serentak.Price{Amount: 4.5, Currency: "USD"},
+			CompareAtPrice: &serentak.Price{Amount: 5.99, Currency: "USD"}, Description: "Single origin arabica from Aceh.",
+			URL: "https://wa.me/6281234567890"}, Hashtags: []string{"kopi"},
+			Template: &Template{NameSeparator: " | ", WhatsAppGreeting: "Hi! I want ", DiscountLine: "Save {percent}%: {compare_at} → {price}",
+				Footer: "Open daily 8am–8pm · Jl. Merdeka 5, Garut"}}, Target{}},
 		{"given-caption", Input{Product: keripik(), Caption: "Promo hari ini! #UMKM diskon 10% untuk @pelanggan setia.",
 			Hashtags: []string{"umkm", "keripik"}}, Target{Title: "Promo <Keripik>"}},
 	}
@@ -208,10 +216,17 @@ func checkInvariants(t *testing.T, p serentak.Platform, in Input, tg Target, r R
 		name, desc = stripAngles(name), stripAngles(desc)
 	}
 	if composed {
+		tmpl := TemplateFor(in.Language)
+		if in.Template != nil {
+			tmpl = tmpl.Merge(*in.Template)
+		}
 		head := name
 		if pr.Price != nil {
 			price := FormatPrice(*pr.Price, in.Language)
-			head += " – " + price
+			head += tmpl.NameSeparator + price
+			if p == serentak.YouTube {
+				head = stripAngles(head)
+			}
 			if !strings.Contains(c.Text, price) {
 				t.Errorf("%s: composed text lacks the price %q", p, price)
 			}
@@ -219,8 +234,27 @@ func checkInvariants(t *testing.T, p serentak.Platform, in Input, tg Target, r R
 		if !strings.HasPrefix(c.Text, head) {
 			t.Errorf("%s: composed text does not start with the name and price %q", p, head)
 		}
-		if u := strings.TrimSpace(pr.URL); u != "" && !strings.Contains(c.Text, u) {
+		u := strings.TrimSpace(pr.URL)
+		if u != "" && !strings.Contains(c.Text, u) {
 			t.Errorf("%s: composed text lacks the order link %q", p, u)
+		}
+		if cta := oneLine(clean(pr.CTA)); cta != "" {
+			if p == serentak.YouTube {
+				cta = stripAngles(cta)
+			}
+			if u != "" {
+				cta += " " + u
+			}
+			if !strings.Contains(c.Text, cta) {
+				t.Errorf("%s: composed text lacks the call to action %q", p, cta)
+			}
+		}
+		// The discount line, when announced, is the second line.
+		if _, second, ok := strings.Cut(c.Text, "\n"); ok && pr.CompareAtPrice != nil {
+			line, _, _ := strings.Cut(second, "\n")
+			if strings.Contains(line, FormatPrice(*pr.CompareAtPrice, in.Language)) {
+				head += "\n" + line
+			}
 		}
 		if rest, ok := strings.CutPrefix(c.Text, head+"\n\n"); ok {
 			checkCut(t, string(p)+" description", desc, rest)

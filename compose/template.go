@@ -2,25 +2,41 @@ package compose
 
 import (
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/serentak/serentak"
 )
 
 // Template is the wording of a composed post in one language. It is data,
-// not code, so a workspace can one day bring its own.
+// not code: a workspace overrides any field of it per platform and
+// language (Override), and the JSON names are those of the API and of the
+// stored overrides.
 type Template struct {
 	// Language is the code the template is for: "id" or "en".
-	Language string
+	Language string `json:"-"`
 	// NameSeparator goes between the product name and its price, in the
 	// text's first line and in a composed video title.
-	NameSeparator string
+	NameSeparator string `json:"name_separator,omitempty"`
 	// OrderLabel introduces the order link where links are clickable.
-	OrderLabel string
+	OrderLabel string `json:"order_label,omitempty"`
 	// TextLinkLabel introduces the order link where links are not clickable
 	// (Instagram captions): the reader has to copy it.
-	TextLinkLabel string
+	TextLinkLabel string `json:"text_link_label,omitempty"`
 	// WhatsAppGreeting starts the message prefilled in a wa.me order link;
 	// the product name follows it.
-	WhatsAppGreeting string
+	WhatsAppGreeting string `json:"whatsapp_greeting,omitempty"`
+	// DiscountLine announces a compare-at price, on the line below the
+	// name and price: {percent} is the discount in whole percent (rounded
+	// down, so it never claims more than the truth), {compare_at} the usual
+	// price and {price} the price.
+	DiscountLine string `json:"discount_line,omitempty"`
+	// Footer ends every composed text, before the hashtags: opening hours,
+	// an address. None by default.
+	Footer string `json:"footer,omitempty"`
 }
 
 // TemplateFor returns the template of a language: English for "en" (and
@@ -34,6 +50,7 @@ func TemplateFor(lang string) Template {
 			OrderLabel:       "Order now:",
 			TextLinkLabel:    "Order link:",
 			WhatsAppGreeting: "Hello, I'd like to order ",
+			DiscountLine:     "{percent}% off (usually {compare_at})",
 		}
 	}
 	return Template{
@@ -42,7 +59,121 @@ func TemplateFor(lang string) Template {
 		OrderLabel:       "Pesan sekarang:",
 		TextLinkLabel:    "Link pemesanan:",
 		WhatsAppGreeting: "Halo, saya mau pesan ",
+		DiscountLine:     "Diskon {percent}% (harga normal {compare_at})",
 	}
+}
+
+// Merge returns t with every non-empty field of o in place of its own;
+// the language stays t's.
+func (t Template) Merge(o Template) Template {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&t.NameSeparator, o.NameSeparator)
+	set(&t.OrderLabel, o.OrderLabel)
+	set(&t.TextLinkLabel, o.TextLinkLabel)
+	set(&t.WhatsAppGreeting, o.WhatsAppGreeting)
+	set(&t.DiscountLine, o.DiscountLine)
+	set(&t.Footer, o.Footer)
+	return t
+}
+
+// Limits of a template's fields, in characters (code points). They bound
+// what a workspace stores; fitting a post to a platform is Fit's job.
+const (
+	maxSeparator = 10
+	maxLabel     = 100
+	maxFooter    = 500
+)
+
+// Check returns the faults of a template a workspace wants to use, named
+// by their JSON names: a field too long, a line break where one line is
+// needed, or a discount line with a placeholder we do not fill. Empty
+// fields are fine (they keep the built-in wording).
+func (t Template) Check() []serentak.FieldError {
+	var errs []serentak.FieldError
+	field := func(name, v string, limit int, multiline bool) {
+		switch {
+		case !utf8.ValidString(v):
+			errs = append(errs, fieldErr(name, codeInvalid, "must be valid UTF-8 text"))
+		case utf8.RuneCountInString(v) > limit:
+			errs = append(errs, fieldErr(name, codeTooLong, "must be at most %d characters", limit))
+		case !multiline && strings.ContainsAny(v, "\r\n"):
+			errs = append(errs, fieldErr(name, codeInvalid, "must be one line"))
+		}
+	}
+	field("name_separator", t.NameSeparator, maxSeparator, false)
+	field("order_label", t.OrderLabel, maxLabel, false)
+	field("text_link_label", t.TextLinkLabel, maxLabel, false)
+	field("whatsapp_greeting", t.WhatsAppGreeting, maxLabel, false)
+	field("discount_line", t.DiscountLine, maxLabel, false)
+	field("footer", t.Footer, maxFooter, true)
+	if d := t.DiscountLine; d != "" {
+		for _, ph := range placeholder.FindAllString(d, -1) {
+			if ph != "{percent}" && ph != "{compare_at}" && ph != "{price}" {
+				errs = append(errs, fieldErr("discount_line", codeInvalid,
+					"%s is not a placeholder we fill; use {percent}, {compare_at} or {price}", ph))
+			}
+		}
+		if !strings.Contains(d, "{percent}") && !strings.Contains(d, "{compare_at}") {
+			errs = append(errs, fieldErr("discount_line", codeInvalid,
+				"must name the discount with {percent} or {compare_at}, e.g. \"Diskon {percent}%%\""))
+		}
+	}
+	return errs
+}
+
+var placeholder = regexp.MustCompile(`\{[^{}\s]*\}`)
+
+// discountLine fills t's DiscountLine.
+func (t Template) discountLine(percent int, compareAt, price string) string {
+	return strings.NewReplacer("{percent}", strconv.Itoa(percent), "{compare_at}", compareAt, "{price}", price).Replace(t.DiscountLine)
+}
+
+// AllPlatforms is the Override platform that applies to every platform.
+const AllPlatforms serentak.Platform = "all"
+
+// Override is a workspace's own wording for one platform, or for every
+// platform (AllPlatforms), in one language ("id" or "en"). Its non-empty
+// fields replace the built-in ones.
+type Override struct {
+	Platform  serentak.Platform
+	Language  string
+	Template  Template
+	UpdatedAt time.Time
+}
+
+// Overlay returns the wording a workspace's overrides give platform p in
+// lang, for Input.Template: the every-platform override with p's own on
+// top, so the platform's wins field by field. nil when none applies.
+func Overlay(overrides []Override, p serentak.Platform, lang string) *Template {
+	lang = TemplateFor(lang).Language
+	var all, own *Template
+	for i := range overrides {
+		o := &overrides[i]
+		if o.Language != lang {
+			continue
+		}
+		switch o.Platform {
+		case AllPlatforms:
+			all = &o.Template
+		case p:
+			own = &o.Template
+		}
+	}
+	if all == nil && own == nil {
+		return nil
+	}
+	var out Template
+	if all != nil {
+		out = out.Merge(*all)
+	}
+	if own != nil {
+		out = out.Merge(*own)
+	}
+	return &out
 }
 
 // maxPrefillName bounds the product name copied into a wa.me message, so a

@@ -60,7 +60,20 @@ type Config struct {
 	WorkerLease   time.Duration // SERENTAK_WORKER_LEASE: how long a claimed delivery is held without news from its worker
 	StrandedGrace time.Duration // SERENTAK_SCHEDULER_STRANDED_GRACE: how long an enqueued delivery may wait unclaimed
 
-	TikTokPullFromURL   bool   // SERENTAK_TIKTOK_PULL_FROM_URL: TikTok fetches videos from SERENTAK_PUBLIC_URL (a verified domain)
+	TikTokPullFromURL bool // SERENTAK_TIKTOK_PULL_FROM_URL: TikTok fetches videos from SERENTAK_PUBLIC_URL (a verified domain)
+
+	// InstagramLogin is how Instagram accounts are connected
+	// (SERENTAK_INSTAGRAM_LOGIN): "instagram" (Instagram Login, the
+	// default, no Facebook Page needed) or "facebook" (Facebook Login,
+	// through the Pages the IG accounts are linked to). The defaults of
+	// SERENTAK_INSTAGRAM_AUTH_URL and _TOKEN_URL follow it. The API URL's
+	// default is graph.facebook.com either way, as API.md fixes it;
+	// Instagram Login tokens work only on graph.instagram.com, so that mode
+	// also sets SERENTAK_INSTAGRAM_API_URL=https://graph.instagram.com.
+	InstagramLogin string
+	// Preflight is how long before a delivery is due its account's token
+	// is checked (SERENTAK_PREFLIGHT_HOURS, default 6).
+	Preflight           time.Duration
 	YouTubeDailyUploads int    // SERENTAK_YOUTUBE_DAILY_UPLOADS: uploads per quota day; 0 = the adapter's default
 	YouTubePrivacy      string // SERENTAK_YOUTUBE_PRIVACY: public | unlisted | private
 }
@@ -144,7 +157,6 @@ func Load(getenv func(string) string) (Config, error) {
 		DataDir:             str("SERENTAK_DATA_DIR", "data"),
 		FacebookAPIURL:      strings.TrimRight(str("SERENTAK_FACEBOOK_API_URL", "https://graph.facebook.com"), "/"),
 		FacebookVersion:     str("SERENTAK_FACEBOOK_API_VERSION", "v25.0"),
-		InstagramAPIURL:     strings.TrimRight(str("SERENTAK_INSTAGRAM_API_URL", "https://graph.facebook.com"), "/"),
 		YouTubeAPIURL:       strings.TrimRight(str("SERENTAK_YOUTUBE_API_URL", "https://www.googleapis.com"), "/"),
 		TikTokAPIURL:        strings.TrimRight(str("SERENTAK_TIKTOK_API_URL", "https://open.tiktokapis.com"), "/"),
 		LogLevel:            str("SERENTAK_LOG_LEVEL", "info"),
@@ -170,6 +182,24 @@ func Load(getenv func(string) string) (Config, error) {
 		c.RateLimit = r
 	}
 	c.DatabaseURL = str("SERENTAK_DATABASE_URL", filepath.Join(c.DataDir, "serentak.db"))
+	c.InstagramLogin = str("SERENTAK_INSTAGRAM_LOGIN", "instagram")
+	igAPI, igAuth, igToken := "https://graph.facebook.com", "https://www.instagram.com/oauth/authorize", "https://api.instagram.com/oauth/access_token"
+	switch c.InstagramLogin {
+	case "instagram":
+	case "facebook":
+		igAPI, igAuth, igToken = "https://graph.facebook.com", "https://www.facebook.com/"+c.FacebookVersion+"/dialog/oauth", ""
+	default:
+		errs = append(errs, fmt.Errorf("SERENTAK_INSTAGRAM_LOGIN=%q: want instagram or facebook", c.InstagramLogin))
+	}
+	c.InstagramAPIURL = strings.TrimRight(str("SERENTAK_INSTAGRAM_API_URL", igAPI), "/")
+	if igToken == "" {
+		igToken = c.InstagramAPIURL + "/" + c.FacebookVersion + "/oauth/access_token"
+	}
+	hours := integer("SERENTAK_PREFLIGHT_HOURS", 6)
+	if hours < 1 || hours > 24*7 {
+		errs = append(errs, fmt.Errorf("SERENTAK_PREFLIGHT_HOURS=%d: want 1 to 168 hours", hours))
+	}
+	c.Preflight = time.Duration(hours) * time.Hour
 
 	oauth := func(p, auth, token string) OAuth {
 		return OAuth{
@@ -181,8 +211,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.Facebook = oauth("FACEBOOK", "https://www.facebook.com/"+c.FacebookVersion+"/dialog/oauth",
 		c.FacebookAPIURL+"/"+c.FacebookVersion+"/oauth/access_token")
-	c.Instagram = oauth("INSTAGRAM", "https://www.instagram.com/oauth/authorize",
-		"https://api.instagram.com/oauth/access_token")
+	c.Instagram = oauth("INSTAGRAM", igAuth, igToken)
 	c.YouTube = oauth("YOUTUBE", "https://accounts.google.com/o/oauth2/v2/auth",
 		"https://oauth2.googleapis.com/token")
 	c.TikTok = oauth("TIKTOK", "https://www.tiktok.com/v2/auth/authorize/",

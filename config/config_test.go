@@ -24,6 +24,8 @@ func TestLoadDefaults(t *testing.T) {
 		"RedisURL":       {c.RedisURL, ""},
 		"PublicURL":      {c.PublicURL, "http://localhost:8080"},
 		"FacebookAPIURL": {c.FacebookAPIURL, "https://graph.facebook.com"},
+		// API.md fixes graph.facebook.com as the default; Instagram Login
+		// installs set graph.instagram.com themselves.
 		"InstagramURL":   {c.InstagramAPIURL, "https://graph.facebook.com"},
 		"YouTubeAPIURL":  {c.YouTubeAPIURL, "https://www.googleapis.com"},
 		"TikTokAPIURL":   {c.TikTokAPIURL, "https://open.tiktokapis.com"},
@@ -91,5 +93,35 @@ func TestPersisted(t *testing.T) {
 	info, _ := os.Stat(filepath.Join(dir, "secret.key"))
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode %v, want 0600", info.Mode().Perm())
+	}
+}
+
+func TestInstagramLoginDefaults(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tests := []struct {
+		env                   map[string]string
+		login, api, auth, tok string
+	}{
+		{nil, "instagram", "https://graph.facebook.com", "https://www.instagram.com/oauth/authorize", "https://api.instagram.com/oauth/access_token"},
+		{map[string]string{"SERENTAK_INSTAGRAM_LOGIN": "facebook"}, "facebook", "https://graph.facebook.com",
+			"https://www.facebook.com/v25.0/dialog/oauth", "https://graph.facebook.com/v25.0/oauth/access_token"},
+		{map[string]string{"SERENTAK_INSTAGRAM_LOGIN": "facebook", "SERENTAK_INSTAGRAM_API_URL": "http://127.0.0.1:9/"}, "facebook", "http://127.0.0.1:9",
+			"https://www.facebook.com/v25.0/dialog/oauth", "http://127.0.0.1:9/v25.0/oauth/access_token"},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(tt.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [4]string{c.InstagramLogin, c.InstagramAPIURL, c.Instagram.AuthURL, c.Instagram.TokenURL}
+		if want := [4]string{tt.login, tt.api, tt.auth, tt.tok}; got != want {
+			t.Errorf("Load(%v) Instagram = %q, want %q", tt.env, got, want)
+		}
+	}
+	if c, err := Load(env(nil)); err != nil || c.Preflight != 6*time.Hour {
+		t.Errorf("Preflight = %v, %v; want 6h", c.Preflight, err)
+	}
+	if _, err := Load(env(map[string]string{"SERENTAK_INSTAGRAM_LOGIN": "myspace"})); err == nil {
+		t.Error("an unknown SERENTAK_INSTAGRAM_LOGIN was accepted")
 	}
 }

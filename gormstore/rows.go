@@ -61,6 +61,14 @@ type mediaRow struct {
 	StorageKey  string        `gorm:"not null"`
 	CreatedAt   time.Time     `gorm:"not null"`
 	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	// Inspection (serentak.Inspection); defaults let AutoMigrate add the
+	// columns to a table that already has rows.
+	Width      int     `gorm:"not null;default:0"`
+	Height     int     `gorm:"not null;default:0"`
+	DurationMS int64   `gorm:"column:duration_ms;not null;default:0"`
+	VideoCodec string  `gorm:"not null;default:''"`
+	AudioCodec string  `gorm:"not null;default:''"`
+	FrameRate  float64 `gorm:"not null;default:0"`
 }
 
 func (mediaRow) TableName() string { return "media" }
@@ -146,5 +154,7 @@ func tables() []any {
 	return []any{
 		&workspaceRow{}, &apiKeyRow{}, &accountRow{}, &mediaRow{},
 		&postRow{}, &deliveryRow{}, &idempotencyRow{},
+		&templateRow{},
+		&oauthStateRow{}, &reconnectLinkRow{}, &accountHealthRow{}, // oauth.go
 	}
 }

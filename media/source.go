@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/serentak/serentak"
@@ -26,9 +27,16 @@ type Source struct {
 	AllowPrivate bool
 	// MaxBytes caps a fetched URL's size; 0 means 4 GiB.
 	MaxBytes int64
+	// Resolver looks host names up, for the up-front check and at dial
+	// time; nil means net.DefaultResolver.
+	Resolver safeurl.Resolver
 	// Client overrides the HTTP client (tests); its transport is then the
 	// caller's responsibility.
 	Client *http.Client
+
+	// blocked overrides safeurl.Blocked (tests, which can only listen on
+	// loopback, pretend some loopback addresses are public).
+	blocked func(netip.Addr) bool
 }
 
 // ErrTooLarge: the media is larger than the limit.
@@ -46,8 +54,8 @@ func (s *Source) Open(ctx context.Context, m serentak.MediaRef) (io.ReadCloser, 
 		}
 		return r, size, nil
 	}
-	if err := (&safeurl.Checker{AllowPrivate: s.AllowPrivate}).Check(ctx, m.URL); err != nil {
-		return nil, 0, fmt.Errorf("media URL %s", err)
+	if err := (&safeurl.Checker{AllowPrivate: s.AllowPrivate, Resolver: s.Resolver, Blocked: s.blocked}).Check(ctx, m.URL); err != nil {
+		return nil, 0, fmt.Errorf("media URL %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.URL, nil)
 	if err != nil {
@@ -76,13 +84,9 @@ func (s *Source) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	if !s.AllowPrivate {
-		dialer.Control = safeurl.DialControl
-	}
 	return &http.Client{
 		Transport: &http.Transport{
-			DialContext:           dialer.DialContext,
+			DialContext:           s.dial,
 			Proxy:                 nil, // a proxy would hide the address we must check
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
@@ -97,6 +101,56 @@ func (s *Source) client() *http.Client {
 			return nil
 		},
 	}
+}
+
+// dial resolves the host itself, refuses when any address it resolves to
+// is blocked, and connects to exactly an address it checked. Every
+// connection goes through here, the first and those after redirects, so
+// neither a redirect to an internal name nor a DNS answer that changed
+// since Check (rebinding) reaches a private address.
+func (s *Source) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	var ips []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = []netip.Addr{ip}
+	} else {
+		r := s.Resolver
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		if ips, err = r.LookupNetIP(ctx, "ip", host); err != nil {
+			return nil, fmt.Errorf("fetch media: look up %s: %w", host, err)
+		}
+	}
+	blocked := s.blocked
+	if blocked == nil {
+		blocked = safeurl.Blocked
+	}
+	if !s.AllowPrivate {
+		for _, ip := range ips {
+			if blocked(ip) {
+				return nil, fmt.Errorf("fetch media: refusing to connect to %s (%s): %w", host, ip, safeurl.ErrPrivate)
+			}
+		}
+	}
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	var firstErr error
+	for _, ip := range ips {
+		conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
+		if err == nil {
+			return conn, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = fmt.Errorf("fetch media: %s has no address", host)
+	}
+	return nil, firstErr
 }
 
 // limitedBody fails a read past the limit instead of silently truncating.

@@ -33,6 +33,9 @@ type Checker struct {
 	AllowPrivate bool
 	Resolver     Resolver
 	Timeout      time.Duration
+	// Blocked overrides the package's Blocked (tests that can only
+	// listen on loopback); nil means Blocked.
+	Blocked func(netip.Addr) bool
 }
 
 // Check returns nil when raw is an absolute http(s) URL whose host is
@@ -55,8 +58,12 @@ func (c *Checker) Check(ctx context.Context, raw string) error {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return ErrPrivate
 	}
+	blocked := c.Blocked
+	if blocked == nil {
+		blocked = Blocked
+	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		if Blocked(ip) {
+		if blocked(ip) {
 			return ErrPrivate
 		}
 		return nil
@@ -76,7 +83,7 @@ func (c *Checker) Check(ctx context.Context, raw string) error {
 		return nil
 	}
 	for _, a := range addrs {
-		if Blocked(a) {
+		if blocked(a) {
 			return ErrPrivate
 		}
 	}

@@ -83,7 +83,9 @@ type Scheduler struct {
 	// first enqueue to it, so an old client would leave the queues of an
 	// emptied Redis unregistered.
 	client atomic.Pointer[asynq.Client]
-	wake   chan struct{}
+	// insp looks at a stranded delivery's task (replaceDead).
+	insp *asynq.Inspector
+	wake chan struct{}
 }
 
 // Stats counts what one pass did.
@@ -143,6 +145,7 @@ func New(cfg Config) (*Scheduler, error) {
 		cfg:  cfg,
 		log:  cfg.Logger.With("component", "scheduler"),
 		rdb:  rdb,
+		insp: asynq.NewInspectorFromRedisClient(rdb),
 		wake: make(chan struct{}, 1),
 	}
 	s.client.Store(asynq.NewClientFromRedisClient(rdb))
@@ -285,7 +288,8 @@ func (s *Scheduler) enqueueDue(ctx context.Context, st *Stats) error {
 }
 
 // enqueueStranded enqueues again deliveries that nothing is working on. The
-// task ID is the same, so if Asynq still holds the task nothing changes.
+// task ID is the same, so if Asynq still holds a task that will run,
+// nothing changes; a task that never will (see replaceDead) is replaced.
 func (s *Scheduler) enqueueStranded(ctx context.Context, st *Stats) error {
 	now := s.cfg.Now()
 	ds, err := s.cfg.Store.FindStrandedDeliveries(ctx, now, s.cfg.StrandedGrace, s.cfg.BatchSize)
@@ -305,7 +309,19 @@ func (s *Scheduler) enqueueStranded(ctx context.Context, st *Stats) error {
 			st.StrandedEnqueued++
 			s.log.Warn("stranded delivery enqueued again", "delivery_id", d.ID, "platform", d.Platform, "version", d.Version, "scheduled_at", d.ScheduledAt)
 		case isAlreadyQueued(err):
-			s.log.Debug("stranded delivery still has its task", "delivery_id", d.ID, "version", d.Version)
+			replaced, err := s.replaceDead(ctx, d)
+			switch {
+			case err != nil:
+				if firstErr == nil {
+					firstErr = err
+				}
+			case replaced:
+				st.StrandedEnqueued++
+				s.log.Warn("stranded delivery's task is held by a dead worker (or archived); enqueued a replacement",
+					"delivery_id", d.ID, "platform", d.Platform, "version", d.Version, "scheduled_at", d.ScheduledAt)
+			default:
+				s.log.Debug("stranded delivery still has its task", "delivery_id", d.ID, "version", d.Version)
+			}
 		default:
 			if firstErr == nil {
 				firstErr = err
@@ -321,6 +337,52 @@ func (s *Scheduler) enqueueStranded(ctx context.Context, st *Stats) error {
 		return fmt.Errorf("scheduler: mark %d stranded deliveries enqueued: %w", len(ds), err)
 	}
 	return nil
+}
+
+// maxReplacements bounds the replacement tasks tried for one delivery in
+// one pass; each needs a worker to die holding the previous one.
+const maxReplacements = 8
+
+// replaceDead handles a stranded delivery whose task exists: if that task
+// is active, its worker took it more than the grace period ago and has
+// neither claimed the delivery nor kept its claim, so it died (SIGKILL, a
+// lost machine); Asynq itself gives such a task back only after its own
+// 30 s lease, a 30 s margin and a recovery pass each minute, and archives
+// it, pinning its ID for good, when it was on its last retry. An archived
+// task never runs either. In both cases a replacement task is enqueued
+// under the first free task.ReplacementID; a replacement that is itself
+// dead leads to the next. A task waiting its turn (pending, scheduled,
+// retry) is left alone. It reports whether a task was enqueued.
+//
+// Two tasks for one delivery are harmless: the claim in the database lets
+// one attempt at a time through, and the dead task, when Asynq recovers it,
+// finds nothing to do. The IDs are deterministic, so schedulers running at
+// once enqueue one replacement.
+func (s *Scheduler) replaceDead(ctx context.Context, d gormstore.DueDelivery) (bool, error) {
+	q := task.Queue(d.Platform)
+	id := task.ID(d.ID, d.Version)
+	for n := 1; n <= maxReplacements; n++ {
+		info, err := s.insp.GetTaskInfo(q, id)
+		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+			return false, nil // it just ended; the next pass looks again
+		}
+		if err != nil {
+			return false, fmt.Errorf("scheduler: inspect task %s: %w", id, err)
+		}
+		if info.State != asynq.TaskStateActive && info.State != asynq.TaskStateArchived {
+			return false, nil
+		}
+		id = task.ReplacementID(d.ID, d.Version, n)
+		t, opts := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt.Add(-s.cfg.Lead))
+		_, err = s.client.Load().EnqueueContext(ctx, t, append(opts, asynq.TaskID(id))...)
+		if err == nil {
+			return true, nil
+		}
+		if !isAlreadyQueued(err) {
+			return false, fmt.Errorf("scheduler: enqueue replacement task %s: %w", id, err)
+		}
+	}
+	return false, nil
 }
 
 // enqueue creates a task for each delivery and counts those created and

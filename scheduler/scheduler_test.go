@@ -326,6 +326,138 @@ func TestStrandedDeliveriesEnqueuedAgain(t *testing.T) {
 	}
 }
 
+// replacement returns the n-th replacement task of a delivery, or nil.
+func (b *bundle) replacement(t *testing.T, d serentak.Delivery, n int) *asynq.TaskInfo {
+	t.Helper()
+	info, err := b.insp.GetTaskInfo(task.Queue(d.Platform), task.ReplacementID(d.ID, d.Version, n))
+	if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("get task info: %v", err)
+	}
+	return info
+}
+
+// holdTasks runs an Asynq server that takes n tasks and never finishes
+// them, like a worker killed with SIGKILL: Asynq keeps such a task active
+// under its ID. With every slot held it takes no more. It returns when the
+// n tasks are taken.
+func (b *bundle) holdTasks(t *testing.T, n int) {
+	t.Helper()
+	taken := make(chan string, n)
+	release := make(chan struct{})
+	srv := asynq.NewServer(b.redis.Opt, asynq.Config{
+		Queues: map[string]int{task.Queue(serentak.Facebook): 1}, Concurrency: n,
+		TaskCheckInterval: 20 * time.Millisecond, DelayedTaskCheckInterval: 20 * time.Millisecond,
+		LogLevel: asynq.FatalLevel, ShutdownTimeout: time.Second,
+	})
+	err := srv.Start(asynq.HandlerFunc(func(ctx context.Context, tk *asynq.Task) error {
+		id, _ := asynq.GetTaskID(ctx)
+		taken <- id
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatalf("start asynq server: %v", err)
+	}
+	t.Cleanup(func() { close(release); srv.Shutdown() })
+	for range n {
+		select {
+		case <-taken:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the tasks were not taken")
+		}
+	}
+}
+
+// A worker killed with SIGKILL leaves its task active in Redis under the
+// delivery's task ID until Asynq's own recovery, a minute or more later, or
+// for good if Asynq archives it. The sweep must not wait for that: a
+// stranded delivery (never claimed, or its lease run out) whose task is
+// active or archived gets a replacement task. Found by the chaos suite:
+// killed workers' deliveries waited about a minute past a 3 s lease.
+func TestStrandedDeliveryWithADeadTaskIsReplaced(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	now := time.Now()
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	s := b.newScheduler(t, func(c *scheduler.Config) {
+		c.StrandedGrace = 30 * time.Second
+		c.Now = func() time.Time { return *clock.Load() }
+	})
+	unclaimed := b.addDelivery(t, now.Add(-time.Minute))
+	claimed := b.addDelivery(t, now.Add(-time.Minute))
+	if st := tick(t, s); st.Enqueued != 2 {
+		t.Fatalf("first tick = %+v, want both enqueued", st)
+	}
+	// A worker takes both tasks and dies: one delivery before its claim,
+	// the other after (its lease long run out).
+	b.holdTasks(t, 2)
+	if _, ok, err := b.store.ClaimDelivery(ctx, claimed.ID, claimed.Version, now.Add(-time.Second)); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	for _, d := range []serentak.Delivery{unclaimed, claimed} {
+		if info := b.taskOf(t, d); info == nil || info.State != asynq.TaskStateActive {
+			t.Fatalf("task of %s = %+v, want active: the test proves nothing", d.ID, info)
+		}
+	}
+
+	later := now.Add(time.Minute)
+	clock.Store(&later)
+	st := tick(t, s)
+	if st.Stranded != 2 || st.StrandedEnqueued != 2 {
+		t.Fatalf("tick after grace = %+v, want both replaced", st)
+	}
+	for _, d := range []serentak.Delivery{unclaimed, claimed} {
+		if b.replacement(t, d, 1) == nil {
+			t.Errorf("no replacement task for %s", d.ID)
+		}
+	}
+	// The replacement waits its turn: the next pass leaves it alone.
+	if st := tick(t, s); st.StrandedEnqueued != 0 {
+		t.Errorf("next tick = %+v, want the replacements found, not more", st)
+	}
+	// The replacements are taken by a worker that dies too: the next ones.
+	b.holdTasks(t, 2)
+	later = later.Add(time.Minute)
+	clock.Store(&later)
+	if st := tick(t, s); st.StrandedEnqueued != 2 {
+		t.Fatalf("tick after the replacements died = %+v, want two more", st)
+	}
+	for _, d := range []serentak.Delivery{unclaimed, claimed} {
+		if b.replacement(t, d, 2) == nil {
+			t.Errorf("no second replacement task for %s", d.ID)
+		}
+	}
+}
+
+// An archived task pins its ID: the stranded delivery gets a replacement.
+func TestStrandedDeliveryWithAnArchivedTaskIsReplaced(t *testing.T) {
+	b := setup(t)
+	now := time.Now()
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	s := b.newScheduler(t, func(c *scheduler.Config) {
+		c.StrandedGrace = 30 * time.Second
+		c.Now = func() time.Time { return *clock.Load() }
+	})
+	d := b.addDelivery(t, now.Add(-time.Minute))
+	tick(t, s)
+	if err := b.insp.ArchiveTask(task.Queue(d.Platform), task.ID(d.ID, d.Version)); err != nil {
+		t.Fatalf("archive: %v", err)
+	}
+	later := now.Add(time.Minute)
+	clock.Store(&later)
+	if st := tick(t, s); st.StrandedEnqueued != 1 || b.replacement(t, d, 1) == nil {
+		t.Fatalf("tick = %+v, want a replacement of the archived task", st)
+	}
+}
+
 func TestWakeEnqueuesAtOnce(t *testing.T) {
 	b := setup(t)
 	s := b.newScheduler(t, func(c *scheduler.Config) { c.Tick = time.Hour })

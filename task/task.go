@@ -33,6 +33,14 @@ func ID(deliveryID string, version int) string {
 	return fmt.Sprintf("%s:v%d", deliveryID, version)
 }
 
+// ReplacementID is the ID of the n-th (from 1) task that replaces a
+// delivery version's task which will never run: active in a worker that
+// died before finishing it, or archived (see scheduler). It is
+// deterministic, so schedulers replacing the same task at once make one.
+func ReplacementID(deliveryID string, version, n int) string {
+	return fmt.Sprintf("%s:v%d:r%d", deliveryID, version, n)
+}
+
 // MaxRetry is how many times a transient failure is retried before the
 // delivery is marked failed.
 const MaxRetry = 12

@@ -135,6 +135,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	oauth, err := newOAuthParts(cfg, store, publishers, log) // connect.go
+	if err != nil {
+		return err
+	}
 
 	// Each part runs until ctx is canceled; the first to fail stops all.
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -152,6 +156,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		defer sched.Close()
 		parts = append(parts, func() error { return sched.Run(ctx) })
+		parts = append(parts, func() error { return oauth.keeper.Run(ctx) })
 	}
 	if r.worker {
 		conc := map[serentak.Platform]int{}
@@ -200,6 +205,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			PublicURL:         cfg.PublicURL,
 			MediaAllowPrivate: cfg.MediaAllowPrivate,
 			Publishers:        enabled,
+			Connectors:        oauth.apiConnectors(),
+			AccountHealthFunc: oauth.accountHealth,
 			ReadyFunc: func(ctx context.Context) error {
 				if err := store.Ping(ctx); err != nil {
 					return fmt.Errorf("database: %w", err)

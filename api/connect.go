@@ -1,0 +1,199 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+)
+
+// The OAuth side of accounts: connect, callback, reconnect links, and the
+// health fields of the accounts' answers. The flows themselves live in
+// package connect behind the Connector interface.
+
+// Reconnector is the optional Connector capability behind reconnect links:
+// a link an agency sends to an account's owner (over WhatsApp, say) that
+// opens the platform's login without the workspace's key.
+type Reconnector interface {
+	// NewReconnectLink makes a link for the account.
+	NewReconnectLink(ctx context.Context, acc serentak.Account) (link string, expiresAt time.Time, err error)
+	// ReconnectAuthorizeURL is where a link's token sends its holder; a
+	// not_found error when the link is unknown, expired or used.
+	ReconnectAuthorizeURL(ctx context.Context, token string) (string, error)
+}
+
+// AccountHealth is what the keep-alive checks know about an account.
+type AccountHealth struct {
+	Scopes    []string
+	CheckedAt time.Time
+	LastError string
+}
+
+// accountHealthView is an account with its health: the account list and
+// the account itself answer with it.
+type accountHealthView struct {
+	accountView
+	Scopes    []string   `json:"scopes"`
+	CheckedAt *time.Time `json:"checked_at"`
+	LastError *string    `json:"last_error"`
+}
+
+func (s *Server) viewAccountsWithHealth(c echo.Context, as []serentak.Account) ([]accountHealthView, error) {
+	var health map[string]AccountHealth
+	if s.cfg.AccountHealthFunc != nil && len(as) > 0 {
+		var err error
+		if health, err = s.cfg.AccountHealthFunc(c.Request().Context(), workspaceID(c)); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]accountHealthView, 0, len(as))
+	for _, a := range as {
+		h := health[a.ID]
+		v := accountHealthView{accountView: viewAccount(a), Scopes: append([]string{}, h.Scopes...),
+			CheckedAt: timePtr(h.CheckedAt), LastError: stringPtr(h.LastError)}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// connector returns the platform's Connector, or the 422 that says how to
+// configure it.
+func (s *Server) connector(p serentak.Platform) (Connector, error) {
+	if conn := s.cfg.Connectors[p]; conn != nil {
+		return conn, nil
+	}
+	up := strings.ToUpper(string(p))
+	msg := fmt.Sprintf("connecting %s is not configured: set SERENTAK_%s_CLIENT_ID and SERENTAK_%s_CLIENT_SECRET", p.DisplayName(), up, up)
+	return nil, serentak.Invalid(msg, fieldError("platform", "not_configured", "%s", msg))
+}
+
+// connectAccount starts the OAuth flow of a platform.
+func (s *Server) connectAccount(c echo.Context) error {
+	p := serentak.Platform(c.Param("platform"))
+	if !p.Valid() {
+		return serentak.NotFound("platform")
+	}
+	conn, err := s.connector(p)
+	if err != nil {
+		return err
+	}
+	u, err := conn.AuthorizeURL(c.Request().Context(), workspaceID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"authorize_url": u})
+}
+
+var callbackPage = template.Must(template.New("callback").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Serentak: accounts connected</title></head>
+<body><h1>Connected</h1><ul>{{range .}}<li>{{.Platform}}: {{.Name}} ({{.ExternalID}})</li>{{end}}</ul>
+<p>You can close this window.</p></body></html>
+`))
+
+var callbackErrorPage = template.Must(template.New("callback-error").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Serentak: not connected</title></head>
+<body><h1>Not connected</h1><p>{{.}}</p></body></html>
+`))
+
+// wantsHTML reports whether the request comes from a browser page.
+func wantsHTML(c echo.Context) bool {
+	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html")
+}
+
+// htmlError answers a browser with a short page in place of the JSON
+// error body; the status and the message are the same.
+func (s *Server) htmlError(c echo.Context, err error) error {
+	app, internal := toAppError(err)
+	if internal {
+		s.log.Error("internal error", "request_id", requestID(c), "method", c.Request().Method,
+			"path", c.Request().URL.Path, "error", err.Error())
+	}
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(statusOf[app.Code])
+	msg := app.Message
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:] + "."
+	}
+	return callbackErrorPage.Execute(c.Response(), msg)
+}
+
+// oauthCallback finishes an OAuth flow. It has no bearer key: the
+// single-use state (checked by the Connector) names the workspace. Its
+// query (code, state) is never logged.
+func (s *Server) oauthCallback(c echo.Context) error {
+	p := serentak.Platform(c.Param("platform"))
+	conn := s.cfg.Connectors[p]
+	if !p.Valid() || conn == nil {
+		return serentak.NotFound("platform")
+	}
+	accounts, err := conn.Callback(c.Request().Context(), c.QueryParams())
+	if err != nil {
+		if wantsHTML(c) {
+			return s.htmlError(c, err)
+		}
+		return err
+	}
+	views := viewAccounts(accounts)
+	if wantsHTML(c) {
+		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+		c.Response().WriteHeader(http.StatusOK)
+		return callbackPage.Execute(c.Response(), views)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": views})
+}
+
+type reconnectLinkView struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// createReconnectLink makes a reconnect link for an account of the
+// workspace.
+func (s *Server) createReconnectLink(c echo.Context) error {
+	ctx := c.Request().Context()
+	acc, err := s.cfg.Store.FindAccountByID(ctx, workspaceID(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	conn, err := s.connector(acc.Platform)
+	if err != nil {
+		return err
+	}
+	rc, ok := conn.(Reconnector)
+	if !ok {
+		return serentak.Invalid(fmt.Sprintf("reconnect links are not available for %s", acc.Platform.DisplayName()))
+	}
+	link, expires, err := rc.NewReconnectLink(ctx, acc)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, reconnectLinkView{URL: link, ExpiresAt: expires.UTC()})
+}
+
+// openReconnectLink sends the link's holder to the platform's login. No
+// bearer key: the link's token is the credential, so it travels in the
+// query, which the access log leaves out. Opening the link does not spend
+// it (chat apps open links to draw previews); the login does.
+func (s *Server) openReconnectLink(c echo.Context) error {
+	p := serentak.Platform(c.Param("platform"))
+	rc, ok := s.cfg.Connectors[p].(Reconnector)
+	var u string
+	err := error(serentak.Errorf(serentak.ECodeNotFound, "this reconnect link is unknown, expired or already used; ask for a new one"))
+	if p.Valid() && ok {
+		u, err = rc.ReconnectAuthorizeURL(c.Request().Context(), c.QueryParam("token"))
+	}
+	if err != nil {
+		if wantsHTML(c) {
+			return s.htmlError(c, err)
+		}
+		return err
+	}
+	c.Response().Header().Set("Referrer-Policy", "no-referrer")
+	return c.Redirect(http.StatusFound, u)
+}

@@ -1,0 +1,234 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/api"
+)
+
+// allPlatforms lets posts target every platform.
+func allPlatforms(c *api.Config) {
+	c.Publishers = map[serentak.Platform]bool{serentak.Facebook: true, serentak.Instagram: true, serentak.YouTube: true, serentak.TikTok: true}
+}
+
+// preview is the answer of POST …/posts/preview.
+type preview struct {
+	Targets []struct {
+		AccountID string                `json:"account_id"`
+		Platform  string                `json:"platform"`
+		Text      string                `json:"text"`
+		Title     string                `json:"title"`
+		Link      string                `json:"link"`
+		Shortened []string              `json:"shortened"`
+		Warnings  []string              `json:"warnings"`
+		Errors    []serentak.FieldError `json:"errors"`
+	} `json:"targets"`
+	Valid bool `json:"valid"`
+}
+
+func (b *bundle) preview(ws, key string, body any) preview {
+	b.t.Helper()
+	r := b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, body)
+	b.expect(r, http.StatusOK)
+	var p preview
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		b.t.Fatal(err)
+	}
+	return p
+}
+
+// fourAccounts makes one account per platform.
+func fourAccounts(b *bundle, ws, key string) []string {
+	b.t.Helper()
+	return []string{
+		b.account(ws, key, serentak.Facebook, "fb1"),
+		b.account(ws, key, serentak.Instagram, "ig1"),
+		b.account(ws, key, serentak.YouTube, "yt1"),
+		b.account(ws, key, serentak.TikTok, "tt1"),
+	}
+}
+
+// productPost is a product post with a discount, a long description and
+// a video every platform takes, to accs.
+func productPost(b *bundle, accs []string) map[string]any {
+	body := postBody(accs...)
+	product := body["product"].(map[string]any)
+	product["compare_at_price"] = map[string]any{"amount": 31250, "currency": "IDR"}
+	product["description"] = strings.Repeat("Renyah, pedas, tanpa pengawet. Dibuat setiap pagi di Garut. ", 60)
+	body["media"] = []any{map[string]any{"url": "https://cdn.example.com/keripik.mp4"}}
+	body["scheduled_at"] = b.now.Add(24 * time.Hour).Format(time.RFC3339)
+	return body
+}
+
+// TestPreviewIsWhatCreateStores previews a post and creates it with the
+// same body: every target's text, title and link are the same, with the
+// workspace's wording and a target override in play.
+func TestPreviewIsWhatCreateStores(t *testing.T) {
+	b := setup(t, allPlatforms)
+	ws, key := b.workspace("Toko Budi")
+	b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/all/id", key, map[string]any{"footer": "Toko Budi · Buka 08.00–20.00"}), http.StatusOK)
+	b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/instagram/id", key, map[string]any{"text_link_label": "Salin link ini:"}), http.StatusOK)
+	accs := fourAccounts(b, ws, key)
+	body := productPost(b, accs)
+	body["targets"].([]any)[2] = map[string]any{"account_id": accs[2], "title": "Keripik Garut <pedas>"}
+
+	p := b.preview(ws, key, body)
+	if !p.Valid || len(p.Targets) != 4 {
+		t.Fatalf("preview = %+v", p)
+	}
+	for i, want := range []string{"facebook", "instagram", "youtube", "tiktok"} {
+		tg := p.Targets[i]
+		if tg.AccountID != accs[i] || tg.Platform != want || len(tg.Errors) != 0 {
+			t.Fatalf("targets[%d] = %+v", i, tg)
+		}
+		for _, part := range []string{"Rp25.000", "Diskon 20% (harga normal Rp31.250)", "wa.me/6281234567890", "Toko Budi · Buka 08.00–20.00"} {
+			if !strings.Contains(tg.Text, part) {
+				t.Errorf("targets[%d] (%s) text lacks %q:\n%s", i, want, part, tg.Text)
+			}
+		}
+	}
+	if !strings.Contains(p.Targets[1].Text, "Salin link ini: https://wa.me/") || strings.Contains(p.Targets[0].Text, "Salin link ini") {
+		t.Errorf("the Instagram override is not Instagram's alone:\n%s\n---\n%s", p.Targets[1].Text, p.Targets[0].Text)
+	}
+	if p.Targets[2].Title != "Keripik Garut pedas" || len(p.Targets[2].Warnings) == 0 {
+		t.Errorf("YouTube title %q, warnings %q: want the target's title without < >, and a warning", p.Targets[2].Title, p.Targets[2].Warnings)
+	}
+	if len(p.Targets[1].Shortened) == 0 {
+		t.Errorf("a 3,600-character description fits Instagram unshortened? %q", p.Targets[1].Text)
+	}
+
+	created := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+	ds := created["deliveries"].([]any)
+	if len(ds) != len(p.Targets) {
+		t.Fatalf("%d deliveries, %d previewed", len(ds), len(p.Targets))
+	}
+	for i, d := range ds {
+		d := d.(map[string]any)
+		c := d["content"].(map[string]any)
+		got := []string{d["account_id"].(string), d["platform"].(string), c["text"].(string), c["title"].(string), c["link"].(string)}
+		tg := p.Targets[i]
+		want := []string{tg.AccountID, tg.Platform, tg.Text, tg.Title, tg.Link}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("delivery %d differs from its preview (-preview +stored):\n%s", i, diff)
+		}
+	}
+}
+
+func TestPreviewStoresNothing(t *testing.T) {
+	b := setup(t, allPlatforms)
+	ws, key := b.workspace("Toko Budi")
+	body := productPost(b, fourAccounts(b, ws, key))
+	for range 2 {
+		b.preview(ws, key, body)
+	}
+	list := b.expect(b.do("GET", "/v1/workspaces/"+ws+"/posts", key, nil), http.StatusOK)
+	if n := len(list["data"].([]any)); n != 0 {
+		t.Fatalf("%d posts stored by previews", n)
+	}
+	if n := b.wakes.Load(); n != 0 {
+		t.Fatalf("previews woke the scheduler %d times", n)
+	}
+}
+
+// TestPreviewFaults: a target that cannot be fitted is 200 with its
+// errors, named as create names them (create refuses the same body with
+// 422); a fault of the request itself is create's 400/422.
+func TestPreviewFaults(t *testing.T) {
+	b := setup(t, allPlatforms)
+	ws, key := b.workspace("Toko Budi")
+	accs := fourAccounts(b, ws, key)
+	body := productPost(b, accs)
+	body["targets"].([]any)[1] = map[string]any{"account_id": accs[1], "caption": strings.Repeat("Pedas! ", 400)}
+	body["media"] = []any{map[string]any{"url": "https://cdn.example.com/keripik.jpg"}} // YouTube needs a video
+
+	p := b.preview(ws, key, body)
+	if p.Valid {
+		t.Fatal("valid = true for targets that cannot be published")
+	}
+	errorsOf := func(i int) []string {
+		var out []string
+		for _, e := range p.Targets[i].Errors {
+			out = append(out, e.Field+" "+e.Code)
+		}
+		return out
+	}
+	for i, want := range [][]string{nil, {"targets[1].caption too_long"}, {"media required"}, nil} {
+		if diff := cmp.Diff(want, errorsOf(i)); diff != "" {
+			t.Errorf("targets[%d] errors (-want +got):\n%s", i, diff)
+		}
+	}
+	if p.Targets[0].Text == "" || p.Targets[3].Text == "" {
+		t.Error("the targets that fit are not previewed")
+	}
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed",
+		"targets[1].caption", "media")
+
+	body = productPost(b, accs)
+	body["scheduled_at"] = "tomorrow"
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, body), http.StatusUnprocessableEntity, "validation_failed", "scheduled_at")
+	body["scheduled_at"] = b.now.Add(time.Hour).Format(time.RFC3339)
+	body["targets"] = []any{map[string]any{"account_id": "acc_nope"}}
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, body), http.StatusUnprocessableEntity, "validation_failed", "targets[0].account_id")
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, `{"targets": [`), http.StatusBadRequest, "bad_request")
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, map[string]any{"targetz": []any{}}), http.StatusUnprocessableEntity, "validation_failed", "targetz")
+}
+
+func TestProductDiscountAndCallToAction(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	body := postBody(acc)
+	product := body["product"].(map[string]any)
+	product["compare_at_price"] = map[string]any{"amount": 31250, "currency": "IDR"}
+	product["cta"] = "Pesan lewat WhatsApp ya kak:"
+
+	m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+	text := m["deliveries"].([]any)[0].(map[string]any)["content"].(map[string]any)["text"].(string)
+	if !strings.HasPrefix(text, "Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\n") ||
+		!strings.Contains(text, "\n\nPesan lewat WhatsApp ya kak: https://wa.me/6281234567890?text=") {
+		t.Errorf("text:\n%s", text)
+	}
+	stored := m["product"].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"amount": 31250.0, "currency": "IDR"}, stored["compare_at_price"]); diff != "" || stored["cta"] != "Pesan lewat WhatsApp ya kak:" {
+		t.Errorf("product = %v", stored)
+	}
+
+	tests := []struct {
+		name      string
+		compareAt any
+		price     any
+		cta       string
+		fields    []string
+	}{
+		{"not above the price", map[string]any{"amount": 25000, "currency": "IDR"}, nil, "", []string{"product.compare_at_price.amount"}},
+		{"another currency", map[string]any{"amount": 30, "currency": "USD"}, nil, "", []string{"product.compare_at_price.currency"}},
+		{"without amount", map[string]any{"currency": "IDR"}, nil, "", []string{"product.compare_at_price.amount"}},
+		{"without a price", map[string]any{"amount": 31250, "currency": "IDR"}, "none", "", []string{"product.compare_at_price"}},
+		{"a call to action on two lines", nil, nil, "Pesan\nsekarang", []string{"product.cta"}},
+		{"a call to action too long", nil, nil, strings.Repeat("a", 201), []string{"product.cta"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := postBody(acc)
+			product := body["product"].(map[string]any)
+			if tt.compareAt != nil {
+				product["compare_at_price"] = tt.compareAt
+			}
+			if tt.price == "none" {
+				delete(product, "price")
+			}
+			if tt.cta != "" {
+				product["cta"] = tt.cta
+			}
+			b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", tt.fields...)
+			b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, body), http.StatusUnprocessableEntity, "validation_failed", tt.fields...)
+		})
+	}
+}

@@ -1,0 +1,24 @@
+// Package chaos proves Serentak's publishing guarantee by breaking things.
+//
+// Its tests build the real serentak binary once, start real `api`,
+// `worker` and `scheduler` processes against one database (a fresh
+// PostgreSQL schema when SERENTAK_TEST_DATABASE_URL is set, else one SQLite
+// file shared by the processes) and a Redis of their own (redis-server on a
+// free port, or the in-process one when redis-server is not installed),
+// point them at strict fake platforms running in the test, and then kill
+// workers with SIGKILL, empty or kill Redis, kill the API right after it
+// answered, cut the database off, and make the platforms fail or drop the
+// connection after doing the work.
+//
+// Every scenario ends with a Report counted from the platforms' own
+// records: published, duplicates (the same post twice on a page or
+// account), lost (accepted, not on the platform, not failed with a reason)
+// and stuck (not final by the deadline). The last three must be zero.
+//
+//	go test ./chaos/                                   # short form (CI)
+//	SERENTAK_CHAOS_PUBLISHES=200 go test -v -run . ./chaos/   # long form
+//	go test -v ./chaos/ -chaos.long                    # long form, defaults
+//
+// The package has no code outside its tests except a TCP proxy that can cut
+// the database off.
+package chaos

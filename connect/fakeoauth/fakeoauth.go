@@ -1,0 +1,326 @@
+// Package fakeoauth is a strict fake of the four platforms' logins
+// (shared/platforms.md §1.2, §2.1, §3.1, §4.1) and of the API calls that
+// connecting and checking an account make. It refuses what the real
+// platforms refuse: a wrong client or secret, a redirect URI other than
+// the registered one, a missing state, a code used twice or exchanged
+// with another redirect URI, a PKCE verifier that does not match its
+// challenge (Google), a rotated-out TikTok refresh token, a revoked or
+// expired token.
+//
+// The authorize endpoint plays the user: it redirects back at once, with
+// a code, or with error=access_denied when Deny is set.
+package fakeoauth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Kind is which platform a Server plays.
+type Kind string
+
+const (
+	Facebook       Kind = "facebook"  // Facebook Login + Graph API (also Instagram with Facebook Login)
+	InstagramLogin Kind = "instagram" // Instagram Login + graph.instagram.com
+	Google         Kind = "google"    // Google OAuth + YouTube Data API
+	TikTok         Kind = "tiktok"    // TikTok Login Kit + open API
+)
+
+// Page is a Facebook Page the user manages.
+type Page struct {
+	ID, Name string
+	// IG is the Instagram professional account linked to the Page.
+	IG *IGAccount
+}
+
+// IGAccount is an Instagram professional account.
+type IGAccount struct{ ID, Username string }
+
+// Channel is a YouTube channel.
+type Channel struct{ ID, Title string }
+
+// Server is one platform's fake. Set the exported fields before the first
+// request.
+type Server struct {
+	*httptest.Server
+	Kind                   Kind
+	ClientID, ClientSecret string
+	// RedirectURI is the registered callback; authorize and exchange
+	// refuse any other.
+	RedirectURI string
+	Version     string // Graph version (Facebook, Instagram): "v25.0"
+	Now         func() time.Time
+	AccessTTL   time.Duration
+	RefreshTTL  time.Duration
+
+	// Who logs in, and what they allow.
+	Deny     bool
+	Granted  []string // nil: every scope asked for
+	Pages    []Page   // Facebook
+	PageSize int      // Facebook /me/accounts page size; default 1, so paging is exercised
+	IGUser   IGAccount
+	Channels []Channel
+	OpenID   string // TikTok
+	Name     string // TikTok display name
+
+	mu      sync.Mutex
+	codes   map[string]*grant
+	access  map[string]*grant
+	refresh map[string]*grant
+	rotated map[string]bool
+	calls   map[string]int
+}
+
+// grant is what a code or token stands for.
+type grant struct {
+	scopes    []string
+	redirect  string
+	challenge string
+	expires   time.Time // zero: never
+	kind      string    // "code", "short", "long", "page", "access", "refresh"
+	page      *Page
+}
+
+// New starts a fake of kind k, closed when the test ends.
+func New(t testing.TB, k Kind) *Server {
+	t.Helper()
+	s := &Server{
+		Kind: k, ClientID: "client-" + string(k), ClientSecret: "secret-" + string(k) + "-" + randHex(6),
+		Version: "v25.0", Now: time.Now, AccessTTL: time.Hour, RefreshTTL: 180 * 24 * time.Hour, PageSize: 1,
+		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{},
+		rotated: map[string]bool{}, calls: map[string]int{},
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.calls[r.Method+" "+r.URL.Path]++
+	s.mu.Unlock()
+	switch s.Kind {
+	case Facebook:
+		s.serveFacebook(w, r)
+	case InstagramLogin:
+		s.serveInstagram(w, r)
+	case Google:
+		s.serveGoogle(w, r)
+	case TikTok:
+		s.serveTikTok(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// Calls reports how many requests reached "METHOD /path".
+func (s *Server) Calls(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[route]
+}
+
+// Authorize plays the browser: it opens the authorize URL, which must
+// point at this server, and returns the query of the redirect back to
+// RedirectURI. It fails the test when the fake refuses the request.
+func (s *Server) Authorize(t testing.TB, authorizeURL string) url.Values {
+	t.Helper()
+	if !strings.HasPrefix(authorizeURL, s.URL+"/") {
+		t.Fatalf("authorize URL %q does not point at the fake %s", authorizeURL, s.URL)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(authorizeURL)
+	if err != nil {
+		t.Fatalf("open the authorize URL: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		t.Fatalf("authorize answered %d, want 302: %s", resp.StatusCode, b)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatalf("authorize redirected to a bad URL: %v", err)
+	}
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != s.RedirectURI {
+		t.Fatalf("authorize redirected to %q, want the registered %q", got, s.RedirectURI)
+	}
+	return loc.Query()
+}
+
+// Revoke plays the user removing the app: every token stops working.
+func (s *Server) Revoke() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.access = map[string]*grant{}
+	s.refresh = map[string]*grant{}
+}
+
+// RefreshWorks reports whether rt would be accepted by a refresh now.
+func (s *Server) RefreshWorks(rt string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.refresh[rt]
+	return g != nil && !s.rotated[rt] && (g.expires.IsZero() || s.Now().Before(g.expires))
+}
+
+// AccessWorks reports whether an access token would be accepted now.
+func (s *Server) AccessWorks(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.liveLocked(tok) != nil
+}
+
+// authorize is the common part of the four authorize pages: check the
+// client, the redirect URI and the state, then redirect back with a code
+// or with access_denied.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, clientParam, scopeSep string, pkce bool) {
+	q := r.URL.Query()
+	switch {
+	case r.Method != http.MethodGet:
+		http.Error(w, "use GET", http.StatusMethodNotAllowed)
+		return
+	case q.Get(clientParam) != s.ClientID:
+		http.Error(w, "unknown "+clientParam, http.StatusBadRequest)
+		return
+	case q.Get("redirect_uri") != s.RedirectURI:
+		http.Error(w, "redirect_uri is not registered for this app", http.StatusBadRequest)
+		return
+	case q.Get("response_type") != "code":
+		http.Error(w, "response_type must be code", http.StatusBadRequest)
+		return
+	case q.Get("state") == "":
+		http.Error(w, "state is required", http.StatusBadRequest)
+		return
+	case q.Get("scope") == "":
+		http.Error(w, "scope is required", http.StatusBadRequest)
+		return
+	}
+	if scopeSep == "," && strings.Contains(q.Get("scope"), " ") {
+		http.Error(w, "scopes must be comma-separated", http.StatusBadRequest)
+		return
+	}
+	g := &grant{kind: "code", redirect: q.Get("redirect_uri"), expires: s.Now().Add(10 * time.Minute)}
+	if pkce {
+		if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 {
+			http.Error(w, "code_challenge with code_challenge_method=S256 is required", http.StatusBadRequest)
+			return
+		}
+		g.challenge = q.Get("code_challenge")
+	}
+	back := url.Values{"state": {q.Get("state")}}
+	if s.Deny {
+		back.Set("error", "access_denied")
+		back.Set("error_reason", "user_denied")
+		back.Set("error_description", "The user denied your request.")
+	} else {
+		g.scopes = s.Granted
+		if g.scopes == nil {
+			g.scopes = splitAny(q.Get("scope"))
+		}
+		code := "code-" + randHex(12)
+		s.mu.Lock()
+		s.codes[code] = g
+		s.mu.Unlock()
+		back.Set("code", code)
+	}
+	http.Redirect(w, r, s.RedirectURI+"?"+back.Encode(), http.StatusFound)
+}
+
+// takeCode spends a code: single use, unexpired, same redirect URI.
+func (s *Server) takeCode(code, redirect string) *grant {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.codes[code]
+	delete(s.codes, code)
+	if g == nil || s.Now().After(g.expires) || g.redirect != redirect {
+		return nil
+	}
+	return g
+}
+
+// issue makes a token of kind for g.
+func (s *Server) issue(kind string, g *grant, ttl time.Duration) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tok := kind + "-" + randHex(12)
+	ng := *g
+	ng.kind = kind
+	ng.expires = time.Time{}
+	if ttl > 0 {
+		ng.expires = s.Now().Add(ttl)
+	}
+	if kind == "refresh" {
+		s.refresh[tok] = &ng
+	} else {
+		s.access[tok] = &ng
+	}
+	return tok
+}
+
+// liveLocked returns the live access grant of tok; s.mu held.
+func (s *Server) liveLocked(tok string) *grant {
+	g := s.access[tok]
+	if g == nil || (!g.expires.IsZero() && !s.Now().Before(g.expires)) {
+		return nil
+	}
+	return g
+}
+
+// bearer returns the live grant of the request's token: the
+// Authorization header (Bearer or OAuth) or the access_token parameter.
+func (s *Server) bearer(r *http.Request) *grant {
+	tok := r.URL.Query().Get("access_token")
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, v, _ := strings.Cut(h, " ")
+		if strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth") {
+			tok = v
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.liveLocked(tok)
+}
+
+func s256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func splitAny(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// form reads a POST form body and checks its Content-Type.
+func form(r *http.Request) (url.Values, bool) {
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return nil, false
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, false
+	}
+	return r.PostForm, true
+}
