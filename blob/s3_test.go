@@ -43,9 +43,32 @@ func newFakeS3(t *testing.T) (*fakeS3, *httptest.Server) {
 }
 
 func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !f.authorized(w, r) {
+		return
+	}
+	body, err := f.body(r) // before the lock: minio may send parts at once
+	q := r.URL.Query()
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// Served outside the lock: a reader may leave a response unread.
+		f.mu.Lock()
+		f.log = append(f.log, r.Method+" "+r.URL.Path)
+		_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		obj, ok := f.objects[key]
+		f.mu.Unlock()
+		if !ok {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusNotFound)
+			if r.Method == http.MethodGet {
+				fmt.Fprintf(w, `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>%s</Key></Error>`, key)
+			}
+			return
+		}
+		w.Header().Set("ETag", `"whole"`)
+		http.ServeContent(w, r, "", time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC), bytes.NewReader(obj))
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	q := r.URL.Query()
 	keys := make([]string, 0, len(q))
 	for k := range q {
 		keys = append(keys, k)
@@ -53,18 +76,10 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sort.Strings(keys)
 	f.log = append(f.log, r.Method+" "+r.URL.Path+"?"+strings.Join(keys, "&"))
 
-	auth := r.Header.Get("Authorization")
-	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKFAKE/") || !strings.Contains(auth, "/eu-test-1/s3/aws4_request") ||
-		r.Header.Get("X-Amz-Content-Sha256") == "" || r.Header.Get("X-Amz-Date") == "" {
-		f.t.Errorf("%s %s: not a SigV4 request for AKFAKE in eu-test-1: Authorization %q", r.Method, r.URL, auth)
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if bucket != "media-bucket" {
 		f.t.Errorf("%s %s: bucket %q, want media-bucket, path style", r.Method, r.URL, bucket)
 	}
-	body, err := f.body(r)
 	if err != nil {
 		f.t.Errorf("%s %s: %v", r.Method, r.URL, err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -95,18 +110,6 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPut:
 		f.objects[key] = body
 		w.Header().Set("ETag", `"single"`)
-	case r.Method == http.MethodGet || r.Method == http.MethodHead:
-		obj, ok := f.objects[key]
-		if !ok {
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusNotFound)
-			if r.Method == http.MethodGet {
-				fmt.Fprintf(w, `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>%s</Key><BucketName>%s</BucketName></Error>`, key, bucket)
-			}
-			return
-		}
-		w.Header().Set("ETag", `"whole"`)
-		http.ServeContent(w, r, "", time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC), bytes.NewReader(obj))
 	case r.Method == http.MethodDelete:
 		delete(f.objects, key)
 		w.WriteHeader(http.StatusNoContent)
@@ -114,6 +117,18 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("unexpected %s %s", r.Method, r.URL)
 		http.Error(w, "unexpected", http.StatusNotImplemented)
 	}
+}
+
+// authorized checks the SigV4 shape of a request.
+func (f *fakeS3) authorized(w http.ResponseWriter, r *http.Request) bool {
+	auth := r.Header.Get("Authorization")
+	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKFAKE/") || !strings.Contains(auth, "/eu-test-1/s3/aws4_request") ||
+		r.Header.Get("X-Amz-Content-Sha256") == "" || r.Header.Get("X-Amz-Date") == "" {
+		f.t.Errorf("%s %s: not a SigV4 request for AKFAKE in eu-test-1: Authorization %q", r.Method, r.URL, auth)
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return false
+	}
+	return true
 }
 
 // body reads a request body, decoding aws-chunked (streaming signature)

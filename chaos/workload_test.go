@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -60,6 +61,9 @@ type sent struct {
 type ledger struct {
 	mu    sync.Mutex
 	posts []sent
+	// resent counts requests sent again after a broken connection or a
+	// 5xx; replayed counts answers that were the first result again.
+	resent, replayed atomic.Int64
 }
 
 func (l *ledger) add(s sent) {
@@ -118,15 +122,21 @@ func (tn *tenant) postBody(c *cluster, sh shape, mark string, at time.Time) map[
 // create sends one post, retrying with the same Idempotency-Key while the
 // API is unreachable or answers 5xx, as a careful client does, until ctx is
 // done. It returns what was accepted.
-func (tn *tenant) create(ctx context.Context, c *cluster, sh shape, mark string, at time.Time) (sent, error) {
+func (tn *tenant) create(ctx context.Context, c *cluster, l *ledger, sh shape, mark string, at time.Time) (sent, error) {
 	body := tn.postBody(c, sh, mark, at)
 	var out struct {
 		ID         string           `json:"id"`
 		Deliveries []map[string]any `json:"deliveries"`
 	}
-	for {
+	for try := 0; ; try++ {
+		if try > 0 {
+			l.resent.Add(1)
+		}
 		code, err := tn.do(ctx, "POST", "/v1/workspaces/"+tn.ws+"/posts", body, &out, "Idempotency-Key", "chaos-"+mark)
 		if err == nil {
+			if code == 200 {
+				l.replayed.Add(1)
+			}
 			return sent{postID: out.ID, marker: mark, targets: len(out.Deliveries)}, nil
 		}
 		if code != 0 && code < 500 {
@@ -166,7 +176,7 @@ func (tn *tenant) send(ctx context.Context, c *cluster, l *ledger, scenario stri
 			defer wg.Done()
 			for i := range next {
 				at := start.Add(spread * time.Duration(i) / time.Duration(max(n, 1)))
-				s, err := tn.create(ctx, c, shapes[i%len(shapes)], marker(scenario, i), at)
+				s, err := tn.create(ctx, c, l, shapes[i%len(shapes)], marker(scenario, i), at)
 				if err != nil {
 					errs <- err
 					continue

@@ -38,6 +38,9 @@ type Config struct {
 	PublicURL         string // SERENTAK_PUBLIC_URL
 	MediaAllowPrivate bool   // SERENTAK_MEDIA_ALLOW_PRIVATE
 	DataDir           string // SERENTAK_DATA_DIR
+	// MediaS3URL stores uploads in an S3-compatible bucket instead of the
+	// data directory: s3://KEY:SECRET@host[:port]/bucket[/prefix]?region=…
+	MediaS3URL string // SERENTAK_MEDIA_S3_URL
 
 	FacebookAPIURL  string // SERENTAK_FACEBOOK_API_URL
 	FacebookVersion string // SERENTAK_FACEBOOK_API_VERSION
@@ -182,6 +185,7 @@ func Load(getenv func(string) string) (Config, error) {
 		c.RateLimit = r
 	}
 	c.DatabaseURL = str("SERENTAK_DATABASE_URL", filepath.Join(c.DataDir, "serentak.db"))
+	c.MediaS3URL = str("SERENTAK_MEDIA_S3_URL", "")
 	c.InstagramLogin = str("SERENTAK_INSTAGRAM_LOGIN", "instagram")
 	igAPI, igAuth, igToken := "https://graph.facebook.com", "https://www.instagram.com/oauth/authorize", "https://api.instagram.com/oauth/access_token"
 	switch c.InstagramLogin {

@@ -162,6 +162,19 @@ func (a *attempt) createContainer(ctx context.Context) (string, error) {
 		form.Set("video_url", u)
 		form.Set("media_type", "REELS")
 	case shapeCarousel:
+		if a.cp[cpStep] == stepContainer {
+			// An earlier attempt sent the carousel's creation and never
+			// learned the outcome (the answer was lost, or the worker
+			// died). If the carousel was made, it holds these items, and
+			// Instagram refuses an item that already belongs to a
+			// carousel. Make new items; the old ones stay invisible and
+			// expire.
+			for k := range a.cp {
+				if strings.HasPrefix(k, cpChild) {
+					delete(a.cp, k)
+				}
+			}
+		}
 		ids, err := a.children(ctx)
 		if err != nil {
 			return "", err
@@ -172,7 +185,14 @@ func (a *attempt) createContainer(ctx context.Context) (string, error) {
 	if c.Text != "" {
 		form.Set("caption", c.Text)
 	}
-	return a.create(ctx, stepContainer, cpContainer, form)
+	id, err := a.create(ctx, stepContainer, cpContainer, form)
+	if err != nil && a.shape == shapeCarousel && a.cp[cpStep] == "" {
+		// Instagram answered with an error: no carousel was made and the
+		// items are free. Saved so the next attempt reuses them; if the
+		// save fails, it makes new ones, which costs nothing visible.
+		_ = a.save(ctx)
+	}
+	return id, err
 }
 
 // children makes the carousel items' containers that do not exist yet and

@@ -57,6 +57,10 @@ func (a *attempt) post(ctx context.Context, step string, final bool, path string
 			"could not reach Instagram for the %s call (%v); nothing was published", step, err)}
 	}
 	if status/100 != 2 {
+		// Instagram answered that the call failed: the step's outcome is
+		// known, it did not happen.
+		delete(a.cp, cpStep)
+		delete(a.cp, cpStepAt)
 		return classify(status, answer, header)
 	}
 	if err := json.Unmarshal(answer, out); err != nil {

@@ -368,6 +368,50 @@ func TestCrashAfterContainerCreationReusesIt(t *testing.T) {
 	})
 }
 
+// The carousel's own creation is sent and its answer lost: the carousel
+// may exist and hold the items, which Instagram lets belong to one carousel
+// only. The next attempt makes new items instead of being refused with
+// "(#100) container … already belongs to carousel …". Found by the chaos
+// suite (a worker killed mid-call): the delivery failed as rejected.
+func TestCarouselCreationAnswerLost(t *testing.T) {
+	t.Parallel()
+	for _, fault := range []fakeig.Fault{fakeig.Drop(), fakeig.HangUp()} {
+		b := setup(t, fakeig.WithProcessingReads(0))
+		var mu sync.Mutex
+		posts := 0
+		b.fake.Inject(func(r *http.Request) *fakeig.Fault {
+			if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/media") {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			posts++
+			if posts == 3 { // the carousel container
+				f := fault
+				return &f
+			}
+			return nil
+		})
+		content := serentak.Content{Text: "Pair", Media: []serentak.MediaRef{b.jpeg("1.jpg"), b.jpeg("2.jpg")}}
+		if _, err := b.pub.Publish(context.Background(), b.request(content)); err == nil {
+			t.Fatalf("first attempt succeeded despite the lost answer")
+		}
+		old := b.store.get()
+		// A new publisher, as after a process restart.
+		b.pub = instagram.New(instagram.Config{BaseURL: b.fake.URL, Now: b.clock.Now})
+		if _, _, err := b.publishUntilDone(t, content); err != nil {
+			t.Fatalf("retry after %+v: %v", fault, err)
+		}
+		media := b.fake.Media(igUser)
+		if len(media) != 1 {
+			t.Fatalf("%d media, want 1", len(media))
+		}
+		if len(media[0].Items) != 2 || media[0].Items[0] == old["child_0"] || media[0].Items[1] == old["child_1"] {
+			t.Errorf("carousel items %v, want two new ones (not %s, %s)", media[0].Items, old["child_0"], old["child_1"])
+		}
+	}
+}
+
 func TestUnknownOutcomeOfMediaPublish(t *testing.T) {
 	t.Parallel()
 	shapes := map[string]func(b *bundle) serentak.Content{

@@ -130,7 +130,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer closeRedis()
 
 	signer := &media.Signer{Secret: []byte("media-url:" + secret), BaseURL: cfg.PublicURL, TTL: 24 * time.Hour}
-	blobs := &blob.Disk{Dir: filepath.Join(cfg.DataDir, "media")}
+	blobs, uploads, err := newBlobStore(cfg)
+	if err != nil {
+		return err
+	}
 	publishers, err := newPublishers(cfg)
 	if err != nil {
 		return err
@@ -200,6 +203,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		srv := api.New(api.Config{
 			Store:             store,
 			Blobs:             blobs,
+			Uploads:           uploads,
 			Signer:            signer,
 			AdminKey:          adminKey,
 			PublicURL:         cfg.PublicURL,
@@ -264,6 +268,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("serentak stopped")
 	return nil
+}
+
+// newBlobStore returns where uploaded media live: the data directory, or an
+// S3-compatible bucket (SERENTAK_MEDIA_S3_URL). Resumable uploads are
+// assembled on local disk either way, then moved into the store.
+func newBlobStore(cfg config.Config) (blob.Store, *media.Uploads, error) {
+	if cfg.MediaS3URL == "" {
+		return &blob.Disk{Dir: filepath.Join(cfg.DataDir, "media")}, nil, nil // api puts uploads beside the disk blobs
+	}
+	s3cfg, err := blob.ParseS3URL(cfg.MediaS3URL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("SERENTAK_MEDIA_S3_URL: %w", err)
+	}
+	s3, err := blob.NewS3(s3cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("SERENTAK_MEDIA_S3_URL: %w", err)
+	}
+	return s3, &media.Uploads{Dir: filepath.Join(cfg.DataDir, "uploads")}, nil
 }
 
 // newPublishers builds one Publisher per platform, each reaching its
