@@ -34,7 +34,13 @@ type Store interface {
 	FailDelivery(ctx context.Context, c gormstore.Claim, e serentak.DeliveryError) error
 	RetryDelivery(ctx context.Context, c gormstore.Claim, e serentak.DeliveryError, retryAt time.Time) error
 	MarkAccountNeedsReauth(ctx context.Context, workspaceID, id, reason string) error
-	UpdateAccountToken(ctx context.Context, workspaceID, id string, t serentak.Token) error
+	// Refreshing a token that rotates (TikTok) must spend each refresh
+	// token once: these take the account's refresh lease and store the new
+	// token only if the one spent is still the stored one.
+	FindAccountByID(ctx context.Context, workspaceID, id string) (serentak.Account, error)
+	ClaimTokenRefresh(ctx context.Context, accountID string, until time.Time) (bool, error)
+	ReleaseTokenRefresh(ctx context.Context, accountID string) error
+	SwapAccountToken(ctx context.Context, workspaceID, id, used string, t serentak.Token) (bool, error)
 }
 
 // Config configures a Worker. Store, Publishers and Redis are required.
@@ -413,8 +419,7 @@ func (a *attempt) refreshAndRepublish(ctx context.Context, pub serentak.Publishe
 	if !ok {
 		return res, false, authErr
 	}
-	acc := a.claim.Account
-	tok, err := r.RefreshToken(ctx, acc)
+	tok, err := a.refreshToken(ctx, r)
 	if err != nil {
 		var pe *serentak.PublishError
 		if errors.As(err, &pe) && (pe.Kind == serentak.Transient || pe.Kind == serentak.RateLimited || pe.Kind == serentak.Unknown) {
@@ -426,15 +431,64 @@ func (a *attempt) refreshAndRepublish(ctx context.Context, pub serentak.Publishe
 		a.log.Warn("token refresh refused", "err", err)
 		return res, false, authErr
 	}
-	if err := a.w.cfg.Store.UpdateAccountToken(ctx, acc.WorkspaceID, acc.ID, tok); err != nil {
-		// The refreshed token is not stored; the next attempt will
-		// refresh again. Retry it as a transient failure.
-		return res, true, fmt.Errorf("worker: store refreshed token of account %s: %w", acc.ID, err)
-	}
 	a.log.Info("access token refreshed; publishing again")
 	a.claim.Account.Token = tok
 	res, err = a.publish(ctx, pub)
 	return res, true, err
+}
+
+// refreshLease bounds one token refresh by this worker.
+const refreshLease = time.Minute
+
+// refreshToken returns a fresh token for the claim's account. Refresh
+// tokens may rotate (TikTok: each is good for one refresh), and the
+// keepalive pass or another worker may be refreshing the same account, so
+// only the holder of the account's refresh lease spends one, and what it
+// gets is stored only if the refresh token it spent is still the stored
+// one. When someone else refreshed first, their newer token is used.
+func (a *attempt) refreshToken(ctx context.Context, r serentak.TokenRefresher) (serentak.Token, error) {
+	st, acc := a.w.cfg.Store, a.claim.Account
+	got, err := st.ClaimTokenRefresh(ctx, acc.ID, a.w.cfg.Now().Add(refreshLease))
+	if err != nil {
+		return serentak.Token{}, &serentak.PublishError{Kind: serentak.Transient, Message: "could not take the account's refresh lease", Err: err}
+	}
+	if !got {
+		return serentak.Token{}, &serentak.PublishError{Kind: serentak.Transient, RetryAfter: 15 * time.Second,
+			Message: "another process is refreshing this account's token; trying again shortly"}
+	}
+	defer func() {
+		rctx, cancel := recordCtx()
+		defer cancel()
+		if err := st.ReleaseTokenRefresh(rctx, acc.ID); err != nil {
+			a.log.Warn("releasing the refresh lease failed; it runs out by itself", "err", err)
+		}
+	}()
+	cur, err := st.FindAccountByID(ctx, acc.WorkspaceID, acc.ID)
+	if err != nil {
+		return serentak.Token{}, &serentak.PublishError{Kind: serentak.Transient, Message: "could not read the account", Err: err}
+	}
+	if cur.Token.AccessToken != acc.Token.AccessToken {
+		return cur.Token, nil // refreshed by someone else since the claim
+	}
+	tok, err := r.RefreshToken(ctx, cur)
+	if err != nil {
+		return serentak.Token{}, err
+	}
+	swapped, err := st.SwapAccountToken(ctx, cur.WorkspaceID, cur.ID, cur.Token.RefreshToken, tok)
+	if err != nil {
+		return serentak.Token{}, &serentak.PublishError{Kind: serentak.Transient, Message: "could not store the refreshed token", Err: err}
+	}
+	if !swapped {
+		newer, err := st.FindAccountByID(ctx, cur.WorkspaceID, cur.ID)
+		if err != nil {
+			return serentak.Token{}, &serentak.PublishError{Kind: serentak.Transient, Message: "could not read the account", Err: err}
+		}
+		return newer.Token, nil
+	}
+	if tok.RefreshToken == "" {
+		tok.RefreshToken = cur.Token.RefreshToken // Google sends none on refresh; the stored one stays
+	}
+	return tok, nil
 }
 
 // recordCtx is the context for recording an outcome: it survives the task's

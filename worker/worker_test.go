@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -764,5 +765,50 @@ func TestNewValidates(t *testing.T) {
 		Publishers: map[serentak.Platform]serentak.Publisher{serentak.Instagram: b.pub}})
 	if err == nil {
 		t.Error("New with a Facebook publisher under Instagram succeeded")
+	}
+}
+
+// TestRefreshTakesATokenAnotherProcessStored: while a publish fails with an
+// expired token, another process (the keepalive pass, another worker)
+// refreshes the account first. The worker must use that newer token and
+// not spend the refresh token again: with rotating refresh tokens (TikTok)
+// the spent one is dead, and refreshing with it would lose the account.
+func TestRefreshTakesATokenAnotherProcessStored(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	var refreshCalls atomic.Int32
+	b.pub.script = func(req serentak.PublishRequest, n int) (serentak.Result, error) {
+		if req.Account.Token.AccessToken == "keeper-token" {
+			return serentak.Result{}, nil
+		}
+		// The keeper refreshes the account while this call is refused.
+		swapped, err := b.store.SwapAccountToken(ctx, b.ws, b.acc.ID, "refresh-token",
+			serentak.Token{AccessToken: "keeper-token", RefreshToken: "refresh-rotated", ExpiresAt: time.Now().Add(time.Hour)})
+		if err != nil || !swapped {
+			t.Errorf("keeper swap = %v, %v", swapped, err)
+		}
+		return serentak.Result{}, pubErr(serentak.AuthExpired, 0)
+	}
+	pub := &refreshingPublisher{fakePublisher: b.pub, refresh: func(serentak.Account) (serentak.Token, error) {
+		refreshCalls.Add(1)
+		return serentak.Token{}, &serentak.PublishError{Kind: serentak.AuthExpired, Code: "invalid_grant", Message: "refresh token already used"}
+	}}
+	w := b.newWorker(t, func(c *worker.Config) {
+		c.Publishers = map[serentak.Platform]serentak.Publisher{serentak.Facebook: pub}
+	})
+	d := b.addDelivery(t, b.acc, time.Now().Add(-time.Second))
+	tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+	if err := w.ProcessTask(ctx, tk); err != nil {
+		t.Fatalf("ProcessTask: %v", err)
+	}
+	if got := b.delivery(t, d); got.Status != serentak.DeliveryPublished {
+		t.Fatalf("delivery %s (%+v), want published with the keeper's token", got.Status, got.Error)
+	}
+	if n := refreshCalls.Load(); n != 0 {
+		t.Errorf("the worker spent the refresh token %d times; the keeper's token was already stored", n)
+	}
+	acc, err := b.store.FindAccountByID(ctx, b.ws, b.acc.ID)
+	if err != nil || acc.Status != serentak.AccountActive || acc.Token.RefreshToken != "refresh-rotated" {
+		t.Errorf("account = %s with refresh token %q (%v); want active with the rotated token", acc.Status, acc.Token.RefreshToken, err)
 	}
 }
