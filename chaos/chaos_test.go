@@ -40,7 +40,7 @@ func TestPlatformFaults(t *testing.T) {
 		edge := graphEdge(r.URL.Path)
 		if r.Method == http.MethodGet && (edge == "published_posts" || edge == "videos") {
 			// Reconciliation's own reads fail too, now and then.
-			if f := fb.readFault("GET "+edge, 4); f != "" {
+			if f := fb.readFault("GET "+edge, 2); f != "" {
 				return graphFault(f)
 			}
 			return nil
@@ -52,7 +52,7 @@ func TestPlatformFaults(t *testing.T) {
 	})
 	ig := newFaultPlan(rateLimits)
 	c.ig.Inject(func(r *http.Request) *fakeig.Fault {
-		edge := igEdge(r.URL.Path)
+		edge := graphEdge(r.URL.Path)
 		if r.Method != http.MethodPost || (edge != "media" && edge != "media_publish") {
 			return nil
 		}
@@ -363,9 +363,9 @@ const (
 // rate limit per platform; reads fail every other time among the first
 // few. It counts what it injected.
 type faultPlan struct {
-	mu        sync.Mutex
-	calls     map[string]int
-	injected  map[string]map[string]int
+	mu       sync.Mutex
+	calls    map[string]int
+	injected map[string]map[string]int
 	// rateLimits turns on the one rate limit per platform; rateLimited
 	// says it was given.
 	rateLimits  bool
@@ -479,7 +479,7 @@ func igFault(kind string) *fakeig.Fault {
 	return &f
 }
 
-// graphEdge is the edge of /vNN.N/{node}/{edge}, or "".
+// graphEdge is the edge of /vNN.N/{node}/{edge} (both fakes), or "".
 func graphEdge(path string) string {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if len(segs) == 3 {
@@ -487,5 +487,3 @@ func graphEdge(path string) string {
 	}
 	return ""
 }
-
-func igEdge(path string) string { return graphEdge(path) }

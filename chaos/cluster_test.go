@@ -141,7 +141,7 @@ func newCluster(t *testing.T, o options) *cluster {
 		}
 	})
 
-	migrate := c.env["SERENTAK_DATABASE_URL"]
+	// The schema is made once, directly, before the processes start.
 	c.env["SERENTAK_DATABASE_URL"] = migrateURL
 	p := c.start("migrate")
 	select {
@@ -155,7 +155,7 @@ func newCluster(t *testing.T, o options) *cluster {
 	c.mu.Lock()
 	delete(c.procs, "migrate")
 	c.mu.Unlock()
-	c.env["SERENTAK_DATABASE_URL"] = migrate
+	c.env["SERENTAK_DATABASE_URL"] = dbURL
 
 	c.start("api")
 	c.waitAPI()
@@ -253,8 +253,8 @@ func (c *cluster) kill(name string) {
 	}
 }
 
-// running reports whether the named process is up; a process that exited
-// on its own is a failure of the test.
+// checkAlive fails the test for every process that exited on its own: only
+// the test kills processes.
 func (c *cluster) checkAlive() {
 	c.t.Helper()
 	c.mu.Lock()

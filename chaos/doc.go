@@ -15,9 +15,13 @@
 // account), lost (accepted, not on the platform, not failed with a reason)
 // and stuck (not final by the deadline). The last three must be zero.
 //
-//	go test ./chaos/                                   # short form (CI)
-//	SERENTAK_CHAOS_PUBLISHES=200 go test -v -run . ./chaos/   # long form
-//	go test -v ./chaos/ -chaos.long                    # long form, defaults
+//	go test ./chaos/                                  # short form (CI)
+//	SERENTAK_CHAOS_PUBLISHES=120 go test -v ./chaos/  # long form, 120 posts under worker kills
+//	go test -v ./chaos/ -chaos.long                   # long form, default sizes
+//
+// Set SERENTAK_TEST_DATABASE_URL (a postgres:// URL) for PostgreSQL, which
+// also turns on the database-cut scenario and the injected rate limits
+// (each costs the minute Meta asks to wait).
 //
 // The package has no code outside its tests except a TCP proxy that can cut
 // the database off.

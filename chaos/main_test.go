@@ -62,9 +62,9 @@ func build(out string) error {
 func long() bool { return *longRun || os.Getenv(EnvPublishes) != "" }
 
 // size is short in the short form, long in the long one.
-func size(short, long_ int) int {
+func size(short, longN int) int {
 	if long() {
-		return long_
+		return longN
 	}
 	return short
 }

@@ -245,7 +245,7 @@ func final(status string) bool {
 }
 
 // await polls the API until every accepted delivery is final or the
-// deadline passes, calling tick (when not nil) between polls.
+// deadline passes.
 func (tn *tenant) await(t *testing.T, l *ledger, deadline time.Time) {
 	t.Helper()
 	for time.Now().Before(deadline) {

@@ -19,23 +19,22 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/graph"
 )
 
 // Defaults for Config.
 const (
-	DefaultBaseURL = "https://graph.facebook.com"
+	DefaultBaseURL = graph.DefaultBaseURL
 	// DefaultVersion is pinned: Facebook silently routes calls made with an
 	// expired version to the oldest live one, so a moving default would
 	// change behaviour unseen.
-	DefaultVersion = "v25.0"
-	// defaultTimeout is long because /videos makes Facebook fetch the file
-	// before it answers.
-	defaultTimeout = 2 * time.Minute
+	DefaultVersion = graph.DefaultVersion
 )
 
 // Config configures a Publisher. Zero fields take defaults.
@@ -50,29 +49,13 @@ type Config struct {
 
 // Publisher publishes to Facebook Pages.
 type Publisher struct {
-	base    string
-	version string
-	client  *http.Client
-	now     func() time.Time
+	endpoint graph.Endpoint
+	now      func() time.Time
 }
 
 // New returns a Publisher.
 func New(cfg Config) *Publisher {
-	p := &Publisher{
-		base:    strings.TrimRight(cfg.BaseURL, "/"),
-		version: cfg.Version,
-		client:  cfg.HTTPClient,
-		now:     cfg.Now,
-	}
-	if p.base == "" {
-		p.base = DefaultBaseURL
-	}
-	if p.version == "" {
-		p.version = DefaultVersion
-	}
-	if p.client == nil {
-		p.client = &http.Client{Timeout: defaultTimeout}
-	}
+	p := &Publisher{endpoint: graph.NewEndpoint(cfg.BaseURL, cfg.Version, cfg.HTTPClient), now: cfg.Now}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -124,9 +107,7 @@ const (
 func (p *Publisher) Publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
 	res, err := p.publish(ctx, req)
 	if err != nil {
-		// Belt and braces: the token travels in a header, never in a URL,
-		// but nothing we return may ever carry it.
-		return serentak.Result{}, redact(err, req.Account.Token.AccessToken)
+		return serentak.Result{}, graph.Redact(err, req.Account.Token.AccessToken)
 	}
 	return res, nil
 }
@@ -339,7 +320,7 @@ func (a *attempt) finish(ctx context.Context, id, permalink string) serentak.Res
 		var out struct {
 			Permalink string `json:"permalink_url"`
 		}
-		if err := a.get(ctx, id, map[string]string{"fields": "permalink_url"}, &out); err == nil {
+		if err := a.get(ctx, id, url.Values{"fields": {"permalink_url"}}, &out); err == nil {
 			permalink = out.Permalink
 		}
 	}
@@ -388,23 +369,6 @@ func (a *attempt) mediaURL(m serentak.MediaRef) (string, error) {
 func saveFailed(err error) *serentak.PublishError {
 	return &serentak.PublishError{Kind: serentak.Transient, Err: err,
 		Message: fmt.Sprintf("could not save the publish checkpoint, so nothing more was sent to Facebook: %v", err)}
-}
-
-// redact removes the token from an error's text.
-func redact(err error, token string) error {
-	if token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	pe, ok := err.(*serentak.PublishError)
-	if !ok {
-		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), token, "[redacted]"))
-	}
-	c := *pe
-	c.Message = strings.ReplaceAll(c.Message, token, "[redacted]")
-	if c.Err != nil && strings.Contains(c.Err.Error(), token) {
-		c.Err = fmt.Errorf("%s", strings.ReplaceAll(c.Err.Error(), token, "[redacted]"))
-	}
-	return &c
 }
 
 var _ serentak.Publisher = (*Publisher)(nil)

@@ -2,11 +2,12 @@ package facebook
 
 import (
 	"context"
+	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/graph"
 )
 
 // Exactly-once publishing.
@@ -44,9 +45,6 @@ type listedPost struct {
 	Permalink   string `json:"permalink_url"`
 }
 
-// graphTime is the Graph API's timestamp layout.
-const graphTime = "2006-01-02T15:04:05-0700"
-
 // reconcile looks for the post an earlier attempt's step may have made.
 func (a *attempt) reconcile(ctx context.Context, step string) (serentak.Result, bool, error) {
 	sentAt, err := time.Parse(time.RFC3339Nano, a.cp[cpStepAt])
@@ -62,15 +60,15 @@ func (a *attempt) reconcile(ctx context.Context, step string) (serentak.Result, 
 	var out struct {
 		Data []listedPost `json:"data"`
 	}
-	err = a.get(ctx, a.page+"/"+edge, map[string]string{
-		"fields": fields,
-		"since":  strconv.FormatInt(from.Unix(), 10),
-		"limit":  reconcileLimit,
+	err = a.get(ctx, a.page+"/"+edge, url.Values{
+		"fields": {fields},
+		"since":  {strconv.FormatInt(from.Unix(), 10)},
+		"limit":  {reconcileLimit},
 	}, &out)
 	if err != nil {
 		return serentak.Result{}, false, err
 	}
-	want := normalize(a.req.Content.Text)
+	want := graph.NormalizeText(a.req.Content.Text)
 	// The list is newest first; the earliest match is the one our attempt
 	// made.
 	for i := len(out.Data) - 1; i >= 0; i-- {
@@ -79,8 +77,8 @@ func (a *attempt) reconcile(ctx context.Context, step string) (serentak.Result, 
 		if step == stepVideo {
 			text = p.Description
 		}
-		created, err := time.Parse(graphTime, p.CreatedTime)
-		if err != nil || created.Before(from.Truncate(time.Second)) || normalize(text) != want {
+		created, err := time.Parse(graph.TimeLayout, p.CreatedTime)
+		if err != nil || created.Before(from.Truncate(time.Second)) || graph.NormalizeText(text) != want {
 			continue
 		}
 		permalink := p.Permalink
@@ -90,10 +88,4 @@ func (a *attempt) reconcile(ctx context.Context, step string) (serentak.Result, 
 		return serentak.Result{ExternalID: p.ID, Permalink: absolute(permalink), PublishedAt: created}, true, nil
 	}
 	return serentak.Result{}, false, nil
-}
-
-// normalize forgives what Facebook may change in stored text: line endings
-// and surrounding space.
-func normalize(s string) string {
-	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/graph"
 )
 
 // Exactly-once publishing.
@@ -63,9 +64,6 @@ const (
 	// does not post dozens of times within minutes.
 	reconcileLimit = "50"
 )
-
-// graphTime is the Graph API's timestamp layout ("2017-05-01T18:19:12+0000").
-const graphTime = "2006-01-02T15:04:05-0700"
 
 // Container status codes.
 const (
@@ -410,12 +408,12 @@ func (a *attempt) findPublished(ctx context.Context, id string) (serentak.Result
 	if at, err := time.Parse(time.RFC3339Nano, a.cp[cpContainerAt]); err == nil {
 		from = at.Add(-reconcileSkew).Truncate(time.Second)
 	}
-	want, wantType := normalize(a.req.Content.Text), mediaTypeOf(a.shape)
+	want, wantType := graph.NormalizeText(a.req.Content.Text), mediaTypeOf(a.shape)
 	// The list is newest first; the earliest match is ours.
 	for i := len(out.Data) - 1; i >= 0; i-- {
 		m := out.Data[i]
-		ts, err := time.Parse(graphTime, m.Timestamp)
-		if err != nil || ts.Before(from) || normalize(m.Caption) != want || (m.MediaType != "" && m.MediaType != wantType) {
+		ts, err := time.Parse(graph.TimeLayout, m.Timestamp)
+		if err != nil || ts.Before(from) || graph.NormalizeText(m.Caption) != want || (m.MediaType != "" && m.MediaType != wantType) {
 			continue
 		}
 		return a.finish(ctx, m.ID, ts, m.Permalink), nil
@@ -434,10 +432,4 @@ func mediaTypeOf(s shape) string {
 		return "CAROUSEL_ALBUM"
 	}
 	return "IMAGE"
-}
-
-// normalize forgives what Instagram may change in stored text: line
-// endings and surrounding space.
-func normalize(s string) string {
-	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 }

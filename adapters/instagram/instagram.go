@@ -26,25 +26,22 @@ import (
 	"maps"
 	"mime"
 	"net/http"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/graph"
 )
 
 // Defaults for Config.
 const (
 	// DefaultBaseURL is the Facebook Login host; set
 	// https://graph.instagram.com for Instagram Login tokens.
-	DefaultBaseURL = "https://graph.facebook.com"
+	DefaultBaseURL = graph.DefaultBaseURL
 	// DefaultVersion is pinned: Meta routes calls made with an expired
 	// version to the oldest live one, so a moving default would change
 	// behaviour unseen.
-	DefaultVersion = "v25.0"
-	// defaultTimeout is long because container creation makes Instagram
-	// fetch the image before it answers.
-	defaultTimeout = 2 * time.Minute
+	DefaultVersion = graph.DefaultVersion
 )
 
 // Instagram's limits (platforms.md §2.2, §2.8).
@@ -66,29 +63,13 @@ type Config struct {
 
 // Publisher publishes to Instagram professional accounts.
 type Publisher struct {
-	base    string
-	version string
-	client  *http.Client
-	now     func() time.Time
+	endpoint graph.Endpoint
+	now      func() time.Time
 }
 
 // New returns a Publisher.
 func New(cfg Config) *Publisher {
-	p := &Publisher{
-		base:    strings.TrimRight(cfg.BaseURL, "/"),
-		version: cfg.Version,
-		client:  cfg.HTTPClient,
-		now:     cfg.Now,
-	}
-	if p.base == "" {
-		p.base = DefaultBaseURL
-	}
-	if p.version == "" {
-		p.version = DefaultVersion
-	}
-	if p.client == nil {
-		p.client = &http.Client{Timeout: defaultTimeout}
-	}
+	p := &Publisher{endpoint: graph.NewEndpoint(cfg.BaseURL, cfg.Version, cfg.HTTPClient), now: cfg.Now}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -152,9 +133,7 @@ const (
 func (p *Publisher) Publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
 	res, err := p.publish(ctx, req)
 	if err != nil {
-		// Belt and braces: the token travels in a header, never in a URL,
-		// but nothing we return may ever carry it.
-		return serentak.Result{}, redact(err, req.Account.Token.AccessToken)
+		return serentak.Result{}, graph.Redact(err, req.Account.Token.AccessToken)
 	}
 	return res, nil
 }
@@ -259,27 +238,6 @@ func (a *attempt) mediaURL(m serentak.MediaRef) (string, error) {
 func saveFailed(err error) *serentak.PublishError {
 	return &serentak.PublishError{Kind: serentak.Transient, Err: err,
 		Message: fmt.Sprintf("could not save the publish checkpoint, so nothing more was sent to Instagram: %v", err)}
-}
-
-// redact removes the token from an error's text, including the text of
-// the error it wraps.
-func redact(err error, token string) error {
-	if token == "" {
-		return err
-	}
-	pe, ok := err.(*serentak.PublishError)
-	if !ok {
-		if !strings.Contains(err.Error(), token) {
-			return err
-		}
-		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), token, "[redacted]"))
-	}
-	c := *pe
-	c.Message = strings.ReplaceAll(c.Message, token, "[redacted]")
-	if c.Err != nil && strings.Contains(c.Err.Error(), token) {
-		c.Err = fmt.Errorf("%s", strings.ReplaceAll(c.Err.Error(), token, "[redacted]"))
-	}
-	return &c
 }
 
 var _ serentak.Publisher = (*Publisher)(nil)

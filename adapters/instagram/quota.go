@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/graph"
 )
 
 const (
@@ -73,7 +74,7 @@ func (a *attempt) quotaFreesAt(ctx context.Context, now time.Time, total int, wi
 	if err == nil {
 		var oldest time.Time
 		for _, m := range out.Data {
-			ts, err := time.Parse(graphTime, m.Timestamp)
+			ts, err := time.Parse(graph.TimeLayout, m.Timestamp)
 			if err != nil || !ts.After(now.Add(-window)) {
 				continue
 			}

@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Kind is what sort of post a Post is.
@@ -72,7 +74,7 @@ type Call struct {
 type Option func(*Server)
 
 // WithLatency delays every answer by d (for benchmarks).
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithClock sets the clock that stamps posts and checks schedule windows.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -84,8 +86,9 @@ func WithMediaClient(c *http.Client) Option { return func(s *Server) { s.media =
 // Server is a running fake Graph API. Use URL as the adapter's base URL.
 type Server struct {
 	*httptest.Server
+	// Kit gives Inject, ClearFaults, FailNextWhere, Calls and SetLatency.
+	fakeplatform.Kit[*http.Request, Fault, Call]
 
-	latency time.Duration
 	now     func() time.Time
 	media   *http.Client
 
@@ -96,8 +99,6 @@ type Server struct {
 	posts   []*Post // in creation order
 	photos  map[string]*photo
 	videos  map[string]*video
-	rules   []Rule
-	calls   []Call
 	nextID  int64
 	usageN  int
 }
@@ -173,26 +174,11 @@ func (s *Server) PostCount() int {
 	return len(s.posts)
 }
 
-// Calls returns the request log, oldest first.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
-
 // CountCalls counts logged calls with the method and edge ("feed",
 // "photos", "videos", "published_posts", or "" for object reads). An empty
 // method matches any.
 func (s *Server) CountCalls(method, edge string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if (method == "" || c.Method == method) && c.Edge == edge {
-			n++
-		}
-	}
-	return n
+	return s.CountCallsWhere(func(c Call) bool { return (method == "" || c.Method == method) && c.Edge == edge })
 }
 
 // newIDLocked returns a fresh numeric Graph ID.

@@ -2,7 +2,6 @@ package fakegraph
 
 import (
 	"net/http"
-	"sync"
 )
 
 // Fault is an answer the fake gives instead of doing the work, or, with
@@ -31,43 +30,16 @@ type Fault struct {
 }
 
 // Rule decides whether a request gets a fault; nil means no fault. Rules
-// must not read the request body.
+// must not read the request body. Inject adds one; ClearFaults removes
+// them all.
 type Rule func(r *http.Request) *Fault
-
-// Inject adds a rule consulted, in the order added, for every request.
-func (s *Server) Inject(rule Rule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = append(s.rules, rule)
-}
-
-// ClearFaults removes every rule, including FailNext ones not used up.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = nil
-}
 
 // FailNext makes the next n POST requests to the page's edges (feed,
 // photos, videos) answer with f. Reads are not affected.
 func (s *Server) FailNext(pageID string, n int, f Fault) {
-	var mu sync.Mutex
-	left := n
-	s.Inject(func(r *http.Request) *Fault {
-		if r.Method != http.MethodPost {
-			return nil
-		}
-		if _, page, edge := splitPath(r.URL.Path); page != pageID || edge == "" {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if left <= 0 {
-			return nil
-		}
-		left--
-		c := f
-		return &c
+	s.FailNextWhere(n, f, func(r *http.Request) bool {
+		_, page, edge := splitPath(r.URL.Path)
+		return r.Method == http.MethodPost && page == pageID && edge != ""
 	})
 }
 

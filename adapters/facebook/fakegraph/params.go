@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // maxBody caps what the fake reads of a request body.
@@ -237,14 +239,7 @@ func parseTime(s string) (time.Time, error) {
 // token finds the access token: the Authorization header (OAuth or Bearer)
 // or the access_token parameter.
 func token(r *http.Request, p params) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		for _, scheme := range []string{"OAuth ", "Bearer "} {
-			if len(h) > len(scheme) && strings.EqualFold(h[:len(scheme)], scheme) {
-				return strings.TrimSpace(h[len(scheme):])
-			}
-		}
-	}
-	return p.get("access_token")
+	return fakeplatform.GraphToken(r, p.get("access_token"))
 }
 
 var versionRE = regexp.MustCompile(`^v\d+\.\d+$`)
@@ -268,24 +263,5 @@ func splitPath(path string) (version, id, edge string) {
 // fieldList reads the fields parameter, checking each against the node
 // type's fields as the Graph does.
 func fieldList(p params, allowed []string, def []string, nodeType string) ([]string, error) {
-	raw := p.get("fields")
-	if raw == "" {
-		return def, nil
-	}
-	var out []string
-	for _, f := range strings.Split(raw, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		ok := false
-		for _, a := range allowed {
-			ok = ok || a == f
-		}
-		if !ok {
-			return nil, fmt.Errorf("(#100) Tried accessing nonexisting field (%s) on node type (%s)", f, nodeType)
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return fakeplatform.GraphFields(p.get("fields"), allowed, def, nodeType)
 }

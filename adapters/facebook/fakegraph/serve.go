@@ -1,7 +1,6 @@
 package fakegraph
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Graph limits the fake enforces.
@@ -34,21 +35,15 @@ func errf(code, subcode int, format string, args ...any) *graphErr {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, mediaPrefix) {
-		serveMedia(w, r)
+	if fakeplatform.IsSampleMedia(r) {
+		fakeplatform.ServeSampleMedia(w, r)
 		return
 	}
 	// The request is stamped when it arrives: that is when the platform
 	// was called, which is what "never before its time" is about.
 	at := s.now()
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !s.Wait(r.Context()) {
+		return
 	}
 	_, pageID, edge := splitPath(r.URL.Path)
 	call := Call{Method: r.Method, Path: r.URL.Path, At: at}
@@ -57,18 +52,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	rules := append([]Rule(nil), s.rules...)
 	s.usageN++
-	usage := s.usageN
+	usage := fakeplatform.GraphUsage{ID: call.PageID, Type: "pages", N: s.usageN, AppUsage: true, TracePrefix: "Fake"}
 	s.mu.Unlock()
 
-	var fault *Fault
-	for _, rule := range rules {
-		if fault = rule(r); fault != nil {
-			break
-		}
+	fault := s.FaultFor(r)
+	if fault != nil {
+		usage.RegainMinutes = fault.RegainAccessMinutes
 	}
-	s.setUsageHeaders(w.Header(), call.PageID, usage, fault)
+	usage.Set(w.Header())
 
 	// The answer is made in a recorder and logged before it is sent, so a
 	// client that has its answer also finds its call in the log.
@@ -91,104 +83,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.handle(rec, r, at)
 		call.Status = rec.Code
 	}
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
-
-	if hangUp {
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-		return
-	}
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
-}
-
-func (s *Server) setUsageHeaders(h http.Header, pageID string, n int, f *Fault) {
-	pct := min(99, n/10)
-	regain := 0
-	if f != nil {
-		regain = f.RegainAccessMinutes
-		if regain > 0 {
-			pct = 100
-		}
-	}
-	app, _ := json.Marshal(map[string]int{"call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2})
-	if pageID == "" {
-		pageID = "0"
-	}
-	buc, _ := json.Marshal(map[string][]map[string]any{pageID: {{
-		"type": "pages", "call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2,
-		"estimated_time_to_regain_access": regain,
-	}}})
-	h.Set("X-App-Usage", string(app))
-	h.Set("X-Business-Use-Case-Usage", string(buc))
-	h.Set("X-Fb-Trace-Id", "Fake"+strconv.Itoa(n))
+	s.Record(call)
+	fakeplatform.Answer(w, rec, hangUp)
 }
 
 func writeFault(w http.ResponseWriter, f Fault) int {
-	status := f.Status
-	if status == 0 {
-		status = http.StatusBadRequest
-		if f.Code == 1 || f.Code == 2 {
-			status = http.StatusInternalServerError
-		}
-	}
-	if f.RawBody != "" {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		io.WriteString(w, f.RawBody)
-		return status
-	}
 	msg := f.Message
 	if msg == "" {
 		msg = defaultMessage(f.Code, f.Subcode)
 	}
-	e := map[string]any{
-		"message":    msg,
-		"type":       or(f.Type, "OAuthException"),
-		"code":       f.Code,
-		"fbtrace_id": "FakeTrace",
-	}
-	if f.Subcode != 0 {
-		e["error_subcode"] = f.Subcode
-	}
-	if f.UserMessage != "" {
-		e["error_user_msg"] = f.UserMessage
-	}
-	if f.IsTransient {
-		e["is_transient"] = true
-	}
-	writeJSON(w, status, map[string]any{"error": e})
-	return status
+	return fakeplatform.WriteGraphError(w, fakeplatform.GraphError{
+		Status: f.Status, Code: f.Code, Subcode: f.Subcode, Type: f.Type, Message: msg,
+		UserMessage: f.UserMessage, IsTransient: f.IsTransient, TraceID: "FakeTrace", RawBody: f.RawBody,
+	})
 }
 
 func writeGraphErr(w http.ResponseWriter, e *graphErr) {
 	f := Fault{Status: e.status, Code: e.code, Subcode: e.subcode, Type: e.typ, Message: e.message}
 	writeFault(w, f)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":{"message":"fake: cannot encode answer","code":1}}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // handle routes one request and answers it.
@@ -198,7 +110,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, at time.Time) {
 		writeGraphErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	fakeplatform.WriteJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) route(r *http.Request, at time.Time) (any, *graphErr) {

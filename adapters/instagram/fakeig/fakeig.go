@@ -29,6 +29,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Container status codes.
@@ -95,7 +97,7 @@ type Call struct {
 type Option func(*Server)
 
 // WithLatency delays every answer by d (for benchmarks).
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithClock sets the clock that stamps containers and media and decides
 // expiry and the quota window.
@@ -124,8 +126,9 @@ func WithQuota(total int, window time.Duration) Option {
 // base URL.
 type Server struct {
 	*httptest.Server
+	// Kit gives Inject, ClearFaults, FailNextWhere, Calls and SetLatency.
+	fakeplatform.Kit[*http.Request, Fault, Call]
 
-	latency         time.Duration
 	now             func() time.Time
 	media           *http.Client
 	processingReads int
@@ -140,8 +143,6 @@ type Server struct {
 	containers map[string]*Container
 	order      []string // container IDs in creation order
 	published  []*Media // in publication order
-	rules      []Rule
-	calls      []Call
 	nextID     int64
 	traceN     int
 }
@@ -254,26 +255,11 @@ func (s *Server) ExpireContainer(id string) {
 	}
 }
 
-// Calls returns the request log, oldest first.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
-
 // CountCalls counts logged calls with the method and edge ("media",
 // "media_publish", "content_publishing_limit", or "" for node reads). An
 // empty method matches any.
 func (s *Server) CountCalls(method, edge string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if (method == "" || c.Method == method) && c.Edge == edge {
-			n++
-		}
-	}
-	return n
+	return s.CountCallsWhere(func(c Call) bool { return (method == "" || c.Method == method) && c.Edge == edge })
 }
 
 func (s *Server) newIDLocked() string {

@@ -3,7 +3,6 @@ package fakeig
 import (
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // Fault is an answer the fake gives instead of doing the work, or, with
@@ -35,41 +34,13 @@ type Fault struct {
 // must not read the request body.
 type Rule func(r *http.Request) *Fault
 
-// Inject adds a rule consulted, in the order added, for every request.
-func (s *Server) Inject(rule Rule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = append(s.rules, rule)
-}
-
-// ClearFaults removes every rule, including FailNext ones not used up.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = nil
-}
-
 // FailNext makes the next n requests with the method (empty: any) to the
 // edge ("media", "media_publish", "content_publishing_limit", or "" for
 // node reads such as a container's status) answer with f.
 func (s *Server) FailNext(method, edge string, n int, f Fault) {
-	var mu sync.Mutex
-	left := n
-	s.Inject(func(r *http.Request) *Fault {
-		if method != "" && r.Method != method {
-			return nil
-		}
-		if _, _, e, ok := splitPath(r.URL.Path); !ok || e != edge {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if left <= 0 {
-			return nil
-		}
-		left--
-		c := f
-		return &c
+	s.FailNextWhere(n, f, func(r *http.Request) bool {
+		_, _, e, ok := splitPath(r.URL.Path)
+		return (method == "" || r.Method == method) && ok && e == edge
 	})
 }
 

@@ -7,11 +7,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-)
 
-// mediaPrefix is where the fake serves sample media. It is outside the
-// /vNN.N/ space, so no Graph route can collide with it.
-const mediaPrefix = "/fake-media/"
+	"github.com/serentak/serentak/adapters/fakeplatform"
+)
 
 // Instagram's media limits (platforms.md §2.8).
 const (
@@ -20,39 +18,20 @@ const (
 	maxVideoProbe = 64 << 10
 )
 
-// Sample files with real signatures, so content sniffing sees real types.
-var (
-	sampleJPEG = append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01"), make([]byte, 256)...)
-	samplePNG  = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 256)...)
-	sampleMP4  = append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), make([]byte, 256)...)
-)
-
 // SampleJPEGURL is a JPEG the fake serves itself, for tests and benchmarks
 // that need a fetchable image and no media server of their own.
-func (s *Server) SampleJPEGURL() string { return s.URL + mediaPrefix + "image.jpg" }
+func (s *Server) SampleJPEGURL() string {
+	return s.URL + fakeplatform.MediaPrefix + fakeplatform.SampleJPEGName
+}
 
 // SamplePNGURL is a PNG, which Instagram refuses.
-func (s *Server) SamplePNGURL() string { return s.URL + mediaPrefix + "image.png" }
+func (s *Server) SamplePNGURL() string {
+	return s.URL + fakeplatform.MediaPrefix + fakeplatform.SamplePNGName
+}
 
 // SampleVideoURL is an MP4 the fake serves itself.
-func (s *Server) SampleVideoURL() string { return s.URL + mediaPrefix + "video.mp4" }
-
-// serveMedia answers sample-media requests; it is not a Graph route and is
-// not logged in Calls.
-func serveMedia(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case mediaPrefix + "image.jpg":
-		w.Header().Set("Content-Type", "image/jpeg")
-		w.Write(sampleJPEG)
-	case mediaPrefix + "image.png":
-		w.Header().Set("Content-Type", "image/png")
-		w.Write(samplePNG)
-	case mediaPrefix + "video.mp4":
-		w.Header().Set("Content-Type", "video/mp4")
-		w.Write(sampleMP4)
-	default:
-		http.NotFound(w, r)
-	}
+func (s *Server) SampleVideoURL() string {
+	return s.URL + fakeplatform.MediaPrefix + fakeplatform.SampleMP4Name
 }
 
 func validURL(raw string) bool {

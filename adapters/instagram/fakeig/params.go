@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // maxBody caps what the fake reads of a request body.
@@ -114,37 +116,11 @@ func parseBool(p params, k string) (bool, error) {
 // token finds the access token: the Authorization header (OAuth or Bearer)
 // or the access_token parameter.
 func token(r *http.Request, p params) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		for _, scheme := range []string{"OAuth ", "Bearer "} {
-			if len(h) > len(scheme) && strings.EqualFold(h[:len(scheme)], scheme) {
-				return strings.TrimSpace(h[len(scheme):])
-			}
-		}
-	}
-	return p["access_token"]
+	return fakeplatform.GraphToken(r, p["access_token"])
 }
 
 // fieldList reads the fields parameter, checking each against the node
 // type's fields as the Graph does.
 func fieldList(p params, allowed, def []string, nodeType string) ([]string, error) {
-	raw := p["fields"]
-	if raw == "" {
-		return def, nil
-	}
-	var out []string
-	for _, f := range strings.Split(raw, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		ok := false
-		for _, a := range allowed {
-			ok = ok || a == f
-		}
-		if !ok {
-			return nil, fmt.Errorf("(#100) Tried accessing nonexisting field (%s) on node type (%s)", f, nodeType)
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return fakeplatform.GraphFields(p["fields"], allowed, def, nodeType)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Instagram's documented limits the fake enforces (platforms.md §2.2, §2.8).
@@ -39,36 +41,29 @@ func notFound(method, id string) *graphErr {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, mediaPrefix) {
-		serveMedia(w, r)
+	if fakeplatform.IsSampleMedia(r) {
+		fakeplatform.ServeSampleMedia(w, r)
 		return
 	}
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !s.Wait(r.Context()) {
+		return
 	}
 	at := s.now()
 	_, id, edge, _ := splitPath(r.URL.Path)
 	call := Call{Method: r.Method, Path: r.URL.Path, ID: id, Edge: edge, At: at}
 
 	s.mu.Lock()
-	rules := append([]Rule(nil), s.rules...)
 	s.traceN++
-	trace := s.traceN
+	// Instagram's Business Use Case rate limiting reports in
+	// X-Business-Use-Case-Usage.
+	usage := fakeplatform.GraphUsage{ID: id, Type: "instagram", N: s.traceN, TracePrefix: "FakeIG"}
 	s.mu.Unlock()
 
-	var fault *Fault
-	for _, rule := range rules {
-		if fault = rule(r); fault != nil {
-			break
-		}
+	fault := s.FaultFor(r)
+	if fault != nil {
+		usage.RegainMinutes = fault.RegainAccessMinutes
 	}
-	setUsageHeaders(w.Header(), id, trace, fault)
+	usage.Set(w.Header())
 
 	// The answer is made in a recorder and logged before it is sent, so a
 	// client that has its answer also finds its call in the log.
@@ -89,91 +84,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.handle(rec, r)
 		call.Status = rec.Code
 	}
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
-
-	if hangUp {
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-		return
-	}
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
-}
-
-// setUsageHeaders sends X-Business-Use-Case-Usage, which Instagram's
-// Business Use Case rate limiting reports in.
-func setUsageHeaders(h http.Header, id string, n int, f *Fault) {
-	pct := min(99, n/10)
-	regain := 0
-	if f != nil && f.RegainAccessMinutes > 0 {
-		regain, pct = f.RegainAccessMinutes, 100
-	}
-	if id == "" {
-		id = "0"
-	}
-	buc, _ := json.Marshal(map[string][]map[string]any{id: {{
-		"type": "instagram", "call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2,
-		"estimated_time_to_regain_access": regain,
-	}}})
-	h.Set("X-Business-Use-Case-Usage", string(buc))
-	h.Set("X-Fb-Trace-Id", "FakeIG"+strconv.Itoa(n))
+	s.Record(call)
+	fakeplatform.Answer(w, rec, hangUp)
 }
 
 func writeFault(w http.ResponseWriter, f Fault) int {
-	status := f.Status
-	if status == 0 {
-		status = http.StatusBadRequest
-		if f.Code == 1 || f.Code == 2 {
-			status = http.StatusInternalServerError
-		}
-	}
-	if f.RawBody != "" {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		io.WriteString(w, f.RawBody)
-		return status
-	}
 	msg := f.Message
 	if msg == "" {
 		msg = defaultMessage(f.Code, f.Subcode)
 	}
-	typ := f.Type
-	if typ == "" {
-		typ = "OAuthException"
-	}
-	e := map[string]any{
-		"message":      msg,
-		"type":         typ,
-		"code":         f.Code,
-		"is_transient": f.IsTransient,
-		"fbtrace_id":   "FakeIGTrace",
-	}
-	if f.Subcode != 0 {
-		e["error_subcode"] = f.Subcode
-	}
-	if f.UserMessage != "" {
-		e["error_user_msg"] = f.UserMessage
-	}
-	writeJSON(w, status, map[string]any{"error": e})
-	return status
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":{"message":"fake: cannot encode answer","code":1}}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(status)
-	w.Write(b)
+	return fakeplatform.WriteGraphError(w, fakeplatform.GraphError{
+		Status: f.Status, Code: f.Code, Subcode: f.Subcode, Type: f.Type, Message: msg,
+		UserMessage: f.UserMessage, IsTransient: f.IsTransient, TraceID: "FakeIGTrace", RawBody: f.RawBody,
+	})
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +105,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeFault(w, Fault{Status: e.status, Code: e.code, Subcode: e.subcode, Message: e.message})
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	fakeplatform.WriteJSON(w, http.StatusOK, v)
 }
 
 var versionRE = regexp.MustCompile(`^v\d+\.\d+$`)

@@ -30,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Privacy levels, as creator_info lists them.
@@ -116,7 +118,7 @@ type Option func(*Server)
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithLatency delays every answer by d (for benchmarks).
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithProcessingReads sets how many status reads a publish stays in
 // PROCESSING_* after its media is complete (default 2).
@@ -150,9 +152,10 @@ func WithMediaClient(c *http.Client) Option { return func(s *Server) { s.media =
 // token endpoint is URL+"/v2/oauth/token/".
 type Server struct {
 	*httptest.Server
+	// Kit gives Inject, ClearFaults, FailNextWhere, Calls and SetLatency.
+	fakeplatform.Kit[*http.Request, Fault, Call]
 
 	now             func() time.Time
-	latency         time.Duration
 	processingReads int
 	clientKey       string
 	clientSecret    string
@@ -175,8 +178,6 @@ type Server struct {
 	byID        map[string]*publish
 	byUpload    map[string]*publish // upload_id → publish
 	hits        map[string][]time.Time
-	rules       []Rule
-	calls       []Call
 	failNext    []string // fail_reasons for the next publishes
 	nextID      int64
 }
@@ -348,25 +349,12 @@ func (s *Server) Uploaded(publishID string) []byte {
 	return nil
 }
 
-// Calls returns the request log, oldest first.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
-
 // CountCalls counts logged calls whose path starts with prefix (e.g.
 // "/v2/post/publish/video/init/", "/upload/"). An empty method matches any.
 func (s *Server) CountCalls(method, prefix string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if (method == "" || c.Method == method) && strings.HasPrefix(c.Path, prefix) {
-			n++
-		}
-	}
-	return n
+	return s.CountCallsWhere(func(c Call) bool {
+		return (method == "" || c.Method == method) && strings.HasPrefix(c.Path, prefix)
+	})
 }
 
 func (s *Server) newIDLocked() string {

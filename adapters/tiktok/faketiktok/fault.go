@@ -3,7 +3,6 @@ package faketiktok
 import (
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // Fault is an answer the fake gives instead of doing the work, or, with
@@ -28,38 +27,10 @@ type Fault struct {
 // must not read the request body.
 type Rule func(r *http.Request) *Fault
 
-// Inject adds a rule consulted, in the order added, for every request.
-func (s *Server) Inject(rule Rule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = append(s.rules, rule)
-}
-
-// ClearFaults removes every rule, including FailNext ones not used up.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = nil
-}
-
 // FailNext makes the next n requests whose path starts with prefix answer
 // with f.
 func (s *Server) FailNext(prefix string, n int, f Fault) {
-	var mu sync.Mutex
-	left := n
-	s.Inject(func(r *http.Request) *Fault {
-		if !strings.HasPrefix(r.URL.Path, prefix) {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if left <= 0 {
-			return nil
-		}
-		left--
-		c := f
-		return &c
-	})
+	s.FailNextWhere(n, f, func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, prefix) })
 }
 
 // APIError is a fault with an error code at its documented HTTP status.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Routes.
@@ -48,25 +50,11 @@ func errf(code, format string, args ...any) *apiErr {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !s.Wait(r.Context()) {
+		return
 	}
 	at := s.now()
-	s.mu.Lock()
-	rules := append([]Rule(nil), s.rules...)
-	s.mu.Unlock()
-	var fault *Fault
-	for _, rule := range rules {
-		if fault = rule(r); fault != nil {
-			break
-		}
-	}
+	fault := s.FaultFor(r)
 
 	// The answer is made in a recorder and logged before it is sent, so a
 	// client that has its answer also finds its call in the log.
@@ -90,23 +78,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		call.Status = rec.Code
 		call.Code = answerCode(rec.Body.Bytes())
 	}
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
-
-	if hangUp {
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-		return
-	}
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	s.Record(call)
+	fakeplatform.Answer(w, rec, hangUp)
 }
 
 // answerCode reads error.code of an envelope, or error of an OAuth answer.

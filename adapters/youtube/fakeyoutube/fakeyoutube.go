@@ -33,6 +33,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Defaults.
@@ -119,7 +121,7 @@ type Option func(*Server)
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // WithLatency delays every answer by d (for benchmarks).
-func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
 
 // WithSessionTTL sets how long an upload session answers before it gives
 // 404.
@@ -152,9 +154,10 @@ func WithClient(id, secret string) Option {
 // as its TokenURL.
 type Server struct {
 	*httptest.Server
+	// Kit gives Inject, ClearFaults, FailNextWhere, Calls and SetLatency.
+	fakeplatform.Kit[Request, Fault, Call]
 
 	now             func() time.Time
-	latency         time.Duration
 	sessionTTL      time.Duration
 	processingReads int
 	uploadQuota     int
@@ -172,8 +175,6 @@ type Server struct {
 	sessions  map[string]*session
 	videos    []*video
 	byID      map[string]*video
-	rules     []Rule
-	calls     []Call
 	quotaDay  string
 	quotaUsed int
 	chanUsed  map[string]int // channel → uploads this quota day
@@ -355,24 +356,9 @@ func (s *Server) Sessions() []Session {
 	return out
 }
 
-// Calls returns the request log, oldest first.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
-
 // CountCalls counts logged calls to a route.
 func (s *Server) CountCalls(r Route) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.calls {
-		if c.Route == r {
-			n++
-		}
-	}
-	return n
+	return s.CountCallsWhere(func(c Call) bool { return c.Route == r })
 }
 
 // QuotaUsed is how many videos.insert calls the current quota day has

@@ -3,7 +3,6 @@ package fakeyoutube
 import (
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 )
 
@@ -46,42 +45,9 @@ type Request struct {
 // Rule decides whether a request gets a fault; nil means no fault.
 type Rule func(r Request) *Fault
 
-// Inject adds a rule consulted, in the order added, for every request.
-func (s *Server) Inject(rule Rule) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = append(s.rules, rule)
-}
-
-// ClearFaults removes every rule, including FailNext ones not used up.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rules = nil
-}
-
 // FailNext makes the next n requests to route answer with f.
 func (s *Server) FailNext(route Route, n int, f Fault) {
 	s.FailNextWhere(n, f, func(r Request) bool { return r.Route == route })
-}
-
-// FailNextWhere makes the next n requests that match answer with f.
-func (s *Server) FailNextWhere(n int, f Fault, match func(Request) bool) {
-	var mu sync.Mutex
-	left := n
-	s.Inject(func(r Request) *Fault {
-		if !match(r) {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if left <= 0 {
-			return nil
-		}
-		left--
-		c := f
-		return &c
-	})
 }
 
 // FinalChunk matches the chunk that carries a video's last byte.

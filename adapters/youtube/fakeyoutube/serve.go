@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Paths the fake serves.
@@ -50,28 +52,13 @@ type answer struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
+	if !s.Wait(r.Context()) {
+		return
 	}
 	at := s.now()
 	req := describe(r)
 	call := Call{Route: req.Route, Method: r.Method, Path: r.URL.Path, ContentRange: r.Header.Get("Content-Range"), At: at}
-
-	s.mu.Lock()
-	rules := append([]Rule(nil), s.rules...)
-	s.mu.Unlock()
-	var fault *Fault
-	for _, rule := range rules {
-		if fault = rule(req); fault != nil {
-			break
-		}
-	}
+	fault := s.FaultFor(req)
 
 	// The answer is made in a recorder and logged before it is sent, so a
 	// client that has its answer also finds its call in the log.
@@ -93,23 +80,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		call.Bytes = s.handle(rec, r, req, at, 0)
 		call.Status = rec.Code
 	}
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
-
-	if hangUp {
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-		return
-	}
-	for k, vs := range rec.Header() {
-		w.Header()[k] = vs
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
+	s.Record(call)
+	fakeplatform.Answer(w, rec, hangUp)
 }
 
 // describe names a request's route for rules and the log.

@@ -1,0 +1,267 @@
+package adaptertest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serentak/serentak"
+)
+
+// Harness is what the conformance suite needs to know of one platform.
+type Harness struct {
+	// Setup starts a fresh fake platform for one subtest (closing it with
+	// t.Cleanup) and returns a publisher pointed at it.
+	Setup func(t *testing.T) *Fixture
+	// MaxAttempts bounds the attempts one publish may take through
+	// Pending answers; 0 means 20.
+	MaxAttempts int
+}
+
+// Fixture is one subtest's publisher, fake and publish request.
+type Fixture struct {
+	Publisher serentak.Publisher
+	// Request is the publish request to make: an account whose tokens are
+	// distinctive strings (the suite looks for them in every error),
+	// content with media the platform accepts, and the media functions.
+	// The suite sets Checkpoint and SaveFunc for each attempt.
+	Request serentak.PublishRequest
+	// Published returns the IDs of the posts the fake has made public, as
+	// Result.ExternalID names them.
+	Published func() []string
+	// DropFinal makes the fake carry out the next call that makes the post
+	// public and then hang up without answering.
+	DropFinal func()
+	// FailWith makes every later request fail with a platform error (a
+	// refusal, not a rate limit) whose message is message, in the
+	// platform's own error shape.
+	FailWith func(message string)
+	// SetLatency delays every later answer of the fake by d.
+	SetLatency func(d time.Duration)
+	// Advance, when set, moves the clock of the publisher and the fake
+	// forward, by each Pending answer's RetryAfter.
+	Advance func(d time.Duration)
+	// Pending says the platform answers "still processing" at least once
+	// before this content is public. When false, the suite's Pending
+	// subtest is skipped.
+	Pending bool
+}
+
+// Exercise runs the conformance suite: the contract every
+// serentak.Publisher keeps (publish.go, ARCHITECTURE.md "A delivery's
+// life"), whatever its platform.
+func Exercise(t *testing.T, h Harness) {
+	t.Helper()
+	if h.MaxAttempts == 0 {
+		h.MaxAttempts = 20
+	}
+
+	t.Run("PublishesOnce", func(t *testing.T) {
+		t.Parallel()
+		f, s := h.Setup(t), &Store{}
+		res := h.untilDone(t, f, s)
+		f.wantPublished(t, res.ExternalID)
+		// The result is saved: an attempt after a success (the worker died
+		// before recording it) returns it and publishes nothing more.
+		again, err := f.publish(context.Background(), s)
+		f.noSecrets(t, err)
+		if err != nil || again.ExternalID != res.ExternalID {
+			t.Fatalf("Publish again with the saved checkpoint = %+v, %v; want %q", again, err, res.ExternalID)
+		}
+		f.wantPublished(t, res.ExternalID)
+	})
+
+	t.Run("SaveFailureMakesNothingPublic", func(t *testing.T) {
+		t.Parallel()
+		f, s := h.Setup(t), &Store{}
+		s.SetHook(func(serentak.Checkpoint) error { return ErrDatabaseDown })
+		for attempt := 1; attempt <= 2; attempt++ {
+			_, err := f.publish(context.Background(), s)
+			f.noSecrets(t, err)
+			if err == nil {
+				t.Fatalf("attempt %d: Publish succeeded although no checkpoint could be saved", attempt)
+			}
+			if pe := publishError(t, err); pe.Kind == serentak.Rejected {
+				t.Errorf("attempt %d: a failed save is %s (%v); the content is not at fault", attempt, pe.Kind, err)
+			}
+			if got := f.Published(); len(got) != 0 {
+				t.Fatalf("attempt %d: posts %v made public although no checkpoint could be saved", attempt, got)
+			}
+		}
+		// The database is back: the delivery goes through, once.
+		s.SetHook(nil)
+		res := h.untilDone(t, f, s)
+		f.wantPublished(t, res.ExternalID)
+	})
+
+	t.Run("TokenNeverInErrors", func(t *testing.T) {
+		t.Parallel()
+		f, s := h.Setup(t), &Store{}
+		tok := f.Request.Account.Token
+		f.FailWith("Invalid OAuth access token " + tok.AccessToken + " (refresh " + tok.RefreshToken + ")")
+		_, err := f.publish(context.Background(), s)
+		if err == nil {
+			t.Fatal("Publish succeeded although every request fails")
+		}
+		publishError(t, err)
+		f.noSecrets(t, err)
+	})
+
+	t.Run("LostFinalAnswerPublishesOnce", func(t *testing.T) {
+		t.Parallel()
+		f, s := h.Setup(t), &Store{}
+		f.DropFinal()
+		var err error
+		for range h.MaxAttempts {
+			if _, err = f.publish(context.Background(), s); !isPending(err) {
+				break
+			}
+			f.advance(err)
+		}
+		f.noSecrets(t, err)
+		if err == nil {
+			t.Fatal("Publish succeeded although the answer to the publishing call was lost")
+		}
+		switch pe := publishError(t, err); pe.Kind {
+		case serentak.Unknown, serentak.Transient:
+		default:
+			t.Fatalf("a lost answer is %s (%v); want Unknown (or Transient), which the worker retries after a look", pe.Kind, err)
+		}
+		// The fake did the work: the next attempts, with the checkpoint,
+		// find the post instead of publishing it again.
+		res := h.untilDone(t, f, s)
+		f.wantPublished(t, res.ExternalID)
+	})
+
+	t.Run("PendingThenFinishes", func(t *testing.T) {
+		t.Parallel()
+		f, s := h.Setup(t), &Store{}
+		if !f.Pending {
+			t.Skip("this platform answers at once for the fixture's content")
+		}
+		_, err := f.publish(context.Background(), s)
+		f.noSecrets(t, err)
+		if !isPending(err) {
+			t.Fatalf("first attempt: %v; want Pending while the platform processes", err)
+		}
+		if pe := publishError(t, err); pe.RetryAfter <= 0 {
+			t.Fatalf("Pending without RetryAfter: %v", err)
+		}
+		f.advance(err)
+		res := h.untilDone(t, f, s)
+		f.wantPublished(t, res.ExternalID)
+	})
+
+	t.Run("CanceledReturnsPromptly", func(t *testing.T) {
+		t.Parallel()
+		t.Run("before the call", func(t *testing.T) {
+			t.Parallel()
+			f, s := h.Setup(t), &Store{}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			f.promptly(t, ctx, s)
+		})
+		t.Run("while the platform is slow", func(t *testing.T) {
+			t.Parallel()
+			f, s := h.Setup(t), &Store{}
+			f.SetLatency(time.Hour)
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			f.promptly(t, ctx, s)
+		})
+	})
+}
+
+// publish makes one attempt with the checkpoint s holds, as the worker
+// would.
+func (f *Fixture) publish(ctx context.Context, s *Store) (serentak.Result, error) {
+	req := f.Request
+	req.Checkpoint = s.Checkpoint()
+	req.SaveFunc = s.Save
+	return f.Publisher.Publish(ctx, req)
+}
+
+// untilDone publishes, calling Publish again with the saved checkpoint
+// while the answer is Pending, as the worker does, and wants a success.
+func (h Harness) untilDone(t *testing.T, f *Fixture, s *Store) serentak.Result {
+	t.Helper()
+	for range h.MaxAttempts {
+		res, err := f.publish(context.Background(), s)
+		f.noSecrets(t, err)
+		if err == nil {
+			if res.ExternalID == "" {
+				t.Fatalf("Publish succeeded without an ExternalID: %+v", res)
+			}
+			return res
+		}
+		if !isPending(err) {
+			t.Fatalf("Publish: %v", err)
+		}
+		f.advance(err)
+	}
+	t.Fatalf("still Pending after %d attempts; checkpoint %v", h.MaxAttempts, s.Checkpoint())
+	return serentak.Result{}
+}
+
+// promptly publishes with a context that is or soon will be done and
+// wants an error within seconds and nothing public.
+func (f *Fixture) promptly(t *testing.T, ctx context.Context, s *Store) {
+	t.Helper()
+	start := time.Now()
+	_, err := f.publish(ctx, s)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Publish returned %s after its context ended", d)
+	}
+	f.noSecrets(t, err)
+	if err == nil {
+		t.Fatal("Publish succeeded with a canceled context")
+	}
+	if got := f.Published(); len(got) != 0 {
+		t.Errorf("posts %v made public with a canceled context", got)
+	}
+}
+
+// wantPublished wants exactly one public post on the fake, id.
+func (f *Fixture) wantPublished(t *testing.T, id string) {
+	t.Helper()
+	if got := f.Published(); !slices.Equal(got, []string{id}) {
+		t.Fatalf("public posts on the platform = %v, want exactly [%s]", got, id)
+	}
+}
+
+func (f *Fixture) advance(err error) {
+	var pe *serentak.PublishError
+	if f.Advance != nil && errors.As(err, &pe) {
+		f.Advance(pe.RetryAfter)
+	}
+}
+
+// noSecrets fails when err, or any error it wraps, carries a token.
+func (f *Fixture) noSecrets(t *testing.T, err error) {
+	t.Helper()
+	tok := f.Request.Account.Token
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		for _, secret := range []string{tok.AccessToken, tok.RefreshToken} {
+			if secret != "" && strings.Contains(e.Error(), secret) {
+				t.Errorf("error carries a token: %v", e)
+			}
+		}
+	}
+}
+
+func isPending(err error) bool {
+	var pe *serentak.PublishError
+	return errors.As(err, &pe) && pe.Kind == serentak.Pending
+}
+
+func publishError(t *testing.T, err error) *serentak.PublishError {
+	t.Helper()
+	var pe *serentak.PublishError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error %v (%T) is not a *serentak.PublishError", err, err)
+	}
+	return pe
+}

@@ -1,0 +1,155 @@
+package fakeplatform
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// What the Meta Graph fakes (fakegraph for Facebook, fakeig for Instagram)
+// share of the Graph API's wire format, written from the documentation
+// (shared/platforms.md §1, §2), not from the adapters' code.
+
+// GraphError is an error answer in the Graph API's shape.
+type GraphError struct {
+	// Status is the HTTP status; 0 means 400, or 500 for codes 1 and 2.
+	Status      int
+	Code        int
+	Subcode     int
+	Type        string // default "OAuthException"
+	Message     string
+	UserMessage string // error_user_msg, when set
+	IsTransient bool
+	TraceID     string // fbtrace_id
+	// RawBody, when set, is sent as-is with Content-Type text/html: the
+	// non-JSON pages a proxy or load balancer answers with.
+	RawBody string
+}
+
+// WriteGraphError writes e and returns the status it answered with.
+func WriteGraphError(w http.ResponseWriter, e GraphError) int {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+		if e.Code == 1 || e.Code == 2 {
+			status = http.StatusInternalServerError
+		}
+	}
+	if e.RawBody != "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		io.WriteString(w, e.RawBody)
+		return status
+	}
+	typ := e.Type
+	if typ == "" {
+		typ = "OAuthException"
+	}
+	obj := map[string]any{
+		"message":      e.Message,
+		"type":         typ,
+		"code":         e.Code,
+		"is_transient": e.IsTransient,
+		"fbtrace_id":   e.TraceID,
+	}
+	if e.Subcode != 0 {
+		obj["error_subcode"] = e.Subcode
+	}
+	if e.UserMessage != "" {
+		obj["error_user_msg"] = e.UserMessage
+	}
+	WriteJSON(w, status, map[string]any{"error": obj})
+	return status
+}
+
+// WriteJSON answers v as JSON, as the Graph API does.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"message":"fake: cannot encode answer","code":1}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// GraphUsage is what a fake reports in Meta's rate-limit usage headers.
+type GraphUsage struct {
+	// ID is the business object the usage is about (a Page, an IG user);
+	// "0" when empty.
+	ID string
+	// Type is the Business Use Case: "pages", "instagram".
+	Type string
+	// N is the request's number since the fake started; usage grows with
+	// it, 1% per 10 calls, up to 99%.
+	N int
+	// RegainMinutes, when above 0, reports the quota as used up with
+	// estimated_time_to_regain_access set, as Meta does when it throttles.
+	RegainMinutes int
+	// AppUsage adds X-App-Usage (Facebook sends it; Instagram does not).
+	AppUsage bool
+	// TracePrefix starts X-Fb-Trace-Id.
+	TracePrefix string
+}
+
+// Set writes the usage headers.
+func (u GraphUsage) Set(h http.Header) {
+	pct := min(99, u.N/10)
+	if u.RegainMinutes > 0 {
+		pct = 100
+	}
+	id := u.ID
+	if id == "" {
+		id = "0"
+	}
+	buc, _ := json.Marshal(map[string][]map[string]any{id: {{
+		"type": u.Type, "call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2,
+		"estimated_time_to_regain_access": max(u.RegainMinutes, 0),
+	}}})
+	if u.AppUsage {
+		app, _ := json.Marshal(map[string]int{"call_count": pct, "total_cputime": pct / 2, "total_time": pct / 2})
+		h.Set("X-App-Usage", string(app))
+	}
+	h.Set("X-Business-Use-Case-Usage", string(buc))
+	h.Set("X-Fb-Trace-Id", u.TracePrefix+strconv.Itoa(u.N))
+}
+
+// GraphToken finds a request's access token: the Authorization header
+// (OAuth or Bearer) or, failing that, the access_token parameter param.
+func GraphToken(r *http.Request, param string) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		for _, scheme := range []string{"OAuth ", "Bearer "} {
+			if len(h) > len(scheme) && strings.EqualFold(h[:len(scheme)], scheme) {
+				return strings.TrimSpace(h[len(scheme):])
+			}
+		}
+	}
+	return param
+}
+
+// GraphFields reads a fields parameter, checking each field against the
+// node type's fields as the Graph does; def when raw is empty.
+func GraphFields(raw string, allowed, def []string, nodeType string) ([]string, error) {
+	if raw == "" {
+		return def, nil
+	}
+	var out []string
+	for _, f := range strings.Split(raw, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == f
+		}
+		if !ok {
+			return nil, fmt.Errorf("(#100) Tried accessing nonexisting field (%s) on node type (%s)", f, nodeType)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

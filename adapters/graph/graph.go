@@ -1,0 +1,63 @@
+// Package graph holds what the Facebook and Instagram publishers share of
+// Meta's Graph API: the request mechanics (the token in a header, a capped
+// answer, "not sent" told apart from "sent, answer lost"), the error
+// object, the usage headers that say when a throttled app may call again,
+// and the scrubbing of tokens from errors.
+//
+// Each publisher keeps its own classify table, its checkpoints and its
+// flows: the same codes mean different things on the two platforms, and
+// only the mechanics are the same.
+package graph
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Defaults both publishers take.
+const (
+	// DefaultBaseURL is the Graph API host. Instagram Login tokens use
+	// https://graph.instagram.com, which serves the same routes.
+	DefaultBaseURL = "https://graph.facebook.com"
+	// DefaultVersion is pinned: Meta silently routes calls made with an
+	// expired version to the oldest live one, so a moving default would
+	// change behaviour unseen.
+	DefaultVersion = "v25.0"
+	// DefaultTimeout is long because a Graph call that names media by URL
+	// makes Meta fetch the file before it answers.
+	DefaultTimeout = 2 * time.Minute
+)
+
+// TimeLayout is the Graph API's timestamp layout ("2017-05-01T18:19:12+0000").
+const TimeLayout = "2006-01-02T15:04:05-0700"
+
+// Endpoint is where Graph requests go and what sends them.
+type Endpoint struct {
+	// BaseURL is the host, without the version or a trailing slash.
+	BaseURL    string
+	Version    string
+	HTTPClient *http.Client
+}
+
+// NewEndpoint returns an Endpoint, zero arguments taking the defaults.
+func NewEndpoint(baseURL, version string, client *http.Client) Endpoint {
+	e := Endpoint{BaseURL: strings.TrimRight(baseURL, "/"), Version: version, HTTPClient: client}
+	if e.BaseURL == "" {
+		e.BaseURL = DefaultBaseURL
+	}
+	if e.Version == "" {
+		e.Version = DefaultVersion
+	}
+	if e.HTTPClient == nil {
+		e.HTTPClient = &http.Client{Timeout: DefaultTimeout}
+	}
+	return e
+}
+
+// NormalizeText forgives what Meta may change in stored text (line endings
+// and surrounding space), for matching a post found on the platform with
+// the one we sent.
+func NormalizeText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
