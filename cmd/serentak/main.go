@@ -73,7 +73,14 @@ type roles struct{ api, worker, scheduler bool }
 
 // run is main without the process: tests call it with their own
 // environment, and listening tells them the API's address once it listens.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, listening chan<- string) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, listening chan<- string) (err error) {
+	defer func() {
+		// Told to stop while still starting (migrating, connecting): that
+		// is a clean stop too, and SIGTERM promises exit 0.
+		if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			err = nil
+		}
+	}()
 	if len(args) == 0 {
 		fmt.Fprint(stdout, usage)
 		return errors.New("no command given")
