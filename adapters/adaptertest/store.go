@@ -32,6 +32,9 @@ type Store struct {
 	after     func(cp serentak.Checkpoint)
 }
 
+// NewStore returns a store holding cp, as an earlier attempt left it.
+func NewStore(cp serentak.Checkpoint) *Store { return &Store{cp: maps.Clone(cp)} }
+
 // Save stores a copy of cp, unless the hook refuses it or FailAfter's
 // count is reached.
 func (s *Store) Save(_ context.Context, cp serentak.Checkpoint) error {

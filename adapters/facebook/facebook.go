@@ -16,7 +16,6 @@ package facebook
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -351,24 +350,9 @@ func absolute(permalink string) string {
 
 // mediaURL is the URL Facebook fetches a media item from.
 func (a *attempt) mediaURL(m serentak.MediaRef) (string, error) {
-	if m.URL != "" {
-		return m.URL, nil
-	}
-	if a.req.MediaURLFunc == nil {
-		return "", serentak.NewPublishError(serentak.Rejected, "",
-			"uploaded media %s has no public URL to give Facebook; set SERENTAK_PUBLIC_URL", m.ID)
-	}
-	u, err := a.req.MediaURLFunc(m)
-	if err != nil {
-		return "", &serentak.PublishError{Kind: serentak.Transient,
-			Message: fmt.Sprintf("could not make a public URL for media %s: %v", m.ID, err), Err: err}
-	}
-	return u, nil
+	return graph.MediaURL("Facebook", m, a.req.MediaURLFunc)
 }
 
-func saveFailed(err error) *serentak.PublishError {
-	return &serentak.PublishError{Kind: serentak.Transient, Err: err,
-		Message: fmt.Sprintf("could not save the publish checkpoint, so nothing more was sent to Facebook: %v", err)}
-}
+func saveFailed(err error) *serentak.PublishError { return graph.SaveFailed("Facebook", err) }
 
 var _ serentak.Publisher = (*Publisher)(nil)

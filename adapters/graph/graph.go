@@ -10,9 +10,12 @@
 package graph
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/serentak/serentak"
 )
 
 // Defaults both publishers take.
@@ -60,4 +63,30 @@ func NewEndpoint(baseURL, version string, client *http.Client) Endpoint {
 // the one we sent.
 func NormalizeText(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+}
+
+// MediaURL is the URL the platform fetches a media item from: the item's
+// own URL, or a public link to an upload made by urlFunc (nil when
+// SERENTAK_PUBLIC_URL is not set).
+func MediaURL(platform string, m serentak.MediaRef, urlFunc func(serentak.MediaRef) (string, error)) (string, error) {
+	if m.URL != "" {
+		return m.URL, nil
+	}
+	if urlFunc == nil {
+		return "", serentak.NewPublishError(serentak.Rejected, "",
+			"uploaded media %s has no public URL to give %s; set SERENTAK_PUBLIC_URL", m.ID, platform)
+	}
+	u, err := urlFunc(m)
+	if err != nil {
+		return "", &serentak.PublishError{Kind: serentak.Transient,
+			Message: fmt.Sprintf("could not make a public URL for media %s: %v", m.ID, err), Err: err}
+	}
+	return u, nil
+}
+
+// SaveFailed is the error for a checkpoint that could not be saved before
+// a call, which was therefore not made.
+func SaveFailed(platform string, err error) *serentak.PublishError {
+	return &serentak.PublishError{Kind: serentak.Transient, Err: err,
+		Message: fmt.Sprintf("could not save the publish checkpoint, so nothing more was sent to %s: %v", platform, err)}
 }

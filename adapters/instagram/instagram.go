@@ -22,7 +22,6 @@ package instagram
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"mime"
 	"net/http"
@@ -220,24 +219,9 @@ func (a *attempt) save(ctx context.Context) error {
 
 // mediaURL is the URL Instagram fetches a media item from.
 func (a *attempt) mediaURL(m serentak.MediaRef) (string, error) {
-	if m.URL != "" {
-		return m.URL, nil
-	}
-	if a.req.MediaURLFunc == nil {
-		return "", serentak.NewPublishError(serentak.Rejected, "",
-			"uploaded media %s has no public URL to give Instagram; set SERENTAK_PUBLIC_URL", m.ID)
-	}
-	u, err := a.req.MediaURLFunc(m)
-	if err != nil {
-		return "", &serentak.PublishError{Kind: serentak.Transient,
-			Message: fmt.Sprintf("could not make a public URL for media %s: %v", m.ID, err), Err: err}
-	}
-	return u, nil
+	return graph.MediaURL("Instagram", m, a.req.MediaURLFunc)
 }
 
-func saveFailed(err error) *serentak.PublishError {
-	return &serentak.PublishError{Kind: serentak.Transient, Err: err,
-		Message: fmt.Sprintf("could not save the publish checkpoint, so nothing more was sent to Instagram: %v", err)}
-}
+func saveFailed(err error) *serentak.PublishError { return graph.SaveFailed("Instagram", err) }
 
 var _ serentak.Publisher = (*Publisher)(nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/instagram"
 	"github.com/serentak/serentak/adapters/instagram/fakeig"
 )
@@ -31,83 +31,33 @@ var (
 	mp4Bytes  = append([]byte("\x00\x00\x00\x18ftypmp42"), make([]byte, 64)...)
 )
 
-// clock is the one clock the fake and the publisher share.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// store is an in-memory checkpoint store standing in for the database.
-type store struct {
-	mu        sync.Mutex
-	cp        serentak.Checkpoint
-	saves     int
-	failAfter int // saves after this many fail; 0: never
-}
-
-func (s *store) save(_ context.Context, cp serentak.Checkpoint) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.failAfter > 0 && s.saves >= s.failAfter {
-		return errors.New("database is down")
-	}
-	s.saves++
-	s.cp = maps.Clone(cp)
-	return nil
-}
-
-func (s *store) get() serentak.Checkpoint {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.cp)
-}
-
 type bundle struct {
 	fake  *fakeig.Server
 	media *httptest.Server
 	pub   *instagram.Publisher
-	store *store
-	clock *clock
+	store *adaptertest.Store
+	clock *adaptertest.Clock
 }
 
 func setup(t *testing.T, opts ...fakeig.Option) *bundle {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := adaptertest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fake := fakeig.New(append([]fakeig.Option{fakeig.WithClock(clk.Now)}, opts...)...)
 	t.Cleanup(fake.Close)
 	fake.AddUser(igUser, igToken)
 
-	serve := func(mux *http.ServeMux, prefix, ct string, body []byte) {
-		mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", ct)
-			w.Write(body)
-		})
-	}
-	mux := http.NewServeMux()
-	serve(mux, "/jpg/", "image/jpeg", jpegBytes)
-	serve(mux, "/uploads/", "image/jpeg", jpegBytes)
-	serve(mux, "/png/", "image/png", pngBytes)
-	serve(mux, "/video/", "video/mp4", mp4Bytes)
-	media := httptest.NewServer(mux)
-	t.Cleanup(media.Close)
+	media := adaptertest.NewMediaServer(t, map[string]adaptertest.MediaFile{
+		"/jpg/":     {ContentType: "image/jpeg", Body: jpegBytes},
+		"/uploads/": {ContentType: "image/jpeg", Body: jpegBytes},
+		"/png/":     {ContentType: "image/png", Body: pngBytes},
+		"/video/":   {ContentType: "video/mp4", Body: mp4Bytes},
+	})
 
 	return &bundle{
 		fake:  fake,
 		media: media,
 		pub:   instagram.New(instagram.Config{BaseURL: fake.URL, Now: clk.Now}),
-		store: &store{},
+		store: &adaptertest.Store{},
 		clock: clk,
 	}
 }
@@ -121,8 +71,8 @@ func (b *bundle) request(c serentak.Content) serentak.PublishRequest {
 			Token: serentak.Token{AccessToken: igToken}},
 		Content:    c,
 		Attempt:    1,
-		Checkpoint: b.store.get(),
-		SaveFunc:   b.store.save,
+		Checkpoint: b.store.Checkpoint(),
+		SaveFunc:   b.store.Save,
 		MediaURLFunc: func(m serentak.MediaRef) (string, error) {
 			return b.media.URL + "/uploads/" + m.ID, nil
 		},
@@ -139,15 +89,6 @@ func (b *bundle) video(name string) serentak.MediaRef {
 
 func uploaded(id string) serentak.MediaRef {
 	return serentak.MediaRef{ID: id, Kind: serentak.MediaImage, ContentType: "image/jpeg"}
-}
-
-func publishErr(t *testing.T, err error) *serentak.PublishError {
-	t.Helper()
-	var pe *serentak.PublishError
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %v (%T) is not a *PublishError", err, err)
-	}
-	return pe
 }
 
 // publishUntilDone calls Publish as the worker does: again after each
@@ -233,7 +174,7 @@ func TestPublish(t *testing.T) {
 			if !strings.HasPrefix(res.Permalink, "https://www.instagram.com/") || strings.Contains(res.Permalink, m.ID) {
 				t.Errorf("permalink %q is not Instagram's shortcode link", res.Permalink)
 			}
-			if cp := b.store.get(); cp["media_id"] != m.ID {
+			if cp := b.store.Checkpoint(); cp["media_id"] != m.ID {
 				t.Errorf("checkpoint after success = %v", cp)
 			}
 			// A repeat with the saved checkpoint (the worker died before
@@ -258,13 +199,13 @@ func TestPendingReusesTheContainer(t *testing.T) {
 	var waits []time.Duration
 	for i := range 2 {
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.Pending {
 			t.Fatalf("attempt %d: %v, want pending", i+1, err)
 		}
 		waits = append(waits, pe.RetryAfter)
-		if b.store.get()["container"] == "" {
-			t.Fatalf("attempt %d: the container is not checkpointed: %v", i+1, b.store.get())
+		if b.store.Checkpoint()["container"] == "" {
+			t.Fatalf("attempt %d: the container is not checkpointed: %v", i+1, b.store.Checkpoint())
 		}
 	}
 	if waits[0] != 5*time.Second || waits[1] != 10*time.Second {
@@ -308,12 +249,12 @@ func TestCrashAfterContainerCreationReusesIt(t *testing.T) {
 		b.fake.FailNext(http.MethodGet, "", 1, fakeig.ServerError())
 		content := serentak.Content{Text: "Crash", Media: []serentak.MediaRef{b.video("v.mp4")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		if k := publishErr(t, err).Kind; k != serentak.Transient {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Transient {
 			t.Fatalf("first attempt: %v, want transient", err)
 		}
-		id := b.store.get()["container"]
+		id := b.store.Checkpoint()["container"]
 		if id == "" {
-			t.Fatalf("container not checkpointed: %v", b.store.get())
+			t.Fatalf("container not checkpointed: %v", b.store.Checkpoint())
 		}
 		// A new publisher, as after a process restart.
 		b.pub = instagram.New(instagram.Config{BaseURL: b.fake.URL, Now: b.clock.Now})
@@ -348,10 +289,10 @@ func TestCrashAfterContainerCreationReusesIt(t *testing.T) {
 		})
 		content := serentak.Content{Text: "Pair", Media: []serentak.MediaRef{b.jpeg("1.jpg"), b.jpeg("2.jpg")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		if k := publishErr(t, err).Kind; k != serentak.Transient {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Transient {
 			t.Fatalf("first attempt: %v", err)
 		}
-		cp := b.store.get()
+		cp := b.store.Checkpoint()
 		if cp["child_0"] == "" || cp["child_1"] == "" || cp["container"] != "" {
 			t.Fatalf("checkpoint = %v", cp)
 		}
@@ -396,7 +337,7 @@ func TestCarouselCreationAnswerLost(t *testing.T) {
 		if _, err := b.pub.Publish(context.Background(), b.request(content)); err == nil {
 			t.Fatalf("first attempt succeeded despite the lost answer")
 		}
-		old := b.store.get()
+		old := b.store.Checkpoint()
 		// A new publisher, as after a process restart.
 		b.pub = instagram.New(instagram.Config{BaseURL: b.fake.URL, Now: b.clock.Now})
 		if _, _, err := b.publishUntilDone(t, content); err != nil {
@@ -434,13 +375,13 @@ func TestUnknownOutcomeOfMediaPublish(t *testing.T) {
 			b.fake.SeedMedia(igUser, c.Text, b.clock.Now().Add(-time.Hour), true)
 			b.fake.FailNext(http.MethodPost, "media_publish", 1, fakeig.Drop())
 			_, _, err := b.publishUntilDone(t, c)
-			if k := publishErr(t, err).Kind; k != serentak.Unknown {
+			if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Unknown {
 				t.Fatalf("first run: %v, want unknown", err)
 			}
 			if n := len(b.fake.Media(igUser)); n != 2 {
 				t.Fatalf("the dropped call made %d media, want 1 (+1 seeded)", n-1)
 			}
-			if cp := b.store.get(); cp["step"] != "media_publish" || cp["publishing"] != cp["container"] {
+			if cp := b.store.Checkpoint(); cp["step"] != "media_publish" || cp["publishing"] != cp["container"] {
 				t.Fatalf("checkpoint before media_publish = %v", cp)
 			}
 			b.clock.Advance(time.Minute)
@@ -459,7 +400,7 @@ func TestUnknownOutcomeOfMediaPublish(t *testing.T) {
 			if n := b.fake.CountCalls("POST", "media_publish"); n != 1 {
 				t.Errorf("media_publish sent %d times", n)
 			}
-			if cp := b.store.get(); cp["media_id"] != ours.ID {
+			if cp := b.store.Checkpoint(); cp["media_id"] != ours.ID {
 				t.Errorf("checkpoint after reconcile = %v", cp)
 			}
 		})
@@ -470,7 +411,7 @@ func TestUnknownOutcomeOfMediaPublish(t *testing.T) {
 		c := shapes["image"](b)
 		b.fake.FailNext(http.MethodPost, "media_publish", 1, fakeig.HangUp())
 		_, _, err := b.publishUntilDone(t, c)
-		if k := publishErr(t, err).Kind; k != serentak.Unknown {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Unknown {
 			t.Fatalf("first run: %v, want unknown", err)
 		}
 		if n := len(b.fake.Media(igUser)); n != 0 {
@@ -500,7 +441,7 @@ func TestQuota(t *testing.T) {
 		}
 		content := serentak.Content{Text: "Over quota", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.RateLimited || pe.RetryAfter != 4*time.Hour {
 			t.Fatalf("err = %v (retry %v), want rate_limited for 4h (the oldest post leaves the window)", err, pe.RetryAfter)
 		}
@@ -524,19 +465,19 @@ func TestQuota(t *testing.T) {
 		b := setup(t, fakeig.WithQuota(1, 24*time.Hour))
 		content := serentak.Content{Text: "Late", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		if k := publishErr(t, err).Kind; k != serentak.Pending {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Pending {
 			t.Fatalf("first attempt: %v", err)
 		}
 		b.fake.SeedMedia(igUser, "someone else's", b.clock.Now(), true)
 		_, _, err = b.publishUntilDone(t, content)
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.RateLimited || pe.RetryAfter < 23*time.Hour || pe.RetryAfter > 24*time.Hour {
 			t.Fatalf("err = %v (retry %v), want rate_limited for about 24h", err, pe.RetryAfter)
 		}
 		if n := b.fake.CountCalls("POST", "media_publish"); n != 0 {
 			t.Errorf("media_publish sent %d times over quota", n)
 		}
-		if b.store.get()["container"] == "" {
+		if b.store.Checkpoint()["container"] == "" {
 			t.Error("the container was dropped from the checkpoint")
 		}
 	})
@@ -545,7 +486,7 @@ func TestQuota(t *testing.T) {
 		b := setup(t, fakeig.WithProcessingReads(0))
 		b.fake.FailNext(http.MethodPost, "media_publish", 1, fakeig.QuotaReached())
 		_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "x", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.RateLimited || pe.Code != "9/2207042" || pe.RetryAfter != time.Hour {
 			t.Fatalf("err = %#v", pe)
 		}
@@ -567,7 +508,7 @@ func TestRejectedBeforeAnyCall(t *testing.T) {
 	}
 	for name, tc := range tests {
 		_, err := b.pub.Publish(context.Background(), b.request(tc.content))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.Rejected || !strings.Contains(pe.Message, tc.says) {
 			t.Errorf("%s: %v, want rejected saying %q", name, err, tc.says)
 		}
@@ -584,7 +525,7 @@ func TestPlatformRefusals(t *testing.T) {
 		b := setup(t)
 		m := serentak.MediaRef{URL: b.media.URL + "/png/a", Kind: serentak.MediaImage}
 		_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "x", Media: []serentak.MediaRef{m}}))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.Rejected || pe.Code != "36001/2207005" || !strings.Contains(pe.Message, "JPEG") {
 			t.Fatalf("err = %v", err)
 		}
@@ -594,7 +535,7 @@ func TestPlatformRefusals(t *testing.T) {
 		b := setup(t)
 		m := serentak.MediaRef{URL: b.media.URL + "/missing.jpg", Kind: serentak.MediaImage, ContentType: "image/jpeg"}
 		_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "x", Media: []serentak.MediaRef{m}}))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.Rejected || pe.Code != "9004/2207052" || !strings.Contains(pe.Message, "public HTTPS") {
 			t.Fatalf("err = %v", err)
 		}
@@ -604,7 +545,7 @@ func TestPlatformRefusals(t *testing.T) {
 		b := setup(t)
 		m := serentak.MediaRef{URL: b.media.URL + "/missing.mp4", Kind: serentak.MediaVideo}
 		_, _, err := b.publishUntilDone(t, serentak.Content{Text: "x", Media: []serentak.MediaRef{m}})
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.Rejected || pe.Code != "ERROR/2207052" || !strings.Contains(pe.Message, "public HTTPS") {
 			t.Fatalf("err = %v", err)
 		}
@@ -617,7 +558,7 @@ func TestPlatformRefusals(t *testing.T) {
 		b := setup(t)
 		b.fake.ExpireToken(igToken)
 		_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "x", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.AuthExpired || pe.Code != "190/463" {
 			t.Fatalf("err = %v", err)
 		}
@@ -627,12 +568,12 @@ func TestPlatformRefusals(t *testing.T) {
 		b := setup(t)
 		content := serentak.Content{Text: "x", Media: []serentak.MediaRef{b.video("v.mp4")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		if k := publishErr(t, err).Kind; k != serentak.Pending {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Pending {
 			t.Fatalf("first attempt: %v", err)
 		}
-		b.fake.FailContainer(b.store.get()["container"], "2207026")
+		b.fake.FailContainer(b.store.Checkpoint()["container"], "2207026")
 		_, err = b.pub.Publish(context.Background(), b.request(content))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.Rejected || !strings.Contains(pe.Message, "MP4 or MOV") {
 			t.Fatalf("err = %v", err)
 		}
@@ -646,10 +587,10 @@ func TestContainersRebuilt(t *testing.T) {
 		b := setup(t, fakeig.WithContainerTTL(time.Hour))
 		content := serentak.Content{Text: "Slow", Media: []serentak.MediaRef{b.jpeg("1.jpg"), b.jpeg("2.jpg")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		if k := publishErr(t, err).Kind; k != serentak.Pending {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Pending {
 			t.Fatalf("first attempt: %v", err)
 		}
-		old := b.store.get()
+		old := b.store.Checkpoint()
 		b.clock.Advance(2 * time.Hour)
 		if _, _, err := b.publishUntilDone(t, content); err != nil {
 			t.Fatalf("after expiry: %v", err)
@@ -663,7 +604,7 @@ func TestContainersRebuilt(t *testing.T) {
 				t.Errorf("an expired item %s was published", id)
 			}
 		}
-		if cp := b.store.get(); cp["rebuilds"] != "1" {
+		if cp := b.store.Checkpoint(); cp["rebuilds"] != "1" {
 			t.Errorf("checkpoint = %v, want rebuilds=1", cp)
 		}
 	})
@@ -673,14 +614,14 @@ func TestContainersRebuilt(t *testing.T) {
 		content := serentak.Content{Text: "Again", Media: []serentak.MediaRef{b.video("v.mp4")}}
 		for i := range 4 {
 			_, err := b.pub.Publish(context.Background(), b.request(content))
-			if k := publishErr(t, err).Kind; k != serentak.Pending {
+			if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Pending {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
-			b.fake.FailContainer(b.store.get()["container"], "2207001")
+			b.fake.FailContainer(b.store.Checkpoint()["container"], "2207001")
 		}
 		// Three new sets were made; the fourth failure is final.
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		pe := publishErr(t, err)
+		pe := adaptertest.PublishErr(t, err)
 		if pe.Kind != serentak.Rejected || !strings.Contains(pe.Message, "after 3 tries") {
 			t.Fatalf("err = %v", err)
 		}
@@ -693,12 +634,12 @@ func TestContainersRebuilt(t *testing.T) {
 		b := setup(t, fakeig.WithProcessingReads(1000))
 		content := serentak.Content{Text: "Stuck", Media: []serentak.MediaRef{b.video("v.mp4")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		if k := publishErr(t, err).Kind; k != serentak.Pending {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Pending {
 			t.Fatalf("first attempt: %v", err)
 		}
 		b.clock.Advance(31 * time.Minute)
 		_, err = b.pub.Publish(context.Background(), b.request(content))
-		if pe := publishErr(t, err); pe.Kind != serentak.Rejected || !strings.Contains(pe.Message, "still processing") {
+		if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Rejected || !strings.Contains(pe.Message, "still processing") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -712,7 +653,7 @@ func TestSaveFailureSendsNothing(t *testing.T) {
 		req := b.request(serentak.Content{Text: "hi", Media: []serentak.MediaRef{b.jpeg("a.jpg")}})
 		req.SaveFunc = func(context.Context, serentak.Checkpoint) error { return errors.New("database is down") }
 		_, err := b.pub.Publish(context.Background(), req)
-		if pe := publishErr(t, err); pe.Kind != serentak.Transient || !strings.Contains(pe.Message, "database is down") {
+		if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Transient || !strings.Contains(pe.Message, "database is down") {
 			t.Fatalf("err = %v", err)
 		}
 		if n := b.fake.CountCalls("POST", "media"); n != 0 {
@@ -723,9 +664,9 @@ func TestSaveFailureSendsNothing(t *testing.T) {
 		t.Parallel()
 		b := setup(t, fakeig.WithProcessingReads(0))
 		// Saves: before the container, after it, before media_publish (fails).
-		b.store.failAfter = 2
+		b.store.FailAfter(2)
 		_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "hi", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}))
-		if k := publishErr(t, err).Kind; k != serentak.Transient {
+		if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Transient {
 			t.Fatalf("err = %v", err)
 		}
 		if n := b.fake.CountCalls("POST", "media_publish"); n != 0 {
@@ -756,7 +697,7 @@ func TestGraphErrors(t *testing.T) {
 			b := setup(t)
 			b.fake.FailNext(http.MethodPost, "media", 1, tc.fault)
 			_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "hi", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}))
-			pe := publishErr(t, err)
+			pe := adaptertest.PublishErr(t, err)
 			if pe.Kind != tc.kind || pe.Code != tc.code || pe.RetryAfter != tc.retry {
 				t.Fatalf("err = %#v, want {%s %s %v}", pe, tc.kind, tc.code, tc.retry)
 			}
@@ -771,7 +712,7 @@ func TestGraphErrors(t *testing.T) {
 		b.fake.FailNext(http.MethodPost, "media_publish", 1, fakeig.NotReady())
 		content := serentak.Content{Text: "hi", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
 		_, err := b.pub.Publish(context.Background(), b.request(content))
-		if pe := publishErr(t, err); pe.Kind != serentak.Pending || pe.RetryAfter != 10*time.Second {
+		if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Pending || pe.RetryAfter != 10*time.Second {
 			t.Fatalf("err = %#v", pe)
 		}
 		if _, err := b.pub.Publish(context.Background(), b.request(content)); err != nil {
@@ -819,11 +760,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			for e := err; e != nil; e = errors.Unwrap(e) {
-				if s := e.Error() + fmt.Sprintf("%+v", e); strings.Contains(s, igToken) {
-					t.Fatalf("error leaks the token: %s", s)
-				}
-			}
+			adaptertest.NoSecrets(t, err, igToken)
 		})
 	}
 }
@@ -838,9 +775,9 @@ func TestConcurrentPublishes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st := &store{}
+			st := &adaptertest.Store{}
 			req := b.request(serentak.Content{Text: fmt.Sprintf("post %d", i), Media: []serentak.MediaRef{b.jpeg("a.jpg"), b.jpeg("b.jpg")}})
-			req.Checkpoint, req.SaveFunc = nil, st.save
+			req.Checkpoint, req.SaveFunc = nil, st.Save
 			if _, err := b.pub.Publish(context.Background(), req); err != nil {
 				errs <- err
 			}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/tiktok"
 	"github.com/serentak/serentak/adapters/tiktok/faketiktok"
 )
@@ -34,59 +34,11 @@ var (
 	webpBytes = append([]byte("RIFF\x10\x00\x00\x00WEBPVP8 "), make([]byte, 200)...)
 )
 
-// clock is a settable clock shared by the fake and the publisher.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// store is an in-memory checkpoint store standing in for the database.
-type store struct {
-	mu    sync.Mutex
-	cp    serentak.Checkpoint
-	after func(cp serentak.Checkpoint) // called after each save
-	// refuse, when set, fails the saves it returns true for.
-	refuse func(cp serentak.Checkpoint) bool
-}
-
-func (s *store) save(_ context.Context, cp serentak.Checkpoint) error {
-	s.mu.Lock()
-	if s.refuse != nil && s.refuse(cp) {
-		s.mu.Unlock()
-		return errors.New("lease lost: another worker has taken the delivery over")
-	}
-	s.cp = maps.Clone(cp)
-	after := s.after
-	s.mu.Unlock()
-	if after != nil {
-		after(cp)
-	}
-	return nil
-}
-
-func (s *store) get() serentak.Checkpoint {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.cp)
-}
-
 type bundle struct {
 	fake  *faketiktok.Server
 	media *httptest.Server
-	clock *clock
-	store *store
+	clock *adaptertest.Clock
+	store *adaptertest.Store
 	cfg   tiktok.Config
 	pub   *tiktok.Publisher
 	video []byte // what /video.mp4 and OpenMediaFunc serve
@@ -114,7 +66,7 @@ func randomBytes(n int) []byte {
 
 func setup(t *testing.T, fakeOpts []faketiktok.Option, opts ...option) *bundle {
 	t.Helper()
-	b := &bundle{clock: &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}, store: &store{}, video: randomBytes(300_000)}
+	b := &bundle{clock: adaptertest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)), store: &adaptertest.Store{}, video: randomBytes(300_000)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/video.mp4", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "video/mp4")
@@ -159,8 +111,8 @@ func (b *bundle) request(c serentak.Content) serentak.PublishRequest {
 		Account:    b.account(),
 		Content:    c,
 		Attempt:    1,
-		Checkpoint: b.store.get(),
-		SaveFunc:   b.store.save,
+		Checkpoint: b.store.Checkpoint(),
+		SaveFunc:   b.store.Save,
 		MediaURLFunc: func(m serentak.MediaRef) (string, error) {
 			return b.media.URL + "/img/" + m.ID + ".jpg", nil
 		},
@@ -213,17 +165,13 @@ func (b *bundle) untilDone(t *testing.T, c serentak.Content) (serentak.Result, e
 		}
 		b.clock.Advance(pe.RetryAfter)
 	}
-	t.Fatalf("still pending after 12 attempts; checkpoint %v", b.store.get())
+	t.Fatalf("still pending after 12 attempts; checkpoint %v", b.store.Checkpoint())
 	return serentak.Result{}, nil, 0
 }
 
 func kindOf(t *testing.T, err error) serentak.PublishErrorKind {
 	t.Helper()
-	var pe *serentak.PublishError
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %v (%T) is not a *PublishError", err, err)
-	}
-	return pe.Kind
+	return adaptertest.PublishErr(t, err).Kind
 }
 
 func codeOf(err error) string {
@@ -237,14 +185,7 @@ func codeOf(err error) string {
 // noSecrets fails when an error carries a token or the upload_token.
 func noSecrets(t *testing.T, err error) {
 	t.Helper()
-	if err == nil {
-		return
-	}
-	for _, s := range []string{accessToken, refreshToken, "upload_token", "upload_id="} {
-		if strings.Contains(err.Error(), s) {
-			t.Errorf("error leaks %q: %v", s, err)
-		}
-	}
+	adaptertest.NoSecrets(t, err, accessToken, refreshToken, "upload_token", "upload_id=")
 }
 
 func TestPlatform(t *testing.T) {
@@ -288,7 +229,7 @@ func TestVideoFileUpload(t *testing.T) {
 			if !bytes.Equal(b.fake.Uploaded(p.ID), b.video) {
 				t.Fatalf("the bytes TikTok received differ from the video (%d vs %d bytes)", len(b.fake.Uploaded(p.ID)), len(b.video))
 			}
-			if cp := b.store.get(); cp["publish_id"] != p.ID || cp["uploaded"] != "1" {
+			if cp := b.store.Checkpoint(); cp["publish_id"] != p.ID || cp["uploaded"] != "1" {
 				t.Errorf("checkpoint after upload = %v", cp)
 			}
 
@@ -365,7 +306,7 @@ func TestPullRefusedFallsBackToFileUpload(t *testing.T) {
 	if n := b.fake.CountCalls("", faketiktok.PathVideoInit); n != 2 {
 		t.Errorf("%d init calls, want 2 (refused pull, then upload)", n)
 	}
-	if cp := b.store.get(); cp["pull_refused"] != "1" {
+	if cp := b.store.Checkpoint(); cp["pull_refused"] != "1" {
 		t.Errorf("checkpoint = %v", cp)
 	}
 }
@@ -400,7 +341,7 @@ func TestPhotoOnUnverifiedHostIsRejected(t *testing.T) {
 	if kindOf(t, err) != serentak.Rejected || codeOf(err) != "url_ownership_unverified" || !strings.Contains(err.Error(), "verif") {
 		t.Fatalf("err = %v", err)
 	}
-	if cp := b.store.get(); cp["step"] != "" {
+	if cp := b.store.Checkpoint(); cp["step"] != "" {
 		t.Errorf("a refused init left step %q", cp["step"])
 	}
 }
@@ -419,22 +360,22 @@ func TestCrashAfterInit(t *testing.T) {
 				b.fake.VerifyURLPrefix(b.media.URL + "/")
 			}
 			ctx, crash := context.WithCancel(context.Background())
-			b.store.after = func(cp serentak.Checkpoint) {
+			b.store.SetAfter(func(cp serentak.Checkpoint) {
 				if cp["publish_id"] != "" {
 					crash()
 				}
-			}
+			})
 			c := b.videoContent()
 			_, err := b.pub.Publish(ctx, b.request(c))
 			if err == nil {
 				t.Fatal("the crashed attempt succeeded")
 			}
 			noSecrets(t, err)
-			saved := b.store.get()["publish_id"]
+			saved := b.store.Checkpoint()["publish_id"]
 			if saved == "" {
 				t.Fatal("no publish_id saved")
 			}
-			b.store.after = nil
+			b.store.SetAfter(nil)
 
 			if _, err, _ := b.untilDone(t, c); err != nil {
 				t.Fatalf("after the crash: %v", err)
@@ -484,7 +425,7 @@ func TestUploadResumes(t *testing.T) {
 				t.Fatalf("first attempt: %v", err)
 			}
 			noSecrets(t, err)
-			if cp := b.store.get(); cp["chunks_done"] != "1" {
+			if cp := b.store.Checkpoint(); cp["chunks_done"] != "1" {
 				t.Fatalf("checkpoint = %v", cp)
 			}
 			if _, err, _ := b.untilDone(t, c); err != nil {
@@ -518,7 +459,7 @@ func TestUploadLinkExpiredStartsAgain(t *testing.T) {
 	if _, err := b.publish(c); kindOf(t, err) != serentak.Transient {
 		t.Fatalf("first attempt: %v", err)
 	}
-	first := b.store.get()["publish_id"]
+	first := b.store.Checkpoint()["publish_id"]
 	b.clock.Advance(time.Hour)
 	if _, err, _ := b.untilDone(t, c); err != nil {
 		t.Fatalf("after expiry: %v", err)
@@ -662,7 +603,7 @@ func TestUnauditedClient(t *testing.T) {
 		if n := b.fake.CountCalls("", faketiktok.PathVideoInit); n != 2 {
 			t.Errorf("%d inits, want 2", n)
 		}
-		if cp := b.store.get(); !strings.Contains(cp["notice"], "private") {
+		if cp := b.store.Checkpoint(); !strings.Contains(cp["notice"], "private") {
 			t.Errorf("notice = %q", cp["notice"])
 		}
 	})
@@ -697,7 +638,7 @@ func TestFailed(t *testing.T) {
 		if kindOf(t, err) != serentak.Transient {
 			t.Fatalf("err = %v", err)
 		}
-		if cp := b.store.get(); cp["publish_id"] != "" {
+		if cp := b.store.Checkpoint(); cp["publish_id"] != "" {
 			t.Fatalf("the dead publish is still in the checkpoint: %v", cp)
 		}
 		if _, err, _ := b.untilDone(t, c); err != nil {
@@ -715,7 +656,7 @@ func TestRateLimit(t *testing.T) {
 	b := setup(t, nil)
 	b.fake.VerifyURLPrefix(b.media.URL + "/img/")
 	for i := 1; i <= 7; i++ {
-		b.store = &store{}
+		b.store = &adaptertest.Store{}
 		_, err := b.publish(photoContent())
 		if i <= 6 {
 			if kindOf(t, err) != serentak.Pending {
@@ -727,7 +668,7 @@ func TestRateLimit(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Kind != serentak.RateLimited || pe.RetryAfter != time.Minute || pe.Code != "rate_limit_exceeded" {
 			t.Fatalf("post 7: %v", err)
 		}
-		if cp := b.store.get(); cp["step"] != "" {
+		if cp := b.store.Checkpoint(); cp["step"] != "" {
 			t.Errorf("a refused init left step %q", cp["step"])
 		}
 	}
@@ -754,7 +695,7 @@ func TestInbox(t *testing.T) {
 		if n := b.fake.CountCalls("", faketiktok.PathCreatorInfo); n != 0 {
 			t.Errorf("%d creator_info calls for an inbox upload", n)
 		}
-		if cp := b.store.get(); !strings.Contains(cp["notice"], "inbox") {
+		if cp := b.store.Checkpoint(); !strings.Contains(cp["notice"], "inbox") {
 			t.Errorf("notice = %q", cp["notice"])
 		}
 	})
@@ -936,7 +877,12 @@ func TestCheckpointSaveFailureSendsNothing(t *testing.T) {
 func TestUploadStopsWhenProgressCannotBeSaved(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil, withVideo(3*5*1024*1024+1))
-	b.store.refuse = func(cp serentak.Checkpoint) bool { return cp["chunks_done"] == "2" }
+	b.store.SetHook(func(cp serentak.Checkpoint) error {
+		if cp["chunks_done"] == "2" {
+			return errors.New("lease lost: another worker has taken the delivery over")
+		}
+		return nil
+	})
 	c := b.videoContent()
 	_, err := b.publish(c)
 	if kindOf(t, err) != serentak.Transient {
@@ -945,9 +891,7 @@ func TestUploadStopsWhenProgressCannotBeSaved(t *testing.T) {
 	if n := b.fake.CountCalls(http.MethodPut, faketiktok.PathUpload); n != 2 {
 		t.Fatalf("%d chunks sent, want 2 (none after the failed save)", n)
 	}
-	b.store.mu.Lock()
-	b.store.refuse = nil
-	b.store.mu.Unlock()
+	b.store.SetHook(nil)
 	if _, err, _ := b.untilDone(t, c); err != nil {
 		t.Fatal(err)
 	}

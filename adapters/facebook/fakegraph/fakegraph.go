@@ -89,8 +89,8 @@ type Server struct {
 	// Kit gives Inject, ClearFaults, FailNextWhere, Calls and SetLatency.
 	fakeplatform.Kit[*http.Request, Fault, Call]
 
-	now     func() time.Time
-	media   *http.Client
+	now   func() time.Time
+	media *http.Client
 
 	mu      sync.Mutex
 	tokens  map[string]string // page token → page ID
