@@ -18,8 +18,11 @@ import (
 )
 
 // readJSON reads a JSON request body into dst, strictly:
-//   - Content-Type must be application/json (or …+json): otherwise 400
-//     bad_request (we do not use 415, whose code the contract lacks);
+//   - Content-Type must be application/json (or …+json), absent, or
+//     application/x-www-form-urlencoded — what `curl -d` sends when told
+//     nothing else, so the README's curl lines work as typed; the body is
+//     parsed as JSON either way. Any other type is 400 bad_request (we do
+//     not use 415, whose code the contract lacks);
 //   - more than cfg.BodyLimit bytes: 413 payload_too_large;
 //   - malformed JSON, an empty body or anything after the object: 400;
 //   - an unknown field (a typo in "scheduled_at" must never silently mean
@@ -28,8 +31,7 @@ import (
 //
 // It returns the raw body (the idempotency hash is made from it).
 func (s *Server) readJSON(c echo.Context, dst any) ([]byte, error) {
-	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+	if !jsonContentType(c.Request().Header.Get(echo.HeaderContentType)) {
 		return nil, serentak.Errorf(serentak.ECodeBadRequest, "send the body as JSON with Content-Type: application/json")
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.BodyLimit))
@@ -41,6 +43,19 @@ func (s *Server) readJSON(c echo.Context, dst any) ([]byte, error) {
 		return nil, serentak.Errorf(serentak.ECodeBadRequest, "reading the request body failed")
 	}
 	return raw, decodeStrict(raw, dst)
+}
+
+// jsonContentType reports whether a request with this Content-Type may
+// carry a JSON body (see readJSON).
+func jsonContentType(header string) bool {
+	if header == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(header)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "application/x-www-form-urlencoded"
 }
 
 // decodeStrict is readJSON's decoding, apart so it can be table-tested.

@@ -228,7 +228,7 @@ func TestPostChecksInspectedMedia(t *testing.T) {
 	}
 	message := func(r response) string {
 		t.Helper()
-		d := b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", "media[0]")["error"].(map[string]any)["details"].([]any)
+		d := b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", "targets[0].media[0]")["error"].(map[string]any)["details"].([]any)
 		return d[0].(map[string]any)["message"].(string)
 	}
 
@@ -253,7 +253,9 @@ func TestPostChecksInspectedMedia(t *testing.T) {
 	}
 	// The same video is fine for Instagram and YouTube; the post names
 	// only the target it fails for.
-	if got := message(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, post(long, ig, tt, yt))); !strings.HasPrefix(got, "targets[1] (TikTok): ") {
+	mixed := b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, post(long, ig, tt, yt)),
+		http.StatusUnprocessableEntity, "validation_failed", "targets[1].media[0]")
+	if got := mixed["error"].(map[string]any)["details"].([]any)[0].(map[string]any)["message"].(string); !strings.HasPrefix(got, "targets[1] (TikTok): ") {
 		t.Errorf("mixed targets: %q", got)
 	}
 	slow := upload("slow.mp4", mediatest.Movie{Width: 1080, Height: 1920, Duration: 30 * time.Second, FPS: 15, DataSize: 1000}.Bytes())

@@ -273,51 +273,28 @@ type targetFault struct {
 	err      serentak.FieldError
 }
 
-// mergeTargetFaults turns compose's errors into details. A target
-// override's field ("target.caption") becomes "targets[i].caption"; a
-// post-level field keeps its name and the message names the targets it
-// fails for, once per distinct fault. Faults the API already reported for
-// the same field are not repeated.
+// mergeTargetFaults turns compose's errors into details, each naming its
+// target and field: a target override's field ("target.caption") and a
+// post-level field fitted for that target ("media", "caption") both become
+// "targets[i].<field>", and the message names the target's platform, as
+// API.md asks ("naming each offending target and field"). A post-level
+// field the API already reported (a private media URL, say) is not
+// repeated per target.
 func mergeTargetFaults(have []serentak.FieldError, faults []targetFault) []serentak.FieldError {
 	reported := map[string]bool{}
 	for _, e := range have {
 		reported[e.Field] = true
 	}
-	type group struct {
-		e       serentak.FieldError
-		targets []string
-	}
-	var order []string
-	groups := map[string]*group{}
+	out := make([]serentak.FieldError, 0, len(faults))
 	for _, f := range faults {
 		e := f.err
-		who := fmt.Sprintf("targets[%d] (%s)", f.target, f.platform.DisplayName())
-		if rest, ok := strings.CutPrefix(e.Field, "target."); ok {
-			e.Field = fmt.Sprintf("targets[%d].%s", f.target, rest)
-			e.Message = who + ": " + e.Message
-			order = append(order, e.Field+"\x00"+e.Message)
-			groups[order[len(order)-1]] = &group{e: e}
+		rest, override := strings.CutPrefix(e.Field, "target.")
+		if !override && reported[e.Field] {
 			continue
 		}
-		if reported[e.Field] {
-			continue
-		}
-		k := e.Field + "\x00" + e.Code + "\x00" + e.Message
-		g, ok := groups[k]
-		if !ok {
-			g = &group{e: e}
-			groups[k] = g
-			order = append(order, k)
-		}
-		g.targets = append(g.targets, who)
-	}
-	out := make([]serentak.FieldError, 0, len(order))
-	for _, k := range order {
-		g := groups[k]
-		if len(g.targets) > 0 {
-			g.e.Message = strings.Join(g.targets, ", ") + ": " + g.e.Message
-		}
-		out = append(out, g.e)
+		e.Field = fmt.Sprintf("targets[%d].%s", f.target, rest)
+		e.Message = fmt.Sprintf("targets[%d] (%s): %s", f.target, f.platform.DisplayName(), e.Message)
+		out = append(out, e)
 	}
 	return out
 }

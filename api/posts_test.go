@@ -228,7 +228,7 @@ func TestCreatePostPlatformRules(t *testing.T) {
 		map[string]any{"account_id": yt, "title": strings.Repeat("Judul panjang ", 10)},
 	}
 	r := b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body)
-	m := b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", "media", "targets[1].title")
+	m := b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", "targets[1].media", "targets[1].title")
 	for _, d := range m["error"].(map[string]any)["details"].([]any) {
 		if msg := d.(map[string]any)["message"].(string); !strings.Contains(msg, "targets[1]") {
 			t.Errorf("detail %v does not name the target", d)

@@ -61,11 +61,9 @@ func (s *Server) previewPost(c echo.Context) error {
 			Errors:    make([]serentak.FieldError, 0, len(r.Errors)),
 		}
 		for _, e := range r.Errors {
-			// Named as create names them: a target override's field is
-			// "targets[i].caption"; a post-level field keeps its name.
-			if rest, ok := strings.CutPrefix(e.Field, "target."); ok {
-				e.Field = fmt.Sprintf("targets[%d].%s", t.index, rest)
-			}
+			// Named as create names them: "targets[i].<field>".
+			rest, _ := strings.CutPrefix(e.Field, "target.")
+			e.Field = fmt.Sprintf("targets[%d].%s", t.index, rest)
 			v.Errors = append(v.Errors, e)
 		}
 		if len(v.Errors) > 0 {

@@ -159,7 +159,7 @@ func TestPreviewFaults(t *testing.T) {
 		}
 		return out
 	}
-	for i, want := range [][]string{nil, {"targets[1].caption too_long"}, {"media required"}, nil} {
+	for i, want := range [][]string{nil, {"targets[1].caption too_long"}, {"targets[2].media required"}, nil} {
 		if diff := cmp.Diff(want, errorsOf(i)); diff != "" {
 			t.Errorf("targets[%d] errors (-want +got):\n%s", i, diff)
 		}
@@ -168,7 +168,7 @@ func TestPreviewFaults(t *testing.T) {
 		t.Error("the targets that fit are not previewed")
 	}
 	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed",
-		"targets[1].caption", "media")
+		"targets[1].caption", "targets[2].media")
 
 	body = productPost(b, accs)
 	body["scheduled_at"] = "tomorrow"

@@ -133,6 +133,12 @@ func TestCreateWorkspaceValidation(t *testing.T) {
 		r := b.do("POST", "/v1/workspaces", adminKey, `{"name":"x"}`, "Content-Type", "text/plain")
 		b.expectError(r, http.StatusBadRequest, "bad_request")
 	})
+	t.Run("curl -d without a content type is read as JSON", func(t *testing.T) {
+		r := b.do("POST", "/v1/workspaces", adminKey, `{"name":"Toko Curl"}`, "Content-Type", "application/x-www-form-urlencoded")
+		if r.status != http.StatusCreated {
+			t.Fatalf("status %d, want 201: %s", r.status, r.body)
+		}
+	})
 	t.Run("too large", func(t *testing.T) {
 		body := `{"name":"` + strings.Repeat("a", 1<<20) + `"}`
 		b.expectError(b.do("POST", "/v1/workspaces", adminKey, body), http.StatusRequestEntityTooLarge, "payload_too_large")
