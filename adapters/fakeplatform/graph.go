@@ -153,3 +153,43 @@ func GraphFields(raw string, allowed, def []string, nodeType string) ([]string, 
 	}
 	return out, nil
 }
+
+// GraphFault is an answer a fake Graph API (Facebook's, Instagram's) gives
+// instead of doing the work, or, with Drop, after doing it.
+type GraphFault struct {
+	// Status is the HTTP status; 0 means 400, or 500 for codes 1 and 2.
+	Status      int
+	Code        int
+	Subcode     int
+	Type        string // default "OAuthException"
+	Message     string // default: the real API's wording for the code
+	UserMessage string // error_user_msg, when set
+	IsTransient bool
+	// RegainAccessMinutes is put in X-Business-Use-Case-Usage as
+	// estimated_time_to_regain_access, as Meta does when it throttles.
+	RegainAccessMinutes int
+	// RawBody, when set, is sent as-is with Content-Type text/html: the
+	// non-JSON pages a proxy or load balancer answers with.
+	RawBody string
+	// Drop makes the fake do the work (the post is made, the media
+	// published) and then close the connection without answering: the
+	// "outcome unknown" case.
+	Drop bool
+	// HangUp closes the connection without doing the work: the request
+	// reached the server, but nothing was made and no answer comes.
+	HangUp bool
+}
+
+// Write answers with the fault as a Graph error. wording gives the real
+// API's message for a code when the fault has none; traceID is put in
+// fbtrace_id. It returns the HTTP status written.
+func (f GraphFault) Write(w http.ResponseWriter, traceID string, wording func(code, subcode int) string) int {
+	msg := f.Message
+	if msg == "" {
+		msg = wording(f.Code, f.Subcode)
+	}
+	return WriteGraphError(w, GraphError{
+		Status: f.Status, Code: f.Code, Subcode: f.Subcode, Type: f.Type, Message: msg,
+		UserMessage: f.UserMessage, IsTransient: f.IsTransient, TraceID: traceID, RawBody: f.RawBody,
+	})
+}

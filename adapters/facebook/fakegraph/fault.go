@@ -1,33 +1,13 @@
 package fakegraph
 
 import (
+	"github.com/serentak/serentak/adapters/fakeplatform"
 	"net/http"
 )
 
 // Fault is an answer the fake gives instead of doing the work, or, with
 // Drop, after doing it.
-type Fault struct {
-	// Status is the HTTP status; 0 means 400, or 500 for codes 1 and 2.
-	Status      int
-	Code        int
-	Subcode     int
-	Type        string // default "OAuthException"
-	Message     string // default: the real API's wording for Code
-	UserMessage string // error_user_msg, when set
-	IsTransient bool
-	// RegainAccessMinutes is put in X-Business-Use-Case-Usage as
-	// estimated_time_to_regain_access, as Facebook does when it throttles.
-	RegainAccessMinutes int
-	// RawBody, when set, is sent as-is with Content-Type text/html: the
-	// non-JSON pages a proxy or load balancer answers with.
-	RawBody string
-	// Drop makes the fake do the work (the post is recorded) and then close
-	// the connection without answering: the "outcome unknown" case.
-	Drop bool
-	// HangUp closes the connection without doing the work: the request
-	// reached the server, but no post was made and no answer comes.
-	HangUp bool
-}
+type Fault = fakeplatform.GraphFault
 
 // Rule decides whether a request gets a fault; nil means no fault. Rules
 // must not read the request body. Inject adds one; ClearFaults removes

@@ -1,34 +1,14 @@
 package fakeig
 
 import (
+	"github.com/serentak/serentak/adapters/fakeplatform"
 	"net/http"
 	"strings"
 )
 
 // Fault is an answer the fake gives instead of doing the work, or, with
 // Drop, after doing it.
-type Fault struct {
-	// Status is the HTTP status; 0 means 400, or 500 for codes 1 and 2.
-	Status      int
-	Code        int
-	Subcode     int
-	Type        string // default "OAuthException"
-	Message     string // default: the real API's wording for the code
-	UserMessage string // error_user_msg, when set
-	IsTransient bool
-	// RegainAccessMinutes is put in X-Business-Use-Case-Usage as
-	// estimated_time_to_regain_access, as Meta does when it throttles.
-	RegainAccessMinutes int
-	// RawBody, when set, is sent as-is with Content-Type text/html: the
-	// non-JSON pages a proxy or load balancer answers with.
-	RawBody string
-	// Drop makes the fake do the work (the container is made, the media
-	// published) and then close the connection without answering: the
-	// "outcome unknown" case.
-	Drop bool
-	// HangUp closes the connection without doing the work.
-	HangUp bool
-}
+type Fault = fakeplatform.GraphFault
 
 // Rule decides whether a request gets a fault; nil means no fault. Rules
 // must not read the request body.

@@ -89,14 +89,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeFault(w http.ResponseWriter, f Fault) int {
-	msg := f.Message
-	if msg == "" {
-		msg = defaultMessage(f.Code, f.Subcode)
-	}
-	return fakeplatform.WriteGraphError(w, fakeplatform.GraphError{
-		Status: f.Status, Code: f.Code, Subcode: f.Subcode, Type: f.Type, Message: msg,
-		UserMessage: f.UserMessage, IsTransient: f.IsTransient, TraceID: "FakeIGTrace", RawBody: f.RawBody,
-	})
+	return f.Write(w, "FakeIGTrace", defaultMessage)
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
