@@ -1,8 +1,9 @@
 package fakegraph
 
 import (
-	"github.com/serentak/serentak/adapters/fakeplatform"
 	"net/http"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Fault is an answer the fake gives instead of doing the work, or, with

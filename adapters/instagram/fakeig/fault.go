@@ -1,9 +1,10 @@
 package fakeig
 
 import (
-	"github.com/serentak/serentak/adapters/fakeplatform"
 	"net/http"
 	"strings"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // Fault is an answer the fake gives instead of doing the work, or, with
