@@ -497,3 +497,28 @@ func TestConcurrentOutcomesOfOnePost(t *testing.T) {
 		t.Errorf("post status after %d concurrent completions = %q, want published", len(claims), got.Status)
 	}
 }
+
+// TestClaimFixesPostStatus holds serentak.DerivePostStatus to what
+// ClaimDelivery relies on to skip reading a post's deliveries: once one of
+// them is publishing, the post is publishing whatever the others are.
+func TestClaimFixesPostStatus(t *testing.T) {
+	t.Parallel()
+	all := []serentak.DeliveryStatus{
+		serentak.DeliveryScheduled, serentak.DeliveryPublishing, serentak.DeliveryPublished,
+		serentak.DeliveryFailed, serentak.DeliveryCanceled,
+	}
+	var others func(n int, prefix []serentak.DeliveryStatus)
+	others = func(n int, prefix []serentak.DeliveryStatus) {
+		ds := append([]serentak.DeliveryStatus{serentak.DeliveryPublishing}, prefix...)
+		if got := serentak.DerivePostStatus(ds); got != serentak.PostPublishing {
+			t.Errorf("DerivePostStatus(%v) = %q, want publishing", ds, got)
+		}
+		if n == 0 {
+			return
+		}
+		for _, s := range all {
+			others(n-1, append(prefix[:len(prefix):len(prefix)], s))
+		}
+	}
+	others(3, nil)
+}

@@ -440,17 +440,26 @@ func postExists(tx *gorm.DB, workspaceID, id string) error {
 // change. It first writes the post row: that takes the row's lock, so two
 // transactions changing deliveries of one post recompute one after the
 // other, and the second (a new statement under READ COMMITTED) sees the
-// first's delivery.
+// first's delivery. The locking UPDATE returns the stored status, so the
+// status is written only when it changes.
 func recomputePostStatus(tx *gorm.DB, postID string, now time.Time) error {
-	if err := tx.Model(&postRow{}).Where("id = ?", postID).Update("updated_at", now).Error; err != nil {
+	var stored []string
+	if err := tx.Raw("UPDATE posts SET updated_at = ? WHERE id = ? RETURNING status", now, postID).Scan(&stored).Error; err != nil {
 		return dbError("lock post", err)
 	}
-	var statuses []serentak.DeliveryStatus
-	if err := tx.Model(&deliveryRow{}).Where("post_id = ?", postID).Pluck("status", &statuses).Error; err != nil {
+	var rows []string
+	if err := tx.Raw("SELECT status FROM deliveries WHERE post_id = ?", postID).Scan(&rows).Error; err != nil {
 		return dbError("read delivery statuses", err)
 	}
-	st := serentak.DerivePostStatus(statuses)
-	if err := tx.Model(&postRow{}).Where("id = ?", postID).Update("status", string(st)).Error; err != nil {
+	statuses := make([]serentak.DeliveryStatus, len(rows))
+	for i, st := range rows {
+		statuses[i] = serentak.DeliveryStatus(st)
+	}
+	st := string(serentak.DerivePostStatus(statuses))
+	if len(stored) == 1 && stored[0] == st {
+		return nil
+	}
+	if err := tx.Exec("UPDATE posts SET status = ? WHERE id = ?", st, postID).Error; err != nil {
 		return dbError("update post status", err)
 	}
 	return nil
