@@ -44,8 +44,13 @@ type benchReport struct {
 	Early                       int // platform calls before scheduled_at: must be 0
 	Duplicates, Lost            int
 	Throughput                  float64 // deliveries/s from the first to the last platform call
-	BareAsynq                   float64 // no-op tasks/s on the same Redis
-	PeakRSSMiB                  float64
+	// DrainCPU is this process's CPU time (user + system) per delivery
+	// while the burst drains: API, scheduler, workers and the fake
+	// platform, not the database server. Steadier than throughput on a
+	// busy machine.
+	DrainCPU   time.Duration
+	BareAsynq  float64 // no-op tasks/s on the same Redis
+	PeakRSSMiB float64
 }
 
 func (r benchReport) String() string {
@@ -57,6 +62,7 @@ func (r benchReport) String() string {
 	fmt.Fprintf(&b, "published early         %d\n", r.Early)
 	fmt.Fprintf(&b, "duplicates / lost       %d / %d\n", r.Duplicates, r.Lost)
 	fmt.Fprintf(&b, "end-to-end throughput   %.0f deliveries/s\n", r.Throughput)
+	fmt.Fprintf(&b, "CPU per delivery        %v (this process, while draining)\n", r.DrainCPU.Round(time.Microsecond))
 	fmt.Fprintf(&b, "bare Asynq, same Redis  %.0f tasks/s  (ratio %.2f)\n", r.BareAsynq, r.Throughput/max(r.BareAsynq, 1))
 	fmt.Fprintf(&b, "peak RSS                %.0f MiB\n", r.PeakRSSMiB)
 	return b.String()
@@ -178,10 +184,16 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 		return rep, fmt.Errorf("creating %d posts at %.0f/s took past their due time; lower -posts or raise -rate", c.Posts, c.Rate)
 	}
 
-	// Wait until every post reached the fake (or a generous deadline).
+	// Wait until every post reached the fake (or a generous deadline),
+	// measuring this process's CPU over the drain.
+	time.Sleep(time.Until(due))
+	cpu0 := processCPU()
 	deadline := due.Add(60*time.Second + time.Duration(c.Posts)*time.Millisecond)
 	for graph.PostCount() < c.Posts && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
+	}
+	if n := graph.PostCount(); n > 0 {
+		rep.DrainCPU = (processCPU() - cpu0) / time.Duration(n)
 	}
 	time.Sleep(500 * time.Millisecond) // let any duplicate show itself
 	seen := map[string]int{}
