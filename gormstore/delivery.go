@@ -94,17 +94,32 @@ func (s *Store) MarkEnqueued(ctx context.Context, ds []DueDelivery, at time.Time
 	})
 }
 
-// ResetEnqueued forgets every enqueued mark of scheduled deliveries, after
-// the queue lost its tasks; the scheduler then enqueues them again. It
-// returns how many were reset.
+// ResetEnqueued is what the scheduler does after the queue lost its tasks
+// (Redis emptied or restarted without its data). It forgets every enqueued
+// mark of scheduled deliveries, so the scheduler enqueues them again, and
+// brings the lease of every delivery waiting for a retry down to its retry
+// time: the retry task is gone too, and otherwise the stranded sweep would
+// take it up only RetryLeaseGrace after that time. It returns how many
+// deliveries it changed.
 func (s *Store) ResetEnqueued(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Model(&deliveryRow{}).
-		Where("status = "+sqlScheduled+" AND enqueued_at IS NOT NULL").
-		Update("enqueued_at", nil)
-	if res.Error != nil {
-		return 0, dbError("reset enqueued deliveries", res.Error)
-	}
-	return res.RowsAffected, nil
+	var n int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&deliveryRow{}).
+			Where("status = "+sqlScheduled+" AND enqueued_at IS NOT NULL").
+			Update("enqueued_at", nil)
+		if res.Error != nil {
+			return dbError("reset enqueued deliveries", res.Error)
+		}
+		n = res.RowsAffected
+		res = tx.Exec("UPDATE deliveries SET lease_until = retry_at WHERE status = " + sqlPublishing +
+			" AND retry_at IS NOT NULL AND lease_until > retry_at")
+		if res.Error != nil {
+			return dbError("bring retry leases forward", res.Error)
+		}
+		n += res.RowsAffected
+		return nil
+	})
+	return n, err
 }
 
 // FindStrandedDeliveries returns deliveries whose task seems lost: scheduled

@@ -522,3 +522,33 @@ func TestClaimFixesPostStatus(t *testing.T) {
 	}
 	others(3, nil)
 }
+
+// TestResetEnqueuedBringsRetriesForward: when Redis loses its tasks, a
+// delivery waiting for a retry lost its retry task too; the reset makes the
+// stranded sweep take it at its retry time, not RetryLeaseGrace later.
+func TestResetEnqueuedBringsRetriesForward(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.post(t, b.clock.Now(), b.fb)
+	c := claim(t, b, p.Deliveries[0])
+	retryAt := b.clock.Now().Add(30 * time.Second)
+	if err := b.s.RetryDelivery(b.ctx, c, serentak.DeliveryError{Code: "transient", Retryable: true}, retryAt); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := b.s.FindStrandedDeliveries(b.ctx, retryAt.Add(time.Second), time.Minute, 10); err != nil || len(ds) != 0 {
+		t.Fatalf("stranded right after its retry time before any reset: %v, %v", ds, err)
+	}
+	n, err := b.s.ResetEnqueued(b.ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("ResetEnqueued = %d, %v; want 1", n, err)
+	}
+	if ds, err := b.s.FindStrandedDeliveries(b.ctx, retryAt.Add(-time.Second), time.Minute, 10); err != nil || len(ds) != 0 {
+		t.Errorf("stranded before its retry time: %v, %v", ds, err)
+	}
+	if ds, err := b.s.FindStrandedDeliveries(b.ctx, retryAt.Add(time.Second), time.Minute, 10); err != nil || len(ds) != 1 {
+		t.Errorf("not stranded at its retry time after the reset: %v, %v; want the delivery", ds, err)
+	}
+	if n, err := b.s.ResetEnqueued(b.ctx); err != nil || n != 0 {
+		t.Errorf("second ResetEnqueued = %d, %v; want 0", n, err)
+	}
+}

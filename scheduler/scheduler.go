@@ -31,7 +31,8 @@ type Store interface {
 	FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]gormstore.DueDelivery, error)
 	// MarkEnqueued records that a task exists for each delivery's version.
 	MarkEnqueued(ctx context.Context, ds []gormstore.DueDelivery, at time.Time) error
-	// ResetEnqueued forgets every enqueue, after Redis lost its data.
+	// ResetEnqueued forgets every enqueue, after Redis lost its data, and
+	// brings deliveries waiting for a lost retry task forward to their retry time.
 	ResetEnqueued(ctx context.Context) (int64, error)
 	// FindStrandedDeliveries returns deliveries enqueued or claimed more than
 	// grace ago that nothing is working on.
