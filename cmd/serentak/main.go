@@ -54,6 +54,7 @@ commands:
   migrate    create or update the database schema and exit
   bench      measure the pipeline against an in-process fake Graph API
              (flags: -posts, -rate, -latency, -pages, -bare)
+  fake-graph run a fake Facebook Graph API with one Page, to try the tour
 
 Configuration comes from SERENTAK_* environment variables (see README.md and
 configs/serentak.example.env).
@@ -98,6 +99,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "migrate":
 	case "bench":
 		return benchCommand(ctx, args[1:], getenv, stdout)
+	case "fake-graph":
+		return fakeGraphCommand(ctx, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
