@@ -74,7 +74,33 @@ var ErrLeaseLost = errors.New("gormstore: lease lost: another worker has taken o
 // also BEGIN IMMEDIATE (_txlock), so separate processes sharing the file
 // wait for the write lock up front instead of failing mid-transaction. The
 // cost is that reads wait behind writes, which are milliseconds long.
+//
+// Several processes opening one new SQLite file at once can meet
+// SQLITE_BUSY while one of them switches it to WAL (SQLite does not wait
+// on its busy timeout there), so an Open that meets it tries again for up
+// to 10 s.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := open(ctx, cfg)
+		if err == nil || !sqliteBusy(err) || time.Now().After(deadline) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// sqliteBusy reports whether err is SQLite's "database is locked".
+func sqliteBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+func open(ctx context.Context, cfg Config) (*Store, error) {
 	box, err := secretbox.New(cfg.SecretKey)
 	if err != nil {
 		return nil, fmt.Errorf("gormstore: secret key: %w", err)
@@ -156,7 +182,10 @@ func sqliteDSN(raw string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("gormstore: SQLite URL %q: bad query: %w", raw, err)
 	}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(5000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	// busy_timeout first: the driver applies the pragmas in order, and
+	// switching to WAL while another process opens the same file must wait
+	// for its lock instead of failing with SQLITE_BUSY at once.
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	if q.Get("_txlock") == "" {
