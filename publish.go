@@ -47,6 +47,20 @@ type PublishRequest struct {
 	// store, or a URL fetched safely), for platforms that are pushed bytes
 	// rather than pulling a URL. size is -1 when unknown.
 	OpenMediaFunc func(ctx context.Context, m MediaRef) (body io.ReadCloser, size int64, err error)
+	// DueFunc blocks until ScheduledAt, or returns ctx's error. The worker
+	// sets it; call it through WaitUntilDue.
+	DueFunc func(ctx context.Context) error
+}
+
+// WaitUntilDue blocks until the request's scheduled time, or until ctx is
+// done. An EarlyStarter calls it after its last checkpoint and before the
+// first call that makes anything public. Without a DueFunc (a tool calling
+// a publisher directly) it returns at once.
+func (r PublishRequest) WaitUntilDue(ctx context.Context) error {
+	if r.DueFunc == nil {
+		return ctx.Err()
+	}
+	return r.DueFunc(ctx)
 }
 
 // Result is a successful publication.
@@ -112,6 +126,16 @@ func (e *PublishError) Unwrap() error { return e.Err }
 // NewPublishError returns a *PublishError with a formatted message.
 func NewPublishError(kind PublishErrorKind, code, format string, args ...any) *PublishError {
 	return &PublishError{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// EarlyStarter is implemented by publishers the worker may call before the
+// scheduled time (up to the scheduler's lead). Such a publisher does at
+// once what nobody sees (checks, checkpoints, unpublished uploads, media
+// containers) and calls PublishRequest.WaitUntilDue before the first call
+// that makes anything public, so at the scheduled second only that call is
+// left to make. Other publishers are called when the time has come.
+type EarlyStarter interface {
+	StartsEarly() bool
 }
 
 // TokenRefresher is implemented by publishers whose platform can refresh an

@@ -295,15 +295,18 @@ func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, ma
 			"attempt", d.Attempts, "version", d.Version),
 	}
 
-	// Asynq keeps times in whole seconds and may start the task up to a
-	// second early. Nothing may reach the platform before its time.
-	if wait := d.ScheduledAt.Sub(w.cfg.Now()); wait > 0 {
-		if err := sleep(ctx, wait); err != nil {
+	// The task may start early: by the scheduler's lead, and by up to a
+	// second more because Asynq keeps times in whole seconds. Nothing may
+	// reach the platform before its time. An EarlyStarter is called now
+	// and waits (through the request's DueFunc) before its public call, so
+	// at the scheduled second only that call is left; any other publisher
+	// is called when the time has come.
+	pub := w.cfg.Publishers[d.Platform]
+	if !startsEarly(pub) {
+		if err := a.waitUntilDue(ctx); err != nil {
 			return a.handBack(err)
 		}
 	}
-
-	pub := w.cfg.Publishers[d.Platform]
 	if pub == nil {
 		return a.fail(decision{Action: actFail, Code: CodeNoPublisher,
 			Message: fmt.Sprintf("this Serentak server cannot publish to %s: no %s publisher is configured", d.Platform.DisplayName(), d.Platform.DisplayName())})
@@ -316,9 +319,10 @@ func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, ma
 	if a.lost(err) {
 		return nil
 	}
-	if w.baseCtx.Err() != nil {
-		// Shutdown cut the attempt short; the platform's answer is
-		// unknown and the checkpoint covers it.
+	if ctx.Err() != nil {
+		// Shutdown (or a cancellation of the task) cut the attempt short;
+		// the platform's answer is unknown and the checkpoint covers it.
+		// The task's context derives from the worker's base context.
 		return a.handBack(err)
 	}
 	dec := w.classify(err, retried, maxRetry)
@@ -367,8 +371,23 @@ func (a *attempt) publish(ctx context.Context, pub serentak.Publisher) (serentak
 		SaveFunc:      a.save,
 		MediaURLFunc:  a.w.mediaURL,
 		OpenMediaFunc: a.w.cfg.OpenMediaFunc,
+		DueFunc:       a.waitUntilDue,
 	}
 	return pub.Publish(ctx, req)
+}
+
+// waitUntilDue blocks until the delivery's scheduled time.
+func (a *attempt) waitUntilDue(ctx context.Context) error {
+	if wait := a.claim.Delivery.ScheduledAt.Sub(a.w.cfg.Now()); wait > 0 {
+		return sleep(ctx, wait)
+	}
+	return ctx.Err()
+}
+
+// startsEarly reports whether pub may be called before the scheduled time.
+func startsEarly(pub serentak.Publisher) bool {
+	e, ok := pub.(serentak.EarlyStarter)
+	return ok && e.StartsEarly()
 }
 
 func (w *Worker) mediaURL(m serentak.MediaRef) (string, error) {

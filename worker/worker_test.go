@@ -812,3 +812,75 @@ func TestRefreshTakesATokenAnotherProcessStored(t *testing.T) {
 		t.Errorf("account = %s with refresh token %q (%v); want active with the rotated token", acc.Status, acc.Token.RefreshToken, err)
 	}
 }
+
+// earlyPublisher is an EarlyStarter: like a real adapter it checkpoints,
+// then waits for the time before its public call.
+type earlyPublisher struct {
+	entered, saved, public chan time.Time
+}
+
+func (p *earlyPublisher) Platform() serentak.Platform { return serentak.Facebook }
+func (p *earlyPublisher) StartsEarly() bool          { return true }
+
+func (p *earlyPublisher) Publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
+	p.entered <- time.Now()
+	if err := req.SaveFunc(ctx, serentak.Checkpoint{"step": "feed"}); err != nil {
+		return serentak.Result{}, err
+	}
+	p.saved <- time.Now()
+	if err := req.WaitUntilDue(ctx); err != nil {
+		return serentak.Result{}, err
+	}
+	p.public <- time.Now()
+	return serentak.Result{ExternalID: "fb_" + req.DeliveryID}, nil
+}
+
+func TestEarlyStarterCheckpointsAheadAndPublishesAtTheTime(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	pub := &earlyPublisher{entered: make(chan time.Time, 2), saved: make(chan time.Time, 2), public: make(chan time.Time, 2)}
+	w := b.newWorker(t, func(c *worker.Config) {
+		c.Publishers = map[serentak.Platform]serentak.Publisher{serentak.Facebook: pub}
+	})
+
+	t.Run("work before the time, public call at it", func(t *testing.T) {
+		d := b.addDelivery(t, b.acc, time.Now().Add(600*time.Millisecond))
+		tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+		if err := w.ProcessTask(ctx, tk); err != nil {
+			t.Fatalf("err = %v", err)
+		}
+		entered, saved, public := <-pub.entered, <-pub.saved, <-pub.public
+		if !entered.Before(d.ScheduledAt) || !saved.Before(d.ScheduledAt) {
+			t.Errorf("publisher entered %v and checkpointed %v; both should precede %v", entered, saved, d.ScheduledAt)
+		}
+		if public.Before(d.ScheduledAt) {
+			t.Errorf("public call at %v, before its time %v", public, d.ScheduledAt)
+		}
+		if got := b.delivery(t, d); got.Status != serentak.DeliveryPublished {
+			t.Errorf("delivery = %s, want published", got.Status)
+		}
+	})
+	t.Run("interrupted wait keeps the checkpoint and hands back", func(t *testing.T) {
+		d := b.addDelivery(t, b.acc, time.Now().Add(time.Hour))
+		tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+		cctx, cancel := context.WithCancel(ctx)
+		go func() { <-pub.saved; cancel() }()
+		err := w.ProcessTask(cctx, tk)
+		<-pub.entered
+		if err == nil {
+			t.Fatal("interrupted task returned nil; Asynq would drop it")
+		}
+		select {
+		case at := <-pub.public:
+			t.Fatalf("public call at %v, an hour early", at)
+		default:
+		}
+		got := b.delivery(t, d)
+		if got.Checkpoint["step"] != "feed" {
+			t.Errorf("checkpoint = %v, want the step saved before the wait", got.Checkpoint)
+		}
+		if got.Status != serentak.DeliveryPublishing || got.Error == nil || got.Error.Code != worker.CodeInterrupted {
+			t.Errorf("delivery = %s %+v, want publishing with an interrupted retry", got.Status, got.Error)
+		}
+	})
+}

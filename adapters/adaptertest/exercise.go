@@ -96,6 +96,52 @@ func Exercise(t *testing.T, h Harness) {
 		f.wantPublished(t, res.ExternalID)
 	})
 
+	t.Run("EarlyStartWaitsForItsTime", func(t *testing.T) {
+		t.Parallel()
+		f := h.Setup(t)
+		if e, ok := f.Publisher.(serentak.EarlyStarter); !ok || !e.StartsEarly() {
+			t.Skip("not an EarlyStarter: the worker calls it when the time has come")
+		}
+		// The time comes when the publisher asks for it. Whatever it did
+		// before must be invisible, and its checkpoint already saved, so
+		// that at the scheduled second only the public call is left.
+		s := &Store{}
+		waited := 0
+		f.Request.DueFunc = func(ctx context.Context) error {
+			waited++
+			if got := f.Published(); len(got) != 0 {
+				t.Errorf("posts %v were public before the publisher waited for its time", got)
+			}
+			if len(s.Checkpoint()) == 0 {
+				t.Error("the publisher waits for its time before saving its checkpoint; the save would then delay the public call")
+			}
+			return ctx.Err()
+		}
+		res := h.untilDone(t, f, s)
+		if waited == 0 {
+			t.Fatal("an EarlyStarter published without calling WaitUntilDue")
+		}
+		f.wantPublished(t, res.ExternalID)
+
+		// A wait cut short (the worker shuts down) makes nothing public.
+		f, s = h.Setup(t), &Store{}
+		f.Request.DueFunc = func(context.Context) error { return context.Canceled }
+		for range h.MaxAttempts {
+			_, err := f.publish(context.Background(), s)
+			f.noSecrets(t, err)
+			if err == nil {
+				t.Fatal("Publish succeeded although its wait for the time was cut short")
+			}
+			if !isPending(err) {
+				break
+			}
+			f.advance(err)
+		}
+		if got := f.Published(); len(got) != 0 {
+			t.Fatalf("posts %v made public although the wait for the time was cut short", got)
+		}
+	})
+
 	t.Run("TokenNeverInErrors", func(t *testing.T) {
 		t.Parallel()
 		f, s := h.Setup(t), &Store{}

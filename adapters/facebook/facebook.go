@@ -64,6 +64,10 @@ func New(cfg Config) *Publisher {
 // Platform returns serentak.Facebook.
 func (p *Publisher) Platform() serentak.Platform { return serentak.Facebook }
 
+// StartsEarly makes the publisher a serentak.EarlyStarter: unpublished photo uploads run ahead; the feed, photo or video call waits
+// for the scheduled time.
+func (p *Publisher) StartsEarly() bool { return true }
+
 // Checkpoint keys.
 const (
 	// cpStep names the non-idempotent call about to be made ("feed",

@@ -41,7 +41,7 @@ func (a *attempt) post(ctx context.Context, step string, final bool, path, field
 	if fields != "" {
 		q.Set("fields", fields)
 	}
-	return a.client().Post(ctx, graph.Call{Step: step, Final: final, Path: path, Query: q,
+	return a.client().Post(ctx, graph.Call{Step: step, Final: final, Gate: graph.GateFor(a.req, final), Path: path, Query: q,
 		ContentType: "application/json", Body: b}, out)
 }
 

@@ -51,6 +51,21 @@ type Call struct {
 	// RefusedFunc, when set, is called when the platform answered that the
 	// call failed: its outcome is known, it did not happen.
 	RefusedFunc func()
+	// Gate, when set, is called when the request is ready to send, and the
+	// request is sent when it returns nil: an EarlyStarter's wait for the
+	// scheduled time, placed so that only the sending is left after it.
+	Gate func(ctx context.Context) error
+}
+
+// GateFor returns the Gate of a call: the wait for req's scheduled time
+// when the call is the one that makes the post public, else none.
+// Everything before that call is invisible to the audience, so a
+// publisher may run it ahead of the time (serentak.EarlyStarter).
+func GateFor(req serentak.PublishRequest, final bool) func(context.Context) error {
+	if !final {
+		return nil
+	}
+	return req.WaitUntilDue
 }
 
 // Post sends c and decodes a 2xx answer into out. The caller saves its
@@ -72,6 +87,11 @@ func (g *Client) Post(ctx context.Context, c Call, out any) error {
 			}
 		},
 	}))
+	if c.Gate != nil {
+		if err := c.Gate(ctx); err != nil {
+			return err
+		}
+	}
 	status, header, answer, err := g.do(req)
 	if err != nil {
 		if c.Final && wrote.Load() {

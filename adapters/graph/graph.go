@@ -53,9 +53,22 @@ func NewEndpoint(baseURL, version string, client *http.Client) Endpoint {
 		e.Version = DefaultVersion
 	}
 	if e.HTTPClient == nil {
-		e.HTTPClient = &http.Client{Timeout: DefaultTimeout}
+		e.HTTPClient = &http.Client{Timeout: DefaultTimeout, Transport: newTransport()}
 	}
 	return e
+}
+
+// MaxIdleConnsPerHost is how many idle connections to the Graph host are
+// kept for reuse. net/http keeps 2, so a burst of publishes (hundreds due
+// at the same minute) would open, handshake TLS for, and close a connection
+// per call; the worker runs up to its concurrency of calls at once.
+const MaxIdleConnsPerHost = 256
+
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = MaxIdleConnsPerHost
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	return t
 }
 
 // NormalizeText forgives what Meta may change in stored text (line endings

@@ -32,7 +32,7 @@ func (a *attempt) post(ctx context.Context, step string, final bool, path string
 	if err := a.save(ctx); err != nil {
 		return saveFailed(err)
 	}
-	return a.client().Post(ctx, graph.Call{Step: step, Final: final, Path: path,
+	return a.client().Post(ctx, graph.Call{Step: step, Final: final, Gate: graph.GateFor(a.req, final), Path: path,
 		ContentType: "application/x-www-form-urlencoded", Body: []byte(form.Encode()),
 		RefusedFunc: func() {
 			// Instagram answered that the call failed: the step's outcome

@@ -78,6 +78,10 @@ func New(cfg Config) *Publisher {
 // Platform returns serentak.Instagram.
 func (p *Publisher) Platform() serentak.Platform { return serentak.Instagram }
 
+// StartsEarly makes the publisher a serentak.EarlyStarter: media containers are created and checked ahead; media_publish waits
+// for the scheduled time.
+func (p *Publisher) StartsEarly() bool { return true }
+
 // Checkpoint keys.
 const (
 	// cpChild + N is the container of carousel item N.
