@@ -165,7 +165,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:            str("SERENTAK_LOG_LEVEL", "info"),
 		BodyLimit:           integer("SERENTAK_BODY_LIMIT_BYTES", 1<<20),
 		MediaMaxBytes:       integer("SERENTAK_MEDIA_MAX_BYTES", 512<<20),
-		Concurrency:         int(integer("SERENTAK_WORKER_CONCURRENCY", 50)),
+		Concurrency:         int(integer("SERENTAK_WORKER_CONCURRENCY", 1000)),
 		Tick:                duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
 		Horizon:             duration("SERENTAK_SCHEDULER_HORIZON", 5*time.Second),
 		Lead:                durationOrZero("SERENTAK_SCHEDULER_LEAD", 2*time.Second),

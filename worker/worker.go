@@ -49,8 +49,7 @@ type Config struct {
 	Publishers map[serentak.Platform]serentak.Publisher
 	Redis      asynq.RedisConnOpt
 	// Concurrency is how many deliveries of each platform are published at
-	// once; 50 for a platform not listed. Platform calls mostly wait on the
-	// network, so this is far above the number of CPUs.
+	// once; DefaultConcurrency for a platform not listed.
 	Concurrency map[serentak.Platform]int
 	// Lease is how long a claim holds a delivery without news from its
 	// worker; every SaveCheckpoint extends it. It must exceed the longest
@@ -100,8 +99,13 @@ type Worker struct {
 	started bool
 }
 
-// DefaultConcurrency is the number of publishes in flight per platform.
-const DefaultConcurrency = 50
+// DefaultConcurrency is the number of publishes in flight per platform. A
+// publish mostly waits: on the network, and, claimed up to the scheduler's
+// lead before its time, on the clock, holding its slot. So this bounds how
+// many deliveries due at the same second start on that second, and is far
+// above the number of CPUs. Each slot costs a goroutine; the database pool
+// bounds the queries in flight.
+const DefaultConcurrency = 1000
 
 // New returns a Worker; Start starts it.
 func New(cfg Config) (*Worker, error) {

@@ -20,7 +20,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/serentak/serentak/adapters/facebook/fakegraph"
 	"github.com/serentak/serentak/embedredis"
 )
 
@@ -45,8 +44,8 @@ type benchReport struct {
 	Duplicates, Lost            int
 	Throughput                  float64 // deliveries/s from the first to the last platform call
 	// DrainCPU is this process's CPU time (user + system) per delivery
-	// while the burst drains: API, scheduler, workers and the fake
-	// platform, not the database server. Steadier than throughput on a
+	// while the burst drains: API, scheduler and workers, not the fake
+	// platform or the database server. Steadier than throughput on a
 	// busy machine.
 	DrainCPU   time.Duration
 	BareAsynq  float64 // no-op tasks/s on the same Redis
@@ -69,7 +68,8 @@ func (r benchReport) String() string {
 }
 
 // benchCommand is `serentak bench`: the whole pipeline (API, database,
-// Redis, scheduler, workers) against an in-process fake Graph API. It uses
+// Redis, scheduler, workers) in this process, against a fake Graph API in
+// a child process (bench_platform.go). It uses
 // SERENTAK_DATABASE_URL and SERENTAK_REDIS_URL when set (production
 // backends), else a throwaway SQLite file and the embedded Redis.
 func benchCommand(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
@@ -110,18 +110,20 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 }
 
 func runBench(ctx context.Context, c benchConfig, getenv func(string) string, dir string) (benchReport, error) {
-	graph := fakegraph.New(fakegraph.WithLatency(c.Latency))
-	defer graph.Close()
-	for i := 0; i < c.Pages; i++ {
-		graph.AddPage(fmt.Sprintf("10%08d", i), fmt.Sprintf("bench-page-token-%d", i))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	graph, err := startBenchPlatform(ctx, c.Latency, c.Pages)
+	if err != nil {
+		return benchReport{}, err
 	}
+	defer graph.Close()
 	env := map[string]string{
 		"SERENTAK_ADDR":             "127.0.0.1:0",
 		"SERENTAK_DATA_DIR":         dir,
 		"SERENTAK_DATABASE_URL":     filepath.Join(dir, "serentak.db"),
 		"SERENTAK_ADMIN_KEY":        "bench-operator-key",
 		"SERENTAK_SECRET_KEY":       "bench-secret-key",
-		"SERENTAK_FACEBOOK_API_URL": graph.URL,
+		"SERENTAK_FACEBOOK_API_URL": graph.GraphURL,
 		"SERENTAK_LOG_LEVEL":        "error",
 		"SERENTAK_CONFIG":           os.DevNull,
 	}
@@ -141,8 +143,6 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 		rep.Backend += " + embedded redis"
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	listening := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -165,7 +165,8 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	accounts := make([]string, c.Pages)
 	for i := range accounts {
 		var acc struct{ ID string }
-		body := map[string]any{"platform": "facebook", "external_id": fmt.Sprintf("10%08d", i), "name": "Page", "access_token": fmt.Sprintf("bench-page-token-%d", i)}
+		page, token := benchPage(i)
+		body := map[string]any{"platform": "facebook", "external_id": page, "name": "Page", "access_token": token}
 		if err := cl.do("POST", "/v1/workspaces/"+ws.ID+"/accounts", ws.APIKey, body, &acc, "id"); err != nil {
 			return rep, err
 		}
@@ -189,20 +190,31 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	time.Sleep(time.Until(due))
 	cpu0 := processCPU()
 	deadline := due.Add(60*time.Second + time.Duration(c.Posts)*time.Millisecond)
-	for graph.PostCount() < c.Posts && time.Now().Before(deadline) {
+	for time.Now().Before(deadline) {
+		n, err := graph.Count()
+		if err != nil {
+			return rep, err
+		}
+		if n >= c.Posts {
+			break
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n := graph.PostCount(); n > 0 {
-		rep.DrainCPU = (processCPU() - cpu0) / time.Duration(n)
-	}
+	// The CPU is read before the arrivals are fetched, which costs some.
+	drainCPU := processCPU() - cpu0
 	time.Sleep(500 * time.Millisecond) // let any duplicate show itself
+	arrivals, err := graph.Arrivals()
+	if err != nil {
+		return rep, err
+	}
+	if len(arrivals) > 0 {
+		rep.DrainCPU = drainCPU / time.Duration(len(arrivals))
+	}
 	seen := map[string]int{}
 	var calls []time.Time
-	for i := 0; i < c.Pages; i++ {
-		for _, p := range graph.Posts(fmt.Sprintf("10%08d", i)) {
-			seen[p.Message]++
-			calls = append(calls, p.CreatedAt)
-		}
+	for _, a := range arrivals {
+		seen[a.Message]++
+		calls = append(calls, a.At)
 	}
 	for _, n := range seen {
 		if n > 1 {

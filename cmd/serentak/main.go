@@ -101,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return benchCommand(ctx, args[1:], getenv, stdout)
 	case "fake-graph":
 		return fakeGraphCommand(ctx, stdout)
+	case "bench-platform": // started by bench; not for people
+		return benchPlatformCommand(ctx, args[1:], os.Stdin, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

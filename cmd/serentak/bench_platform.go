@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/serentak/serentak/adapters/facebook/fakegraph"
+)
+
+// The bench's fake platform runs in a process of its own, as a real
+// platform runs on machines of its own: in the bench's process its
+// goroutines would compete with the workers' for the scheduler, and a
+// thousand calls sent at one instant would be stamped late for that
+// reason alone. The child answers the Graph API and, on a second port,
+// tells the bench what arrived and when.
+
+// benchPage is the i-th Page of the bench's fake platform.
+func benchPage(i int) (id, token string) {
+	return fmt.Sprintf("10%08d", i), fmt.Sprintf("bench-page-token-%d", i)
+}
+
+// benchArrival is one post as the fake platform received it.
+type benchArrival struct {
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+// benchPlatformCommand is the hidden `serentak bench-platform`: a fake
+// Graph API with -pages Pages answering in -latency. It prints
+// "<graph URL> <inspection URL>" and runs until stdin closes or it is
+// interrupted. The inspection server answers GET /count and GET /posts.
+func benchPlatformCommand(ctx context.Context, args []string, stdin io.Reader, out io.Writer) error {
+	fs := flag.NewFlagSet("bench-platform", flag.ContinueOnError)
+	fs.SetOutput(out)
+	latency := fs.Duration("latency", 50*time.Millisecond, "answer time")
+	pages := fs.Int("pages", 10, "Pages")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	graph := fakegraph.New(fakegraph.WithLatency(*latency))
+	defer graph.Close()
+	for i := range *pages {
+		graph.AddPage(benchPage(i))
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /count", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, graph.PostCount())
+	})
+	mux.HandleFunc("GET /posts", func(w http.ResponseWriter, _ *http.Request) {
+		var all []benchArrival
+		for i := range *pages {
+			id, _ := benchPage(i)
+			for _, p := range graph.Posts(id) {
+				all = append(all, benchArrival{Message: p.Message, At: p.CreatedAt})
+			}
+		}
+		json.NewEncoder(w).Encode(all)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	defer srv.Close()
+	fmt.Fprintf(out, "%s http://%s\n", graph.URL, ln.Addr())
+
+	// The bench holds our stdin open; when it goes, so do we.
+	gone := make(chan struct{})
+	go func() { io.Copy(io.Discard, stdin); close(gone) }()
+	select {
+	case <-ctx.Done():
+	case <-gone:
+	}
+	return nil
+}
+
+// benchPlatform is the bench's handle on the child.
+type benchPlatform struct {
+	GraphURL string
+	inspect  string
+	cmd      *exec.Cmd
+	stdin    io.Closer
+	http     *http.Client
+}
+
+// startBenchPlatform starts `serentak bench-platform` from this executable.
+func startBenchPlatform(ctx context.Context, latency time.Duration, pages int) (*benchPlatform, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "bench-platform", "-latency", latency.String(), "-pages", fmt.Sprint(pages))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the fake platform (%s bench-platform): %w", exe, err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	graphURL, inspect, ok := strings.Cut(strings.TrimSpace(line), " ")
+	if err != nil || !ok {
+		stdin.Close()
+		cmd.Wait()
+		return nil, fmt.Errorf("the fake platform did not say where it listens (%q, %v)", line, err)
+	}
+	return &benchPlatform{GraphURL: graphURL, inspect: inspect, cmd: cmd, stdin: stdin, http: &http.Client{Timeout: 30 * time.Second}}, nil
+}
+
+// Count is how many posts have arrived.
+func (p *benchPlatform) Count() (int, error) {
+	resp, err := p.http.Get(p.inspect + "/count")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var n int
+	_, err = fmt.Fscan(resp.Body, &n)
+	return n, err
+}
+
+// Arrivals lists every post that arrived.
+func (p *benchPlatform) Arrivals() ([]benchArrival, error) {
+	resp, err := p.http.Get(p.inspect + "/posts")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out []benchArrival
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, errors.Join(errors.New("read the fake platform's posts"), err)
+	}
+	return out, nil
+}
+
+// Close stops the child and waits for it.
+func (p *benchPlatform) Close() error {
+	p.stdin.Close()
+	return p.cmd.Wait()
+}
