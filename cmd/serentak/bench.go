@@ -106,6 +106,17 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	fmt.Fprint(out, rep)
+	// serve's own start and idle footprint, measured on a process of its
+	// own once the bench's serve and fake platform are gone.
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	st, err := measureStartup(ctx, exe, getenv)
+	if err != nil {
+		return fmt.Errorf("serve startup: %w", err)
+	}
+	fmt.Fprint(out, st)
 	return nil
 }
 
