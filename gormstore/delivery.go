@@ -190,67 +190,68 @@ type Claim struct {
 // canceled or has ended. Of any number of concurrent claimers one wins.
 //
 // It is on every publish's path, so it spends few round trips: the UPDATE
-// returns the claimed row, and the post's status is set without reading
-// its deliveries (markPostPublishing).
+// returns the claimed row, the post's status is set without reading its
+// deliveries (markPostPublishing), and on PostgreSQL all of it, with the
+// account, is one statement.
 func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
-	var (
-		c  Claim
-		ok bool
-	)
 	now := s.clock()
 	token := newToken()
 	args := []any{dbTime(leaseUntil), token, now, id, version, now, now.Add(ClaimEarly)}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var (
-			r       deliveryRow
-			accRow  accountRow
-			claimed bool
-		)
-		if s.dialect == Postgres {
-			var rows []claimedRow
-			if err := tx.Raw(claimWithAccountSQL, args...).Scan(&rows).Error; err != nil {
-				return dbError("claim delivery", err)
-			}
-			if len(rows) > 0 {
-				r, accRow, claimed = rows[0].Row, rows[0].Acc, true
-			}
-		} else {
+	var (
+		r       deliveryRow
+		accRow  accountRow
+		claimed bool
+	)
+	if s.dialect == Postgres {
+		// One statement, atomic by itself: no BEGIN and COMMIT round trips.
+		var rows []claimedRow
+		if err := s.db.WithContext(ctx).Raw(claimAllSQL, append(args, now)...).Scan(&rows).Error; err != nil {
+			return Claim{}, false, dbError("claim delivery", err)
+		}
+		if len(rows) > 0 {
+			r, accRow, claimed = rows[0].Row, rows[0].Acc, true
+		}
+	} else {
+		err := s.tx(ctx, func(tx *gorm.DB) error {
 			var rows []deliveryRow
 			if err := tx.Raw(claimSQL, args...).Scan(&rows).Error; err != nil {
 				return dbError("claim delivery", err)
 			}
-			if len(rows) > 0 {
-				r, claimed = rows[0], true
-				err := tx.Where("id = ? AND workspace_id = ?", r.AccountID, r.WorkspaceID).Limit(1).Find(&accRow).Error
-				if err != nil {
-					return dbError("find the delivery's account", err)
-				}
+			if len(rows) == 0 {
+				return nil
 			}
-		}
-		if !claimed {
-			return nil
-		}
-		if accRow.ID == "" {
-			return fmt.Errorf("gormstore: claim delivery %s: %w", id, serentak.NotFound("account"))
-		}
-		if err := markPostPublishing(tx, r.PostID, now); err != nil {
-			return err
-		}
-		d, err := toDelivery(r)
+			r, claimed = rows[0], true
+			err := tx.Where("id = ? AND workspace_id = ?", r.AccountID, r.WorkspaceID).Limit(1).Find(&accRow).Error
+			if err != nil {
+				return dbError("find the delivery's account", err)
+			}
+			if accRow.ID == "" {
+				return fmt.Errorf("gormstore: claim delivery %s: %w", id, serentak.NotFound("account"))
+			}
+			return markPostPublishing(tx, r.PostID, now)
+		})
 		if err != nil {
-			return err
+			return Claim{}, false, err
 		}
-		acc, err := s.toAccount(accRow)
-		if err != nil {
-			return fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
-		}
-		c, ok = Claim{Delivery: d, Account: acc, Token: token}, true
-		return nil
-	})
+	}
+	if !claimed {
+		return Claim{}, false, nil
+	}
+	if accRow.ID == "" {
+		// Cannot happen: a foreign key ties a delivery to its account and
+		// accounts are never deleted. The claim stands until its lease
+		// runs out; the error says why nothing was published.
+		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, serentak.NotFound("account"))
+	}
+	d, err := toDelivery(r)
 	if err != nil {
 		return Claim{}, false, err
 	}
-	return c, ok, nil
+	acc, err := s.toAccount(accRow)
+	if err != nil {
+		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
+	}
+	return Claim{Delivery: d, Account: acc, Token: token}, true, nil
 }
 
 // claimSQL is ClaimDelivery's UPDATE. Its arguments: lease_until,
@@ -263,12 +264,15 @@ const claimSQL = "UPDATE deliveries SET status = " + sqlPublishing +
 	" AND (lease_until < ? OR (retry_at IS NOT NULL AND retry_at <= ?))))" +
 	" RETURNING *"
 
-// claimWithAccountSQL is claimSQL reading the delivery's account in the
-// same round trip, on PostgreSQL (SQLite has no UPDATE in WITH, and its
-// round trips cost no network). The LEFT JOIN keeps a claimed row whose
-// account is missing (acc_id empty), so that the claim fails and rolls
-// back rather than passing for "nothing to do".
-const claimWithAccountSQL = "WITH d AS (" + claimSQL + ") SELECT d.*," +
+// claimAllSQL is the whole claim on PostgreSQL in one statement (SQLite
+// has no UPDATE in WITH, and its round trips cost no network): claimSQL,
+// markPostPublishing (a data-modifying WITH runs whether or not it is read)
+// and the delivery's account. Its last argument is the post's updated_at.
+// The LEFT JOIN keeps a claimed row whose account is missing (acc_id
+// empty), so that it is an error rather than "nothing to do".
+const claimAllSQL = "WITH d AS (" + claimSQL + ")," +
+	" p AS (UPDATE posts SET status = '" + string(serentak.PostPublishing) + "', updated_at = ? WHERE id IN (SELECT post_id FROM d))" +
+	" SELECT d.*," +
 	" COALESCE(a.id, '') AS acc_id, COALESCE(a.workspace_id, '') AS acc_workspace_id," +
 	" COALESCE(a.platform, '') AS acc_platform, COALESCE(a.external_id, '') AS acc_external_id," +
 	" COALESCE(a.name, '') AS acc_name, COALESCE(a.status, '') AS acc_status," +
@@ -277,7 +281,7 @@ const claimWithAccountSQL = "WITH d AS (" + claimSQL + ") SELECT d.*," +
 	" COALESCE(a.created_at, d.created_at) AS acc_created_at, COALESCE(a.updated_at, d.updated_at) AS acc_updated_at" +
 	" FROM d LEFT JOIN accounts a ON a.id = d.account_id AND a.workspace_id = d.workspace_id"
 
-// claimedRow is a row of claimWithAccountSQL.
+// claimedRow is a row of claimAllSQL.
 type claimedRow struct {
 	// The fields are named: GORM does not set unexported embedded ones.
 	Row deliveryRow `gorm:"embedded"`
