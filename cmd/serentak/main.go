@@ -52,8 +52,8 @@ commands:
   worker     run the publishing workers
   scheduler  run the scheduler
   migrate    create or update the database schema and exit
-  bench      measure the pipeline against an in-process fake Graph API
-             (flags: -posts, -rate, -latency, -pages, -bare)
+  bench      measure the pipeline against a fake Graph API (BENCHMARKS.md)
+             (flags: -posts, -rate, -latency, -pages, -bare, -cpuprofile)
   fake-graph run a fake Facebook Graph API with one Page, to try the tour
 
 Configuration comes from SERENTAK_* environment variables (see README.md and
