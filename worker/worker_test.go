@@ -820,7 +820,7 @@ type earlyPublisher struct {
 }
 
 func (p *earlyPublisher) Platform() serentak.Platform { return serentak.Facebook }
-func (p *earlyPublisher) StartsEarly() bool          { return true }
+func (p *earlyPublisher) StartsEarly() bool           { return true }
 
 func (p *earlyPublisher) Publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
 	p.entered <- time.Now()
