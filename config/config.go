@@ -169,7 +169,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Tick:                duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
 		Horizon:             duration("SERENTAK_SCHEDULER_HORIZON", 5*time.Second),
 		Lead:                durationOrZero("SERENTAK_SCHEDULER_LEAD", 2*time.Second),
-		CheckInterval:       duration("SERENTAK_QUEUE_CHECK_INTERVAL", 100*time.Millisecond),
+		CheckInterval:       duration("SERENTAK_QUEUE_CHECK_INTERVAL", 500*time.Millisecond),
 		DBMaxConns:          int(integer("SERENTAK_DATABASE_MAX_CONNS", 0)),
 		WorkerLease:         duration("SERENTAK_WORKER_LEASE", 5*time.Minute),
 		StrandedGrace:       duration("SERENTAK_SCHEDULER_STRANDED_GRACE", 30*time.Second),
