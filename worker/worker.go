@@ -323,10 +323,12 @@ func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, ma
 	if a.lost(err) {
 		return nil
 	}
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		// Shutdown (or a cancellation of the task) cut the attempt short;
 		// the platform's answer is unknown and the checkpoint covers it.
-		// The task's context derives from the worker's base context.
+		// The task's context derives from the worker's base context. A
+		// task that ran out of time is not handed back: it failed, and
+		// spends its retry budget like any other failure.
 		return a.handBack(err)
 	}
 	dec := w.classify(err, retried, maxRetry)
