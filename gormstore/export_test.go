@@ -1,6 +1,7 @@
 package gormstore
 
 import (
+	"context"
 	"time"
 
 	"gorm.io/gorm"
@@ -24,3 +25,6 @@ func SchedulerQueries(s *Store, now time.Time) map[string]string {
 		"idx_deliveries_lease":    sql(func(tx *gorm.DB) *gorm.DB { return leaseExpiredQuery(tx, now, 100) }),
 	}
 }
+
+// MigrateIfChanged is what Open does: it reports whether AutoMigrate ran.
+func MigrateIfChanged(s *Store) (bool, error) { return s.migrate(context.Background(), false) }

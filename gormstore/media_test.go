@@ -114,10 +114,15 @@ func TestMediaColumnsAddedToAnOldDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The old schema: without the media columns, and made by a build that
+	// predates the schema fingerprint.
 	for _, col := range []string{"width", "height", "duration_ms", "video_codec", "audio_codec", "frame_rate"} {
 		if _, err := db.Exec("ALTER TABLE media DROP COLUMN " + col); err != nil {
 			t.Fatalf("making the old schema: %v", err)
 		}
+	}
+	if _, err := db.Exec("DROP TABLE schema_fingerprint"); err != nil {
+		t.Fatalf("making the old schema: %v", err)
 	}
 	db.Close()
 

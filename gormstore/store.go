@@ -147,7 +147,7 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	if err := s.Migrate(ctx); err != nil {
+	if _, err := s.migrate(ctx, false); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func sqliteDSN(raw string) (string, error) {
 // Dialect reports which database the Store uses.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
-// Migrate creates or updates the schema; Open calls it.
+// Migrate creates or updates the schema (`serentak migrate`).
 //
 // It runs in one transaction, so an API, a worker and a scheduler starting
 // together on a new database do not race to create the same tables, and a
@@ -210,19 +210,38 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // begins IMMEDIATE, which takes the database's write lock; on PostgreSQL it
 // takes an advisory lock per schema (transaction-scoped, so it cannot
 // outlive a failure on a pooled connection).
+//
+// Open does the same, but skips the work when the schema was already
+// migrated to this build's models (schema.go); Migrate always does it,
+// which also restores what was dropped by hand.
 func (s *Store) Migrate(ctx context.Context) error {
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	_, err := s.migrate(ctx, true)
+	return err
+}
+
+func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(current_schema()))").Error; err != nil {
 				return err
 			}
 		}
-		return tx.AutoMigrate(tables()...)
+		if !always {
+			current, err := schemaCurrent(tx)
+			if err != nil || current {
+				return err
+			}
+		}
+		ran = true
+		if err := tx.AutoMigrate(append(tables(), &schemaRow{})...); err != nil {
+			return err
+		}
+		return recordSchema(tx, s.clock())
 	})
 	if err != nil {
-		return fmt.Errorf("gormstore: migrate the %s schema: %w", s.dialect, err)
+		return false, fmt.Errorf("gormstore: migrate the %s schema: %w", s.dialect, err)
 	}
-	return nil
+	return ran, nil
 }
 
 // Close closes the pool.

@@ -131,6 +131,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer store.Close()
 	if args[0] == "migrate" {
+		// Open skipped an unchanged schema; migrate checks every table.
+		if err := store.Migrate(ctx); err != nil {
+			return err
+		}
 		log.Info("database schema is up to date")
 		return nil
 	}
