@@ -844,7 +844,7 @@ func TestEarlyStarterCheckpointsAheadAndPublishesAtTheTime(t *testing.T) {
 	})
 
 	t.Run("work before the time, public call at it", func(t *testing.T) {
-		d := b.addDelivery(t, b.acc, time.Now().Add(600*time.Millisecond))
+		d := b.addDelivery(t, b.acc, time.Now().Add(1500*time.Millisecond)) // ample time to start before it on a busy machine
 		tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
 		if err := w.ProcessTask(ctx, tk); err != nil {
 			t.Fatalf("err = %v", err)
