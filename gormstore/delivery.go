@@ -303,11 +303,17 @@ func markPostPublishing(tx *gorm.DB, postID string, now time.Time) error {
 	return nil
 }
 
-// SaveCheckpoint stores the adapter's checkpoint and extends the lease.
+// SaveCheckpoint stores the adapter's checkpoint and extends the lease to
+// leaseUntil; a zero leaseUntil leaves the lease as it is. Then no indexed
+// column changes, so PostgreSQL can update the row in place (a HOT update)
+// instead of adding an entry to each of its indexes.
 func (s *Store) SaveCheckpoint(ctx context.Context, c Claim, cp serentak.Checkpoint, leaseUntil time.Time) error {
 	text, err := jsonText(cp, "{}")
 	if err != nil {
 		return err
+	}
+	if leaseUntil.IsZero() {
+		return s.leaseWrite(ctx, c, false, "checkpoint = ?", text)
 	}
 	return s.leaseWrite(ctx, c, false, "checkpoint = ?, lease_until = ?", text, dbTime(leaseUntil))
 }

@@ -552,3 +552,26 @@ func TestResetEnqueuedBringsRetriesForward(t *testing.T) {
 		t.Errorf("second ResetEnqueued = %d, %v; want 0", n, err)
 	}
 }
+
+// A checkpoint saved without a lease time keeps the lease the claim took.
+func TestCheckpointWithoutLeaseKeepsTheLease(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.post(t, b.clock.Now(), b.fb)
+	c := claim(t, b, p.Deliveries[0]) // leased for 5 minutes
+	if err := b.s.SaveCheckpoint(b.ctx, c, serentak.Checkpoint{"step": "feed"}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	b.clock.Advance(4 * time.Minute)
+	if _, ok, err := b.s.ClaimDelivery(b.ctx, c.Delivery.ID, 1, b.clock.Now().Add(time.Minute)); ok || err != nil {
+		t.Fatalf("claim within the lease = %v, %v; want false", ok, err)
+	}
+	b.clock.Advance(2 * time.Minute)
+	taken, ok, err := b.s.ClaimDelivery(b.ctx, c.Delivery.ID, 1, b.clock.Now().Add(time.Minute))
+	if !ok || err != nil {
+		t.Fatalf("claim after the lease = %v, %v; want a takeover", ok, err)
+	}
+	if taken.Delivery.Checkpoint["step"] != "feed" {
+		t.Errorf("the takeover sees checkpoint %v, want the saved one", taken.Delivery.Checkpoint)
+	}
+}

@@ -29,6 +29,7 @@ import (
 // another worker has taken over.
 type Store interface {
 	ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (gormstore.Claim, bool, error)
+	// SaveCheckpoint with a zero leaseUntil leaves the lease as it is.
 	SaveCheckpoint(ctx context.Context, c gormstore.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error
 	CompleteDelivery(ctx context.Context, c gormstore.Claim, r serentak.Result) error
 	FailDelivery(ctx context.Context, c gormstore.Claim, e serentak.DeliveryError) error
@@ -52,8 +53,9 @@ type Config struct {
 	// once; DefaultConcurrency for a platform not listed.
 	Concurrency map[serentak.Platform]int
 	// Lease is how long a claim holds a delivery without news from its
-	// worker; every SaveCheckpoint extends it. It must exceed the longest
-	// single publish step. 5 min when zero.
+	// worker; a SaveCheckpoint extends it (unless it was extended less
+	// than a tenth of it ago, at most 30 s). It must exceed the longest
+	// single publish step by that much. 5 min when zero.
 	Lease time.Duration
 	// MediaURLFunc gives platforms a URL for uploaded media.
 	MediaURLFunc func(serentak.MediaRef) (string, error)
@@ -277,10 +279,12 @@ type attempt struct {
 	mu         sync.Mutex
 	checkpoint serentak.Checkpoint // the last one saved
 	leaseLost  bool
+	leaseUntil time.Time // as last written
 }
 
 func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, maxRetry int) error {
-	claim, ok, err := w.cfg.Store.ClaimDelivery(ctx, p.DeliveryID, p.Version, w.cfg.Now().Add(w.cfg.Lease))
+	leaseUntil := w.cfg.Now().Add(w.cfg.Lease)
+	claim, ok, err := w.cfg.Store.ClaimDelivery(ctx, p.DeliveryID, p.Version, leaseUntil)
 	if err != nil {
 		return fmt.Errorf("worker: claim delivery %s v%d: %w", p.DeliveryID, p.Version, err)
 	}
@@ -293,6 +297,7 @@ func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, ma
 	a := &attempt{
 		w:          w,
 		claim:      claim,
+		leaseUntil: leaseUntil,
 		start:      w.cfg.Now(),
 		checkpoint: maps.Clone(d.Checkpoint),
 		log: w.log.With("delivery_id", d.ID, "platform", d.Platform,
@@ -406,9 +411,20 @@ func (w *Worker) mediaURL(m serentak.MediaRef) (string, error) {
 	return w.cfg.MediaURLFunc(m)
 }
 
-// save is the attempt's SaveFunc.
+// save is the attempt's SaveFunc. It extends the lease, unless the lease
+// was written moments ago (the claim, then the checkpoint before the call,
+// then the one after, come within milliseconds): leaving it alone lets the
+// database update the row in place, and costs the next step at most
+// leaseFresh of the lease.
 func (a *attempt) save(ctx context.Context, cp serentak.Checkpoint) error {
-	err := a.w.cfg.Store.SaveCheckpoint(ctx, a.claim, cp, a.w.cfg.Now().Add(a.w.cfg.Lease))
+	now := a.w.cfg.Now()
+	a.mu.Lock()
+	until := now.Add(a.w.cfg.Lease)
+	if until.Sub(a.leaseUntil) < leaseFresh(a.w.cfg.Lease) {
+		until = time.Time{}
+	}
+	a.mu.Unlock()
+	err := a.w.cfg.Store.SaveCheckpoint(ctx, a.claim, cp, until)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if errors.Is(err, gormstore.ErrLeaseLost) {
@@ -416,8 +432,17 @@ func (a *attempt) save(ctx context.Context, cp serentak.Checkpoint) error {
 	}
 	if err == nil {
 		a.checkpoint = maps.Clone(cp)
+		if !until.IsZero() {
+			a.leaseUntil = until
+		}
 	}
 	return err
+}
+
+// leaseFresh is how recently written a lease is left as it is: a tenth of
+// it, at most 30 s.
+func leaseFresh(lease time.Duration) time.Duration {
+	return min(lease/10, 30*time.Second)
 }
 
 // lost reports (and logs) whether another worker has taken the delivery

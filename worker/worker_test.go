@@ -884,3 +884,54 @@ func TestEarlyStarterCheckpointsAheadAndPublishesAtTheTime(t *testing.T) {
 		}
 	})
 }
+
+// leaseRecorder records the lease each checkpoint save asks for.
+type leaseRecorder struct {
+	*gormstore.Store
+	mu     sync.Mutex
+	leases []time.Time
+}
+
+func (r *leaseRecorder) SaveCheckpoint(ctx context.Context, c gormstore.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error {
+	r.mu.Lock()
+	r.leases = append(r.leases, leaseUntil)
+	r.mu.Unlock()
+	return r.Store.SaveCheckpoint(ctx, c, cp, leaseUntil)
+}
+
+// A checkpoint saved right after the claim leaves the fresh lease alone (so
+// the row is updated in place); one saved later extends it.
+func TestCheckpointsExtendTheLeaseOnlyWhenItHasAged(t *testing.T) {
+	b := setup(t)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	rec := &leaseRecorder{Store: b.store}
+	pub := &fakePublisher{platform: serentak.Facebook, script: func(req serentak.PublishRequest, n int) (serentak.Result, error) {
+		// fakePublisher saved once already; a minute later, save again.
+		mu.Lock()
+		now = now.Add(time.Minute)
+		mu.Unlock()
+		return serentak.Result{}, req.SaveFunc(context.Background(), serentak.Checkpoint{"step": "later"})
+	}}
+	w := b.newWorker(t, func(c *worker.Config) {
+		c.Store, c.Now, c.Lease = rec, clock, 5*time.Minute
+		c.Publishers = map[serentak.Platform]serentak.Publisher{serentak.Facebook: pub}
+	})
+	d := b.addDelivery(t, b.acc, now.Add(-time.Second))
+	tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+	if err := w.ProcessTask(context.Background(), tk); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.leases) != 2 {
+		t.Fatalf("%d checkpoint saves, want 2", len(rec.leases))
+	}
+	if !rec.leases[0].IsZero() {
+		t.Errorf("the save right after the claim extended the lease to %v; the claim's lease is fresh", rec.leases[0])
+	}
+	if want := clock().Add(5 * time.Minute); !rec.leases[1].Equal(want) {
+		t.Errorf("the save a minute later set the lease to %v, want %v", rec.leases[1], want)
+	}
+}
