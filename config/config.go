@@ -50,18 +50,22 @@ type Config struct {
 
 	Facebook, Instagram, YouTube, TikTok OAuth // SERENTAK_<P>_CLIENT_ID, …
 
-	LogLevel      string        // SERENTAK_LOG_LEVEL: debug|info|warn|error
-	BodyLimit     int64         // SERENTAK_BODY_LIMIT_BYTES
-	MediaMaxBytes int64         // SERENTAK_MEDIA_MAX_BYTES
-	RateLimit     float64       // SERENTAK_RATE_LIMIT: requests/s per key, 0 = off
-	Concurrency   int           // SERENTAK_WORKER_CONCURRENCY: per platform queue
-	Tick          time.Duration // SERENTAK_SCHEDULER_TICK
-	Horizon       time.Duration // SERENTAK_SCHEDULER_HORIZON
-	Lead          time.Duration // SERENTAK_SCHEDULER_LEAD: a worker claims a delivery this long before its time
-	CheckInterval time.Duration // SERENTAK_QUEUE_CHECK_INTERVAL: Asynq's delayed/idle task checks
-	DBMaxConns    int           // SERENTAK_DATABASE_MAX_CONNS
-	WorkerLease   time.Duration // SERENTAK_WORKER_LEASE: how long a claimed delivery is held without news from its worker
-	StrandedGrace time.Duration // SERENTAK_SCHEDULER_STRANDED_GRACE: how long an enqueued delivery may wait unclaimed
+	LogLevel      string  // SERENTAK_LOG_LEVEL: debug|info|warn|error
+	BodyLimit     int64   // SERENTAK_BODY_LIMIT_BYTES
+	MediaMaxBytes int64   // SERENTAK_MEDIA_MAX_BYTES
+	RateLimit     float64 // SERENTAK_RATE_LIMIT: requests/s per key, 0 = off
+	Concurrency   int     // SERENTAK_WORKER_CONCURRENCY: per platform queue (Facebook, Instagram)
+	// UploadConcurrency (SERENTAK_WORKER_UPLOAD_CONCURRENCY) is the same
+	// for YouTube and TikTok, which are sent the media's bytes: each
+	// publish there streams a file, and their quotas allow few anyway.
+	UploadConcurrency int
+	Tick              time.Duration // SERENTAK_SCHEDULER_TICK
+	Horizon           time.Duration // SERENTAK_SCHEDULER_HORIZON
+	Lead              time.Duration // SERENTAK_SCHEDULER_LEAD: a worker claims a delivery this long before its time
+	CheckInterval     time.Duration // SERENTAK_QUEUE_CHECK_INTERVAL: Asynq's delayed/idle task checks
+	DBMaxConns        int           // SERENTAK_DATABASE_MAX_CONNS
+	WorkerLease       time.Duration // SERENTAK_WORKER_LEASE: how long a claimed delivery is held without news from its worker
+	StrandedGrace     time.Duration // SERENTAK_SCHEDULER_STRANDED_GRACE: how long an enqueued delivery may wait unclaimed
 
 	TikTokPullFromURL bool // SERENTAK_TIKTOK_PULL_FROM_URL: TikTok fetches videos from SERENTAK_PUBLIC_URL (a verified domain)
 
@@ -166,6 +170,7 @@ func Load(getenv func(string) string) (Config, error) {
 		BodyLimit:           integer("SERENTAK_BODY_LIMIT_BYTES", 1<<20),
 		MediaMaxBytes:       integer("SERENTAK_MEDIA_MAX_BYTES", 512<<20),
 		Concurrency:         int(integer("SERENTAK_WORKER_CONCURRENCY", 1000)),
+		UploadConcurrency:   int(integer("SERENTAK_WORKER_UPLOAD_CONCURRENCY", 50)),
 		Tick:                duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
 		Horizon:             duration("SERENTAK_SCHEDULER_HORIZON", 5*time.Second),
 		Lead:                durationOrZero("SERENTAK_SCHEDULER_LEAD", 2*time.Second),

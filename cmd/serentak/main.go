@@ -181,6 +181,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		conc := map[serentak.Platform]int{}
 		for p := range publishers {
 			conc[p] = cfg.Concurrency
+			if p == serentak.YouTube || p == serentak.TikTok {
+				conc[p] = cfg.UploadConcurrency
+			}
 		}
 		w, err := worker.New(worker.Config{
 			Store:                    store,
