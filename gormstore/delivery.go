@@ -190,68 +190,30 @@ type Claim struct {
 // canceled or has ended. Of any number of concurrent claimers one wins.
 //
 // It is on every publish's path, so it spends few round trips: the UPDATE
-// returns the claimed row, the post's status is set without reading its
-// deliveries (markPostPublishing), and on PostgreSQL all of it, with the
-// account, is one statement.
+// returns the claimed row, and the post's status is set without reading its
+// deliveries. A post with a publishing delivery is publishing whatever its
+// other deliveries are (serentak.DerivePostStatus; TestClaimFixesPostStatus
+// holds it to that). Setting it takes the post's row lock, as
+// recomputePostStatus does, so a concurrent outcome of another delivery
+// recomputes before or after it, never across it. On PostgreSQL all of it,
+// with the account, is one statement; SQLite claims in batches (claims.go).
 func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
+	if s.claims != nil {
+		return s.claims.claim(ctx, id, version, leaseUntil) // SQLite: claims.go
+	}
 	now := s.clock()
 	token := newToken()
-	args := []any{dbTime(leaseUntil), token, now, id, version, now, now.Add(ClaimEarly)}
-	var (
-		r       deliveryRow
-		accRow  accountRow
-		claimed bool
-	)
-	if s.dialect == Postgres {
-		// One statement, atomic by itself: no BEGIN and COMMIT round trips.
-		var rows []claimedRow
-		if err := s.db.WithContext(ctx).Raw(claimAllSQL, append(args, now)...).Scan(&rows).Error; err != nil {
-			return Claim{}, false, dbError("claim delivery", err)
-		}
-		if len(rows) > 0 {
-			r, accRow, claimed = rows[0].Row, rows[0].Acc, true
-		}
-	} else {
-		err := s.tx(ctx, func(tx *gorm.DB) error {
-			var rows []deliveryRow
-			if err := tx.Raw(claimSQL, args...).Scan(&rows).Error; err != nil {
-				return dbError("claim delivery", err)
-			}
-			if len(rows) == 0 {
-				return nil
-			}
-			r, claimed = rows[0], true
-			err := tx.Where("id = ? AND workspace_id = ?", r.AccountID, r.WorkspaceID).Limit(1).Find(&accRow).Error
-			if err != nil {
-				return dbError("find the delivery's account", err)
-			}
-			if accRow.ID == "" {
-				return fmt.Errorf("gormstore: claim delivery %s: %w", id, serentak.NotFound("account"))
-			}
-			return markPostPublishing(tx, r.PostID, now)
-		})
-		if err != nil {
-			return Claim{}, false, err
-		}
+	args := []any{dbTime(leaseUntil), token, now, id, version, now, now.Add(ClaimEarly), now}
+	// One statement, atomic by itself: no BEGIN and COMMIT round trips.
+	var rows []claimedRow
+	if err := s.db.WithContext(ctx).Raw(claimAllSQL, args...).Scan(&rows).Error; err != nil {
+		return Claim{}, false, dbError("claim delivery", err)
 	}
-	if !claimed {
+	if len(rows) == 0 {
 		return Claim{}, false, nil
 	}
-	if accRow.ID == "" {
-		// Cannot happen: a foreign key ties a delivery to its account and
-		// accounts are never deleted. The claim stands until its lease
-		// runs out; the error says why nothing was published.
-		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, serentak.NotFound("account"))
-	}
-	d, err := toDelivery(r)
-	if err != nil {
-		return Claim{}, false, err
-	}
-	acc, err := s.toAccount(accRow)
-	if err != nil {
-		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
-	}
-	return Claim{Delivery: d, Account: acc, Token: token}, true, nil
+	res := s.claimed(rows[0].Row, rows[0].Acc, token)
+	return res.claim, res.ok, res.err
 }
 
 // claimSQL is ClaimDelivery's UPDATE. Its arguments: lease_until,
@@ -265,9 +227,8 @@ const claimSQL = "UPDATE deliveries SET status = " + sqlPublishing +
 	" RETURNING *"
 
 // claimAllSQL is the whole claim on PostgreSQL in one statement (SQLite
-// has no UPDATE in WITH, and its round trips cost no network): claimSQL,
-// markPostPublishing (a data-modifying WITH runs whether or not it is read)
-// and the delivery's account. Its last argument is the post's updated_at.
+// has no UPDATE in WITH): claimSQL, the post's status (a data-modifying
+// WITH runs whether or not it is read) and the delivery's account. Its last argument is the post's updated_at.
 // The LEFT JOIN keeps a claimed row whose account is missing (acc_id
 // empty), so that it is an error rather than "nothing to do".
 const claimAllSQL = "WITH d AS (" + claimSQL + ")," +
@@ -286,21 +247,6 @@ type claimedRow struct {
 	// The fields are named: GORM does not set unexported embedded ones.
 	Row deliveryRow `gorm:"embedded"`
 	Acc accountRow  `gorm:"embedded;embeddedPrefix:acc_"`
-}
-
-// markPostPublishing is recomputePostStatus after a claim, in one
-// statement. A post with a publishing delivery is publishing whatever its
-// other deliveries are (serentak.DerivePostStatus; TestClaimFixesPostStatus
-// holds it to that), so the claim need not read them. The UPDATE takes the
-// post's row lock as recomputePostStatus does, so a concurrent outcome of
-// another delivery recomputes before or after it, never across it.
-func markPostPublishing(tx *gorm.DB, postID string, now time.Time) error {
-	err := tx.Exec("UPDATE posts SET status = ?, updated_at = ? WHERE id = ?",
-		string(serentak.PostPublishing), now, postID).Error
-	if err != nil {
-		return dbError("update post status", err)
-	}
-	return nil
 }
 
 // SaveCheckpoint stores the adapter's checkpoint and extends the lease to

@@ -2,6 +2,7 @@ package gormstore_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -573,5 +574,69 @@ func TestCheckpointWithoutLeaseKeepsTheLease(t *testing.T) {
 	}
 	if taken.Delivery.Checkpoint["step"] != "feed" {
 		t.Errorf("the takeover sees checkpoint %v, want the saved one", taken.Delivery.Checkpoint)
+	}
+}
+
+// Many deliveries claimed at once (on SQLite, in batches) are each claimed
+// once, by the claimer that asked, with a token of its own, and each post
+// is publishing; a second round finds nothing to do.
+func TestManyClaimsAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 60
+	ds := make([]serentak.Delivery, n)
+	for i := range ds {
+		ds[i] = b.post(t, b.clock.Now(), b.fb, b.ig).Deliveries[i%2]
+	}
+	claims := make([]gormstore.Claim, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for round := range 2 {
+		for i, d := range ds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, ok, err := b.s.ClaimDelivery(b.ctx, d.ID, d.Version, b.clock.Now().Add(time.Minute))
+				switch {
+				case err != nil:
+					errs <- err
+				case round == 0 && !ok:
+					errs <- fmt.Errorf("delivery %d was not claimed", i)
+				case round == 1 && ok:
+					errs <- fmt.Errorf("delivery %d was claimed twice", i)
+				case ok:
+					claims[i] = c
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	tokens := map[string]bool{}
+	for i, c := range claims {
+		if c.Delivery.ID != ds[i].ID || c.Account.ID != ds[i].AccountID || c.Delivery.Status != serentak.DeliveryPublishing || c.Delivery.Attempts != 1 {
+			t.Errorf("claim %d = delivery %s (%s, %d attempts), account %s; want delivery %s, account %s",
+				i, c.Delivery.ID, c.Delivery.Status, c.Delivery.Attempts, c.Account.ID, ds[i].ID, ds[i].AccountID)
+		}
+		if c.Token == "" || tokens[c.Token] {
+			t.Errorf("claim %d has token %q, empty or shared", i, c.Token)
+		}
+		tokens[c.Token] = true
+		p, err := b.s.FindPostByID(b.ctx, b.ws.ID, ds[i].PostID)
+		if err != nil || p.Status != serentak.PostPublishing {
+			t.Errorf("post of claim %d: %s, %v; want publishing", i, p.Status, err)
+		}
+	}
+	// Each claim's token guards its own delivery only.
+	if err := b.s.SaveCheckpoint(b.ctx, claims[0], serentak.Checkpoint{"k": "v"}, time.Time{}); err != nil {
+		t.Errorf("save with the claim's own token: %v", err)
+	}
+	wrong := claims[0]
+	wrong.Token = claims[1].Token
+	if err := b.s.SaveCheckpoint(b.ctx, wrong, serentak.Checkpoint{"k": "v"}, time.Time{}); !errors.Is(err, gormstore.ErrLeaseLost) {
+		t.Errorf("save with another claim's token = %v, want ErrLeaseLost", err)
 	}
 }

@@ -55,6 +55,7 @@ type Store struct {
 	box     *secretbox.Box
 	now     func() time.Time
 	dialect Dialect
+	claims  *claimBatcher // SQLite only
 }
 
 // ErrLeaseLost is returned by the lease-guarded writes (SaveCheckpoint,
@@ -151,6 +152,9 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	if dialect == SQLite {
+		s.claims = newClaimBatcher(s)
+	}
 	return s, nil
 }
 
@@ -246,6 +250,9 @@ func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) 
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	if s.claims != nil {
+		s.claims.close()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

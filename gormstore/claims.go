@@ -1,0 +1,205 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/serentak/serentak"
+)
+
+// On SQLite every statement goes through the one connection, and the
+// driver parses every statement anew, so a burst of a thousand claims,
+// each a five-statement transaction, queues behind itself. The claims
+// made at the same moment are therefore taken together: one UPDATE for all
+// of them, one read of their accounts, one write of their posts' status.
+// Nothing waits to fill a batch: a claim that finds the batcher idle runs
+// alone at once, and the claims that arrive while a batch runs make the
+// next one. PostgreSQL claims in one statement each (claimAllSQL) and its
+// connections run in parallel, so it does not batch.
+
+// maxClaimBatch bounds one batch, keeping its statement's parameters (four
+// per claim) far below SQLite's limit.
+const maxClaimBatch = 200
+
+// claimBatcher runs batches of claims on one goroutine.
+type claimBatcher struct {
+	s        *Store
+	reqs     chan *claimReq
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     sync.WaitGroup
+}
+
+type claimReq struct {
+	id         string
+	version    int
+	leaseUntil time.Time
+	token      string
+	out        chan claimResult // buffered: the batcher never blocks on it
+}
+
+type claimResult struct {
+	claim Claim
+	ok    bool
+	err   error
+}
+
+func newClaimBatcher(s *Store) *claimBatcher {
+	b := &claimBatcher{s: s, reqs: make(chan *claimReq), stop: make(chan struct{})}
+	b.done.Add(1)
+	go b.loop()
+	return b
+}
+
+// close stops the batcher; claims made after it fail. Closing twice is
+// harmless, as closing a Store twice is.
+func (b *claimBatcher) close() {
+	b.stopOnce.Do(func() { close(b.stop) })
+	b.done.Wait()
+}
+
+// claim queues one claim and waits for its batch. Once queued, it waits
+// for the outcome even if ctx ends: a claim that was made must reach its
+// worker, which then hands the delivery back, rather than hold the
+// delivery for a whole lease with nobody working on it.
+func (b *claimBatcher) claim(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
+	r := &claimReq{id: id, version: version, leaseUntil: dbTime(leaseUntil), token: newToken(), out: make(chan claimResult, 1)}
+	select {
+	case b.reqs <- r:
+	case <-ctx.Done():
+		return Claim{}, false, ctx.Err()
+	case <-b.stop:
+		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: the store is closed", id)
+	}
+	res := <-r.out
+	return res.claim, res.ok, res.err
+}
+
+func (b *claimBatcher) loop() {
+	defer b.done.Done()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case r := <-b.reqs:
+			batch := []*claimReq{r}
+		fill:
+			for len(batch) < maxClaimBatch {
+				select {
+				case r := <-b.reqs:
+					batch = append(batch, r)
+				default:
+					break fill
+				}
+			}
+			b.run(batch)
+		}
+	}
+}
+
+// run claims a batch in one transaction and answers every request.
+func (b *claimBatcher) run(batch []*claimReq) {
+	// The batch outlives any one caller's context (see claim).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	results := make([]claimResult, len(batch))
+	err := b.s.tx(ctx, func(tx *gorm.DB) error { return b.s.claimBatch(tx, batch, results) })
+	for i, r := range batch {
+		if err != nil {
+			results[i] = claimResult{err: err}
+		}
+		r.out <- results[i]
+	}
+}
+
+// claimBatchSQL is claimSQL for n claims at once: UPDATE … FROM a VALUES
+// list of (id, version, lease_until, lease_token). Its arguments: updated_at,
+// the list, now (for the lease) and now + ClaimEarly (for the retry time).
+// A delivery named twice is claimed once, with one of the tokens; RETURNING
+// says which.
+func claimBatchSQL(n int) string {
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ")
+	return "UPDATE deliveries SET status = " + sqlPublishing +
+		", attempts = attempts + 1, lease_until = v.column3, lease_token = v.column4, retry_at = NULL, updated_at = ?" +
+		" FROM (VALUES " + values + ") AS v" +
+		" WHERE deliveries.id = v.column1 AND deliveries.version = v.column2 AND (deliveries.status = " + sqlScheduled +
+		" OR (deliveries.status = " + sqlPublishing +
+		" AND (deliveries.lease_until < ? OR (deliveries.retry_at IS NOT NULL AND deliveries.retry_at <= ?))))" +
+		" RETURNING *"
+}
+
+// claimBatch is one batch's work inside its transaction; it fills results
+// (all "nothing to do" on entry) and returns an error only when the whole
+// batch failed.
+func (s *Store) claimBatch(tx *gorm.DB, batch []*claimReq, results []claimResult) error {
+	now := s.clock()
+	args := make([]any, 0, 3+4*len(batch))
+	args = append(args, now)
+	for _, r := range batch {
+		args = append(args, r.id, r.version, r.leaseUntil, r.token)
+	}
+	args = append(args, now, now.Add(ClaimEarly))
+	var rows []deliveryRow
+	if err := tx.Raw(claimBatchSQL(len(batch)), args...).Scan(&rows).Error; err != nil {
+		return dbError("claim deliveries", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	accountIDs := make([]string, 0, len(rows))
+	postIDs := make([]string, 0, len(rows))
+	for _, r := range rows {
+		accountIDs = append(accountIDs, r.AccountID)
+		postIDs = append(postIDs, r.PostID)
+	}
+	var accRows []accountRow
+	if err := tx.Where("id IN ?", accountIDs).Find(&accRows).Error; err != nil {
+		return dbError("find the deliveries' accounts", err)
+	}
+	accounts := make(map[string]accountRow, len(accRows))
+	for _, a := range accRows {
+		accounts[a.ID] = a
+	}
+	// Every post is publishing now (see ClaimDelivery).
+	if err := tx.Exec("UPDATE posts SET status = ?, updated_at = ? WHERE id IN ?",
+		string(serentak.PostPublishing), now, postIDs).Error; err != nil {
+		return dbError("update post status", err)
+	}
+	byToken := make(map[string]int, len(batch))
+	for i, r := range batch {
+		byToken[r.token] = i
+	}
+	for _, r := range rows {
+		i, ok := byToken[r.LeaseToken]
+		if !ok {
+			continue // cannot happen: every row was written with a token of the batch
+		}
+		results[i] = s.claimed(r, accounts[r.AccountID], r.LeaseToken)
+	}
+	return nil
+}
+
+// claimed turns a claimed row and its account into a claim. An account
+// that is missing, or of another workspace, cannot happen (a foreign key
+// ties a delivery to its account, and accounts are never deleted); the
+// claim then stands until its lease runs out, and the error says why
+// nothing was published.
+func (s *Store) claimed(r deliveryRow, acc accountRow, token string) claimResult {
+	if acc.ID == "" || acc.WorkspaceID != r.WorkspaceID {
+		return claimResult{err: fmt.Errorf("gormstore: claim delivery %s: %w", r.ID, serentak.NotFound("account"))}
+	}
+	d, err := toDelivery(r)
+	if err != nil {
+		return claimResult{err: err}
+	}
+	a, err := s.toAccount(acc)
+	if err != nil {
+		return claimResult{err: fmt.Errorf("gormstore: claim delivery %s: %w", r.ID, err)}
+	}
+	return claimResult{claim: Claim{Delivery: d, Account: a, Token: token}, ok: true}
+}
