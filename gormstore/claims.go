@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -12,28 +11,13 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// On SQLite every statement goes through the one connection, and the
-// driver parses every statement anew, so a burst of a thousand claims,
-// each a five-statement transaction, queues behind itself. The claims
-// made at the same moment are therefore taken together: one UPDATE for all
-// of them, one read of their accounts, one write of their posts' status.
-// Nothing waits to fill a batch: a claim that finds the batcher idle runs
-// alone at once, and the claims that arrive while a batch runs make the
-// next one. PostgreSQL claims in one statement each (claimAllSQL) and its
-// connections run in parallel, so it does not batch.
+// Claims on SQLite are made in batches (batch.go): one UPDATE for all the
+// claims of a batch, one read of their accounts, one write of their posts'
+// status. PostgreSQL claims in one statement each (claimAllSQL).
 
 // maxClaimBatch bounds one batch, keeping its statement's parameters (four
 // per claim) far below SQLite's limit.
 const maxClaimBatch = 200
-
-// claimBatcher runs batches of claims on one goroutine.
-type claimBatcher struct {
-	s        *Store
-	reqs     chan *claimReq
-	stop     chan struct{}
-	stopOnce sync.Once
-	done     sync.WaitGroup
-}
 
 type claimReq struct {
 	id         string
@@ -49,66 +33,23 @@ type claimResult struct {
 	err   error
 }
 
-func newClaimBatcher(s *Store) *claimBatcher {
-	b := &claimBatcher{s: s, reqs: make(chan *claimReq), stop: make(chan struct{})}
-	b.done.Add(1)
-	go b.loop()
-	return b
-}
-
-// close stops the batcher; claims made after it fail. Closing twice is
-// harmless, as closing a Store twice is.
-func (b *claimBatcher) close() {
-	b.stopOnce.Do(func() { close(b.stop) })
-	b.done.Wait()
-}
-
-// claim queues one claim and waits for its batch. Once queued, it waits
-// for the outcome even if ctx ends: a claim that was made must reach its
-// worker, which then hands the delivery back, rather than hold the
-// delivery for a whole lease with nobody working on it.
-func (b *claimBatcher) claim(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
+// claimBatched queues one claim and waits for its batch.
+func (s *Store) claimBatched(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
 	r := &claimReq{id: id, version: version, leaseUntil: dbTime(leaseUntil), token: newToken(), out: make(chan claimResult, 1)}
-	select {
-	case b.reqs <- r:
-	case <-ctx.Done():
-		return Claim{}, false, ctx.Err()
-	case <-b.stop:
-		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: the store is closed", id)
+	if err := s.claims.submit(ctx, r); err != nil {
+		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
 	}
 	res := <-r.out
 	return res.claim, res.ok, res.err
 }
 
-func (b *claimBatcher) loop() {
-	defer b.done.Done()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case r := <-b.reqs:
-			batch := []*claimReq{r}
-		fill:
-			for len(batch) < maxClaimBatch {
-				select {
-				case r := <-b.reqs:
-					batch = append(batch, r)
-				default:
-					break fill
-				}
-			}
-			b.run(batch)
-		}
-	}
-}
-
-// run claims a batch in one transaction and answers every request.
-func (b *claimBatcher) run(batch []*claimReq) {
-	// The batch outlives any one caller's context (see claim).
+// runClaims claims a batch in one transaction and answers every request.
+func (s *Store) runClaims(batch []*claimReq) {
+	// The batch outlives any one caller's context (see batcher.submit).
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	results := make([]claimResult, len(batch))
-	err := b.s.tx(ctx, func(tx *gorm.DB) error { return b.s.claimBatch(tx, batch, results) })
+	err := s.tx(ctx, func(tx *gorm.DB) error { return s.claimBatch(tx, batch, results) })
 	for i, r := range batch {
 		if err != nil {
 			results[i] = claimResult{err: err}

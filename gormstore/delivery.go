@@ -199,7 +199,7 @@ type Claim struct {
 // with the account, is one statement; SQLite claims in batches (claims.go).
 func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
 	if s.claims != nil {
-		return s.claims.claim(ctx, id, version, leaseUntil) // SQLite: claims.go
+		return s.claimBatched(ctx, id, version, leaseUntil) // SQLite: claims.go
 	}
 	now := s.clock()
 	token := newToken()
@@ -304,37 +304,120 @@ func (s *Store) leaseWrite(ctx context.Context, c Claim, recompute bool, set str
 	if c.Delivery.ID == "" || c.Token == "" {
 		return errors.New("gormstore: lease-guarded write without a claim")
 	}
-	now := s.clock()
-	query := "UPDATE deliveries SET " + set + ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = " + sqlPublishing
-	args = append(args, now, c.Delivery.ID, c.Token)
-	update := func(db *gorm.DB) error {
-		res := db.Exec(query, args...)
-		if res.Error != nil {
-			return dbError("update delivery", res.Error)
+	w := &leaseWriteReq{
+		query:      "UPDATE deliveries SET " + set + ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = " + sqlPublishing,
+		args:       append(args, s.clock(), c.Delivery.ID, c.Token),
+		deliveryID: c.Delivery.ID,
+		postID:     c.Delivery.PostID,
+		recompute:  recompute,
+	}
+	if s.leaseWrites != nil { // SQLite: batched
+		w.out = make(chan error, 1)
+		if err := s.leaseWrites.submit(ctx, w); err != nil {
+			return fmt.Errorf("gormstore: update delivery %s: %w", c.Delivery.ID, err)
 		}
-		if res.RowsAffected == 0 {
-			return ErrLeaseLost
-		}
-		return nil
+		return <-w.out
 	}
 	if !recompute {
 		// One guarded UPDATE needs no transaction: saves two round trips on
 		// the hottest write (every checkpoint of every publish).
-		return update(s.db.WithContext(ctx))
+		return w.update(s.db.WithContext(ctx))
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := update(tx); err != nil {
+		if err := w.update(tx); err != nil {
 			return err
 		}
-		postID := c.Delivery.PostID
-		if postID == "" {
-			if err := tx.Model(&deliveryRow{}).Where("id = ?", c.Delivery.ID).Pluck("post_id", &postID).Error; err != nil {
-				return dbError("find the delivery's post", err)
-			}
+		postID, err := w.post(tx)
+		if err != nil {
+			return err
 		}
-		return recomputePostStatus(tx, postID, now)
+		return recomputePostStatus(tx, postID, s.clock())
 	})
 }
+
+// leaseWriteReq is one leaseWrite.
+type leaseWriteReq struct {
+	query      string
+	args       []any
+	deliveryID string
+	postID     string // may be empty: then read
+	recompute  bool
+	out        chan error // batched writes only; buffered
+}
+
+// update runs the guarded UPDATE: ErrLeaseLost when it changed nothing.
+func (w *leaseWriteReq) update(db *gorm.DB) error {
+	res := db.Exec(w.query, w.args...)
+	if res.Error != nil {
+		return dbError("update delivery", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// post is the delivery's post.
+func (w *leaseWriteReq) post(tx *gorm.DB) (string, error) {
+	if w.postID != "" {
+		return w.postID, nil
+	}
+	var postID string
+	if err := tx.Model(&deliveryRow{}).Where("id = ?", w.deliveryID).Pluck("post_id", &postID).Error; err != nil {
+		return "", dbError("find the delivery's post", err)
+	}
+	return postID, nil
+}
+
+// runLeaseWrites makes a batch of lease-guarded writes in one transaction
+// (SQLite; batch.go). A write whose lease was lost changes nothing and
+// answers ErrLeaseLost without failing the others; each post touched is
+// recomputed once, after every write. Any other error fails the batch.
+func (s *Store) runLeaseWrites(batch []*leaseWriteReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	results := make([]error, len(batch))
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var posts []string
+		seen := map[string]bool{}
+		for i, w := range batch {
+			results[i] = w.update(tx)
+			if errors.Is(results[i], ErrLeaseLost) {
+				continue
+			}
+			if results[i] != nil {
+				return results[i]
+			}
+			if !w.recompute {
+				continue
+			}
+			postID, err := w.post(tx)
+			if err != nil {
+				return err
+			}
+			if !seen[postID] {
+				seen[postID] = true
+				posts = append(posts, postID)
+			}
+		}
+		now := s.clock()
+		for _, p := range posts {
+			if err := recomputePostStatus(tx, p, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, w := range batch {
+		if err != nil {
+			results[i] = err
+		}
+		w.out <- results[i]
+	}
+}
+
+// maxLeaseWriteBatch bounds one batch of lease-guarded writes.
+const maxLeaseWriteBatch = 200
 
 func toDelivery(r deliveryRow) (serentak.Delivery, error) {
 	d := serentak.Delivery{

@@ -55,7 +55,9 @@ type Store struct {
 	box     *secretbox.Box
 	now     func() time.Time
 	dialect Dialect
-	claims  *claimBatcher // SQLite only
+	// SQLite only (batch.go): the hot writes, taken together.
+	claims      *batcher[*claimReq]
+	leaseWrites *batcher[*leaseWriteReq]
 }
 
 // ErrLeaseLost is returned by the lease-guarded writes (SaveCheckpoint,
@@ -153,7 +155,8 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	if dialect == SQLite {
-		s.claims = newClaimBatcher(s)
+		s.claims = newBatcher(maxClaimBatch, s.runClaims)
+		s.leaseWrites = newBatcher(maxLeaseWriteBatch, s.runLeaseWrites)
 	}
 	return s, nil
 }
@@ -252,6 +255,7 @@ func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) 
 func (s *Store) Close() error {
 	if s.claims != nil {
 		s.claims.close()
+		s.leaseWrites.close()
 	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
