@@ -133,9 +133,11 @@ func TestTickEnqueuesDueWithinHorizon(t *testing.T) {
 	b := setup(t)
 	now := time.Now()
 	overdue := b.addDelivery(t, now.Add(-time.Minute))
-	soon := b.addDelivery(t, now.Add(time.Second).Truncate(time.Second).Add(700*time.Millisecond))
+	// Seconds ahead, so that a slow setup (a busy machine, -race) still
+	// ticks before its time, and within the horizon.
+	soon := b.addDelivery(t, now.Add(3*time.Second).Truncate(time.Second).Add(700*time.Millisecond))
 	later := b.addDelivery(t, now.Add(time.Hour))
-	s := b.newScheduler(t, func(c *scheduler.Config) { c.Horizon = 2 * time.Second })
+	s := b.newScheduler(t, func(c *scheduler.Config) { c.Horizon = 5 * time.Second })
 
 	st := tick(t, s)
 	if !st.Reset || st.Enqueued != 2 || st.AlreadyQueued != 0 {
