@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -311,28 +312,12 @@ func (s *Store) leaseWrite(ctx context.Context, c Claim, recompute bool, set str
 		postID:     c.Delivery.PostID,
 		recompute:  recompute,
 	}
-	if s.leaseWrites != nil { // SQLite: batched
-		w.out = make(chan error, 1)
-		if err := s.leaseWrites.submit(ctx, w); err != nil {
-			return fmt.Errorf("gormstore: update delivery %s: %w", c.Delivery.ID, err)
-		}
-		return <-w.out
+	// Batched with the writes made at the same moment (batch.go).
+	w.out = make(chan error, 1)
+	if err := s.leaseWrites.submit(ctx, w); err != nil {
+		return fmt.Errorf("gormstore: update delivery %s: %w", c.Delivery.ID, err)
 	}
-	if !recompute {
-		// One guarded UPDATE needs no transaction: saves two round trips on
-		// the hottest write (every checkpoint of every publish).
-		return w.update(s.db.WithContext(ctx))
-	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := w.update(tx); err != nil {
-			return err
-		}
-		postID, err := w.post(tx)
-		if err != nil {
-			return err
-		}
-		return recomputePostStatus(tx, postID, s.clock())
-	})
+	return <-w.out
 }
 
 // leaseWriteReq is one leaseWrite.
@@ -342,7 +327,7 @@ type leaseWriteReq struct {
 	deliveryID string
 	postID     string // may be empty: then read
 	recompute  bool
-	out        chan error // batched writes only; buffered
+	out        chan error // buffered: the batcher never blocks on it
 }
 
 // update runs the guarded UPDATE: ErrLeaseLost when it changed nothing.
@@ -370,7 +355,7 @@ func (w *leaseWriteReq) post(tx *gorm.DB) (string, error) {
 }
 
 // runLeaseWrites makes a batch of lease-guarded writes in one transaction
-// (SQLite; batch.go). A write whose lease was lost changes nothing and
+// (batch.go). A write whose lease was lost changes nothing and
 // answers ErrLeaseLost without failing the others; each post touched is
 // recomputed once, after every write. Any other error fails the batch.
 func (s *Store) runLeaseWrites(batch []*leaseWriteReq) {
@@ -400,6 +385,9 @@ func (s *Store) runLeaseWrites(batch []*leaseWriteReq) {
 				posts = append(posts, postID)
 			}
 		}
+		// In one order, so that batches of processes running at once lock
+		// the posts they share in the same order and cannot deadlock.
+		slices.Sort(posts)
 		now := s.clock()
 		for _, p := range posts {
 			if err := recomputePostStatus(tx, p, now); err != nil {
@@ -416,8 +404,14 @@ func (s *Store) runLeaseWrites(batch []*leaseWriteReq) {
 	}
 }
 
-// maxLeaseWriteBatch bounds one batch of lease-guarded writes.
+// maxLeaseWriteBatch bounds one batch of lease-guarded writes, and so how
+// long one transaction holds its rows.
 const maxLeaseWriteBatch = 200
+
+// pgLeaseWriteLoops is how many batches of lease-guarded writes run at once
+// on PostgreSQL: several, so that the pool's connections work in parallel,
+// and fewer than the pool (10), leaving connections for claims and reads.
+const pgLeaseWriteLoops = 4
 
 func toDelivery(r deliveryRow) (serentak.Delivery, error) {
 	d := serentak.Delivery{

@@ -640,3 +640,57 @@ func TestManyClaimsAtOnce(t *testing.T) {
 		t.Errorf("save with another claim's token = %v, want ErrLeaseLost", err)
 	}
 }
+
+// Outcomes recorded at the same moment (batched together) each take
+// effect, a lost lease among them fails only its own write, and every
+// post's status is recomputed from all of its deliveries.
+func TestManyOutcomesAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 30
+	var claims []gormstore.Claim
+	var postIDs []string
+	for range n {
+		p := b.post(t, b.clock.Now(), b.fb, b.ig)
+		postIDs = append(postIDs, p.ID)
+		for _, d := range p.Deliveries {
+			claims = append(claims, claim(t, b, d))
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(claims))
+	for i, c := range claims {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := b.s.CompleteDelivery(b.ctx, c, serentak.Result{ExternalID: fmt.Sprintf("ext-%d", i)}); err != nil {
+				errs <- fmt.Errorf("complete %d: %w", i, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			stale := c
+			stale.Token = "a-lost-lease"
+			if err := b.s.SaveCheckpoint(b.ctx, stale, serentak.Checkpoint{"x": "y"}, time.Time{}); !errors.Is(err, gormstore.ErrLeaseLost) {
+				errs <- fmt.Errorf("save with a lost lease %d = %v, want ErrLeaseLost", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, id := range postIDs {
+		p, err := b.s.FindPostByID(b.ctx, b.ws.ID, id)
+		if err != nil || p.Status != serentak.PostPublished {
+			t.Errorf("post %s = %s, %v; want published", id, p.Status, err)
+			continue
+		}
+		for _, d := range p.Deliveries {
+			if d.Status != serentak.DeliveryPublished || d.ExternalID == "" || d.Checkpoint["x"] != "" {
+				t.Errorf("delivery %s = %s %q %v", d.ID, d.Status, d.ExternalID, d.Checkpoint)
+			}
+		}
+	}
+}

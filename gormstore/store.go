@@ -55,7 +55,7 @@ type Store struct {
 	box     *secretbox.Box
 	now     func() time.Time
 	dialect Dialect
-	// SQLite only (batch.go): the hot writes, taken together.
+	// The hot writes, taken together (batch.go); claims only on SQLite.
 	claims      *batcher[*claimReq]
 	leaseWrites *batcher[*leaseWriteReq]
 }
@@ -155,8 +155,10 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	if dialect == SQLite {
-		s.claims = newBatcher(maxClaimBatch, s.runClaims)
-		s.leaseWrites = newBatcher(maxLeaseWriteBatch, s.runLeaseWrites)
+		s.claims = newBatcher(maxClaimBatch, 1, s.runClaims)
+		s.leaseWrites = newBatcher(maxLeaseWriteBatch, 1, s.runLeaseWrites)
+	} else {
+		s.leaseWrites = newBatcher(maxLeaseWriteBatch, pgLeaseWriteLoops, s.runLeaseWrites)
 	}
 	return s, nil
 }
@@ -255,8 +257,8 @@ func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) 
 func (s *Store) Close() error {
 	if s.claims != nil {
 		s.claims.close()
-		s.leaseWrites.close()
 	}
+	s.leaseWrites.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
