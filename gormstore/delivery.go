@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
@@ -195,7 +194,7 @@ type Claim struct {
 // deliveries. A post with a publishing delivery is publishing whatever its
 // other deliveries are (serentak.DerivePostStatus; TestClaimFixesPostStatus
 // holds it to that). Setting it takes the post's row lock, as
-// recomputePostStatus does, so a concurrent outcome of another delivery
+// recomputePostStatuses does, so a concurrent outcome of another delivery
 // recomputes before or after it, never across it. On PostgreSQL all of it,
 // with the account, is one statement; SQLite claims in batches (claims.go).
 func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
@@ -364,7 +363,6 @@ func (s *Store) runLeaseWrites(batch []*leaseWriteReq) {
 	results := make([]error, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var posts []string
-		seen := map[string]bool{}
 		for i, w := range batch {
 			results[i] = w.update(tx)
 			if errors.Is(results[i], ErrLeaseLost) {
@@ -380,21 +378,12 @@ func (s *Store) runLeaseWrites(batch []*leaseWriteReq) {
 			if err != nil {
 				return err
 			}
-			if !seen[postID] {
-				seen[postID] = true
-				posts = append(posts, postID)
-			}
+			posts = append(posts, postID)
 		}
-		// In one order, so that batches of processes running at once lock
-		// the posts they share in the same order and cannot deadlock.
-		slices.Sort(posts)
-		now := s.clock()
-		for _, p := range posts {
-			if err := recomputePostStatus(tx, p, now); err != nil {
-				return err
-			}
+		if len(posts) == 0 {
+			return nil
 		}
-		return nil
+		return s.recomputePostStatuses(tx, posts, s.clock())
 	})
 	for i, w := range batch {
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -377,7 +378,7 @@ func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serenta
 		if err != nil {
 			return dbError("cancel deliveries", err)
 		}
-		if err := recomputePostStatus(tx, id, now); err != nil {
+		if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
 			return err
 		}
 		out, err = loadPost(tx, workspaceID, id)
@@ -435,32 +436,47 @@ func postExists(tx *gorm.DB, workspaceID, id string) error {
 	return nil
 }
 
-// recomputePostStatus derives the post's status from its deliveries. It
-// runs in the transaction that changed a delivery's status, after that
-// change. It first writes the post row: that takes the row's lock, so two
-// transactions changing deliveries of one post recompute one after the
-// other, and the second (a new statement under READ COMMITTED) sees the
-// first's delivery. The locking UPDATE returns the stored status, so the
-// status is written only when it changes.
-func recomputePostStatus(tx *gorm.DB, postID string, now time.Time) error {
-	var stored []string
-	if err := tx.Raw("UPDATE posts SET updated_at = ? WHERE id = ? RETURNING status", now, postID).Scan(&stored).Error; err != nil {
-		return dbError("lock post", err)
+// recomputePostStatuses derives each post's status from its deliveries.
+// It runs in the transaction that changed their deliveries, after the
+// changes. It first writes the posts' rows (updated_at): that takes their
+// locks, so two transactions changing deliveries of one post recompute one
+// after the other, and the second (a new statement under READ COMMITTED)
+// sees the first's deliveries. On PostgreSQL the rows are locked in ID
+// order, so that transactions recomputing several posts at once take the
+// ones they share in the same order and cannot deadlock; SQLite locks the
+// whole database. The locking statement returns the stored statuses, so a
+// status is written only when it changes: one statement per new status,
+// whatever the number of posts.
+func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time) error {
+	ids := slices.Clone(postIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	lock := "UPDATE posts SET updated_at = ? WHERE id IN ? RETURNING id, status"
+	if s.dialect == Postgres {
+		lock = "UPDATE posts SET updated_at = ? WHERE id IN (SELECT id FROM posts WHERE id IN ? ORDER BY id FOR UPDATE) RETURNING id, status"
 	}
-	var rows []string
-	if err := tx.Raw("SELECT status FROM deliveries WHERE post_id = ?", postID).Scan(&rows).Error; err != nil {
+	var stored []struct{ ID, Status string }
+	if err := tx.Raw(lock, now, ids).Scan(&stored).Error; err != nil {
+		return dbError("lock posts", err)
+	}
+	var rows []struct{ PostID, Status string }
+	if err := tx.Raw("SELECT post_id, status FROM deliveries WHERE post_id IN ?", ids).Scan(&rows).Error; err != nil {
 		return dbError("read delivery statuses", err)
 	}
-	statuses := make([]serentak.DeliveryStatus, len(rows))
-	for i, st := range rows {
-		statuses[i] = serentak.DeliveryStatus(st)
+	statuses := make(map[string][]serentak.DeliveryStatus, len(ids))
+	for _, r := range rows {
+		statuses[r.PostID] = append(statuses[r.PostID], serentak.DeliveryStatus(r.Status))
 	}
-	st := string(serentak.DerivePostStatus(statuses))
-	if len(stored) == 1 && stored[0] == st {
-		return nil
+	changed := map[string][]string{} // new status -> posts
+	for _, p := range stored {
+		if st := string(serentak.DerivePostStatus(statuses[p.ID])); st != p.Status {
+			changed[st] = append(changed[st], p.ID)
+		}
 	}
-	if err := tx.Exec("UPDATE posts SET status = ? WHERE id = ?", st, postID).Error; err != nil {
-		return dbError("update post status", err)
+	for st, ids := range changed {
+		if err := tx.Exec("UPDATE posts SET status = ? WHERE id IN ?", st, ids).Error; err != nil {
+			return dbError("update post status", err)
+		}
 	}
 	return nil
 }
