@@ -216,10 +216,11 @@ func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, lease
 	return res.claim, res.ok, res.err
 }
 
-// claimSQL is ClaimDelivery's UPDATE. Its arguments: lease_until,
+// claimSQL is the UPDATE of a claim on PostgreSQL (inside claimAllSQL; on
+// SQLite, claimBatchSQL is its batched form). Its arguments: lease_until,
 // lease_token, updated_at, id, version, now (for the lease), now +
-// ClaimEarly (for the retry time). RETURNING (PostgreSQL, and SQLite since
-// 3.35) saves the SELECT of the claimed row.
+// ClaimEarly (for the retry time). RETURNING saves the SELECT of the
+// claimed row.
 const claimSQL = "UPDATE deliveries SET status = " + sqlPublishing +
 	", attempts = attempts + 1, lease_until = ?, lease_token = ?, retry_at = NULL, updated_at = ?" +
 	" WHERE id = ? AND version = ? AND (status = " + sqlScheduled + " OR (status = " + sqlPublishing +
