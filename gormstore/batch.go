@@ -20,8 +20,7 @@ import (
 //
 // Nothing waits to fill a batch: a request that finds a batcher idle runs
 // alone at once, and the requests that arrive while batches run make the
-// next ones. A 10,000-delivery burst drains 1.6× (PostgreSQL) to 3×
-// (SQLite) faster this way (BENCHMARKS.md).
+// next ones. BENCHMARKS.md has what each step gained.
 
 // errStoreClosed answers a request made after Close.
 var errStoreClosed = errors.New("gormstore: the store is closed")
