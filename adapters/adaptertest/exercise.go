@@ -126,16 +126,8 @@ func Exercise(t *testing.T, h Harness) {
 		// A wait cut short (the worker shuts down) makes nothing public.
 		f, s = h.Setup(t), &Store{}
 		f.Request.DueFunc = func(context.Context) error { return context.Canceled }
-		for range h.MaxAttempts {
-			_, err := f.publish(context.Background(), s)
-			f.noSecrets(t, err)
-			if err == nil {
-				t.Fatal("Publish succeeded although its wait for the time was cut short")
-			}
-			if !isPending(err) {
-				break
-			}
-			f.advance(err)
+		if _, err := h.pastPending(t, f, s); err == nil {
+			t.Fatal("Publish succeeded although its wait for the time was cut short")
 		}
 		if got := f.Published(); len(got) != 0 {
 			t.Fatalf("posts %v made public although the wait for the time was cut short", got)
@@ -166,14 +158,7 @@ func Exercise(t *testing.T, h Harness) {
 		t.Parallel()
 		f, s := h.Setup(t), &Store{}
 		f.DropFinal()
-		var err error
-		for range h.MaxAttempts {
-			if _, err = f.publish(context.Background(), s); !isPending(err) {
-				break
-			}
-			f.advance(err)
-		}
-		f.noSecrets(t, err)
+		_, err := h.pastPending(t, f, s)
 		if err == nil {
 			t.Fatal("Publish succeeded although the answer to the publishing call was lost")
 		}
@@ -250,22 +235,37 @@ func (f *Fixture) publish(ctx context.Context, s *Store) (serentak.Result, error
 // while the answer is Pending, as the worker does, and wants a success.
 func (h Harness) untilDone(t *testing.T, f *Fixture, s *Store) serentak.Result {
 	t.Helper()
+	res, err := h.pastPending(t, f, s)
+	switch {
+	case isPending(err):
+		t.Fatalf("still Pending after %d attempts; checkpoint %v", h.MaxAttempts, s.Checkpoint())
+	case err != nil:
+		t.Fatalf("Publish: %v", err)
+	case res.ExternalID == "":
+		t.Fatalf("Publish succeeded without an ExternalID: %+v", res)
+	}
+	return res
+}
+
+// pastPending publishes, calling Publish again with the saved checkpoint
+// while the answer is Pending (at most MaxAttempts times), as the worker
+// does, and returns the last answer. No error along the way may carry a
+// secret.
+func (h Harness) pastPending(t *testing.T, f *Fixture, s *Store) (serentak.Result, error) {
+	t.Helper()
+	var (
+		res serentak.Result
+		err error
+	)
 	for range h.MaxAttempts {
-		res, err := f.publish(context.Background(), s)
+		res, err = f.publish(context.Background(), s)
 		f.noSecrets(t, err)
-		if err == nil {
-			if res.ExternalID == "" {
-				t.Fatalf("Publish succeeded without an ExternalID: %+v", res)
-			}
-			return res
-		}
 		if !isPending(err) {
-			t.Fatalf("Publish: %v", err)
+			break
 		}
 		f.advance(err)
 	}
-	t.Fatalf("still Pending after %d attempts; checkpoint %v", h.MaxAttempts, s.Checkpoint())
-	return serentak.Result{}
+	return res, err
 }
 
 // promptly publishes with a context that is or soon will be done and
