@@ -31,8 +31,14 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
+	return setupAt(t, storetest.URL(t))
+}
+
+// setupAt is setup on the database at url (storetest.URL).
+func setupAt(t testing.TB, url string) *bundle {
+	t.Helper()
 	ctx := context.Background()
-	b := &bundle{store: storetest.New(t), redis: redistest.New(t)}
+	b := &bundle{store: storetest.Open(t, gormstore.Config{URL: url}), redis: redistest.New(t)}
 	b.insp = asynq.NewInspector(b.redis.Opt)
 	t.Cleanup(func() { b.insp.Close() })
 	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: "Toko Test", Timezone: "Asia/Jakarta"}

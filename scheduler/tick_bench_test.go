@@ -11,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-
 	"github.com/serentak/serentak"
-	"github.com/serentak/serentak/embedredis/redistest"
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/scheduler"
@@ -55,27 +52,11 @@ type storedBundle struct {
 // stranded sweep, as the bulk of a busy deployment's deliveries are.
 func setupStored(t testing.TB, n int) *storedBundle {
 	t.Helper()
-	ctx := context.Background()
 	url := storetest.URL(t)
-	b := &bundle{store: storetest.Open(t, gormstore.Config{URL: url}), redis: redistest.New(t)}
-	b.insp = asynq.NewInspector(b.redis.Opt)
-	t.Cleanup(func() { b.insp.Close() })
-	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: "Toko Besar", Timezone: "Asia/Jakarta"}
-	key := serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: ws.ID, Hash: serentak.HashKey(ws.ID)}
-	if err := b.store.CreateWorkspace(ctx, ws, key); err != nil {
-		t.Fatalf("create workspace: %v", err)
-	}
-	acc, _, err := b.store.UpsertAccount(ctx, serentak.Account{
-		ID: serentak.NewID(serentak.PrefixAccount), WorkspaceID: ws.ID, Platform: serentak.Facebook, ExternalID: "page-1", Name: "Toko Page",
-		Status: serentak.AccountActive, Token: serentak.Token{AccessToken: "tok"},
-	})
-	if err != nil {
-		t.Fatalf("upsert account: %v", err)
-	}
-	b.acc = acc
+	b := setupAt(t, url)
 	if n > 0 {
 		every := max(time.Second, (30 * 24 * time.Hour / time.Duration(n)).Truncate(time.Second))
-		storetest.SeedFuturePosts(t, b.store, url, acc, n, time.Now().Add(24*time.Hour), every)
+		storetest.SeedFuturePosts(t, b.store, url, b.acc, n, time.Now().Add(24*time.Hour), every)
 	}
 	return &storedBundle{bundle: b, url: url}
 }
