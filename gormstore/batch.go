@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // A burst of a thousand publishes makes thousands of small writes at the
@@ -25,17 +26,21 @@ import (
 // errStoreClosed answers a request made after Close.
 var errStoreClosed = errors.New("gormstore: the store is closed")
 
+// batchTimeout bounds one batch's work. A batch runs on a context of its
+// own: it outlives the context of any one request in it (see submit).
+const batchTimeout = 30 * time.Second
+
 // batcher runs requests in batches of at most max, on loops goroutines.
 type batcher[R any] struct {
 	max      int
-	run      func([]R)
+	run      func(context.Context, []R)
 	reqs     chan R
 	stop     chan struct{}
 	stopOnce sync.Once
 	done     sync.WaitGroup
 }
 
-func newBatcher[R any](max, loops int, run func([]R)) *batcher[R] {
+func newBatcher[R any](max, loops int, run func(context.Context, []R)) *batcher[R] {
 	b := &batcher[R]{max: max, run: run, reqs: make(chan R), stop: make(chan struct{})}
 	for range loops {
 		b.done.Add(1)
@@ -81,7 +86,9 @@ func (b *batcher[R]) loop() {
 					break fill
 				}
 			}
-			b.run(batch)
+			ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+			b.run(ctx, batch)
+			cancel()
 		}
 	}
 }

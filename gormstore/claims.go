@@ -44,10 +44,7 @@ func (s *Store) claimBatched(ctx context.Context, id string, version int, leaseU
 }
 
 // runClaims claims a batch in one transaction and answers every request.
-func (s *Store) runClaims(batch []*claimReq) {
-	// The batch outlives any one caller's context (see batcher.submit).
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+func (s *Store) runClaims(ctx context.Context, batch []*claimReq) {
 	results := make([]claimResult, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error { return s.claimBatch(tx, batch, results) })
 	for i, r := range batch {

@@ -229,9 +229,10 @@ const claimSQL = "UPDATE deliveries SET status = " + sqlPublishing +
 
 // claimAllSQL is the whole claim on PostgreSQL in one statement (SQLite
 // has no UPDATE in WITH): claimSQL, the post's status (a data-modifying
-// WITH runs whether or not it is read) and the delivery's account. Its last argument is the post's updated_at.
-// The LEFT JOIN keeps a claimed row whose account is missing (acc_id
-// empty), so that it is an error rather than "nothing to do".
+// WITH runs whether or not it is read) and the delivery's account. Its
+// last argument is the post's updated_at. The LEFT JOIN keeps a claimed
+// row whose account is missing (acc_id empty), so that it is an error
+// rather than "nothing to do".
 const claimAllSQL = "WITH d AS (" + claimSQL + ")," +
 	" p AS (UPDATE posts SET status = '" + string(serentak.PostPublishing) + "', updated_at = ? WHERE id IN (SELECT post_id FROM d))" +
 	" SELECT d.*," +
@@ -358,9 +359,7 @@ func (w *leaseWriteReq) post(tx *gorm.DB) (string, error) {
 // (batch.go). A write whose lease was lost changes nothing and
 // answers ErrLeaseLost without failing the others; each post touched is
 // recomputed once, after every write. Any other error fails the batch.
-func (s *Store) runLeaseWrites(batch []*leaseWriteReq) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 	results := make([]error, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var posts []string
