@@ -151,7 +151,10 @@ func newConnector(cfg Config, makeFlow func(c *Connector) flow) (*Connector, err
 	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
 	c := &Connector{cfg: cfg, client: cfg.HTTPClient, log: cfg.Logger}
 	if c.client == nil {
-		c.client = &http.Client{Timeout: defaultTimeout}
+		// Its own transport: a CloseIdleConnections on the shared default
+		// one (an httptest.Server closing calls it) would break a token
+		// request just as it reuses a pooled connection.
+		c.client = &http.Client{Timeout: defaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

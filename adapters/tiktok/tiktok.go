@@ -133,7 +133,11 @@ func New(cfg Config) *Publisher {
 		p.tokenURL = p.base + "/v2/oauth/token/"
 	}
 	if p.client == nil {
-		p.client = &http.Client{Timeout: defaultTimeout}
+		// Its own transport, not http.DefaultTransport: anything else in
+		// the process calling CloseIdleConnections on the shared one (an
+		// httptest.Server closing does) would break a chunk just as it
+		// reuses a pooled connection.
+		p.client = &http.Client{Timeout: defaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if p.now == nil {
 		p.now = time.Now

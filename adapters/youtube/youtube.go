@@ -192,7 +192,11 @@ func New(cfg Config) (*Publisher, error) {
 	}
 	// Our own copy of the client: a 308 Resume Incomplete must come back
 	// to us, never be followed as a redirect.
-	c := http.Client{Timeout: requestTimeout}
+	// Its own transport, not http.DefaultTransport: anything else in the
+	// process calling CloseIdleConnections on the shared one (an
+	// httptest.Server closing does) would break a chunk just as it reuses
+	// a pooled connection.
+	c := http.Client{Timeout: requestTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	if cfg.HTTPClient != nil {
 		c = *cfg.HTTPClient
 	}

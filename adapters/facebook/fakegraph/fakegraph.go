@@ -118,8 +118,10 @@ type video struct {
 // New starts a fake Graph server on 127.0.0.1. Close it when done.
 func New(opts ...Option) *Server {
 	s := &Server{
-		now:     time.Now,
-		media:   &http.Client{Timeout: 10 * time.Second},
+		now: time.Now,
+		// Own transport: other tests' servers closing call CloseIdleConnections
+		// on the default one, which breaks a fetch reusing a connection.
+		media:   &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()},
 		tokens:  map[string]string{},
 		revoked: map[string]bool{},
 		pages:   map[string]bool{},

@@ -151,8 +151,10 @@ type Server struct {
 // done.
 func New(opts ...Option) *Server {
 	s := &Server{
-		now:             time.Now,
-		media:           &http.Client{Timeout: 10 * time.Second},
+		now: time.Now,
+		// Own transport: other tests' servers closing call CloseIdleConnections
+		// on the default one, which breaks a fetch reusing a connection.
+		media:           &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()},
 		processingReads: 2,
 		ttl:             24 * time.Hour,
 		quotaTotal:      50,

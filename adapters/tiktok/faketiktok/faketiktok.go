@@ -212,16 +212,18 @@ func New(opts ...Option) *Server {
 		clientSecret:    "fake-client-secret",
 		accessTTL:       2 * time.Hour,
 		refreshTTL:      180 * 24 * time.Hour,
-		media:           &http.Client{Timeout: 30 * time.Second},
-		users:           map[string]*user{},
-		access:          map[string]*grant{},
-		refresh:         map[string]*grant{},
-		usedRefresh:     map[string]bool{},
-		codes:           map[string]string{},
-		byID:            map[string]*publish{},
-		byUpload:        map[string]*publish{},
-		hits:            map[string][]time.Time{},
-		nextID:          1000001,
+		// Own transport: other tests' servers closing call CloseIdleConnections
+		// on the default one, which breaks a fetch reusing a connection.
+		media:       &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		users:       map[string]*user{},
+		access:      map[string]*grant{},
+		refresh:     map[string]*grant{},
+		usedRefresh: map[string]bool{},
+		codes:       map[string]string{},
+		byID:        map[string]*publish{},
+		byUpload:    map[string]*publish{},
+		hits:        map[string][]time.Time{},
+		nextID:      1000001,
 	}
 	for _, o := range opts {
 		o(s)
