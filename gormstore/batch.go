@@ -16,8 +16,7 @@ import (
 //   - lease-guarded writes (checkpoints, outcomes; leaseWrite) share one
 //     transaction, each post recomputed once, on both databases (on
 //     PostgreSQL four batches run at once, over the pool);
-//   - claims, on SQLite, are one UPDATE for the whole batch (claims.go);
-//     on PostgreSQL a claim is already one statement.
+//   - claims are one UPDATE for the whole batch, and one commit (claims.go).
 //
 // Nothing waits to fill a batch: a request that finds a batcher idle runs
 // alone at once, and the requests that arrive while batches run make the

@@ -11,9 +11,13 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// Claims on SQLite are made in batches (batch.go): one UPDATE for all the
-// claims of a batch, one read of their accounts, one write of their posts'
-// status. PostgreSQL claims in one statement each (claimAllSQL).
+// Claims are made in batches (batch.go): one UPDATE for all the claims of a
+// batch, one read of their accounts, one write of their posts' status, and
+// one commit. On PostgreSQL the commit is what a claim made alone waits for
+// longest: in a burst, claims made one statement each spent most of their
+// time queued on the WAL flush (pg_stat_activity: WALWrite, WALSync), each
+// holding a pooled connection. A batch of one is claimAllSQL, a single
+// statement with no transaction around it.
 
 // maxClaimBatch bounds one batch, keeping its statement's parameters (four
 // per claim) far below SQLite's limit.
@@ -45,6 +49,12 @@ func (s *Store) claimBatched(ctx context.Context, id string, version int, leaseU
 
 // runClaims claims a batch in one transaction and answers every request.
 func (s *Store) runClaims(ctx context.Context, batch []*claimReq) {
+	if len(batch) == 1 && s.dialect == Postgres {
+		r := batch[0]
+		claim, ok, err := s.claimOne(ctx, r.id, r.version, r.leaseUntil, r.token)
+		r.out <- claimResult{claim: claim, ok: ok, err: err}
+		return
+	}
 	results := make([]claimResult, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error { return s.claimBatch(tx, batch, results) })
 	for i, r := range batch {
@@ -60,8 +70,13 @@ func (s *Store) runClaims(ctx context.Context, batch []*claimReq) {
 // the list, now (for the lease) and now + ClaimEarly (for the retry time).
 // A delivery named twice is claimed once, with one of the tokens; RETURNING
 // says which.
-func claimBatchSQL(n int) string {
-	values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ")
+func claimBatchSQL(d Dialect, n int) string {
+	row := "(?, ?, ?, ?), "
+	if d == Postgres {
+		// A VALUES list's parameters have no type of their own there.
+		row = "(?::text, ?::bigint, ?::timestamptz, ?::text), "
+	}
+	values := strings.TrimSuffix(strings.Repeat(row, n), ", ")
 	return "UPDATE deliveries SET status = " + sqlPublishing +
 		", attempts = attempts + 1, lease_until = v.column3, lease_token = v.column4, retry_at = NULL, updated_at = ?" +
 		" FROM (VALUES " + values + ") AS v" +
@@ -82,8 +97,20 @@ func (s *Store) claimBatch(tx *gorm.DB, batch []*claimReq, results []claimResult
 		args = append(args, r.id, r.version, r.leaseUntil, r.token)
 	}
 	args = append(args, now, now.Add(ClaimEarly))
+	if s.dialect == Postgres {
+		// Row locks in ID order, as recomputePostStatuses and MarkEnqueued
+		// take them, so that transactions sharing deliveries cannot
+		// deadlock (SQLite locks the whole database).
+		ids := make([]string, len(batch))
+		for i, r := range batch {
+			ids[i] = r.id
+		}
+		if err := tx.Exec("SELECT 1 FROM deliveries WHERE id IN ? ORDER BY id FOR UPDATE", ids).Error; err != nil {
+			return dbError("lock deliveries", err)
+		}
+	}
 	var rows []deliveryRow
-	if err := tx.Raw(claimBatchSQL(len(batch)), args...).Scan(&rows).Error; err != nil {
+	if err := tx.Raw(claimBatchSQL(s.dialect, len(batch)), args...).Scan(&rows).Error; err != nil {
 		return dbError("claim deliveries", err)
 	}
 	if len(rows) == 0 {
@@ -103,9 +130,13 @@ func (s *Store) claimBatch(tx *gorm.DB, batch []*claimReq, results []claimResult
 	for _, a := range accRows {
 		accounts[a.ID] = a
 	}
-	// Every post is publishing now (see ClaimDelivery).
-	if err := tx.Exec("UPDATE posts SET status = ?, updated_at = ? WHERE id IN ?",
-		string(serentak.PostPublishing), now, postIDs).Error; err != nil {
+	// Every post is publishing now (see ClaimDelivery); on PostgreSQL
+	// their rows are locked in ID order, as recomputePostStatuses does.
+	setPosts := "UPDATE posts SET status = ?, updated_at = ? WHERE id IN ?"
+	if s.dialect == Postgres {
+		setPosts = "UPDATE posts SET status = ?, updated_at = ? WHERE id IN (SELECT id FROM posts WHERE id IN ? ORDER BY id FOR UPDATE)"
+	}
+	if err := tx.Exec(setPosts, string(serentak.PostPublishing), now, postIDs).Error; err != nil {
 		return dbError("update post status", err)
 	}
 	byToken := make(map[string]int, len(batch))

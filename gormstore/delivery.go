@@ -195,15 +195,17 @@ type Claim struct {
 // other deliveries are (serentak.DerivePostStatus; TestClaimFixesPostStatus
 // holds it to that). Setting it takes the post's row lock, as
 // recomputePostStatuses does, so a concurrent outcome of another delivery
-// recomputes before or after it, never across it. On PostgreSQL all of it,
-// with the account, is one statement; SQLite claims in batches (claims.go).
+// recomputes before or after it, never across it. Claims made at the same
+// moment are made together (claims.go); one made alone is, on PostgreSQL,
+// one statement with the account (claimOne).
 func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
-	if s.claims != nil {
-		return s.claimBatched(ctx, id, version, leaseUntil) // SQLite: claims.go
-	}
+	return s.claimBatched(ctx, id, version, leaseUntil)
+}
+
+// claimOne is a claim made alone on PostgreSQL: claimAllSQL.
+func (s *Store) claimOne(ctx context.Context, id string, version int, leaseUntil time.Time, token string) (Claim, bool, error) {
 	now := s.clock()
-	token := newToken()
-	args := []any{dbTime(leaseUntil), token, now, id, version, now, now.Add(ClaimEarly), now}
+	args := []any{leaseUntil, token, now, id, version, now, now.Add(ClaimEarly), now}
 	// One statement, atomic by itself: no BEGIN and COMMIT round trips.
 	var rows []claimedRow
 	if err := s.db.WithContext(ctx).Raw(claimAllSQL, args...).Scan(&rows).Error; err != nil {

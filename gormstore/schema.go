@@ -27,8 +27,9 @@ func (schemaRow) TableName() string { return "schema_fingerprint" }
 
 // schemaFingerprint identifies the models: every table's name and every
 // field's name, type and tag (the tags carry the columns, indexes and
-// constraints AutoMigrate creates), embedded structs included. Any change
-// to a model changes it, and the next start migrates.
+// constraints AutoMigrate creates), embedded structs included, and the
+// storage statements run after AutoMigrate. Any change to them changes it,
+// and the next start migrates.
 var schemaFingerprint = sync.OnceValue(func() string {
 	h := sha256.New()
 	for _, m := range append(tables(), &schemaRow{}) {
@@ -39,6 +40,9 @@ var schemaFingerprint = sync.OnceValue(func() string {
 		}
 		fmt.Fprintf(h, "table %s\n", name)
 		writeFields(h, t)
+	}
+	for _, q := range pgStorage {
+		fmt.Fprintf(h, "postgres %s\n", q)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 })
@@ -72,4 +76,19 @@ func recordSchema(tx *gorm.DB, now time.Time) error {
 		return fmt.Errorf("record the schema's fingerprint: %w", err)
 	}
 	return nil
+}
+
+// pgStorage is run after AutoMigrate on PostgreSQL. A delivery's row is
+// written four or five times in a few seconds (claim, checkpoints,
+// outcome) and its post's two or three times; with full pages (the default
+// fillfactor, 100) each write moves the row to another page and adds an
+// entry to every index. Space left free on each page lets a write that
+// changes no indexed column stay on the page (a HOT update): in a 10,000
+// burst, HOT updates of deliveries went from 3k to 14k of 50k, and the
+// drain gained about 10 %. The statements are part of the schema's
+// fingerprint, so a schema migrated before them gets them on the next
+// start. ALTER … SET (fillfactor) applies to pages written from then on.
+var pgStorage = []string{
+	"ALTER TABLE deliveries SET (fillfactor = 70)",
+	"ALTER TABLE posts SET (fillfactor = 80)",
 }

@@ -55,7 +55,7 @@ type Store struct {
 	box     *secretbox.Box
 	now     func() time.Time
 	dialect Dialect
-	// The hot writes, taken together (batch.go); claims only on SQLite.
+	// The hot writes, taken together (batch.go).
 	claims      *batcher[*claimReq]
 	leaseWrites *batcher[*leaseWriteReq]
 }
@@ -154,8 +154,8 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	s.claims = newBatcher(maxClaimBatch, 1, s.runClaims)
 	if dialect == SQLite {
-		s.claims = newBatcher(maxClaimBatch, 1, s.runClaims)
 		s.leaseWrites = newBatcher(maxLeaseWriteBatch, 1, s.runLeaseWrites)
 	} else {
 		s.leaseWrites = newBatcher(maxLeaseWriteBatch, pgLeaseWriteLoops, s.runLeaseWrites)
@@ -245,6 +245,13 @@ func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) 
 		if err := tx.AutoMigrate(append(tables(), &schemaRow{})...); err != nil {
 			return err
 		}
+		if s.dialect == Postgres {
+			for _, q := range pgStorage {
+				if err := tx.Exec(q).Error; err != nil {
+					return err
+				}
+			}
+		}
 		return recordSchema(tx, s.clock())
 	})
 	if err != nil {
@@ -255,9 +262,7 @@ func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) 
 
 // Close closes the pool.
 func (s *Store) Close() error {
-	if s.claims != nil {
-		s.claims.close()
-	}
+	s.claims.close()
 	s.leaseWrites.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {

@@ -3,6 +3,7 @@ package gormstore_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -282,5 +283,52 @@ func TestOpenSkipsMigrationOfACurrentSchema(t *testing.T) {
 	}
 	if !db.Migrator().HasIndex("deliveries", "idx_deliveries_due") {
 		t.Error("Migrate did not recreate a dropped index")
+	}
+}
+
+// On PostgreSQL the hot tables leave room on their pages for rows updated
+// in place, and a schema migrated before that was decided gets it on the
+// next start.
+func TestPostgresTablesLeaveRoomForUpdatesInPlace(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if b.s.Dialect() != gormstore.Postgres {
+		t.Skip("fillfactor is PostgreSQL's")
+	}
+	db := gormstore.DB(b.s)
+	fillfactors := func() map[string]string {
+		t.Helper()
+		var rows []struct {
+			Relname string
+			Opts    string
+		}
+		err := db.Raw(`SELECT relname, COALESCE(array_to_string(reloptions, ','), '') AS opts FROM pg_class
+			WHERE relname IN ('deliveries', 'posts') AND relnamespace = current_schema()::regnamespace`).Scan(&rows).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, r := range rows {
+			got[r.Relname] = r.Opts
+		}
+		return got
+	}
+	want := map[string]string{"deliveries": "fillfactor=70", "posts": "fillfactor=80"}
+	if got := fillfactors(); !maps.Equal(got, want) {
+		t.Fatalf("storage options after Open = %v, want %v", got, want)
+	}
+
+	// A schema from a build before pgStorage: full pages, older fingerprint.
+	for _, q := range []string{"ALTER TABLE deliveries RESET (fillfactor)", "ALTER TABLE posts RESET (fillfactor)",
+		"UPDATE schema_fingerprint SET fingerprint = 'before fillfactor'"} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ran, err := gormstore.MigrateIfChanged(b.s); err != nil || !ran {
+		t.Fatalf("migrate on an older schema: ran %v, %v", ran, err)
+	}
+	if got := fillfactors(); !maps.Equal(got, want) {
+		t.Fatalf("storage options after migrating an older schema = %v, want %v", got, want)
 	}
 }
