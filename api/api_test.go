@@ -150,7 +150,7 @@ func (b *bundle) do(method, path, key string, body any, headers ...string) respo
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := b.srv.Client().Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}

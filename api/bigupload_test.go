@@ -68,6 +68,9 @@ func (w *heapWatch) end() (peakGrowth, allocated uint64) {
 // bigServer is an API on a real HTTP server taking uploads of any size.
 type bigServer struct {
 	url, ws, key string
+	// The server's own client: other tests' servers closing call
+	// CloseIdleConnections on http.DefaultTransport.
+	http *http.Client
 }
 
 func newBigServer(tb testing.TB) *bigServer {
@@ -79,7 +82,7 @@ func newBigServer(tb testing.TB) *bigServer {
 		MediaMaxBytes: 8 << 30, UploadMaxBytes: 8 << 30,
 	}).Handler())
 	tb.Cleanup(srv.Close)
-	s := &bigServer{url: srv.URL}
+	s := &bigServer{url: srv.URL, http: srv.Client()}
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/workspaces", strings.NewReader(`{"name":"Toko Video"}`))
 	req.Header.Set("Authorization", "Bearer "+adminKey)
 	req.Header.Set("Content-Type", "application/json")
@@ -87,7 +90,7 @@ func newBigServer(tb testing.TB) *bigServer {
 		ID     string `json:"id"`
 		APIKey string `json:"api_key"`
 	}
-	if err := doJSON(req, http.StatusCreated, &ws); err != nil {
+	if err := s.doJSON(req, http.StatusCreated, &ws); err != nil {
 		tb.Fatal(err)
 	}
 	s.ws, s.key = ws.ID, ws.APIKey
@@ -112,7 +115,7 @@ func (s *bigServer) multipart(m mediatest.Movie) (map[string]any, error) {
 	req.Header.Set("Authorization", "Bearer "+s.key)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	var out map[string]any
-	return out, doJSON(req, http.StatusCreated, &out)
+	return out, s.doJSON(req, http.StatusCreated, &out)
 }
 
 // resumable sends the movie in chunks through the resumable upload.
@@ -124,7 +127,7 @@ func (s *bigServer) resumable(m mediatest.Movie, chunk int64) (map[string]any, e
 	var up struct {
 		ID string `json:"id"`
 	}
-	if err := doJSON(req, http.StatusCreated, &up); err != nil {
+	if err := s.doJSON(req, http.StatusCreated, &up); err != nil {
 		return nil, err
 	}
 	var out map[string]any
@@ -139,15 +142,15 @@ func (s *bigServer) resumable(m mediatest.Movie, chunk int64) (map[string]any, e
 		if off+n == size {
 			want = http.StatusOK
 		}
-		if err := doJSON(req, want, &out); err != nil {
+		if err := s.doJSON(req, want, &out); err != nil {
 			return nil, fmt.Errorf("chunk at %d: %w", off, err)
 		}
 	}
 	return out["media"].(map[string]any), nil
 }
 
-func doJSON(req *http.Request, want int, out any) error {
-	res, err := http.DefaultClient.Do(req)
+func (s *bigServer) doJSON(req *http.Request, want int, out any) error {
+	res, err := s.http.Do(req)
 	if err != nil {
 		return err
 	}

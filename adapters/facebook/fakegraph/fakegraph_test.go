@@ -81,20 +81,21 @@ func (a answer) subcode() int {
 	return int(n)
 }
 
-// call sends a request; body is JSON when it is a map, form-encoded when it
+// call sends a request, with the fake's own client (other tests' servers
+// closing call CloseIdleConnections on http.DefaultTransport); body is JSON when it is a map, form-encoded when it
 // is url.Values.
-func call(t *testing.T, method, u string, body any, hdr map[string]string) answer {
+func (b bundle) call(t *testing.T, method, u string, body any, hdr map[string]string) answer {
 	t.Helper()
 	var r io.Reader
 	ct := ""
-	switch b := body.(type) {
+	switch v := body.(type) {
 	case nil:
 	case url.Values:
-		r, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+		r, ct = strings.NewReader(v.Encode()), "application/x-www-form-urlencoded"
 	case string:
-		r, ct = strings.NewReader(b), "application/json"
+		r, ct = strings.NewReader(v), "application/json"
 	default:
-		j, err := json.Marshal(b)
+		j, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +111,7 @@ func call(t *testing.T, method, u string, body any, hdr map[string]string) answe
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := b.fake.Client().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, u, err)
 	}
@@ -174,7 +175,7 @@ func TestRejectsWhatGraphRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := call(t, tc.method, tc.url, tc.body, tc.hdr)
+			a := b.call(t, tc.method, tc.url, tc.body, tc.hdr)
 			if a.status < 400 || a.code() != tc.code || a.subcode() != tc.subcode {
 				t.Fatalf("got HTTP %d %v, want code %d/%d", a.status, a.body, tc.code, tc.subcode)
 			}
@@ -194,7 +195,7 @@ func TestFeedPostAndListing(t *testing.T) {
 	feed := b.fake.URL + version + page + "/feed"
 
 	// Token as a query parameter, JSON body, fields on the POST.
-	a := call(t, "POST", feed+"?fields=id,permalink_url&access_token="+token, map[string]any{"message": "first", "link": "https://wa.me/62811"}, nil)
+	a := b.call(t, "POST", feed+"?fields=id,permalink_url&access_token="+token, map[string]any{"message": "first", "link": "https://wa.me/62811"}, nil)
 	if a.status != 200 {
 		t.Fatalf("post: %d %v", a.status, a.body)
 	}
@@ -211,12 +212,12 @@ func TestFeedPostAndListing(t *testing.T) {
 	}
 
 	// Form body, token in the header.
-	a = call(t, "POST", feed, url.Values{"message": {"second"}}, oauth(token))
+	a = b.call(t, "POST", feed, url.Values{"message": {"second"}}, oauth(token))
 	if a.status != 200 {
 		t.Fatalf("form post: %d %v", a.status, a.body)
 	}
 	// A scheduled post is recorded but not listed.
-	a = call(t, "POST", feed, map[string]any{"message": "later", "published": false,
+	a = b.call(t, "POST", feed, map[string]any{"message": "later", "published": false,
 		"scheduled_publish_time": time.Now().Add(time.Hour).Unix()}, oauth(token))
 	if a.status != 200 {
 		t.Fatalf("scheduled post: %d %v", a.status, a.body)
@@ -228,7 +229,7 @@ func TestFeedPostAndListing(t *testing.T) {
 		t.Fatalf("posts = %+v", posts)
 	}
 
-	list := call(t, "GET", b.fake.URL+version+page+"/published_posts?fields=id,message,created_time,permalink_url", nil, oauth(token))
+	list := b.call(t, "GET", b.fake.URL+version+page+"/published_posts?fields=id,message,created_time,permalink_url", nil, oauth(token))
 	data := list.body["data"].([]any)
 	if len(data) != 2 || data[0].(map[string]any)["message"] != "second" || data[1].(map[string]any)["id"] != id {
 		t.Fatalf("listing = %v", list.body)
@@ -238,15 +239,15 @@ func TestFeedPostAndListing(t *testing.T) {
 	}
 	// since in the future hides everything.
 	future := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
-	list = call(t, "GET", b.fake.URL+version+page+"/feed?since="+future, nil, oauth(token))
+	list = b.call(t, "GET", b.fake.URL+version+page+"/feed?since="+future, nil, oauth(token))
 	if n := len(list.body["data"].([]any)); n != 0 {
 		t.Fatalf("since in the future listed %d posts", n)
 	}
 	// The other page's token cannot read this page's post.
-	if a := call(t, "GET", b.fake.URL+version+id, nil, oauth(token2)); a.code() != 100 {
+	if a := b.call(t, "GET", b.fake.URL+version+id, nil, oauth(token2)); a.code() != 100 {
 		t.Fatalf("cross-page read: %v", a.body)
 	}
-	obj := call(t, "GET", b.fake.URL+version+id+"?fields=permalink_url,message", nil, oauth(token))
+	obj := b.call(t, "GET", b.fake.URL+version+id+"?fields=permalink_url,message", nil, oauth(token))
 	if obj.body["message"] != "first" || obj.body["permalink_url"] == nil {
 		t.Fatalf("object = %v", obj.body)
 	}
@@ -257,19 +258,19 @@ func TestMultiPhotoPost(t *testing.T) {
 	photos := b.fake.URL + version + page + "/photos"
 	var ids []string
 	for _, f := range []string{"/a.png", "/b.jpg"} {
-		a := call(t, "POST", photos, map[string]any{"url": b.media.URL + f, "published": false}, oauth(token))
+		a := b.call(t, "POST", photos, map[string]any{"url": b.media.URL + f, "published": false}, oauth(token))
 		if a.status != 200 || a.body["post_id"] != nil {
 			t.Fatalf("upload %s: %d %v", f, a.status, a.body)
 		}
 		ids = append(ids, a.body["id"].(string))
 	}
 	// A published single photo cannot be attached.
-	pub := call(t, "POST", photos, map[string]any{"url": b.media.URL + "/a.png", "caption": "solo"}, oauth(token))
+	pub := b.call(t, "POST", photos, map[string]any{"url": b.media.URL + "/a.png", "caption": "solo"}, oauth(token))
 	if pub.body["post_id"] == nil {
 		t.Fatalf("published photo: %v", pub.body)
 	}
 	feed := b.fake.URL + version + page + "/feed"
-	if a := call(t, "POST", feed, map[string]any{"message": "x", "attached_media": []any{map[string]any{"media_fbid": pub.body["id"]}}}, oauth(token)); a.code() != 100 {
+	if a := b.call(t, "POST", feed, map[string]any{"message": "x", "attached_media": []any{map[string]any{"media_fbid": pub.body["id"]}}}, oauth(token)); a.code() != 100 {
 		t.Fatalf("attaching a published photo: %v", a.body)
 	}
 	// Form encoding with attached_media[N].
@@ -277,11 +278,11 @@ func TestMultiPhotoPost(t *testing.T) {
 	for i, id := range ids {
 		form.Set("attached_media["+strconv.Itoa(i)+"]", `{"media_fbid":"`+id+`"}`)
 	}
-	if a := call(t, "POST", feed, form, oauth(token)); a.status != 200 {
+	if a := b.call(t, "POST", feed, form, oauth(token)); a.status != 200 {
 		t.Fatalf("multi-photo post: %v", a.body)
 	}
 	// The same photos cannot be used twice.
-	if a := call(t, "POST", feed, form, oauth(token)); a.code() != 100 {
+	if a := b.call(t, "POST", feed, form, oauth(token)); a.code() != 100 {
 		t.Fatalf("reusing photos: %v", a.body)
 	}
 	posts := b.fake.Posts(page)
@@ -293,7 +294,7 @@ func TestMultiPhotoPost(t *testing.T) {
 
 func TestVideoPost(t *testing.T) {
 	b := setup(t)
-	a := call(t, "POST", b.fake.URL+version+page+"/videos", map[string]any{
+	a := b.call(t, "POST", b.fake.URL+version+page+"/videos", map[string]any{
 		"file_url": b.media.URL + "/v.mp4", "description": "a video", "title": "T"}, oauth(token))
 	if a.status != 200 {
 		t.Fatalf("video: %v", a.body)
@@ -303,12 +304,12 @@ func TestVideoPost(t *testing.T) {
 	if len(posts) != 1 || posts[0].Kind != fakegraph.KindVideo || posts[0].VideoID != id || posts[0].Title != "T" || posts[0].Message != "a video" {
 		t.Fatalf("posts = %+v", posts)
 	}
-	list := call(t, "GET", b.fake.URL+version+page+"/videos?fields=id,description,created_time", nil, oauth(token))
+	list := b.call(t, "GET", b.fake.URL+version+page+"/videos?fields=id,description,created_time", nil, oauth(token))
 	if d := list.body["data"].([]any); len(d) != 1 || d[0].(map[string]any)["description"] != "a video" {
 		t.Fatalf("videos = %v", list.body)
 	}
 	st := func() any {
-		o := call(t, "GET", b.fake.URL+version+id+"?fields=status,permalink_url", nil, oauth(token))
+		o := b.call(t, "GET", b.fake.URL+version+id+"?fields=status,permalink_url", nil, oauth(token))
 		if o.body["permalink_url"] != "/"+page+"/videos/"+id+"/" {
 			t.Errorf("permalink_url = %v", o.body["permalink_url"])
 		}
@@ -325,25 +326,25 @@ func TestFaults(t *testing.T) {
 	msg := map[string]any{"message": "hi"}
 
 	b.fake.FailNext(page, 1, fakegraph.RateLimited(7))
-	a := call(t, "POST", feed, msg, oauth(token))
+	a := b.call(t, "POST", feed, msg, oauth(token))
 	if a.status != 400 || a.code() != 4 || !strings.Contains(a.header.Get("X-Business-Use-Case-Usage"), `"estimated_time_to_regain_access":7`) {
 		t.Fatalf("rate limit: %d %v %q", a.status, a.body, a.header.Get("X-Business-Use-Case-Usage"))
 	}
 	b.fake.FailNext(page, 2, fakegraph.ServerError())
 	for i := 0; i < 2; i++ {
-		if a := call(t, "POST", feed, msg, oauth(token)); a.status != 500 || a.code() != 2 {
+		if a := b.call(t, "POST", feed, msg, oauth(token)); a.status != 500 || a.code() != 2 {
 			t.Fatalf("server error %d: %v", i, a.body)
 		}
 	}
 	// Other pages and reads are not affected by FailNext.
 	b.fake.FailNext(page, 1, fakegraph.TokenExpired())
-	if a := call(t, "GET", b.fake.URL+version+page+"/feed", nil, oauth(token)); a.status != 200 {
+	if a := b.call(t, "GET", b.fake.URL+version+page+"/feed", nil, oauth(token)); a.status != 200 {
 		t.Fatalf("read hit FailNext: %v", a.body)
 	}
-	if a := call(t, "POST", b.fake.URL+version+page2+"/feed", msg, oauth(token2)); a.status != 200 {
+	if a := b.call(t, "POST", b.fake.URL+version+page2+"/feed", msg, oauth(token2)); a.status != 200 {
 		t.Fatalf("other page hit FailNext: %v", a.body)
 	}
-	if a := call(t, "POST", feed, msg, oauth(token)); a.code() != 190 || a.subcode() != 463 {
+	if a := b.call(t, "POST", feed, msg, oauth(token)); a.code() != 190 || a.subcode() != 463 {
 		t.Fatalf("token expired: %v", a.body)
 	}
 	if n := len(b.fake.Posts(page)); n != 0 {
@@ -355,7 +356,7 @@ func TestFaults(t *testing.T) {
 	req, _ := http.NewRequest("POST", feed, strings.NewReader(`{"message":"dropped"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "OAuth "+token)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := b.fake.Client().Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("dropped call answered %d", resp.StatusCode)
 	}
@@ -367,7 +368,7 @@ func TestFaults(t *testing.T) {
 	req, _ = http.NewRequest("POST", feed, strings.NewReader(`{"message":"hung up"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "OAuth "+token)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := b.fake.Client().Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("hung-up call answered %d", resp.StatusCode)
 	}
@@ -380,7 +381,7 @@ func TestFaults(t *testing.T) {
 
 	// Revoked tokens answer 190/460.
 	b.fake.RevokeToken(token2)
-	if a := call(t, "POST", b.fake.URL+version+page2+"/feed", msg, oauth(token2)); a.code() != 190 || a.subcode() != 460 {
+	if a := b.call(t, "POST", b.fake.URL+version+page2+"/feed", msg, oauth(token2)); a.code() != 190 || a.subcode() != 460 {
 		t.Fatalf("revoked: %v", a.body)
 	}
 }
@@ -407,7 +408,7 @@ func TestInjectAndLatency(t *testing.T) {
 		t.Fatalf("answered in %v, before the latency", d)
 	}
 	b.fake.ClearFaults()
-	if a := call(t, "GET", b.fake.URL+version+page+"/feed", nil, oauth(token)); a.status != 200 {
+	if a := b.call(t, "GET", b.fake.URL+version+page+"/feed", nil, oauth(token)); a.status != 200 {
 		t.Fatalf("after ClearFaults: %v", a.body)
 	}
 	calls := b.fake.Calls()
@@ -418,11 +419,11 @@ func TestInjectAndLatency(t *testing.T) {
 
 func TestSampleMedia(t *testing.T) {
 	b := setup(t)
-	a := call(t, "POST", b.fake.URL+version+page+"/photos", map[string]any{"url": b.fake.SampleImageURL(), "caption": "c"}, oauth(token))
+	a := b.call(t, "POST", b.fake.URL+version+page+"/photos", map[string]any{"url": b.fake.SampleImageURL(), "caption": "c"}, oauth(token))
 	if a.status != 200 {
 		t.Fatalf("photo from sample: %v", a.body)
 	}
-	a = call(t, "POST", b.fake.URL+version+page+"/videos", map[string]any{"file_url": b.fake.SampleVideoURL()}, oauth(token))
+	a = b.call(t, "POST", b.fake.URL+version+page+"/videos", map[string]any{"file_url": b.fake.SampleVideoURL()}, oauth(token))
 	if a.status != 200 {
 		t.Fatalf("video from sample: %v", a.body)
 	}

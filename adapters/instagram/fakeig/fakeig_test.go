@@ -98,7 +98,7 @@ func (b *bundle) call(t *testing.T, method, path, token string, form url.Values)
 	if token != "" {
 		req.Header.Set("Authorization", "OAuth "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := b.fake.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +407,7 @@ func TestFaults(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, b.fake.URL+prefix+user+"/media_publish", strings.NewReader("creation_id="+id))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Authorization", "OAuth "+tok)
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := b.fake.Client().Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatal("a dropped call was answered")
 	}

@@ -85,7 +85,7 @@ func (b *bundle) do(t *testing.T, method, path, tok, contentType string, body []
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := b.fake.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +486,7 @@ func TestFaults(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, b.fake.URL+faketiktok.PathVideoInit, bytes.NewReader(raw))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
-	if _, err := http.DefaultClient.Do(req); err == nil {
+	if _, err := b.fake.Client().Do(req); err == nil {
 		t.Fatal("a dropped call answered")
 	}
 	if n := len(b.fake.Publishes(openID)); n != 1 {

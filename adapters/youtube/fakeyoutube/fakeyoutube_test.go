@@ -232,7 +232,7 @@ func TestCutKeepsAlignedPrefix(t *testing.T) {
 	req, _ := http.NewRequest("PUT", uri, bytes.NewReader(make([]byte, 3*unit)))
 	req.Header.Set("Content-Type", "video/mp4")
 	req.Header.Set("Content-Range", "bytes 0-"+strconv.Itoa(3*unit-1)+"/"+strconv.Itoa(total))
-	if resp, err := http.DefaultClient.Do(req); err == nil {
+	if resp, err := s.Client().Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatalf("cut chunk answered %d", resp.StatusCode)
 	}
