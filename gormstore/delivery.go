@@ -128,7 +128,7 @@ func (s *Store) ResetEnqueued(ctx context.Context) (int64, error) {
 // was lost). Earliest scheduled first.
 //
 // It runs two queries, one per partial index (idx_deliveries_enqueued,
-// idx_deliveries_lease), rather than one OR that a planner may not split.
+// idx_deliveries_leased), rather than one OR that a planner may not split.
 func (s *Store) FindStrandedDeliveries(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]DueDelivery, error) {
 	if limit <= 0 {
 		limit = DefaultBatch
@@ -157,7 +157,7 @@ func strandedQuery(db *gorm.DB, cutoff time.Time, limit int) *gorm.DB {
 		Order("scheduled_at").Limit(limit)
 }
 
-// leaseExpiredQuery is served by idx_deliveries_lease.
+// leaseExpiredQuery is served by idx_deliveries_leased.
 func leaseExpiredQuery(db *gorm.DB, now time.Time, limit int) *gorm.DB {
 	return db.Model(&deliveryRow{}).Select("id, platform, version, scheduled_at").
 		Where("status = "+sqlPublishing+" AND lease_until < ?", now).
@@ -309,7 +309,7 @@ func (s *Store) leaseWrite(ctx context.Context, c Claim, recompute bool, set str
 		return errors.New("gormstore: lease-guarded write without a claim")
 	}
 	w := &leaseWriteReq{
-		query:      "UPDATE deliveries SET " + set + ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = " + sqlPublishing,
+		query:      leaseWriteSQL(set),
 		args:       append(args, s.clock(), c.Delivery.ID, c.Token),
 		deliveryID: c.Delivery.ID,
 		postID:     c.Delivery.PostID,
@@ -321,6 +321,13 @@ func (s *Store) leaseWrite(ctx context.Context, c Claim, recompute bool, set str
 		return fmt.Errorf("gormstore: update delivery %s: %w", c.Delivery.ID, err)
 	}
 	return <-w.out
+}
+
+// leaseWriteSQL is a lease-guarded UPDATE setting set (and updated_at),
+// with the arguments of set, then updated_at, id and lease token. It finds
+// the row by its primary key (TestLeaseGuardedWritesUseThePrimaryKey).
+func leaseWriteSQL(set string) string {
+	return "UPDATE deliveries SET " + set + ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = " + sqlPublishing
 }
 
 // leaseWriteReq is one leaseWrite.

@@ -460,6 +460,43 @@ func TestSchedulerQueriesUseTheirIndexes(t *testing.T) {
 	}
 }
 
+// TestLeaseGuardedWritesUseThePrimaryKey: every checkpoint and outcome is
+// a lease-guarded write by id. Before a burst nothing is publishing, and
+// statistics taken then made PostgreSQL prefer the (then empty) partial
+// index of leases, which the burst fills: each write scanned every leased
+// row. The plan must find the row by its primary key.
+func TestLeaseGuardedWritesUseThePrimaryKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for range 150 {
+		b.post(t, b.clock.Now().Add(time.Hour), b.fb, b.ig)
+	}
+	db := gormstore.DB(b.s)
+	if err := db.Exec("ANALYZE").Error; err != nil { // nothing publishing
+		t.Fatal(err)
+	}
+	args := []any{"{}", b.clock.Now(), "dlv_x", "token"}
+	var plan []string
+	switch b.s.Dialect() {
+	case gormstore.SQLite:
+		var rows []struct{ Detail string }
+		if err := db.Raw("EXPLAIN QUERY PLAN "+gormstore.LeaseWriteSQL(), args...).Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			plan = append(plan, r.Detail)
+		}
+	case gormstore.Postgres:
+		if err := db.Raw("EXPLAIN "+gormstore.LeaseWriteSQL(), args...).Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := strings.Join(plan, "\n")
+	if !strings.Contains(got, "deliveries_pkey") && !strings.Contains(got, "sqlite_autoindex_deliveries_1") {
+		t.Errorf("a lease-guarded write does not find its row by the primary key:\n%s", got)
+	}
+}
+
 // TestConcurrentOutcomesOfOnePost: workers finishing deliveries of one post
 // at once must leave the post's status derived from all of them.
 func TestConcurrentOutcomesOfOnePost(t *testing.T) {

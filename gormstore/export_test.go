@@ -22,9 +22,12 @@ func SchedulerQueries(s *Store, now time.Time) map[string]string {
 	return map[string]string{
 		"idx_deliveries_due":      sql(func(tx *gorm.DB) *gorm.DB { return dueQuery(tx, now, 100) }),
 		"idx_deliveries_enqueued": sql(func(tx *gorm.DB) *gorm.DB { return strandedQuery(tx, now, 100) }),
-		"idx_deliveries_lease":    sql(func(tx *gorm.DB) *gorm.DB { return leaseExpiredQuery(tx, now, 100) }),
+		"idx_deliveries_leased":   sql(func(tx *gorm.DB) *gorm.DB { return leaseExpiredQuery(tx, now, 100) }),
 	}
 }
 
 // MigrateIfChanged is what Open does: it reports whether AutoMigrate ran.
 func MigrateIfChanged(s *Store) (bool, error) { return s.migrate(context.Background(), false) }
+
+// LeaseWriteSQL is the lease-guarded UPDATE of a checkpoint.
+func LeaseWriteSQL() string { return leaseWriteSQL("checkpoint = ?") }

@@ -113,7 +113,13 @@ type deliveryRow struct {
 	Version     int       `gorm:"not null"`
 	// EnqueuedAt: the scheduler put a task for this version in Redis.
 	EnqueuedAt *time.Time `gorm:"index:idx_deliveries_enqueued,where:status = 'scheduled' AND enqueued_at IS NOT NULL"`
-	LeaseUntil *time.Time `gorm:"index:idx_deliveries_lease,where:status = 'publishing'"`
+	// LeaseUntil's index serves the sweep for leases run out (status
+	// publishing, lease_until < now). Its predicate names lease_until too,
+	// which only the sweep's range implies: the lease-guarded writes (id,
+	// token, status publishing) would otherwise match it, and PostgreSQL,
+	// with statistics taken while nothing was publishing, chose it over the
+	// primary key and scanned every leased row for each write in a burst.
+	LeaseUntil *time.Time `gorm:"index:idx_deliveries_leased,where:status = 'publishing' AND lease_until IS NOT NULL"`
 	LeaseToken string     `gorm:"not null"`
 	RetryAt    *time.Time
 	Attempts   int `gorm:"not null"`

@@ -245,12 +245,8 @@ func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) 
 		if err := tx.AutoMigrate(append(tables(), &schemaRow{})...); err != nil {
 			return err
 		}
-		if s.dialect == Postgres {
-			for _, q := range pgStorage {
-				if err := tx.Exec(q).Error; err != nil {
-					return err
-				}
-			}
+		if err := afterMigrate(tx, s.dialect); err != nil {
+			return err
 		}
 		return recordSchema(tx, s.clock())
 	})

@@ -332,3 +332,26 @@ func TestPostgresTablesLeaveRoomForUpdatesInPlace(t *testing.T) {
 		t.Fatalf("storage options after migrating an older schema = %v, want %v", got, want)
 	}
 }
+
+// A schema from a build before idx_deliveries_leased loses the index it
+// replaces, which lease-guarded writes could be planned on.
+func TestMigrationDropsTheReplacedLeaseIndex(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	db := gormstore.DB(b.s)
+	for _, q := range []string{"CREATE INDEX idx_deliveries_lease ON deliveries (lease_until) WHERE status = 'publishing'",
+		"UPDATE schema_fingerprint SET fingerprint = 'before idx_deliveries_leased'"} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ran, err := gormstore.MigrateIfChanged(b.s); err != nil || !ran {
+		t.Fatalf("migrate on an older schema: ran %v, %v", ran, err)
+	}
+	if db.Migrator().HasIndex("deliveries", "idx_deliveries_lease") {
+		t.Error("the replaced index idx_deliveries_lease is still there")
+	}
+	if !db.Migrator().HasIndex("deliveries", "idx_deliveries_leased") {
+		t.Error("idx_deliveries_leased is missing")
+	}
+}

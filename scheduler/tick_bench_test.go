@@ -174,7 +174,7 @@ func schedulerQueries(ds []serentak.Delivery, now time.Time) []schedulerQuery {
 		{name: "stranded enqueued (idx_deliveries_enqueued)",
 			sql:  `SELECT id, platform, version, scheduled_at FROM "deliveries" WHERE status = 'scheduled' AND enqueued_at IS NOT NULL AND enqueued_at < $1 AND scheduled_at < $2 ORDER BY scheduled_at LIMIT $3`,
 			args: []any{cutoff, cutoff, 1000}},
-		{name: "stranded lease (idx_deliveries_lease)",
+		{name: "stranded lease (idx_deliveries_leased)",
 			sql:  `SELECT id, platform, version, scheduled_at FROM "deliveries" WHERE status = 'publishing' AND lease_until < $1 ORDER BY lease_until LIMIT $2`,
 			args: []any{now, 1000}},
 		{name: fmt.Sprintf("MarkEnqueued of %d (primary key)", len(ds)),
