@@ -438,25 +438,27 @@ func postExists(tx *gorm.DB, workspaceID, id string) error {
 
 // recomputePostStatuses derives each post's status from its deliveries.
 // It runs in the transaction that changed their deliveries, after the
-// changes. It first writes the posts' rows (updated_at): that takes their
-// locks, so two transactions changing deliveries of one post recompute one
-// after the other, and the second (a new statement under READ COMMITTED)
-// sees the first's deliveries. On PostgreSQL the rows are locked in ID
-// order, so that transactions recomputing several posts at once take the
-// ones they share in the same order and cannot deadlock; SQLite locks the
-// whole database. The locking statement returns the stored statuses, so a
-// status is written only when it changes: one statement per new status,
-// whatever the number of posts.
+// changes. It first locks the posts' rows, so two transactions changing
+// deliveries of one post recompute one after the other, and the second (a
+// new statement under READ COMMITTED) sees the first's deliveries. On
+// PostgreSQL the rows are locked in ID order, so that transactions
+// recomputing several posts at once take the ones they share in the same
+// order and cannot deadlock; SQLite's transaction already holds the
+// database's one write lock. Then each post is written once, with its
+// status and updated_at (its deliveries changed): one statement per
+// status, whatever the number of posts. Locking with SELECT … FOR UPDATE
+// rather than a first UPDATE leaves one new row version per post instead
+// of two.
 func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time) error {
 	ids := slices.Clone(postIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	lock := "UPDATE posts SET updated_at = ? WHERE id IN ? RETURNING id, status"
+	lock := "SELECT id FROM posts WHERE id IN ?"
 	if s.dialect == Postgres {
-		lock = "UPDATE posts SET updated_at = ? WHERE id IN (SELECT id FROM posts WHERE id IN ? ORDER BY id FOR UPDATE) RETURNING id, status"
+		lock = "SELECT id FROM posts WHERE id IN ? ORDER BY id FOR UPDATE"
 	}
-	var stored []struct{ ID, Status string }
-	if err := tx.Raw(lock, now, ids).Scan(&stored).Error; err != nil {
+	var locked []string
+	if err := tx.Raw(lock, ids).Scan(&locked).Error; err != nil {
 		return dbError("lock posts", err)
 	}
 	var rows []struct{ PostID, Status string }
@@ -467,14 +469,13 @@ func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Ti
 	for _, r := range rows {
 		statuses[r.PostID] = append(statuses[r.PostID], serentak.DeliveryStatus(r.Status))
 	}
-	changed := map[string][]string{} // new status -> posts
-	for _, p := range stored {
-		if st := string(serentak.DerivePostStatus(statuses[p.ID])); st != p.Status {
-			changed[st] = append(changed[st], p.ID)
-		}
+	byStatus := map[serentak.PostStatus][]string{}
+	for _, id := range locked {
+		st := serentak.DerivePostStatus(statuses[id])
+		byStatus[st] = append(byStatus[st], id)
 	}
-	for st, ids := range changed {
-		if err := tx.Exec("UPDATE posts SET status = ? WHERE id IN ?", st, ids).Error; err != nil {
+	for st, ids := range byStatus {
+		if err := tx.Exec("UPDATE posts SET status = ?, updated_at = ? WHERE id IN ?", string(st), now, ids).Error; err != nil {
 			return dbError("update post status", err)
 		}
 	}
