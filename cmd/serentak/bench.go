@@ -31,6 +31,9 @@ type benchConfig struct {
 	Latency  time.Duration // the fake platform's answer time
 	Pages    int           // Facebook Pages the posts are spread over
 	BareJobs int           // no-op tasks for the bare Asynq ceiling
+	// Profile, when set, receives a CPU profile of the drain: from the due
+	// second until every post has reached the fake.
+	Profile io.Writer
 }
 
 // benchReport is what it prints.
@@ -96,7 +99,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.DurationVar(&c.Latency, "latency", 50*time.Millisecond, "fake platform answer time")
 	fs.IntVar(&c.Pages, "pages", 10, "Facebook Pages to spread the posts over")
 	fs.IntVar(&c.BareJobs, "bare", 10000, "no-op tasks for the bare Asynq ceiling (0 skips it)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the drain (from the due second until every post arrived) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,10 +109,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		c.Profile = f
 	}
 	dir, err := os.MkdirTemp("", "serentak-bench-")
 	if err != nil {
@@ -220,6 +220,11 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	// measuring this process's CPU over the drain.
 	time.Sleep(time.Until(due))
 	cpu0 := processCPU()
+	if c.Profile != nil {
+		if err := pprof.StartCPUProfile(c.Profile); err != nil {
+			return rep, err
+		}
+	}
 	deadline := due.Add(60*time.Second + time.Duration(c.Posts)*time.Millisecond)
 	for time.Now().Before(deadline) {
 		n, err := graph.Count()
@@ -233,6 +238,9 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	}
 	// The CPU is read before the arrivals are fetched, which costs some.
 	drainCPU := processCPU() - cpu0
+	if c.Profile != nil {
+		pprof.StopCPUProfile()
+	}
 	time.Sleep(500 * time.Millisecond) // let any duplicate show itself
 	arrivals, err := graph.Arrivals()
 	if err != nil {
