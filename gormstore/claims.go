@@ -37,16 +37,6 @@ type claimResult struct {
 	err   error
 }
 
-// claimBatched queues one claim and waits for its batch.
-func (s *Store) claimBatched(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
-	r := &claimReq{id: id, version: version, leaseUntil: dbTime(leaseUntil), token: newToken(), out: make(chan claimResult, 1)}
-	if err := s.claims.submit(ctx, r); err != nil {
-		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
-	}
-	res := <-r.out
-	return res.claim, res.ok, res.err
-}
-
 // runClaims claims a batch in one transaction and answers every request.
 func (s *Store) runClaims(ctx context.Context, batch []*claimReq) {
 	if len(batch) == 1 && s.dialect == Postgres {
@@ -98,9 +88,9 @@ func (s *Store) claimBatch(tx *gorm.DB, batch []*claimReq, results []claimResult
 	}
 	args = append(args, now, now.Add(ClaimEarly))
 	if s.dialect == Postgres {
-		// Row locks in ID order, as recomputePostStatuses and MarkEnqueued
-		// take them, so that transactions sharing deliveries cannot
-		// deadlock (SQLite locks the whole database).
+		// Row locks in ID order, as recomputePostStatuses takes the posts',
+		// so that claim batches sharing deliveries with other transactions
+		// do not deadlock (SQLite locks the whole database).
 		ids := make([]string, len(batch))
 		for i, r := range batch {
 			ids[i] = r.id

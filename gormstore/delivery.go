@@ -199,7 +199,12 @@ type Claim struct {
 // moment are made together (claims.go); one made alone is, on PostgreSQL,
 // one statement with the account (claimOne).
 func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
-	return s.claimBatched(ctx, id, version, leaseUntil)
+	r := &claimReq{id: id, version: version, leaseUntil: dbTime(leaseUntil), token: newToken(), out: make(chan claimResult, 1)}
+	if err := s.claims.submit(ctx, r); err != nil {
+		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
+	}
+	res := <-r.out
+	return res.claim, res.ok, res.err
 }
 
 // claimOne is a claim made alone on PostgreSQL: claimAllSQL.
