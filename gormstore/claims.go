@@ -57,9 +57,9 @@ func (s *Store) runClaims(ctx context.Context, batch []*claimReq) {
 
 // claimBatchSQL is claimSQL for n claims at once: UPDATE … FROM a VALUES
 // list of (id, version, lease_until, lease_token). Its arguments: updated_at,
-// the list, now (for the lease) and now + ClaimEarly (for the retry time).
-// A delivery named twice is claimed once, with one of the tokens; RETURNING
-// says which.
+// the list, then claimableSQL's (the list's columns are column1…column4, so
+// claimableSQL's names can only be the delivery's). A delivery named twice
+// is claimed once, with one of the tokens; RETURNING says which.
 func claimBatchSQL(d Dialect, n int) string {
 	row := "(?, ?, ?, ?), "
 	if d == Postgres {
@@ -70,9 +70,7 @@ func claimBatchSQL(d Dialect, n int) string {
 	return "UPDATE deliveries SET status = " + sqlPublishing +
 		", attempts = attempts + 1, lease_until = v.column3, lease_token = v.column4, retry_at = NULL, updated_at = ?" +
 		" FROM (VALUES " + values + ") AS v" +
-		" WHERE deliveries.id = v.column1 AND deliveries.version = v.column2 AND (deliveries.status = " + sqlScheduled +
-		" OR (deliveries.status = " + sqlPublishing +
-		" AND (deliveries.lease_until < ? OR (deliveries.retry_at IS NOT NULL AND deliveries.retry_at <= ?))))" +
+		" WHERE deliveries.id = v.column1 AND deliveries.version = v.column2 AND " + claimableSQL +
 		" RETURNING *"
 }
 

@@ -223,16 +223,20 @@ func (s *Store) claimOne(ctx context.Context, id string, version int, leaseUntil
 	return res.claim, res.ok, res.err
 }
 
-// claimSQL is the UPDATE of a claim on PostgreSQL (inside claimAllSQL; on
-// SQLite, claimBatchSQL is its batched form). Its arguments: lease_until,
-// lease_token, updated_at, id, version, now (for the lease), now +
-// ClaimEarly (for the retry time). RETURNING saves the SELECT of the
-// claimed row.
+// claimableSQL is the condition of a delivery that may be claimed: it is
+// scheduled, or publishing with its lease run out or its retry time come.
+// Its arguments: now (for the lease) and now + ClaimEarly (for the retry
+// time).
+const claimableSQL = "(status = " + sqlScheduled + " OR (status = " + sqlPublishing +
+	" AND (lease_until < ? OR (retry_at IS NOT NULL AND retry_at <= ?))))"
+
+// claimSQL is the UPDATE of a claim made alone (inside claimAllSQL;
+// claimBatchSQL is its batched form). Its arguments: lease_until,
+// lease_token, updated_at, id, version, then claimableSQL's. RETURNING
+// saves the SELECT of the claimed row.
 const claimSQL = "UPDATE deliveries SET status = " + sqlPublishing +
 	", attempts = attempts + 1, lease_until = ?, lease_token = ?, retry_at = NULL, updated_at = ?" +
-	" WHERE id = ? AND version = ? AND (status = " + sqlScheduled + " OR (status = " + sqlPublishing +
-	" AND (lease_until < ? OR (retry_at IS NOT NULL AND retry_at <= ?))))" +
-	" RETURNING *"
+	" WHERE id = ? AND version = ? AND " + claimableSQL + " RETURNING *"
 
 // claimAllSQL is the whole claim on PostgreSQL in one statement (SQLite
 // has no UPDATE in WITH): claimSQL, the post's status (a data-modifying

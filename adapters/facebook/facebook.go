@@ -64,8 +64,9 @@ func New(cfg Config) *Publisher {
 // Platform returns serentak.Facebook.
 func (p *Publisher) Platform() serentak.Platform { return serentak.Facebook }
 
-// StartsEarly makes the publisher a serentak.EarlyStarter: unpublished photo uploads run ahead; the feed, photo or video call waits
-// for the scheduled time.
+// StartsEarly makes the publisher a serentak.EarlyStarter: unpublished
+// photo uploads run ahead; the feed, photo or video call waits for the
+// scheduled time.
 func (p *Publisher) StartsEarly() bool { return true }
 
 // Checkpoint keys.

@@ -78,8 +78,9 @@ func New(cfg Config) *Publisher {
 // Platform returns serentak.Instagram.
 func (p *Publisher) Platform() serentak.Platform { return serentak.Instagram }
 
-// StartsEarly makes the publisher a serentak.EarlyStarter: media containers are created and checked ahead; media_publish waits
-// for the scheduled time.
+// StartsEarly makes the publisher a serentak.EarlyStarter: media
+// containers are created and checked ahead; media_publish waits for the
+// scheduled time.
 func (p *Publisher) StartsEarly() bool { return true }
 
 // Checkpoint keys.
