@@ -111,35 +111,39 @@ func measureStartupOf(ctx context.Context, command func() *exec.Cmd, getenv func
 	failed := func(what string, err error) error {
 		return fmt.Errorf("serve %s: %v\n%s", what, err, fileTail(logPath, 2048))
 	}
+	// alive waits d, and fails if serve exits (while doing what) or ctx
+	// ends meanwhile.
+	alive := func(d time.Duration, what string) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-exited:
+			stopped = true
+			return failed("exited while "+what, err)
+		case <-time.After(d):
+			return nil
+		}
+	}
 
 	// Ready: poll /readyz; refused connections come back at once until
 	// serve listens.
 	readyURL := "http://" + env["SERENTAK_ADDR"] + "/readyz"
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	deadline := time.After(60 * time.Second)
+	deadline := start.Add(60 * time.Second)
 	for !readyOnce(ctx, client, readyURL) {
-		select {
-		case <-ctx.Done():
-			return rep, ctx.Err()
-		case err := <-exited:
-			stopped = true
-			return rep, failed("exited while starting", err)
-		case <-deadline:
+		if time.Now().After(deadline) {
 			return rep, failed("not ready", errors.New("no 200 from /readyz within 60s"))
-		case <-time.After(5 * time.Millisecond):
+		}
+		if err := alive(5*time.Millisecond, "starting"); err != nil {
+			return rep, err
 		}
 	}
 	rep.Ready = time.Since(start)
 
 	stat := fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)
 	cpu0, t0 := procCPU(stat), time.Now()
-	select {
-	case <-ctx.Done():
-		return rep, ctx.Err()
-	case err := <-exited:
-		stopped = true
-		return rep, failed("exited while idle", err)
-	case <-time.After(idle):
+	if err := alive(idle, "idle"); err != nil {
+		return rep, err
 	}
 	rep.IdleCPU = float64(procCPU(stat)-cpu0) / float64(time.Since(t0))
 	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
