@@ -35,6 +35,10 @@ type Config struct {
 	Now func() time.Time
 	// MaxOpenConns caps the pool (PostgreSQL); 0 picks a default.
 	MaxOpenConns int
+	// MigrateAll makes Open check every table even when the schema was
+	// migrated to this build's models, as Migrate does (`serentak
+	// migrate`); otherwise Open skips the work then (schema.go).
+	MigrateAll bool
 }
 
 // DefaultMaxOpenConns is the PostgreSQL pool size when Config.MaxOpenConns
@@ -150,7 +154,7 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	if _, err := s.migrate(ctx, false); err != nil {
+	if _, err := s.migrate(ctx, cfg.MigrateAll); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
@@ -221,8 +225,8 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // outlive a failure on a pooled connection).
 //
 // Open does the same, but skips the work when the schema was already
-// migrated to this build's models (schema.go); Migrate always does it,
-// which also restores what was dropped by hand.
+// migrated to this build's models (schema.go), unless Config.MigrateAll;
+// Migrate always does it, which also restores what was dropped by hand.
 func (s *Store) Migrate(ctx context.Context) error {
 	_, err := s.migrate(ctx, true)
 	return err

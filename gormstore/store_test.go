@@ -355,3 +355,31 @@ func TestMigrationDropsTheReplacedLeaseIndex(t *testing.T) {
 		t.Error("idx_deliveries_leased is missing")
 	}
 }
+
+// `serentak migrate` opens with MigrateAll: it checks every table even on
+// a schema migrated to this build, where a plain Open skips the work.
+func TestOpenWithMigrateAllChecksEveryTable(t *testing.T) {
+	t.Parallel()
+	url := storetest.URL(t)
+	open := func(all bool) *gormstore.Store {
+		t.Helper()
+		s, err := gormstore.Open(context.Background(), gormstore.Config{URL: url, SecretKey: storetest.Key(), MaxOpenConns: 2, MigrateAll: all})
+		if err != nil {
+			t.Fatalf("Open (MigrateAll %v): %v", all, err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	db := gormstore.DB(open(false))
+	if err := db.Exec("DROP INDEX idx_deliveries_due").Error; err != nil {
+		t.Fatal(err)
+	}
+	open(false)
+	if db.Migrator().HasIndex("deliveries", "idx_deliveries_due") {
+		t.Fatal("a plain Open of a current schema migrated it")
+	}
+	open(true)
+	if !db.Migrator().HasIndex("deliveries", "idx_deliveries_due") {
+		t.Error("Open with MigrateAll did not recreate a dropped index")
+	}
+}
