@@ -43,3 +43,12 @@ func (Token) String() string { return "Token{redacted}" }
 
 // GoString hides the secrets from %#v as well.
 func (Token) GoString() string { return "serentak.Token{redacted}" }
+
+// AccountHealth is what the keep-alive checks know about an account: the
+// scopes it was granted at its last connect, when its token was last
+// checked, and what went wrong then.
+type AccountHealth struct {
+	Scopes    []string
+	CheckedAt time.Time // zero: never checked
+	LastError string    // "": the last check passed
+}

@@ -24,10 +24,11 @@ type APIKey struct {
 	CreatedAt   time.Time
 }
 
-// HashKey returns the stored form of an API key secret: hex SHA-256. API
-// keys are long random strings, so a fast hash is enough; what matters is
-// that a database dump does not hold usable keys.
-func HashKey(secret string) string {
+// HashSecret returns the stored form of a secret we hand out and later
+// look up: an API key, an OAuth state, a reconnect link's token. It is hex
+// SHA-256: each is a long random string, so a fast hash is enough; what
+// matters is that a database dump holds nothing usable.
+func HashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }

@@ -28,13 +28,6 @@ type Reconnector interface {
 	ReconnectAuthorizeURL(ctx context.Context, token string) (string, error)
 }
 
-// AccountHealth is what the keep-alive checks know about an account.
-type AccountHealth struct {
-	Scopes    []string
-	CheckedAt time.Time
-	LastError string
-}
-
 // accountHealthView is an account with its health: the account list and
 // the account itself answer with it.
 type accountHealthView struct {
@@ -45,7 +38,7 @@ type accountHealthView struct {
 }
 
 func (s *Server) viewAccountsWithHealth(c echo.Context, as []serentak.Account) ([]accountHealthView, error) {
-	var health map[string]AccountHealth
+	var health map[string]serentak.AccountHealth
 	if s.cfg.AccountHealthFunc != nil && len(as) > 0 {
 		var err error
 		if health, err = s.cfg.AccountHealthFunc(c.Request().Context(), workspaceID(c)); err != nil {

@@ -117,22 +117,11 @@ func mediaRef(m serentak.Media) serentak.MediaRef {
 	return serentak.MediaRef{ID: m.ID, Kind: m.Kind, ContentType: m.ContentType, Size: m.Size, Inspection: m.Inspection}
 }
 
-// MediaDeleter is the optional store capability behind DELETE
-// /v1/workspaces/{ws}/media/{id}: it removes the record (refusing, with a
-// conflict, media a post not yet published still uses) and returns it.
-type MediaDeleter interface {
-	DeleteMedia(ctx context.Context, workspaceID, id string) (serentak.Media, error)
-}
-
 // deleteMedia removes an upload: its record, then its bytes. Signed links
 // already handed out stop working.
 func (s *Server) deleteMedia(c echo.Context) error {
-	d, ok := s.cfg.Store.(MediaDeleter)
-	if !ok {
-		return errors.New("api: the store cannot delete media (no DeleteMedia)")
-	}
 	ctx := c.Request().Context()
-	m, err := d.DeleteMedia(ctx, workspaceID(c), c.Param("id"))
+	m, err := s.cfg.Store.DeleteMedia(ctx, workspaceID(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

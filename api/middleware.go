@@ -140,7 +140,7 @@ func (s *Server) authMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(ctxPrincipal, principal{operator: true})
 			return next(c)
 		}
-		k, err := s.cfg.Store.FindAPIKeyByHash(c.Request().Context(), serentak.HashKey(key))
+		k, err := s.cfg.Store.FindAPIKeyByHash(c.Request().Context(), serentak.HashSecret(key))
 		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
 			return serentak.Errorf(serentak.ECodeUnauthorized, "invalid API key")
 		}

@@ -100,14 +100,12 @@ func (s *Server) createPost(c echo.Context) error {
 	var idem *serentak.IdempotencyKey
 	if key != "" {
 		idem = &serentak.IdempotencyKey{Key: key, RequestHash: bodyHash(raw)}
-		if f, ok := s.cfg.Store.(IdempotencyFinder); ok {
-			p, found, err := f.FindPostByIdempotencyKey(ctx, workspaceID(c), *idem)
-			if err != nil {
-				return err
-			}
-			if found {
-				return c.JSON(http.StatusOK, viewPost(p))
-			}
+		p, found, err := s.cfg.Store.FindPostByIdempotencyKey(ctx, workspaceID(c), *idem)
+		if err != nil {
+			return err
+		}
+		if found {
+			return c.JSON(http.StatusOK, viewPost(p))
 		}
 	}
 	d, err := s.draftPost(ctx, workspaceID(c), req, s.now())
@@ -226,9 +224,9 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 			b.fail("language", "invalid", `must be "id" (Bahasa Indonesia) or "en" (English)`)
 		}
 	}
-	var overrides []compose.Override
-	if ts, ok := s.cfg.Store.(TemplateStore); ok && len(accounts) > 0 {
-		if overrides, err = ts.FindTemplates(ctx, ws); err != nil {
+	var overrides []serentak.TemplateOverride
+	if len(accounts) > 0 {
+		if overrides, err = s.cfg.Store.FindTemplates(ctx, ws); err != nil {
 			return draft{}, err
 		}
 	}

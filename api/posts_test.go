@@ -1,18 +1,15 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
-	"github.com/serentak/serentak/gormstore"
 )
 
 func TestCreatePost(t *testing.T) {
@@ -381,43 +378,10 @@ func TestListPosts(t *testing.T) {
 	b.expectError(b.do("GET", path+"?cursor=%25%25bad", key, nil), http.StatusUnprocessableEntity, "validation_failed", "cursor")
 }
 
-// idemStore adds api.IdempotencyFinder to a real store with a map of the
-// keys it saw, for stores that do not have it themselves.
-type idemStore struct {
-	*gormstore.Store
-	mu   sync.Mutex
-	keys map[string][2]string // workspace+key → hash, post ID
-}
-
-func (s *idemStore) CreatePost(ctx context.Context, p serentak.Post, idem *gormstore.IdempotencyKey) (serentak.Post, bool, error) {
-	out, created, err := s.Store.CreatePost(ctx, p, idem)
-	if err == nil && created && idem != nil {
-		s.mu.Lock()
-		s.keys[p.WorkspaceID+"|"+idem.Key] = [2]string{idem.RequestHash, out.ID}
-		s.mu.Unlock()
-	}
-	return out, created, err
-}
-
-func (s *idemStore) FindPostByIdempotencyKey(ctx context.Context, ws string, idem gormstore.IdempotencyKey) (serentak.Post, bool, error) {
-	s.mu.Lock()
-	e, ok := s.keys[ws+"|"+idem.Key]
-	s.mu.Unlock()
-	if !ok {
-		return serentak.Post{}, false, nil
-	}
-	if e[0] != idem.RequestHash {
-		return serentak.Post{}, false, serentak.Errorf(serentak.ECodeConflict, "Idempotency-Key used with another body")
-	}
-	p, err := s.Store.FindPostByID(ctx, ws, e[1])
-	return p, err == nil, err
-}
-
 func TestIdempotentReplayAfterScheduledTime(t *testing.T) {
 	var now atomic.Int64
 	now.Store(time.Now().UnixNano())
 	b := setup(t, func(c *api.Config) {
-		c.Store = &idemStore{Store: c.Store.(*gormstore.Store), keys: map[string][2]string{}}
 		c.Now = func() time.Time { return time.Unix(0, now.Load()) }
 	})
 	ws, key := b.workspace("Toko Budi")
@@ -450,7 +414,7 @@ func TestPostAfterPublishing(t *testing.T) {
 	id := m["id"].(string)
 	ds := m["deliveries"].([]any)
 	ctx := t.Context()
-	claim := func(i int) gormstore.Claim {
+	claim := func(i int) serentak.Claim {
 		c, ok, err := b.store.ClaimDelivery(ctx, ds[i].(map[string]any)["id"].(string), 1, time.Now().Add(time.Minute))
 		if err != nil || !ok {
 			t.Fatalf("claim delivery %d: %v %v", i, ok, err)

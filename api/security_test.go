@@ -33,13 +33,9 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 	t.Helper()
 	med := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
 	noBody := func() (any, []string) { return nil, nil }
-	keyStatus := http.StatusCreated
-	if _, ok := any(b.store).(api.KeyCreator); !ok {
-		keyStatus = http.StatusServiceUnavailable
-	}
 	fixtures := map[string]scopedRoute{
 		"GET /v1/workspaces/:ws":       {body: noBody, ok: 200},
-		"POST /v1/workspaces/:ws/keys": {body: noBody, ok: keyStatus},
+		"POST /v1/workspaces/:ws/keys": {body: noBody, ok: http.StatusCreated},
 		"POST /v1/workspaces/:ws/accounts": {body: func() (any, []string) {
 			return map[string]any{"platform": "facebook", "external_id": "999", "access_token": "EAAB-x"}, nil
 		}, ok: 200}, // 200: the same account again each time

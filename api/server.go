@@ -59,7 +59,7 @@ type Config struct {
 	Connectors map[serentak.Platform]Connector
 	// AccountHealthFunc, when set, adds granted scopes, the last check and
 	// the last error to the accounts' answers (connect.go).
-	AccountHealthFunc func(ctx context.Context, workspaceID string) (map[string]AccountHealth, error)
+	AccountHealthFunc func(ctx context.Context, workspaceID string) (map[string]serentak.AccountHealth, error)
 	// ReadyFunc checks the database and Redis for /readyz; its error names
 	// what is down. nil: always ready.
 	ReadyFunc func(ctx context.Context) error

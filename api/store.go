@@ -7,15 +7,21 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// Store is what the API needs from storage. *gormstore.Store satisfies it;
-// the two gormstore types in it are plain structs (no GORM in api).
+// Store is what the API needs from storage; *gormstore.Store satisfies it
+// (api_test.go holds it to that at compile time). Every capability a route
+// uses is in it, none is discovered at run time, so renaming a store
+// method breaks the build instead of a route.
 //
 // Errors the API relies on: *serentak.Error not_found for a missing (or
 // other workspace's) resource, conflict for an idempotency key reused with
-// another body and for a reschedule with nothing left to reschedule.
+// another body, for a reschedule with nothing left to reschedule and for
+// deleting media a post not yet published still uses.
 type Store interface {
 	CreateWorkspace(ctx context.Context, ws serentak.Workspace, key serentak.APIKey) error
 	FindWorkspaceByID(ctx context.Context, id string) (serentak.Workspace, error)
+	// CreateAPIKey stores one more key of a workspace
+	// (POST /v1/workspaces/{ws}/keys).
+	CreateAPIKey(ctx context.Context, key serentak.APIKey) error
 	FindAPIKeyByHash(ctx context.Context, hash string) (serentak.APIKey, error)
 
 	UpsertAccount(ctx context.Context, a serentak.Account) (serentak.Account, bool, error)
@@ -24,29 +30,26 @@ type Store interface {
 
 	CreateMedia(ctx context.Context, m serentak.Media) error
 	FindMediaByID(ctx context.Context, workspaceID, id string) (serentak.Media, error)
+	// DeleteMedia removes the record and returns it, so its bytes can be
+	// removed next.
+	DeleteMedia(ctx context.Context, workspaceID, id string) (serentak.Media, error)
 
 	CreatePost(ctx context.Context, p serentak.Post, idem *serentak.IdempotencyKey) (serentak.Post, bool, error)
+	// FindPostByIdempotencyKey makes a replayed request answer the first
+	// post even when its body no longer validates (its scheduled_at has
+	// passed, an account needs reauth): a replay is looked up before
+	// validation. found is false when no live post has the key.
+	FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem serentak.IdempotencyKey) (p serentak.Post, found bool, err error)
 	FindPostByID(ctx context.Context, workspaceID, id string) (serentak.Post, error)
 	FindPosts(ctx context.Context, workspaceID string, f serentak.PostFilter) ([]serentak.Post, string, error)
 	CancelPost(ctx context.Context, workspaceID, id string) (serentak.Post, error)
 	ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error)
-}
 
-// KeyCreator is the optional store capability behind
-// POST /v1/workspaces/{ws}/keys: storing one more key of a workspace.
-type KeyCreator interface {
-	CreateAPIKey(ctx context.Context, key serentak.APIKey) error
-}
-
-// IdempotencyFinder is the optional store capability that makes a replayed
-// request answer the first post even when its body no longer validates
-// (its scheduled_at has passed, an account needs reauth): a replay is
-// looked up before validation. Without it, a replay is answered by
-// CreatePost after validation, which covers every replay that still
-// validates.
-//
-// It returns found=false when no live post has the key, and a conflict
-// error when the key was used with another request body.
-type IdempotencyFinder interface {
-	FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem serentak.IdempotencyKey) (p serentak.Post, found bool, err error)
+	// The workspace's own wording of composed posts, by platform (or
+	// serentak.AllPlatforms) and language. PutTemplate creates or replaces
+	// one (not_found when the workspace does not exist); DeleteTemplate
+	// removes one (not_found when there is none).
+	PutTemplate(ctx context.Context, workspaceID string, o serentak.TemplateOverride) (serentak.TemplateOverride, error)
+	FindTemplates(ctx context.Context, workspaceID string) ([]serentak.TemplateOverride, error)
+	DeleteTemplate(ctx context.Context, workspaceID string, platform serentak.Platform, language string) error
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -10,19 +9,6 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/compose"
 )
-
-// TemplateStore is the optional store capability behind a workspace's own
-// wording of composed posts (compose.Override) and the template routes.
-// Without it, posts use the built-in wording and the routes answer 503.
-type TemplateStore interface {
-	// PutTemplate creates or replaces the override of (platform,
-	// language); not_found when the workspace does not exist.
-	PutTemplate(ctx context.Context, workspaceID string, o compose.Override) (compose.Override, error)
-	// FindTemplates returns the workspace's overrides.
-	FindTemplates(ctx context.Context, workspaceID string) ([]compose.Override, error)
-	// DeleteTemplate removes one; not_found when there is none.
-	DeleteTemplate(ctx context.Context, workspaceID string, platform serentak.Platform, language string) error
-}
 
 // templateRequest is the body of PUT …/templates/{platform}/{language}:
 // the fields to override; an absent or empty one keeps the built-in
@@ -40,31 +26,23 @@ type templateView struct {
 	Platform string `json:"platform"`
 	Language string `json:"language"`
 	// Template holds only the overridden fields.
-	Template  compose.Template `json:"template"`
-	UpdatedAt time.Time        `json:"updated_at"`
+	Template  serentak.Template `json:"template"`
+	UpdatedAt time.Time         `json:"updated_at"`
 }
 
 type templateListView struct {
 	Data []templateView `json:"data"`
 }
 
-func viewTemplate(o compose.Override) templateView {
+func viewTemplate(o serentak.TemplateOverride) templateView {
 	return templateView{Platform: string(o.Platform), Language: o.Language, Template: o.Template, UpdatedAt: o.UpdatedAt.UTC()}
-}
-
-func (s *Server) templateStore() (TemplateStore, error) {
-	ts, ok := s.cfg.Store.(TemplateStore)
-	if !ok {
-		return nil, serentak.Errorf(serentak.ECodeUnavailable, "this server's store cannot keep templates")
-	}
-	return ts, nil
 }
 
 // templateKey reads {platform} ("all" or a platform) and {language} ("id"
 // or "en") from the path; anything else is a route that does not exist.
 func templateKey(c echo.Context) (serentak.Platform, string, error) {
 	p := serentak.Platform(c.Param("platform"))
-	if p != compose.AllPlatforms && !p.Valid() {
+	if p != serentak.AllPlatforms && !p.Valid() {
 		return "", "", serentak.NotFound("template platform")
 	}
 	lang := c.Param("language")
@@ -76,11 +54,7 @@ func templateKey(c echo.Context) (serentak.Platform, string, error) {
 
 // listTemplates answers the workspace's overrides.
 func (s *Server) listTemplates(c echo.Context) error {
-	ts, err := s.templateStore()
-	if err != nil {
-		return err
-	}
-	overrides, err := ts.FindTemplates(c.Request().Context(), workspaceID(c))
+	overrides, err := s.cfg.Store.FindTemplates(c.Request().Context(), workspaceID(c))
 	if err != nil {
 		return err
 	}
@@ -95,10 +69,6 @@ func (s *Server) listTemplates(c echo.Context) error {
 // (or "all") in one language. Posts created afterwards use it; stored
 // posts keep the text they were composed with.
 func (s *Server) putTemplate(c echo.Context) error {
-	ts, err := s.templateStore()
-	if err != nil {
-		return err
-	}
 	p, lang, err := templateKey(c)
 	if err != nil {
 		return err
@@ -107,15 +77,15 @@ func (s *Server) putTemplate(c echo.Context) error {
 	if _, err := s.readJSON(c, &req); err != nil {
 		return err
 	}
-	t := compose.Template{
+	t := serentak.Template{
 		NameSeparator: req.NameSeparator, OrderLabel: req.OrderLabel, TextLinkLabel: req.TextLinkLabel,
 		WhatsAppGreeting: req.WhatsAppGreeting, DiscountLine: req.DiscountLine, Footer: req.Footer,
 	}
-	if errs := t.Check(); len(errs) > 0 {
+	if errs := compose.CheckTemplate(t); len(errs) > 0 {
 		return serentak.Invalid("the template is not valid", errs...)
 	}
-	o, err := ts.PutTemplate(c.Request().Context(), workspaceID(c),
-		compose.Override{Platform: p, Language: lang, Template: t, UpdatedAt: s.now().UTC()})
+	o, err := s.cfg.Store.PutTemplate(c.Request().Context(), workspaceID(c),
+		serentak.TemplateOverride{Platform: p, Language: lang, Template: t, UpdatedAt: s.now().UTC()})
 	if err != nil {
 		return err
 	}
@@ -124,15 +94,11 @@ func (s *Server) putTemplate(c echo.Context) error {
 
 // deleteTemplate returns one platform and language to the built-in wording.
 func (s *Server) deleteTemplate(c echo.Context) error {
-	ts, err := s.templateStore()
-	if err != nil {
-		return err
-	}
 	p, lang, err := templateKey(c)
 	if err != nil {
 		return err
 	}
-	if err := ts.DeleteTemplate(c.Request().Context(), workspaceID(c), p, lang); err != nil {
+	if err := s.cfg.Store.DeleteTemplate(c.Request().Context(), workspaceID(c), p, lang); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

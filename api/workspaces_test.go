@@ -147,9 +147,6 @@ func TestCreateWorkspaceValidation(t *testing.T) {
 
 func TestCreateKey(t *testing.T) {
 	b := setup(t)
-	if _, ok := any(b.store).(api.KeyCreator); !ok {
-		t.Skip("gormstore.Store has no CreateAPIKey yet: POST /v1/workspaces/{ws}/keys answers 503")
-	}
 	ws, key := b.workspace("Toko Budi")
 	m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", key, nil), http.StatusCreated)
 	checkKeys(t, "key", m, "id", "api_key", "created_at")

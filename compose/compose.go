@@ -62,7 +62,7 @@ type Input struct {
 	// Template is the workspace's wording for this platform and language
 	// (see Overlay); its non-empty fields replace the built-in template's.
 	// A target's caption or title still wins over anything composed.
-	Template *Template
+	Template *serentak.Template
 }
 
 // Target holds one target's overrides; they win over the post-level values.
@@ -82,15 +82,12 @@ type Result struct {
 	Errors    []serentak.FieldError `json:"errors,omitempty"`
 }
 
-// Compose returns the content for platform p, fitted to its rules, or the fields at fault.
-// Field names are relative to the post: "caption", "hashtags", "media", "media[2]", "product.name",
-// or "target.caption" / "target.title" for a target override (the API rewrites "target." to "targets[i].").
-func Compose(p serentak.Platform, in Input, t Target) (serentak.Content, []serentak.FieldError) {
-	r := Fit(p, in, t)
-	return r.Content, r.Errors
-}
-
-// Fit is Compose with the account of what was changed; a preview shows it.
+// Fit returns the content for platform p, fitted to its rules, with the
+// account of what was changed (a preview shows it) and the fields at
+// fault. Field names are relative to the post: "caption", "hashtags",
+// "media", "media[2]", "product.name", or "target.caption" /
+// "target.title" for a target override (the API rewrites "target." to
+// "targets[i].").
 func Fit(p serentak.Platform, in Input, t Target) Result {
 	var r Result
 	if !p.Valid() {
@@ -126,7 +123,7 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 // composer holds one post, cleaned, on its way to one platform.
 type composer struct {
 	p    serentak.Platform
-	tmpl Template
+	tmpl serentak.Template
 	res  *Result
 	errs []serentak.FieldError
 
@@ -428,7 +425,7 @@ func (c *composer) discount() string {
 		c.warn("the discount is under 1%%, so the post does not announce it")
 		return ""
 	}
-	line := c.tmpl.discountLine(percent, FormatPrice(*ca, c.tmpl.Language), FormatPrice(*pr.Price, c.tmpl.Language))
+	line := discountLine(c.tmpl, percent, FormatPrice(*ca, c.tmpl.Language), FormatPrice(*pr.Price, c.tmpl.Language))
 	return oneLine(clean(line))
 }
 

@@ -75,12 +75,12 @@ func TestComposeBasic(t *testing.T) {
 			in.Language = tt.lang
 			in.Media = mediaFor(tt.p)
 			tt.want.Media = in.Media
-			got, errs := Compose(tt.p, in, Target{})
-			if len(errs) > 0 {
-				t.Fatalf("Compose: unexpected errors %v", errs)
+			r := Fit(tt.p, in, Target{})
+			if len(r.Errors) > 0 {
+				t.Fatalf("Fit: unexpected errors %v", r.Errors)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Compose(%s) (-want +got):\n%s", tt.p, diff)
+			if diff := cmp.Diff(tt.want, r.Content); diff != "" {
+				t.Errorf("Fit(%s) (-want +got):\n%s", tt.p, diff)
 			}
 		})
 	}
@@ -406,7 +406,7 @@ func TestFitErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, got := Compose(tt.p, tt.in, tt.target)
+			got := Fit(tt.p, tt.in, tt.target).Errors
 			if len(got) != len(tt.want) {
 				t.Fatalf("errors = %+v, want %+v", got, tt.want)
 			}

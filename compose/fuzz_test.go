@@ -46,7 +46,7 @@ func FuzzFit(f *testing.F) {
 			in.Product.CompareAtPrice = &serentak.Price{Amount: compareAt, Currency: "IDR"}
 		}
 		if footer != "" {
-			in.Template = &Template{Footer: footer, DiscountLine: "{percent}% " + footer}
+			in.Template = &serentak.Template{Footer: footer, DiscountLine: "{percent}% " + footer}
 		}
 		r := Fit(p, in, Target{Title: title})
 		checkInvariants(t, p, in, Target{Title: title}, r)

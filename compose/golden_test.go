@@ -70,7 +70,7 @@ func goldenCases() []struct {
 		{"workspace-template", Input{Product: &serentak.Product{Name: "Kopi Gayo", Price: &serentak.Price{Amount: 4.5, Currency: "USD"},
 			CompareAtPrice: &serentak.Price{Amount: 5.99, Currency: "USD"}, Description: "Single origin arabica from Aceh.",
 			URL: "https://wa.me/6281234567890"}, Hashtags: []string{"kopi"},
-			Template: &Template{NameSeparator: " | ", WhatsAppGreeting: "Hi! I want ", DiscountLine: "Save {percent}%: {compare_at} → {price}",
+			Template: &serentak.Template{NameSeparator: " | ", WhatsAppGreeting: "Hi! I want ", DiscountLine: "Save {percent}%: {compare_at} → {price}",
 				Footer: "Open daily 8am–8pm · Jl. Merdeka 5, Garut"}}, Target{}},
 		{"given-caption", Input{Product: keripik(), Caption: "Promo hari ini! #UMKM diskon 10% untuk @pelanggan setia.",
 			Hashtags: []string{"umkm", "keripik"}}, Target{Title: "Promo <Keripik>"}},

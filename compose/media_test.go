@@ -85,7 +85,7 @@ func TestInspectedMediaRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, errs := Compose(tt.p, Input{Caption: "Keripik", Media: []serentak.MediaRef{tt.media}}, Target{Title: "Keripik"})
+			errs := Fit(tt.p, Input{Caption: "Keripik", Media: []serentak.MediaRef{tt.media}}, Target{Title: "Keripik"}).Errors
 			var msgs []string
 			for _, e := range errs {
 				if e.Field != "media[0]" && e.Field != "media" {

@@ -5,46 +5,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/serentak/serentak"
 )
 
-// Template is the wording of a composed post in one language. It is data,
-// not code: a workspace overrides any field of it per platform and
-// language (Override), and the JSON names are those of the API and of the
-// stored overrides.
-type Template struct {
-	// Language is the code the template is for: "id" or "en".
-	Language string `json:"-"`
-	// NameSeparator goes between the product name and its price, in the
-	// text's first line and in a composed video title.
-	NameSeparator string `json:"name_separator,omitempty"`
-	// OrderLabel introduces the order link where links are clickable.
-	OrderLabel string `json:"order_label,omitempty"`
-	// TextLinkLabel introduces the order link where links are not clickable
-	// (Instagram captions): the reader has to copy it.
-	TextLinkLabel string `json:"text_link_label,omitempty"`
-	// WhatsAppGreeting starts the message prefilled in a wa.me order link;
-	// the product name follows it.
-	WhatsAppGreeting string `json:"whatsapp_greeting,omitempty"`
-	// DiscountLine announces a compare-at price, on the line below the
-	// name and price: {percent} is the discount in whole percent (rounded
-	// down, so it never claims more than the truth), {compare_at} the usual
-	// price and {price} the price.
-	DiscountLine string `json:"discount_line,omitempty"`
-	// Footer ends every composed text, before the hashtags: opening hours,
-	// an address. None by default.
-	Footer string `json:"footer,omitempty"`
-}
-
 // TemplateFor returns the template of a language: English for "en" (and
 // "en-US" and the like), Bahasa Indonesia for anything else, since our
 // first users are Indonesian businesses.
-func TemplateFor(lang string) Template {
+func TemplateFor(lang string) serentak.Template {
 	if l := strings.ToLower(lang); l == "en" || strings.HasPrefix(l, "en-") || strings.HasPrefix(l, "en_") {
-		return Template{
+		return serentak.Template{
 			Language:         "en",
 			NameSeparator:    " – ",
 			OrderLabel:       "Order now:",
@@ -53,7 +24,7 @@ func TemplateFor(lang string) Template {
 			DiscountLine:     "{percent}% off (usually {compare_at})",
 		}
 	}
-	return Template{
+	return serentak.Template{
 		Language:         "id",
 		NameSeparator:    " – ",
 		OrderLabel:       "Pesan sekarang:",
@@ -61,23 +32,6 @@ func TemplateFor(lang string) Template {
 		WhatsAppGreeting: "Halo, saya mau pesan ",
 		DiscountLine:     "Diskon {percent}% (harga normal {compare_at})",
 	}
-}
-
-// Merge returns t with every non-empty field of o in place of its own;
-// the language stays t's.
-func (t Template) Merge(o Template) Template {
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&t.NameSeparator, o.NameSeparator)
-	set(&t.OrderLabel, o.OrderLabel)
-	set(&t.TextLinkLabel, o.TextLinkLabel)
-	set(&t.WhatsAppGreeting, o.WhatsAppGreeting)
-	set(&t.DiscountLine, o.DiscountLine)
-	set(&t.Footer, o.Footer)
-	return t
 }
 
 // Limits of a template's fields, in characters (code points). They bound
@@ -88,11 +42,11 @@ const (
 	maxFooter    = 500
 )
 
-// Check returns the faults of a template a workspace wants to use, named
-// by their JSON names: a field too long, a line break where one line is
+// CheckTemplate returns the faults of a template a workspace wants to
+// use, named by their JSON names: a field too long, a line break where one line is
 // needed, or a discount line with a placeholder we do not fill. Empty
 // fields are fine (they keep the built-in wording).
-func (t Template) Check() []serentak.FieldError {
+func CheckTemplate(t serentak.Template) []serentak.FieldError {
 	var errs []serentak.FieldError
 	field := func(name, v string, limit int, multiline bool) {
 		switch {
@@ -128,36 +82,23 @@ func (t Template) Check() []serentak.FieldError {
 var placeholder = regexp.MustCompile(`\{[^{}\s]*\}`)
 
 // discountLine fills t's DiscountLine.
-func (t Template) discountLine(percent int, compareAt, price string) string {
+func discountLine(t serentak.Template, percent int, compareAt, price string) string {
 	return strings.NewReplacer("{percent}", strconv.Itoa(percent), "{compare_at}", compareAt, "{price}", price).Replace(t.DiscountLine)
-}
-
-// AllPlatforms is the Override platform that applies to every platform.
-const AllPlatforms serentak.Platform = "all"
-
-// Override is a workspace's own wording for one platform, or for every
-// platform (AllPlatforms), in one language ("id" or "en"). Its non-empty
-// fields replace the built-in ones.
-type Override struct {
-	Platform  serentak.Platform
-	Language  string
-	Template  Template
-	UpdatedAt time.Time
 }
 
 // Overlay returns the wording a workspace's overrides give platform p in
 // lang, for Input.Template: the every-platform override with p's own on
 // top, so the platform's wins field by field. nil when none applies.
-func Overlay(overrides []Override, p serentak.Platform, lang string) *Template {
+func Overlay(overrides []serentak.TemplateOverride, p serentak.Platform, lang string) *serentak.Template {
 	lang = TemplateFor(lang).Language
-	var all, own *Template
+	var all, own *serentak.Template
 	for i := range overrides {
 		o := &overrides[i]
 		if o.Language != lang {
 			continue
 		}
 		switch o.Platform {
-		case AllPlatforms:
+		case serentak.AllPlatforms:
 			all = &o.Template
 		case p:
 			own = &o.Template
@@ -166,7 +107,7 @@ func Overlay(overrides []Override, p serentak.Platform, lang string) *Template {
 	if all == nil && own == nil {
 		return nil
 	}
-	var out Template
+	var out serentak.Template
 	if all != nil {
 		out = out.Merge(*all)
 	}
@@ -187,7 +128,7 @@ const maxPrefillName = 60
 // byte for byte; the new one is percent-encoded with %20 for spaces (as
 // WhatsApp's own examples do; a '+' is not read as a space everywhere). Any
 // other link, or one that does not parse, is returned unchanged.
-func orderURL(raw, name string, tmpl Template) string {
+func orderURL(raw, name string, tmpl serentak.Template) string {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		return raw

@@ -32,7 +32,7 @@ func TestDiscountAndCallToAction(t *testing.T) {
 		in       Input
 		want     string
 		warning  string
-		template *Template
+		template *serentak.Template
 	}{
 		{"discount line below the name and price", serentak.Facebook, Input{Product: discounted()},
 			"Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: " + wa, "", nil},
@@ -49,11 +49,11 @@ func TestDiscountAndCallToAction(t *testing.T) {
 		{"a workspace's wording", serentak.Facebook, Input{Product: discounted()},
 			"Keripik Singkong Pedas | Rp25.000\nHemat 20%! Dari Rp31.250 jadi Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nOrder di sini: " +
 				"https://wa.me/6281234567890?text=Permisi%20kak%2C%20mau%20order%20Keripik%20Singkong%20Pedas\n\nBuka setiap hari 08.00–20.00\nJl. Merdeka 5, Garut",
-			"", &Template{NameSeparator: " | ", OrderLabel: "Order di sini:", WhatsAppGreeting: "Permisi kak, mau order ",
+			"", &serentak.Template{NameSeparator: " | ", OrderLabel: "Order di sini:", WhatsAppGreeting: "Permisi kak, mau order ",
 				DiscountLine: "Hemat {percent}%! Dari {compare_at} jadi {price}", Footer: "Buka setiap hari 08.00–20.00\nJl. Merdeka 5, Garut\n"}},
 		{"a workspace's wording, YouTube: angle brackets removed from the footer", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{mp4}},
 			"Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: " + wa + "\n\nsubscribe ya",
-			"", &Template{Footer: "<subscribe> ya"}},
+			"", &serentak.Template{Footer: "<subscribe> ya"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,7 +80,7 @@ func TestDiscountAndCallToAction(t *testing.T) {
 func TestFitKeepsPriceAndLinkOverDiscountAndFooter(t *testing.T) {
 	pr := discounted()
 	pr.Name = strings.Repeat("Keripik ", 250)[:2000]
-	in := Input{Product: pr, Media: []serentak.MediaRef{jpeg}, Template: &Template{Footer: strings.Repeat("Buka setiap hari. ", 10)}}
+	in := Input{Product: pr, Media: []serentak.MediaRef{jpeg}, Template: &serentak.Template{Footer: strings.Repeat("Buka setiap hari. ", 10)}}
 	r := Fit(serentak.Instagram, in, Target{})
 	checkInvariants(t, serentak.Instagram, in, Target{}, r)
 	if len(r.Errors) > 0 {
@@ -130,7 +130,7 @@ func TestCompareAtErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pr := keripik()
 			pr.Price, pr.CompareAtPrice, pr.CTA = tt.price, tt.compareAt, tt.cta
-			_, errs := Compose(serentak.Instagram, Input{Product: pr, Media: []serentak.MediaRef{jpeg}}, Target{})
+			errs := Fit(serentak.Instagram, Input{Product: pr, Media: []serentak.MediaRef{jpeg}}, Target{}).Errors
 			if len(errs) != 1 || errs[0].Field != tt.want.field || errs[0].Code != tt.want.code || !strings.HasPrefix(errs[0].Message, tt.want.message) {
 				t.Fatalf("errors = %+v, want one %+v", errs, tt.want)
 			}
@@ -141,60 +141,53 @@ func TestCompareAtErrors(t *testing.T) {
 func TestTemplateCheck(t *testing.T) {
 	tests := []struct {
 		name string
-		t    Template
+		t    serentak.Template
 		want []string // "field code"
 	}{
-		{"empty keeps everything built in", Template{}, nil},
-		{"every field set", Template{NameSeparator: " | ", OrderLabel: "Order:", TextLinkLabel: "Link:", WhatsAppGreeting: "Halo ",
+		{"empty keeps everything built in", serentak.Template{}, nil},
+		{"every field set", serentak.Template{NameSeparator: " | ", OrderLabel: "Order:", TextLinkLabel: "Link:", WhatsAppGreeting: "Halo ",
 			DiscountLine: "Hemat {percent}% dari {compare_at}, jadi {price}", Footer: "Buka 08.00–20.00\nJl. Merdeka 5"}, nil},
-		{"a separator too long", Template{NameSeparator: strings.Repeat("-", 11)}, []string{"name_separator too_long"}},
-		{"a label on two lines", Template{OrderLabel: "Order\nnow:"}, []string{"order_label invalid"}},
-		{"a footer too long", Template{Footer: strings.Repeat("é", 501)}, []string{"footer too_long"}},
-		{"a discount line without the discount", Template{DiscountLine: "Murah!"}, []string{"discount_line invalid"}},
-		{"a discount line with a placeholder we do not fill", Template{DiscountLine: "Diskon {persen}%"},
+		{"a separator too long", serentak.Template{NameSeparator: strings.Repeat("-", 11)}, []string{"name_separator too_long"}},
+		{"a label on two lines", serentak.Template{OrderLabel: "Order\nnow:"}, []string{"order_label invalid"}},
+		{"a footer too long", serentak.Template{Footer: strings.Repeat("é", 501)}, []string{"footer too_long"}},
+		{"a discount line without the discount", serentak.Template{DiscountLine: "Murah!"}, []string{"discount_line invalid"}},
+		{"a discount line with a placeholder we do not fill", serentak.Template{DiscountLine: "Diskon {persen}%"},
 			[]string{"discount_line invalid", "discount_line invalid"}},
-		{"invalid UTF-8", Template{TextLinkLabel: "Link\xff:"}, []string{"text_link_label invalid"}},
+		{"invalid UTF-8", serentak.Template{TextLinkLabel: "Link\xff:"}, []string{"text_link_label invalid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, e := range tt.t.Check() {
+			for _, e := range CheckTemplate(tt.t) {
 				got = append(got, e.Field+" "+e.Code)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("Check (-want +got):\n%s", diff)
+				t.Errorf("CheckTemplate (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
 func TestOverlay(t *testing.T) {
-	overrides := []Override{
-		{Platform: AllPlatforms, Language: "id", Template: Template{Footer: "Toko Budi", OrderLabel: "Order:"}},
-		{Platform: serentak.Instagram, Language: "id", Template: Template{OrderLabel: "Order di IG:", TextLinkLabel: "Salin link:"}},
-		{Platform: serentak.Instagram, Language: "en", Template: Template{TextLinkLabel: "Copy the link:"}},
+	overrides := []serentak.TemplateOverride{
+		{Platform: serentak.AllPlatforms, Language: "id", Template: serentak.Template{Footer: "Toko Budi", OrderLabel: "Order:"}},
+		{Platform: serentak.Instagram, Language: "id", Template: serentak.Template{OrderLabel: "Order di IG:", TextLinkLabel: "Salin link:"}},
+		{Platform: serentak.Instagram, Language: "en", Template: serentak.Template{TextLinkLabel: "Copy the link:"}},
 	}
 	tests := []struct {
 		p    serentak.Platform
 		lang string
-		want *Template
+		want *serentak.Template
 	}{
-		{serentak.Instagram, "id", &Template{Footer: "Toko Budi", OrderLabel: "Order di IG:", TextLinkLabel: "Salin link:"}},
-		{serentak.Instagram, "", &Template{Footer: "Toko Budi", OrderLabel: "Order di IG:", TextLinkLabel: "Salin link:"}}, // "" is Bahasa Indonesia
-		{serentak.Facebook, "id", &Template{Footer: "Toko Budi", OrderLabel: "Order:"}},
-		{serentak.Instagram, "en", &Template{TextLinkLabel: "Copy the link:"}},
+		{serentak.Instagram, "id", &serentak.Template{Footer: "Toko Budi", OrderLabel: "Order di IG:", TextLinkLabel: "Salin link:"}},
+		{serentak.Instagram, "", &serentak.Template{Footer: "Toko Budi", OrderLabel: "Order di IG:", TextLinkLabel: "Salin link:"}}, // "" is Bahasa Indonesia
+		{serentak.Facebook, "id", &serentak.Template{Footer: "Toko Budi", OrderLabel: "Order:"}},
+		{serentak.Instagram, "en", &serentak.Template{TextLinkLabel: "Copy the link:"}},
 		{serentak.TikTok, "en", nil},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, Overlay(overrides, tt.p, tt.lang)); diff != "" {
 			t.Errorf("Overlay(%s, %q) (-want +got):\n%s", tt.p, tt.lang, diff)
 		}
-	}
-	// Merge keeps the built-in language and every field the overlay leaves empty.
-	got := TemplateFor("en").Merge(Template{Language: "id", OrderLabel: "Buy:"})
-	want := TemplateFor("en")
-	want.OrderLabel = "Buy:"
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Merge (-want +got):\n%s", diff)
 	}
 }

@@ -37,7 +37,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/serentak/serentak"
-	"github.com/serentak/serentak/gormstore"
 )
 
 // Defaults for Config.
@@ -59,10 +58,10 @@ const NeedsReauthCode = "needs_reauth"
 type Store interface {
 	UpsertAccount(ctx context.Context, a serentak.Account) (serentak.Account, bool, error)
 	FindAccountByID(ctx context.Context, workspaceID, id string) (serentak.Account, error)
-	CreateOAuthState(ctx context.Context, st gormstore.OAuthState) error
-	ConsumeOAuthState(ctx context.Context, platform serentak.Platform, state string) (gormstore.OAuthState, error)
-	CreateReconnectLink(ctx context.Context, l gormstore.ReconnectLink) error
-	FindReconnectLink(ctx context.Context, platform serentak.Platform, hash string) (gormstore.ReconnectLink, error)
+	CreateOAuthState(ctx context.Context, st serentak.OAuthState) error
+	ConsumeOAuthState(ctx context.Context, platform serentak.Platform, state string) (serentak.OAuthState, error)
+	CreateReconnectLink(ctx context.Context, l serentak.ReconnectLink) error
+	FindReconnectLink(ctx context.Context, platform serentak.Platform, hash string) (serentak.ReconnectLink, error)
 	UseReconnectLink(ctx context.Context, hash string) error
 	SetAccountGrant(ctx context.Context, accountID string, scopes []string) error
 	ClearScheduledDeliveryFlags(ctx context.Context, workspaceID, accountID, code string) (int64, error)
@@ -194,10 +193,10 @@ func (c *Connector) scopes(def []string) []string {
 
 // AuthorizeURL starts a login for the workspace: where to send the user.
 func (c *Connector) AuthorizeURL(ctx context.Context, workspaceID string) (string, error) {
-	return c.start(ctx, gormstore.OAuthState{WorkspaceID: workspaceID})
+	return c.start(ctx, serentak.OAuthState{WorkspaceID: workspaceID})
 }
 
-func (c *Connector) start(ctx context.Context, st gormstore.OAuthState) (string, error) {
+func (c *Connector) start(ctx context.Context, st serentak.OAuthState) (string, error) {
 	st.State = randomToken()
 	st.Platform = c.flow.platform()
 	st.ExpiresAt = c.cfg.Now().Add(c.cfg.StateTTL)
@@ -219,8 +218,8 @@ func (c *Connector) NewReconnectLink(ctx context.Context, acc serentak.Account) 
 	}
 	token := randomToken()
 	expiresAt = c.cfg.Now().Add(c.cfg.LinkTTL)
-	err = c.cfg.Store.CreateReconnectLink(ctx, gormstore.ReconnectLink{
-		Hash: gormstore.HashSecret(token), WorkspaceID: acc.WorkspaceID, AccountID: acc.ID,
+	err = c.cfg.Store.CreateReconnectLink(ctx, serentak.ReconnectLink{
+		Hash: serentak.HashSecret(token), WorkspaceID: acc.WorkspaceID, AccountID: acc.ID,
 		Platform: acc.Platform, ExpiresAt: expiresAt,
 	})
 	if err != nil {
@@ -234,15 +233,15 @@ func (c *Connector) NewReconnectLink(ctx context.Context, acc serentak.Account) 
 // platform's login, with a state bound to the link's account. Opening a
 // link does not spend it.
 func (c *Connector) ReconnectAuthorizeURL(ctx context.Context, token string) (string, error) {
-	l, err := c.cfg.Store.FindReconnectLink(ctx, c.flow.platform(), gormstore.HashSecret(token))
-	if errors.Is(err, gormstore.ErrLinkInvalid) {
+	l, err := c.cfg.Store.FindReconnectLink(ctx, c.flow.platform(), serentak.HashSecret(token))
+	if errors.Is(err, serentak.ErrLinkInvalid) {
 		return "", serentak.Errorf(serentak.ECodeNotFound,
 			"this reconnect link is unknown, expired or already used; ask for a new one")
 	}
 	if err != nil {
 		return "", err
 	}
-	return c.start(ctx, gormstore.OAuthState{WorkspaceID: l.WorkspaceID, AccountID: l.AccountID, LinkHash: l.Hash})
+	return c.start(ctx, serentak.OAuthState{WorkspaceID: l.WorkspaceID, AccountID: l.AccountID, LinkHash: l.Hash})
 }
 
 // Callback finishes a login from the platform's redirect and returns the
@@ -251,13 +250,13 @@ func (c *Connector) Callback(ctx context.Context, q url.Values) ([]serentak.Acco
 	p := c.flow.platform()
 	st, err := c.cfg.Store.ConsumeOAuthState(ctx, p, q.Get("state"))
 	switch {
-	case errors.Is(err, gormstore.ErrStateUnknown):
+	case errors.Is(err, serentak.ErrStateUnknown):
 		return nil, serentak.Errorf(serentak.ECodeBadRequest,
 			"this %s sign-in was not started by Serentak (unknown state); start connecting again from Serentak", p.DisplayName())
-	case errors.Is(err, gormstore.ErrStateUsed):
+	case errors.Is(err, serentak.ErrStateUsed):
 		return nil, serentak.Errorf(serentak.ECodeConflict,
 			"this %s sign-in was already finished (the page was opened twice); the accounts it found are connected — start again to connect more", p.DisplayName())
-	case errors.Is(err, gormstore.ErrStateExpired):
+	case errors.Is(err, serentak.ErrStateExpired):
 		return nil, serentak.Errorf(serentak.ECodeBadRequest,
 			"this %s sign-in took longer than %s and expired; start connecting again", p.DisplayName(), c.cfg.StateTTL)
 	case err != nil:
@@ -300,7 +299,7 @@ func (c *Connector) Callback(ctx context.Context, q url.Values) ([]serentak.Acco
 				"this %s login does not reach %q; log in as someone who manages it and allow access to it", p.DisplayName(), bound.Name))
 		}
 		if err := c.cfg.Store.UseReconnectLink(ctx, st.LinkHash); err != nil {
-			if errors.Is(err, gormstore.ErrLinkInvalid) {
+			if errors.Is(err, serentak.ErrLinkInvalid) {
 				return nil, serentak.Errorf(serentak.ECodeConflict, "this reconnect link was already used or has expired; ask for a new one")
 			}
 			return nil, err

@@ -160,20 +160,13 @@ func setup(t *testing.T, pc platformCase) *bundle {
 	b.conn = conn
 	handler = api.New(api.Config{
 		Store: b.store, AdminKey: "op-key", PublicURL: b.api.URL, Logger: log, Now: clk.Now,
-		Connectors: map[serentak.Platform]api.Connector{pc.platform: conn},
-		AccountHealthFunc: func(ctx context.Context, ws string) (map[string]api.AccountHealth, error) {
-			hs, err := b.store.FindAccountHealth(ctx, ws)
-			out := map[string]api.AccountHealth{}
-			for id, h := range hs {
-				out[id] = api.AccountHealth{Scopes: h.Scopes, CheckedAt: h.CheckedAt, LastError: h.LastError}
-			}
-			return out, err
-		},
+		Connectors:        map[serentak.Platform]api.Connector{pc.platform: conn},
+		AccountHealthFunc: b.store.FindAccountHealth,
 	}).Handler()
 
 	b.ws = serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: "Toko Budi", Timezone: "Asia/Jakarta"}
 	b.key = "ws-key-" + b.ws.ID
-	if err := b.store.CreateWorkspace(b.ctx, b.ws, serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: b.ws.ID, Hash: serentak.HashKey(b.key)}); err != nil {
+	if err := b.store.CreateWorkspace(b.ctx, b.ws, serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: b.ws.ID, Hash: serentak.HashSecret(b.key)}); err != nil {
 		t.Fatal(err)
 	}
 	return b
@@ -380,7 +373,7 @@ func TestCallbackRefusals(t *testing.T) {
 		if code != http.StatusNotFound {
 			t.Errorf("callback of an unconfigured platform = %d, want 404", code)
 		}
-		if _, err := b.store.ConsumeOAuthState(b.ctx, serentak.YouTube, back.Get("state")); !errors.Is(err, gormstore.ErrStateUnknown) {
+		if _, err := b.store.ConsumeOAuthState(b.ctx, serentak.YouTube, back.Get("state")); !errors.Is(err, serentak.ErrStateUnknown) {
 			t.Errorf("a TikTok state consumed as YouTube's: %v, want ErrStateUnknown", err)
 		}
 		if code, body := b.callback(pc.platform, back, ""); code != http.StatusOK {

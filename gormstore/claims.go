@@ -32,7 +32,7 @@ type claimReq struct {
 }
 
 type claimResult struct {
-	claim Claim
+	claim serentak.Claim
 	ok    bool
 	err   error
 }
@@ -158,5 +158,5 @@ func (s *Store) claimed(r deliveryRow, acc accountRow, token string) claimResult
 	if err != nil {
 		return claimResult{err: fmt.Errorf("gormstore: claim delivery %s: %w", r.ID, err)}
 	}
-	return claimResult{claim: Claim{Delivery: d, Account: a, Token: token}, ok: true}
+	return claimResult{claim: serentak.Claim{Delivery: d, Account: a, Token: token}, ok: true}
 }

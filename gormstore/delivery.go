@@ -13,14 +13,6 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// DueDelivery is what the scheduler needs to enqueue a delivery.
-type DueDelivery struct {
-	ID          string
-	Platform    serentak.Platform
-	Version     int
-	ScheduledAt time.Time
-}
-
 // DefaultBatch is the number of deliveries the scheduler's queries return
 // when their limit is 0 or less.
 const DefaultBatch = 500
@@ -54,7 +46,7 @@ func dueQuery(db *gorm.DB, before time.Time, limit int) *gorm.DB {
 
 // FindDueDeliveries returns scheduled deliveries not yet enqueued whose time
 // is at or before before, earliest first.
-func (s *Store) FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]DueDelivery, error) {
+func (s *Store) FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]serentak.DueDelivery, error) {
 	if limit <= 0 {
 		limit = DefaultBatch
 	}
@@ -68,7 +60,7 @@ func (s *Store) FindDueDeliveries(ctx context.Context, before time.Time, limit i
 // MarkEnqueued records that tasks were enqueued for these deliveries at
 // these versions. A delivery rescheduled (or started) since it was read is
 // left alone: its new version still needs a task.
-func (s *Store) MarkEnqueued(ctx context.Context, ds []DueDelivery, at time.Time) error {
+func (s *Store) MarkEnqueued(ctx context.Context, ds []serentak.DueDelivery, at time.Time) error {
 	if len(ds) == 0 {
 		return nil
 	}
@@ -129,7 +121,7 @@ func (s *Store) ResetEnqueued(ctx context.Context) (int64, error) {
 //
 // It runs two queries, one per partial index (idx_deliveries_enqueued,
 // idx_deliveries_leased), rather than one OR that a planner may not split.
-func (s *Store) FindStrandedDeliveries(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]DueDelivery, error) {
+func (s *Store) FindStrandedDeliveries(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]serentak.DueDelivery, error) {
 	if limit <= 0 {
 		limit = DefaultBatch
 	}
@@ -164,21 +156,12 @@ func leaseExpiredQuery(db *gorm.DB, now time.Time, limit int) *gorm.DB {
 		Order("lease_until").Limit(limit)
 }
 
-func toDue(rows []deliveryRow) []DueDelivery {
-	out := make([]DueDelivery, len(rows))
+func toDue(rows []deliveryRow) []serentak.DueDelivery {
+	out := make([]serentak.DueDelivery, len(rows))
 	for i, r := range rows {
-		out[i] = DueDelivery{ID: r.ID, Platform: serentak.Platform(r.Platform), Version: r.Version, ScheduledAt: r.ScheduledAt.UTC()}
+		out[i] = serentak.DueDelivery{ID: r.ID, Platform: serentak.Platform(r.Platform), Version: r.Version, ScheduledAt: r.ScheduledAt.UTC()}
 	}
 	return out
-}
-
-// Claim is a delivery a worker holds, with its account (tokens decrypted).
-type Claim struct {
-	Delivery serentak.Delivery
-	Account  serentak.Account
-	// Token proves the claim; every later write of this attempt carries it,
-	// so a worker whose lease ran out cannot overwrite its successor's work.
-	Token string
 }
 
 // ClaimDelivery takes a delivery for one publish attempt, in one
@@ -198,26 +181,26 @@ type Claim struct {
 // recomputes before or after it, never across it. Claims made at the same
 // moment are made together (claims.go); one made alone is, on PostgreSQL,
 // one statement with the account (claimOne).
-func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (Claim, bool, error) {
+func (s *Store) ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (serentak.Claim, bool, error) {
 	r := &claimReq{id: id, version: version, leaseUntil: dbTime(leaseUntil), token: newToken(), out: make(chan claimResult, 1)}
 	if err := s.claims.submit(ctx, r); err != nil {
-		return Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
+		return serentak.Claim{}, false, fmt.Errorf("gormstore: claim delivery %s: %w", id, err)
 	}
 	res := <-r.out
 	return res.claim, res.ok, res.err
 }
 
 // claimOne is a claim made alone on PostgreSQL: claimAllSQL.
-func (s *Store) claimOne(ctx context.Context, id string, version int, leaseUntil time.Time, token string) (Claim, bool, error) {
+func (s *Store) claimOne(ctx context.Context, id string, version int, leaseUntil time.Time, token string) (serentak.Claim, bool, error) {
 	now := s.clock()
 	args := []any{leaseUntil, token, now, id, version, now, now.Add(ClaimEarly), now}
 	// One statement, atomic by itself: no BEGIN and COMMIT round trips.
 	var rows []claimedRow
 	if err := s.db.WithContext(ctx).Raw(claimAllSQL, args...).Scan(&rows).Error; err != nil {
-		return Claim{}, false, dbError("claim delivery", err)
+		return serentak.Claim{}, false, dbError("claim delivery", err)
 	}
 	if len(rows) == 0 {
-		return Claim{}, false, nil
+		return serentak.Claim{}, false, nil
 	}
 	res := s.claimed(rows[0].Row, rows[0].Acc, token)
 	return res.claim, res.ok, res.err
@@ -266,7 +249,7 @@ type claimedRow struct {
 // leaseUntil; a zero leaseUntil leaves the lease as it is. Then no indexed
 // column changes, so PostgreSQL can update the row in place (a HOT update)
 // instead of adding an entry to each of its indexes.
-func (s *Store) SaveCheckpoint(ctx context.Context, c Claim, cp serentak.Checkpoint, leaseUntil time.Time) error {
+func (s *Store) SaveCheckpoint(ctx context.Context, c serentak.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error {
 	text, err := jsonText(cp, "{}")
 	if err != nil {
 		return err
@@ -278,7 +261,7 @@ func (s *Store) SaveCheckpoint(ctx context.Context, c Claim, cp serentak.Checkpo
 }
 
 // CompleteDelivery records a publication.
-func (s *Store) CompleteDelivery(ctx context.Context, c Claim, r serentak.Result) error {
+func (s *Store) CompleteDelivery(ctx context.Context, c serentak.Claim, r serentak.Result) error {
 	at := r.PublishedAt
 	if at.IsZero() {
 		at = s.now()
@@ -290,7 +273,7 @@ func (s *Store) CompleteDelivery(ctx context.Context, c Claim, r serentak.Result
 }
 
 // FailDelivery records that the delivery failed for good.
-func (s *Store) FailDelivery(ctx context.Context, c Claim, e serentak.DeliveryError) error {
+func (s *Store) FailDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError) error {
 	return s.leaseWrite(ctx, c, true,
 		"status = ?, error_code = ?, error_message = ?, error_retryable = ?, lease_until = NULL, retry_at = NULL",
 		string(serentak.DeliveryFailed), e.Code, e.Message, e.Retryable)
@@ -300,7 +283,7 @@ func (s *Store) FailDelivery(ctx context.Context, c Claim, e serentak.DeliveryEr
 // delivery stays publishing; the retry task claims it again from retryAt
 // on. Its lease runs until RetryLeaseGrace after retryAt, so the stranded
 // sweep steps in only if the retry task was lost.
-func (s *Store) RetryDelivery(ctx context.Context, c Claim, e serentak.DeliveryError, retryAt time.Time) error {
+func (s *Store) RetryDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError, retryAt time.Time) error {
 	return s.leaseWrite(ctx, c, true,
 		"error_code = ?, error_message = ?, error_retryable = ?, retry_at = ?, lease_until = ?",
 		e.Code, e.Message, e.Retryable, dbTime(retryAt), dbTime(retryAt.Add(RetryLeaseGrace)))
@@ -309,11 +292,11 @@ func (s *Store) RetryDelivery(ctx context.Context, c Claim, e serentak.DeliveryE
 // leaseWrite sets the columns of set (a fixed SET list of the callers
 // above, with args for its placeholders) if c is still the delivery's
 // current claim (same lease token, still publishing), else returns
-// ErrLeaseLost. With recompute it also recomputes the post's status in the
-// same transaction. The SQL is written out rather than built by GORM from
-// a map: these run several times per publish, and GORM's reflection over
-// a map of updates cost more than the statement.
-func (s *Store) leaseWrite(ctx context.Context, c Claim, recompute bool, set string, args ...any) error {
+// serentak.ErrLeaseLost. With recompute it also recomputes the post's
+// status in the same transaction. The SQL is written out rather than built
+// by GORM from a map: these run several times per publish, and GORM's
+// reflection over a map of updates cost more than the statement.
+func (s *Store) leaseWrite(ctx context.Context, c serentak.Claim, recompute bool, set string, args ...any) error {
 	if c.Delivery.ID == "" || c.Token == "" {
 		return errors.New("gormstore: lease-guarded write without a claim")
 	}
@@ -349,14 +332,14 @@ type leaseWriteReq struct {
 	out        chan error // buffered: the batcher never blocks on it
 }
 
-// update runs the guarded UPDATE: ErrLeaseLost when it changed nothing.
+// update runs the guarded UPDATE: serentak.ErrLeaseLost when it changed nothing.
 func (w *leaseWriteReq) update(db *gorm.DB) error {
 	res := db.Exec(w.query, w.args...)
 	if res.Error != nil {
 		return dbError("update delivery", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return ErrLeaseLost
+		return serentak.ErrLeaseLost
 	}
 	return nil
 }
@@ -375,7 +358,7 @@ func (w *leaseWriteReq) post(tx *gorm.DB) (string, error) {
 
 // runLeaseWrites makes a batch of lease-guarded writes in one transaction
 // (batch.go). A write whose lease was lost changes nothing and
-// answers ErrLeaseLost without failing the others; each post touched is
+// answers serentak.ErrLeaseLost without failing the others; each post touched is
 // recomputed once, after every write. Any other error fails the batch.
 func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 	results := make([]error, len(batch))
@@ -383,7 +366,7 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 		var posts []string
 		for i, w := range batch {
 			results[i] = w.update(tx)
-			if errors.Is(results[i], ErrLeaseLost) {
+			if errors.Is(results[i], serentak.ErrLeaseLost) {
 				continue
 			}
 			if results[i] != nil {

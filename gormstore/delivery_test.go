@@ -84,7 +84,7 @@ func TestMarkEnqueuedManyVersions(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	now := b.clock.Now()
-	var all []gormstore.DueDelivery
+	var all []serentak.DueDelivery
 	for i := range 30 {
 		p := b.post(t, now, b.fb)
 		if i%3 == 0 {
@@ -225,7 +225,7 @@ func TestClaimDelivery(t *testing.T) {
 		}},
 	}
 	for _, w := range stale {
-		if err := w.write(); !errors.Is(err, gormstore.ErrLeaseLost) {
+		if err := w.write(); !errors.Is(err, serentak.ErrLeaseLost) {
 			t.Errorf("%s with a stale claim = %v, want ErrLeaseLost", w.name, err)
 		}
 	}
@@ -321,7 +321,7 @@ func TestCheckpointAndComplete(t *testing.T) {
 	if got.Status != serentak.PostPublishing {
 		t.Errorf("post with one of two published: %q, want publishing", got.Status)
 	}
-	if err := b.s.CompleteDelivery(b.ctx, c, serentak.Result{}); !errors.Is(err, gormstore.ErrLeaseLost) {
+	if err := b.s.CompleteDelivery(b.ctx, c, serentak.Result{}); !errors.Is(err, serentak.ErrLeaseLost) {
 		t.Errorf("completing twice = %v, want ErrLeaseLost", err)
 	}
 
@@ -401,7 +401,7 @@ func TestRetryDelivery(t *testing.T) {
 	if c2.Delivery.Attempts != 2 || c2.Delivery.Error == nil {
 		t.Errorf("retry claim: attempts %d, error %v; want 2 and the last error", c2.Delivery.Attempts, c2.Delivery.Error)
 	}
-	if err := b.s.RetryDelivery(b.ctx, c, e, retryAt); !errors.Is(err, gormstore.ErrLeaseLost) {
+	if err := b.s.RetryDelivery(b.ctx, c, e, retryAt); !errors.Is(err, serentak.ErrLeaseLost) {
 		t.Errorf("the first claim's write after a retry claim = %v, want ErrLeaseLost", err)
 	}
 	if err := b.s.CompleteDelivery(b.ctx, c2, serentak.Result{ExternalID: "1"}); err != nil {
@@ -507,7 +507,7 @@ func TestConcurrentOutcomesOfOnePost(t *testing.T) {
 		accounts = append(accounts, b.account(t, b.ws.ID, serentak.Facebook, "page-extra-"+string(rune('a'+i))))
 	}
 	p := b.post(t, b.clock.Now(), accounts...)
-	claims := make([]gormstore.Claim, len(p.Deliveries))
+	claims := make([]serentak.Claim, len(p.Deliveries))
 	for i, d := range p.Deliveries {
 		claims[i] = claim(t, b, d)
 	}
@@ -625,7 +625,7 @@ func TestManyClaimsAtOnce(t *testing.T) {
 	for i := range ds {
 		ds[i] = b.post(t, b.clock.Now(), b.fb, b.ig).Deliveries[i%2]
 	}
-	claims := make([]gormstore.Claim, n)
+	claims := make([]serentak.Claim, n)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*n)
 	for round := range 2 {
@@ -673,7 +673,7 @@ func TestManyClaimsAtOnce(t *testing.T) {
 	}
 	wrong := claims[0]
 	wrong.Token = claims[1].Token
-	if err := b.s.SaveCheckpoint(b.ctx, wrong, serentak.Checkpoint{"k": "v"}, time.Time{}); !errors.Is(err, gormstore.ErrLeaseLost) {
+	if err := b.s.SaveCheckpoint(b.ctx, wrong, serentak.Checkpoint{"k": "v"}, time.Time{}); !errors.Is(err, serentak.ErrLeaseLost) {
 		t.Errorf("save with another claim's token = %v, want ErrLeaseLost", err)
 	}
 }
@@ -685,7 +685,7 @@ func TestManyOutcomesAtOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	const n = 30
-	var claims []gormstore.Claim
+	var claims []serentak.Claim
 	var postIDs []string
 	for range n {
 		p := b.post(t, b.clock.Now(), b.fb, b.ig)
@@ -708,7 +708,7 @@ func TestManyOutcomesAtOnce(t *testing.T) {
 			defer wg.Done()
 			stale := c
 			stale.Token = "a-lost-lease"
-			if err := b.s.SaveCheckpoint(b.ctx, stale, serentak.Checkpoint{"x": "y"}, time.Time{}); !errors.Is(err, gormstore.ErrLeaseLost) {
+			if err := b.s.SaveCheckpoint(b.ctx, stale, serentak.Checkpoint{"x": "y"}, time.Time{}); !errors.Is(err, serentak.ErrLeaseLost) {
 				errs <- fmt.Errorf("save with a lost lease %d = %v, want ErrLeaseLost", i, err)
 			}
 		}()

@@ -2,8 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -71,46 +69,14 @@ type accountHealthRow struct {
 
 func (accountHealthRow) TableName() string { return "account_health" }
 
-// OAuthState is one OAuth flow in progress, bound to a workspace and a
-// platform. State is the random value sent to the platform; it is hashed
-// before it is stored.
-type OAuthState struct {
-	State       string
-	WorkspaceID string
-	Platform    serentak.Platform
-	// Verifier is the PKCE code verifier; "" when the platform takes none.
-	Verifier string
-	// AccountID and LinkHash are set when the flow came from a reconnect
-	// link: the login must reach that account, and the link is spent when
-	// it does.
-	AccountID string
-	LinkHash  string
-	ExpiresAt time.Time
-}
-
-// Errors of ConsumeOAuthState. They carry no detail: the caller words the
-// answer for the person in the browser.
-var (
-	ErrStateUnknown = errors.New("gormstore: unknown OAuth state")
-	ErrStateUsed    = errors.New("gormstore: OAuth state already used")
-	ErrStateExpired = errors.New("gormstore: OAuth state expired")
-)
-
-// HashSecret is the stored form of a state or reconnect token: hex SHA-256.
-// Both are 32 random bytes, so a fast hash is enough.
-func HashSecret(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 // CreateOAuthState stores a new flow. Expired flows are swept on the way,
 // so the table stays as small as the logins in progress.
-func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) error {
+func (s *Store) CreateOAuthState(ctx context.Context, st serentak.OAuthState) error {
 	if st.State == "" || st.WorkspaceID == "" || st.Platform == "" || st.ExpiresAt.IsZero() {
 		return errors.New("gormstore: create OAuth state: state, workspace, platform and expiry are required")
 	}
 	now := s.clock()
-	hash := HashSecret(st.State)
+	hash := serentak.HashSecret(st.State)
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("expires_at < ?", now).Delete(&oauthStateRow{}).Error; err != nil {
 			return dbError("sweep OAuth states", err)
@@ -130,15 +96,16 @@ func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) error {
 // ConsumeOAuthState spends a flow's state: of any number of concurrent
 // callers with the same state exactly one gets it (a conditional UPDATE).
 // The state must be the platform's, unused and unexpired; otherwise the
-// error is ErrStateUnknown (also for another platform's state, so states
-// cannot be probed across platforms), ErrStateUsed or ErrStateExpired.
-func (s *Store) ConsumeOAuthState(ctx context.Context, platform serentak.Platform, state string) (OAuthState, error) {
+// error is serentak.ErrStateUnknown (also for another platform's state, so
+// states cannot be probed across platforms), serentak.ErrStateUsed or
+// serentak.ErrStateExpired.
+func (s *Store) ConsumeOAuthState(ctx context.Context, platform serentak.Platform, state string) (serentak.OAuthState, error) {
 	if state == "" {
-		return OAuthState{}, ErrStateUnknown
+		return serentak.OAuthState{}, serentak.ErrStateUnknown
 	}
 	now := s.clock()
-	hash := HashSecret(state)
-	var out OAuthState
+	hash := serentak.HashSecret(state)
+	var out serentak.OAuthState
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&oauthStateRow{}).
 			Where("hash = ? AND platform = ? AND used_at IS NULL AND expires_at > ?", hash, string(platform), now).
@@ -149,22 +116,22 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, platform serentak.Platfor
 		var r oauthStateRow
 		err := tx.Where("hash = ? AND platform = ?", hash, string(platform)).Take(&r).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrStateUnknown
+			return serentak.ErrStateUnknown
 		}
 		if err != nil {
 			return dbError("find OAuth state", err)
 		}
 		if res.RowsAffected == 0 {
 			if r.UsedAt != nil {
-				return ErrStateUsed
+				return serentak.ErrStateUsed
 			}
-			return ErrStateExpired
+			return serentak.ErrStateExpired
 		}
 		verifier, err := s.box.Open(r.Verifier, hash)
 		if err != nil {
 			return dbError("open the PKCE verifier", err)
 		}
-		out = OAuthState{
+		out = serentak.OAuthState{
 			State: state, WorkspaceID: r.WorkspaceID, Platform: serentak.Platform(r.Platform),
 			Verifier: verifier, AccountID: r.AccountID, LinkHash: r.LinkHash, ExpiresAt: r.ExpiresAt.UTC(),
 		}
@@ -173,25 +140,8 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, platform serentak.Platfor
 	return out, err
 }
 
-// ReconnectLink is a link that lets an account's owner connect it again
-// without the workspace's API key.
-type ReconnectLink struct {
-	// Hash is HashSecret of the link's token.
-	Hash        string
-	WorkspaceID string
-	AccountID   string
-	Platform    serentak.Platform
-	ExpiresAt   time.Time
-	Used        bool
-}
-
-// ErrLinkInvalid: the reconnect link is unknown, expired or used. One error
-// for all three, so a link's existence is not revealed to whoever holds a
-// guessed or stale one.
-var ErrLinkInvalid = errors.New("gormstore: reconnect link unknown, expired or already used")
-
 // CreateReconnectLink stores a link for an account of the workspace.
-func (s *Store) CreateReconnectLink(ctx context.Context, l ReconnectLink) error {
+func (s *Store) CreateReconnectLink(ctx context.Context, l serentak.ReconnectLink) error {
 	if l.Hash == "" || l.WorkspaceID == "" || l.AccountID == "" || l.ExpiresAt.IsZero() {
 		return errors.New("gormstore: create reconnect link: hash, workspace, account and expiry are required")
 	}
@@ -209,19 +159,19 @@ func (s *Store) CreateReconnectLink(ctx context.Context, l ReconnectLink) error 
 }
 
 // FindReconnectLink returns a usable link (unused, unexpired) of the
-// platform by its hash, or ErrLinkInvalid.
-func (s *Store) FindReconnectLink(ctx context.Context, platform serentak.Platform, hash string) (ReconnectLink, error) {
+// platform by its hash, or serentak.ErrLinkInvalid.
+func (s *Store) FindReconnectLink(ctx context.Context, platform serentak.Platform, hash string) (serentak.ReconnectLink, error) {
 	var r reconnectLinkRow
 	err := s.db.WithContext(ctx).
 		Where("hash = ? AND platform = ? AND used_at IS NULL AND expires_at > ?", hash, string(platform), s.clock()).
 		Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ReconnectLink{}, ErrLinkInvalid
+		return serentak.ReconnectLink{}, serentak.ErrLinkInvalid
 	}
 	if err != nil {
-		return ReconnectLink{}, dbError("find reconnect link", err)
+		return serentak.ReconnectLink{}, dbError("find reconnect link", err)
 	}
-	return ReconnectLink{
+	return serentak.ReconnectLink{
 		Hash: r.Hash, WorkspaceID: r.WorkspaceID, AccountID: r.AccountID,
 		Platform: serentak.Platform(r.Platform), ExpiresAt: r.ExpiresAt.UTC(),
 	}, nil
@@ -229,7 +179,7 @@ func (s *Store) FindReconnectLink(ctx context.Context, platform serentak.Platfor
 
 // UseReconnectLink spends a link, once: a conditional UPDATE, so of two
 // logins finishing at once through the same link one wins and the other
-// gets ErrLinkInvalid.
+// gets serentak.ErrLinkInvalid.
 func (s *Store) UseReconnectLink(ctx context.Context, hash string) error {
 	now := s.clock()
 	res := s.db.WithContext(ctx).Model(&reconnectLinkRow{}).
@@ -239,16 +189,9 @@ func (s *Store) UseReconnectLink(ctx context.Context, hash string) error {
 		return dbError("use reconnect link", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return ErrLinkInvalid
+		return serentak.ErrLinkInvalid
 	}
 	return nil
-}
-
-// AccountHealth is what the keep-alive loops know about an account.
-type AccountHealth struct {
-	Scopes    []string
-	CheckedAt time.Time // zero: never checked
-	LastError string
 }
 
 // ensureHealth creates the account's health row if it has none.
@@ -300,7 +243,7 @@ func (s *Store) RecordAccountCheck(ctx context.Context, accountID, lastError str
 
 // FindAccountHealth returns the health of the workspace's accounts that
 // have any, by account ID.
-func (s *Store) FindAccountHealth(ctx context.Context, workspaceID string) (map[string]AccountHealth, error) {
+func (s *Store) FindAccountHealth(ctx context.Context, workspaceID string) (map[string]serentak.AccountHealth, error) {
 	var rows []accountHealthRow
 	err := s.db.WithContext(ctx).
 		Where("account_id IN (?)", s.db.Model(&accountRow{}).Select("id").Where("workspace_id = ?", workspaceID)).
@@ -308,9 +251,9 @@ func (s *Store) FindAccountHealth(ctx context.Context, workspaceID string) (map[
 	if err != nil {
 		return nil, dbError("find account health", err)
 	}
-	out := make(map[string]AccountHealth, len(rows))
+	out := make(map[string]serentak.AccountHealth, len(rows))
 	for _, r := range rows {
-		out[r.AccountID] = AccountHealth{Scopes: strings.Fields(r.Scopes), CheckedAt: fromDBPtr(r.CheckedAt), LastError: r.LastError}
+		out[r.AccountID] = serentak.AccountHealth{Scopes: strings.Fields(r.Scopes), CheckedAt: fromDBPtr(r.CheckedAt), LastError: r.LastError}
 	}
 	return out, nil
 }

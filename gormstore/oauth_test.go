@@ -14,7 +14,7 @@ import (
 func TestOAuthStateIsSingleUse(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	st := gormstore.OAuthState{State: "state-abc", WorkspaceID: b.ws.ID, Platform: serentak.YouTube,
+	st := serentak.OAuthState{State: "state-abc", WorkspaceID: b.ws.ID, Platform: serentak.YouTube,
 		Verifier: "verifier-xyz", ExpiresAt: b.clock.Now().Add(10 * time.Minute)}
 	if err := b.s.CreateOAuthState(b.ctx, st); err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestOAuthStateIsSingleUse(t *testing.T) {
 		t.Errorf("the state is stored in the clear")
 	}
 
-	if _, err := b.s.ConsumeOAuthState(b.ctx, serentak.TikTok, "state-abc"); !errors.Is(err, gormstore.ErrStateUnknown) {
+	if _, err := b.s.ConsumeOAuthState(b.ctx, serentak.TikTok, "state-abc"); !errors.Is(err, serentak.ErrStateUnknown) {
 		t.Errorf("another platform's consume = %v, want ErrStateUnknown", err)
 	}
 	// Ten callbacks at once: one wins.
@@ -47,7 +47,7 @@ func TestOAuthStateIsSingleUse(t *testing.T) {
 				if got.WorkspaceID != b.ws.ID || got.Verifier != "verifier-xyz" {
 					t.Errorf("consumed %+v", got)
 				}
-			case !errors.Is(err, gormstore.ErrStateUsed):
+			case !errors.Is(err, serentak.ErrStateUsed):
 				t.Errorf("losing consume = %v, want ErrStateUsed", err)
 			}
 		}()
@@ -56,7 +56,7 @@ func TestOAuthStateIsSingleUse(t *testing.T) {
 	if wins.Load() != 1 {
 		t.Errorf("%d consumers won, want 1", wins.Load())
 	}
-	if _, err := b.s.ConsumeOAuthState(b.ctx, serentak.YouTube, "forged"); !errors.Is(err, gormstore.ErrStateUnknown) {
+	if _, err := b.s.ConsumeOAuthState(b.ctx, serentak.YouTube, "forged"); !errors.Is(err, serentak.ErrStateUnknown) {
 		t.Errorf("forged = %v, want ErrStateUnknown", err)
 	}
 
@@ -65,7 +65,7 @@ func TestOAuthStateIsSingleUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.clock.Advance(11 * time.Minute)
-	if _, err := b.s.ConsumeOAuthState(b.ctx, serentak.YouTube, "state-old"); !errors.Is(err, gormstore.ErrStateExpired) {
+	if _, err := b.s.ConsumeOAuthState(b.ctx, serentak.YouTube, "state-old"); !errors.Is(err, serentak.ErrStateExpired) {
 		t.Errorf("expired = %v, want ErrStateExpired", err)
 	}
 	// Creating a state sweeps the expired ones.
@@ -82,12 +82,12 @@ func TestOAuthStateIsSingleUse(t *testing.T) {
 func TestReconnectLinkIsSingleUse(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	l := gormstore.ReconnectLink{Hash: gormstore.HashSecret("tok"), WorkspaceID: b.ws.ID, AccountID: b.fb.ID,
+	l := serentak.ReconnectLink{Hash: serentak.HashSecret("tok"), WorkspaceID: b.ws.ID, AccountID: b.fb.ID,
 		Platform: serentak.Facebook, ExpiresAt: b.clock.Now().Add(time.Hour)}
 	if err := b.s.CreateReconnectLink(b.ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.s.FindReconnectLink(b.ctx, serentak.Instagram, l.Hash); !errors.Is(err, gormstore.ErrLinkInvalid) {
+	if _, err := b.s.FindReconnectLink(b.ctx, serentak.Instagram, l.Hash); !errors.Is(err, serentak.ErrLinkInvalid) {
 		t.Errorf("found as another platform's: %v", err)
 	}
 	got, err := b.s.FindReconnectLink(b.ctx, serentak.Facebook, l.Hash)
@@ -102,7 +102,7 @@ func TestReconnectLinkIsSingleUse(t *testing.T) {
 			defer wg.Done()
 			if err := b.s.UseReconnectLink(b.ctx, l.Hash); err == nil {
 				wins.Add(1)
-			} else if !errors.Is(err, gormstore.ErrLinkInvalid) {
+			} else if !errors.Is(err, serentak.ErrLinkInvalid) {
 				t.Errorf("UseReconnectLink = %v", err)
 			}
 		}()
@@ -111,19 +111,19 @@ func TestReconnectLinkIsSingleUse(t *testing.T) {
 	if wins.Load() != 1 {
 		t.Errorf("%d uses won, want 1", wins.Load())
 	}
-	if _, err := b.s.FindReconnectLink(b.ctx, serentak.Facebook, l.Hash); !errors.Is(err, gormstore.ErrLinkInvalid) {
+	if _, err := b.s.FindReconnectLink(b.ctx, serentak.Facebook, l.Hash); !errors.Is(err, serentak.ErrLinkInvalid) {
 		t.Errorf("used link still found: %v", err)
 	}
 
-	l.Hash = gormstore.HashSecret("tok2")
+	l.Hash = serentak.HashSecret("tok2")
 	if err := b.s.CreateReconnectLink(b.ctx, l); err != nil {
 		t.Fatal(err)
 	}
 	b.clock.Advance(time.Hour)
-	if err := b.s.UseReconnectLink(b.ctx, l.Hash); !errors.Is(err, gormstore.ErrLinkInvalid) {
+	if err := b.s.UseReconnectLink(b.ctx, l.Hash); !errors.Is(err, serentak.ErrLinkInvalid) {
 		t.Errorf("expired link used: %v", err)
 	}
-	l.Hash, l.AccountID = gormstore.HashSecret("tok3"), "acc_missing"
+	l.Hash, l.AccountID = serentak.HashSecret("tok3"), "acc_missing"
 	if err := b.s.CreateReconnectLink(b.ctx, l); serentak.ErrorCode(err) != serentak.ECodeNotFound {
 		t.Errorf("link for a missing account = %v, want not_found", err)
 	}

@@ -16,16 +16,9 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// IdempotencyKey is a client's Idempotency-Key with the hash of the request
-// body it came with.
-type IdempotencyKey = serentak.IdempotencyKey
-
 // IdempotencyWindow is how long an Idempotency-Key is remembered. After it,
 // the key may be used for a new post.
 const IdempotencyWindow = 24 * time.Hour
-
-// PostFilter selects posts of a workspace, newest scheduled first.
-type PostFilter = serentak.PostFilter
 
 // Page sizes of FindPosts.
 const (
@@ -47,7 +40,7 @@ var errIdempotencyRace = errors.New("gormstore: idempotency key taken concurrent
 // another hash is a conflict. Two concurrent requests with one key make one
 // post: the primary key of the idempotency table lets one insert win, and
 // the other request rolls back and reads the winner's post.
-func (s *Store) CreatePost(ctx context.Context, p serentak.Post, idem *IdempotencyKey) (serentak.Post, bool, error) {
+func (s *Store) CreatePost(ctx context.Context, p serentak.Post, idem *serentak.IdempotencyKey) (serentak.Post, bool, error) {
 	if err := checkNewPost(p); err != nil {
 		return serentak.Post{}, false, err
 	}
@@ -109,7 +102,7 @@ func checkNewPost(p serentak.Post) error {
 
 // lookUpIdempotencyKey returns the post a live key made. An expired key is
 // deleted so the caller can take it again.
-func (s *Store) lookUpIdempotencyKey(tx *gorm.DB, workspaceID string, idem IdempotencyKey) (serentak.Post, bool, error) {
+func (s *Store) lookUpIdempotencyKey(tx *gorm.DB, workspaceID string, idem serentak.IdempotencyKey) (serentak.Post, bool, error) {
 	var r idempotencyRow
 	err := tx.Where("workspace_id = ? AND idem_key = ?", workspaceID, idem.Key).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -279,7 +272,7 @@ func loadPost(db *gorm.DB, workspaceID, id string) (serentak.Post, error) {
 // first, and the cursor of the next page ("" after the last). Paging is by
 // keyset (scheduled_at, id), so a page costs the same however deep it is
 // and posts created meanwhile neither repeat nor go missing.
-func (s *Store) FindPosts(ctx context.Context, workspaceID string, f PostFilter) ([]serentak.Post, string, error) {
+func (s *Store) FindPosts(ctx context.Context, workspaceID string, f serentak.PostFilter) ([]serentak.Post, string, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultPostLimit
@@ -521,7 +514,7 @@ func toPost(r postRow, ds []deliveryRow) (serentak.Post, error) {
 // key was used with another body. The API asks before validating, so a
 // replay answers the first result even when its body would no longer pass
 // (its scheduled_at has since gone by, say).
-func (s *Store) FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem IdempotencyKey) (p serentak.Post, found bool, err error) {
+func (s *Store) FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem serentak.IdempotencyKey) (p serentak.Post, found bool, err error) {
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		p, found, err = s.lookUpIdempotencyKey(tx, workspaceID, idem)
 		return err

@@ -87,7 +87,7 @@ func TestCreatePostRefusesAnotherWorkspacesAccount(t *testing.T) {
 	stranger := b.account(t, b.other.ID, serentak.Facebook, "page-of-other")
 	_, _, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb, stranger), nil)
 	wantCode(t, err, serentak.ECodeNotFound)
-	posts, _, err := b.s.FindPosts(b.ctx, b.ws.ID, gormstore.PostFilter{})
+	posts, _, err := b.s.FindPosts(b.ctx, b.ws.ID, serentak.PostFilter{})
 	if err != nil || len(posts) != 0 {
 		t.Fatalf("after a refused create: %d posts, %v; want none", len(posts), err)
 	}
@@ -96,7 +96,7 @@ func TestCreatePostRefusesAnotherWorkspacesAccount(t *testing.T) {
 func TestIdempotency(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	idem := &gormstore.IdempotencyKey{Key: "abc", RequestHash: "hash-1"}
+	idem := &serentak.IdempotencyKey{Key: "abc", RequestHash: "hash-1"}
 	first, created, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb), idem)
 	if err != nil || !created {
 		t.Fatalf("first CreatePost = %v, %v", created, err)
@@ -113,7 +113,7 @@ func TestIdempotency(t *testing.T) {
 		}
 	})
 	t.Run("different body is a conflict", func(t *testing.T) {
-		_, _, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb), &gormstore.IdempotencyKey{Key: "abc", RequestHash: "hash-2"})
+		_, _, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb), &serentak.IdempotencyKey{Key: "abc", RequestHash: "hash-2"})
 		wantCode(t, err, serentak.ECodeConflict)
 	})
 	t.Run("the key is per workspace", func(t *testing.T) {
@@ -125,11 +125,11 @@ func TestIdempotency(t *testing.T) {
 	})
 	t.Run("after 24 hours the key is new", func(t *testing.T) {
 		b.clock.Advance(time.Hour)
-		got, created, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb), &gormstore.IdempotencyKey{Key: "abc", RequestHash: "hash-2"})
+		got, created, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb), &serentak.IdempotencyKey{Key: "abc", RequestHash: "hash-2"})
 		if err != nil || !created || got.ID == first.ID {
 			t.Fatalf("after expiry = %s created %v, %v; want a new post", got.ID, created, err)
 		}
-		again, created, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb), &gormstore.IdempotencyKey{Key: "abc", RequestHash: "hash-2"})
+		again, created, err := b.s.CreatePost(b.ctx, newPost(b.ws.ID, b.clock.Now(), b.fb), &serentak.IdempotencyKey{Key: "abc", RequestHash: "hash-2"})
 		if err != nil || created || again.ID != got.ID {
 			t.Fatalf("replay of the new use = %s created %v, %v; want %s", again.ID, created, err, got.ID)
 		}
@@ -140,7 +140,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	const n = 10
-	idem := &gormstore.IdempotencyKey{Key: "race", RequestHash: "h"}
+	idem := &serentak.IdempotencyKey{Key: "race", RequestHash: "h"}
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -172,7 +172,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 	if len(ids) != 1 || created != 1 {
 		t.Errorf("%d concurrent creates with one key: %d posts returned, %d created; want 1 and 1", n, len(ids), created)
 	}
-	posts, _, err := b.s.FindPosts(b.ctx, b.ws.ID, gormstore.PostFilter{})
+	posts, _, err := b.s.FindPosts(b.ctx, b.ws.ID, serentak.PostFilter{})
 	if err != nil || len(posts) != 1 {
 		t.Errorf("stored posts = %d, %v; want 1", len(posts), err)
 	}
@@ -189,7 +189,7 @@ func TestFindPostsPages(t *testing.T) {
 		}
 		b.post(t, at, b.fb, b.ig)
 	}
-	all, _, err := b.s.FindPosts(b.ctx, b.ws.ID, gormstore.PostFilter{Limit: 100})
+	all, _, err := b.s.FindPosts(b.ctx, b.ws.ID, serentak.PostFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestFindPostsPages(t *testing.T) {
 				if pages > 20 {
 					t.Fatal("paging does not end")
 				}
-				page, next, err := b.s.FindPosts(b.ctx, b.ws.ID, gormstore.PostFilter{Limit: limit, Cursor: cursor})
+				page, next, err := b.s.FindPosts(b.ctx, b.ws.ID, serentak.PostFilter{Limit: limit, Cursor: cursor})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -247,7 +247,7 @@ func TestFindPostsLimits(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct{ limit, want int }{{0, gormstore.DefaultPostLimit}, {-1, gormstore.DefaultPostLimit}, {100, 100}, {1000, gormstore.MaxPostLimit}} {
-		page, next, err := b.s.FindPosts(b.ctx, b.ws.ID, gormstore.PostFilter{Limit: tt.limit})
+		page, next, err := b.s.FindPosts(b.ctx, b.ws.ID, serentak.PostFilter{Limit: tt.limit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +260,7 @@ func TestFindPostsLimits(t *testing.T) {
 func TestFindPostsRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	for _, f := range []gormstore.PostFilter{
+	for _, f := range []serentak.PostFilter{
 		{Cursor: "not base64!"},
 		{Cursor: "bm8tc2VwYXJhdG9y"}, // "no-separator"
 		{Cursor: "eHx5"},             // "x|y"
@@ -293,7 +293,7 @@ func TestFindPostsStatusFilter(t *testing.T) {
 		{serentak.PostPublished, nil},
 		{"", []string{publishing.ID, canceled.ID, scheduled.ID}},
 	} {
-		posts, next, err := b.s.FindPosts(b.ctx, b.ws.ID, gormstore.PostFilter{Status: tt.status})
+		posts, next, err := b.s.FindPosts(b.ctx, b.ws.ID, serentak.PostFilter{Status: tt.status})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -380,7 +380,7 @@ func TestReschedulePost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]gormstore.DueDelivery{{ID: moved.ID, Platform: moved.Platform, Version: 2, ScheduledAt: at}}, due); diff != "" {
+	if diff := cmp.Diff([]serentak.DueDelivery{{ID: moved.ID, Platform: moved.Platform, Version: 2, ScheduledAt: at}}, due); diff != "" {
 		t.Errorf("due after reschedule (-want +got):\n%s", diff)
 	}
 
@@ -411,7 +411,7 @@ func TestPostsAreScopedByWorkspace(t *testing.T) {
 	wantCode(t, err, serentak.ECodeNotFound)
 	_, err = b.s.FindPostByID(b.ctx, b.ws.ID, "post_missing")
 	wantCode(t, err, serentak.ECodeNotFound)
-	posts, next, err := b.s.FindPosts(b.ctx, b.other.ID, gormstore.PostFilter{})
+	posts, next, err := b.s.FindPosts(b.ctx, b.other.ID, serentak.PostFilter{})
 	if err != nil || len(posts) != 0 || next != "" {
 		t.Errorf("FindPosts(other workspace) = %d posts, %q, %v; want none", len(posts), next, err)
 	}
@@ -433,16 +433,16 @@ func deliveryStatuses(p serentak.Post) []serentak.DeliveryStatus {
 	return out
 }
 
-func dueOf(p serentak.Post) []gormstore.DueDelivery {
-	var out []gormstore.DueDelivery
+func dueOf(p serentak.Post) []serentak.DueDelivery {
+	var out []serentak.DueDelivery
 	for _, d := range p.Deliveries {
-		out = append(out, gormstore.DueDelivery{ID: d.ID, Platform: d.Platform, Version: d.Version, ScheduledAt: d.ScheduledAt})
+		out = append(out, serentak.DueDelivery{ID: d.ID, Platform: d.Platform, Version: d.Version, ScheduledAt: d.ScheduledAt})
 	}
 	return out
 }
 
 // claim claims d for five minutes and fails the test if it cannot.
-func claim(t *testing.T, b *bundle, d serentak.Delivery) gormstore.Claim {
+func claim(t *testing.T, b *bundle, d serentak.Delivery) serentak.Claim {
 	t.Helper()
 	c, ok, err := b.s.ClaimDelivery(b.ctx, d.ID, d.Version, b.clock.Now().Add(5*time.Minute))
 	if err != nil || !ok {

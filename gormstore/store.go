@@ -64,13 +64,6 @@ type Store struct {
 	leaseWrites *batcher[*leaseWriteReq]
 }
 
-// ErrLeaseLost is returned by the lease-guarded writes (SaveCheckpoint,
-// CompleteDelivery, FailDelivery, RetryDelivery) when the claim is no longer
-// the delivery's current one: its lease ran out and another worker took the
-// delivery over, or it is no longer publishing. The worker must stop this
-// attempt and write nothing more.
-var ErrLeaseLost = errors.New("gormstore: lease lost: another worker has taken over this delivery, or it is no longer publishing")
-
 // Open connects and runs the migrations.
 //
 // SQLite runs with a single connection. SQLite allows one writer at a time

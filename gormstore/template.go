@@ -10,12 +10,11 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/serentak/serentak"
-	"github.com/serentak/serentak/compose"
 )
 
 // templateRow is a workspace's own wording of composed posts for one
 // platform (or "all") in one language. The fields are one JSON object
-// (compose.Template's JSON names), so a new template field needs no
+// (serentak.Template's JSON names), so a new template field needs no
 // migration.
 type templateRow struct {
 	WorkspaceID string        `gorm:"primaryKey"`
@@ -31,13 +30,13 @@ func (templateRow) TableName() string { return "templates" }
 // PutTemplate creates or replaces the workspace's override of
 // (o.Platform, o.Language). It answers not_found when the workspace does
 // not exist.
-func (s *Store) PutTemplate(ctx context.Context, workspaceID string, o compose.Override) (compose.Override, error) {
+func (s *Store) PutTemplate(ctx context.Context, workspaceID string, o serentak.TemplateOverride) (serentak.TemplateOverride, error) {
 	if workspaceID == "" || o.Platform == "" || o.Language == "" {
-		return compose.Override{}, errors.New("gormstore: put template: the workspace ID, platform and language are required")
+		return serentak.TemplateOverride{}, errors.New("gormstore: put template: the workspace ID, platform and language are required")
 	}
 	raw, err := json.Marshal(o.Template)
 	if err != nil {
-		return compose.Override{}, dbError("encode template", err)
+		return serentak.TemplateOverride{}, dbError("encode template", err)
 	}
 	r := templateRow{WorkspaceID: workspaceID, Platform: string(o.Platform), Language: o.Language,
 		Template: string(raw), UpdatedAt: dbTime(o.UpdatedAt)}
@@ -64,21 +63,21 @@ func (s *Store) PutTemplate(ctx context.Context, workspaceID string, o compose.O
 		return nil
 	})
 	if err != nil {
-		return compose.Override{}, err
+		return serentak.TemplateOverride{}, err
 	}
 	return templateFromRow(r)
 }
 
 // FindTemplates returns the workspace's overrides, by platform then
 // language.
-func (s *Store) FindTemplates(ctx context.Context, workspaceID string) ([]compose.Override, error) {
+func (s *Store) FindTemplates(ctx context.Context, workspaceID string) ([]serentak.TemplateOverride, error) {
 	var rows []templateRow
 	err := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID).
 		Order("platform").Order("language").Find(&rows).Error
 	if err != nil {
 		return nil, dbError("find templates", err)
 	}
-	out := make([]compose.Override, 0, len(rows))
+	out := make([]serentak.TemplateOverride, 0, len(rows))
 	for _, r := range rows {
 		o, err := templateFromRow(r)
 		if err != nil {
@@ -104,11 +103,11 @@ func (s *Store) DeleteTemplate(ctx context.Context, workspaceID string, platform
 	return nil
 }
 
-func templateFromRow(r templateRow) (compose.Override, error) {
-	var t compose.Template
+func templateFromRow(r templateRow) (serentak.TemplateOverride, error) {
+	var t serentak.Template
 	if err := json.Unmarshal([]byte(r.Template), &t); err != nil {
-		return compose.Override{}, dbError("decode template of workspace "+r.WorkspaceID, err)
+		return serentak.TemplateOverride{}, dbError("decode template of workspace "+r.WorkspaceID, err)
 	}
 	t.Language = r.Language
-	return compose.Override{Platform: serentak.Platform(r.Platform), Language: r.Language, Template: t, UpdatedAt: r.UpdatedAt.UTC()}, nil
+	return serentak.TemplateOverride{Platform: serentak.Platform(r.Platform), Language: r.Language, Template: t, UpdatedAt: r.UpdatedAt.UTC()}, nil
 }

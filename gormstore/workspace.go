@@ -55,7 +55,7 @@ func (s *Store) FindWorkspaceByID(ctx context.Context, id string) (serentak.Work
 }
 
 // FindAPIKeyByHash returns the key whose secret hashes to hash
-// (serentak.HashKey).
+// (serentak.HashSecret).
 func (s *Store) FindAPIKeyByHash(ctx context.Context, hash string) (serentak.APIKey, error) {
 	var r apiKeyRow
 	err := s.db.WithContext(ctx).Where("hash = ?", hash).Take(&r).Error

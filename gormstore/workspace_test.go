@@ -22,14 +22,14 @@ func TestWorkspaces(t *testing.T) {
 	_, err = b.s.FindWorkspaceByID(b.ctx, "ws_missing")
 	wantCode(t, err, serentak.ECodeNotFound)
 
-	key, err := b.s.FindAPIKeyByHash(b.ctx, serentak.HashKey(b.ws.ID+"-secret"))
+	key, err := b.s.FindAPIKeyByHash(b.ctx, serentak.HashSecret(b.ws.ID+"-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if key.WorkspaceID != b.ws.ID || key.Hash != serentak.HashKey(b.ws.ID+"-secret") || !serentak.HasPrefix(key.ID, serentak.PrefixKey) {
+	if key.WorkspaceID != b.ws.ID || key.Hash != serentak.HashSecret(b.ws.ID+"-secret") || !serentak.HasPrefix(key.ID, serentak.PrefixKey) {
 		t.Errorf("FindAPIKeyByHash = %+v", key)
 	}
-	_, err = b.s.FindAPIKeyByHash(b.ctx, serentak.HashKey("wrong"))
+	_, err = b.s.FindAPIKeyByHash(b.ctx, serentak.HashSecret("wrong"))
 	wantCode(t, err, serentak.ECodeNotFound)
 
 	err = b.s.CreateWorkspace(b.ctx, b.ws, serentak.APIKey{ID: "key_again", Hash: "another"})

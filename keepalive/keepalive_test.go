@@ -96,7 +96,7 @@ func setup(t *testing.T) *bundle {
 	b.keeper = b.newKeeper(b.ttPub)
 
 	b.ws = serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: "Toko Budi", Timezone: "Asia/Jakarta"}
-	if err := b.store.CreateWorkspace(b.ctx, b.ws, serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: b.ws.ID, Hash: serentak.HashKey(b.ws.ID)}); err != nil {
+	if err := b.store.CreateWorkspace(b.ctx, b.ws, serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: b.ws.ID, Hash: serentak.HashSecret(b.ws.ID)}); err != nil {
 		t.Fatal(err)
 	}
 	return b

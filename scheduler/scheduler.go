@@ -20,7 +20,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/task"
 )
 
@@ -28,15 +28,15 @@ import (
 type Store interface {
 	// FindDueDeliveries returns scheduled deliveries due before the given
 	// time and not yet enqueued, at most limit of them.
-	FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]gormstore.DueDelivery, error)
+	FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]serentak.DueDelivery, error)
 	// MarkEnqueued records that a task exists for each delivery's version.
-	MarkEnqueued(ctx context.Context, ds []gormstore.DueDelivery, at time.Time) error
+	MarkEnqueued(ctx context.Context, ds []serentak.DueDelivery, at time.Time) error
 	// ResetEnqueued forgets every enqueue, after Redis lost its data, and
 	// brings deliveries waiting for a lost retry task forward to their retry time.
 	ResetEnqueued(ctx context.Context) (int64, error)
 	// FindStrandedDeliveries returns deliveries enqueued or claimed more than
 	// grace ago that nothing is working on.
-	FindStrandedDeliveries(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]gormstore.DueDelivery, error)
+	FindStrandedDeliveries(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]serentak.DueDelivery, error)
 }
 
 // MarkerKey is the Redis key whose absence tells the scheduler that Redis
@@ -359,7 +359,7 @@ const maxReplacements = 8
 // one attempt at a time through, and the dead task, when Asynq recovers it,
 // finds nothing to do. The IDs are deterministic, so schedulers running at
 // once enqueue one replacement.
-func (s *Scheduler) replaceDead(ctx context.Context, d gormstore.DueDelivery) (bool, error) {
+func (s *Scheduler) replaceDead(ctx context.Context, d serentak.DueDelivery) (bool, error) {
 	q := task.Queue(d.Platform)
 	id := task.ID(d.ID, d.Version)
 	for n := 1; n <= maxReplacements; n++ {
@@ -388,7 +388,7 @@ func (s *Scheduler) replaceDead(ctx context.Context, d gormstore.DueDelivery) (b
 
 // enqueue creates a task for each delivery and counts those created and
 // those whose task already existed. It returns the first other error.
-func (s *Scheduler) enqueue(ctx context.Context, ds []gormstore.DueDelivery) (created, existed int, err error) {
+func (s *Scheduler) enqueue(ctx context.Context, ds []serentak.DueDelivery) (created, existed int, err error) {
 	results := make([]error, len(ds))
 	s.each(ctx, ds, func(i int, err error) { results[i] = err })
 	for _, e := range results {
@@ -407,7 +407,7 @@ func (s *Scheduler) enqueue(ctx context.Context, ds []gormstore.DueDelivery) (cr
 // each enqueues every delivery, EnqueueConcurrency at a time, and reports
 // each result. Every enqueue is one round trip to Redis, so a few in flight
 // at once make a large batch quick.
-func (s *Scheduler) each(ctx context.Context, ds []gormstore.DueDelivery, report func(i int, err error)) {
+func (s *Scheduler) each(ctx context.Context, ds []serentak.DueDelivery, report func(i int, err error)) {
 	n := min(s.cfg.EnqueueConcurrency, len(ds))
 	next := make(chan int)
 	client := s.client.Load()

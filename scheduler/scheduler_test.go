@@ -42,7 +42,7 @@ func setupAt(t testing.TB, url string) *bundle {
 	b.insp = asynq.NewInspector(b.redis.Opt)
 	t.Cleanup(func() { b.insp.Close() })
 	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: "Toko Test", Timezone: "Asia/Jakarta"}
-	key := serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: ws.ID, Hash: serentak.HashKey(ws.ID)}
+	key := serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: ws.ID, Hash: serentak.HashSecret(ws.ID)}
 	if err := b.store.CreateWorkspace(ctx, ws, key); err != nil {
 		t.Fatalf("create workspace: %v", err)
 	}
@@ -488,7 +488,7 @@ type flakyStore struct {
 	failures atomic.Int32
 }
 
-func (f *flakyStore) FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]gormstore.DueDelivery, error) {
+func (f *flakyStore) FindDueDeliveries(ctx context.Context, before time.Time, limit int) ([]serentak.DueDelivery, error) {
 	if f.failures.Add(-1) >= 0 {
 		return nil, fmt.Errorf("connection refused")
 	}

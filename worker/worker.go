@@ -20,20 +20,19 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/serentak/serentak"
-	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/task"
 )
 
 // Store is what the worker needs from the database. The delivery writes are
-// guarded by the claim's token and return gormstore.ErrLeaseLost when
+// guarded by the claim's token and return serentak.ErrLeaseLost when
 // another worker has taken over.
 type Store interface {
-	ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (gormstore.Claim, bool, error)
+	ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (serentak.Claim, bool, error)
 	// SaveCheckpoint with a zero leaseUntil leaves the lease as it is.
-	SaveCheckpoint(ctx context.Context, c gormstore.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error
-	CompleteDelivery(ctx context.Context, c gormstore.Claim, r serentak.Result) error
-	FailDelivery(ctx context.Context, c gormstore.Claim, e serentak.DeliveryError) error
-	RetryDelivery(ctx context.Context, c gormstore.Claim, e serentak.DeliveryError, retryAt time.Time) error
+	SaveCheckpoint(ctx context.Context, c serentak.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error
+	CompleteDelivery(ctx context.Context, c serentak.Claim, r serentak.Result) error
+	FailDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError) error
+	RetryDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError, retryAt time.Time) error
 	MarkAccountNeedsReauth(ctx context.Context, workspaceID, id, reason string) error
 	// Refreshing a token that rotates (TikTok) must spend each refresh
 	// token once: these take the account's refresh lease and store the new
@@ -272,7 +271,7 @@ func retryCounts(ctx context.Context) (retried, maxRetry int) {
 // attempt is one claimed publish attempt.
 type attempt struct {
 	w     *Worker
-	claim gormstore.Claim
+	claim serentak.Claim
 	log   *slog.Logger
 	start time.Time
 
@@ -427,7 +426,7 @@ func (a *attempt) save(ctx context.Context, cp serentak.Checkpoint) error {
 	err := a.w.cfg.Store.SaveCheckpoint(ctx, a.claim, cp, until)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if errors.Is(err, gormstore.ErrLeaseLost) {
+	if errors.Is(err, serentak.ErrLeaseLost) {
 		a.leaseLost = true
 	}
 	if err == nil {
@@ -452,7 +451,7 @@ func (a *attempt) lost(err error) bool {
 	a.mu.Lock()
 	lost := a.leaseLost
 	a.mu.Unlock()
-	if lost || errors.Is(err, gormstore.ErrLeaseLost) {
+	if lost || errors.Is(err, serentak.ErrLeaseLost) {
 		a.log.Warn("lease lost: another worker has taken this delivery over; leaving it to them",
 			"outcome", "lease_lost", "duration", a.w.cfg.Now().Sub(a.start), "err", err)
 		return true
@@ -626,7 +625,7 @@ func (a *attempt) handBack(cause error) error {
 		retryAt = s
 	}
 	if err := a.w.cfg.Store.RetryDelivery(ctx, a.claim, e, retryAt); err != nil {
-		if errors.Is(err, gormstore.ErrLeaseLost) {
+		if errors.Is(err, serentak.ErrLeaseLost) {
 			return nil
 		}
 		a.log.Error("could not hand the delivery back; it waits for its lease to run out", "err", err)
@@ -640,7 +639,7 @@ func (a *attempt) handBack(cause error) error {
 // lease means another worker owns the delivery now; anything else makes
 // Asynq retry, and the next attempt reconciles through the checkpoint.
 func (a *attempt) recordFailed(what string, err error) error {
-	if errors.Is(err, gormstore.ErrLeaseLost) {
+	if errors.Is(err, serentak.ErrLeaseLost) {
 		a.log.Warn("lease lost before the outcome was recorded; another worker has taken over",
 			"outcome", "lease_lost", "duration", a.w.cfg.Now().Sub(a.start))
 		return nil

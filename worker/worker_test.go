@@ -130,7 +130,7 @@ func setupWith(t testing.TB, storeCfg gormstore.Config) *bundle {
 		b.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: "Toko Test", Timezone: "Asia/Jakarta"}
-	key := serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: ws.ID, Hash: serentak.HashKey(ws.ID)}
+	key := serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: ws.ID, Hash: serentak.HashSecret(ws.ID)}
 	if err := b.store.CreateWorkspace(ctx, ws, key); err != nil {
 		t.Fatalf("create workspace: %v", err)
 	}
@@ -666,7 +666,7 @@ func TestLeaseLostDuringPublish(t *testing.T) {
 	// The worker's clock is an hour behind, so its lease has run out by the
 	// time it is granted, and another worker takes the delivery over while
 	// the first is publishing.
-	var taker gormstore.Claim
+	var taker serentak.Claim
 	b.pub.script = nil
 	stolen := &fakePublisher{platform: serentak.Facebook}
 	steal := func(ctx context.Context, req serentak.PublishRequest) {
@@ -892,7 +892,7 @@ type leaseRecorder struct {
 	leases []time.Time
 }
 
-func (r *leaseRecorder) SaveCheckpoint(ctx context.Context, c gormstore.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error {
+func (r *leaseRecorder) SaveCheckpoint(ctx context.Context, c serentak.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error {
 	r.mu.Lock()
 	r.leases = append(r.leases, leaseUntil)
 	r.mu.Unlock()

@@ -97,14 +97,6 @@ func (o *oauthParts) apiConnectors() map[serentak.Platform]api.Connector {
 
 // accountHealth feeds the accounts' scopes, last check and last error to
 // the API.
-func (o *oauthParts) accountHealth(ctx context.Context, workspaceID string) (map[string]api.AccountHealth, error) {
-	hs, err := o.store.FindAccountHealth(ctx, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]api.AccountHealth, len(hs))
-	for id, h := range hs {
-		out[id] = api.AccountHealth{Scopes: h.Scopes, CheckedAt: h.CheckedAt, LastError: h.LastError}
-	}
-	return out, nil
+func (o *oauthParts) accountHealth(ctx context.Context, workspaceID string) (map[string]serentak.AccountHealth, error) {
+	return o.store.FindAccountHealth(ctx, workspaceID)
 }
