@@ -36,9 +36,7 @@ func NewID(prefix string) string {
 		b[i] = byte(ms)
 		ms >>= 8
 	}
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic("serentak: crypto/rand failed: " + err.Error())
-	}
+	rand.Read(b[6:]) // cannot fail (Go 1.24 and later)
 	return prefix + idEncoding.EncodeToString(b[:])
 }
 

@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/media/mediatest"
+	"github.com/serentak/serentak/testkit"
 )
 
 var _ api.Store = (*gormstore.Store)(nil)
@@ -38,27 +38,9 @@ type bundle struct {
 	store   *gormstore.Store
 	blobs   *blob.Disk
 	signer  *media.Signer
-	logs    *syncBuffer
+	logs    *testkit.Buffer
 	now     time.Time
 	wakes   atomic.Int32
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // fakeResolver answers from a map; other names do not exist. Tests never
@@ -78,7 +60,7 @@ func setup(t *testing.T, opts ...func(*api.Config)) *bundle {
 		t:     t,
 		store: storetest.New(t),
 		blobs: &blob.Disk{Dir: t.TempDir()},
-		logs:  &syncBuffer{},
+		logs:  &testkit.Buffer{},
 		now:   time.Now().UTC().Truncate(time.Second),
 	}
 	b.signer = &media.Signer{Secret: []byte("test media signing secret 123456"), TTL: time.Hour}

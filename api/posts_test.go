@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/testkit"
 )
 
 func TestCreatePost(t *testing.T) {
@@ -379,21 +379,20 @@ func TestListPosts(t *testing.T) {
 }
 
 func TestIdempotentReplayAfterScheduledTime(t *testing.T) {
-	var now atomic.Int64
-	now.Store(time.Now().UnixNano())
+	clock := testkit.NewClock(time.Now())
 	b := setup(t, func(c *api.Config) {
-		c.Now = func() time.Time { return time.Unix(0, now.Load()) }
+		c.Now = clock.Now
 	})
 	ws, key := b.workspace("Toko Budi")
 	acc := b.account(ws, key, serentak.Facebook, "111")
 	body := postBody(acc)
-	body["scheduled_at"] = time.Unix(0, now.Load()).Add(time.Minute).Format(time.RFC3339)
+	body["scheduled_at"] = clock.Now().Add(time.Minute).Format(time.RFC3339)
 	path := "/v1/workspaces/" + ws + "/posts"
 	first := b.expect(b.do("POST", path, key, body, "Idempotency-Key", "k1"), http.StatusCreated)
 
 	// Ten minutes later the body no longer validates (scheduled_at is
 	// past), but a replay must still answer the first post.
-	now.Add(int64(10 * time.Minute))
+	clock.Advance(10 * time.Minute)
 	if m := b.expect(b.do("POST", path, key, body, "Idempotency-Key", "k1"), http.StatusOK); m["id"] != first["id"] {
 		t.Fatalf("replay = %v, want post %v", m["id"], first["id"])
 	}

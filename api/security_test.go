@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
 	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/testkit"
 )
 
 // scopedRoute is one workspace-scoped request with what a caller allowed
@@ -228,11 +228,10 @@ func TestInternalErrors(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	var now atomic.Int64
-	now.Store(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	clock := testkit.NewClock(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
 	b := setup(t, func(c *api.Config) {
 		c.RateLimit = 1
-		c.Now = func() time.Time { return time.Unix(0, now.Load()) }
+		c.Now = clock.Now
 	})
 	ws, key := b.workspace("Toko Budi")
 	path := "/v1/workspaces/" + ws
@@ -245,7 +244,7 @@ func TestRateLimit(t *testing.T) {
 	}
 	// Another key has its own bucket (the operator already spent one).
 	b.expect(b.do("GET", path, adminKey, nil), 200)
-	now.Add(int64(time.Second))
+	clock.Advance(time.Second)
 	b.expect(b.do("GET", path, key, nil), 200)
 	b.expectError(b.do("GET", path, key, nil), http.StatusTooManyRequests, "rate_limited")
 }

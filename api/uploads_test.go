@@ -17,6 +17,7 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
 	"github.com/serentak/serentak/media/mediatest"
+	"github.com/serentak/serentak/testkit"
 )
 
 func (b *bundle) createUpload(ws, key string, size int) string {
@@ -50,20 +51,19 @@ func (b *bundle) offset(ws, key, id string) int64 {
 	return n
 }
 
-// waitOffset polls HEAD until the server has want bytes.
+// waitOffset polls HEAD until the server has want bytes. Each new offset
+// is logged, so a failure shows where the upload stopped.
 func (b *bundle) waitOffset(ws, key, id string, want int64) {
 	b.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	last := int64(-1)
+	testkit.WaitFor(b.t, 5*time.Second, fmt.Sprintf("upload offset %d", want), func() bool {
 		got := b.offset(ws, key, id)
-		if got == want {
-			return
+		if got != last {
+			b.t.Logf("upload %s offset %d", id, got)
+			last = got
 		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("upload offset = %d, want %d", got, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return got == want
+	})
 }
 
 // rawPatch starts a PATCH on a bare connection announcing total bytes and

@@ -1,7 +1,6 @@
 package connect_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,33 +21,8 @@ import (
 	"github.com/serentak/serentak/connect/fakeoauth"
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/testkit"
 )
-
-// clock is a settable clock shared by the store, the connectors and the
-// fakes.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 // platformCase is how one platform is faked and connected.
 type platformCase struct {
@@ -124,10 +97,10 @@ var cases = []platformCase{
 type bundle struct {
 	t      *testing.T
 	ctx    context.Context
-	clock  *clock
+	clock  *testkit.Clock
 	store  *gormstore.Store
 	api    *httptest.Server
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	ws     serentak.Workspace
 	key    string
 	fake   *fakeoauth.Server
@@ -137,8 +110,8 @@ type bundle struct {
 
 func setup(t *testing.T, pc platformCase) *bundle {
 	t.Helper()
-	clk := &clock{t: time.Now().UTC()}
-	b := &bundle{t: t, ctx: context.Background(), clock: clk, logs: &syncBuffer{}}
+	clk := testkit.NewClock(time.Now().UTC())
+	b := &bundle{t: t, ctx: context.Background(), clock: clk, logs: &testkit.Buffer{}}
 	b.store = storetest.Open(t, gormstore.Config{Now: clk.Now})
 	var handler http.Handler
 	b.api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))

@@ -7,7 +7,6 @@ package gormstore
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -315,10 +314,4 @@ func dbError(op string, err error) error {
 }
 
 // newToken returns a random lease token.
-func newToken() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("gormstore: crypto/rand failed: " + err.Error())
-	}
-	return hex.EncodeToString(b[:])
-}
+func newToken() string { return rand.Text() }

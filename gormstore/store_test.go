@@ -12,34 +12,15 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/testkit"
 )
-
-// clock is a settable clock for the store.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // bundle is what most tests start from: a store with two workspaces and
 // two accounts in the first.
 type bundle struct {
 	ctx   context.Context
 	s     *gormstore.Store
-	clock *clock
+	clock *testkit.Clock
 	ws    serentak.Workspace // the workspace under test
 	other serentak.Workspace // another tenant
 	fb    serentak.Account
@@ -48,7 +29,7 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	clk := newClock()
+	clk := testkit.NewClock(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
 	b := &bundle{
 		ctx:   context.Background(),
 		s:     storetest.Open(t, gormstore.Config{Now: clk.Now}),

@@ -1,7 +1,6 @@
 package keepalive_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -17,40 +16,17 @@ import (
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/keepalive"
+	"github.com/serentak/serentak/testkit"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 const publicURL = "https://serentak.example"
 
 type bundle struct {
 	t       *testing.T
 	ctx     context.Context
-	clock   *clock
+	clock   *testkit.Clock
 	store   *gormstore.Store
-	logs    *syncBuffer
+	logs    *testkit.Buffer
 	ws      serentak.Workspace
 	tt, yt  *fakeoauth.Server
 	ttConn  *connect.Connector
@@ -63,8 +39,8 @@ type bundle struct {
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	b := &bundle{t: t, ctx: context.Background(), clock: clk, logs: &syncBuffer{}}
+	clk := testkit.NewClock(time.Now().UTC().Truncate(time.Second))
+	b := &bundle{t: t, ctx: context.Background(), clock: clk, logs: &testkit.Buffer{}}
 	b.store = storetest.Open(t, gormstore.Config{Now: clk.Now})
 	b.verbose = slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 

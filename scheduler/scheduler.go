@@ -9,7 +9,6 @@ package scheduler
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -255,9 +254,7 @@ func (s *Scheduler) reset(ctx context.Context, st *Stats) (int64, error) {
 }
 
 func newEpoch() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return time.Now().UTC().Format(time.RFC3339) + "/" + hex.EncodeToString(b[:])
+	return time.Now().UTC().Format(time.RFC3339) + "/" + rand.Text()
 }
 
 // enqueueDue enqueues deliveries due within the horizon, a batch at a time.

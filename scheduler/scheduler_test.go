@@ -19,6 +19,7 @@ import (
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/scheduler"
 	"github.com/serentak/serentak/task"
+	"github.com/serentak/serentak/testkit"
 )
 
 // bundle is one test's database, Redis, workspace and account.
@@ -124,17 +125,6 @@ func tick(t *testing.T, s *scheduler.Scheduler) scheduler.Stats {
 	return st
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestTickEnqueuesDueWithinHorizon(t *testing.T) {
 	b := setup(t)
 	now := time.Now()
@@ -205,7 +195,7 @@ func TestTwoSchedulersEnqueueEachDeliveryOnce(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); s.Run(ctx) }()
 	}
-	waitFor(t, 10*time.Second, "every delivery enqueued", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "every delivery enqueued", func() bool {
 		for _, d := range ds {
 			if b.taskOf(t, d) == nil {
 				return false
@@ -216,7 +206,7 @@ func TestTwoSchedulersEnqueueEachDeliveryOnce(t *testing.T) {
 	// Let both keep ticking a while, including concurrent Redis-loss
 	// resets, then count.
 	b.redis.FlushAll(t)
-	waitFor(t, 10*time.Second, "every delivery enqueued again after FLUSHALL", func() bool {
+	testkit.WaitFor(t, 10*time.Second, "every delivery enqueued again after FLUSHALL", func() bool {
 		return b.queueSize(t) == n
 	})
 	for range 5 {
@@ -289,11 +279,10 @@ func TestStrandedDeliveriesEnqueuedAgain(t *testing.T) {
 	now := time.Now()
 	lost := b.addDelivery(t, now.Add(-time.Minute))
 	abandoned := b.addDelivery(t, now.Add(-time.Minute))
-	var clock atomic.Pointer[time.Time]
-	clock.Store(&now)
+	clock := testkit.NewClock(now)
 	s := b.newScheduler(t, func(c *scheduler.Config) {
 		c.StrandedGrace = 30 * time.Second
-		c.Now = func() time.Time { return *clock.Load() }
+		c.Now = clock.Now
 	})
 	tick(t, s)
 
@@ -319,7 +308,7 @@ func TestStrandedDeliveriesEnqueuedAgain(t *testing.T) {
 	}
 
 	later := now.Add(time.Minute)
-	clock.Store(&later)
+	clock.Set(later)
 	st = tick(t, s)
 	if st.Stranded != 2 || st.StrandedEnqueued != 1 {
 		t.Fatalf("tick after grace = %+v, want 2 stranded, 1 enqueued (the other still queued)", st)
@@ -392,11 +381,10 @@ func TestStrandedDeliveryWithADeadTaskIsReplaced(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	now := time.Now()
-	var clock atomic.Pointer[time.Time]
-	clock.Store(&now)
+	clock := testkit.NewClock(now)
 	s := b.newScheduler(t, func(c *scheduler.Config) {
 		c.StrandedGrace = 30 * time.Second
-		c.Now = func() time.Time { return *clock.Load() }
+		c.Now = clock.Now
 	})
 	unclaimed := b.addDelivery(t, now.Add(-time.Minute))
 	claimed := b.addDelivery(t, now.Add(-time.Minute))
@@ -416,7 +404,7 @@ func TestStrandedDeliveryWithADeadTaskIsReplaced(t *testing.T) {
 	}
 
 	later := now.Add(time.Minute)
-	clock.Store(&later)
+	clock.Set(later)
 	st := tick(t, s)
 	if st.Stranded != 2 || st.StrandedEnqueued != 2 {
 		t.Fatalf("tick after grace = %+v, want both replaced", st)
@@ -433,7 +421,7 @@ func TestStrandedDeliveryWithADeadTaskIsReplaced(t *testing.T) {
 	// The replacements are taken by a worker that dies too: the next ones.
 	b.holdTasks(t, 2)
 	later = later.Add(time.Minute)
-	clock.Store(&later)
+	clock.Set(later)
 	if st := tick(t, s); st.StrandedEnqueued != 2 {
 		t.Fatalf("tick after the replacements died = %+v, want two more", st)
 	}
@@ -448,11 +436,10 @@ func TestStrandedDeliveryWithADeadTaskIsReplaced(t *testing.T) {
 func TestStrandedDeliveryWithAnArchivedTaskIsReplaced(t *testing.T) {
 	b := setup(t)
 	now := time.Now()
-	var clock atomic.Pointer[time.Time]
-	clock.Store(&now)
+	clock := testkit.NewClock(now)
 	s := b.newScheduler(t, func(c *scheduler.Config) {
 		c.StrandedGrace = 30 * time.Second
-		c.Now = func() time.Time { return *clock.Load() }
+		c.Now = clock.Now
 	})
 	d := b.addDelivery(t, now.Add(-time.Minute))
 	tick(t, s)
@@ -460,7 +447,7 @@ func TestStrandedDeliveryWithAnArchivedTaskIsReplaced(t *testing.T) {
 		t.Fatalf("archive: %v", err)
 	}
 	later := now.Add(time.Minute)
-	clock.Store(&later)
+	clock.Set(later)
 	if st := tick(t, s); st.StrandedEnqueued != 1 || b.replacement(t, d, 1) == nil {
 		t.Fatalf("tick = %+v, want a replacement of the archived task", st)
 	}
@@ -474,12 +461,12 @@ func TestWakeEnqueuesAtOnce(t *testing.T) {
 	go func() { defer close(done); s.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	// The first pass runs at once and sets the marker.
-	waitFor(t, 5*time.Second, "the first pass", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the first pass", func() bool {
 		return b.redis.Client.Exists(context.Background(), scheduler.MarkerKey).Val() == 1
 	})
 	d := b.addDelivery(t, time.Now())
 	s.Wake()
-	waitFor(t, 5*time.Second, "the woken pass to enqueue", func() bool { return b.taskOf(t, d) != nil })
+	testkit.WaitFor(t, 5*time.Second, "the woken pass to enqueue", func() bool { return b.taskOf(t, d) != nil })
 }
 
 // flakyStore fails its first calls, as a database restarting would.
@@ -504,7 +491,7 @@ func TestRunSurvivesStoreErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	waitFor(t, 5*time.Second, "enqueue after the store recovers", func() bool { return b.taskOf(t, d) != nil })
+	testkit.WaitFor(t, 5*time.Second, "enqueue after the store recovers", func() bool { return b.taskOf(t, d) != nil })
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Run returned %v after cancel, want nil", err)

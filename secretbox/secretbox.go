@@ -48,9 +48,7 @@ func (b *Box) Seal(plaintext, aad string) string {
 		return ""
 	}
 	nonce := make([]byte, b.aead.NonceSize(), b.aead.NonceSize()+len(plaintext)+b.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		panic("secretbox: crypto/rand failed: " + err.Error())
-	}
+	rand.Read(nonce) // cannot fail (Go 1.24 and later)
 	out := b.aead.Seal(nonce, nonce, []byte(plaintext), []byte(aad))
 	return "v1:" + base64.RawStdEncoding.EncodeToString(out)
 }

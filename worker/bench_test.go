@@ -9,6 +9,7 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/scheduler"
+	"github.com/serentak/serentak/testkit"
 	"github.com/serentak/serentak/worker"
 )
 
@@ -71,9 +72,9 @@ func latenessRun(b *testing.B, n int, latency time.Duration) (p50, p99, worst ti
 	bb.startWorker(b, func(c *worker.Config) {})
 	b.StartTimer()
 
-	waitFor(b, 2*time.Minute, "every delivery sent to the publisher", func() bool { return bb.pub.count() >= n })
+	testkit.WaitFor(b, 2*time.Minute, "every delivery sent to the publisher", func() bool { return bb.pub.count() >= n })
 	b.StopTimer()
-	waitFor(b, time.Minute, "every delivery recorded as published", func() bool { return bb.countPublished(b, ds) == n })
+	testkit.WaitFor(b, time.Minute, "every delivery recorded as published", func() bool { return bb.countPublished(b, ds) == n })
 	bb.pub.mu.Lock()
 	late := make([]time.Duration, 0, n)
 	for _, c := range bb.pub.calls {

@@ -22,6 +22,7 @@ import (
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/scheduler"
 	"github.com/serentak/serentak/task"
+	"github.com/serentak/serentak/testkit"
 	"github.com/serentak/serentak/worker"
 )
 
@@ -253,21 +254,10 @@ func (b *bundle) archived(t testing.TB) int64 {
 	return n
 }
 
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func (b *bundle) waitFinal(t testing.TB, d serentak.Delivery, timeout time.Duration) serentak.Delivery {
 	t.Helper()
 	var got serentak.Delivery
-	waitFor(t, timeout, "delivery "+d.ID+" to finish", func() bool {
+	testkit.WaitFor(t, timeout, "delivery "+d.ID+" to finish", func() bool {
 		got = b.delivery(t, d)
 		return got.Status.Final()
 	})
@@ -350,7 +340,7 @@ func TestRedisFlushedBeforeDueStillPublishedOnce(t *testing.T) {
 		c.StrandedGrace = time.Minute
 	})
 	b.startWorker(t, nil)
-	waitFor(t, 5*time.Second, "the task to be enqueued", func() bool { return b.taskExists(t, d) })
+	testkit.WaitFor(t, 5*time.Second, "the task to be enqueued", func() bool { return b.taskExists(t, d) })
 	b.redis.FlushAll(t)
 	got := b.waitFinal(t, d, 10*time.Second)
 	if got.Status != serentak.DeliveryPublished {
@@ -375,7 +365,7 @@ func TestCanceledNeverPublishedRescheduledOnceAtNewTime(t *testing.T) {
 	moved := b.addDelivery(t, b.acc, nextSecond(time.Second, 500*time.Millisecond))
 	b.startScheduler(t, func(c *scheduler.Config) { c.Horizon = 10 * time.Second })
 	b.startWorker(t, nil)
-	waitFor(t, 5*time.Second, "both tasks enqueued", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "both tasks enqueued", func() bool {
 		return b.taskExists(t, canceled) && b.taskExists(t, moved)
 	})
 	if _, err := b.store.CancelPost(ctx, canceled.WorkspaceID, canceled.PostID); err != nil {
@@ -398,7 +388,7 @@ func TestCanceledNeverPublishedRescheduledOnceAtNewTime(t *testing.T) {
 		t.Errorf("rescheduled delivery published at %v, before its new time %v", calls[0].At, newAt)
 	}
 	// The old tasks ran and did nothing: they are gone from Redis.
-	waitFor(t, 5*time.Second, "the stale tasks to be processed", func() bool {
+	testkit.WaitFor(t, 5*time.Second, "the stale tasks to be processed", func() bool {
 		return !b.taskExists(t, canceled) && !b.taskExists(t, moved)
 	})
 	if c := b.pub.callsOf(canceled.ID); len(c) != 0 {
@@ -588,7 +578,7 @@ func TestOutcomes(t *testing.T) {
 			if stored.Token.AccessToken != wantToken {
 				t.Errorf("stored token = %q, want %q", stored.Token.AccessToken, wantToken)
 			}
-			waitFor(t, 5*time.Second, "the task to end", func() bool { return !b.taskExists(t, d) })
+			testkit.WaitFor(t, 5*time.Second, "the task to end", func() bool { return !b.taskExists(t, d) })
 			if a := b.archived(t); a != 0 {
 				t.Errorf("%d archived tasks, want 0", a)
 			}
@@ -903,22 +893,18 @@ func (r *leaseRecorder) SaveCheckpoint(ctx context.Context, c serentak.Claim, cp
 // the row is updated in place); one saved later extends it.
 func TestCheckpointsExtendTheLeaseOnlyWhenItHasAged(t *testing.T) {
 	b := setup(t)
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clock := testkit.NewClock(time.Now())
 	rec := &leaseRecorder{Store: b.store}
 	pub := &fakePublisher{platform: serentak.Facebook, script: func(req serentak.PublishRequest, n int) (serentak.Result, error) {
 		// fakePublisher saved once already; a minute later, save again.
-		mu.Lock()
-		now = now.Add(time.Minute)
-		mu.Unlock()
+		clock.Advance(time.Minute)
 		return serentak.Result{}, req.SaveFunc(context.Background(), serentak.Checkpoint{"step": "later"})
 	}}
 	w := b.newWorker(t, func(c *worker.Config) {
-		c.Store, c.Now, c.Lease = rec, clock, 5*time.Minute
+		c.Store, c.Now, c.Lease = rec, clock.Now, 5*time.Minute
 		c.Publishers = map[serentak.Platform]serentak.Publisher{serentak.Facebook: pub}
 	})
-	d := b.addDelivery(t, b.acc, now.Add(-time.Second))
+	d := b.addDelivery(t, b.acc, clock.Now().Add(-time.Second))
 	tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
 	if err := w.ProcessTask(context.Background(), tk); err != nil {
 		t.Fatal(err)
@@ -931,7 +917,7 @@ func TestCheckpointsExtendTheLeaseOnlyWhenItHasAged(t *testing.T) {
 	if !rec.leases[0].IsZero() {
 		t.Errorf("the save right after the claim extended the lease to %v; the claim's lease is fresh", rec.leases[0])
 	}
-	if want := clock().Add(5 * time.Minute); !rec.leases[1].Equal(want) {
+	if want := clock.Now().Add(5 * time.Minute); !rec.leases[1].Equal(want) {
 		t.Errorf("the save a minute later set the lease to %v, want %v", rec.leases[1], want)
 	}
 }

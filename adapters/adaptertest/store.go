@@ -1,8 +1,8 @@
 // Package adaptertest is what the platform adapters' tests share: the
-// conformance suite every serentak.Publisher passes (Exercise), an
-// in-memory checkpoint store standing in for the database, and a settable
-// clock. The strict fake platform servers live beside each adapter and are
-// built with adapters/fakeplatform.
+// conformance suite every serentak.Publisher passes (Exercise) and an
+// in-memory checkpoint store standing in for the database. The clock a
+// publisher and its fake share is testkit.Clock. The strict fake platform
+// servers live beside each adapter and are built with adapters/fakeplatform.
 package adaptertest
 
 import (
@@ -10,7 +10,6 @@ import (
 	"errors"
 	"maps"
 	"sync"
-	"time"
 
 	"github.com/serentak/serentak"
 )
@@ -97,27 +96,4 @@ func (s *Store) SetAfter(after func(cp serentak.Checkpoint)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.after = after
-}
-
-// Clock is a settable clock shared by a publisher and its fake.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }

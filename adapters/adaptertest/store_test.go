@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/adaptertest"
@@ -50,14 +49,5 @@ func TestStore(t *testing.T) {
 	}
 	if s.Checkpoint()["a"] != "2" {
 		t.Errorf("a failed save changed the checkpoint: %v", s.Checkpoint())
-	}
-}
-
-func TestClock(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := adaptertest.NewClock(start)
-	c.Advance(90 * time.Second)
-	if got := c.Now(); !got.Equal(start.Add(90 * time.Second)) {
-		t.Errorf("Now = %v", got)
 	}
 }

@@ -9,11 +9,12 @@ import (
 	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/instagram"
 	"github.com/serentak/serentak/adapters/instagram/fakeig"
+	"github.com/serentak/serentak/testkit"
 )
 
 func TestConformance(t *testing.T) {
 	adaptertest.Exercise(t, adaptertest.Harness{Setup: func(t *testing.T) *adaptertest.Fixture {
-		clk := adaptertest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+		clk := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 		// New containers answer IN_PROGRESS twice before FINISHED.
 		fake := fakeig.New(fakeig.WithClock(clk.Now), fakeig.WithProcessingReads(2))
 		t.Cleanup(fake.Close)

@@ -17,6 +17,7 @@ import (
 	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/instagram"
 	"github.com/serentak/serentak/adapters/instagram/fakeig"
+	"github.com/serentak/serentak/testkit"
 )
 
 const (
@@ -36,12 +37,12 @@ type bundle struct {
 	media *httptest.Server
 	pub   *instagram.Publisher
 	store *adaptertest.Store
-	clock *adaptertest.Clock
+	clock *testkit.Clock
 }
 
 func setup(t *testing.T, opts ...fakeig.Option) *bundle {
 	t.Helper()
-	clk := adaptertest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	fake := fakeig.New(append([]fakeig.Option{fakeig.WithClock(clk.Now)}, opts...)...)
 	t.Cleanup(fake.Close)
 	fake.AddUser(igUser, igToken)

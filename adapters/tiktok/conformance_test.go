@@ -12,11 +12,12 @@ import (
 	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/tiktok"
 	"github.com/serentak/serentak/adapters/tiktok/faketiktok"
+	"github.com/serentak/serentak/testkit"
 )
 
 func TestConformance(t *testing.T) {
 	adaptertest.Exercise(t, adaptertest.Harness{Setup: func(t *testing.T) *adaptertest.Fixture {
-		clk := adaptertest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+		clk := testkit.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 		// A new publish answers PROCESSING twice before PUBLISH_COMPLETE.
 		fake := faketiktok.New(faketiktok.WithClock(clk.Now), faketiktok.WithClient("ck", "cs"), faketiktok.WithProcessingReads(2))
 		t.Cleanup(fake.Close)

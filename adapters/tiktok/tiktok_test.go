@@ -19,6 +19,7 @@ import (
 	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/tiktok"
 	"github.com/serentak/serentak/adapters/tiktok/faketiktok"
+	"github.com/serentak/serentak/testkit"
 )
 
 const (
@@ -37,7 +38,7 @@ var (
 type bundle struct {
 	fake  *faketiktok.Server
 	media *httptest.Server
-	clock *adaptertest.Clock
+	clock *testkit.Clock
 	store *adaptertest.Store
 	cfg   tiktok.Config
 	pub   *tiktok.Publisher
@@ -66,7 +67,7 @@ func randomBytes(n int) []byte {
 
 func setup(t *testing.T, fakeOpts []faketiktok.Option, opts ...option) *bundle {
 	t.Helper()
-	b := &bundle{clock: adaptertest.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)), store: &adaptertest.Store{}, video: randomBytes(300_000)}
+	b := &bundle{clock: testkit.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)), store: &adaptertest.Store{}, video: randomBytes(300_000)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/video.mp4", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "video/mp4")

@@ -10,11 +10,12 @@ import (
 	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/youtube"
 	"github.com/serentak/serentak/adapters/youtube/fakeyoutube"
+	"github.com/serentak/serentak/testkit"
 )
 
 func TestConformance(t *testing.T) {
 	adaptertest.Exercise(t, adaptertest.Harness{Setup: func(t *testing.T) *adaptertest.Fixture {
-		clk := adaptertest.NewClock(time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC))
+		clk := testkit.NewClock(time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC))
 		// A new video is processing for two reads before it is processed.
 		fake := fakeyoutube.New(fakeyoutube.WithClock(clk.Now), fakeyoutube.WithProcessingReads(2))
 		t.Cleanup(fake.Close)

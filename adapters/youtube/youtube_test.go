@@ -19,6 +19,7 @@ import (
 	"github.com/serentak/serentak/adapters/adaptertest"
 	"github.com/serentak/serentak/adapters/youtube"
 	"github.com/serentak/serentak/adapters/youtube/fakeyoutube"
+	"github.com/serentak/serentak/testkit"
 )
 
 const (
@@ -71,7 +72,7 @@ type bundle struct {
 	fake  *fakeyoutube.Server
 	pub   *youtube.Publisher
 	store *adaptertest.Store
-	clock *adaptertest.Clock
+	clock *testkit.Clock
 	size  int64
 	seek  bool
 
@@ -89,7 +90,7 @@ type options struct {
 // starts at 08:00 Pacific daylight time (15:00 UTC).
 func setup(t *testing.T, o options) *bundle {
 	t.Helper()
-	c := adaptertest.NewClock(time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC))
+	c := testkit.NewClock(time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC))
 	fake := fakeyoutube.New(append([]fakeyoutube.Option{fakeyoutube.WithClock(c.Now)}, o.fake...)...)
 	t.Cleanup(fake.Close)
 	fake.AddAccessToken(channelID, accessToken, c.Now().Add(time.Hour))
@@ -839,7 +840,7 @@ func TestTokenStaysOnTheAPIHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bundle{store: &adaptertest.Store{}, clock: adaptertest.NewClock(time.Now()), size: 1000}
+	b := &bundle{store: &adaptertest.Store{}, clock: testkit.NewClock(time.Now()), size: 1000}
 	res, err := pub.Publish(context.Background(), b.request(context.Background()))
 	if err != nil || res.ExternalID != "vid12345678" {
 		t.Fatalf("Publish = %+v, %v", res, err)

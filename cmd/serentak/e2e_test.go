@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +18,7 @@ import (
 	"github.com/serentak/serentak/adapters/instagram/fakeig"
 	"github.com/serentak/serentak/embedredis/redistest"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/testkit"
 )
 
 const (
@@ -32,29 +33,11 @@ const (
 type system struct {
 	t     *testing.T
 	base  string
-	logs  *syncBuffer
+	logs  *testkit.Buffer
 	graph *fakegraph.Server
 	ig    *fakeig.Server
 	env   map[string]string
 	stops []func() error
-}
-
-// syncBuffer collects a process's output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // newEnv returns the environment of a system on fresh storage: the real
@@ -131,7 +114,7 @@ func newSystem(t *testing.T) *system {
 	ig := fakeig.New(fakeig.WithProcessingReads(0)) // containers finish at once: no Pending wait
 	t.Cleanup(ig.Close)
 	ig.AddUser(igUserID, igToken)
-	s := &system{t: t, logs: &syncBuffer{}, graph: graph, ig: ig, env: newEnv(t, graph, ig)}
+	s := &system{t: t, logs: &testkit.Buffer{}, graph: graph, ig: ig, env: newEnv(t, graph, ig)}
 	t.Cleanup(s.stopAll)
 	return s
 }
@@ -196,25 +179,26 @@ func productPost(acc string, at time.Time) map[string]any {
 	}
 }
 
-// waitPost polls a post until its status is one of want.
+// waitPost polls a post until its status is one of want. Each new status
+// is logged, so a failure shows where the post stopped.
 func (s *system) waitPost(ws, key, id string, want ...string) map[string]any {
 	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		code, out := s.call("GET", "/v1/workspaces/"+ws+"/posts/"+id, key, nil)
+	var out map[string]any
+	last := "(not read yet)"
+	testkit.WaitFor(s.t, 30*time.Second, fmt.Sprintf("post %s to be %v", id, want), func() bool {
+		var code int
+		code, out = s.call("GET", "/v1/workspaces/"+ws+"/posts/"+id, key, nil)
 		if code != 200 {
 			s.t.Fatalf("get post: %d %v", code, out)
 		}
-		for _, w := range want {
-			if out["status"] == w {
-				return out
-			}
+		status, _ := out["status"].(string)
+		if status != last {
+			s.t.Logf("post %s is %q: %v", id, status, out)
+			last = status
 		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("post %s is %v after 30s, want %v\n%v", id, out["status"], want, out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return slices.Contains(want, status)
+	})
+	return out
 }
 
 // TestTour is the README's curl tour against `serentak serve` and a fake
@@ -406,7 +390,7 @@ func TestFanOut(t *testing.T) {
 // printed token publishes to, and stops when told to.
 func TestFakeGraphCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"fake-graph"}, func(string) string { return "" }, out, nil) }()
 	var url string

@@ -7,11 +7,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/serentak/serentak/adapters/instagram/fakeig"
+	"github.com/serentak/serentak/testkit"
 )
 
 const (
@@ -22,27 +22,15 @@ const (
 	prefix = "/v25.0/"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type bundle struct {
 	fake  *fakeig.Server
-	clock *clock
+	clock *testkit.Clock
 	media *httptest.Server
 }
 
 func setup(t *testing.T, opts ...fakeig.Option) *bundle {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	s := fakeig.New(append([]fakeig.Option{fakeig.WithClock(clk.Now)}, opts...)...)
 	t.Cleanup(s.Close)
 	s.AddUser(user, tok)

@@ -9,11 +9,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/serentak/serentak/adapters/tiktok/faketiktok"
+	"github.com/serentak/serentak/testkit"
 )
 
 const (
@@ -23,28 +23,16 @@ const (
 	mb5     = faketiktok.MinChunkSize
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type bundle struct {
 	fake  *faketiktok.Server
-	clock *clock
+	clock *testkit.Clock
 	media *httptest.Server
 }
 
 func setup(t *testing.T, opts ...faketiktok.Option) *bundle {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
-	s := faketiktok.New(append([]faketiktok.Option{faketiktok.WithClock(c.now)}, opts...)...)
+	c := testkit.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+	s := faketiktok.New(append([]faketiktok.Option{faketiktok.WithClock(c.Now)}, opts...)...)
 	t.Cleanup(s.Close)
 	s.AddUser(faketiktok.User{OpenID: openID, Username: "shop", AccessToken: token, RefreshToken: refresh})
 	mux := http.NewServeMux()
@@ -168,7 +156,7 @@ func TestEnvelopeAndAuth(t *testing.T) {
 	if r.data["creator_username"] != "shop" || r.data["max_video_post_duration_sec"] != float64(600) {
 		t.Errorf("creator_info = %v", r.data)
 	}
-	b.clock.advance(2 * time.Hour) // the access token's life
+	b.clock.Advance(2 * time.Hour) // the access token's life
 	want(t, b.do(t, http.MethodPost, faketiktok.PathCreatorInfo, token, "", nil, nil), 401, "access_token_invalid")
 }
 
@@ -295,7 +283,7 @@ func TestUpload(t *testing.T) {
 func TestUploadURLExpires(t *testing.T) {
 	b := setup(t)
 	init := b.api(t, faketiktok.PathVideoInit, map[string]any{"post_info": postInfo(faketiktok.SelfOnly), "source_info": fileSource(100, 100, 1)})
-	b.clock.advance(time.Hour)
+	b.clock.Advance(time.Hour)
 	if r := put(t, b, init.data["upload_url"].(string), make([]byte, 100), 0, 100, "video/mp4"); r.status != 403 {
 		t.Fatalf("HTTP %d, want 403", r.status)
 	}
@@ -415,7 +403,7 @@ func TestRateLimits(t *testing.T) {
 		want(t, b.api(t, faketiktok.PathCreatorInfo, nil), 200, "ok")
 	}
 	want(t, b.api(t, faketiktok.PathCreatorInfo, nil), 429, "rate_limit_exceeded")
-	b.clock.advance(time.Minute)
+	b.clock.Advance(time.Minute)
 	want(t, b.api(t, faketiktok.PathVideoInit, body), 200, "ok")
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -415,8 +414,6 @@ func unmarshalHash(h hash.Hash, state []byte) {
 
 func randHex(n int) string {
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(errors.New("fakeyoutube: crypto/rand failed"))
-	}
+	rand.Read(b) // cannot fail (Go 1.24 and later)
 	return hex.EncodeToString(b)
 }
