@@ -18,7 +18,7 @@ func (a *attempt) client() *graph.Client {
 		Platform:     "Facebook",
 		Setting:      "SERENTAK_FACEBOOK_API_URL",
 		Reconciles:   "looks it up",
-		ClassifyFunc: classify,
+		ClassifyFunc: Classify,
 	}
 }
 

@@ -16,7 +16,7 @@ func (a *attempt) client() *graph.Client {
 		Platform:     "Instagram",
 		Setting:      "SERENTAK_INSTAGRAM_API_URL",
 		Reconciles:   "checks the container",
-		ClassifyFunc: classify,
+		ClassifyFunc: Classify,
 	}
 }
 
