@@ -97,10 +97,11 @@ type Config struct {
 
 // Connector runs one platform's OAuth flow and checks its accounts.
 type Connector struct {
-	cfg    Config
-	flow   flow
-	client *http.Client
-	log    *slog.Logger
+	cfg       Config
+	flow      flow
+	client    *http.Client
+	log       *slog.Logger
+	refresher serentak.TokenRefresher // nil: see Refresher
 }
 
 // flow is one platform's part of a Connector.
@@ -362,13 +363,13 @@ func clip(s string, n int) string {
 // exchangeError turns a failed code exchange into an answer for the person
 // in the browser.
 func exchangeError(p serentak.Platform, err error) error {
-	var pe *platformError
-	if errors.As(err, &pe) {
-		switch {
-		case pe.Code == "invalid_grant" || (pe.Status == http.StatusBadRequest && pe.Code == "100"):
+	var r *refusal
+	if errors.As(err, &r) {
+		switch code := r.code(); {
+		case code == "invalid_grant" || (r.Status == http.StatusBadRequest && code == "100"):
 			return serentak.Errorf(serentak.ECodeBadRequest,
 				"%s refused the sign-in code (it expired or was already used); start connecting again", p.DisplayName())
-		case pe.Code == "invalid_client" || pe.Code == "unauthorized_client" || pe.Code == "101":
+		case code == "invalid_client" || code == "unauthorized_client" || code == "101":
 			return fmt.Errorf("connect: %s refused Serentak's app credentials; check SERENTAK_%s_CLIENT_ID and _CLIENT_SECRET: %w",
 				p.DisplayName(), strings.ToUpper(string(p)), err)
 		}
@@ -379,13 +380,12 @@ func exchangeError(p serentak.Platform, err error) error {
 	return fmt.Errorf("connect: %s code exchange: %w", p.DisplayName(), err)
 }
 
-// Refresher returns the connector's own token refresher, or nil when the
-// platform's tokens are refreshed elsewhere (YouTube and TikTok by their
-// publishers) or never (Facebook Page tokens). Only Instagram Login has
-// one: its long-lived token is extended with ig_refresh_token.
+// Refresher returns the token refresher of the platform's accounts as
+// connected by this connector, or nil when their tokens are refreshed by
+// their publishers (YouTube, TikTok) or never (Facebook Page tokens, and
+// Instagram with Facebook Login, which publishes with them). Only Instagram
+// Login has one: the Instagram adapter's, which extends the long-lived
+// token with ig_refresh_token.
 func (c *Connector) Refresher() serentak.TokenRefresher {
-	if r, ok := c.flow.(serentak.TokenRefresher); ok {
-		return r
-	}
-	return nil
+	return c.refresher
 }

@@ -531,3 +531,41 @@ func TestReconnectLinkMustReachItsAccount(t *testing.T) {
 		t.Errorf("%d accounts: a reconnect link must not add accounts", len(as))
 	}
 }
+
+// Instagram Login's connector hands out the Instagram adapter's refresher,
+// which extends the long-lived token at the fake's ig_refresh_token route
+// and reads a refused token as AuthExpired; Facebook Login's has none.
+func TestInstagramLoginRefresher(t *testing.T) {
+	pc := cases[1]
+	b := setup(t, pc)
+	if code, body := b.callback(pc.platform, b.fake.Authorize(t, b.startConnect(pc.platform)), ""); code != http.StatusOK {
+		t.Fatalf("connect = %d %s", code, body)
+	}
+	as, _ := b.store.FindAccounts(b.ctx, b.ws.ID)
+	acc := as[0]
+	r := b.conn.Refresher()
+	if r == nil {
+		t.Fatal("the Instagram Login connector has no refresher")
+	}
+	b.clock.Advance(24 * time.Hour)
+	tok, err := r.RefreshToken(b.ctx, acc)
+	if err != nil {
+		t.Fatalf("RefreshToken = %v", err)
+	}
+	if tok.AccessToken == acc.Token.AccessToken || !b.fake.AccessWorks(tok.AccessToken) {
+		t.Errorf("refreshed token is the old one or does not work at the platform")
+	}
+	if want := b.clock.Now().Add(60 * 24 * time.Hour); !tok.ExpiresAt.Equal(want) {
+		t.Errorf("ExpiresAt = %v, want %v (expires_in from the refresh, by the connector's clock)", tok.ExpiresAt, want)
+	}
+	b.fake.Revoke()
+	var pe *serentak.PublishError
+	if _, err := r.RefreshToken(b.ctx, serentak.Account{Token: tok}); !errors.As(err, &pe) || pe.Kind != serentak.AuthExpired || strings.Contains(err.Error(), tok.AccessToken) {
+		t.Errorf("RefreshToken after revoke = %v, want AuthExpired without the token", err)
+	}
+
+	fb := setup(t, cases[2])
+	if fb.conn.Refresher() != nil {
+		t.Error("Instagram with Facebook Login has a refresher; its Page tokens have no refresh grant")
+	}
+}

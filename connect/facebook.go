@@ -3,11 +3,13 @@ package connect
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/facebook"
 )
 
 // DefaultGraphVersion is the pinned Graph API version (platforms.md §1.1:
@@ -49,11 +51,11 @@ func (f *facebookFlow) authCodeURL(state, _ string) string {
 }
 
 func (f *facebookFlow) exchange(ctx context.Context, code, _ string) ([]found, error) {
-	user, granted, err := f.c.facebookLogin(ctx, code, facebookRequired)
+	user, granted, err := f.c.facebookLogin(ctx, code, facebookRequired, readFacebook)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := f.c.facebookPages(ctx, user, "id,name,access_token")
+	pages, err := f.c.facebookPages(ctx, user, "id,name,access_token", readFacebook)
 	if err != nil {
 		return nil, err
 	}
@@ -76,11 +78,16 @@ func (f *facebookFlow) exchange(ctx context.Context, code, _ string) ([]found, e
 // verify reads the Page itself with its token: GET /me?fields=id.
 func (f *facebookFlow) verify(ctx context.Context, acc serentak.Account) error {
 	var me struct{ ID string }
-	err := f.c.get(ctx, f.c.graphURL("/me"), url.Values{"fields": {"id"}}, auth{"OAuth", acc.Token.AccessToken}, &me)
+	err := f.c.get(ctx, f.c.graphURL("/me"), url.Values{"fields": {"id"}}, auth{"OAuth", acc.Token.AccessToken}, readFacebook, &me)
 	if err != nil {
-		return verifyError(serentak.Facebook, err, graphAuthError)
+		return verifyError(serentak.Facebook, err)
 	}
 	return nil
+}
+
+// readFacebook reads Graph answers as the Facebook adapter does.
+func readFacebook(status int, body []byte, header http.Header) *serentak.PublishError {
+	return readGraph(facebook.Classify, status, body, header)
 }
 
 func (c *Connector) graphURL(path string) string {
@@ -91,7 +98,10 @@ func (c *Connector) graphURL(path string) string {
 // → short-lived user token → long-lived user token, then checks that
 // every required permission was granted. It returns the long-lived token
 // and the granted permissions.
-func (c *Connector) facebookLogin(ctx context.Context, code string, required []string) (string, []string, error) {
+//
+// read is the platform's reading of Graph answers: the same Facebook Login
+// serves Facebook Pages and Instagram with Facebook Login.
+func (c *Connector) facebookLogin(ctx context.Context, code string, required []string, read readFunc) (string, []string, error) {
 	p := c.flow.platform()
 	var tok struct {
 		AccessToken string `json:"access_token"`
@@ -99,7 +109,7 @@ func (c *Connector) facebookLogin(ctx context.Context, code string, required []s
 	err := c.get(ctx, c.cfg.TokenURL, url.Values{
 		"client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret},
 		"redirect_uri": {c.RedirectURL()}, "code": {code},
-	}, auth{}, &tok)
+	}, auth{}, read, &tok)
 	if err != nil {
 		return "", nil, exchangeError(p, err)
 	}
@@ -112,7 +122,7 @@ func (c *Connector) facebookLogin(ctx context.Context, code string, required []s
 	err = c.get(ctx, c.cfg.TokenURL, url.Values{
 		"grant_type": {"fb_exchange_token"}, "client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret},
 		"fb_exchange_token": {tok.AccessToken},
-	}, auth{}, &long)
+	}, auth{}, read, &long)
 	if err != nil {
 		return "", nil, exchangeError(p, err)
 	}
@@ -125,7 +135,7 @@ func (c *Connector) facebookLogin(ctx context.Context, code string, required []s
 			Status     string `json:"status"`
 		} `json:"data"`
 	}
-	if err := c.get(ctx, c.graphURL("/me/permissions"), nil, auth{"OAuth", long.AccessToken}, &perms); err != nil {
+	if err := c.get(ctx, c.graphURL("/me/permissions"), nil, auth{"OAuth", long.AccessToken}, read, &perms); err != nil {
 		return "", nil, fmt.Errorf("connect: read the granted %s permissions: %w", p.DisplayName(), err)
 	}
 	var granted []string
@@ -163,7 +173,7 @@ type graphPage struct {
 // facebookPages lists the Pages the user shared, following paging.next.
 // A "next" URL carries the user token in its query, so it is followed only
 // when it points at the configured Graph host.
-func (c *Connector) facebookPages(ctx context.Context, userToken, fields string) ([]graphPage, error) {
+func (c *Connector) facebookPages(ctx context.Context, userToken, fields string, read readFunc) ([]graphPage, error) {
 	api, err := url.Parse(c.cfg.APIURL)
 	if err != nil {
 		return nil, fmt.Errorf("connect: bad Graph API URL setting: %w", err)
@@ -177,7 +187,7 @@ func (c *Connector) facebookPages(ctx context.Context, userToken, fields string)
 				Next string `json:"next"`
 			} `json:"paging"`
 		}
-		if err := c.get(ctx, next, nil, auth{"OAuth", userToken}, &page); err != nil {
+		if err := c.get(ctx, next, nil, auth{"OAuth", userToken}, read, &page); err != nil {
 			return nil, fmt.Errorf("connect: list the %s Pages: %w", c.flow.platform().DisplayName(), err)
 		}
 		out = append(out, page.Data...)

@@ -8,39 +8,42 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/graph"
 )
 
 // maxAnswer caps a platform answer read into memory.
 const maxAnswer = 4 << 20
 
-// platformError is a platform's refusal, in whichever of the four error
-// shapes it came: Graph's {"error":{"code":190,…}}, Google's
-// {"error":{"code":401,"errors":[{"reason":…}]}}, TikTok's envelope
-// {"error":{"code":"access_token_invalid"}} or OAuth's
-// {"error":"invalid_grant","error_description":…}.
-type platformError struct {
-	Status  int
-	Code    string // the platform's code: "190", "invalid_grant", "authError", …
-	Subcode string
-	Message string
+// readFunc reads a platform's answer the way the platform's adapter does:
+// nil for a success, else the adapter's PublishError (its Kind, and its
+// Code: Graph's "190/463", TikTok's "access_token_invalid", OAuth's
+// "invalid_grant", Google's reason, or "http_N"). Each platform's error
+// shapes are parsed in its adapter alone.
+type readFunc func(status int, body []byte, header http.Header) *serentak.PublishError
+
+// refusal is a platform's answer refusing a request.
+type refusal struct {
+	Status int
+	Err    *serentak.PublishError
 }
 
-func (e *platformError) Error() string {
+func (e *refusal) Error() string {
 	s := fmt.Sprintf("HTTP %d", e.Status)
-	if e.Code != "" {
-		s += " " + e.Code
-		if e.Subcode != "" {
-			s += "/" + e.Subcode
-		}
+	if e.Err.Code != "" {
+		s += " " + e.Err.Code
 	}
-	if e.Message != "" {
-		s += ": " + clip(e.Message, 300)
-	}
-	return s
+	return s + ": " + clip(e.Err.Message, 300)
+}
+
+func (e *refusal) Unwrap() error { return e.Err }
+
+// code is the platform's code without a Graph subcode.
+func (e *refusal) code() string {
+	c, _, _ := strings.Cut(e.Err.Code, "/")
+	return c
 }
 
 // unreachableError: no answer came (network, timeout). It never carries
@@ -70,9 +73,10 @@ type auth struct {
 	token  string
 }
 
-// do sends req and decodes a 2xx JSON answer into out. Anything else is a
-// *platformError, or an *unreachableError when no answer came.
-func (c *Connector) do(req *http.Request, a auth, out any) error {
+// do sends req and decodes a 2xx JSON answer into out. An answer read
+// reads as a refusal is a *refusal; an *unreachableError when no answer
+// came.
+func (c *Connector) do(req *http.Request, a auth, read readFunc, out any) error {
 	if a.scheme != "" {
 		req.Header.Set("Authorization", a.scheme+" "+a.token)
 	}
@@ -86,144 +90,60 @@ func (c *Connector) do(req *http.Request, a auth, out any) error {
 	if err != nil {
 		return &unreachableError{err: fmt.Errorf("reading the answer: %w", err)}
 	}
-	if pe := parseError(resp.StatusCode, body); pe != nil {
-		return pe
+	if pe := read(resp.StatusCode, body, resp.Header); pe != nil {
+		return &refusal{Status: resp.StatusCode, Err: pe}
 	}
 	if out == nil {
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return &platformError{Status: resp.StatusCode, Code: "bad_answer", Message: "the answer is not the JSON expected"}
+		return fmt.Errorf("the answer (HTTP %d) is not the JSON expected", resp.StatusCode)
 	}
 	return nil
 }
 
-// get is do for a GET of base+path with query q.
-func (c *Connector) get(ctx context.Context, rawURL string, q url.Values, a auth, out any) error {
+// get is do for a GET of rawURL with query q.
+func (c *Connector) get(ctx context.Context, rawURL string, q url.Values, a auth, read readFunc, out any) error {
 	if len(q) > 0 {
-		sep := "?"
-		if strings.Contains(rawURL, "?") {
-			sep = "&"
-		}
-		rawURL += sep + q.Encode()
+		rawURL = withQuery(rawURL, q)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return fmt.Errorf("connect: bad platform URL setting: %w", stripURL(err))
 	}
-	return c.do(req, a, out)
+	return c.do(req, a, read, out)
 }
 
 // postForm is do for a form POST.
-func (c *Connector) postForm(ctx context.Context, rawURL string, form url.Values, a auth, out any) error {
+func (c *Connector) postForm(ctx context.Context, rawURL string, form url.Values, a auth, read readFunc, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return fmt.Errorf("connect: bad platform URL setting: %w", stripURL(err))
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.do(req, a, out)
+	return c.do(req, a, read, out)
 }
 
-// parseError reads any of the error shapes; nil for a success. A 2xx with
-// an error object (TikTok's envelope with a code other than "ok", Graph's
-// rare 200 errors) is an error too.
-func parseError(status int, body []byte) *platformError {
-	var shape struct {
-		Error       json.RawMessage `json:"error"`
-		Description string          `json:"error_description"`
-		Message     string          `json:"error_message"` // Instagram Login's older shape
-		ErrorType   string          `json:"error_type"`
-	}
-	_ = json.Unmarshal(body, &shape)
-	pe := &platformError{Status: status}
-	var s string
-	if len(shape.Error) > 0 && json.Unmarshal(shape.Error, &s) == nil {
-		pe.Code, pe.Message = s, shape.Description
-	} else if len(shape.Error) > 0 && string(shape.Error) != "null" {
-		var obj struct {
-			Code    json.RawMessage           `json:"code"`
-			Subcode json.RawMessage           `json:"error_subcode"`
-			Message string                    `json:"message"`
-			Type    string                    `json:"type"`
-			Errors  []struct{ Reason string } `json:"errors"`
-		}
-		if json.Unmarshal(shape.Error, &obj) == nil {
-			pe.Code, pe.Subcode, pe.Message = rawString(obj.Code), rawString(obj.Subcode), obj.Message
-			if len(obj.Errors) > 0 && obj.Errors[0].Reason != "" {
-				pe.Code = obj.Errors[0].Reason // Google: the reason says more than the HTTP code
-			}
-		}
-		if pe.Code == "ok" {
-			pe.Code = ""
-			if status/100 == 2 {
-				return nil
-			}
-		}
-	} else if shape.ErrorType != "" {
-		pe.Code, pe.Message = shape.ErrorType, shape.Message
-	}
-	if status/100 == 2 && pe.Code == "" {
+// readGraph reads a Graph API answer with the adapter's classify: a Graph
+// error object is a refusal even in a 2xx answer (Graph sends a few so).
+func readGraph(classify readFunc, status int, body []byte, header http.Header) *serentak.PublishError {
+	if _, isErr := graph.DecodeError(body); status/100 == 2 && !isErr {
 		return nil
 	}
-	if pe.Code == "" {
-		pe.Code = strconv.Itoa(status)
-	}
-	return pe
-}
-
-func rawString(r json.RawMessage) string {
-	if len(r) == 0 || string(r) == "null" {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(r, &s) == nil {
-		return s
-	}
-	return string(r)
+	return classify(status, body, header)
 }
 
 // verifyError turns a failed verification call into a PublishError:
-// AuthExpired when authFunc says the platform refused the token itself,
-// Transient otherwise (a check that could not be made says nothing).
-func verifyError(p serentak.Platform, err error, authFunc func(*platformError) bool) error {
-	var pe *platformError
-	if errors.As(err, &pe) && authFunc(pe) {
-		return &serentak.PublishError{Kind: serentak.AuthExpired, Code: pe.Code,
-			Message: fmt.Sprintf("%s refused the account's token: %s", p.DisplayName(), pe.Error()), Err: err}
+// AuthExpired when the platform's adapter reads the answer as AuthExpired
+// (the token or its grant is refused: publishing would find the account
+// broken too), Transient otherwise (a check that could not be made says
+// nothing).
+func verifyError(p serentak.Platform, err error) error {
+	var r *refusal
+	if errors.As(err, &r) && r.Err.Kind == serentak.AuthExpired {
+		return &serentak.PublishError{Kind: serentak.AuthExpired, Code: r.Err.Code,
+			Message: fmt.Sprintf("%s refused the account's token: %s", p.DisplayName(), r.Error()), Err: err}
 	}
 	return &serentak.PublishError{Kind: serentak.Transient,
 		Message: fmt.Sprintf("could not check the %s account: %v", p.DisplayName(), err), Err: err}
-}
-
-// graphAuthError is Graph's "this token no longer works" (platforms.md §1.7).
-func graphAuthError(pe *platformError) bool {
-	switch pe.Code {
-	case "190", "102", "10":
-		return true
-	}
-	if n, err := strconv.Atoi(pe.Code); err == nil && n >= 200 && n <= 299 {
-		return true
-	}
-	return pe.Status == http.StatusUnauthorized
-}
-
-// refreshError turns a failed refresh into a PublishError the way the
-// adapters' refreshers do: AuthExpired when the platform refused the
-// credential (the account must be reconnected), RateLimited, Transient when
-// no answer came or the platform failed, Rejected otherwise.
-func refreshError(p serentak.Platform, err error, authFunc func(*platformError) bool) error {
-	var pe *platformError
-	switch {
-	case errors.As(err, &pe) && (pe.Code == "invalid_grant" || authFunc(pe)):
-		return &serentak.PublishError{Kind: serentak.AuthExpired, Code: pe.Code,
-			Message: fmt.Sprintf("%s refused to refresh the token (%s); reconnect the account", p.DisplayName(), pe.Error()), Err: err}
-	case errors.As(err, &pe) && (pe.Status == http.StatusTooManyRequests || pe.Code == "4" || pe.Code == "17" || pe.Code == "32" || pe.Code == "613"):
-		return &serentak.PublishError{Kind: serentak.RateLimited, Code: pe.Code,
-			Message: fmt.Sprintf("%s rate-limited the token refresh", p.DisplayName()), Err: err}
-	case errors.As(err, &pe) && pe.Status < 500:
-		return &serentak.PublishError{Kind: serentak.Rejected, Code: pe.Code,
-			Message: fmt.Sprintf("%s refused the token refresh: %s", p.DisplayName(), pe.Error()), Err: err}
-	}
-	return &serentak.PublishError{Kind: serentak.Transient,
-		Message: fmt.Sprintf("could not refresh the %s token: %v", p.DisplayName(), err), Err: err}
 }

@@ -3,12 +3,15 @@ package connect
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/instagram"
 )
 
 // InstagramLogin names the two ways to connect an Instagram professional
@@ -52,7 +55,12 @@ func NewInstagram(cfg Config, login InstagramLogin) (*Connector, error) {
 	}
 	switch login {
 	case InstagramWithInstagramLogin:
-		return newConnector(cfg, func(c *Connector) flow { return &igLoginFlow{c: c} })
+		c, err := newConnector(cfg, func(c *Connector) flow { return &igLoginFlow{c: c} })
+		if err != nil {
+			return nil, err
+		}
+		c.refresher = instagram.NewRefresher(instagram.RefresherConfig{BaseURL: c.cfg.APIURL, HTTPClient: c.client, Now: c.cfg.Now})
+		return c, nil
 	case InstagramWithFacebookLogin:
 		return newConnector(cfg, func(c *Connector) flow { return &igFacebookFlow{c: c} })
 	}
@@ -70,11 +78,11 @@ func (f *igFacebookFlow) authCodeURL(state, _ string) string {
 }
 
 func (f *igFacebookFlow) exchange(ctx context.Context, code, _ string) ([]found, error) {
-	user, granted, err := f.c.facebookLogin(ctx, code, igFacebookNeeded)
+	user, granted, err := f.c.facebookLogin(ctx, code, igFacebookNeeded, readInstagram)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := f.c.facebookPages(ctx, user, "id,name,access_token,instagram_business_account{id,username,name}")
+	pages, err := f.c.facebookPages(ctx, user, "id,name,access_token,instagram_business_account{id,username,name}", readInstagram)
 	if err != nil {
 		return nil, err
 	}
@@ -101,9 +109,9 @@ func (f *igFacebookFlow) exchange(ctx context.Context, code, _ string) ([]found,
 // verify reads the IG user with its token: GET /{ig-user-id}?fields=id.
 func (f *igFacebookFlow) verify(ctx context.Context, acc serentak.Account) error {
 	err := f.c.get(ctx, f.c.graphURL("/"+url.PathEscape(acc.ExternalID)), url.Values{"fields": {"id"}},
-		auth{"OAuth", acc.Token.AccessToken}, nil)
+		auth{"OAuth", acc.Token.AccessToken}, readInstagram, nil)
 	if err != nil {
-		return verifyError(serentak.Instagram, err, graphAuthError)
+		return verifyError(serentak.Instagram, err)
 	}
 	return nil
 }
@@ -139,7 +147,7 @@ func (f *igLoginFlow) exchange(ctx context.Context, code, _ string) ([]found, er
 	err := f.c.postForm(ctx, f.c.cfg.TokenURL, url.Values{
 		"client_id": {f.c.cfg.ClientID}, "client_secret": {f.c.cfg.ClientSecret},
 		"grant_type": {"authorization_code"}, "redirect_uri": {f.c.RedirectURL()}, "code": {code},
-	}, auth{}, &short)
+	}, auth{}, readInstagram, &short)
 	if err != nil {
 		return nil, exchangeError(serentak.Instagram, err)
 	}
@@ -163,9 +171,7 @@ func (f *igLoginFlow) exchange(ctx context.Context, code, _ string) ([]found, er
 	}
 
 	// Step 3: short → long-lived (60 days).
-	long, err := f.igToken(ctx, "/access_token", url.Values{
-		"grant_type": {"ig_exchange_token"}, "client_secret": {f.c.cfg.ClientSecret}, "access_token": {short.AccessToken},
-	})
+	long, err := f.longLived(ctx, short.AccessToken)
 	if err != nil {
 		return nil, exchangeError(serentak.Instagram, err)
 	}
@@ -177,7 +183,7 @@ func (f *igLoginFlow) exchange(ctx context.Context, code, _ string) ([]found, er
 		Username string      `json:"username"`
 		Name     string      `json:"name"`
 	}
-	if err := f.c.get(ctx, f.c.graphURL("/me"), url.Values{"fields": {"user_id,username,name"}}, auth{"Bearer", long.AccessToken}, &me); err != nil {
+	if err := f.c.get(ctx, f.c.graphURL("/me"), url.Values{"fields": {"user_id,username,name"}}, auth{"Bearer", long.AccessToken}, readInstagram, &me); err != nil {
 		return nil, fmt.Errorf("connect: read the Instagram account: %w", err)
 	}
 	// user_id is the professional account's ID, the one content
@@ -200,25 +206,30 @@ func (f *igLoginFlow) exchange(ctx context.Context, code, _ string) ([]found, er
 }
 
 func (f *igLoginFlow) verify(ctx context.Context, acc serentak.Account) error {
-	err := f.c.get(ctx, f.c.graphURL("/me"), url.Values{"fields": {"user_id"}}, auth{"Bearer", acc.Token.AccessToken}, nil)
+	err := f.c.get(ctx, f.c.graphURL("/me"), url.Values{"fields": {"user_id"}}, auth{"Bearer", acc.Token.AccessToken}, readInstagram, nil)
 	if err != nil {
-		return verifyError(serentak.Instagram, err, graphAuthError)
+		return verifyError(serentak.Instagram, err)
 	}
 	return nil
 }
 
-// igToken calls one of graph.instagram.com's token routes, which take the
-// token in the query and answer {access_token, token_type, expires_in}.
-func (f *igLoginFlow) igToken(ctx context.Context, path string, q url.Values) (serentak.Token, error) {
+// longLived trades a short-lived Instagram Login token for a long-lived
+// one (60 days): GET /access_token?grant_type=ig_exchange_token on
+// graph.instagram.com, which takes the token in the query. Extending it
+// later is the Instagram adapter's Refresher.
+func (f *igLoginFlow) longLived(ctx context.Context, short string) (serentak.Token, error) {
 	var out struct {
 		AccessToken string      `json:"access_token"`
 		ExpiresIn   json.Number `json:"expires_in"`
 	}
-	if err := f.c.get(ctx, f.c.cfg.APIURL+path, q, auth{}, &out); err != nil {
+	err := f.c.get(ctx, f.c.cfg.APIURL+"/access_token", url.Values{
+		"grant_type": {"ig_exchange_token"}, "client_secret": {f.c.cfg.ClientSecret}, "access_token": {short},
+	}, auth{}, readInstagram, &out)
+	if err != nil {
 		return serentak.Token{}, err
 	}
 	if out.AccessToken == "" {
-		return serentak.Token{}, &platformError{Status: 200, Code: "bad_answer", Message: "no access_token in the answer"}
+		return serentak.Token{}, errors.New("the long-lived token answer carried no access_token")
 	}
 	t := serentak.Token{AccessToken: out.AccessToken}
 	if n, err := out.ExpiresIn.Int64(); err == nil && n > 0 {
@@ -227,18 +238,9 @@ func (f *igLoginFlow) igToken(ctx context.Context, path string, q url.Values) (s
 	return t, nil
 }
 
-// RefreshToken extends a long-lived Instagram Login token
-// (ig_refresh_token). Instagram Login has no refresh token: the access
-// token refreshes itself while it is valid, so an expired one is lost and
-// the account must be reconnected.
-func (f *igLoginFlow) RefreshToken(ctx context.Context, acc serentak.Account) (serentak.Token, error) {
-	t, err := f.igToken(ctx, "/refresh_access_token", url.Values{
-		"grant_type": {"ig_refresh_token"}, "access_token": {acc.Token.AccessToken},
-	})
-	if err != nil {
-		return serentak.Token{}, refreshError(serentak.Instagram, err, graphAuthError)
-	}
-	return t, nil
+// readInstagram reads Graph answers as the Instagram adapter does.
+func readInstagram(status int, body []byte, header http.Header) *serentak.PublishError {
+	return readGraph(instagram.Classify, status, body, header)
 }
 
 // permissionList reads "permissions" as a JSON array or a comma-separated

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/tiktok"
 )
 
 // tiktokScopes (platforms.md §4.1): user.info.basic for the user's name,
@@ -57,7 +57,7 @@ func (f *tiktokFlow) exchange(ctx context.Context, code, _ string) ([]found, err
 	err := f.c.postForm(ctx, f.c.cfg.TokenURL, url.Values{
 		"client_key": {f.c.cfg.ClientID}, "client_secret": {f.c.cfg.ClientSecret}, "code": {code},
 		"grant_type": {"authorization_code"}, "redirect_uri": {f.c.RedirectURL()},
-	}, auth{}, &out)
+	}, auth{}, tiktok.ClassifyToken, &out)
 	if err != nil {
 		return nil, exchangeError(serentak.TikTok, err)
 	}
@@ -98,16 +98,14 @@ func (f *tiktokFlow) userInfo(ctx context.Context, token string) (tiktokUser, er
 		} `json:"data"`
 	}
 	err := f.c.get(ctx, f.c.cfg.APIURL+"/v2/user/info/", url.Values{"fields": {"open_id,union_id,avatar_url,display_name"}},
-		auth{"Bearer", token}, &out)
+		auth{"Bearer", token}, tiktok.Classify, &out)
 	return out.Data.User, err
 }
 
 // verify reads the user with the token: /v2/user/info/.
 func (f *tiktokFlow) verify(ctx context.Context, acc serentak.Account) error {
 	if _, err := f.userInfo(ctx, acc.Token.AccessToken); err != nil {
-		return verifyError(serentak.TikTok, err, func(pe *platformError) bool {
-			return pe.Code == "access_token_invalid" || pe.Code == "scope_not_authorized" || pe.Status == http.StatusUnauthorized
-		})
+		return verifyError(serentak.TikTok, err)
 	}
 	return nil
 }

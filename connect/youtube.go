@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"golang.org/x/oauth2"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/youtube"
 )
 
 // youtubeScopes: upload to publish, readonly to find the channel and poll
@@ -44,7 +46,7 @@ func (f *youtubeFlow) exchange(ctx context.Context, code, verifier string) ([]fo
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, f.c.client)
 	tok, err := f.c.oauth2Config(youtubeScopes).Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, exchangeError(serentak.YouTube, oauthError(err))
+		return nil, exchangeError(serentak.YouTube, f.oauthError(err))
 	}
 	scopes := strings.Fields(fmt.Sprint(tok.Extra("scope")))
 	if len(scopes) > 0 && !contains(scopes, youtubeScopes[0]) {
@@ -81,7 +83,7 @@ func (f *youtubeFlow) channels(ctx context.Context, token string) ([]youtubeChan
 		Items []youtubeChannel `json:"items"`
 	}
 	err := f.c.get(ctx, f.c.cfg.APIURL+"/youtube/v3/channels", url.Values{"part": {"id,snippet"}, "mine": {"true"}},
-		auth{"Bearer", token}, &out)
+		auth{"Bearer", token}, f.read, &out)
 	return out.Items, err
 }
 
@@ -89,29 +91,37 @@ func (f *youtubeFlow) channels(ctx context.Context, token string) ([]youtubeChan
 // quota unit.
 func (f *youtubeFlow) verify(ctx context.Context, acc serentak.Account) error {
 	if _, err := f.channels(ctx, acc.Token.AccessToken); err != nil {
-		return verifyError(serentak.YouTube, err, func(pe *platformError) bool {
-			return pe.Status == http.StatusUnauthorized || pe.Code == "authError" ||
-				pe.Code == "insufficientPermissions" || pe.Code == "forbidden"
-		})
+		return verifyError(serentak.YouTube, err)
 	}
 	return nil
 }
 
-// oauthError turns golang.org/x/oauth2's *RetrieveError into a
-// *platformError; its own text would carry the whole answer.
-func oauthError(err error) error {
+// read reads YouTube Data API answers as the YouTube adapter does.
+func (f *youtubeFlow) read(status int, body []byte, header http.Header) *serentak.PublishError {
+	if status/100 == 2 {
+		return nil
+	}
+	return youtube.Classify(status, body, header, f.c.cfg.Now())
+}
+
+// oauthError turns golang.org/x/oauth2's *RetrieveError into a *refusal
+// (its own text would carry the whole answer), keeping the OAuth error
+// code the library read.
+func (f *youtubeFlow) oauthError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		pe := &platformError{Code: re.ErrorCode, Message: re.ErrorDescription}
+		status := 0
 		if re.Response != nil {
-			pe.Status = re.Response.StatusCode
+			status = re.Response.StatusCode
 		}
-		if pe.Code == "" {
-			if p := parseError(pe.Status, re.Body); p != nil {
-				return p
+		if re.ErrorCode == "" {
+			pe := f.read(status, re.Body, nil)
+			if pe == nil {
+				pe = &serentak.PublishError{Kind: serentak.Unknown, Code: "http_" + strconv.Itoa(status), Message: "Google's token answer could not be read"}
 			}
+			return &refusal{Status: status, Err: pe}
 		}
-		return pe
+		return &refusal{Status: status, Err: &serentak.PublishError{Kind: serentak.Rejected, Code: re.ErrorCode, Message: re.ErrorDescription}}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"time"
@@ -54,7 +53,7 @@ func (s *Source) Open(ctx context.Context, m serentak.MediaRef) (io.ReadCloser, 
 		}
 		return r, size, nil
 	}
-	if err := (&safeurl.Checker{AllowPrivate: s.AllowPrivate, Resolver: s.Resolver, Blocked: s.blocked}).Check(ctx, m.URL); err != nil {
+	if err := s.checker().Check(ctx, m.URL); err != nil {
 		return nil, 0, fmt.Errorf("media URL %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.URL, nil)
@@ -80,13 +79,20 @@ func (s *Source) Open(ctx context.Context, m serentak.MediaRef) (io.ReadCloser, 
 	return &limitedBody{ReadCloser: resp.Body, left: limit}, resp.ContentLength, nil
 }
 
+// checker checks the URL up front and every connection made for it.
+func (s *Source) checker() *safeurl.Checker {
+	return &safeurl.Checker{AllowPrivate: s.AllowPrivate, Resolver: s.Resolver, Blocked: s.blocked}
+}
+
 func (s *Source) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
 	}
 	return &http.Client{
 		Transport: &http.Transport{
-			DialContext:           s.dial,
+			// Every connection, the first and those after redirects, is
+			// checked when dialed (DNS rebinding, redirects inward).
+			DialContext:           s.checker().DialContext,
 			Proxy:                 nil, // a proxy would hide the address we must check
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
@@ -101,56 +107,6 @@ func (s *Source) client() *http.Client {
 			return nil
 		},
 	}
-}
-
-// dial resolves the host itself, refuses when any address it resolves to
-// is blocked, and connects to exactly an address it checked. Every
-// connection goes through here, the first and those after redirects, so
-// neither a redirect to an internal name nor a DNS answer that changed
-// since Check (rebinding) reaches a private address.
-func (s *Source) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	var ips []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
-		ips = []netip.Addr{ip}
-	} else {
-		r := s.Resolver
-		if r == nil {
-			r = net.DefaultResolver
-		}
-		if ips, err = r.LookupNetIP(ctx, "ip", host); err != nil {
-			return nil, fmt.Errorf("fetch media: look up %s: %w", host, err)
-		}
-	}
-	blocked := s.blocked
-	if blocked == nil {
-		blocked = safeurl.Blocked
-	}
-	if !s.AllowPrivate {
-		for _, ip := range ips {
-			if blocked(ip) {
-				return nil, fmt.Errorf("fetch media: refusing to connect to %s (%s): %w", host, ip, safeurl.ErrPrivate)
-			}
-		}
-	}
-	d := &net.Dialer{Timeout: 10 * time.Second}
-	var firstErr error
-	for _, ip := range ips {
-		conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
-		if err == nil {
-			return conn, nil
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
-	if firstErr == nil {
-		firstErr = fmt.Errorf("fetch media: %s has no address", host)
-	}
-	return nil, firstErr
 }
 
 // limitedBody fails a read past the limit instead of silently truncating.

@@ -182,7 +182,8 @@ func (u *Uploads) Find(ws, id string) (Upload, error) {
 	st, err := os.Stat(part)
 	if errors.Is(err, os.ErrNotExist) {
 		// Stored as media, but the process stopped before it noted that:
-		// the client uploads again; Sweep removes this one.
+		// the client uploads again, and the next sweep (Create's in this
+		// workspace, or Sweep) removes this one.
 		return Upload{}, ErrUploadNotFound
 	}
 	if err != nil {
@@ -402,7 +403,9 @@ func (u *Uploads) remove(ws, id string) error {
 }
 
 // Sweep removes expired uploads of every workspace and returns how many.
-// cmd runs it now and then; Create also sweeps its own workspace.
+// Create sweeps only its own workspace, so an upload abandoned in a
+// workspace that starts no other stays on disk until Sweep runs: whoever
+// owns Dir must call it periodically.
 func (u *Uploads) Sweep() (int, error) {
 	dirs, err := os.ReadDir(u.Dir)
 	if errors.Is(err, os.ErrNotExist) {

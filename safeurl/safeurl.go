@@ -58,12 +58,8 @@ func (c *Checker) Check(ctx context.Context, raw string) error {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return ErrPrivate
 	}
-	blocked := c.Blocked
-	if blocked == nil {
-		blocked = Blocked
-	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		if blocked(ip) {
+		if c.blocked(ip) {
 			return ErrPrivate
 		}
 		return nil
@@ -83,7 +79,7 @@ func (c *Checker) Check(ctx context.Context, raw string) error {
 		return nil
 	}
 	for _, a := range addrs {
-		if blocked(a) {
+		if c.blocked(a) {
 			return ErrPrivate
 		}
 	}
@@ -125,17 +121,75 @@ func Blocked(ip netip.Addr) bool {
 	return false
 }
 
+// DialContext is a net/http Transport's DialContext for code of ours that
+// fetches a URL the caller gave: it looks the host up itself (with
+// Resolver, again at every dial, so a DNS answer that changed since Check
+// is seen), refuses when any address the host resolves to is blocked, and
+// connects only to an address it checked, through DialControl. Every
+// connection goes through it, the first and those after redirects, so
+// neither a redirect to an internal name nor DNS rebinding reaches an
+// internal address.
+func (c *Checker) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	var ips []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = []netip.Addr{ip}
+	} else {
+		r := c.Resolver
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		if ips, err = r.LookupNetIP(ctx, "ip", host); err != nil {
+			return nil, fmt.Errorf("look up %s: %w", host, err)
+		}
+	}
+	if !c.AllowPrivate {
+		for _, ip := range ips {
+			if c.blocked(ip) {
+				return nil, fmt.Errorf("refusing to connect to %s (%s): %w", host, ip, ErrPrivate)
+			}
+		}
+	}
+	d := &net.Dialer{Timeout: 10 * time.Second, Control: c.DialControl}
+	var firstErr error
+	for _, ip := range ips {
+		conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
+		if err == nil {
+			return conn, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = fmt.Errorf("%s has no address", host)
+	}
+	return nil, firstErr
+}
+
 // DialControl is a net.Dialer Control function that refuses to connect to
-// a blocked address. Code of ours that fetches a media URL dials through
-// it, so a redirect or a DNS answer that changed after Check still cannot
-// reach an internal address.
-func DialControl(network, address string, _ syscall.RawConn) error {
+// a blocked address (unless AllowPrivate): the last check, on the address
+// actually being connected to, whatever resolved it.
+func (c *Checker) DialControl(network, address string, _ syscall.RawConn) error {
+	if c.AllowPrivate {
+		return nil
+	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return fmt.Errorf("safeurl: unexpected dial address %q: %w", address, err)
 	}
-	if Blocked(ap.Addr()) {
+	if c.blocked(ap.Addr()) {
 		return fmt.Errorf("safeurl: refusing to connect to %s: %w", ap.Addr(), ErrPrivate)
 	}
 	return nil
+}
+
+func (c *Checker) blocked(ip netip.Addr) bool {
+	if c.Blocked != nil {
+		return c.Blocked(ip)
+	}
+	return Blocked(ip)
 }

@@ -113,10 +113,38 @@ func TestDialControlRefusesLoopback(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{
-		DialContext: (&net.Dialer{Control: DialControl}).DialContext,
+		DialContext: (&net.Dialer{Control: (&Checker{}).DialControl}).DialContext,
 	}}
 	_, err := client.Get(srv.URL)
 	if !errors.Is(err, ErrPrivate) {
 		t.Fatalf("GET %s through DialControl: %v, want ErrPrivate", srv.URL, err)
+	}
+}
+
+// The Checker's dialer refuses a name that resolves to a blocked address,
+// connects to one whose addresses are allowed (here loopback, declared
+// public by Blocked), and with AllowPrivate connects anywhere.
+func TestCheckerDialContext(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	r := fakeResolver{"internal.example": {"127.0.0.1"}}
+	get := func(c *Checker) error {
+		client := &http.Client{Transport: &http.Transport{DialContext: c.DialContext}}
+		resp, err := client.Get("http://internal.example:" + port + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(&Checker{Resolver: r}); !errors.Is(err, ErrPrivate) {
+		t.Errorf("GET of a name resolving to loopback = %v, want ErrPrivate", err)
+	}
+	loopbackIsPublic := func(ip netip.Addr) bool { return !ip.IsLoopback() && Blocked(ip) }
+	if err := get(&Checker{Resolver: r, Blocked: loopbackIsPublic}); err != nil {
+		t.Errorf("GET with loopback declared public = %v, want nil", err)
+	}
+	if err := get(&Checker{Resolver: r, AllowPrivate: true}); err != nil {
+		t.Errorf("GET with AllowPrivate = %v, want nil", err)
 	}
 }

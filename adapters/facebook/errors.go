@@ -17,10 +17,13 @@ const (
 	softBlockWait = time.Hour
 )
 
-// classify turns a Graph error answer into a PublishError. It decides on
+// Classify turns a Graph error answer into a PublishError. It decides on
 // the error's code and subcode; the HTTP status only matters when the body
 // is not a Graph error (a proxy's HTML page, say).
-func classify(status int, body []byte, header http.Header) *serentak.PublishError {
+//
+// connect reads its account checks and its logins with it too, so a Graph
+// error means one thing in one place.
+func Classify(status int, body []byte, header http.Header) *serentak.PublishError {
 	g, ok := graph.DecodeError(body)
 	if !ok {
 		return graph.ClassifyStatus("Facebook", "SERENTAK_FACEBOOK_API_URL", status)

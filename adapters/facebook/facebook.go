@@ -16,12 +16,9 @@ package facebook
 
 import (
 	"context"
-	"maps"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/graph"
@@ -36,29 +33,20 @@ const (
 	DefaultVersion = graph.DefaultVersion
 )
 
-// Config configures a Publisher. Zero fields take defaults.
-type Config struct {
-	// BaseURL is the Graph API host (SERENTAK_FACEBOOK_API_URL), without
-	// the version.
-	BaseURL    string
-	Version    string
-	HTTPClient *http.Client
-	Now        func() time.Time
-}
+// Config configures a Publisher. Zero fields take defaults; BaseURL is
+// SERENTAK_FACEBOOK_API_URL.
+type Config = graph.Config
 
 // Publisher publishes to Facebook Pages.
 type Publisher struct {
-	endpoint graph.Endpoint
-	now      func() time.Time
+	g graph.Publisher
 }
 
 // New returns a Publisher.
 func New(cfg Config) *Publisher {
-	p := &Publisher{endpoint: graph.NewEndpoint(cfg.BaseURL, cfg.Version, cfg.HTTPClient), now: cfg.Now}
-	if p.now == nil {
-		p.now = time.Now
-	}
-	return p
+	return &Publisher{g: graph.NewPublisher(cfg, graph.Platform{
+		Name: "Facebook", Setting: "SERENTAK_FACEBOOK_API_URL", Reconciles: "looks it up", ClassifyFunc: Classify,
+	})}
 }
 
 // Platform returns serentak.Facebook.
@@ -74,14 +62,13 @@ const (
 	// cpStep names the non-idempotent call about to be made ("feed",
 	// "photos", "videos" for the call that makes the post public, or
 	// "photo_upload_N" for an unpublished photo); cpStepAt is when.
-	cpStep   = "step"
-	cpStepAt = "step_at"
+	cpStep   = graph.CheckpointStep
+	cpStepAt = graph.CheckpointStepAt
 	// cpPhoto + N holds the ID of the N-th unpublished photo.
 	cpPhoto = "photo_"
-	// The published post, once known.
-	cpPostID      = "post_id"
-	cpPermalink   = "permalink"
-	cpPublishedAt = "published_at"
+	// cpPostID holds the published post's ID, once known (beside
+	// graph's permalink and published_at).
+	cpPostID = "post_id"
 )
 
 // Steps that make a post public; a checkpoint naming one without a post ID
@@ -125,20 +112,15 @@ func (p *Publisher) publish(ctx context.Context, req serentak.PublishRequest) (s
 		return serentak.Result{}, serentak.NewPublishError(serentak.AuthExpired, "",
 			"the Facebook account has no Page ID or Page token; reconnect the Page")
 	}
-	a := &attempt{Publisher: p, req: req, page: req.Account.ExternalID, cp: maps.Clone(req.Checkpoint)}
-	if a.cp == nil {
-		a.cp = serentak.Checkpoint{}
-	}
-
+	a := &attempt{Attempt: p.g.NewAttempt(req), page: req.Account.ExternalID}
 	// An earlier attempt published and saved the result, but the worker
 	// did not get to record it.
-	if id := a.cp[cpPostID]; id != "" {
-		at, _ := time.Parse(time.RFC3339Nano, a.cp[cpPublishedAt])
-		return serentak.Result{ExternalID: id, Permalink: a.cp[cpPermalink], PublishedAt: at}, nil
+	if res, ok := a.Published(cpPostID); ok {
+		return res, nil
 	}
 	// An earlier attempt sent the publishing call and never learned the
 	// outcome: look before publishing again.
-	if step := a.cp[cpStep]; step == stepFeed || step == stepPhoto || step == stepVideo {
+	if step := a.CP[cpStep]; step == stepFeed || step == stepPhoto || step == stepVideo {
 		res, found, err := a.reconcile(ctx, step)
 		if err != nil {
 			return serentak.Result{}, err
@@ -193,34 +175,20 @@ func shapeOf(c serentak.Content) (shape, error) {
 
 // attempt is one Publish call's state.
 type attempt struct {
-	*Publisher
-	req  serentak.PublishRequest
+	*graph.Attempt
 	page string
-	cp   serentak.Checkpoint
-}
-
-func (a *attempt) save(ctx context.Context) error {
-	if a.req.SaveFunc == nil {
-		return nil
-	}
-	return a.req.SaveFunc(ctx, maps.Clone(a.cp))
 }
 
 // done records the result in the checkpoint so a later attempt returns it
-// without calling Facebook. The post is public either way, so a failed
-// save does not fail the publish.
+// without calling Facebook.
 func (a *attempt) done(ctx context.Context, res serentak.Result) serentak.Result {
-	a.cp[cpPostID] = res.ExternalID
-	a.cp[cpPermalink] = res.Permalink
-	a.cp[cpPublishedAt] = res.PublishedAt.UTC().Format(time.RFC3339Nano)
-	_ = a.save(ctx)
-	return res
+	return a.Done(ctx, cpPostID, res)
 }
 
 func (a *attempt) publishText(ctx context.Context) (serentak.Result, error) {
-	body := map[string]any{"message": a.req.Content.Text}
-	if a.req.Content.Link != "" {
-		body["link"] = a.req.Content.Link
+	body := map[string]any{"message": a.Req.Content.Text}
+	if a.Req.Content.Link != "" {
+		body["link"] = a.Req.Content.Link
 	}
 	var out struct {
 		ID        string `json:"id"`
@@ -233,11 +201,11 @@ func (a *attempt) publishText(ctx context.Context) (serentak.Result, error) {
 }
 
 func (a *attempt) publishPhoto(ctx context.Context) (serentak.Result, error) {
-	u, err := a.mediaURL(a.req.Content.Media[0])
+	u, err := a.MediaURL(a.Req.Content.Media[0])
 	if err != nil {
 		return serentak.Result{}, err
 	}
-	body := map[string]any{"url": u, "caption": a.req.Content.Text, "published": true}
+	body := map[string]any{"url": u, "caption": a.Req.Content.Text, "published": true}
 	var out struct {
 		ID     string `json:"id"`
 		PostID string `json:"post_id"`
@@ -254,13 +222,13 @@ func (a *attempt) publishPhoto(ctx context.Context) (serentak.Result, error) {
 
 func (a *attempt) publishPhotos(ctx context.Context) (serentak.Result, error) {
 	var attached []map[string]string
-	for i, m := range a.req.Content.Media {
+	for i, m := range a.Req.Content.Media {
 		key := cpPhoto + strconv.Itoa(i)
-		if id := a.cp[key]; id != "" {
+		if id := a.CP[key]; id != "" {
 			attached = append(attached, map[string]string{"media_fbid": id})
 			continue
 		}
-		u, err := a.mediaURL(m)
+		u, err := a.MediaURL(m)
 		if err != nil {
 			return serentak.Result{}, err
 		}
@@ -275,15 +243,15 @@ func (a *attempt) publishPhotos(ctx context.Context) (serentak.Result, error) {
 		if out.ID == "" {
 			return serentak.Result{}, serentak.NewPublishError(serentak.Transient, "", "Facebook accepted photo %d but returned no ID", i+1)
 		}
-		a.cp[key] = out.ID
-		if err := a.save(ctx); err != nil {
+		a.CP[key] = out.ID
+		if err := a.Save(ctx); err != nil {
 			// The photo exists but is unpublished; uploading again next
 			// time costs an orphan, nothing visible.
-			return serentak.Result{}, saveFailed(err)
+			return serentak.Result{}, a.SaveFailed(err)
 		}
 		attached = append(attached, map[string]string{"media_fbid": out.ID})
 	}
-	body := map[string]any{"message": a.req.Content.Text, "attached_media": attached, "published": true}
+	body := map[string]any{"message": a.Req.Content.Text, "attached_media": attached, "published": true}
 	var out struct {
 		ID        string `json:"id"`
 		Permalink string `json:"permalink_url"`
@@ -295,13 +263,13 @@ func (a *attempt) publishPhotos(ctx context.Context) (serentak.Result, error) {
 }
 
 func (a *attempt) publishVideo(ctx context.Context) (serentak.Result, error) {
-	u, err := a.mediaURL(a.req.Content.Media[0])
+	u, err := a.MediaURL(a.Req.Content.Media[0])
 	if err != nil {
 		return serentak.Result{}, err
 	}
-	body := map[string]any{"file_url": u, "description": a.req.Content.Text}
-	if a.req.Content.Title != "" {
-		body["title"] = a.req.Content.Title
+	body := map[string]any{"file_url": u, "description": a.Req.Content.Text}
+	if a.Req.Content.Title != "" {
+		body["title"] = a.Req.Content.Title
 	}
 	var out struct {
 		ID string `json:"id"`
@@ -324,21 +292,21 @@ func (a *attempt) finish(ctx context.Context, id, permalink string) serentak.Res
 		var out struct {
 			Permalink string `json:"permalink_url"`
 		}
-		if err := a.get(ctx, id, url.Values{"fields": {"permalink_url"}}, &out); err == nil {
+		if err := a.Get(ctx, id, url.Values{"fields": {"permalink_url"}}, &out); err == nil {
 			permalink = out.Permalink
 		}
 	}
 	if permalink == "" {
 		permalink = a.fallbackPermalink(id)
 	}
-	return a.done(ctx, serentak.Result{ExternalID: id, Permalink: absolute(permalink), PublishedAt: a.now()})
+	return a.done(ctx, serentak.Result{ExternalID: id, Permalink: absolute(permalink), PublishedAt: a.Now()})
 }
 
 func (a *attempt) fallbackPermalink(id string) string {
 	if page, post, ok := strings.Cut(id, "_"); ok {
 		return "https://www.facebook.com/" + page + "/posts/" + post
 	}
-	if a.cp[cpStep] == stepVideo {
+	if a.CP[cpStep] == stepVideo {
 		return "https://www.facebook.com/" + a.page + "/videos/" + id
 	}
 	return "https://www.facebook.com/" + id
@@ -352,12 +320,5 @@ func absolute(permalink string) string {
 	}
 	return permalink
 }
-
-// mediaURL is the URL Facebook fetches a media item from.
-func (a *attempt) mediaURL(m serentak.MediaRef) (string, error) {
-	return graph.MediaURL("Facebook", m, a.req.MediaURLFunc)
-}
-
-func saveFailed(err error) *serentak.PublishError { return graph.SaveFailed("Facebook", err) }
 
 var _ serentak.Publisher = (*Publisher)(nil)

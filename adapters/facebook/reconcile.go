@@ -47,10 +47,10 @@ type listedPost struct {
 
 // reconcile looks for the post an earlier attempt's step may have made.
 func (a *attempt) reconcile(ctx context.Context, step string) (serentak.Result, bool, error) {
-	sentAt, err := time.Parse(time.RFC3339Nano, a.cp[cpStepAt])
+	sentAt, err := time.Parse(time.RFC3339Nano, a.CP[cpStepAt])
 	if err != nil {
 		// A checkpoint without its time: search a wider recent window.
-		sentAt = a.now().Add(-24 * time.Hour)
+		sentAt = a.Now().Add(-24 * time.Hour)
 	}
 	from := sentAt.Add(-reconcileSkew)
 	edge, fields := "published_posts", "id,message,created_time,permalink_url"
@@ -60,7 +60,7 @@ func (a *attempt) reconcile(ctx context.Context, step string) (serentak.Result, 
 	var out struct {
 		Data []listedPost `json:"data"`
 	}
-	err = a.get(ctx, a.page+"/"+edge, url.Values{
+	err = a.Get(ctx, a.page+"/"+edge, url.Values{
 		"fields": {fields},
 		"since":  {strconv.FormatInt(from.Unix(), 10)},
 		"limit":  {reconcileLimit},
@@ -68,7 +68,7 @@ func (a *attempt) reconcile(ctx context.Context, step string) (serentak.Result, 
 	if err != nil {
 		return serentak.Result{}, false, err
 	}
-	want := graph.NormalizeText(a.req.Content.Text)
+	want := graph.NormalizeText(a.Req.Content.Text)
 	// The list is newest first; the earliest match is the one our attempt
 	// made.
 	for i := len(out.Data) - 1; i >= 0; i-- {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,5 +166,66 @@ func TestGraphUsage(t *testing.T) {
 	}
 	if h.Get("X-App-Usage") != "" {
 		t.Errorf("X-App-Usage sent without AppUsage: %q", h.Get("X-App-Usage"))
+	}
+}
+
+// ServeGraph does the work unless a fault says otherwise, logs each call
+// before its answer leaves, and a Drop does the work and hangs up.
+func TestServeGraph(t *testing.T) {
+	type logged struct {
+		status  int
+		faulted bool
+		worked  bool
+	}
+	var (
+		mu       sync.Mutex // the handler runs on the server's goroutines
+		faultFor *fakeplatform.GraphFault
+		log      []logged
+		worked   bool
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		worked = false
+		fakeplatform.ServeGraph(w, r, fakeplatform.GraphExchange{
+			Usage: fakeplatform.GraphUsage{ID: "1", Type: "pages", N: 1}, Fault: faultFor, TraceID: "T", MaxBody: 1 << 10,
+			Wording: func(code, subcode int) string { return "worded" },
+			Handle: func(w http.ResponseWriter) {
+				worked = true
+				fakeplatform.WriteJSON(w, http.StatusOK, map[string]string{"id": "42"})
+			},
+			Record: func(status int, faulted bool) { log = append(log, logged{status, faulted, worked}) },
+		})
+	}))
+	defer srv.Close()
+	get := func() (int, error) {
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader("{}"))
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+
+	if code, err := get(); err != nil || code != http.StatusOK {
+		t.Fatalf("no fault: %d, %v", code, err)
+	}
+	mu.Lock()
+	faultFor = &fakeplatform.GraphFault{Code: 4, RegainAccessMinutes: 3}
+	mu.Unlock()
+	if code, err := get(); err != nil || code != http.StatusBadRequest {
+		t.Fatalf("fault: %d, %v; want 400", code, err)
+	}
+	mu.Lock()
+	faultFor = &fakeplatform.GraphFault{Drop: true}
+	mu.Unlock()
+	if _, err := get(); err == nil {
+		t.Fatal("Drop answered")
+	}
+	want := []logged{{200, false, true}, {400, true, false}, {0, true, true}}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff(want, log, cmp.AllowUnexported(logged{})); diff != "" {
+		t.Errorf("call log (-want +got):\n%s", diff)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 )
@@ -192,4 +193,57 @@ func (f GraphFault) Write(w http.ResponseWriter, traceID string, wording func(co
 		Status: f.Status, Code: f.Code, Subcode: f.Subcode, Type: f.Type, Message: msg,
 		UserMessage: f.UserMessage, IsTransient: f.IsTransient, TraceID: traceID, RawBody: f.RawBody,
 	})
+}
+
+// GraphExchange is how a Graph fake answers one request once it has
+// stamped it and waited out its latency.
+type GraphExchange struct {
+	// Usage goes in the rate-limit headers; a fault's RegainAccessMinutes
+	// is added to it.
+	Usage GraphUsage
+	// Fault is the injected fault for the request (FaultFor), nil for none.
+	Fault *GraphFault
+	// TraceID and Wording write the fault (GraphFault.Write).
+	TraceID string
+	Wording func(code, subcode int) string
+	// MaxBody caps the body read of a request hung up on.
+	MaxBody int64
+	// Handle does the work and answers.
+	Handle func(w http.ResponseWriter)
+	// Record logs the call: the status answered (0 when hung up) and
+	// whether a fault decided the answer.
+	Record func(status int, faulted bool)
+}
+
+// ServeGraph answers a request as x says: the usage headers, then an
+// injected fault instead of the work (a Drop does the work and hangs up, a
+// HangUp reads the body and hangs up, any other fault answers its error),
+// else Handle. The answer is made in a recorder and the call is logged
+// before it is sent, so a client that has its answer also finds its call
+// in the log.
+func ServeGraph(w http.ResponseWriter, r *http.Request, x GraphExchange) {
+	if x.Fault != nil {
+		x.Usage.RegainMinutes = x.Fault.RegainAccessMinutes
+	}
+	x.Usage.Set(w.Header())
+	rec := httptest.NewRecorder()
+	status, faulted, hangUp := 0, x.Fault != nil, false
+	switch f := x.Fault; {
+	case f != nil && (f.Drop || f.HangUp):
+		if f.Drop {
+			// Do the work, then hang up: the post exists but the client
+			// never learns its ID.
+			x.Handle(rec)
+		} else {
+			io.Copy(io.Discard, io.LimitReader(r.Body, x.MaxBody))
+		}
+		hangUp = true
+	case f != nil:
+		status = f.Write(rec, x.TraceID, x.Wording)
+	default:
+		x.Handle(rec)
+		status = rec.Code
+	}
+	x.Record(status, faulted)
+	Answer(w, rec, hangUp)
 }

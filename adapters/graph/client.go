@@ -22,17 +22,8 @@ const maxAnswer = 1 << 20
 type Client struct {
 	Endpoint
 	Token string
-	// Platform names the platform in messages: "Facebook", "Instagram".
-	Platform string
-	// Setting names the configuration of Endpoint.BaseURL in messages
-	// ("SERENTAK_FACEBOOK_API_URL").
-	Setting string
-	// Reconciles says, for the message of a lost final answer, what the
-	// next attempt does before publishing again ("looks it up").
-	Reconciles string
-	// ClassifyFunc turns an error answer into a PublishError: the
-	// platform's own table.
-	ClassifyFunc func(status int, body []byte, header http.Header) *serentak.PublishError
+	// Platform names the platform in messages and classifies its errors.
+	Platform
 }
 
 // Call is one non-idempotent Graph request.
@@ -96,10 +87,10 @@ func (g *Client) Post(ctx context.Context, c Call, out any) error {
 	if err != nil {
 		if c.Final && wrote.Load() {
 			return &serentak.PublishError{Kind: serentak.Unknown, Err: err, Message: fmt.Sprintf(
-				"the %s call reached %s but no answer came back (%v); the post may exist, and the next attempt %s before publishing again", c.Step, g.Platform, err, g.Reconciles)}
+				"the %s call reached %s but no answer came back (%v); the post may exist, and the next attempt %s before publishing again", c.Step, g.Name, err, g.Reconciles)}
 		}
 		return &serentak.PublishError{Kind: serentak.Transient, Err: err, Message: fmt.Sprintf(
-			"could not reach %s for the %s call (%v); nothing was published", g.Platform, c.Step, err)}
+			"could not reach %s for the %s call (%v); nothing was published", g.Name, c.Step, err)}
 	}
 	if status/100 != 2 {
 		if c.RefusedFunc != nil {
@@ -113,7 +104,7 @@ func (g *Client) Post(ctx context.Context, c Call, out any) error {
 			kind = serentak.Unknown
 		}
 		return &serentak.PublishError{Kind: kind, Err: err, Message: fmt.Sprintf(
-			"%s accepted the %s call but its answer could not be read (%v)", g.Platform, c.Step, err)}
+			"%s accepted the %s call but its answer could not be read (%v)", g.Name, c.Step, err)}
 	}
 	return nil
 }
@@ -128,14 +119,14 @@ func (g *Client) Get(ctx context.Context, path string, query url.Values, out any
 	status, header, answer, err := g.do(req)
 	if err != nil {
 		return &serentak.PublishError{Kind: serentak.Transient, Err: err,
-			Message: fmt.Sprintf("could not read %s from %s (%v)", path, g.Platform, err)}
+			Message: fmt.Sprintf("could not read %s from %s (%v)", path, g.Name, err)}
 	}
 	if status/100 != 2 {
 		return g.ClassifyFunc(status, answer, header)
 	}
 	if err := json.Unmarshal(answer, out); err != nil {
 		return &serentak.PublishError{Kind: serentak.Transient, Err: err,
-			Message: fmt.Sprintf("%s's answer for %s could not be read (%v)", g.Platform, path, err)}
+			Message: fmt.Sprintf("%s's answer for %s could not be read (%v)", g.Name, path, err)}
 	}
 	return nil
 }
@@ -151,7 +142,7 @@ func (g *Client) newRequest(ctx context.Context, method, path string, q url.Valu
 	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, &serentak.PublishError{Kind: serentak.Rejected, Err: err,
-			Message: fmt.Sprintf("could not build the %s request (%v); check %s", g.Platform, err, g.Setting)}
+			Message: fmt.Sprintf("could not build the %s request (%v); check %s", g.Name, err, g.Setting)}
 	}
 	req.Header.Set("Authorization", "OAuth "+g.Token)
 	req.Header.Set("Accept", "application/json")

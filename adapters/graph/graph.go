@@ -4,9 +4,12 @@
 // object, the usage headers that say when a throttled app may call again,
 // and the scrubbing of tokens from errors.
 //
-// Each publisher keeps its own classify table, its checkpoints and its
-// flows: the same codes mean different things on the two platforms, and
-// only the mechanics are the same.
+// The publisher skeleton is shared too (Config, Publisher, and Attempt
+// with its checkpoint step: save "about to call X", call, save the
+// result). Each publisher keeps its own classify table, its checkpoint
+// keys beyond the step and the result, and its flows: the same codes mean
+// different things on the two platforms, and only the mechanics are the
+// same.
 package graph
 
 import (

@@ -155,12 +155,12 @@ func TestClientPost(t *testing.T) {
 	defer srv.Close()
 	classified := 0
 	c := &graph.Client{
-		Endpoint: graph.NewEndpoint(srv.URL+"/", "v1.0", nil), Token: "tok", Platform: "Facebook",
-		Setting: "SERENTAK_FACEBOOK_API_URL", Reconciles: "looks it up",
-		ClassifyFunc: func(status int, body []byte, h http.Header) *serentak.PublishError {
-			classified++
-			return serentak.NewPublishError(serentak.Rejected, "100", "refused")
-		},
+		Endpoint: graph.NewEndpoint(srv.URL+"/", "v1.0", nil), Token: "tok",
+		Platform: graph.Platform{Name: "Facebook", Setting: "SERENTAK_FACEBOOK_API_URL", Reconciles: "looks it up",
+			ClassifyFunc: func(status int, body []byte, h http.Header) *serentak.PublishError {
+				classified++
+				return serentak.NewPublishError(serentak.Rejected, "100", "refused")
+			}},
 	}
 	kind := func(err error) serentak.PublishErrorKind {
 		var pe *serentak.PublishError
@@ -207,5 +207,50 @@ func TestClientPost(t *testing.T) {
 	}
 	if err := c.Get(ctx, "refused", nil, &out); kind(err) != serentak.Rejected {
 		t.Errorf("Get refused: %v", err)
+	}
+}
+
+// The checkpoint step saves "about to call" before the call, makes no call
+// when that save fails, and a result recorded with Done is what the next
+// attempt finds with Published.
+func TestAttemptCheckpointStep(t *testing.T) {
+	calls := 0
+	var savedBeforeCall serentak.Checkpoint
+	var last serentak.Checkpoint
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		savedBeforeCall = last
+		w.Write([]byte(`{"id":"42"}`))
+	}))
+	defer srv.Close()
+	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	p := graph.NewPublisher(graph.Config{BaseURL: srv.URL, Now: func() time.Time { return now }}, graph.Platform{Name: "Facebook"})
+	failSave := errors.New("disk full")
+	saveErr := failSave
+	req := serentak.PublishRequest{SaveFunc: func(_ context.Context, cp serentak.Checkpoint) error {
+		if saveErr != nil {
+			return saveErr
+		}
+		last = cp
+		return nil
+	}}
+	a := p.NewAttempt(req)
+	var out struct{ ID string }
+	call := graph.Call{Step: "feed", Path: "1/feed", ContentType: "application/json", Body: []byte("{}")}
+	var pe *serentak.PublishError
+	if err := a.Step(context.Background(), call, &out); !errors.As(err, &pe) || pe.Kind != serentak.Transient || calls != 0 {
+		t.Fatalf("Step with a failing save = %v after %d calls, want Transient and no call", err, calls)
+	}
+	saveErr = nil
+	if err := a.Step(context.Background(), call, &out); err != nil || out.ID != "42" {
+		t.Fatalf("Step = %v, %+v", err, out)
+	}
+	if savedBeforeCall[graph.CheckpointStep] != "feed" || savedBeforeCall[graph.CheckpointStepAt] != now.Format(time.RFC3339Nano) {
+		t.Errorf("checkpoint saved before the call = %v, want step feed at %v", savedBeforeCall, now)
+	}
+	res := a.Done(context.Background(), "post_id", serentak.Result{ExternalID: "1_42", Permalink: "https://fb/1_42", PublishedAt: now})
+	next := p.NewAttempt(serentak.PublishRequest{Checkpoint: last})
+	if got, ok := next.Published("post_id"); !ok || got != res {
+		t.Errorf("Published = %+v, %v; want %+v", got, ok, res)
 	}
 }

@@ -72,10 +72,13 @@ const fetchAdvice = "Instagram could not download the media from its URL. Media 
 // must log in on Instagram before reconnecting helps.
 var checkpointPhrases = []string{"session has been invalidated", "you cannot access the app till you log in", "session key is malformed"}
 
-// classify turns a Graph error answer into a PublishError. It decides on
+// Classify turns a Graph error answer into a PublishError. It decides on
 // the error's code and subcode; the HTTP status only matters when the body
 // is not a Graph error (a proxy's HTML page, say).
-func classify(status int, body []byte, header http.Header) *serentak.PublishError {
+//
+// connect (account checks, logins) and Refresher read their answers with
+// it too, so a Graph error means one thing in one place.
+func Classify(status int, body []byte, header http.Header) *serentak.PublishError {
 	g, ok := graph.DecodeError(body)
 	if !ok {
 		return graph.ClassifyStatus("Instagram", "SERENTAK_INSTAGRAM_API_URL", status)

@@ -99,7 +99,7 @@ func TestClassify(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			got := classify(tc.status, tc.body, h)
+			got := Classify(tc.status, tc.body, h)
 			if got.Kind != tc.kind || got.Code != tc.code || got.RetryAfter != tc.retry {
 				t.Fatalf("classify = {%s %s %v}, want {%s %s %v}: %s", got.Kind, got.Code, got.RetryAfter, tc.kind, tc.code, tc.retry, got.Message)
 			}

@@ -97,7 +97,7 @@ func (a *attempt) run(ctx context.Context) (serentak.Result, error) {
 }
 
 func (a *attempt) step(ctx context.Context) (serentak.Result, error) {
-	id := a.cp[cpContainer]
+	id := a.CP[cpContainer]
 	if id == "" {
 		// Look at the quota before making the first container: a full
 		// quota would leave containers waiting hours, perhaps to expire.
@@ -132,7 +132,7 @@ func (a *attempt) step(ctx context.Context) (serentak.Result, error) {
 }
 
 func (a *attempt) hasContainers() bool {
-	for k := range a.cp {
+	for k := range a.CP {
 		if k == cpContainer || strings.HasPrefix(k, cpChild) {
 			return true
 		}
@@ -143,33 +143,33 @@ func (a *attempt) hasContainers() bool {
 // createContainer makes the container to publish (for a carousel, after
 // its items' containers are all FINISHED).
 func (a *attempt) createContainer(ctx context.Context) (string, error) {
-	c := a.req.Content
+	c := a.Req.Content
 	form := url.Values{}
 	switch a.shape {
 	case shapeImage:
-		u, err := a.mediaURL(c.Media[0])
+		u, err := a.MediaURL(c.Media[0])
 		if err != nil {
 			return "", err
 		}
 		form.Set("image_url", u)
 	case shapeReel:
-		u, err := a.mediaURL(c.Media[0])
+		u, err := a.MediaURL(c.Media[0])
 		if err != nil {
 			return "", err
 		}
 		form.Set("video_url", u)
 		form.Set("media_type", "REELS")
 	case shapeCarousel:
-		if a.cp[cpStep] == stepContainer {
+		if a.CP[cpStep] == stepContainer {
 			// An earlier attempt sent the carousel's creation and never
 			// learned the outcome (the answer was lost, or the worker
 			// died). If the carousel was made, it holds these items, and
 			// Instagram refuses an item that already belongs to a
 			// carousel. Make new items; the old ones stay invisible and
 			// expire.
-			for k := range a.cp {
+			for k := range a.CP {
 				if strings.HasPrefix(k, cpChild) {
-					delete(a.cp, k)
+					delete(a.CP, k)
 				}
 			}
 		}
@@ -184,11 +184,11 @@ func (a *attempt) createContainer(ctx context.Context) (string, error) {
 		form.Set("caption", c.Text)
 	}
 	id, err := a.create(ctx, stepContainer, cpContainer, form)
-	if err != nil && a.shape == shapeCarousel && a.cp[cpStep] == "" {
+	if err != nil && a.shape == shapeCarousel && a.CP[cpStep] == "" {
 		// Instagram answered with an error: no carousel was made and the
 		// items are free. Saved so the next attempt reuses them; if the
 		// save fails, it makes new ones, which costs nothing visible.
-		_ = a.save(ctx)
+		_ = a.Save(ctx)
 	}
 	return id, err
 }
@@ -196,15 +196,15 @@ func (a *attempt) createContainer(ctx context.Context) (string, error) {
 // children makes the carousel items' containers that do not exist yet and
 // returns them all once every one is FINISHED. Items carry no caption.
 func (a *attempt) children(ctx context.Context) ([]string, error) {
-	media := a.req.Content.Media
+	media := a.Req.Content.Media
 	ids := make([]string, len(media))
 	for i, m := range media {
 		key := cpChild + strconv.Itoa(i)
-		if id := a.cp[key]; id != "" {
+		if id := a.CP[key]; id != "" {
 			ids[i] = id
 			continue
 		}
-		u, err := a.mediaURL(m)
+		u, err := a.MediaURL(m)
 		if err != nil {
 			return nil, err
 		}
@@ -241,8 +241,8 @@ func (a *attempt) children(ctx context.Context) ([]string, error) {
 
 // create makes one container and checkpoints its ID.
 func (a *attempt) create(ctx context.Context, step, key string, form url.Values) (string, error) {
-	if a.cp[cpContainerAt] == "" {
-		a.cp[cpContainerAt] = a.now().UTC().Format(time.RFC3339Nano)
+	if a.CP[cpContainerAt] == "" {
+		a.CP[cpContainerAt] = a.Now().UTC().Format(time.RFC3339Nano)
 	}
 	var out struct {
 		ID string `json:"id"`
@@ -254,12 +254,12 @@ func (a *attempt) create(ctx context.Context, step, key string, form url.Values)
 		return "", serentak.NewPublishError(serentak.Transient, "",
 			"Instagram accepted the %s call but returned no container ID; a new container will be made", step)
 	}
-	a.cp[key] = out.ID
-	a.cp[cpPolls] = "0"
-	if err := a.save(ctx); err != nil {
+	a.CP[key] = out.ID
+	a.CP[cpPolls] = "0"
+	if err := a.Save(ctx); err != nil {
 		// The container exists but is invisible; the next attempt makes
 		// another, which costs an orphan container, nothing public.
-		return "", saveFailed(err)
+		return "", a.SaveFailed(err)
 	}
 	return out.ID, nil
 }
@@ -272,12 +272,12 @@ type containerStatus struct {
 
 func (a *attempt) status(ctx context.Context, id string) (containerStatus, error) {
 	var st containerStatus
-	err := a.get(ctx, id, url.Values{"fields": {"status_code,status"}}, &st)
+	err := a.Get(ctx, id, url.Values{"fields": {"status_code,status"}}, &st)
 	var pe *serentak.PublishError
 	if errors.As(err, &pe) && pe.Code == "100/33" {
 		// The container is gone. Unless we may have published it, a new
 		// one does the job; if we may have, only a human can tell.
-		if a.cp[cpPublishing] == id {
+		if a.CP[cpPublishing] == id {
 			return st, serentak.NewPublishError(serentak.Rejected, pe.Code,
 				"Instagram no longer knows container %s, which was sent for publishing without an answer; check the account on Instagram before publishing again", id)
 		}
@@ -289,12 +289,12 @@ func (a *attempt) status(ctx context.Context, id string) (containerStatus, error
 // pending says the container is still processing: the worker calls
 // Publish again after RetryAfter.
 func (a *attempt) pending(ctx context.Context, id string) error {
-	polls, _ := strconv.Atoi(a.cp[cpPolls])
+	polls, _ := strconv.Atoi(a.CP[cpPolls])
 	polls++
-	a.cp[cpPolls] = strconv.Itoa(polls)
+	a.CP[cpPolls] = strconv.Itoa(polls)
 	// Only a pacing hint: a failed save costs nothing.
-	_ = a.save(ctx)
-	if at, err := time.Parse(time.RFC3339Nano, a.cp[cpContainerAt]); err == nil && a.now().Sub(at) > maxProcessing {
+	_ = a.Save(ctx)
+	if at, err := time.Parse(time.RFC3339Nano, a.CP[cpContainerAt]); err == nil && a.Now().Sub(at) > maxProcessing {
 		return serentak.NewPublishError(serentak.Rejected, statusInProgress,
 			"Instagram was still processing container %s more than %s after it was made; check that the media meets Instagram's requirements (JPEG images up to 8 MB; MP4 or MOV videos, H.264, 3 seconds to 15 minutes, up to 300 MB)", id, maxProcessing)
 	}
@@ -315,21 +315,21 @@ func (a *attempt) failed(ctx context.Context, id, status string) error {
 // rebuild throws the current containers away; none of them can have been
 // published (they are EXPIRED, ERROR or refused as unusable).
 func (a *attempt) rebuild(ctx context.Context, reason string) error {
-	n, _ := strconv.Atoi(a.cp[cpRebuilds])
+	n, _ := strconv.Atoi(a.CP[cpRebuilds])
 	n++
 	if n > maxRebuilds {
 		return serentak.NewPublishError(serentak.Rejected, "",
 			"Instagram could not prepare the media after %d tries; the last problem: %s", maxRebuilds, reason)
 	}
-	for k := range a.cp {
+	for k := range a.CP {
 		switch {
 		case k == cpContainer, k == cpContainerAt, k == cpPolls, k == cpPublishing, k == cpStep, k == cpStepAt, strings.HasPrefix(k, cpChild):
-			delete(a.cp, k)
+			delete(a.CP, k)
 		}
 	}
-	a.cp[cpRebuilds] = strconv.Itoa(n)
-	if err := a.save(ctx); err != nil {
-		return saveFailed(err)
+	a.CP[cpRebuilds] = strconv.Itoa(n)
+	if err := a.Save(ctx); err != nil {
+		return a.SaveFailed(err)
 	}
 	return &rebuildError{reason: reason}
 }
@@ -339,7 +339,7 @@ func (a *attempt) publishContainer(ctx context.Context, id string) (serentak.Res
 	if err := a.checkQuota(ctx); err != nil {
 		return serentak.Result{}, err
 	}
-	a.cp[cpPublishing] = id
+	a.CP[cpPublishing] = id
 	var out struct {
 		ID string `json:"id"`
 	}
@@ -354,7 +354,7 @@ func (a *attempt) publishContainer(ctx context.Context, id string) (serentak.Res
 		return serentak.Result{}, serentak.NewPublishError(serentak.Unknown, "",
 			"Instagram accepted media_publish for container %s but returned no media ID; the next attempt checks the container", id)
 	}
-	return a.finish(ctx, out.ID, a.now(), ""), nil
+	return a.finish(ctx, out.ID, a.Now(), ""), nil
 }
 
 // finish records the result in the checkpoint so a later attempt returns
@@ -367,18 +367,13 @@ func (a *attempt) finish(ctx context.Context, mediaID string, at time.Time, perm
 		var out struct {
 			Permalink string `json:"permalink"`
 		}
-		if err := a.get(ctx, mediaID, url.Values{"fields": {"permalink"}}, &out); err == nil {
+		if err := a.Get(ctx, mediaID, url.Values{"fields": {"permalink"}}, &out); err == nil {
 			permalink = out.Permalink
 		}
 	}
-	res := serentak.Result{ExternalID: mediaID, Permalink: permalink, PublishedAt: at}
-	a.cp[cpMediaID] = res.ExternalID
-	a.cp[cpPermalink] = res.Permalink
-	a.cp[cpPublishedAt] = res.PublishedAt.UTC().Format(time.RFC3339Nano)
 	// The post is public; a failed save only means a later attempt finds
 	// the container PUBLISHED and looks the media up again.
-	_ = a.save(ctx)
-	return res
+	return a.Done(ctx, cpMediaID, serentak.Result{ExternalID: mediaID, Permalink: permalink, PublishedAt: at})
 }
 
 // listedMedia is one item of GET /{ig-user-id}/media.
@@ -397,7 +392,7 @@ func (a *attempt) findPublished(ctx context.Context, id string) (serentak.Result
 	var out struct {
 		Data []listedMedia `json:"data"`
 	}
-	err := a.get(ctx, a.user+"/media", url.Values{
+	err := a.Get(ctx, a.user+"/media", url.Values{
 		"fields": {"id,caption,media_type,timestamp,permalink"},
 		"limit":  {reconcileLimit},
 	}, &out)
@@ -405,10 +400,10 @@ func (a *attempt) findPublished(ctx context.Context, id string) (serentak.Result
 		return serentak.Result{}, err
 	}
 	var from time.Time
-	if at, err := time.Parse(time.RFC3339Nano, a.cp[cpContainerAt]); err == nil {
+	if at, err := time.Parse(time.RFC3339Nano, a.CP[cpContainerAt]); err == nil {
 		from = at.Add(-reconcileSkew).Truncate(time.Second)
 	}
-	want, wantType := graph.NormalizeText(a.req.Content.Text), mediaTypeOf(a.shape)
+	want, wantType := graph.NormalizeText(a.Req.Content.Text), mediaTypeOf(a.shape)
 	// The list is newest first; the earliest match is ours.
 	for i := len(out.Data) - 1; i >= 0; i-- {
 		m := out.Data[i]

@@ -22,10 +22,7 @@ package instagram
 
 import (
 	"context"
-	"maps"
 	"mime"
-	"net/http"
-	"time"
 	"unicode/utf8"
 
 	"github.com/serentak/serentak"
@@ -50,29 +47,21 @@ const (
 	maxCarouselItems = 10
 )
 
-// Config configures a Publisher. Zero fields take defaults.
-type Config struct {
-	// BaseURL is the Graph API host (SERENTAK_INSTAGRAM_API_URL), without
-	// the version: https://graph.facebook.com or https://graph.instagram.com.
-	BaseURL    string
-	Version    string
-	HTTPClient *http.Client
-	Now        func() time.Time
-}
+// Config configures a Publisher. Zero fields take defaults; BaseURL is
+// SERENTAK_INSTAGRAM_API_URL: https://graph.facebook.com or
+// https://graph.instagram.com.
+type Config = graph.Config
 
 // Publisher publishes to Instagram professional accounts.
 type Publisher struct {
-	endpoint graph.Endpoint
-	now      func() time.Time
+	g graph.Publisher
 }
 
 // New returns a Publisher.
 func New(cfg Config) *Publisher {
-	p := &Publisher{endpoint: graph.NewEndpoint(cfg.BaseURL, cfg.Version, cfg.HTTPClient), now: cfg.Now}
-	if p.now == nil {
-		p.now = time.Now
-	}
-	return p
+	return &Publisher{g: graph.NewPublisher(cfg, graph.Platform{
+		Name: "Instagram", Setting: "SERENTAK_INSTAGRAM_API_URL", Reconciles: "checks the container", ClassifyFunc: Classify,
+	})}
 }
 
 // Platform returns serentak.Instagram.
@@ -96,18 +85,17 @@ const (
 	// cpStep names the non-idempotent call about to be made
 	// ("create_child_N", "create_container", "media_publish"); cpStepAt
 	// is when.
-	cpStep   = "step"
-	cpStepAt = "step_at"
+	cpStep   = graph.CheckpointStep
+	cpStepAt = graph.CheckpointStepAt
 	// cpPublishing is the container media_publish was sent for.
 	cpPublishing = "publishing"
 	// cpPolls counts IN_PROGRESS answers, to space out the checks.
 	cpPolls = "polls"
 	// cpRebuilds counts container sets thrown away (expired or failed).
 	cpRebuilds = "rebuilds"
-	// The published media, once known.
-	cpMediaID     = "media_id"
-	cpPermalink   = "permalink"
-	cpPublishedAt = "published_at"
+	// cpMediaID holds the published media's ID, once known (beside
+	// graph's permalink and published_at).
+	cpMediaID = "media_id"
 )
 
 // Steps.
@@ -143,15 +131,11 @@ func (p *Publisher) Publish(ctx context.Context, req serentak.PublishRequest) (s
 }
 
 func (p *Publisher) publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
-	a := &attempt{Publisher: p, req: req, user: req.Account.ExternalID, cp: maps.Clone(req.Checkpoint)}
-	if a.cp == nil {
-		a.cp = serentak.Checkpoint{}
-	}
+	a := &attempt{Attempt: p.g.NewAttempt(req), user: req.Account.ExternalID}
 	// An earlier attempt published and saved the result, but the worker
 	// did not get to record it.
-	if id := a.cp[cpMediaID]; id != "" {
-		at, _ := time.Parse(time.RFC3339Nano, a.cp[cpPublishedAt])
-		return serentak.Result{ExternalID: id, Permalink: a.cp[cpPermalink], PublishedAt: at}, nil
+	if res, ok := a.Published(cpMediaID); ok {
+		return res, nil
 	}
 	sh, err := shapeOf(req.Content)
 	if err != nil {
@@ -205,28 +189,12 @@ func shapeOf(c serentak.Content) (shape, error) {
 
 // attempt is one Publish call's state.
 type attempt struct {
-	*Publisher
-	req   serentak.PublishRequest
+	*graph.Attempt
 	user  string
 	shape shape
-	cp    serentak.Checkpoint
 	// quotaChecked: this attempt already read content_publishing_limit
 	// and found room.
 	quotaChecked bool
 }
-
-func (a *attempt) save(ctx context.Context) error {
-	if a.req.SaveFunc == nil {
-		return nil
-	}
-	return a.req.SaveFunc(ctx, maps.Clone(a.cp))
-}
-
-// mediaURL is the URL Instagram fetches a media item from.
-func (a *attempt) mediaURL(m serentak.MediaRef) (string, error) {
-	return graph.MediaURL("Instagram", m, a.req.MediaURLFunc)
-}
-
-func saveFailed(err error) *serentak.PublishError { return graph.SaveFailed("Instagram", err) }
 
 var _ serentak.Publisher = (*Publisher)(nil)

@@ -39,7 +39,7 @@ func (a *attempt) checkQuota(ctx context.Context) error {
 			} `json:"config"`
 		} `json:"data"`
 	}
-	if err := a.get(ctx, a.user+"/content_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, &out); err != nil {
+	if err := a.Get(ctx, a.user+"/content_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, &out); err != nil {
 		return err
 	}
 	if len(out.Data) == 0 || out.Data[0].Config.QuotaTotal <= 0 || out.Data[0].QuotaUsage < out.Data[0].Config.QuotaTotal {
@@ -51,7 +51,7 @@ func (a *attempt) checkQuota(ctx context.Context) error {
 	if window <= 0 {
 		window = defaultQuotaWindow
 	}
-	now := a.now()
+	now := a.Now()
 	at := a.quotaFreesAt(ctx, now, q.Config.QuotaTotal, window)
 	return &serentak.PublishError{Kind: serentak.RateLimited, RetryAfter: at.Sub(now), Code: "content_publishing_limit",
 		Message: fmt.Sprintf("Instagram's %s publishing limit (%d posts) is reached; retrying after %s (in %s).",
@@ -67,7 +67,7 @@ func (a *attempt) quotaFreesAt(ctx context.Context, now time.Time, total int, wi
 	var out struct {
 		Data []listedMedia `json:"data"`
 	}
-	err := a.get(ctx, a.user+"/media", url.Values{
+	err := a.Get(ctx, a.user+"/media", url.Values{
 		"fields": {"id,timestamp"},
 		"limit":  {strconv.Itoa(min(total, 100))},
 	}, &out)

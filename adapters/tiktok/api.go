@@ -131,7 +131,7 @@ func (a *attempt) read(ctx context.Context, path string, body, out any) error {
 // decode checks the envelope (even on HTTP 200: creator_info reports some
 // errors with a deliberate 200) and returns data.
 func decode(ans answer) (json.RawMessage, *serentak.PublishError) {
-	if pe := classify(ans.status, ans.body, ans.header); pe != nil {
+	if pe := Classify(ans.status, ans.body, ans.header); pe != nil {
 		return nil, pe
 	}
 	var env envelope

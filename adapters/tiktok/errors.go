@@ -20,11 +20,13 @@ const (
 	dailyCapWait = 24 * time.Hour
 )
 
-// classify turns an answer into a PublishError, or nil when it is a
+// Classify turns an answer into a PublishError, or nil when it is a
 // success: HTTP 2xx and error.code "ok". It decides on error.code; the
 // HTTP status matters only when the body is not an envelope (a proxy's
 // page, say). Codes from platforms.md §4.2–§4.9, classes from §4.12.
-func classify(status int, body []byte, header http.Header) *serentak.PublishError {
+//
+// connect reads its account checks with it too.
+func Classify(status int, body []byte, header http.Header) *serentak.PublishError {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Error == nil || env.Error.Code == "" {
 		return classifyStatus(status, header)

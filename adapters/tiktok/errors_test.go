@@ -73,7 +73,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := classify(tc.status, tc.body, tc.header)
+			got := Classify(tc.status, tc.body, tc.header)
 			if tc.kind == "" {
 				if got != nil {
 					t.Fatalf("classify = %v, want success", got)

@@ -292,7 +292,7 @@ func (a *attempt) init(ctx context.Context, path string, body any, src string) *
 	}
 	var env envelope
 	enveloped := json.Unmarshal(ans.body, &env) == nil && env.Error != nil && env.Error.Code != ""
-	if pe := classify(ans.status, ans.body, ans.header); pe != nil {
+	if pe := Classify(ans.status, ans.body, ans.header); pe != nil {
 		if !enveloped && ans.status >= 500 && src != srcFile {
 			// A gateway's error page: TikTok behind it may have acted.
 			pe2 := a.maybeCreated()

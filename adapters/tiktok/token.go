@@ -115,25 +115,20 @@ func (p *Publisher) refresh(ctx context.Context, acc serentak.Account) (serentak
 		return serentak.Token{}, &serentak.PublishError{Kind: serentak.Transient, Err: err,
 			Message: "TikTok's token answer was cut off; it will be retried"}
 	}
+	if pe := ClassifyToken(resp.StatusCode, body, resp.Header); pe != nil {
+		return serentak.Token{}, redact(pe, secrets...)
+	}
 	var out tokenAnswer
-	decodeErr := json.Unmarshal(body, &out)
-	if decodeErr == nil && out.AccessToken == "" && len(out.Data) > 0 {
+	_ = json.Unmarshal(body, &out) // ClassifyToken has read it as JSON already
+	if out.AccessToken == "" && len(out.Data) > 0 {
 		// Some TikTok answers wrap the token in "data".
 		var inner tokenAnswer
 		if json.Unmarshal(out.Data, &inner) == nil && inner.AccessToken != "" {
 			out = inner
 		}
 	}
-	if code, desc, logID := out.oauthError(); code != "" {
-		return serentak.Token{}, redact(classifyOAuth(resp.StatusCode, code, desc, logID), secrets...)
-	}
-	if decodeErr != nil || resp.StatusCode/100 != 2 || out.AccessToken == "" {
-		pe := classifyStatus(resp.StatusCode, resp.Header)
-		if resp.StatusCode/100 == 2 {
-			pe = &serentak.PublishError{Kind: serentak.Transient, Code: "bad_token_answer",
-				Message: "TikTok's token answer had no access token; it will be retried"}
-		}
-		return serentak.Token{}, pe
+	if out.AccessToken == "" {
+		return serentak.Token{}, badTokenAnswer()
 	}
 	tok := serentak.Token{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}
 	if tok.RefreshToken == "" {
@@ -176,6 +171,32 @@ func (t tokenAnswer) oauthError() (code, desc, logID string) {
 	return "", "", ""
 }
 
+// ClassifyToken reads an answer of the OAuth token endpoint, whichever
+// grant it answers (the refresh here, connect's code exchange): nil for a
+// success, else a PublishError whose Code is TikTok's OAuth error code
+// (invalid_grant, invalid_client, …) or http_N. TikTok answers the token
+// endpoint in OAuth's flat shape ({"error":"invalid_grant",
+// "error_description":…}) and sometimes in the v2 envelope.
+func ClassifyToken(status int, body []byte, header http.Header) *serentak.PublishError {
+	var out tokenAnswer
+	decodeErr := json.Unmarshal(body, &out)
+	if code, desc, logID := out.oauthError(); code != "" {
+		return classifyOAuth(status, code, desc, logID)
+	}
+	if status/100 != 2 {
+		return classifyStatus(status, header)
+	}
+	if decodeErr != nil {
+		return badTokenAnswer()
+	}
+	return nil
+}
+
+func badTokenAnswer() *serentak.PublishError {
+	return &serentak.PublishError{Kind: serentak.Transient, Code: "bad_token_answer",
+		Message: "TikTok's token answer had no access token; it will be retried"}
+}
+
 // classifyOAuth maps the token endpoint's errors (platforms.md §4.1).
 func classifyOAuth(status int, code, desc, logID string) *serentak.PublishError {
 	said := ""
@@ -190,18 +211,18 @@ func classifyOAuth(status int, code, desc, logID string) *serentak.PublishError 
 	}
 	switch code {
 	case "invalid_grant", "access_denied":
-		return pe(serentak.AuthExpired, "TikTok refused the refresh token (it expired, was revoked, or was already used); reconnect the TikTok account.")
+		return pe(serentak.AuthExpired, "TikTok refused the grant (the refresh token or code expired, was revoked, or was already used); reconnect the TikTok account.")
 	case "invalid_client", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "invalid_request":
-		return pe(serentak.Rejected, "TikTok refused Serentak's app credentials for the token refresh; check the TikTok client key and secret settings.")
+		return pe(serentak.Rejected, "TikTok refused Serentak's app credentials for the token request; check the TikTok client key and secret settings.")
 	case "rate_limit_exceeded":
-		r := pe(serentak.RateLimited, "TikTok's rate limit for token refreshes was reached; it will be retried in a minute.")
+		r := pe(serentak.RateLimited, "TikTok's rate limit for token requests was reached; it will be retried in a minute.")
 		r.RetryAfter = defaultRateLimitWait
 		return r
 	case "internal_error":
-		return pe(serentak.Transient, "TikTok failed to refresh the token; it will be retried.")
+		return pe(serentak.Transient, "TikTok failed to issue the token; it will be retried.")
 	}
 	if status >= 500 {
-		return pe(serentak.Transient, "TikTok failed to refresh the token (HTTP "+strconv.Itoa(status)+"); it will be retried.")
+		return pe(serentak.Transient, "TikTok failed to issue the token (HTTP "+strconv.Itoa(status)+"); it will be retried.")
 	}
-	return pe(serentak.Rejected, "TikTok refused the token refresh.")
+	return pe(serentak.Rejected, "TikTok refused the token request.")
 }

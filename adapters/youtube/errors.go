@@ -67,6 +67,20 @@ var (
 	transientReasons = map[string]bool{"backendError": true, "internalError": true}
 )
 
+// Classify reads a YouTube Data API error answer as Publish does, for
+// calls made outside a publish (connect's account check reads its answers
+// with it). A wait for the next quota day is reckoned from now, without
+// the jitter Publish spreads its retries with.
+func Classify(status int, body []byte, header http.Header, now time.Time) *serentak.PublishError {
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		// No time zone database: standard time is at most an hour off.
+		loc = time.FixedZone("PST", -8*60*60)
+	}
+	p := &Publisher{now: func() time.Time { return now }, rand: func() float64 { return 0 }, pacific: loc}
+	return p.classify(status, body, header)
+}
+
 // classify turns a YouTube error answer into a PublishError. It decides on
 // errors[0].reason; the HTTP status only matters when the reason is not
 // one we know or the body is not Google's JSON (a proxy's page, say).

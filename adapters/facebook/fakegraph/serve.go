@@ -5,7 +5,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -56,35 +55,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	usage := fakeplatform.GraphUsage{ID: call.PageID, Type: "pages", N: s.usageN, AppUsage: true, TracePrefix: "Fake"}
 	s.mu.Unlock()
 
-	fault := s.FaultFor(r)
-	if fault != nil {
-		usage.RegainMinutes = fault.RegainAccessMinutes
-	}
-	usage.Set(w.Header())
-
-	// The answer is made in a recorder and logged before it is sent, so a
-	// client that has its answer also finds its call in the log.
-	rec := httptest.NewRecorder()
-	hangUp := false
-	switch {
-	case fault != nil && (fault.Drop || fault.HangUp):
-		if fault.Drop {
-			// Do the work, then hang up: the post exists but the client
-			// never learns its ID.
-			s.handle(rec, r, at)
-		} else {
-			io.Copy(io.Discard, io.LimitReader(r.Body, maxBody))
-		}
-		call.Fault, hangUp = true, true
-	case fault != nil:
-		call.Fault = true
-		call.Status = writeFault(rec, *fault)
-	default:
-		s.handle(rec, r, at)
-		call.Status = rec.Code
-	}
-	s.Record(call)
-	fakeplatform.Answer(w, rec, hangUp)
+	fakeplatform.ServeGraph(w, r, fakeplatform.GraphExchange{
+		Usage: usage, Fault: s.FaultFor(r), TraceID: "FakeTrace", Wording: defaultMessage, MaxBody: maxBody,
+		Handle: func(w http.ResponseWriter) { s.handle(w, r, at) },
+		Record: func(status int, faulted bool) {
+			call.Status, call.Fault = status, faulted
+			s.Record(call)
+		},
+	})
 }
 
 func writeFault(w http.ResponseWriter, f Fault) int {

@@ -3,9 +3,7 @@ package fakeig
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -59,33 +57,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	usage := fakeplatform.GraphUsage{ID: id, Type: "instagram", N: s.traceN, TracePrefix: "FakeIG"}
 	s.mu.Unlock()
 
-	fault := s.FaultFor(r)
-	if fault != nil {
-		usage.RegainMinutes = fault.RegainAccessMinutes
-	}
-	usage.Set(w.Header())
-
-	// The answer is made in a recorder and logged before it is sent, so a
-	// client that has its answer also finds its call in the log.
-	rec := httptest.NewRecorder()
-	hangUp := false
-	switch {
-	case fault != nil && (fault.Drop || fault.HangUp):
-		if fault.Drop {
-			s.handle(rec, r)
-		} else {
-			io.Copy(io.Discard, io.LimitReader(r.Body, maxBody))
-		}
-		call.Fault, hangUp = true, true
-	case fault != nil:
-		call.Fault = true
-		call.Status = writeFault(rec, *fault)
-	default:
-		s.handle(rec, r)
-		call.Status = rec.Code
-	}
-	s.Record(call)
-	fakeplatform.Answer(w, rec, hangUp)
+	fakeplatform.ServeGraph(w, r, fakeplatform.GraphExchange{
+		Usage: usage, Fault: s.FaultFor(r), TraceID: "FakeIGTrace", Wording: defaultMessage, MaxBody: maxBody,
+		Handle: func(w http.ResponseWriter) { s.handle(w, r) },
+		Record: func(status int, faulted bool) {
+			call.Status, call.Fault = status, faulted
+			s.Record(call)
+		},
+	})
 }
 
 func writeFault(w http.ResponseWriter, f Fault) int {
