@@ -35,10 +35,10 @@ type Config struct {
 	Now func() time.Time
 	// MaxOpenConns caps the pool (PostgreSQL); 0 picks a default.
 	MaxOpenConns int
-	// MigrateAll makes Open check every table even when the schema was
-	// migrated to this build's models, as Migrate does (`serentak
-	// migrate`); otherwise Open skips the work then (schema.go).
-	MigrateAll bool
+	// SkipMigrations opens without applying pending migrations, for
+	// `serentak migrate status`, which lists them. Every other start
+	// applies them (Migrate).
+	SkipMigrations bool
 }
 
 // DefaultMaxOpenConns is the PostgreSQL pool size when Config.MaxOpenConns
@@ -71,7 +71,7 @@ type Store struct {
 // attempt and write nothing more.
 var ErrLeaseLost = errors.New("gormstore: lease lost: another worker has taken over this delivery, or it is no longer publishing")
 
-// Open connects and runs the migrations.
+// Open connects and applies the pending migrations (Migrate).
 //
 // SQLite runs with a single connection. SQLite allows one writer at a time
 // anyway, and almost every call here writes; with one connection, callers
@@ -154,9 +154,11 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	if _, err := s.migrate(ctx, cfg.MigrateAll); err != nil {
-		sqlDB.Close()
-		return nil, err
+	if !cfg.SkipMigrations {
+		if err := s.Migrate(ctx); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	s.claims = newBatcher(maxClaimBatch, 1, s.runClaims)
 	if dialect == SQLite {
@@ -214,51 +216,6 @@ func sqliteDSN(raw string) (string, error) {
 
 // Dialect reports which database the Store uses.
 func (s *Store) Dialect() Dialect { return s.dialect }
-
-// Migrate creates or updates the schema (`serentak migrate`).
-//
-// It runs in one transaction, so an API, a worker and a scheduler starting
-// together on a new database do not race to create the same tables, and a
-// failed migration leaves nothing half done. On SQLite the transaction
-// begins IMMEDIATE, which takes the database's write lock; on PostgreSQL it
-// takes an advisory lock per schema (transaction-scoped, so it cannot
-// outlive a failure on a pooled connection).
-//
-// Open does the same, but skips the work when the schema was already
-// migrated to this build's models (schema.go), unless Config.MigrateAll;
-// Migrate always does it, which also restores what was dropped by hand.
-func (s *Store) Migrate(ctx context.Context) error {
-	_, err := s.migrate(ctx, true)
-	return err
-}
-
-func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) {
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(current_schema()))").Error; err != nil {
-				return err
-			}
-		}
-		if !always {
-			current, err := schemaCurrent(tx)
-			if err != nil || current {
-				return err
-			}
-		}
-		ran = true
-		if err := tx.AutoMigrate(append(tables(), &schemaRow{})...); err != nil {
-			return err
-		}
-		if err := afterMigrate(tx, s.dialect); err != nil {
-			return err
-		}
-		return recordSchema(tx, s.clock())
-	})
-	if err != nil {
-		return false, fmt.Errorf("gormstore: migrate the %s schema: %w", s.dialect, err)
-	}
-	return ran, nil
-}
 
 // Close closes the pool.
 func (s *Store) Close() error {
