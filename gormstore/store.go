@@ -185,7 +185,7 @@ func dialectorFor(rawURL string) (gorm.Dialector, Dialect, error) {
 }
 
 // sqliteDSN turns a path, "file:path?…" or "sqlite://path?…" into the
-// driver's DSN with our pragmas, and creates the file's directory.
+// driver's DSN with our pragmas, and creates the file (createPrivate).
 func sqliteDSN(raw string) (string, error) {
 	path, query, _ := strings.Cut(raw, "?")
 	path = strings.TrimPrefix(path, "sqlite://")
@@ -207,11 +207,28 @@ func sqliteDSN(raw string) (string, error) {
 		q.Set("_txlock", "immediate")
 	}
 	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return "", fmt.Errorf("gormstore: create the SQLite file's directory: %w", err)
+		if err := createPrivate(path); err != nil {
+			return "", err
 		}
 	}
 	return path + "?" + q.Encode(), nil
+}
+
+// createPrivate creates the SQLite file, and its directory, readable by
+// their owner only, like the keys in the data directory: the file holds
+// sealed tokens and key hashes. SQLite would create it 0644 (less the
+// umask); it creates the -wal and -shm with the file's own permissions, so
+// creating the file first is enough for all three. An existing file keeps
+// the permissions it has.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("gormstore: create the SQLite file's directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("gormstore: create the SQLite file: %w", err)
+	}
+	return f.Close()
 }
 
 // Dialect reports which database the Store uses.
