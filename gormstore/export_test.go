@@ -111,3 +111,13 @@ const AutoMigrateTable = autoMigrateTable
 
 // LeaseWriteSQL is the lease-guarded UPDATE of a checkpoint.
 func LeaseWriteSQL() string { return leaseWriteSQL("checkpoint = ?") }
+
+// Migrations names the dialect's migration files: "0001_initial", ….
+func Migrations(d Dialect) ([]string, error) {
+	ms, err := migrationsFor(d)
+	var names []string
+	for _, m := range ms {
+		names = append(names, fmt.Sprintf("%04d_%s", m.version, m.name))
+	}
+	return names, err
+}
