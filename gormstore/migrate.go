@@ -24,6 +24,12 @@ import (
 // next start. A released file never changes (its checksum is recorded and
 // checked); a schema change is a new file.
 //
+// Running inside a transaction rules out what cannot run in one: CREATE
+// INDEX CONCURRENTLY on PostgreSQL, and on SQLite switching foreign_keys
+// off for the rebuild of a table (how SQLite changes a column's type or
+// constraints). The first migration that needs either needs a way to run
+// outside a transaction too.
+//
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
 var migrationFiles embed.FS
 
@@ -129,7 +135,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	if applied, err := appliedMigrations(s.db.WithContext(ctx)); err == nil {
 		pending, err := pendingMigrations(ms, applied)
 		if err != nil {
-			return err
+			return fmt.Errorf("gormstore: migrate the %s schema: %w", s.dialect, err)
 		}
 		if len(pending) == 0 {
 			return nil
@@ -152,6 +158,8 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 func (s *Store) migrateOne(ctx context.Context, ms []migration) (done bool, err error) {
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
+			// The key the AutoMigrate builds took too, so that one of
+			// them starting meanwhile waits as well.
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(current_schema()))").Error; err != nil {
 				return fmt.Errorf("take the migration lock: %w", err)
 			}
@@ -213,10 +221,10 @@ func pendingMigrations(ms []migration, applied []migrationRow) ([]migration, err
 	for _, r := range applied {
 		i := r.Version - 1
 		if i < 0 || i >= len(ms) {
-			return nil, fmt.Errorf("gormstore: the database has migration %04d_%s, which this build does not know: a newer Serentak migrated it; run that version or a later one", r.Version, r.Name)
+			return nil, fmt.Errorf("the database has migration %04d_%s, which this build does not know: a newer Serentak migrated it; run that version or a later one", r.Version, r.Name)
 		}
 		if ms[i].checksum != r.Checksum {
-			return nil, fmt.Errorf("gormstore: migration %04d_%s differs from the one applied to this database (checksum %.12s, now %.12s): a released migration must never change; restore it and put the change in a new migration", r.Version, r.Name, r.Checksum, ms[i].checksum)
+			return nil, fmt.Errorf("migration %04d_%s differs from the one applied to this database (checksum %.12s, now %.12s): a released migration must never change; restore it and put the change in a new migration", r.Version, r.Name, r.Checksum, ms[i].checksum)
 		}
 		done[r.Version] = true
 	}
