@@ -87,6 +87,9 @@ func schemaOf(t *testing.T, s *gormstore.Store) []string {
 	return lines
 }
 
+// fixtureKeyHash is the stored hash of the dump's API key.
+const fixtureKeyHash = "b3c53c08828847f11b3083a5b1fa83ddf6751112653f0fd9d563754092ec65f7"
+
 func applied(t *testing.T, ms []gormstore.Migration) []string {
 	t.Helper()
 	var out []string
@@ -139,7 +142,7 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 		t.Errorf("rows after the upgrade (-want +got):\n%s", diff)
 	}
 
-	if key, err := s.FindAPIKeyByHash(ctx, serentak.HashKey("fixture-secret")); err != nil || key.WorkspaceID != "ws_fixture" {
+	if key, err := s.FindAPIKeyByHash(ctx, fixtureKeyHash); err != nil || key.WorkspaceID != "ws_fixture" {
 		t.Errorf("API key after the upgrade: %+v, %v", key, err)
 	}
 	fb, err := s.FindAccountByID(ctx, "ws_fixture", "acc_fb")

@@ -71,7 +71,7 @@ type Store struct {
 // attempt and write nothing more.
 var ErrLeaseLost = errors.New("gormstore: lease lost: another worker has taken over this delivery, or it is no longer publishing")
 
-// Open connects and applies the pending migrations (Migrate).
+// Open connects and runs the migrations.
 //
 // SQLite runs with a single connection. SQLite allows one writer at a time
 // anyway, and almost every call here writes; with one connection, callers
