@@ -1,10 +1,13 @@
 package gormstore_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/gormstore/storetest"
 )
 
 func BenchmarkCreatePost(b *testing.B) {
@@ -37,6 +40,35 @@ func BenchmarkFindDue(b *testing.B) {
 		due, err := s.s.FindDueDeliveries(s.ctx, now, 500)
 		if err != nil || len(due) != 50 {
 			b.Fatalf("FindDueDeliveries = %d, %v; want 50", len(due), err)
+		}
+	}
+}
+
+// BenchmarkOpenMigrated: a process's start on a database with nothing to
+// migrate (connect, ping, read schema_migrations), then its stop.
+func BenchmarkOpenMigrated(b *testing.B) {
+	ctx := context.Background()
+	cfg := gormstore.Config{URL: storetest.URL(b), SecretKey: storetest.Key(), MaxOpenConns: storetest.MaxOpenConns}
+	open := func() {
+		s, err := gormstore.Open(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+	open() // migrates
+	for b.Loop() {
+		open()
+	}
+}
+
+// BenchmarkMigrateNothingPending: the migration check alone.
+func BenchmarkMigrateNothingPending(b *testing.B) {
+	s := storetest.New(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if err := s.Migrate(ctx); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

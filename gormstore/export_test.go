@@ -2,9 +2,15 @@ package gormstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	"gorm.io/gorm/schema"
 )
 
 // DB exposes the connection to tests that inspect raw rows.
@@ -26,8 +32,92 @@ func SchedulerQueries(s *Store, now time.Time) map[string]string {
 	}
 }
 
-// MigrateIfChanged is what Open does: it reports whether AutoMigrate ran.
-func MigrateIfChanged(s *Store) (bool, error) { return s.migrate(context.Background(), false) }
+// withExtra is the store's migrations followed by one per statement of
+// extra, numbered on from the last and named extra_1, extra_2, ….
+func withExtra(s *Store, extra []string) ([]migration, error) {
+	ms, err := migrationsFor(s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	for i, q := range extra {
+		sum := sha256.Sum256([]byte(q))
+		ms = append(ms, migration{version: len(ms) + 1, name: fmt.Sprintf("extra_%d", i+1), sql: q, checksum: hex.EncodeToString(sum[:])})
+	}
+	return ms, nil
+}
+
+// MigrateWith is Migrate with the statements of extra as further
+// migrations, as a later build would have them.
+func MigrateWith(ctx context.Context, s *Store, extra ...string) error {
+	ms, err := withExtra(s, extra)
+	if err != nil {
+		return err
+	}
+	return s.migrate(ctx, ms)
+}
+
+// MigrationStatusWith is MigrationStatus with the migrations of extra.
+func MigrationStatusWith(ctx context.Context, s *Store, extra ...string) ([]Migration, error) {
+	ms, err := withExtra(s, extra)
+	if err != nil {
+		return nil, err
+	}
+	return s.migrationStatus(ctx, ms)
+}
+
+// MigrateStatements runs Migrate and returns the SQL statements it sent
+// through GORM.
+func MigrateStatements(ctx context.Context, s *Store) ([]string, error) {
+	rec := &statementLog{}
+	c := *s
+	c.db = s.db.Session(&gorm.Session{Logger: rec})
+	err := c.Migrate(ctx)
+	return rec.sql, err
+}
+
+type statementLog struct {
+	logger.Interface
+	sql []string
+}
+
+func (l *statementLog) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	sql, _ := fc()
+	l.sql = append(l.sql, sql)
+}
+
+// TableColumns lists the database's tables and their columns.
+func TableColumns(s *Store) (map[string][]string, error) { return tableColumns(s.db, s.dialect) }
+
+// ModelColumns lists the tables of the row structs and the columns GORM
+// reads and writes for them.
+func ModelColumns() (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, m := range tables() {
+		sch, err := schema.Parse(m, &sync.Map{}, schema.NamingStrategy{})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range sch.Fields {
+			if f.DBName != "" {
+				out[sch.Table] = append(out[sch.Table], f.DBName)
+			}
+		}
+	}
+	return out, nil
+}
+
+// AutoMigrateTable is the table of the builds before versioned migrations.
+const AutoMigrateTable = autoMigrateTable
 
 // LeaseWriteSQL is the lease-guarded UPDATE of a checkpoint.
 func LeaseWriteSQL() string { return leaseWriteSQL("checkpoint = ?") }
+
+// Migrations names the dialect's migration files: "0001_initial", ….
+func Migrations(d Dialect) ([]string, error) {
+	ms, err := migrationsFor(d)
+	var names []string
+	for _, m := range ms {
+		names = append(names, fmt.Sprintf("%04d_%s", m.version, m.name))
+	}
+	return names, err
+}

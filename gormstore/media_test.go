@@ -1,18 +1,11 @@
 package gormstore_test
 
 import (
-	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
-
-	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite", to make an old schema
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/serentak/serentak"
-	"github.com/serentak/serentak/gormstore"
-	"github.com/serentak/serentak/gormstore/storetest"
 )
 
 func TestMediaInspectionRoundTrip(t *testing.T) {
@@ -91,52 +84,4 @@ func TestDeleteMedia(t *testing.T) {
 			t.Fatalf("media of a canceled post: %v", err)
 		}
 	})
-}
-
-// A database made before media were inspected gets the columns on the next
-// start; its media read as "not inspected".
-func TestMediaColumnsAddedToAnOldDatabase(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "old.db")
-	ctx := context.Background()
-	s := storetest.Open(t, gormstore.Config{URL: path})
-	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: "Toko", Timezone: "Asia/Jakarta"}
-	if err := s.CreateWorkspace(ctx, ws, serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: ws.ID, Hash: "h"}); err != nil {
-		t.Fatal(err)
-	}
-	old := serentak.Media{ID: serentak.NewID(serentak.PrefixMedia), WorkspaceID: ws.ID, ContentType: "video/mp4", Size: 10, Kind: serentak.MediaVideo, StorageKey: "k"}
-	if err := s.CreateMedia(ctx, old); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The old schema: without the media columns, and made by a build that
-	// predates the schema fingerprint.
-	for _, col := range []string{"width", "height", "duration_ms", "video_codec", "audio_codec", "frame_rate"} {
-		if _, err := db.Exec("ALTER TABLE media DROP COLUMN " + col); err != nil {
-			t.Fatalf("making the old schema: %v", err)
-		}
-	}
-	if _, err := db.Exec("DROP TABLE schema_fingerprint"); err != nil {
-		t.Fatalf("making the old schema: %v", err)
-	}
-	db.Close()
-
-	s = storetest.Open(t, gormstore.Config{URL: path})
-	got, err := s.FindMediaByID(ctx, ws.ID, old.ID)
-	if err != nil || got.Inspection != (serentak.Inspection{}) || got.Size != 10 {
-		t.Fatalf("old media after migration = %+v, %v", got, err)
-	}
-	inspected := serentak.Media{ID: serentak.NewID(serentak.PrefixMedia), WorkspaceID: ws.ID, ContentType: "video/mp4", Size: 10,
-		Kind: serentak.MediaVideo, StorageKey: "k2", Inspection: serentak.Inspection{Width: 720, DurationMS: 5000}}
-	if err := s.CreateMedia(ctx, inspected); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.FindMediaByID(ctx, ws.ID, inspected.ID); err != nil || got.Width != 720 || got.DurationMS != 5000 {
-		t.Fatalf("new media after migration = %+v, %v", got, err)
-	}
 }

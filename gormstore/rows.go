@@ -4,9 +4,11 @@ import "time"
 
 // Row types are the tables. They stay private: the rest of the program sees
 // only the domain types of package serentak, converted at this package's
-// edge. The pointer fields named after a parent table (Workspace, Post,
-// Account) exist only so that AutoMigrate creates real foreign keys; they
-// are never loaded or set, so GORM never writes through them.
+// edge. The tables themselves are made by the SQL migrations
+// (migrations/, migrate.go), which a test holds to these structs. The
+// pointer fields named after a parent table (Workspace, Post, Account)
+// name the foreign keys the migrations create; they are never loaded or
+// set, so GORM never writes through them.
 //
 // Times are stored in UTC, truncated to microseconds (PostgreSQL's
 // precision). On SQLite they are text in one fixed layout, which sorts in
@@ -61,8 +63,8 @@ type mediaRow struct {
 	StorageKey  string        `gorm:"not null"`
 	CreatedAt   time.Time     `gorm:"not null"`
 	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
-	// Inspection (serentak.Inspection); defaults let AutoMigrate add the
-	// columns to a table that already has rows.
+	// Inspection (serentak.Inspection). The defaults are the columns' (they
+	// were added to a table that already had rows).
 	Width      int     `gorm:"not null;default:0"`
 	Height     int     `gorm:"not null;default:0"`
 	DurationMS int64   `gorm:"column:duration_ms;not null;default:0"`

@@ -34,10 +34,10 @@ type Config struct {
 	Now func() time.Time
 	// MaxOpenConns caps the pool (PostgreSQL); 0 picks a default.
 	MaxOpenConns int
-	// MigrateAll makes Open check every table even when the schema was
-	// migrated to this build's models, as Migrate does (`serentak
-	// migrate`); otherwise Open skips the work then (schema.go).
-	MigrateAll bool
+	// SkipMigrations opens without applying pending migrations, for
+	// `serentak migrate status`, which lists them. Every other start
+	// applies them (Migrate).
+	SkipMigrations bool
 }
 
 // DefaultMaxOpenConns is the PostgreSQL pool size when Config.MaxOpenConns
@@ -146,9 +146,11 @@ func open(ctx context.Context, cfg Config) (*Store, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	if _, err := s.migrate(ctx, cfg.MigrateAll); err != nil {
-		sqlDB.Close()
-		return nil, err
+	if !cfg.SkipMigrations {
+		if err := s.Migrate(ctx); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
 	}
 	s.claims = newBatcher(maxClaimBatch, 1, s.runClaims)
 	if dialect == SQLite {
@@ -175,7 +177,7 @@ func dialectorFor(rawURL string) (gorm.Dialector, Dialect, error) {
 }
 
 // sqliteDSN turns a path, "file:path?…" or "sqlite://path?…" into the
-// driver's DSN with our pragmas, and creates the file's directory.
+// driver's DSN with our pragmas, and creates the file (createPrivate).
 func sqliteDSN(raw string) (string, error) {
 	path, query, _ := strings.Cut(raw, "?")
 	path = strings.TrimPrefix(path, "sqlite://")
@@ -197,60 +199,32 @@ func sqliteDSN(raw string) (string, error) {
 		q.Set("_txlock", "immediate")
 	}
 	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return "", fmt.Errorf("gormstore: create the SQLite file's directory: %w", err)
+		if err := createPrivate(path); err != nil {
+			return "", err
 		}
 	}
 	return path + "?" + q.Encode(), nil
 }
 
+// createPrivate creates the SQLite file, and its directory, readable by
+// their owner only, like the keys in the data directory: the file holds
+// sealed tokens and key hashes. SQLite would create it 0644 (less the
+// umask); it creates the -wal and -shm with the file's own permissions, so
+// creating the file first is enough for all three. An existing file keeps
+// the permissions it has.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("gormstore: create the SQLite file's directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("gormstore: create the SQLite file: %w", err)
+	}
+	return f.Close()
+}
+
 // Dialect reports which database the Store uses.
 func (s *Store) Dialect() Dialect { return s.dialect }
-
-// Migrate creates or updates the schema (`serentak migrate`).
-//
-// It runs in one transaction, so an API, a worker and a scheduler starting
-// together on a new database do not race to create the same tables, and a
-// failed migration leaves nothing half done. On SQLite the transaction
-// begins IMMEDIATE, which takes the database's write lock; on PostgreSQL it
-// takes an advisory lock per schema (transaction-scoped, so it cannot
-// outlive a failure on a pooled connection).
-//
-// Open does the same, but skips the work when the schema was already
-// migrated to this build's models (schema.go), unless Config.MigrateAll;
-// Migrate always does it, which also restores what was dropped by hand.
-func (s *Store) Migrate(ctx context.Context) error {
-	_, err := s.migrate(ctx, true)
-	return err
-}
-
-func (s *Store) migrate(ctx context.Context, always bool) (ran bool, err error) {
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		if s.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(current_schema()))").Error; err != nil {
-				return err
-			}
-		}
-		if !always {
-			current, err := schemaCurrent(tx)
-			if err != nil || current {
-				return err
-			}
-		}
-		ran = true
-		if err := tx.AutoMigrate(append(tables(), &schemaRow{})...); err != nil {
-			return err
-		}
-		if err := afterMigrate(tx, s.dialect); err != nil {
-			return err
-		}
-		return recordSchema(tx, s.clock())
-	})
-	if err != nil {
-		return false, fmt.Errorf("gormstore: migrate the %s schema: %w", s.dialect, err)
-	}
-	return ran, nil
-}
 
 // Close closes the pool.
 func (s *Store) Close() error {

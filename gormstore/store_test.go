@@ -227,140 +227,29 @@ func TestConcurrentOpen(t *testing.T) {
 	}
 }
 
-func TestOpenSkipsMigrationOfACurrentSchema(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	db := gormstore.DB(b.s)
-	ran := func() bool {
-		t.Helper()
-		ran, err := gormstore.MigrateIfChanged(b.s)
-		if err != nil {
-			t.Fatalf("migrate: %v", err)
-		}
-		return ran
-	}
-	if ran() {
-		t.Fatal("a schema migrated to these models was migrated again")
-	}
-
-	// A schema migrated by another build (other models) is migrated, once.
-	if err := db.Exec("UPDATE schema_fingerprint SET fingerprint = 'older build'").Error; err != nil {
-		t.Fatal(err)
-	}
-	if !ran() {
-		t.Fatal("a schema migrated to other models was not migrated")
-	}
-	if ran() {
-		t.Fatal("the migration did not record the models' fingerprint")
-	}
-
-	// Migrate (`serentak migrate`) always checks every table, so it puts
-	// back what was dropped by hand.
-	if err := db.Exec("DROP INDEX idx_deliveries_due").Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := b.s.Migrate(b.ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	if !db.Migrator().HasIndex("deliveries", "idx_deliveries_due") {
-		t.Error("Migrate did not recreate a dropped index")
-	}
-}
-
 // On PostgreSQL the hot tables leave room on their pages for rows updated
-// in place, and a schema migrated before that was decided gets it on the
-// next start.
+// in place (migration 0001 says why).
 func TestPostgresTablesLeaveRoomForUpdatesInPlace(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	if b.s.Dialect() != gormstore.Postgres {
 		t.Skip("fillfactor is PostgreSQL's")
 	}
-	db := gormstore.DB(b.s)
-	fillfactors := func() map[string]string {
-		t.Helper()
-		var rows []struct {
-			Relname string
-			Opts    string
-		}
-		err := db.Raw(`SELECT relname, COALESCE(array_to_string(reloptions, ','), '') AS opts FROM pg_class
-			WHERE relname IN ('deliveries', 'posts') AND relnamespace = current_schema()::regnamespace`).Scan(&rows).Error
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, r := range rows {
-			got[r.Relname] = r.Opts
-		}
-		return got
+	var rows []struct {
+		Relname string
+		Opts    string
 	}
-	want := map[string]string{"deliveries": "fillfactor=70", "posts": "fillfactor=80"}
-	if got := fillfactors(); !maps.Equal(got, want) {
-		t.Fatalf("storage options after Open = %v, want %v", got, want)
-	}
-
-	// A schema from a build before pgStorage: full pages, older fingerprint.
-	for _, q := range []string{"ALTER TABLE deliveries RESET (fillfactor)", "ALTER TABLE posts RESET (fillfactor)",
-		"UPDATE schema_fingerprint SET fingerprint = 'before fillfactor'"} {
-		if err := db.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if ran, err := gormstore.MigrateIfChanged(b.s); err != nil || !ran {
-		t.Fatalf("migrate on an older schema: ran %v, %v", ran, err)
-	}
-	if got := fillfactors(); !maps.Equal(got, want) {
-		t.Fatalf("storage options after migrating an older schema = %v, want %v", got, want)
-	}
-}
-
-// A schema from a build before idx_deliveries_leased loses the index it
-// replaces, which lease-guarded writes could be planned on.
-func TestMigrationDropsTheReplacedLeaseIndex(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	db := gormstore.DB(b.s)
-	for _, q := range []string{"CREATE INDEX idx_deliveries_lease ON deliveries (lease_until) WHERE status = 'publishing'",
-		"UPDATE schema_fingerprint SET fingerprint = 'before idx_deliveries_leased'"} {
-		if err := db.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if ran, err := gormstore.MigrateIfChanged(b.s); err != nil || !ran {
-		t.Fatalf("migrate on an older schema: ran %v, %v", ran, err)
-	}
-	if db.Migrator().HasIndex("deliveries", "idx_deliveries_lease") {
-		t.Error("the replaced index idx_deliveries_lease is still there")
-	}
-	if !db.Migrator().HasIndex("deliveries", "idx_deliveries_leased") {
-		t.Error("idx_deliveries_leased is missing")
-	}
-}
-
-// `serentak migrate` opens with MigrateAll: it checks every table even on
-// a schema migrated to this build, where a plain Open skips the work.
-func TestOpenWithMigrateAllChecksEveryTable(t *testing.T) {
-	t.Parallel()
-	url := storetest.URL(t)
-	open := func(all bool) *gormstore.Store {
-		t.Helper()
-		s, err := gormstore.Open(context.Background(), gormstore.Config{URL: url, SecretKey: storetest.Key(), MaxOpenConns: 2, MigrateAll: all})
-		if err != nil {
-			t.Fatalf("Open (MigrateAll %v): %v", all, err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	db := gormstore.DB(open(false))
-	if err := db.Exec("DROP INDEX idx_deliveries_due").Error; err != nil {
+	err := gormstore.DB(b.s).Raw(`SELECT relname, COALESCE(array_to_string(reloptions, ','), '') AS opts FROM pg_class
+		WHERE relname IN ('deliveries', 'posts') AND relnamespace = current_schema()::regnamespace`).Scan(&rows).Error
+	if err != nil {
 		t.Fatal(err)
 	}
-	open(false)
-	if db.Migrator().HasIndex("deliveries", "idx_deliveries_due") {
-		t.Fatal("a plain Open of a current schema migrated it")
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r.Relname] = r.Opts
 	}
-	open(true)
-	if !db.Migrator().HasIndex("deliveries", "idx_deliveries_due") {
-		t.Error("Open with MigrateAll did not recreate a dropped index")
+	want := map[string]string{"deliveries": "fillfactor=70", "posts": "fillfactor=80"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("storage options after Open = %v, want %v", got, want)
 	}
 }

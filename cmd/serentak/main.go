@@ -4,7 +4,8 @@
 //	serentak api        the REST API only
 //	serentak worker     the publishing workers only
 //	serentak scheduler  the scheduler only
-//	serentak migrate    create or update the database schema, then exit
+//	serentak migrate    apply the pending schema migrations, then exit
+//	serentak migrate status  list the schema migrations, applied or pending
 //
 // All wiring happens here, by hand.
 package main
@@ -51,7 +52,8 @@ commands:
   api        run the REST API
   worker     run the publishing workers
   scheduler  run the scheduler
-  migrate    create or update the database schema and exit
+  migrate    apply the pending schema migrations and exit
+             (migrate status: list them, applied or pending)
   bench      measure the pipeline against a fake Graph API (BENCHMARKS.md)
              (flags: -posts, -rate, -latency, -pages, -bare, -cpuprofile)
   fake-graph run a fake Facebook Graph API with one Page, to try the tour
@@ -97,6 +99,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "scheduler":
 		r = roles{scheduler: true}
 	case "migrate":
+		if err := checkMigrateArgs(args[1:]); err != nil {
+			return err
+		}
 	case "bench":
 		return benchCommand(ctx, args[1:], getenv, stdout)
 	case "fake-graph":
@@ -125,15 +130,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		URL:          cfg.DatabaseURL,
 		SecretKey:    secretbox.KeyFromString(secret),
 		MaxOpenConns: cfg.DBMaxConns,
-		MigrateAll:   args[0] == "migrate", // every table, even on a current schema
+		// migrate status lists the pending migrations instead of applying them.
+		SkipMigrations: isMigrateStatus(args),
 	})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
 	if args[0] == "migrate" {
-		log.Info("database schema is up to date")
-		return nil
+		return migrateCommand(ctx, store, args, stdout, log)
 	}
 
 	redisOpt, closeRedis, err := connectRedis(cfg, embedded, log)

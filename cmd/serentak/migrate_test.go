@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// serentak migrate status lists the migrations without applying them;
+// serentak migrate applies them; anything else after migrate is refused
+// before the database is touched.
+func TestMigrateCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "serentak.db")
+	env := map[string]string{"SERENTAK_DATA_DIR": dir, "SERENTAK_DATABASE_URL": db, "SERENTAK_SECRET_KEY": "test-secret-key", "SERENTAK_CONFIG": os.DevNull}
+	serentak := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), args, func(k string) string { return env[k] }, &out, nil)
+		return out.String(), err
+	}
+
+	if _, err := serentak("migrate", "sideways"); err == nil {
+		t.Error("migrate sideways succeeded")
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("a refused migrate touched the database: %v", err)
+	}
+
+	out, err := serentak("migrate", "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "VERSION  NAME     APPLIED\n0001     initial  pending\n"; out != want {
+		t.Errorf("migrate status on a new database:\n%s\nwant\n%s", out, want)
+	}
+	if _, err := serentak("migrate"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = serentak("migrate", "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^VERSION  NAME     APPLIED\n0001     initial  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$`).MatchString(out) {
+		t.Errorf("migrate status after migrate:\n%s", out)
+	}
+}
