@@ -32,11 +32,11 @@ func (o OAuth) Configured() bool { return o.ClientID != "" && o.ClientSecret != 
 
 // Config is every setting. Names in comments are the environment variables.
 type Config struct {
-	Addr              string // SERENTAK_ADDR
-	DatabaseURL       string // SERENTAK_DATABASE_URL
-	RedisURL          string // SERENTAK_REDIS_URL; "" = embedded
+	Addr        string // SERENTAK_ADDR
+	DatabaseURL string // SERENTAK_DATABASE_URL
+	RedisURL    string // SERENTAK_REDIS_URL; "" = embedded
 	// Redis is RedisURL parsed (ParseRedisURL); nil when RedisURL is "".
-	Redis asynq.RedisConnOpt
+	Redis             asynq.RedisConnOpt
 	AdminKey          string // SERENTAK_ADMIN_KEY
 	SecretKey         string // SERENTAK_SECRET_KEY
 	PublicURL         string // SERENTAK_PUBLIC_URL
