@@ -401,39 +401,3 @@ func TestFanOut(t *testing.T) {
 		}
 	}
 }
-
-// TestFakeGraphCommand: `serentak fake-graph` serves a Page that the
-// printed token publishes to, and stops when told to.
-func TestFakeGraphCommand(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"fake-graph"}, func(string) string { return "" }, out, nil) }()
-	var url string
-	deadline := time.Now().Add(10 * time.Second)
-	for url == "" && time.Now().Before(deadline) {
-		for _, line := range strings.Split(out.String(), "\n") {
-			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "export SERENTAK_FACEBOOK_API_URL="); ok {
-				url = rest
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if url == "" {
-		t.Fatalf("no URL printed: %s", out)
-	}
-	req, _ := http.NewRequest("POST", url+"/v25.0/"+demoPageID+"/feed?message=Halo", nil)
-	req.Header.Set("Authorization", "OAuth "+demoPageToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("posting with the printed token: %d, want 200", resp.StatusCode)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("fake-graph stopped with %v", err)
-	}
-}
