@@ -1,8 +1,9 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,46 +11,53 @@ import (
 	"time"
 )
 
-// syncBuffer is the fake's output, written by run while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// startFake runs the fake on addr until the test ends and returns what it
+// printed when it started.
+func startFake(t *testing.T, addr string) (banner string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", addr}, w); w.Close() }()
+	var b strings.Builder
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		b.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "Press Ctrl-C") {
+			break
+		}
+	}
+	stop = sync.OnceValue(func() error {
+		cancel()
+		go io.Copy(io.Discard, r) // an error message, if any
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Error("the fake did not stop within 10s of being told to")
+			return nil
+		}
+	})
+	t.Cleanup(func() { stop() })
+	return b.String(), stop
 }
 
 // The fake prints the line to start serve with and the Page's id and token;
 // the printed token publishes to the printed address; it stops when told.
 func TestFakeServesThePrintedPage(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, out) }()
-
+	banner, stop := startFake(t, "127.0.0.1:0")
 	var url string
-	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		for _, f := range strings.Fields(out.String()) {
-			if rest, ok := strings.CutPrefix(f, "SERENTAK_FACEBOOK_API_URL="); ok {
-				url = rest
-			}
+	for _, f := range strings.Fields(banner) {
+		if rest, ok := strings.CutPrefix(f, "SERENTAK_FACEBOOK_API_URL="); ok {
+			url = rest
 		}
 	}
 	if url == "" {
-		t.Fatalf("no SERENTAK_FACEBOOK_API_URL= printed:\n%s", out)
+		t.Fatalf("no SERENTAK_FACEBOOK_API_URL= printed:\n%s", banner)
 	}
 	for _, want := range []string{"SERENTAK_MEDIA_ALLOW_PRIVATE=true go run ./cmd/serentak serve", "external_id   1029384756", "access_token  EAAB-demo-page-token"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
+		if !strings.Contains(banner, want) {
+			t.Errorf("output lacks %q:\n%s", want, banner)
 		}
 	}
 	req, _ := http.NewRequest("POST", url+"/v25.0/"+demoPageID+"/feed?message=Halo", nil)
@@ -62,14 +70,8 @@ func TestFakeServesThePrintedPage(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("posting with the printed token: %d, want 200", resp.StatusCode)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("stopped with %v, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("did not stop within 10s of being told to")
+	if err := stop(); err != nil {
+		t.Errorf("stopped with %v, want nil", err)
 	}
 }
 
@@ -81,24 +83,14 @@ func TestDefaultAddressIsTheTours(t *testing.T) {
 }
 
 func TestBusyAddressSaysWhatToDo(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	first := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, first) }()
-	var addr string
-	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, rest, ok := strings.Cut(first.String(), "listening on http://"); ok {
-			addr, _, _ = strings.Cut(rest, ". ")
-		}
+	banner, _ := startFake(t, "127.0.0.1:0")
+	_, rest, ok := strings.Cut(banner, "listening on http://")
+	addr, _, _ := strings.Cut(rest, ". ")
+	if !ok || addr == "" {
+		t.Fatalf("the first fake printed no address:\n%s", banner)
 	}
-	if addr == "" {
-		t.Fatalf("first fake printed no address:\n%s", first)
-	}
-	err := run(ctx, []string{"-addr", addr}, &syncBuffer{})
+	err := run(context.Background(), []string{"-addr", addr}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-addr") {
-		t.Errorf("second fake on %s: %v, want an error suggesting -addr", addr, err)
+		t.Errorf("a second fake on %s: %v, want an error suggesting -addr", addr, err)
 	}
-	cancel()
-	<-done
 }
