@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hibiken/asynq"
 )
 
 // OAuth is one platform's app credentials and endpoints.
@@ -30,9 +32,11 @@ func (o OAuth) Configured() bool { return o.ClientID != "" && o.ClientSecret != 
 
 // Config is every setting. Names in comments are the environment variables.
 type Config struct {
-	Addr              string // SERENTAK_ADDR
-	DatabaseURL       string // SERENTAK_DATABASE_URL
-	RedisURL          string // SERENTAK_REDIS_URL; "" = embedded
+	Addr        string // SERENTAK_ADDR
+	DatabaseURL string // SERENTAK_DATABASE_URL
+	RedisURL    string // SERENTAK_REDIS_URL; "" = embedded
+	// Redis is RedisURL parsed (ParseRedisURL); nil when RedisURL is "".
+	Redis             asynq.RedisConnOpt
 	AdminKey          string // SERENTAK_ADMIN_KEY
 	SecretKey         string // SERENTAK_SECRET_KEY
 	PublicURL         string // SERENTAK_PUBLIC_URL
@@ -188,6 +192,12 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SERENTAK_RATE_LIMIT=%q: want requests per second ≥ 0", v))
 		}
 		c.RateLimit = r
+	}
+	if c.RedisURL != "" {
+		var err error
+		if c.Redis, err = ParseRedisURL(c.RedisURL); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	c.DatabaseURL = str("SERENTAK_DATABASE_URL", filepath.Join(c.DataDir, "serentak.db"))
 	c.MediaS3URL = str("SERENTAK_MEDIA_S3_URL", "")

@@ -125,3 +125,29 @@ func TestInstagramLoginDefaults(t *testing.T) {
 		t.Error("an unknown SERENTAK_INSTAGRAM_LOGIN was accepted")
 	}
 }
+
+// The scheduler's and the worker's timings have their defaults here and
+// only here: scheduler.New and worker.New refuse a zero. These are the
+// values README.md and configs/serentak.example.env document.
+func TestTimingDefaults(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][2]time.Duration{
+		"Tick":          {c.Tick, 200 * time.Millisecond},
+		"Horizon":       {c.Horizon, 5 * time.Second},
+		"Lead":          {c.Lead, 2 * time.Second},
+		"StrandedGrace": {c.StrandedGrace, 30 * time.Second},
+		"CheckInterval": {c.CheckInterval, 500 * time.Millisecond},
+		"WorkerLease":   {c.WorkerLease, 5 * time.Minute},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("%s = %v, want %v", name, got[0], got[1])
+		}
+	}
+	if _, err := Load(env(map[string]string{"SERENTAK_SCHEDULER_LEAD": "5s"})); err == nil || !strings.Contains(err.Error(), "SERENTAK_SCHEDULER_HORIZON") {
+		t.Errorf("a lead equal to the default horizon: %v, want an error naming SERENTAK_SCHEDULER_HORIZON", err)
+	}
+}

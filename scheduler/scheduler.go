@@ -47,11 +47,14 @@ const MarkerKey = "serentak:scheduler:epoch"
 type Config struct {
 	Store Store
 	Redis asynq.RedisConnOpt
-	// Tick is the time between passes; 200 ms when zero.
+	// Tick, Horizon and StrandedGrace are required: their defaults are
+	// the operator's settings and live in one place, package config
+	// (SERENTAK_SCHEDULER_TICK, _HORIZON, _STRANDED_GRACE).
+	//
+	// Tick is the time between passes.
 	Tick time.Duration
 	// Horizon is how far ahead due deliveries are enqueued (as scheduled
-	// Asynq tasks), so a delivery is in Redis before its time comes; 2 s
-	// when zero.
+	// Asynq tasks), so a delivery is in Redis before its time comes.
 	Horizon time.Duration
 	// Lead is how long before its time a delivery's task is released to a
 	// worker. The worker claims the delivery, loads its account and content,
@@ -60,8 +63,7 @@ type Config struct {
 	// tasks at their time (rounded down to the second, as Asynq keeps it).
 	Lead time.Duration
 	// StrandedGrace is how long an enqueued delivery may wait unclaimed, or
-	// a claimed one stay past its lease, before it is enqueued again; 30 s
-	// when zero.
+	// a claimed one stay past its lease, before it is enqueued again.
 	StrandedGrace time.Duration
 	// BatchSize is how many deliveries one query returns; 1000 when zero.
 	BatchSize int
@@ -113,17 +115,13 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.Redis == nil {
 		return nil, errors.New("scheduler: Config.Redis is required")
 	}
-	if cfg.Tick <= 0 {
-		cfg.Tick = 200 * time.Millisecond
-	}
-	if cfg.Horizon <= 0 {
-		cfg.Horizon = 2 * time.Second
+	for name, d := range map[string]time.Duration{"Tick": cfg.Tick, "Horizon": cfg.Horizon, "StrandedGrace": cfg.StrandedGrace} {
+		if d <= 0 {
+			return nil, fmt.Errorf("scheduler: Config.%s is %v; want a positive duration (config.Load gives its default)", name, d)
+		}
 	}
 	if cfg.Lead < 0 || cfg.Lead >= cfg.Horizon {
 		return nil, fmt.Errorf("scheduler: Lead (%v) must be at least 0 and below Horizon (%v)", cfg.Lead, cfg.Horizon)
-	}
-	if cfg.StrandedGrace <= 0 {
-		cfg.StrandedGrace = 30 * time.Second
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 1000

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -78,8 +79,8 @@ func (b *bundle) addDelivery(t testing.TB, at time.Time) serentak.Delivery {
 func (b *bundle) newScheduler(t testing.TB, mutate func(*scheduler.Config)) *scheduler.Scheduler {
 	t.Helper()
 	cfg := scheduler.Config{
-		Store: b.store, Redis: b.redis.Opt, Tick: 50 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Store: b.store, Redis: b.redis.Opt, Tick: 50 * time.Millisecond, Horizon: 2 * time.Second,
+		StrandedGrace: 30 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if mutate != nil {
 		mutate(&cfg)
@@ -504,6 +505,21 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := scheduler.New(scheduler.Config{Store: &flakyStore{}}); err == nil {
 		t.Error("New without Redis succeeded")
+	}
+	// The timings' defaults live in package config alone: a zero here is a
+	// wiring mistake, not a silent second default.
+	full := scheduler.Config{Store: &flakyStore{}, Redis: asynq.RedisClientOpt{Addr: "127.0.0.1:1"},
+		Tick: time.Second, Horizon: 5 * time.Second, StrandedGrace: 30 * time.Second}
+	for name, zero := range map[string]func(*scheduler.Config){
+		"Tick":          func(c *scheduler.Config) { c.Tick = 0 },
+		"Horizon":       func(c *scheduler.Config) { c.Horizon = 0 },
+		"StrandedGrace": func(c *scheduler.Config) { c.StrandedGrace = 0 },
+	} {
+		cfg := full
+		zero(&cfg)
+		if _, err := scheduler.New(cfg); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("New without %s: %v, want an error naming it", name, err)
+		}
 	}
 }
 

@@ -54,7 +54,11 @@ type Config struct {
 	// Lease is how long a claim holds a delivery without news from its
 	// worker; a SaveCheckpoint extends it (unless it was extended less
 	// than a tenth of it ago, at most 30 s). It must exceed the longest
-	// single publish step by that much. 5 min when zero.
+	// single publish step by that much.
+	//
+	// Lease, DelayedTaskCheckInterval and TaskCheckInterval are required:
+	// their defaults are the operator's settings and live in one place,
+	// package config (SERENTAK_WORKER_LEASE, SERENTAK_QUEUE_CHECK_INTERVAL).
 	Lease time.Duration
 	// MediaURLFunc gives platforms a URL for uploaded media.
 	MediaURLFunc func(serentak.MediaRef) (string, error)
@@ -65,11 +69,10 @@ type Config struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	// DelayedTaskCheckInterval is how often Asynq moves due scheduled and
-	// retry tasks to their queue; 100 ms when zero (Asynq's own 5 s default
-	// makes publishing seconds late).
+	// retry tasks to their queue (Asynq's own 5 s default would make
+	// publishing seconds late). Keep it well below the scheduler's lead.
 	DelayedTaskCheckInterval time.Duration
-	// TaskCheckInterval is how often an idle server looks for new tasks;
-	// 100 ms when zero.
+	// TaskCheckInterval is how often an idle server looks for new tasks.
 	TaskCheckInterval time.Duration
 	// ShutdownTimeout is how long Shutdown lets publishes in flight finish
 	// before handing their tasks back to the queue; 10 s when zero.
@@ -124,20 +127,18 @@ func New(cfg Config) (*Worker, error) {
 			return nil, fmt.Errorf("worker: publisher for %s says it publishes to %s", p, pub.Platform())
 		}
 	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = 5 * time.Minute
+	for name, d := range map[string]time.Duration{
+		"Lease": cfg.Lease, "DelayedTaskCheckInterval": cfg.DelayedTaskCheckInterval, "TaskCheckInterval": cfg.TaskCheckInterval,
+	} {
+		if d <= 0 {
+			return nil, fmt.Errorf("worker: Config.%s is %v; want a positive duration (config.Load gives its default)", name, d)
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.DelayedTaskCheckInterval <= 0 {
-		cfg.DelayedTaskCheckInterval = 100 * time.Millisecond
-	}
-	if cfg.TaskCheckInterval <= 0 {
-		cfg.TaskCheckInterval = 100 * time.Millisecond
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 10 * time.Second

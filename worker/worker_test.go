@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -189,7 +190,7 @@ func (b *bundle) delivery(t testing.TB, d serentak.Delivery) serentak.Delivery {
 func (b *bundle) startScheduler(t testing.TB, mutate func(*scheduler.Config)) {
 	t.Helper()
 	cfg := scheduler.Config{Store: b.store, Redis: b.redis.Opt, Tick: 50 * time.Millisecond,
-		StrandedGrace: time.Second, Logger: b.log}
+		Horizon: 2 * time.Second, StrandedGrace: time.Second, Logger: b.log}
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -210,6 +211,9 @@ func (b *bundle) newWorker(t testing.TB, mutate func(*worker.Config)) *worker.Wo
 		Publishers:      map[serentak.Platform]serentak.Publisher{serentak.Facebook: b.pub},
 		ShutdownTimeout: 2 * time.Second,
 		BackoffFunc:     func(int) time.Duration { return 100 * time.Millisecond },
+		Lease:           5 * time.Minute,
+		// Fast checks keep the tests' publishes close to their time.
+		DelayedTaskCheckInterval: 100 * time.Millisecond, TaskCheckInterval: 100 * time.Millisecond,
 	}
 	if mutate != nil {
 		mutate(&cfg)
@@ -755,6 +759,21 @@ func TestNewValidates(t *testing.T) {
 		Publishers: map[serentak.Platform]serentak.Publisher{serentak.Instagram: b.pub}})
 	if err == nil {
 		t.Error("New with a Facebook publisher under Instagram succeeded")
+	}
+	// The timings' defaults live in package config alone: a zero here is a
+	// wiring mistake, not a silent second default.
+	full := worker.Config{Store: b.store, Redis: b.redis.Opt,
+		Lease: time.Minute, DelayedTaskCheckInterval: time.Second, TaskCheckInterval: time.Second}
+	for name, zero := range map[string]func(*worker.Config){
+		"Lease":                    func(c *worker.Config) { c.Lease = 0 },
+		"DelayedTaskCheckInterval": func(c *worker.Config) { c.DelayedTaskCheckInterval = 0 },
+		"TaskCheckInterval":        func(c *worker.Config) { c.TaskCheckInterval = 0 },
+	} {
+		cfg := full
+		zero(&cfg)
+		if _, err := worker.New(cfg); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("New without %s: %v, want an error naming it", name, err)
+		}
 	}
 }
 

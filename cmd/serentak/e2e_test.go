@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +18,6 @@ import (
 	"github.com/serentak/serentak/adapters/instagram/fakeig"
 	"github.com/serentak/serentak/embedredis/redistest"
 	"github.com/serentak/serentak/gormstore/storetest"
-	"github.com/serentak/serentak/testkit"
 )
 
 const (
@@ -33,11 +32,29 @@ const (
 type system struct {
 	t     *testing.T
 	base  string
-	logs  *testkit.Buffer
+	logs  *syncBuffer
 	graph *fakegraph.Server
 	ig    *fakeig.Server
 	env   map[string]string
 	stops []func() error
+}
+
+// syncBuffer collects a process's output from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // newEnv returns the environment of a system on fresh storage: the real
@@ -114,7 +131,7 @@ func newSystem(t *testing.T) *system {
 	ig := fakeig.New(fakeig.WithProcessingReads(0)) // containers finish at once: no Pending wait
 	t.Cleanup(ig.Close)
 	ig.AddUser(igUserID, igToken)
-	s := &system{t: t, logs: &testkit.Buffer{}, graph: graph, ig: ig, env: newEnv(t, graph, ig)}
+	s := &system{t: t, logs: &syncBuffer{}, graph: graph, ig: ig, env: newEnv(t, graph, ig)}
 	t.Cleanup(s.stopAll)
 	return s
 }
@@ -179,26 +196,25 @@ func productPost(acc string, at time.Time) map[string]any {
 	}
 }
 
-// waitPost polls a post until its status is one of want. Each new status
-// is logged, so a failure shows where the post stopped.
+// waitPost polls a post until its status is one of want.
 func (s *system) waitPost(ws, key, id string, want ...string) map[string]any {
 	s.t.Helper()
-	var out map[string]any
-	last := "(not read yet)"
-	testkit.WaitFor(s.t, 30*time.Second, fmt.Sprintf("post %s to be %v", id, want), func() bool {
-		var code int
-		code, out = s.call("GET", "/v1/workspaces/"+ws+"/posts/"+id, key, nil)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, out := s.call("GET", "/v1/workspaces/"+ws+"/posts/"+id, key, nil)
 		if code != 200 {
 			s.t.Fatalf("get post: %d %v", code, out)
 		}
-		status, _ := out["status"].(string)
-		if status != last {
-			s.t.Logf("post %s is %q: %v", id, status, out)
-			last = status
+		for _, w := range want {
+			if out["status"] == w {
+				return out
+			}
 		}
-		return slices.Contains(want, status)
-	})
-	return out
+		if time.Now().After(deadline) {
+			s.t.Fatalf("post %s is %v after 30s, want %v\n%v", id, out["status"], want, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // TestTour is the README's curl tour against `serentak serve` and a fake
@@ -383,41 +399,5 @@ func TestFanOut(t *testing.T) {
 				t.Errorf("instagram delivery %v with error %v, want failed with a reason", d["status"], d["error"])
 			}
 		}
-	}
-}
-
-// TestFakeGraphCommand: `serentak fake-graph` serves a Page that the
-// printed token publishes to, and stops when told to.
-func TestFakeGraphCommand(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &testkit.Buffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"fake-graph"}, func(string) string { return "" }, out, nil) }()
-	var url string
-	deadline := time.Now().Add(10 * time.Second)
-	for url == "" && time.Now().Before(deadline) {
-		for _, line := range strings.Split(out.String(), "\n") {
-			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "export SERENTAK_FACEBOOK_API_URL="); ok {
-				url = rest
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if url == "" {
-		t.Fatalf("no URL printed: %s", out)
-	}
-	req, _ := http.NewRequest("POST", url+"/v25.0/"+demoPageID+"/feed?message=Halo", nil)
-	req.Header.Set("Authorization", "OAuth "+demoPageToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("posting with the printed token: %d, want 200", resp.StatusCode)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("fake-graph stopped with %v", err)
 	}
 }

@@ -20,6 +20,7 @@
 package fakegraph
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -83,14 +84,20 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // URLs, as Facebook does.
 func WithMediaClient(c *http.Client) Option { return func(s *Server) { s.media = c } }
 
+// WithListener serves on ln instead of a fresh port on 127.0.0.1, so a
+// command can offer the fake at an address people can type (cmd/serentak-fake).
+// Close closes ln.
+func WithListener(ln net.Listener) Option { return func(s *Server) { s.listener = ln } }
+
 // Server is a running fake Graph API. Use URL as the adapter's base URL.
 type Server struct {
 	*httptest.Server
 	// Kit gives Inject, ClearFaults, FailNextWhere, Calls and SetLatency.
 	fakeplatform.Kit[*http.Request, Fault, Call]
 
-	now   func() time.Time
-	media *http.Client
+	now      func() time.Time
+	media    *http.Client
+	listener net.Listener // from WithListener; nil: a fresh port
 
 	mu      sync.Mutex
 	tokens  map[string]string // page token → page ID
@@ -115,7 +122,8 @@ type video struct {
 	statusReads int
 }
 
-// New starts a fake Graph server on 127.0.0.1. Close it when done.
+// New starts a fake Graph server on 127.0.0.1 (or WithListener's listener).
+// Close it when done.
 func New(opts ...Option) *Server {
 	s := &Server{
 		now: time.Now,
@@ -132,7 +140,12 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if s.listener != nil {
+		s.Server.Listener.Close() // the fresh port httptest took
+		s.Server.Listener = s.listener
+	}
+	s.Server.Start()
 	return s
 }
 

@@ -3,6 +3,7 @@ package fakegraph_test
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -432,5 +433,30 @@ func TestSampleMedia(t *testing.T) {
 	}
 	if n := len(b.fake.Calls()); n != 2 {
 		t.Fatalf("media fetches were logged as Graph calls: %d calls", n)
+	}
+}
+
+// WithListener serves the fake on a listener the caller chose, so a
+// command can offer it at an address fixed in the README.
+func TestWithListenerServesOnTheGivenAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := fakegraph.New(fakegraph.WithListener(ln))
+	t.Cleanup(s.Close)
+	s.AddPage(page, token)
+	if want := "http://" + ln.Addr().String(); s.URL != want {
+		t.Fatalf("URL = %q, want %q", s.URL, want)
+	}
+	req, _ := http.NewRequest("POST", s.URL+version+page+"/feed?message=Halo", nil)
+	req.Header.Set("Authorization", "OAuth "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || s.PostCount() != 1 {
+		t.Errorf("post on the given listener: %d, %d posts; want 200 and 1 post", resp.StatusCode, s.PostCount())
 	}
 }

@@ -36,12 +36,15 @@ type benchArrival struct {
 	At      time.Time `json:"at"`
 }
 
-// benchPlatformCommand is the hidden `serentak bench-platform`: a fake
+// platformCommand is the argument that makes serentak-bench the child.
+const platformCommand = "fake-platform"
+
+// benchPlatformCommand is the hidden `serentak-bench fake-platform`: a fake
 // Graph API with -pages Pages answering in -latency. It prints
 // "<graph URL> <inspection URL>" and runs until stdin closes or it is
 // interrupted. The inspection server answers GET /count and GET /posts.
 func benchPlatformCommand(ctx context.Context, args []string, stdin io.Reader, out io.Writer) error {
-	fs := flag.NewFlagSet("bench-platform", flag.ContinueOnError)
+	fs := flag.NewFlagSet(platformCommand, flag.ContinueOnError)
 	fs.SetOutput(out)
 	latency := fs.Duration("latency", 50*time.Millisecond, "answer time")
 	pages := fs.Int("pages", 10, "Pages")
@@ -95,13 +98,13 @@ type benchPlatform struct {
 	http     *http.Client
 }
 
-// startBenchPlatform starts `serentak bench-platform` from this executable.
+// startBenchPlatform starts `serentak-bench fake-platform` from this executable.
 func startBenchPlatform(ctx context.Context, latency time.Duration, pages int) (*benchPlatform, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "bench-platform", "-latency", latency.String(), "-pages", fmt.Sprint(pages))
+	cmd := exec.CommandContext(ctx, exe, platformCommand, "-latency", latency.String(), "-pages", fmt.Sprint(pages))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -112,7 +115,7 @@ func startBenchPlatform(ctx context.Context, latency time.Duration, pages int) (
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the fake platform (%s bench-platform): %w", exe, err)
+		return nil, fmt.Errorf("start the fake platform (%s %s): %w", exe, platformCommand, err)
 	}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	graphURL, inspect, ok := strings.Cut(strings.TrimSpace(line), " ")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
@@ -22,9 +23,10 @@ import (
 
 	"github.com/serentak/serentak/config"
 	"github.com/serentak/serentak/embedredis"
+	"github.com/serentak/serentak/internal/app"
 )
 
-// benchConfig is what `serentak bench` measures.
+// benchConfig is what serentak-bench measures.
 type benchConfig struct {
 	Posts    int           // deliveries due at the same second
 	Rate     float64       // API create requests per second
@@ -85,13 +87,14 @@ func (r benchReport) String() string {
 	return b.String()
 }
 
-// benchCommand is `serentak bench`: the whole pipeline (API, database,
-// Redis, scheduler, workers) in this process, against a fake Graph API in
-// a child process (bench_platform.go). It uses
-// SERENTAK_DATABASE_URL and SERENTAK_REDIS_URL when set (production
-// backends), else a throwaway SQLite file and the embedded Redis.
+// benchCommand is the benchmark: the whole pipeline (API, database, Redis,
+// scheduler, workers) in this process, against a fake Graph API in a child
+// process (bench_platform.go), then serve's own start in a process of its
+// own (bench_startup.go). It uses SERENTAK_DATABASE_URL and
+// SERENTAK_REDIS_URL when set (production backends), else a throwaway
+// SQLite file and the embedded Redis.
 func benchCommand(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("serentak-bench", flag.ContinueOnError)
 	fs.SetOutput(out)
 	var c benchConfig
 	fs.IntVar(&c.Posts, "posts", 1000, "deliveries due at the same second")
@@ -100,6 +103,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.IntVar(&c.Pages, "pages", 10, "Facebook Pages to spread the posts over")
 	fs.IntVar(&c.BareJobs, "bare", 10000, "no-op tasks for the bare Asynq ceiling (0 skips it)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the drain (from the due second until every post arrived) to this file")
+	serentakBin := fs.String("serentak", "", "the serentak binary whose serve start is measured (default: go build ./cmd/serentak)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -116,17 +120,19 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	defer os.RemoveAll(dir)
-	rep, err := runBench(ctx, c, getenv, dir)
+	// Built first: a build that fails should not cost a whole run, and one
+	// running during the measurements would skew them.
+	exe, err := serentakBinary(ctx, *serentakBin, dir)
+	if err != nil {
+		return err
+	}
+	rep, err := runBench(ctx, c, getenv, filepath.Join(dir, "pipeline"))
 	if err != nil {
 		return err
 	}
 	fmt.Fprint(out, rep)
 	// serve's own start and idle footprint, measured on a process of its
 	// own once the bench's serve and fake platform are gone.
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	st, err := measureStartup(ctx, exe, getenv)
 	if err != nil {
 		return fmt.Errorf("serve startup: %w", err)
@@ -135,6 +141,22 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	return nil
 }
 
+// serentakBinary returns path, or builds cmd/serentak into dir: the
+// startup measurement runs the production binary, not this one.
+func serentakBinary(ctx context.Context, path, dir string) (string, error) {
+	if path != "" {
+		return path, nil
+	}
+	exe := filepath.Join(dir, "serentak")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", exe, "github.com/serentak/serentak/cmd/serentak")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build serentak for the startup measurement (go build ./cmd/serentak): %v\n%s\nRun from the repository, or pass -serentak PATH", err, out)
+	}
+	return exe, nil
+}
+
+// runBench measures the pipeline: posts created through the API at
+// c.Rate, all due at one second, drained to the fake platform.
 func runBench(ctx context.Context, c benchConfig, getenv func(string) string, dir string) (benchReport, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -143,13 +165,56 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 		return benchReport{}, err
 	}
 	defer graph.Close()
+	env := pipelineEnv(getenv, dir, graph.GraphURL)
+	rep := benchReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"]), Posts: c.Posts}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		return rep, err
+	}
+	rep.Concurrency = cfg.Concurrency
+	cl, stop, err := startServe(ctx, cfg)
+	if err != nil {
+		return rep, err
+	}
+	defer stop()
+
+	ws, key, accounts, err := cl.setUp(c.Pages)
+	if err != nil {
+		return rep, err
+	}
+	// Every post is due at the same whole second, far enough ahead that all
+	// of them are created before it comes.
+	due := time.Now().Add(time.Duration(float64(c.Posts)/c.Rate*float64(time.Second)) + 5*time.Second).Truncate(time.Second)
+	lat, rate, err := cl.createAll(ctx, ws, key, accounts, c, due)
+	if err != nil {
+		return rep, err
+	}
+	rep.CreateP50, rep.CreateP99, rep.CreateRate = pct(lat, 50), pct(lat, 99), rate
+	if time.Now().After(due) {
+		return rep, fmt.Errorf("creating %d posts at %.0f/s took past their due time; lower -posts or raise -rate", c.Posts, c.Rate)
+	}
+	if err := drain(graph, c, due, &rep); err != nil {
+		return rep, err
+	}
+	if c.BareJobs > 0 {
+		if rep.BareAsynq, err = bareCeiling(ctx, cfg, c.BareJobs); err != nil {
+			return rep, err
+		}
+	}
+	rep.PeakRSSMiB = peakRSSMiB()
+	return rep, stop()
+}
+
+// pipelineEnv is the environment of the bench's serve: a fresh data
+// directory, the fake platform, and the backends and knobs the caller set.
+func pipelineEnv(getenv func(string) string, dir, graphURL string) map[string]string {
 	env := map[string]string{
 		"SERENTAK_ADDR":             "127.0.0.1:0",
 		"SERENTAK_DATA_DIR":         dir,
 		"SERENTAK_DATABASE_URL":     filepath.Join(dir, "serentak.db"),
 		"SERENTAK_ADMIN_KEY":        "bench-operator-key",
 		"SERENTAK_SECRET_KEY":       "bench-secret-key",
-		"SERENTAK_FACEBOOK_API_URL": graph.GraphURL,
+		"SERENTAK_FACEBOOK_API_URL": graphURL,
 		"SERENTAK_LOG_LEVEL":        "error",
 		"SERENTAK_CONFIG":           os.DevNull,
 	}
@@ -159,77 +224,68 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 			env[k] = v
 		}
 	}
-	rep := benchReport{Backend: "sqlite + embedded redis", Posts: c.Posts}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		return rep, err
-	}
-	rep.Concurrency = cfg.Concurrency
-	if strings.HasPrefix(env["SERENTAK_DATABASE_URL"], "postgres") {
-		rep.Backend = "postgresql"
-	}
-	if env["SERENTAK_REDIS_URL"] != "" {
-		rep.Backend += " + redis"
-	} else if rep.Backend == "postgresql" {
-		rep.Backend += " + embedded redis"
-	}
+	return env
+}
 
+// startServe runs the pipeline as `serentak serve` does, in this process,
+// and returns a client of its API. stop stops it (once; later calls
+// return the first answer).
+func startServe(ctx context.Context, cfg config.Config) (cl *benchClient, stop func() error, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	a := app.New(cfg, app.Serve, io.Discard)
 	listening := make(chan string, 1)
+	a.Listening = listening
 	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, listening)
-	}()
-	var base string
+	go func() { done <- a.Run(ctx) }()
+	stop = sync.OnceValue(func() error {
+		cancel()
+		err := <-done
+		return errors.Join(err, a.Close())
+	})
 	select {
 	case addr := <-listening:
-		base = "http://" + addr
+		return &benchClient{base: "http://" + addr, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}, stop, nil
 	case err := <-done:
-		return rep, fmt.Errorf("serentak serve: %w", err)
+		cancel()
+		return nil, nil, errors.Join(fmt.Errorf("serentak serve: %w", err), a.Close())
 	}
-	cl := &benchClient{base: base, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+}
 
-	// One workspace, one account per Page.
-	var ws struct{ ID, APIKey string }
-	if err := cl.do("POST", "/v1/workspaces", "bench-operator-key", map[string]any{"name": "Bench"}, &ws, "id", "api_key"); err != nil {
-		return rep, err
+// setUp makes one workspace with one account per Page of the fake.
+func (c *benchClient) setUp(pages int) (ws, key string, accounts []string, err error) {
+	var w struct{ ID, APIKey string }
+	if err := c.do("POST", "/v1/workspaces", "bench-operator-key", map[string]any{"name": "Bench"}, &w, "id", "api_key"); err != nil {
+		return "", "", nil, err
 	}
-	accounts := make([]string, c.Pages)
+	accounts = make([]string, pages)
 	for i := range accounts {
 		var acc struct{ ID string }
 		page, token := benchPage(i)
 		body := map[string]any{"platform": "facebook", "external_id": page, "name": "Page", "access_token": token}
-		if err := cl.do("POST", "/v1/workspaces/"+ws.ID+"/accounts", ws.APIKey, body, &acc, "id"); err != nil {
-			return rep, err
+		if err := c.do("POST", "/v1/workspaces/"+w.ID+"/accounts", w.APIKey, body, &acc, "id"); err != nil {
+			return "", "", nil, err
 		}
 		accounts[i] = acc.ID
 	}
+	return w.ID, w.APIKey, accounts, nil
+}
 
-	// Every post is due at the same whole second, far enough ahead that all
-	// of them are created before it comes.
-	due := time.Now().Add(time.Duration(float64(c.Posts)/c.Rate*float64(time.Second)) + 5*time.Second).Truncate(time.Second)
-	lat, rate, err := cl.createAll(ctx, ws.ID, ws.APIKey, accounts, c, due)
-	if err != nil {
-		return rep, err
-	}
-	rep.CreateP50, rep.CreateP99, rep.CreateRate = pct(lat, 50), pct(lat, 99), rate
-	if time.Now().After(due) {
-		return rep, fmt.Errorf("creating %d posts at %.0f/s took past their due time; lower -posts or raise -rate", c.Posts, c.Rate)
-	}
-
-	// Wait until every post reached the fake (or a generous deadline),
-	// measuring this process's CPU over the drain.
+// drain waits from the due second until every post reached the fake (or a
+// generous deadline), measuring this process's CPU meanwhile, and fills
+// rep from what arrived.
+func drain(graph *benchPlatform, c benchConfig, due time.Time, rep *benchReport) error {
 	time.Sleep(time.Until(due))
 	cpu0 := processCPU()
 	if c.Profile != nil {
 		if err := pprof.StartCPUProfile(c.Profile); err != nil {
-			return rep, err
+			return err
 		}
 	}
 	deadline := due.Add(60*time.Second + time.Duration(c.Posts)*time.Millisecond)
 	for time.Now().Before(deadline) {
 		n, err := graph.Count()
 		if err != nil {
-			return rep, err
+			return err
 		}
 		if n >= c.Posts {
 			break
@@ -244,11 +300,18 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	time.Sleep(500 * time.Millisecond) // let any duplicate show itself
 	arrivals, err := graph.Arrivals()
 	if err != nil {
-		return rep, err
+		return err
 	}
 	if len(arrivals) > 0 {
 		rep.DrainCPU = drainCPU / time.Duration(len(arrivals))
 	}
+	rep.tally(arrivals, c.Posts, due)
+	return nil
+}
+
+// tally fills the report's counts and lateness from the arrivals of posts
+// due at due.
+func (r *benchReport) tally(arrivals []benchArrival, posts int, due time.Time) {
 	seen := map[string]int{}
 	var calls []time.Time
 	for _, a := range arrivals {
@@ -257,47 +320,37 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	}
 	for _, n := range seen {
 		if n > 1 {
-			rep.Duplicates += n - 1
+			r.Duplicates += n - 1
 		}
 	}
-	rep.Lost = c.Posts - len(seen)
+	r.Lost = posts - len(seen)
 	sort.Slice(calls, func(i, j int) bool { return calls[i].Before(calls[j]) })
 	late := make([]time.Duration, len(calls))
 	for i, t := range calls {
 		late[i] = t.Sub(due)
 		if late[i] < 0 {
-			rep.Early++
+			r.Early++
 		}
 	}
 	if len(late) > 0 {
-		rep.LateFirst, rep.LateP50, rep.LateP99, rep.LateMax = late[0], pct(late, 50), pct(late, 99), late[len(late)-1]
+		r.LateFirst, r.LateP50, r.LateP99, r.LateMax = late[0], pct(late, 50), pct(late, 99), late[len(late)-1]
 		if span := calls[len(calls)-1].Sub(due); span > 0 {
-			rep.Throughput = float64(len(calls)) / span.Seconds()
+			r.Throughput = float64(len(calls)) / span.Seconds()
 		}
 	}
+}
 
-	if c.BareJobs > 0 {
-		opt, err := benchRedis(env["SERENTAK_REDIS_URL"])
-		if err != nil {
-			return rep, err
-		}
-		if opt == nil {
-			// The embedded Redis lives inside serve; measure on a fresh one.
-			opt, err = embeddedForBench()
-			if err != nil {
-				return rep, err
-			}
-		}
-		if rep.BareAsynq, err = bareAsynq(ctx, opt, c.BareJobs); err != nil {
-			return rep, err
+// bareCeiling measures bare Asynq on the bench's Redis, or, when serve
+// used its embedded one (which lives inside serve), on a fresh one.
+func bareCeiling(ctx context.Context, cfg config.Config, n int) (float64, error) {
+	opt := cfg.Redis
+	if opt == nil {
+		var err error
+		if opt, err = embeddedForBench(); err != nil {
+			return 0, err
 		}
 	}
-	rep.PeakRSSMiB = peakRSSMiB()
-	cancel()
-	if err := <-done; err != nil {
-		return rep, err
-	}
-	return rep, nil
+	return bareAsynq(ctx, opt, n)
 }
 
 type benchClient struct {
@@ -428,13 +481,6 @@ func (quietAsynq) Warn(...any)  {}
 func (quietAsynq) Error(...any) {}
 func (quietAsynq) Fatal(...any) {}
 
-func benchRedis(url string) (asynq.RedisConnOpt, error) {
-	if url == "" {
-		return nil, nil
-	}
-	return parseRedisURL(url)
-}
-
 // pct returns the p-th percentile of ds (sorted in place).
 func pct(ds []time.Duration, p int) time.Duration {
 	if len(ds) == 0 {
@@ -463,7 +509,7 @@ func peakRSSMiB() float64 {
 
 // embeddedForBench starts an in-process Redis for the bare ceiling when the
 // system under test used its own embedded one. It lives until the process
-// exits, which for `serentak bench` is moments later.
+// exits, which for serentak-bench is moments later.
 func embeddedForBench() (asynq.RedisConnOpt, error) {
 	srv, err := embedredis.Start("")
 	if err != nil {

@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serentak/serentak/config"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/internal/app"
 )
 
 // serveHelperEnv makes this test binary act as `serentak serve`
@@ -27,11 +29,22 @@ func TestServeHelperProcess(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, []string{"serve"}, os.Getenv, os.Stdout, nil); err != nil {
+	if err := serve(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "serentak:", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
+}
+
+// serve is `serentak serve`.
+func serve(ctx context.Context) error {
+	cfg, err := config.Load(os.Getenv)
+	if err != nil {
+		return err
+	}
+	a := app.New(cfg, app.Serve, os.Stdout)
+	defer a.Close()
+	return a.Run(ctx)
 }
 
 // helperServe runs this test binary as serve.

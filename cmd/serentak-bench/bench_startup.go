@@ -58,8 +58,8 @@ func (r startupReport) String() string {
 	return b.String()
 }
 
-// measureStartup runs exe (this binary: os.Executable()) as `serve` on a
-// fresh data directory and measures it. With no SERENTAK_DATABASE_URL or
+// measureStartup runs exe (the serentak binary) as `serve` on a fresh data
+// directory and measures it. With no SERENTAK_DATABASE_URL or
 // SERENTAK_REDIS_URL in getenv it runs on SQLite and the embedded Redis, as
 // the default install does; with them, on those.
 func measureStartup(ctx context.Context, exe string, getenv func(string) string) (startupReport, error) {
@@ -79,85 +79,123 @@ func measureStartupOf(ctx context.Context, command func() *exec.Cmd, getenv func
 		return startupReport{}, err
 	}
 	rep := startupReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"])}
-
-	// Output goes to a file, not a pipe: no goroutine in this process reads
-	// it, and its tail explains a serve that would not start.
-	logPath := filepath.Join(dir, "serve.log")
-	logf, err := os.Create(logPath)
+	p, err := startServeProcess(ctx, command(), env, dir)
 	if err != nil {
 		return rep, err
 	}
-	defer logf.Close()
-	cmd := command()
+	defer p.kill() // failed or canceled: leave nothing running
+	if rep.Ready, err = p.waitReady("http://" + env["SERENTAK_ADDR"] + "/readyz"); err != nil {
+		return rep, err
+	}
+	if err := p.measureIdle(idle, &rep); err != nil {
+		return rep, err
+	}
+	return rep, p.stop(&rep)
+}
+
+// serveProcess is a serve being measured.
+type serveProcess struct {
+	ctx     context.Context
+	cmd     *exec.Cmd
+	logPath string
+	logf    *os.File
+	start   time.Time
+	exited  chan error
+	stopped bool // it has exited and exited was read
+}
+
+// startServeProcess starts cmd in dir with exactly env. Its output goes to
+// a file, not a pipe: no goroutine in this process reads it, and its tail
+// explains a serve that would not start.
+func startServeProcess(ctx context.Context, cmd *exec.Cmd, env map[string]string, dir string) (*serveProcess, error) {
+	p := &serveProcess{ctx: ctx, cmd: cmd, logPath: filepath.Join(dir, "serve.log"), exited: make(chan error, 1)}
+	var err error
+	if p.logf, err = os.Create(p.logPath); err != nil {
+		return nil, err
+	}
 	cmd.Dir = dir // so no configs/serentak.env from the caller's directory is read
-	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Stdout, cmd.Stderr = p.logf, p.logf
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-
-	start := time.Now()
+	p.start = time.Now()
 	if err := cmd.Start(); err != nil {
-		return rep, fmt.Errorf("start serve: %w", err)
+		p.logf.Close()
+		return nil, fmt.Errorf("start serve: %w", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	defer func() {
-		if !stopped { // failed or canceled: leave nothing running
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	failed := func(what string, err error) error {
-		return fmt.Errorf("serve %s: %v\n%s", what, err, fileTail(logPath, 2048))
-	}
-	// alive waits d, and fails if serve exits (while doing what) or ctx
-	// ends meanwhile.
-	alive := func(d time.Duration, what string) error {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-exited:
-			stopped = true
-			return failed("exited while "+what, err)
-		case <-time.After(d):
-			return nil
-		}
-	}
+	go func() { p.exited <- cmd.Wait() }()
+	return p, nil
+}
 
-	// Ready: poll /readyz; refused connections come back at once until
-	// serve listens.
-	readyURL := "http://" + env["SERENTAK_ADDR"] + "/readyz"
+// kill ends serve if it still runs.
+func (p *serveProcess) kill() {
+	if !p.stopped {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		p.stopped = true
+	}
+	p.logf.Close()
+}
+
+func (p *serveProcess) failed(what string, err error) error {
+	return fmt.Errorf("serve %s: %v\n%s", what, err, fileTail(p.logPath, 2048))
+}
+
+// alive waits d, and fails if serve exits (while doing what) or ctx ends
+// meanwhile.
+func (p *serveProcess) alive(d time.Duration, what string) error {
+	select {
+	case <-p.ctx.Done():
+		return p.ctx.Err()
+	case err := <-p.exited:
+		p.stopped = true
+		return p.failed("exited while "+what, err)
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// waitReady polls readyURL until it answers 200 (refused connections come
+// back at once until serve listens) and returns the time since exec.
+func (p *serveProcess) waitReady(readyURL string) (time.Duration, error) {
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	deadline := start.Add(60 * time.Second)
-	for !readyOnce(ctx, client, readyURL) {
+	deadline := p.start.Add(60 * time.Second)
+	for !readyOnce(p.ctx, client, readyURL) {
 		if time.Now().After(deadline) {
-			return rep, failed("not ready", errors.New("no 200 from /readyz within 60s"))
+			return 0, p.failed("not ready", errors.New("no 200 from /readyz within 60s"))
 		}
-		if err := alive(5*time.Millisecond, "starting"); err != nil {
-			return rep, err
+		if err := p.alive(5*time.Millisecond, "starting"); err != nil {
+			return 0, err
 		}
 	}
-	rep.Ready = time.Since(start)
+	return time.Since(p.start), nil
+}
 
-	stat := fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid)
+// measureIdle leaves serve alone for idle, then reads its CPU and memory.
+func (p *serveProcess) measureIdle(idle time.Duration, rep *startupReport) error {
+	stat := fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid)
 	cpu0, t0 := procCPU(stat), time.Now()
-	if err := alive(idle, "idle"); err != nil {
-		return rep, err
+	if err := p.alive(idle, "idle"); err != nil {
+		return err
 	}
 	rep.IdleCPU = float64(procCPU(stat)-cpu0) / float64(time.Since(t0))
-	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	status := fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid)
 	rep.IdleRSS = statusMiB(status, "VmRSS:")
 	rep.IdleAnon = statusMiB(status, "RssAnon:")
 	rep.PeakRSS = statusMiB(status, "VmHWM:")
+	return nil
+}
 
-	t0 = time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return rep, fmt.Errorf("stop serve: %w", err)
+// stop sends SIGTERM and times the exit, which must be 0 and come within
+// stopTimeout.
+func (p *serveProcess) stop(rep *startupReport) error {
+	t0 := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stop serve: %w", err)
 	}
 	select {
-	case err := <-exited:
-		stopped = true
+	case err := <-p.exited:
+		p.stopped = true
 		rep.Stop = time.Since(t0)
 		if err != nil {
 			rep.StopProblem = fmt.Sprintf("%v %v after SIGTERM (want exit 0)", err, rep.Stop.Round(time.Millisecond))
@@ -165,7 +203,7 @@ func measureStartupOf(ctx context.Context, command func() *exec.Cmd, getenv func
 	case <-time.After(stopTimeout):
 		rep.StopProblem = fmt.Sprintf("did not exit within %v of SIGTERM; killed", stopTimeout)
 	}
-	return rep, nil
+	return nil
 }
 
 // startupEnv is serve's whole environment: the default install on dir,

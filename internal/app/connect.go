@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -60,9 +60,19 @@ func newOAuthParts(cfg config.Config, store *gormstore.Store, publishers map[ser
 		o.connectors[b.p] = c
 	}
 
-	// Refreshes go through the publishers' refreshers where they have one,
-	// so the worker and the keeper share the TikTok adapter's in-process
-	// de-duplication of rotating refreshes.
+	k, err := newKeeper(cfg, store, publishers, o.connectors, log)
+	if err != nil {
+		return nil, err
+	}
+	o.keeper = k
+	return o, nil
+}
+
+// newKeeper builds the Keeper. Refreshes go through the publishers'
+// refreshers where they have one, so the worker and the keeper share the
+// TikTok adapter's in-process de-duplication of rotating refreshes.
+func newKeeper(cfg config.Config, store *gormstore.Store, publishers map[serentak.Platform]serentak.Publisher,
+	connectors map[serentak.Platform]*connect.Connector, log *slog.Logger) (*keepalive.Keeper, error) {
 	refreshers := map[serentak.Platform]serentak.TokenRefresher{}
 	for p, pub := range publishers {
 		if r, ok := pub.(serentak.TokenRefresher); ok {
@@ -70,20 +80,15 @@ func newOAuthParts(cfg config.Config, store *gormstore.Store, publishers map[ser
 		}
 	}
 	verifiers := map[serentak.Platform]keepalive.Verifier{}
-	for p, c := range o.connectors {
+	for p, c := range connectors {
 		verifiers[p] = c
 		if r := c.Refresher(); r != nil && refreshers[p] == nil {
 			refreshers[p] = r
 		}
 	}
-	k, err := keepalive.New(keepalive.Config{
+	return keepalive.New(keepalive.Config{
 		Store: store, Refreshers: refreshers, Verifiers: verifiers, Preflight: cfg.Preflight, Logger: log,
 	})
-	if err != nil {
-		return nil, err
-	}
-	o.keeper = k
-	return o, nil
 }
 
 // apiConnectors is the connectors as the API sees them.

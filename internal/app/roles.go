@@ -1,0 +1,191 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/media"
+	"github.com/serentak/serentak/scheduler"
+	"github.com/serentak/serentak/worker"
+)
+
+// schedulerRole moves due deliveries from the database into Redis, and
+// keeps accounts' tokens fresh before their deliveries are due.
+func (a *App) schedulerRole() ([]part, error) {
+	cfg := a.Config
+	s, err := scheduler.New(scheduler.Config{
+		Store: a.store, Redis: a.redis, Logger: a.log,
+		Tick: cfg.Tick, Horizon: cfg.Horizon, Lead: cfg.Lead, StrandedGrace: cfg.StrandedGrace,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.onClose(s.Close)
+	a.sched = s
+	return []part{s.Run, a.oauth.keeper.Run}, nil
+}
+
+// workerRole publishes the deliveries Redis hands it.
+func (a *App) workerRole() ([]part, error) {
+	cfg := a.Config
+	conc := map[serentak.Platform]int{}
+	for p := range a.publishers {
+		conc[p] = cfg.Concurrency
+		if p == serentak.YouTube || p == serentak.TikTok {
+			conc[p] = cfg.UploadConcurrency
+		}
+	}
+	w, err := worker.New(worker.Config{
+		Store:                    a.store,
+		Publishers:               a.publishers,
+		Redis:                    a.redis,
+		Concurrency:              conc,
+		Lease:                    cfg.WorkerLease,
+		MediaURLFunc:             func(m serentak.MediaRef) (string, error) { return a.signer.URL(m.ID, time.Now()), nil },
+		OpenMediaFunc:            (&media.Source{Blobs: a.blobs, AllowPrivate: cfg.MediaAllowPrivate}).Open,
+		Logger:                   a.log,
+		DelayedTaskCheckInterval: cfg.CheckInterval,
+		TaskCheckInterval:        cfg.CheckInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []part{func(ctx context.Context) error {
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+		<-ctx.Done()
+		// Stop taking work; finish what is in flight, or hand it back to
+		// the queue when it takes too long.
+		w.Shutdown()
+		return nil
+	}}, nil
+}
+
+// apiRole serves the REST API, and removes abandoned resumable uploads.
+func (a *App) apiRole() ([]part, error) {
+	key, err := adminKey(a.Config, a.embedded(), a.Out, a.log)
+	if err != nil {
+		return nil, err
+	}
+	rdb := redis.NewUniversalClient(redisUniversal(a.redis))
+	a.onClose(rdb.Close)
+	srv := api.New(a.apiConfig(key, rdb))
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (SERENTAK_ADDR): %w", a.Config.Addr, err)
+	}
+	a.log.Info("api listening", "addr", ln.Addr().String())
+	if a.Listening != nil {
+		a.Listening <- ln.Addr().String()
+	}
+	every := a.SweepEvery
+	if every <= 0 {
+		every = DefaultSweepEvery
+	}
+	return []part{
+		serveHTTP(newHTTPServer(srv.Handler()), ln, a.log),
+		func(ctx context.Context) error { return sweepUploads(ctx, a.uploads.Sweep, every, a.log) },
+	}, nil
+}
+
+func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
+	cfg := a.Config
+	enabled := map[serentak.Platform]bool{}
+	for p := range a.publishers {
+		enabled[p] = true
+	}
+	var wake func() // nil: a separate scheduler process picks new posts up on its next tick
+	if a.sched != nil {
+		wake = a.sched.Wake
+	}
+	return api.Config{
+		Store:             a.store,
+		Blobs:             a.blobs,
+		Uploads:           a.uploads,
+		Signer:            a.signer,
+		AdminKey:          adminKey,
+		PublicURL:         cfg.PublicURL,
+		MediaAllowPrivate: cfg.MediaAllowPrivate,
+		Publishers:        enabled,
+		Connectors:        a.oauth.apiConnectors(),
+		AccountHealthFunc: a.oauth.accountHealth,
+		ReadyFunc: func(ctx context.Context) error {
+			if err := a.store.Ping(ctx); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if err := rdb.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("redis: %w", err)
+			}
+			return nil
+		},
+		WakeFunc:      wake,
+		Logger:        a.log,
+		BodyLimit:     cfg.BodyLimit,
+		MediaMaxBytes: cfg.MediaMaxBytes,
+		RateLimit:     cfg.RateLimit,
+	}
+}
+
+// newHTTPServer is the API's http.Server.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+}
+
+// httpShutdownTimeout is how long requests in flight may take to finish
+// once the API is told to stop.
+const httpShutdownTimeout = 10 * time.Second
+
+// serveHTTP serves on ln until ctx ends, then lets requests in flight
+// finish for up to httpShutdownTimeout and cuts the rest.
+func serveHTTP(srv *http.Server, ln net.Listener, log *slog.Logger) part {
+	return func(ctx context.Context) error {
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(ln) }()
+		select {
+		case err := <-errc:
+			return fmt.Errorf("api: %w", err)
+		case <-ctx.Done():
+		}
+		shutCtx, done := context.WithTimeout(context.Background(), httpShutdownTimeout)
+		defer done()
+		if err := srv.Shutdown(shutCtx); errors.Is(err, context.DeadlineExceeded) {
+			// A platform still pulling a large video, say: stopping was
+			// asked for, so stop.
+			log.Warn("api: requests still running after the shutdown grace were cut", "grace", httpShutdownTimeout)
+			return srv.Close()
+		} else if err != nil {
+			return fmt.Errorf("api shutdown: %w", err)
+		}
+		return nil
+	}
+}
+
+// sweepUploads removes resumable uploads abandoned past their time
+// (media.Uploads.Sweep), now and then every `every`, until ctx ends. A
+// failed sweep is logged and tried again next time.
+func sweepUploads(ctx context.Context, sweep func() (int, error), every time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := sweep(); err != nil {
+			log.Warn("removing abandoned uploads failed; trying again later", "err", err)
+		} else if n > 0 {
+			log.Info("removed abandoned uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
