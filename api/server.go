@@ -101,13 +101,18 @@ type Server struct {
 
 // New builds the API from cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	if s.now == nil {
-		s.now = time.Now
+	clock := cfg.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	// Both databases keep microseconds. Every time the API makes (created_at,
+	// a post's "now") is cut to them here, at the source, so the answer to a
+	// create and a later GET write the same instant the same way.
+	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 	if s.cfg.BodyLimit <= 0 {
 		s.cfg.BodyLimit = DefaultBodyLimit
 	}
