@@ -60,8 +60,9 @@ type Config struct {
 	// AccountHealthFunc, when set, adds granted scopes, the last check and
 	// the last error to the accounts' answers (connect.go).
 	AccountHealthFunc func(ctx context.Context, workspaceID string) (map[string]AccountHealth, error)
-	// ReadyFunc checks the database and Redis for /readyz; its error names
-	// what is down. nil: always ready.
+	// ReadyFunc checks the database and Redis for /readyz; it names what
+	// is down with Unready (errors.Join for several): /readyz answers those
+	// names only, and logs the rest. nil: always ready.
 	ReadyFunc func(ctx context.Context) error
 	// WakeFunc, when set, nudges the scheduler after a post is created or
 	// rescheduled, so a post due now does not wait for the next tick.
