@@ -194,3 +194,37 @@ func jsonValueName(v string) string {
 	}
 	return "a " + v
 }
+
+// number is a JSON number kept as the text that was sent, so that it can
+// be checked exactly (compose.ParseAmount) rather than after a float64 has
+// rounded it. Unlike json.Number it refuses a string ("25000"): the
+// contract's amounts are numbers.
+type number string
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
+		// Unmarshal adds the field's path to this error.
+		return &json.UnmarshalTypeError{Value: jsonLiteralName(b), Type: reflect.TypeFor[float64]()}
+	}
+	*n = number(b)
+	return nil
+}
+
+// jsonLiteralName names the kind of a JSON value from its first byte, as
+// encoding/json's UnmarshalTypeError.Value does.
+func jsonLiteralName(b []byte) string {
+	if len(b) == 0 {
+		return "value"
+	}
+	switch b[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "value"
+}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,8 +62,8 @@ type productRequest struct {
 }
 
 type priceRequest struct {
-	Amount   *float64 `json:"amount"`
-	Currency string   `json:"currency"`
+	Amount   *number `json:"amount"`
+	Currency string  `json:"currency"`
 }
 
 type mediaRequest struct {
@@ -315,13 +314,12 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 	}
 	if p.Price != nil {
 		out.Price = &serentak.Price{Currency: p.Price.Currency}
-		switch {
-		case p.Price.Amount == nil:
+		if p.Price.Amount == nil {
 			b.fail("product.price.amount", "required", "give the price as a number, e.g. 25000")
-		case *p.Price.Amount < 0 || math.IsNaN(*p.Price.Amount) || math.IsInf(*p.Price.Amount, 0):
-			b.fail("product.price.amount", "invalid", "must be a number of 0 or more")
-		default:
-			out.Price.Amount = *p.Price.Amount
+		} else if amount, err := compose.ParseAmount(string(*p.Price.Amount), p.Price.Currency); err != nil {
+			b.fail("product.price.amount", "invalid", "%s", err.Error())
+		} else {
+			out.Price.Amount = amount
 		}
 		if !isCurrencyCode(p.Price.Currency) {
 			b.fail("product.price.currency", "invalid", "must be an ISO 4217 code of 3 capital letters, e.g. IDR")
@@ -346,13 +344,12 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 // compareAt checks a compare-at price against the price it discounts.
 func (b *postBuilder) compareAt(p *priceRequest, price *serentak.Price) *serentak.Price {
 	out := &serentak.Price{Currency: p.Currency}
-	switch {
-	case p.Amount == nil:
+	if p.Amount == nil {
 		b.fail("product.compare_at_price.amount", "required", "give the usual price as a number, e.g. 31250")
-	case *p.Amount < 0 || math.IsNaN(*p.Amount) || math.IsInf(*p.Amount, 0):
-		b.fail("product.compare_at_price.amount", "invalid", "must be a number of 0 or more")
-	default:
-		out.Amount = *p.Amount
+	} else if amount, err := compose.ParseAmount(string(*p.Amount), p.Currency); err != nil {
+		b.fail("product.compare_at_price.amount", "invalid", "%s", err.Error())
+	} else {
+		out.Amount = amount
 		if price != nil && price.Currency == p.Currency && price.Amount >= 0 && !(out.Amount > price.Amount) {
 			b.fail("product.compare_at_price.amount", "invalid", "must be more than the price to be a discount")
 		}

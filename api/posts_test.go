@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -489,4 +490,44 @@ func TestPostAfterPublishing(t *testing.T) {
 	if m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts/"+id+"/cancel", key, nil), http.StatusOK); m["status"] != "partially_published" {
 		t.Fatalf("cancel changed a finished post: %v", m["status"])
 	}
+}
+
+// TestPriceAmounts: amounts are bounded (compose.MaxPriceMinorUnits) and
+// read exactly: a Rupiah amount past 2^53 is refused rather than rounded,
+// and the largest accepted one comes back digit for digit.
+func TestPriceAmounts(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	fb := b.account(ws, key, serentak.Facebook, "111")
+	for _, tt := range []struct {
+		amount, currency string
+		field            string // the field at fault; "" when accepted
+		stored           string // the amount as answered
+	}{
+		{"25000", "IDR", "", "25000"},
+		{"1000000000000000", "IDR", "", "1000000000000000"},
+		{"9007199254740993", "IDR", "product.price.amount", ""},
+		{"1e308", "IDR", "product.price.amount", ""},
+		{"1e400", "IDR", "product.price.amount", ""},
+		{"25000.5", "IDR", "product.price.amount", ""},
+		{`"25000"`, "IDR", "product.price.amount", ""},
+		{"4.50", "USD", "", "4.5"},
+		{"4.505", "USD", "product.price.amount", ""},
+	} {
+		body := postBody(fb)
+		body["product"].(map[string]any)["price"] = map[string]any{"amount": json.RawMessage(tt.amount), "currency": tt.currency}
+		r := b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body)
+		if tt.field != "" {
+			b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", tt.field)
+			continue
+		}
+		b.expect(r, http.StatusCreated)
+		if want := `"price":{"amount":` + tt.stored + `,"currency":"` + tt.currency + `"}`; !strings.Contains(string(r.body), want) {
+			t.Errorf("amount %s: answer lacks %s: %s", tt.amount, want, r.body)
+		}
+	}
+	// The compare-at price is read the same way.
+	body := postBody(fb)
+	body["product"].(map[string]any)["compare_at_price"] = map[string]any{"amount": json.RawMessage("1e308"), "currency": "IDR"}
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", "product.compare_at_price.amount")
 }
