@@ -325,8 +325,12 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 			b.fail("product.price.currency", "invalid", "must be an ISO 4217 code of 3 capital letters, e.g. IDR")
 		}
 	}
-	if out.URL != "" && !isHTTPURL(out.URL) {
-		b.fail("product.url", "invalid", "must be a full http(s) address, like https://wa.me/6281234567890")
+	if out.URL != "" {
+		if !isHTTPURL(out.URL) {
+			b.fail("product.url", "invalid", "must be a full http(s) address, like https://wa.me/6281234567890")
+		} else {
+			b.publicURL("product.url", out.URL)
+		}
 	}
 	if p.CompareAtPrice != nil {
 		out.CompareAtPrice = b.compareAt(p.CompareAtPrice, out.Price)
@@ -450,12 +454,11 @@ func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
 	return refs, nil
 }
 
-func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (serentak.MediaRef, bool) {
-	if !isHTTPURL(raw) {
-		b.fail(field+".url", "invalid", "must be a full http(s) address of at most %d characters", maxURLLen)
-		return serentak.MediaRef{}, false
-	}
-	u, _ := url.Parse(raw)
+// publicURL checks a URL the platforms will fetch (safeurl.Checker, which
+// reads the host as the fetchers do, 0x7f000001 included) and reports its
+// fault on field.
+func (b *postBuilder) publicURL(field, raw string) bool {
+	u, _ := url.Parse(raw) // isHTTPURL parsed it
 	host := strings.ToLower(u.Hostname())
 	err, checked := b.safe[host]
 	if !checked {
@@ -463,13 +466,25 @@ func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (sere
 		b.safe[host] = err
 	}
 	if errors.Is(err, safeurl.ErrPrivate) {
-		b.fail(field+".url", "private_address", "%s; platforms must fetch media from a public address", safeurl.ErrPrivate.Error())
-		return serentak.MediaRef{}, false
+		b.fail(field, "private_address", "%s; the platforms must reach it at a public address", safeurl.ErrPrivate.Error())
+		return false
 	}
 	if err != nil {
-		b.fail(field+".url", "invalid", "%s", err.Error())
+		b.fail(field, "invalid", "%s", err.Error())
+		return false
+	}
+	return true
+}
+
+func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (serentak.MediaRef, bool) {
+	if !isHTTPURL(raw) {
+		b.fail(field+".url", "invalid", "must be a full http(s) address of at most %d characters", maxURLLen)
 		return serentak.MediaRef{}, false
 	}
+	if !b.publicURL(field+".url", raw) {
+		return serentak.MediaRef{}, false
+	}
+	u, _ := url.Parse(raw)
 	if kind == "" {
 		k, ok := media.KindFromPath(u.Path)
 		if !ok {

@@ -245,6 +245,10 @@ func TestPrivateMediaURLs(t *testing.T) {
 	urls := []string{
 		"http://127.0.0.1/a.jpg", "http://10.0.0.1/a.jpg", "http://169.254.169.254/a.jpg",
 		"http://[::1]/a.jpg", "http://localhost/a.jpg", "http://localhost:8080/a.mp4",
+		// Loopback in the other spellings the fetcher (and every URL
+		// parser) reads as loopback (safeurl.HostIP).
+		"http://2130706433/a.jpg", "http://0x7f000001/a.jpg", "http://0177.0.0.1/a.jpg", "http://127.1/a.jpg",
+		"http://0/a.jpg", "http://0.0.0.0/a.jpg", "http://[::127.0.0.1]/a.jpg", "http://[::ffff:127.0.0.1]/a.jpg",
 	}
 	b := setup(t)
 	ws, key := b.workspace("Toko Budi")
@@ -257,9 +261,22 @@ func TestPrivateMediaURLs(t *testing.T) {
 		if code := m["error"].(map[string]any)["details"].([]any)[0].(map[string]any)["code"]; code != "private_address" {
 			t.Errorf("%s: detail code %v, want private_address", u, code)
 		}
+		// The product's order link is checked alike: the platforms fetch it
+		// for the link preview.
+		body = postBody(acc)
+		body["product"].(map[string]any)["url"] = u
+		r = b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body)
+		m = b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", "product.url")
+		if code := m["error"].(map[string]any)["details"].([]any)[0].(map[string]any)["code"]; code != "private_address" {
+			t.Errorf("product url %s: detail code %v, want private_address", u, code)
+		}
 	}
-	// A host that does not resolve is left to the platform.
+	// A host that ends in a number but is no address is not a URL.
 	body := postBody(acc)
+	body["media"] = []any{map[string]any{"url": "http://1.2.3.4.5/a.jpg"}}
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", "media[0].url")
+	// A host that does not resolve is left to the platform.
+	body = postBody(acc)
 	body["media"] = []any{map[string]any{"url": "https://unresolvable.example/a.jpg"}}
 	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
 
@@ -269,6 +286,7 @@ func TestPrivateMediaURLs(t *testing.T) {
 	for _, u := range urls {
 		body := postBody(acc)
 		body["media"] = []any{map[string]any{"url": u}}
+		body["product"].(map[string]any)["url"] = u
 		allow.expect(allow.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
 	}
 }
