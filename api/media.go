@@ -85,7 +85,7 @@ func (s *Server) uploadMedia(c echo.Context) error {
 		if derr := s.cfg.Blobs.Delete(ctx, m.StorageKey); derr != nil {
 			s.log.Warn("removing the bytes of a failed upload", "request_id", requestID(c), "media", m.ID, "error", derr.Error())
 		}
-		return unreadableMedia(err)
+		return refusedMedia(err)
 	}
 	return c.JSON(http.StatusCreated, viewMedia(m))
 }
@@ -101,14 +101,25 @@ func (s *Server) inspectBlob(ctx context.Context, key string, size int64, conten
 	return media.Inspect(media.ReaderAt(rc), size, contentType)
 }
 
-// unreadableMedia turns media.ErrUnreadable into the 422 of a file that is
-// not what its first bytes promise; other errors pass.
-func unreadableMedia(err error) error {
-	if errors.Is(err, media.ErrUnreadable) {
+// refusedMedia turns what inspection refuses into a 422 on "file": a file
+// that is not what its first bytes promise (media.ErrUnreadable), an image
+// of more pixels than any platform takes (media.ErrTooManyPixels). Other
+// errors pass.
+func refusedMedia(err error) error {
+	switch {
+	case errors.Is(err, media.ErrUnreadable):
 		return serentak.Invalid("the file cannot be read as what it looks like",
 			fieldError("file", "unreadable", "%s; upload the whole, original file", err.Error()))
+	case errors.Is(err, media.ErrTooManyPixels):
+		return serentak.Invalid("the image is larger than any platform takes",
+			fieldError("file", "too_large", "%s", err.Error()))
 	}
 	return err
+}
+
+// isRefusedMedia reports whether inspection refused the file itself.
+func isRefusedMedia(err error) bool {
+	return errors.Is(err, media.ErrUnreadable) || errors.Is(err, media.ErrTooManyPixels)
 }
 
 // mediaRef is how a post refers to an upload: kind, type, size and what

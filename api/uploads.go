@@ -234,7 +234,7 @@ func (s *Server) patchUpload(c echo.Context) error {
 		return s.storeUpload(r.Context(), path, up)
 	})
 	if err != nil {
-		if errors.Is(err, media.ErrUnreadable) {
+		if isRefusedMedia(err) {
 			if derr := ups.Delete(r.Context(), ws, id); derr != nil {
 				s.log.Warn("removing an unreadable upload", "request_id", requestID(c), "upload", id, "error", derr.Error())
 			}
@@ -316,8 +316,8 @@ func (s *Server) uploadErr(c echo.Context, err error) error {
 	case errors.As(err, &typeErr):
 		return serentak.Invalid("the file is not an image or video the platforms take; the upload was removed",
 			fieldError("file", "unsupported_type", "%s", typeErr.Error()))
-	case errors.Is(err, media.ErrUnreadable):
-		return unreadableMedia(err)
+	case isRefusedMedia(err):
+		return refusedMedia(err)
 	case errors.Is(err, media.ErrInterrupted):
 		// The client is usually gone; if not, it resumes from the offset.
 		return serentak.Errorf(serentak.ECodeBadRequest, "the request body ended early; the bytes received are kept: ask HEAD for the offset and resume")
