@@ -171,6 +171,8 @@ func (s *Server) workspaceMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		id := c.Param("ws")
 		p := principalOf(c)
 		switch {
+		case !wellFormedID(id, serentak.PrefixWorkspace):
+			return serentak.NotFound("workspace") // before any lookup (input.go)
 		case p.operator:
 			if _, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), id); err != nil {
 				return err

@@ -87,8 +87,11 @@ type rescheduleRequest struct {
 // answers 422 listing every fault.
 func (s *Server) createPost(c echo.Context) error {
 	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
-	if len(key) > maxIdempotencyKey {
+	switch {
+	case len(key) > maxIdempotencyKey:
 		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
+	case !storableText(key): // header values may carry bytes that are not UTF-8
+		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be UTF-8 text")
 	}
 	var req postRequest
 	raw, err := s.readJSON(c, &req)
@@ -580,6 +583,9 @@ func (s *Server) getPost(c echo.Context) error {
 // listPosts pages through posts, newest scheduled first.
 func (s *Server) listPosts(c echo.Context) error {
 	q := c.QueryParams()
+	if err := storableQuery(q); err != nil {
+		return err
+	}
 	f := serentak.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
 	var errs []serentak.FieldError
 	if f.Status != "" && !f.Status.Valid() {

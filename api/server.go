@@ -163,6 +163,13 @@ func (s *Server) routes() {
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	ws := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware}
+	// Routes whose :id names a resource: an ID that is not well-formed is
+	// not found before any lookup (input.go).
+	wsID := func(prefix, what string) []echo.MiddlewareFunc {
+		return append(ws[:len(ws):len(ws)], idParam(prefix, what))
+	}
+	account, post := wsID(serentak.PrefixAccount, "account"), wsID(serentak.PrefixPost, "post")
+	med, upload := wsID(serentak.PrefixMedia, "media"), wsID(media.PrefixUpload, "upload")
 
 	e.POST("/v1/workspaces", s.createWorkspace, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, ws...)
@@ -170,15 +177,15 @@ func (s *Server) routes() {
 
 	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, ws...)
 	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, ws...)
-	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, ws...)
+	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, account...)
 	e.GET("/v1/workspaces/:ws/accounts/connect/:platform", s.connectAccount, ws...)
-	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, ws...)
+	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, account...)
 
 	e.POST("/v1/workspaces/:ws/posts", s.createPost, ws...)
 	e.GET("/v1/workspaces/:ws/posts", s.listPosts, ws...)
-	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, ws...)
-	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, ws...)
-	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, ws...)
+	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, post...)
+	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, post...)
+	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, post...)
 	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, ws...)
 
 	e.GET("/v1/workspaces/:ws/templates", s.listTemplates, ws...)
@@ -186,14 +193,14 @@ func (s *Server) routes() {
 	e.DELETE("/v1/workspaces/:ws/templates/:platform/:language", s.deleteTemplate, ws...)
 
 	e.POST("/v1/workspaces/:ws/media", s.uploadMedia, ws...)
-	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, ws...)
-	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, ws...)
+	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, med...)
+	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, med...)
 
 	e.POST("/v1/workspaces/:ws/uploads", s.createUpload, ws...)
-	e.GET("/v1/workspaces/:ws/uploads/:id", s.getUpload, ws...)
-	e.HEAD("/v1/workspaces/:ws/uploads/:id", s.headUpload, ws...)
-	e.PATCH("/v1/workspaces/:ws/uploads/:id", s.patchUpload, ws...)
-	e.DELETE("/v1/workspaces/:ws/uploads/:id", s.deleteUpload, ws...)
+	e.GET("/v1/workspaces/:ws/uploads/:id", s.getUpload, upload...)
+	e.HEAD("/v1/workspaces/:ws/uploads/:id", s.headUpload, upload...)
+	e.PATCH("/v1/workspaces/:ws/uploads/:id", s.patchUpload, upload...)
+	e.DELETE("/v1/workspaces/:ws/uploads/:id", s.deleteUpload, upload...)
 }
 
 // wake nudges the scheduler, if one is wired.
