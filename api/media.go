@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,7 +29,11 @@ func (s *Server) uploadMedia(c echo.Context) error {
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return serentak.Errorf(serentak.ECodeBadRequest, `send the file as multipart/form-data in the field "file"`)
 	}
-	body := http.MaxBytesReader(c.Response(), r.Body, s.cfg.MediaMaxBytes+multipartSlack)
+	// The body may take long to arrive; it is cut off only when it stops
+	// (idleReader), not by the server's ReadTimeout.
+	rc := http.NewResponseController(c.Response())
+	slow := &idleReader{ctx: r.Context(), r: r.Body, rc: rc, idle: s.cfg.UploadIdleTimeout, answer: s.cfg.WriteTimeout}
+	body := http.MaxBytesReader(c.Response(), io.NopCloser(slow), s.cfg.MediaMaxBytes+multipartSlack)
 	mr := multipart.NewReader(requestReader{body}, params["boundary"])
 	var part *multipart.Part
 	for {
@@ -77,6 +82,8 @@ func (s *Server) uploadMedia(c echo.Context) error {
 		return s.uploadError(err)
 	}
 	m.Size = size
+	// Storing may have taken long (a bucket): the answer gets its own time.
+	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	m.Inspection, err = s.inspectBlob(ctx, m.StorageKey, size, ct)
 	if err == nil {
 		err = s.cfg.Store.CreateMedia(ctx, m)
@@ -229,6 +236,21 @@ func (s *Server) publicMedia(c echo.Context) error {
 	h.Set(echo.HeaderContentType, ct)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, max-age=300")
-	http.ServeContent(c.Response(), c.Request(), "", modTime, rc)
+	w := &progressWriter{Response: c.Response(), rc: http.NewResponseController(c.Response()), timeout: s.cfg.WriteTimeout}
+	http.ServeContent(w, c.Request(), "", modTime, rc)
 	return nil
+}
+
+// progressWriter moves the write deadline on before every write: a
+// platform pulling a large video at any pace gets all of it, and one that
+// stops reading for the timeout is cut off (see HTTPServer).
+type progressWriter struct {
+	*echo.Response
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	return w.Response.Write(p)
 }

@@ -87,7 +87,29 @@ type Config struct {
 	// RateLimit is requests per second per API key (burst: twice that, at
 	// least 1); 0 turns rate limiting off.
 	RateLimit float64
+	// ReadTimeout bounds reading one request, its body included (default
+	// 30 s), so a client sending a byte at a time cannot hold a
+	// connection. The upload routes extend it while bytes keep coming
+	// (UploadIdleTimeout), so large files still arrive.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds each answer from when its handler starts
+	// (default 30 s), so a client that never reads cannot hold a
+	// connection. Public media extends it on every write: a platform
+	// pulling a large video gets it whole as long as it keeps reading.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends no next
+	// request for this long (default 60 s).
+	IdleTimeout time.Duration
 }
+
+// Defaults of the HTTP server's timeouts (HTTPServer).
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 30 * time.Second
+	DefaultIdleTimeout  = 60 * time.Second
+	// readHeaderTimeout bounds the request line and headers alone.
+	readHeaderTimeout = 10 * time.Second
+)
 
 // Server is the API.
 type Server struct {
@@ -126,6 +148,15 @@ func New(cfg Config) *Server {
 	if s.cfg.UploadIdleTimeout <= 0 {
 		s.cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
 	}
+	if s.cfg.ReadTimeout <= 0 {
+		s.cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if s.cfg.WriteTimeout <= 0 {
+		s.cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if s.cfg.IdleTimeout <= 0 {
+		s.cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	if s.cfg.Uploads == nil {
 		s.cfg.Uploads = defaultUploads(s.cfg, s.now)
 	}
@@ -139,7 +170,7 @@ func New(cfg Config) *Server {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestIDMiddleware, s.accessLogMiddleware, s.recoverMiddleware)
+	e.Use(s.writeDeadlineMiddleware, s.requestIDMiddleware, s.accessLogMiddleware, s.recoverMiddleware)
 	s.e = e
 	s.routes()
 	return s
@@ -147,6 +178,28 @@ func New(cfg Config) *Server {
 
 // Handler returns the HTTP handler (the *echo.Echo).
 func (s *Server) Handler() http.Handler { return s.e }
+
+// HTTPServer returns the http.Server that serves the API on addr, with
+// the timeouts of the Config: reading a request (ReadTimeout, headers
+// within 10 s of it) and keep-alive idling (IdleTimeout). It has no
+// WriteTimeout: one deadline for every answer would cut off a platform
+// pulling a large video from the public media route. Each handler gets
+// its write deadline instead (writeDeadlineMiddleware), and the routes
+// that stream extend theirs.
+//
+// What net/http answers itself, before any handler (a request line or
+// header it cannot parse), is its own plain-text 400: net/http has no hook
+// for it; the log gets its connection errors.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.e,
+		ReadHeaderTimeout: min(readHeaderTimeout, s.cfg.ReadTimeout),
+		ReadTimeout:       s.cfg.ReadTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
 
 // routes registers every route. Middleware is given per route rather than
 // with Group.Use, which would add catch-all routes to e.Routes() and blur

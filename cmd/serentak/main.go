@@ -246,7 +246,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		}
-		httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		httpSrv := srv.HTTPServer(cfg.Addr)
 		log.Info("api listening", "addr", ln.Addr().String())
 		if listening != nil {
 			listening <- ln.Addr().String()
