@@ -69,6 +69,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	start := time.Now() // before the server's clock starts: the first byte
 	fmt.Fprintf(conn, "POST /v1/workspaces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", adminKey)
 	go func() { // 1000 bytes at 50 ms each would take 50 s
 		for i := 0; i < 1000; i++ {
@@ -78,7 +79,6 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 			}
 		}
 	}()
-	start := time.Now()
 	got := closedWithin(t, conn, 5*time.Second)
 	if d := time.Since(start); d < testReadTimeout {
 		t.Fatalf("cut off after %v, before the read timeout", d)
@@ -108,8 +108,10 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 	}
 	start := time.Now()
 	closedWithin(t, conn, 5*time.Second)
-	if d := time.Since(start); d < testIdleTimeout {
-		t.Fatalf("closed after %v, before the idle timeout", d)
+	// The server's idle clock starts when it has written the answer, a
+	// little before start: only a close well before the timeout is wrong.
+	if d := time.Since(start); d < testIdleTimeout/2 {
+		t.Fatalf("closed after %v, well before the idle timeout", d)
 	}
 }
 
@@ -216,5 +218,44 @@ func TestPublicMediaOutlastsTheWriteTimeout(t *testing.T) {
 	}
 	if n, err := get(4 * testWriteTimeout); err == nil && n == size {
 		t.Fatalf("a reader that stalled for %v still got the whole file", 4*testWriteTimeout)
+	}
+}
+
+// TestErrorAnswersAreJSON: every error answer of ours carries the JSON
+// error body, those that net/http writes from inside a handler included
+// (http.ServeContent's 416 and 412 on the public media route), and so do
+// requests with header bytes net/http lets through (obs-text).
+//
+// A request net/http cannot parse (a control character in a header, a
+// malformed request line) is answered by net/http itself, before any
+// handler runs, with a plain-text 400 and a closed connection: Go 1.26's
+// http.Server has no hook for it. The last part pins that behaviour, so a
+// Go release that adds a hook, or answers otherwise, shows up here.
+func TestErrorAnswersAreJSON(t *testing.T) {
+	b, u := timedServer(t)
+	ws, key := b.workspace("Toko Budi")
+	id := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
+	path := strings.TrimPrefix(b.signer.URL(id, b.now), b.srv.URL)
+
+	r := b.do("GET", path, "", nil, "Range", fmt.Sprintf("bytes=%d-", len(pngBytes)+10))
+	b.expectError(r, http.StatusRequestedRangeNotSatisfiable, "range_not_satisfiable")
+	if r.header.Get("Content-Range") != fmt.Sprintf("bytes */%d", len(pngBytes)) {
+		t.Errorf("416 without Content-Range: %v", r.header)
+	}
+	b.expectError(b.do("GET", path, "", nil, "If-Match", `"other"`), http.StatusPreconditionFailed, "precondition_failed")
+	b.expectError(b.do("GET", "/v1/workspaces/"+ws, "", nil, "Authorization", "Bearer \xff\xfe"), http.StatusUnauthorized, "unauthorized")
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x01b\r\n\r\n")
+	got := closedWithin(t, conn, 5*time.Second)
+	if !bytes.HasPrefix(got, []byte("HTTP/1.1 400 Bad Request")) || !bytes.Contains(got, []byte("Connection: close")) {
+		t.Fatalf("net/http's answer to a control character in a header changed: %q", got)
+	}
+	if strings.Contains(b.logs.String(), `"path":"/healthz"`) {
+		t.Fatal("a handler ran for a request net/http refused")
 	}
 }

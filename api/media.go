@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -236,21 +237,44 @@ func (s *Server) publicMedia(c echo.Context) error {
 	h.Set(echo.HeaderContentType, ct)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, max-age=300")
-	w := &progressWriter{Response: c.Response(), rc: http.NewResponseController(c.Response()), timeout: s.cfg.WriteTimeout}
+	w := &mediaWriter{Response: c.Response(), rc: http.NewResponseController(c.Response()), timeout: s.cfg.WriteTimeout}
 	http.ServeContent(w, c.Request(), "", modTime, rc)
-	return nil
+	switch w.failed {
+	case 0:
+		return nil
+	case http.StatusRequestedRangeNotSatisfiable: // Content-Range says the size
+		return serentak.Errorf(codeRangeNotSatisfiable, "the range asked for is not in this file")
+	case http.StatusPreconditionFailed:
+		return serentak.Errorf(codePreconditionFailed, "the file does not match If-Match or If-Unmodified-Since")
+	}
+	return fmt.Errorf("serving media %s: status %d", id, w.failed)
 }
 
-// progressWriter moves the write deadline on before every write: a
-// platform pulling a large video at any pace gets all of it, and one that
-// stops reading for the timeout is cut off (see HTTPServer).
-type progressWriter struct {
+// mediaWriter is what http.ServeContent writes public media to. It moves
+// the write deadline on before every write: a platform pulling a large
+// video at any pace gets all of it, and one that stops reading for the
+// timeout is cut off (see HTTPServer). And it keeps ServeContent's own
+// error answers (plain text, by http.Error) from being written: the
+// handler answers them with the JSON error body instead.
+type mediaWriter struct {
 	*echo.Response
 	rc      *http.ResponseController
 	timeout time.Duration
+	failed  int // the error status ServeContent answered, if any
 }
 
-func (w *progressWriter) Write(p []byte) (int, error) {
+func (w *mediaWriter) WriteHeader(code int) {
+	if code >= 400 {
+		w.failed = code
+		return
+	}
+	w.Response.WriteHeader(code)
+}
+
+func (w *mediaWriter) Write(p []byte) (int, error) {
+	if w.failed != 0 {
+		return len(p), nil // http.Error's text
+	}
 	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
 	return w.Response.Write(p)
 }
