@@ -47,6 +47,18 @@ func timedServer(t *testing.T) (b *bundle, u string) {
 	return b, "http://" + ln.Addr().String()
 }
 
+// dial opens a raw connection to the server at u, closed when the test
+// ends.
+func dial(t *testing.T, u string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 // closedWithin reads conn until it is closed and fails the test when that
 // takes longer than d; it returns what was read.
 func closedWithin(t *testing.T, conn net.Conn, d time.Duration) []byte {
@@ -64,11 +76,7 @@ func closedWithin(t *testing.T, conn net.Conn, d time.Duration) []byte {
 // timeout, with the JSON error body if an answer can still be written.
 func TestSlowBodyIsCutOff(t *testing.T) {
 	_, u := timedServer(t)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, u)
 	start := time.Now() // before the server's clock starts: the first byte
 	fmt.Fprintf(conn, "POST /v1/workspaces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", adminKey)
 	go func() { // 1000 bytes at 50 ms each would take 50 s
@@ -91,11 +99,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 // An idle keep-alive connection is closed after the idle timeout.
 func TestIdleConnectionIsClosed(t *testing.T) {
 	_, u := timedServer(t)
-	conn, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, u)
 	fmt.Fprint(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
@@ -245,11 +249,7 @@ func TestErrorAnswersAreJSON(t *testing.T) {
 	b.expectError(b.do("GET", path, "", nil, "If-Match", `"other"`), http.StatusPreconditionFailed, "precondition_failed")
 	b.expectError(b.do("GET", "/v1/workspaces/"+ws, "", nil, "Authorization", "Bearer \xff\xfe"), http.StatusUnauthorized, "unauthorized")
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(u, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, u)
 	fmt.Fprint(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x01b\r\n\r\n")
 	got := closedWithin(t, conn, 5*time.Second)
 	if !bytes.HasPrefix(got, []byte("HTTP/1.1 400 Bad Request")) || !bytes.Contains(got, []byte("Connection: close")) {

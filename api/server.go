@@ -136,27 +136,13 @@ func New(cfg Config) *Server {
 	// a post's "now") is cut to them here, at the source, so the answer to a
 	// create and a later GET write the same instant the same way.
 	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
-	if s.cfg.BodyLimit <= 0 {
-		s.cfg.BodyLimit = DefaultBodyLimit
-	}
-	if s.cfg.MediaMaxBytes <= 0 {
-		s.cfg.MediaMaxBytes = DefaultMediaMaxBytes
-	}
-	if s.cfg.UploadMaxBytes <= 0 {
-		s.cfg.UploadMaxBytes = DefaultUploadMaxBytes
-	}
-	if s.cfg.UploadIdleTimeout <= 0 {
-		s.cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
-	}
-	if s.cfg.ReadTimeout <= 0 {
-		s.cfg.ReadTimeout = DefaultReadTimeout
-	}
-	if s.cfg.WriteTimeout <= 0 {
-		s.cfg.WriteTimeout = DefaultWriteTimeout
-	}
-	if s.cfg.IdleTimeout <= 0 {
-		s.cfg.IdleTimeout = DefaultIdleTimeout
-	}
+	defaultTo(&s.cfg.BodyLimit, DefaultBodyLimit)
+	defaultTo(&s.cfg.MediaMaxBytes, DefaultMediaMaxBytes)
+	defaultTo(&s.cfg.UploadMaxBytes, DefaultUploadMaxBytes)
+	defaultTo(&s.cfg.UploadIdleTimeout, DefaultUploadIdleTimeout)
+	defaultTo(&s.cfg.ReadTimeout, DefaultReadTimeout)
+	defaultTo(&s.cfg.WriteTimeout, DefaultWriteTimeout)
+	defaultTo(&s.cfg.IdleTimeout, DefaultIdleTimeout)
 	if s.cfg.Uploads == nil {
 		s.cfg.Uploads = defaultUploads(s.cfg, s.now)
 	}
@@ -174,6 +160,13 @@ func New(cfg Config) *Server {
 	s.e = e
 	s.routes()
 	return s
+}
+
+// defaultTo sets a limit left at zero (or below) to its default.
+func defaultTo[T int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Handler returns the HTTP handler (the *echo.Echo).
