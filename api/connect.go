@@ -125,7 +125,11 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	if !p.Valid() || conn == nil {
 		return serentak.NotFound("platform")
 	}
-	accounts, err := conn.Callback(c.Request().Context(), c.QueryParams())
+	err := storableQuery(c.QueryParams())
+	var accounts []serentak.Account
+	if err == nil {
+		accounts, err = conn.Callback(c.Request().Context(), c.QueryParams())
+	}
 	if err != nil {
 		if wantsHTML(c) {
 			return s.htmlError(c, err)
@@ -178,8 +182,10 @@ func (s *Server) openReconnectLink(c echo.Context) error {
 	rc, ok := s.cfg.Connectors[p].(Reconnector)
 	var u string
 	err := error(serentak.Errorf(serentak.ECodeNotFound, "this reconnect link is unknown, expired or already used; ask for a new one"))
-	if p.Valid() && ok {
-		u, err = rc.ReconnectAuthorizeURL(c.Request().Context(), c.QueryParam("token"))
+	// A token that is not text names no link (and the database could not
+	// look it up).
+	if token := c.QueryParam("token"); p.Valid() && ok && storableText(token) {
+		u, err = rc.ReconnectAuthorizeURL(c.Request().Context(), token)
 	}
 	if err != nil {
 		if wantsHTML(c) {

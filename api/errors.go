@@ -14,6 +14,10 @@ import (
 const (
 	codeForbidden        = "forbidden"          // 403: only a workspace key creating a workspace
 	codeMethodNotAllowed = "method_not_allowed" // 405
+	// Of the public media route, whose byte ranges and conditions are
+	// http.ServeContent's.
+	codePreconditionFailed  = "precondition_failed"   // 412
+	codeRangeNotSatisfiable = "range_not_satisfiable" // 416
 )
 
 // statusOf maps application error codes to HTTP statuses. This is the one
@@ -25,6 +29,8 @@ var statusOf = map[string]int{
 	serentak.ECodeNotFound:        http.StatusNotFound,
 	codeMethodNotAllowed:          http.StatusMethodNotAllowed,
 	serentak.ECodeConflict:        http.StatusConflict,
+	codePreconditionFailed:        http.StatusPreconditionFailed,
+	codeRangeNotSatisfiable:       http.StatusRequestedRangeNotSatisfiable,
 	serentak.ECodePayloadTooLarge: http.StatusRequestEntityTooLarge,
 	serentak.ECodeValidation:      http.StatusUnprocessableEntity,
 	serentak.ECodeRateLimited:     http.StatusTooManyRequests,

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,7 +28,10 @@ import (
 //   - malformed JSON, an empty body or anything after the object: 400;
 //   - an unknown field (a typo in "scheduled_at" must never silently mean
 //     "publish now"): 422 naming every unknown field with its path;
-//   - a value of the wrong type: 422 naming the field.
+//   - a value of the wrong type: 422 naming the field;
+//   - a string with a NUL character or bytes that are not UTF-8, which
+//     PostgreSQL cannot store (and encoding/json would quietly turn into
+//     U+FFFD): 422 naming the field.
 //
 // It returns the raw body (the idempotency hash is made from it).
 func (s *Server) readJSON(c echo.Context, dst any) ([]byte, error) {
@@ -74,6 +78,9 @@ func decodeStrict(raw []byte, dst any) error {
 	}
 	if _, ok := generic.(map[string]any); !ok {
 		return serentak.Errorf(serentak.ECodeBadRequest, "the request body must be a JSON object")
+	}
+	if bad := unstorableStrings(raw); len(bad) > 0 {
+		return serentak.Invalid("a text field holds what cannot be stored", bad...)
 	}
 	var unknown []serentak.FieldError
 	findUnknown(generic, reflect.TypeOf(dst), "", &unknown)
@@ -193,4 +200,120 @@ func jsonValueName(v string) string {
 		return "an " + v
 	}
 	return "a " + v
+}
+
+// number is a JSON number kept as the text that was sent, so that it can
+// be checked exactly (compose.ParseAmount) rather than after a float64 has
+// rounded it. Unlike json.Number it refuses a string ("25000"): the
+// contract's amounts are numbers.
+type number string
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
+		// Unmarshal adds the field's path to this error.
+		return &json.UnmarshalTypeError{Value: jsonLiteralName(b), Type: reflect.TypeFor[float64]()}
+	}
+	*n = number(b)
+	return nil
+}
+
+// jsonLiteralName names the kind of a JSON value from its first byte, as
+// encoding/json's UnmarshalTypeError.Value does.
+func jsonLiteralName(b []byte) string {
+	if len(b) == 0 {
+		return "value"
+	}
+	switch b[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "value"
+}
+
+// unstorableStrings walks a syntactically valid JSON document token by
+// token and reports every string, key or value, that is not UTF-8 or holds
+// a NUL character, with its path ("media[1].url"). It reads the raw bytes
+// of each token, since decoding has already replaced what is not UTF-8.
+func unstorableStrings(raw []byte) []serentak.FieldError {
+	type level struct {
+		object  bool
+		wantKey bool   // object: the next string is a key
+		key     string // object: the current key
+		index   int    // array: the current element
+	}
+	var stack []level
+	path := func() string {
+		var b strings.Builder
+		for _, l := range stack {
+			if !l.object {
+				fmt.Fprintf(&b, "[%d]", l.index)
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(strings.ToValidUTF8(strings.ReplaceAll(l.key, "\x00", ""), ""))
+		}
+		return b.String()
+	}
+	// valueDone moves past a value: to the next key, or the next element.
+	valueDone := func() {
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].wantKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	var out []serentak.FieldError
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var from int64
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return out // io.EOF; syntax errors were reported before
+		}
+		to := d.InputOffset()
+		// The bytes of this token (after the separators before it, which
+		// are ASCII).
+		seg := raw[from:to]
+		from = to
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, level{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, level{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+		case string:
+			top := len(stack) - 1
+			isKey := top >= 0 && stack[top].object && stack[top].wantKey
+			if isKey {
+				stack[top].key, stack[top].wantKey = t, false
+			}
+			switch {
+			case !utf8.Valid(seg):
+				out = append(out, fieldError(path(), "invalid_text", "must be UTF-8 text"))
+			case strings.IndexByte(t, 0) >= 0:
+				out = append(out, fieldError(path(), "invalid_text", "must not contain the NUL character (\\u0000)"))
+			}
+			if !isKey {
+				valueDone()
+			}
+		default:
+			valueDone()
+		}
+	}
 }

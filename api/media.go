@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,7 +30,11 @@ func (s *Server) uploadMedia(c echo.Context) error {
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return serentak.Errorf(serentak.ECodeBadRequest, `send the file as multipart/form-data in the field "file"`)
 	}
-	body := http.MaxBytesReader(c.Response(), r.Body, s.cfg.MediaMaxBytes+multipartSlack)
+	// The body may take long to arrive; it is cut off only when it stops
+	// (idleReader), not by the server's ReadTimeout.
+	rc := http.NewResponseController(c.Response())
+	slow := &idleReader{ctx: r.Context(), r: r.Body, rc: rc, idle: s.cfg.UploadIdleTimeout, answer: s.cfg.WriteTimeout}
+	body := http.MaxBytesReader(c.Response(), io.NopCloser(slow), s.cfg.MediaMaxBytes+multipartSlack)
 	mr := multipart.NewReader(requestReader{body}, params["boundary"])
 	var part *multipart.Part
 	for {
@@ -77,6 +83,8 @@ func (s *Server) uploadMedia(c echo.Context) error {
 		return s.uploadError(err)
 	}
 	m.Size = size
+	// Storing may have taken long (a bucket): the answer gets its own time.
+	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	m.Inspection, err = s.inspectBlob(ctx, m.StorageKey, size, ct)
 	if err == nil {
 		err = s.cfg.Store.CreateMedia(ctx, m)
@@ -85,7 +93,7 @@ func (s *Server) uploadMedia(c echo.Context) error {
 		if derr := s.cfg.Blobs.Delete(ctx, m.StorageKey); derr != nil {
 			s.log.Warn("removing the bytes of a failed upload", "request_id", requestID(c), "media", m.ID, "error", derr.Error())
 		}
-		return unreadableMedia(err)
+		return refusedMedia(err)
 	}
 	return c.JSON(http.StatusCreated, viewMedia(m))
 }
@@ -101,14 +109,25 @@ func (s *Server) inspectBlob(ctx context.Context, key string, size int64, conten
 	return media.Inspect(media.ReaderAt(rc), size, contentType)
 }
 
-// unreadableMedia turns media.ErrUnreadable into the 422 of a file that is
-// not what its first bytes promise; other errors pass.
-func unreadableMedia(err error) error {
-	if errors.Is(err, media.ErrUnreadable) {
+// refusedMedia turns what inspection refuses into a 422 on "file": a file
+// that is not what its first bytes promise (media.ErrUnreadable), an image
+// of more pixels than any platform takes (media.ErrTooManyPixels). Other
+// errors pass.
+func refusedMedia(err error) error {
+	switch {
+	case errors.Is(err, media.ErrUnreadable):
 		return serentak.Invalid("the file cannot be read as what it looks like",
 			fieldError("file", "unreadable", "%s; upload the whole, original file", err.Error()))
+	case errors.Is(err, media.ErrTooManyPixels):
+		return serentak.Invalid("the image is larger than any platform takes",
+			fieldError("file", "too_large", "%s", err.Error()))
 	}
 	return err
+}
+
+// isRefusedMedia reports whether inspection refused the file itself.
+func isRefusedMedia(err error) bool {
+	return errors.Is(err, media.ErrUnreadable) || errors.Is(err, media.ErrTooManyPixels)
 }
 
 // mediaRef is how a post refers to an upload: kind, type, size and what
@@ -207,6 +226,44 @@ func (s *Server) publicMedia(c echo.Context) error {
 	h.Set(echo.HeaderContentType, ct)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, max-age=300")
-	http.ServeContent(c.Response(), c.Request(), "", modTime, rc)
-	return nil
+	w := &mediaWriter{Response: c.Response(), rc: http.NewResponseController(c.Response()), timeout: s.cfg.WriteTimeout}
+	http.ServeContent(w, c.Request(), "", modTime, rc)
+	switch w.failed {
+	case 0:
+		return nil
+	case http.StatusRequestedRangeNotSatisfiable: // Content-Range says the size
+		return serentak.Errorf(codeRangeNotSatisfiable, "the range asked for is not in this file")
+	case http.StatusPreconditionFailed:
+		return serentak.Errorf(codePreconditionFailed, "the file does not match If-Match or If-Unmodified-Since")
+	}
+	return fmt.Errorf("serving media %s: status %d", id, w.failed)
+}
+
+// mediaWriter is what http.ServeContent writes public media to. It moves
+// the write deadline on before every write: a platform pulling a large
+// video at any pace gets all of it, and one that stops reading for the
+// timeout is cut off (see HTTPServer). And it keeps ServeContent's own
+// error answers (plain text, by http.Error) from being written: the
+// handler answers them with the JSON error body instead.
+type mediaWriter struct {
+	*echo.Response
+	rc      *http.ResponseController
+	timeout time.Duration
+	failed  int // the error status ServeContent answered, if any
+}
+
+func (w *mediaWriter) WriteHeader(code int) {
+	if code >= 400 {
+		w.failed = code
+		return
+	}
+	w.Response.WriteHeader(code)
+}
+
+func (w *mediaWriter) Write(p []byte) (int, error) {
+	if w.failed != 0 {
+		return len(p), nil // http.Error's text
+	}
+	_ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout))
+	return w.Response.Write(p)
 }

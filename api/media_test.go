@@ -207,6 +207,29 @@ func TestUploadRefusesUnreadableFiles(t *testing.T) {
 	}
 }
 
+// TestUploadRefusesHugeImages: a PNG that declares 30000×30000 pixels in
+// a few hundred bytes is refused (media.MaxImagePixels), by both ways of
+// uploading, and nothing of it is kept.
+func TestUploadRefusesHugeImages(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	huge := mediatest.PNGHeader(30000, 30000)
+	m := b.expectError(b.upload(ws, key, "a.png", "image/png", huge), http.StatusUnprocessableEntity, "validation_failed", "file")
+	if msg := fmt.Sprint(m["error"].(map[string]any)["details"]); !strings.Contains(msg, "30000×30000") || !strings.Contains(msg, "megapixels") {
+		t.Errorf("the refusal does not say why: %s", msg)
+	}
+	if entries, _ := os.ReadDir(b.blobs.Dir); len(entries) != 0 {
+		t.Fatalf("bytes of a refused image were kept: %v", entries)
+	}
+
+	id := b.createUpload(ws, key, len(huge))
+	b.expectError(b.patchUpload(ws, key, id, 0, huge), http.StatusUnprocessableEntity, "validation_failed", "file")
+	b.expect(b.do("HEAD", "/v1/workspaces/"+ws+"/uploads/"+id, key, nil), http.StatusNotFound)
+
+	// An ordinary image still passes.
+	b.expect(b.upload(ws, key, "a.png", "image/png", mediatest.PNGHeader(4000, 3000)), http.StatusCreated)
+}
+
 // Uploads carry what inspection found into the post, and each target's
 // rules are checked against it when the post is created.
 func TestPostChecksInspectedMedia(t *testing.T) {

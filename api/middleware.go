@@ -49,6 +49,16 @@ func workspaceID(c echo.Context) string {
 	return id
 }
 
+// writeDeadlineMiddleware gives each answer cfg.WriteTimeout from when its
+// handler starts (see HTTPServer). A writer without deadlines (a test
+// recorder) is left without one.
+func (s *Server) writeDeadlineMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		return next(c)
+	}
+}
+
 // requestIDMiddleware keeps a sane incoming X-Request-ID (so a caller can
 // follow its request through our logs) or makes one, and echoes it.
 func (s *Server) requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
@@ -168,6 +178,8 @@ func (s *Server) workspaceMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		id := c.Param("ws")
 		p := principalOf(c)
 		switch {
+		case !wellFormedID(id, serentak.PrefixWorkspace):
+			return serentak.NotFound("workspace") // before any lookup (input.go)
 		case p.operator:
 			if _, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), id); err != nil {
 				return err

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,8 +62,8 @@ type productRequest struct {
 }
 
 type priceRequest struct {
-	Amount   *float64 `json:"amount"`
-	Currency string   `json:"currency"`
+	Amount   *number `json:"amount"`
+	Currency string  `json:"currency"`
 }
 
 type mediaRequest struct {
@@ -88,8 +87,11 @@ type rescheduleRequest struct {
 // answers 422 listing every fault.
 func (s *Server) createPost(c echo.Context) error {
 	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
-	if len(key) > maxIdempotencyKey {
+	switch {
+	case len(key) > maxIdempotencyKey:
 		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
+	case !storableText(key): // header values may carry bytes that are not UTF-8
+		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be UTF-8 text")
 	}
 	var req postRequest
 	raw, err := s.readJSON(c, &req)
@@ -313,20 +315,23 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 	}
 	if p.Price != nil {
 		out.Price = &serentak.Price{Currency: p.Price.Currency}
-		switch {
-		case p.Price.Amount == nil:
+		if p.Price.Amount == nil {
 			b.fail("product.price.amount", "required", "give the price as a number, e.g. 25000")
-		case *p.Price.Amount < 0 || math.IsNaN(*p.Price.Amount) || math.IsInf(*p.Price.Amount, 0):
-			b.fail("product.price.amount", "invalid", "must be a number of 0 or more")
-		default:
-			out.Price.Amount = *p.Price.Amount
+		} else if amount, err := compose.ParseAmount(string(*p.Price.Amount), p.Price.Currency); err != nil {
+			b.fail("product.price.amount", "invalid", "%s", err.Error())
+		} else {
+			out.Price.Amount = amount
 		}
 		if !isCurrencyCode(p.Price.Currency) {
 			b.fail("product.price.currency", "invalid", "must be an ISO 4217 code of 3 capital letters, e.g. IDR")
 		}
 	}
-	if out.URL != "" && !isHTTPURL(out.URL) {
-		b.fail("product.url", "invalid", "must be a full http(s) address, like https://wa.me/6281234567890")
+	if out.URL != "" {
+		if !isHTTPURL(out.URL) {
+			b.fail("product.url", "invalid", "must be a full http(s) address, like https://wa.me/6281234567890")
+		} else {
+			b.publicURL("product.url", out.URL)
+		}
 	}
 	if p.CompareAtPrice != nil {
 		out.CompareAtPrice = b.compareAt(p.CompareAtPrice, out.Price)
@@ -344,13 +349,12 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 // compareAt checks a compare-at price against the price it discounts.
 func (b *postBuilder) compareAt(p *priceRequest, price *serentak.Price) *serentak.Price {
 	out := &serentak.Price{Currency: p.Currency}
-	switch {
-	case p.Amount == nil:
+	if p.Amount == nil {
 		b.fail("product.compare_at_price.amount", "required", "give the usual price as a number, e.g. 31250")
-	case *p.Amount < 0 || math.IsNaN(*p.Amount) || math.IsInf(*p.Amount, 0):
-		b.fail("product.compare_at_price.amount", "invalid", "must be a number of 0 or more")
-	default:
-		out.Amount = *p.Amount
+	} else if amount, err := compose.ParseAmount(string(*p.Amount), p.Currency); err != nil {
+		b.fail("product.compare_at_price.amount", "invalid", "%s", err.Error())
+	} else {
+		out.Amount = amount
 		if price != nil && price.Currency == p.Currency && price.Amount >= 0 && !(out.Amount > price.Amount) {
 			b.fail("product.compare_at_price.amount", "invalid", "must be more than the price to be a discount")
 		}
@@ -451,12 +455,11 @@ func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
 	return refs, nil
 }
 
-func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (serentak.MediaRef, bool) {
-	if !isHTTPURL(raw) {
-		b.fail(field+".url", "invalid", "must be a full http(s) address of at most %d characters", maxURLLen)
-		return serentak.MediaRef{}, false
-	}
-	u, _ := url.Parse(raw)
+// publicURL checks a URL the platforms will fetch (safeurl.Checker, which
+// reads the host as the fetchers do, 0x7f000001 included) and reports its
+// fault on field.
+func (b *postBuilder) publicURL(field, raw string) bool {
+	u, _ := url.Parse(raw) // isHTTPURL parsed it
 	host := strings.ToLower(u.Hostname())
 	err, checked := b.safe[host]
 	if !checked {
@@ -464,13 +467,25 @@ func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (sere
 		b.safe[host] = err
 	}
 	if errors.Is(err, safeurl.ErrPrivate) {
-		b.fail(field+".url", "private_address", "%s; platforms must fetch media from a public address", safeurl.ErrPrivate.Error())
-		return serentak.MediaRef{}, false
+		b.fail(field, "private_address", "%s; the platforms must reach it at a public address", safeurl.ErrPrivate.Error())
+		return false
 	}
 	if err != nil {
-		b.fail(field+".url", "invalid", "%s", err.Error())
+		b.fail(field, "invalid", "%s", err.Error())
+		return false
+	}
+	return true
+}
+
+func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (serentak.MediaRef, bool) {
+	if !isHTTPURL(raw) {
+		b.fail(field+".url", "invalid", "must be a full http(s) address of at most %d characters", maxURLLen)
 		return serentak.MediaRef{}, false
 	}
+	if !b.publicURL(field+".url", raw) {
+		return serentak.MediaRef{}, false
+	}
+	u, _ := url.Parse(raw)
 	if kind == "" {
 		k, ok := media.KindFromPath(u.Path)
 		if !ok {
@@ -566,6 +581,9 @@ func (s *Server) getPost(c echo.Context) error {
 // listPosts pages through posts, newest scheduled first.
 func (s *Server) listPosts(c echo.Context) error {
 	q := c.QueryParams()
+	if err := storableQuery(q); err != nil {
+		return err
+	}
 	f := serentak.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
 	var errs []serentak.FieldError
 	if f.Status != "" && !f.Status.Valid() {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -241,6 +242,10 @@ func TestPrivateMediaURLs(t *testing.T) {
 	urls := []string{
 		"http://127.0.0.1/a.jpg", "http://10.0.0.1/a.jpg", "http://169.254.169.254/a.jpg",
 		"http://[::1]/a.jpg", "http://localhost/a.jpg", "http://localhost:8080/a.mp4",
+		// Loopback in the other spellings the fetcher (and every URL
+		// parser) reads as loopback (safeurl.HostIP).
+		"http://2130706433/a.jpg", "http://0x7f000001/a.jpg", "http://0177.0.0.1/a.jpg", "http://127.1/a.jpg",
+		"http://0/a.jpg", "http://0.0.0.0/a.jpg", "http://[::127.0.0.1]/a.jpg", "http://[::ffff:127.0.0.1]/a.jpg",
 	}
 	b := setup(t)
 	ws, key := b.workspace("Toko Budi")
@@ -253,9 +258,22 @@ func TestPrivateMediaURLs(t *testing.T) {
 		if code := m["error"].(map[string]any)["details"].([]any)[0].(map[string]any)["code"]; code != "private_address" {
 			t.Errorf("%s: detail code %v, want private_address", u, code)
 		}
+		// The product's order link is checked alike: the platforms fetch it
+		// for the link preview.
+		body = postBody(acc)
+		body["product"].(map[string]any)["url"] = u
+		r = b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body)
+		m = b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", "product.url")
+		if code := m["error"].(map[string]any)["details"].([]any)[0].(map[string]any)["code"]; code != "private_address" {
+			t.Errorf("product url %s: detail code %v, want private_address", u, code)
+		}
 	}
-	// A host that does not resolve is left to the platform.
+	// A host that ends in a number but is no address is not a URL.
 	body := postBody(acc)
+	body["media"] = []any{map[string]any{"url": "http://1.2.3.4.5/a.jpg"}}
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", "media[0].url")
+	// A host that does not resolve is left to the platform.
+	body = postBody(acc)
 	body["media"] = []any{map[string]any{"url": "https://unresolvable.example/a.jpg"}}
 	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
 
@@ -265,6 +283,7 @@ func TestPrivateMediaURLs(t *testing.T) {
 	for _, u := range urls {
 		body := postBody(acc)
 		body["media"] = []any{map[string]any{"url": u}}
+		body["product"].(map[string]any)["url"] = u
 		allow.expect(allow.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
 	}
 }
@@ -452,4 +471,44 @@ func TestPostAfterPublishing(t *testing.T) {
 	if m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts/"+id+"/cancel", key, nil), http.StatusOK); m["status"] != "partially_published" {
 		t.Fatalf("cancel changed a finished post: %v", m["status"])
 	}
+}
+
+// TestPriceAmounts: amounts are bounded (compose.MaxPriceMinorUnits) and
+// read exactly: a Rupiah amount past 2^53 is refused rather than rounded,
+// and the largest accepted one comes back digit for digit.
+func TestPriceAmounts(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	fb := b.account(ws, key, serentak.Facebook, "111")
+	for _, tt := range []struct {
+		amount, currency string
+		field            string // the field at fault; "" when accepted
+		stored           string // the amount as answered
+	}{
+		{"25000", "IDR", "", "25000"},
+		{"1000000000000000", "IDR", "", "1000000000000000"},
+		{"9007199254740993", "IDR", "product.price.amount", ""},
+		{"1e308", "IDR", "product.price.amount", ""},
+		{"1e400", "IDR", "product.price.amount", ""},
+		{"25000.5", "IDR", "product.price.amount", ""},
+		{`"25000"`, "IDR", "product.price.amount", ""},
+		{"4.50", "USD", "", "4.5"},
+		{"4.505", "USD", "product.price.amount", ""},
+	} {
+		body := postBody(fb)
+		body["product"].(map[string]any)["price"] = map[string]any{"amount": json.RawMessage(tt.amount), "currency": tt.currency}
+		r := b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body)
+		if tt.field != "" {
+			b.expectError(r, http.StatusUnprocessableEntity, "validation_failed", tt.field)
+			continue
+		}
+		b.expect(r, http.StatusCreated)
+		if want := `"price":{"amount":` + tt.stored + `,"currency":"` + tt.currency + `"}`; !strings.Contains(string(r.body), want) {
+			t.Errorf("amount %s: answer lacks %s: %s", tt.amount, want, r.body)
+		}
+	}
+	// The compare-at price is read the same way.
+	body := postBody(fb)
+	body["product"].(map[string]any)["compare_at_price"] = map[string]any{"amount": json.RawMessage("1e308"), "currency": "IDR"}
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", "product.compare_at_price.amount")
 }

@@ -219,7 +219,7 @@ func TestInternalErrors(t *testing.T) {
 	if msg := m["error"].(map[string]any)["message"]; msg != "internal error" {
 		t.Fatalf("message %q, want internal error", msg)
 	}
-	r = b.do("GET", "/v1/workspaces/"+ws+"/media/med_1", key, nil)
+	r = b.do("GET", "/v1/workspaces/"+ws+"/media/"+serentak.NewID(serentak.PrefixMedia), key, nil)
 	b.expectError(r, http.StatusInternalServerError, "internal")
 	logs := b.logs.String()
 	if !strings.Contains(logs, `relation \"accounts\" does not exist`) || !strings.Contains(logs, "media lookup exploded") {

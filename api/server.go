@@ -60,8 +60,9 @@ type Config struct {
 	// AccountHealthFunc, when set, adds granted scopes, the last check and
 	// the last error to the accounts' answers (connect.go).
 	AccountHealthFunc func(ctx context.Context, workspaceID string) (map[string]serentak.AccountHealth, error)
-	// ReadyFunc checks the database and Redis for /readyz; its error names
-	// what is down. nil: always ready.
+	// ReadyFunc checks the database and Redis for /readyz; it names what
+	// is down with Unready (errors.Join for several): /readyz answers those
+	// names only, and logs the rest. nil: always ready.
 	ReadyFunc func(ctx context.Context) error
 	// WakeFunc, when set, nudges the scheduler after a post is created or
 	// rescheduled, so a post due now does not wait for the next tick.
@@ -86,7 +87,29 @@ type Config struct {
 	// RateLimit is requests per second per API key (burst: twice that, at
 	// least 1); 0 turns rate limiting off.
 	RateLimit float64
+	// ReadTimeout bounds reading one request, its body included (default
+	// 30 s), so a client sending a byte at a time cannot hold a
+	// connection. The upload routes extend it while bytes keep coming
+	// (UploadIdleTimeout), so large files still arrive.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds each answer from when its handler starts
+	// (default 30 s), so a client that never reads cannot hold a
+	// connection. Public media extends it on every write: a platform
+	// pulling a large video gets it whole as long as it keeps reading.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends no next
+	// request for this long (default 60 s).
+	IdleTimeout time.Duration
 }
+
+// Defaults of the HTTP server's timeouts (HTTPServer).
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 30 * time.Second
+	DefaultIdleTimeout  = 60 * time.Second
+	// readHeaderTimeout bounds the request line and headers alone.
+	readHeaderTimeout = 10 * time.Second
+)
 
 // Server is the API.
 type Server struct {
@@ -101,25 +124,25 @@ type Server struct {
 
 // New builds the API from cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	if s.now == nil {
-		s.now = time.Now
+	clock := cfg.Now
+	if clock == nil {
+		clock = time.Now
 	}
-	if s.cfg.BodyLimit <= 0 {
-		s.cfg.BodyLimit = DefaultBodyLimit
-	}
-	if s.cfg.MediaMaxBytes <= 0 {
-		s.cfg.MediaMaxBytes = DefaultMediaMaxBytes
-	}
-	if s.cfg.UploadMaxBytes <= 0 {
-		s.cfg.UploadMaxBytes = DefaultUploadMaxBytes
-	}
-	if s.cfg.UploadIdleTimeout <= 0 {
-		s.cfg.UploadIdleTimeout = DefaultUploadIdleTimeout
-	}
+	// Both databases keep microseconds. Every time the API makes (created_at,
+	// a post's "now") is cut to them here, at the source, so the answer to a
+	// create and a later GET write the same instant the same way.
+	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
+	defaultTo(&s.cfg.BodyLimit, DefaultBodyLimit)
+	defaultTo(&s.cfg.MediaMaxBytes, DefaultMediaMaxBytes)
+	defaultTo(&s.cfg.UploadMaxBytes, DefaultUploadMaxBytes)
+	defaultTo(&s.cfg.UploadIdleTimeout, DefaultUploadIdleTimeout)
+	defaultTo(&s.cfg.ReadTimeout, DefaultReadTimeout)
+	defaultTo(&s.cfg.WriteTimeout, DefaultWriteTimeout)
+	defaultTo(&s.cfg.IdleTimeout, DefaultIdleTimeout)
 	if s.cfg.Uploads == nil {
 		s.cfg.Uploads = defaultUploads(s.cfg, s.now)
 	}
@@ -133,14 +156,43 @@ func New(cfg Config) *Server {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestIDMiddleware, s.accessLogMiddleware, s.recoverMiddleware)
+	e.Use(s.writeDeadlineMiddleware, s.requestIDMiddleware, s.accessLogMiddleware, s.recoverMiddleware)
 	s.e = e
 	s.routes()
 	return s
 }
 
+// defaultTo sets a limit left at zero (or below) to its default.
+func defaultTo[T int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 // Handler returns the HTTP handler (the *echo.Echo).
 func (s *Server) Handler() http.Handler { return s.e }
+
+// HTTPServer returns the http.Server that serves the API on addr, with
+// the timeouts of the Config: reading a request (ReadTimeout, headers
+// within 10 s of it) and keep-alive idling (IdleTimeout). It has no
+// WriteTimeout: one deadline for every answer would cut off a platform
+// pulling a large video from the public media route. Each handler gets
+// its write deadline instead (writeDeadlineMiddleware), and the routes
+// that stream extend theirs.
+//
+// What net/http answers itself, before any handler (a request line or
+// header it cannot parse), is its own plain-text 400: net/http has no hook
+// for it; the log gets its connection errors.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.e,
+		ReadHeaderTimeout: min(readHeaderTimeout, s.cfg.ReadTimeout),
+		ReadTimeout:       s.cfg.ReadTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
 
 // routes registers every route. Middleware is given per route rather than
 // with Group.Use, which would add catch-all routes to e.Routes() and blur
@@ -157,6 +209,13 @@ func (s *Server) routes() {
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	ws := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware}
+	// Routes whose :id names a resource: an ID that is not well-formed is
+	// not found before any lookup (input.go).
+	wsID := func(prefix, what string) []echo.MiddlewareFunc {
+		return append(ws[:len(ws):len(ws)], idParam(prefix, what))
+	}
+	account, post := wsID(serentak.PrefixAccount, "account"), wsID(serentak.PrefixPost, "post")
+	med, upload := wsID(serentak.PrefixMedia, "media"), wsID(media.PrefixUpload, "upload")
 
 	e.POST("/v1/workspaces", s.createWorkspace, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, ws...)
@@ -164,15 +223,15 @@ func (s *Server) routes() {
 
 	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, ws...)
 	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, ws...)
-	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, ws...)
+	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, account...)
 	e.GET("/v1/workspaces/:ws/accounts/connect/:platform", s.connectAccount, ws...)
-	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, ws...)
+	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, account...)
 
 	e.POST("/v1/workspaces/:ws/posts", s.createPost, ws...)
 	e.GET("/v1/workspaces/:ws/posts", s.listPosts, ws...)
-	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, ws...)
-	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, ws...)
-	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, ws...)
+	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, post...)
+	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, post...)
+	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, post...)
 	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, ws...)
 
 	e.GET("/v1/workspaces/:ws/templates", s.listTemplates, ws...)
@@ -180,14 +239,14 @@ func (s *Server) routes() {
 	e.DELETE("/v1/workspaces/:ws/templates/:platform/:language", s.deleteTemplate, ws...)
 
 	e.POST("/v1/workspaces/:ws/media", s.uploadMedia, ws...)
-	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, ws...)
-	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, ws...)
+	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, med...)
+	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, med...)
 
 	e.POST("/v1/workspaces/:ws/uploads", s.createUpload, ws...)
-	e.GET("/v1/workspaces/:ws/uploads/:id", s.getUpload, ws...)
-	e.HEAD("/v1/workspaces/:ws/uploads/:id", s.headUpload, ws...)
-	e.PATCH("/v1/workspaces/:ws/uploads/:id", s.patchUpload, ws...)
-	e.DELETE("/v1/workspaces/:ws/uploads/:id", s.deleteUpload, ws...)
+	e.GET("/v1/workspaces/:ws/uploads/:id", s.getUpload, upload...)
+	e.HEAD("/v1/workspaces/:ws/uploads/:id", s.headUpload, upload...)
+	e.PATCH("/v1/workspaces/:ws/uploads/:id", s.patchUpload, upload...)
+	e.DELETE("/v1/workspaces/:ws/uploads/:id", s.deleteUpload, upload...)
 }
 
 // wake nudges the scheduler, if one is wired.

@@ -218,7 +218,7 @@ func (s *Server) patchUpload(c echo.Context) error {
 		cancel()
 		_ = rc.SetReadDeadline(time.Now())
 	}
-	body := &idleReader{ctx: ctx, r: r.Body, rc: rc, idle: s.cfg.UploadIdleTimeout}
+	body := &idleReader{ctx: ctx, r: r.Body, rc: rc, idle: s.cfg.UploadIdleTimeout, answer: s.cfg.WriteTimeout}
 	ws, id := workspaceID(c), c.Param("id")
 	up, err := ups.Write(ctx, ws, id, offset, body, stop)
 	if err != nil {
@@ -233,8 +233,10 @@ func (s *Server) patchUpload(c echo.Context) error {
 	up, err = ups.Finish(r.Context(), ws, id, func(path string, up media.Upload) (string, error) {
 		return s.storeUpload(r.Context(), path, up)
 	})
+	// Storing may have taken long (a bucket): the answer gets its own time.
+	_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	if err != nil {
-		if errors.Is(err, media.ErrUnreadable) {
+		if isRefusedMedia(err) {
 			if derr := ups.Delete(r.Context(), ws, id); derr != nil {
 				s.log.Warn("removing an unreadable upload", "request_id", requestID(c), "upload", id, "error", derr.Error())
 			}
@@ -316,8 +318,8 @@ func (s *Server) uploadErr(c echo.Context, err error) error {
 	case errors.As(err, &typeErr):
 		return serentak.Invalid("the file is not an image or video the platforms take; the upload was removed",
 			fieldError("file", "unsupported_type", "%s", typeErr.Error()))
-	case errors.Is(err, media.ErrUnreadable):
-		return unreadableMedia(err)
+	case isRefusedMedia(err):
+		return refusedMedia(err)
 	case errors.Is(err, media.ErrInterrupted):
 		// The client is usually gone; if not, it resumes from the offset.
 		return serentak.Errorf(serentak.ECodeBadRequest, "the request body ended early; the bytes received are kept: ask HEAD for the offset and resume")
@@ -329,19 +331,27 @@ func (s *Server) uploadErr(c echo.Context, err error) error {
 
 // idleReader gives each read of a request body a deadline, so a
 // connection that went silent (a phone that lost its network without
-// closing it) frees the upload after idle rather than never.
-// After setting the deadline it checks ctx: a stop (cancel, then a
+// closing it) frees the upload after idle rather than never, while one
+// that keeps sending may take as long as the file needs: the server's
+// ReadTimeout would cut off any large upload. The write deadline moves
+// along, so the answer still has answer to be written after the last
+// byte. After setting the deadline it checks ctx: a stop (cancel, then a
 // deadline of now) that came in between is not overwritten unseen.
 type idleReader struct {
-	ctx  context.Context
-	r    io.Reader
-	rc   *http.ResponseController
-	idle time.Duration
+	ctx    context.Context
+	r      io.Reader
+	rc     *http.ResponseController
+	idle   time.Duration
+	answer time.Duration
 }
 
 func (ir *idleReader) Read(p []byte) (int, error) {
 	if ir.idle > 0 {
-		_ = ir.rc.SetReadDeadline(time.Now().Add(ir.idle)) // not every writer supports it: then no idle limit
+		// Not every writer supports deadlines (a test recorder): then
+		// there is no idle limit.
+		now := time.Now()
+		_ = ir.rc.SetReadDeadline(now.Add(ir.idle))
+		_ = ir.rc.SetWriteDeadline(now.Add(ir.idle + ir.answer))
 	}
 	if err := ir.ctx.Err(); err != nil {
 		return 0, err

@@ -19,13 +19,33 @@ func TestHealth(t *testing.T) {
 	}
 	b.expect(b.do("GET", "/readyz", "", nil), http.StatusOK)
 
-	down := setup(t, func(c *api.Config) {
-		c.ReadyFunc = func(ctx context.Context) error { return errors.New("redis: connection refused") }
-	})
-	r := down.do("GET", "/readyz", "", nil)
-	m = down.expectError(r, http.StatusServiceUnavailable, "unavailable")
-	if msg := m["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "redis") {
-		t.Fatalf("readyz message %q does not name what is down", msg)
+	// The 503 names what is down and nothing more: the dial error (with
+	// internal addresses) is for the log, not for anyone who asks.
+	const detail = "dial tcp 10.1.2.3:6379: connect: connection refused"
+	for name, tt := range map[string]struct {
+		err    error
+		fields []string
+	}{
+		"one":     {api.Unready("redis", errors.New(detail)), []string{"redis"}},
+		"both":    {errors.Join(api.Unready("database", errors.New(detail)), api.Unready("redis", errors.New(detail))), []string{"database", "redis"}},
+		"unnamed": {errors.New(detail), []string{}},
+	} {
+		down := setup(t, func(c *api.Config) {
+			c.ReadyFunc = func(ctx context.Context) error { return tt.err }
+		})
+		r := down.do("GET", "/readyz", "", nil)
+		m = down.expectError(r, http.StatusServiceUnavailable, "unavailable", tt.fields...)
+		if strings.Contains(string(r.body), "10.1.2.3") || strings.Contains(string(r.body), "dial") {
+			t.Errorf("%s: readyz tells the dial error: %s", name, r.body)
+		}
+		for _, f := range tt.fields {
+			if msg := m["error"].(map[string]any)["message"].(string); !strings.Contains(msg, f) {
+				t.Errorf("%s: readyz message %q does not name %s", name, msg, f)
+			}
+		}
+		if !strings.Contains(down.logs.String(), "10.1.2.3") {
+			t.Errorf("%s: the log lacks the dial error: %s", name, down.logs.String())
+		}
 	}
 }
 

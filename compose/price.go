@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -121,4 +122,111 @@ func groupThousands(digits, sep string) string {
 		b.WriteString(digits[i : i+3])
 	}
 	return b.String()
+}
+
+// MaxPriceMinorUnits bounds a price: at most 10^15 of the currency's
+// smallest unit — Rp1.000.000.000.000.000 (a quadrillion rupiah), or
+// $9,999,999,999,999.99 plus a cent. It is far above any product's price
+// and below 2^53, so every amount within it, counted in the smallest unit,
+// is an integer a float64 holds exactly: Price.Amount loses nothing and
+// FormatPrice writes back the digits that were sent.
+const MaxPriceMinorUnits = 1_000_000_000_000_000
+
+// currencyDecimals is how many digits after the decimal separator
+// FormatPrice writes for a currency: what an amount may have.
+func currencyDecimals(code string) int {
+	if f, ok := currencyFormatFor(code); ok {
+		return f.decimals
+	}
+	if zeroDecimal(code) {
+		return 0
+	}
+	return 2
+}
+
+// ParseAmount reads a price amount written as a JSON number ("25000",
+// "4.50", "2.5e4") in currency's major unit. It checks the decimal text
+// itself, never a float64 rounded from it: the amount must be 0 or more,
+// have no more decimals than FormatPrice writes for the currency (IDR none,
+// USD 2: a price is never rounded silently), and be at most
+// MaxPriceMinorUnits of the smallest unit. Errors are phrased for a
+// person: "must be …".
+func ParseAmount(s, currency string) (float64, error) {
+	code := strings.ToUpper(strings.TrimSpace(currency))
+	decimals := currencyDecimals(code)
+	mant, expText, hasExp := strings.Cut(strings.ToLower(s), "e")
+	neg := strings.HasPrefix(mant, "-")
+	intPart, frac, _ := strings.Cut(strings.TrimPrefix(mant, "-"), ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	if intPart == "" || !allDigits(intPart) || !allDigits(frac) || (hasExp && !validExponent(expText)) {
+		return 0, fmt.Errorf("must be a number, e.g. 25000")
+	}
+	if digits == "" {
+		return 0, nil // any spelling of zero, -0 included
+	}
+	if neg {
+		return 0, fmt.Errorf("must be a number of 0 or more")
+	}
+	// The amount is digits × 10^-scale; trailing zeros do not count.
+	scale := len(frac)
+	trimmed := strings.TrimRight(digits, "0")
+	scale -= len(digits) - len(trimmed)
+	exp := 0
+	if hasExp {
+		var err error
+		// An exponent too long for an int is far out of range either way.
+		if exp, err = strconv.Atoi(strings.TrimPrefix(expText, "+")); err != nil {
+			if strings.HasPrefix(expText, "-") {
+				return 0, tooPrecise(code, decimals)
+			}
+			return 0, tooLarge(code, decimals)
+		}
+	}
+	scale -= exp
+	if scale > decimals {
+		return 0, tooPrecise(code, decimals)
+	}
+	// In the smallest unit the amount is trimmed × 10^(decimals-scale), an
+	// integer: compare its number of digits, then the digits, with the bound.
+	minorDigits := len(trimmed) + decimals - scale
+	maxText := strconv.FormatInt(MaxPriceMinorUnits, 10)
+	if minorDigits > len(maxText) ||
+		(minorDigits == len(maxText) && trimmed+strings.Repeat("0", minorDigits-len(trimmed)) > maxText) {
+		return 0, tooLarge(code, decimals)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("must be a number, e.g. 25000")
+	}
+	return f, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func validExponent(s string) bool {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "+"), "-")
+	return s != "" && allDigits(s)
+}
+
+func tooPrecise(code string, decimals int) error {
+	name := code
+	if name == "" {
+		name = "a price"
+	}
+	if decimals == 0 {
+		return fmt.Errorf("%s has no decimals; give a whole amount", name)
+	}
+	return fmt.Errorf("%s has at most %d decimals", name, decimals)
+}
+
+func tooLarge(code string, decimals int) error {
+	max := FormatPrice(serentak.Price{Amount: float64(MaxPriceMinorUnits) / math.Pow10(decimals), Currency: code}, "")
+	return fmt.Errorf("must be at most %s", max)
 }

@@ -22,11 +22,27 @@ import (
 // refuse such a file at publish time, so it is refused at upload.
 var ErrUnreadable = errors.New("the file cannot be read")
 
+// MaxImagePixels bounds an image's pixel count: 64 megapixels (8000×8000).
+//
+// No platform we publish to shows more than a fraction of that: Facebook
+// scales photos to 2048 px on the longer side, Instagram feed images to
+// 1440 px wide, and TikTok photo posts take at most 1080p. What bounds the
+// files they accept is bytes (Facebook 4 MB, Instagram 8 MB, TikTok 20 MB),
+// and a real photo within those is well under 64 MP; the 48–50 MP of a
+// phone's largest ordinary photo pass. Beyond it an image is refused
+// whatever its bytes: a 30000×30000 PNG compresses to 100 KB, and a
+// decoder (a platform's, or ours one day) needs 3.6 GB to open it.
+const MaxImagePixels = 64_000_000
+
+// ErrTooManyPixels: an image has more than MaxImagePixels pixels.
+var ErrTooManyPixels = errors.New("the image has more pixels than any platform takes")
+
 // Inspect reads, from a stored file's own bytes, what the platforms' rules
 // ask about: image dimensions; video duration, dimensions, codecs and frame
 // rate from the MP4/MOV boxes. It reads headers only — a few kilobytes even
 // for a 2 GB video — through r, which must hold size bytes.
 //
+// An image of more than MaxImagePixels is refused with ErrTooManyPixels.
 // Formats it does not inspect (HEIC, WebM) give a zero Inspection and no
 // error: the checks that need a field skip it.
 func Inspect(r io.ReaderAt, size int64, contentType string) (serentak.Inspection, error) {
@@ -41,6 +57,10 @@ func Inspect(r io.ReaderAt, size int64, contentType string) (serentak.Inspection
 		cfg, _, err := image.DecodeConfig(bufio.NewReader(io.NewSectionReader(r, 0, size)))
 		if err != nil {
 			return serentak.Inspection{}, fmt.Errorf("%w: the image header: %v", ErrUnreadable, err)
+		}
+		if int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
+			return serentak.Inspection{}, fmt.Errorf("%w: it is %d×%d pixels (%.0f megapixels), at most %d megapixels are taken; scale it down",
+				ErrTooManyPixels, cfg.Width, cfg.Height, float64(cfg.Width)*float64(cfg.Height)/1e6, MaxImagePixels/1_000_000)
 		}
 		info := serentak.Inspection{Width: cfg.Width, Height: cfg.Height}
 		if contentType == "image/jpeg" && exifRotated(io.NewSectionReader(r, 0, size)) {

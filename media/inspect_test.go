@@ -3,7 +3,9 @@ package media_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +100,35 @@ func TestInspectReadsOnlyHeaders(t *testing.T) {
 	}
 	if cr.read > 16<<10 {
 		t.Errorf("Inspect read %d bytes of a 2 GB movie; want a few kilobytes", cr.read)
+	}
+}
+
+// TestInspectRefusesHugeImages: an image is checked by its header, so a
+// 30000×30000 PNG of 100 KB would pass as any other; its pixel count is
+// bounded (media.MaxImagePixels) in every format Inspect reads.
+func TestInspectRefusesHugeImages(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		w, h int
+		ok   bool
+	}{
+		{30000, 30000, false},
+		{8001, 8000, false},
+		{1, 64_000_001, false},
+		{8000, 8000, true}, // exactly the bound
+		{8064, 6048, true}, // a 48 MP phone photo
+	} {
+		b := mediatest.PNGHeader(tt.w, tt.h)
+		info, err := media.Inspect(bytes.NewReader(b), int64(len(b)), "image/png")
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%d×%d: %v", tt.w, tt.h, err)
+		case tt.ok && (info.Width != tt.w || info.Height != tt.h):
+			t.Errorf("%d×%d: inspected as %d×%d", tt.w, tt.h, info.Width, info.Height)
+		case !tt.ok && !errors.Is(err, media.ErrTooManyPixels):
+			t.Errorf("%d×%d: Inspect = %v, want ErrTooManyPixels", tt.w, tt.h, err)
+		case !tt.ok && !strings.Contains(err.Error(), fmt.Sprintf("%d×%d", tt.w, tt.h)):
+			t.Errorf("%d×%d: the error does not say the size: %v", tt.w, tt.h, err)
+		}
 	}
 }

@@ -51,14 +51,18 @@ func (c *Checker) Check(ctx context.Context, raw string) error {
 	if u.User != nil {
 		return errors.New("must not carry a user name or password")
 	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	ip, isIP, err := HostIP(host)
+	if err != nil {
+		return fmt.Errorf("must be an absolute http or https URL: %w", err)
+	}
 	if c.AllowPrivate {
 		return nil
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return ErrPrivate
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
+	if isIP {
 		if c.blocked(ip) {
 			return ErrPrivate
 		}
@@ -102,6 +106,7 @@ var privateRanges = []netip.Prefix{
 	netip.MustParsePrefix("2002::/16"),       // 6to4 may wrap a private IPv4
 	netip.MustParsePrefix("2001::/32"),       // Teredo may wrap a private IPv4
 	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated): ::127.0.0.1
 }
 
 // Blocked reports whether ip must not be fetched from: loopback, private,
@@ -192,4 +197,104 @@ func (c *Checker) blocked(ip netip.Addr) bool {
 		return c.Blocked(ip)
 	}
 	return Blocked(ip)
+}
+
+// HostIP reads a URL's host as an IP address the way the programs that
+// will fetch the URL read it, so a check cannot be dodged by spelling:
+// IPv6 (bracketed or not), and IPv4 in every spelling that inet_aton and
+// the WHATWG URL parser (browsers, most HTTP clients) accept — one to four
+// parts, the last filling the remaining bytes (127.1, 10.0.258,
+// 2130706433), each decimal, octal with a leading 0 (0177.0.0.1) or hex
+// with 0x (0x7f000001), and a trailing dot.
+//
+// ok is false for a name. A host whose last label is a number but which is
+// no address (1.2.3.4.5, 256.0.0.1, example.123) is an error: URL parsers
+// refuse it, and a resolver might not.
+func HostIP(host string) (ip netip.Addr, ok bool, err error) {
+	if strings.HasPrefix(host, "[") || strings.HasSuffix(host, "]") {
+		inner, found := strings.CutPrefix(host, "[")
+		inner, closed := strings.CutSuffix(inner, "]")
+		if !found || !closed {
+			return netip.Addr{}, false, fmt.Errorf("the host %q has an unmatched bracket", host)
+		}
+		host = inner
+	}
+	if strings.Contains(host, ":") {
+		ip, err := netip.ParseAddr(host)
+		if err != nil {
+			return netip.Addr{}, false, fmt.Errorf("the host %q is not an IPv6 address", host)
+		}
+		return ip, true, nil
+	}
+	parts := strings.Split(strings.TrimSuffix(host, "."), ".")
+	if !looksNumeric(parts[len(parts)-1]) {
+		return netip.Addr{}, false, nil // a name
+	}
+	if len(parts) > 4 {
+		return netip.Addr{}, false, fmt.Errorf("the host %q ends in a number but is not an IPv4 address", host)
+	}
+	var v uint64
+	for i, p := range parts {
+		n, numeric := ipv4Part(p)
+		// Every part but the last is one byte; the last fills the rest.
+		limit := uint64(255)
+		if i == len(parts)-1 {
+			limit = 1<<(8*(5-len(parts))) - 1
+		}
+		if !numeric || n > limit {
+			return netip.Addr{}, false, fmt.Errorf("the host %q ends in a number but is not an IPv4 address", host)
+		}
+		if i < len(parts)-1 {
+			v |= n << (8 * (3 - i))
+		} else {
+			v |= n
+		}
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true, nil
+}
+
+// looksNumeric reports whether a host's last label makes it an IPv4
+// address for the WHATWG URL parser ("ends in a number"): decimal digits,
+// or 0x and hex digits.
+func looksNumeric(label string) bool {
+	if hex, ok := strings.CutPrefix(strings.ToLower(label), "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return label != "" && strings.Trim(label, "0123456789") == ""
+}
+
+// ipv4Part reads one part of an IPv4 spelling: decimal, octal with a
+// leading 0, hex with 0x ("0x" alone is 0). numeric is false when p is not
+// a number in any of them; a value beyond 32 bits is returned as 1<<32.
+func ipv4Part(p string) (n uint64, numeric bool) {
+	base, digits := 10, p
+	switch {
+	case len(p) >= 2 && (p[:2] == "0x" || p[:2] == "0X"):
+		base, digits = 16, p[2:]
+		if digits == "" {
+			return 0, true
+		}
+	case len(p) > 1 && p[0] == '0':
+		base, digits = 8, p[1:]
+	case p == "":
+		return 0, false
+	}
+	for _, c := range digits {
+		var d uint64
+		switch {
+		case c >= '0' && c <= '9':
+			d = uint64(c - '0')
+		case base == 16 && c >= 'a' && c <= 'f':
+			d = uint64(c-'a') + 10
+		case base == 16 && c >= 'A' && c <= 'F':
+			d = uint64(c-'A') + 10
+		default:
+			return 0, false
+		}
+		if d >= uint64(base) {
+			return 0, false
+		}
+		n = min(n*uint64(base)+d, 1<<32) // saturate: any more is out of range
+	}
+	return n, true
 }

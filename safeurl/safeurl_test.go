@@ -63,6 +63,30 @@ func TestCheck(t *testing.T) {
 		{url: "https://[fd00::1]/a.jpg", private: true},
 		{url: "https://0.0.0.0/a.jpg", private: true},
 		{url: "https://100.64.0.1/a.jpg", private: true},
+		// Loopback and "this host" in the spellings inet_aton and URL
+		// parsers read as IPv4 (HostIP).
+		{url: "http://2130706433/", private: true},
+		{url: "http://0x7f000001/", private: true},
+		{url: "http://0X7F000001/", private: true},
+		{url: "http://0177.0.0.1/", private: true},
+		{url: "http://0177.0000.0000.0001/", private: true},
+		{url: "http://127.1/", private: true},
+		{url: "http://127.0.1/", private: true},
+		{url: "http://0x7f.1/", private: true},
+		{url: "http://0/", private: true},
+		{url: "http://0.0.0.0/", private: true},
+		{url: "http://127.0.0.1./", private: true},
+		{url: "http://[::127.0.0.1]/", private: true},
+		{url: "http://[::ffff:127.0.0.1]/", private: true},
+		{url: "http://[::ffff:7f00:1]/", private: true},
+		{url: "http://[0:0:0:0:0:ffff:127.0.0.1]/", private: true},
+		{url: "http://3232235521/", private: true}, // 192.168.0.1
+		{url: "http://012.1/", private: true},      // 10.0.0.1
+		{url: "http://134744072/a.jpg"},            // 8.8.8.8
+		{url: "http://1.2.3.4.5/", invalid: true},  // ends in a number, is no address
+		{url: "http://256.1.1.1/", invalid: true},
+		{url: "http://1.2.3.08/", invalid: true}, // 08 is not octal
+		{url: "http://4294967296/", invalid: true},
 		{url: "https://localhost/a.jpg", private: true},
 		{url: "https://LOCALHOST./a.jpg", private: true},
 		{url: "https://foo.localhost/a.jpg", private: true},
@@ -146,5 +170,80 @@ func TestCheckerDialContext(t *testing.T) {
 	}
 	if err := get(&Checker{Resolver: r, AllowPrivate: true}); err != nil {
 		t.Errorf("GET with AllowPrivate = %v, want nil", err)
+	}
+}
+
+// TestHostIP: every spelling of an IPv4 address that inet_aton and the
+// WHATWG URL parser (what browsers and most HTTP clients use) accept reads
+// as that address; names are not addresses; a host that ends in a number
+// but is no address is an error.
+func TestHostIP(t *testing.T) {
+	tests := []struct {
+		host string
+		want string // "" when not an address
+		err  bool
+	}{
+		{host: "127.0.0.1", want: "127.0.0.1"},
+		{host: "2130706433", want: "127.0.0.1"},
+		{host: "0x7f000001", want: "127.0.0.1"},
+		{host: "0x7F000001", want: "127.0.0.1"},
+		{host: "017700000001", want: "127.0.0.1"},
+		{host: "0177.0.0.1", want: "127.0.0.1"},
+		{host: "0x7f.0.0.1", want: "127.0.0.1"},
+		{host: "127.1", want: "127.0.0.1"},
+		{host: "127.0.1", want: "127.0.0.1"},
+		{host: "127.0.0x1", want: "127.0.0.1"},
+		{host: "0", want: "0.0.0.0"},
+		{host: "0x", want: "0.0.0.0"}, // "0x" alone is 0 for inet_aton and WHATWG
+		{host: "0.0.0.0", want: "0.0.0.0"},
+		{host: "127.0.0.1.", want: "127.0.0.1"},
+		{host: "10.0.258", want: "10.0.1.2"},
+		{host: "4294967295", want: "255.255.255.255"},
+		{host: "::1", want: "::1"},
+		{host: "[::1]", want: "::1"},
+		{host: "::127.0.0.1", want: "::127.0.0.1"},
+		{host: "::ffff:127.0.0.1", want: "::ffff:127.0.0.1"},
+		{host: "cdn.example.com"},
+		{host: "0x7f.example"},
+		{host: "1e100.net"},
+		{host: "localhost"},
+		{host: "4294967296", err: true},
+		{host: "256.0.0.1", err: true},
+		{host: "1.256.0.1", err: true},
+		{host: "1.2.65536", err: true},
+		{host: "1.2.3.4.5", err: true},
+		{host: "1..2", err: true},
+		{host: "08", err: true},
+		{host: "0xg"}, // not a hex number, so a name to URL parsers
+		{host: "example.123", err: true},
+		{host: "[::1", err: true},
+	}
+	for _, tt := range tests {
+		ip, ok, err := HostIP(tt.host)
+		switch {
+		case tt.err:
+			if err == nil {
+				t.Errorf("HostIP(%q) = %v, %v, nil; want an error", tt.host, ip, ok)
+			}
+		case err != nil:
+			t.Errorf("HostIP(%q): %v", tt.host, err)
+		case tt.want == "" && ok:
+			t.Errorf("HostIP(%q) = %v; a name is not an address", tt.host, ip)
+		case tt.want != "" && (!ok || ip != netip.MustParseAddr(tt.want)):
+			t.Errorf("HostIP(%q) = %v, %v; want %s", tt.host, ip, ok, tt.want)
+		}
+	}
+}
+
+// TestBlockedIPv4Compatible: ::a.b.c.d (IPv4-compatible, deprecated) can
+// carry an IPv4 address; the range is refused, at Check and at dial time.
+func TestBlockedIPv4Compatible(t *testing.T) {
+	for _, a := range []string{"::127.0.0.1", "::10.0.0.1", "::8.8.8.8"} {
+		if !Blocked(netip.MustParseAddr(a)) {
+			t.Errorf("Blocked(%s) = false", a)
+		}
+	}
+	if err := (&Checker{}).DialControl("tcp6", "[::127.0.0.1]:80", nil); !errors.Is(err, ErrPrivate) {
+		t.Errorf("DialControl([::127.0.0.1]:80) = %v, want ErrPrivate", err)
 	}
 }

@@ -93,7 +93,7 @@ func (a *App) apiRole() ([]part, error) {
 		every = DefaultSweepEvery
 	}
 	return []part{
-		serveHTTP(newHTTPServer(srv.Handler()), ln, a.log),
+		serveHTTP(srv.HTTPServer(ln.Addr().String()), ln, a.log),
 		func(ctx context.Context) error { return sweepUploads(ctx, a.uploads.Sweep, every, a.log) },
 	}, nil
 }
@@ -120,13 +120,15 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		Connectors:        a.oauth.apiConnectors(),
 		AccountHealthFunc: a.oauth.accountHealth,
 		ReadyFunc: func(ctx context.Context) error {
+			// Both are asked, so /readyz names every dependency that is down.
+			var errs []error
 			if err := a.store.Ping(ctx); err != nil {
-				return fmt.Errorf("database: %w", err)
+				errs = append(errs, api.Unready("database", err))
 			}
 			if err := rdb.Ping(ctx).Err(); err != nil {
-				return fmt.Errorf("redis: %w", err)
+				errs = append(errs, api.Unready("redis", err))
 			}
-			return nil
+			return errors.Join(errs...)
 		},
 		WakeFunc:      wake,
 		Logger:        a.log,
@@ -134,11 +136,6 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		MediaMaxBytes: cfg.MediaMaxBytes,
 		RateLimit:     cfg.RateLimit,
 	}
-}
-
-// newHTTPServer is the API's http.Server.
-func newHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 }
 
 // httpShutdownTimeout is how long requests in flight may take to finish

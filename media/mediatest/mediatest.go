@@ -7,6 +7,7 @@ package mediatest
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -42,6 +43,26 @@ func PNG(w, h int) []byte {
 		panic(err)
 	}
 	return buf.Bytes()
+}
+
+// PNGHeader is a PNG that declares w×h pixels but holds no image data: a
+// header, a comment that makes it 1 KB (more than sniffing reads) and the
+// end. Inspection reads only the header, so it stands for a huge image
+// (a 30000×30000 PNG compresses to about 100 KB) without making one.
+func PNGHeader(w, h int) []byte {
+	chunk := func(typ string, data []byte) []byte {
+		c := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		c = append(c, typ...)
+		c = append(c, data...)
+		return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, 8, 0, 0, 0, 0) // 8-bit gray, deflate, no filter method, no interlace
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = append(out, chunk("IHDR", ihdr)...)
+	out = append(out, chunk("tEXt", append([]byte("Comment\x00"), bytes.Repeat([]byte("x"), 1000)...))...)
+	return append(out, chunk("IEND", nil)...)
 }
 
 // picture is a gray image of noise, so its encoded size is realistic
