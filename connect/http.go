@@ -195,7 +195,8 @@ func verifyError(p serentak.Platform, err error, authFunc func(*platformError) b
 		Message: fmt.Sprintf("could not check the %s account: %v", p.DisplayName(), err), Err: err}
 }
 
-// graphAuthError is Graph's "this token no longer works" (platforms.md §1.7).
+// graphAuthError is Graph's "this token no longer works"
+// (docs/platforms/facebook.md#errors).
 func graphAuthError(pe *platformError) bool {
 	switch pe.Code {
 	case "190", "102", "10":

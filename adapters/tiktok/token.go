@@ -176,7 +176,8 @@ func (t tokenAnswer) oauthError() (code, desc, logID string) {
 	return "", "", ""
 }
 
-// classifyOAuth maps the token endpoint's errors (platforms.md §4.1).
+// classifyOAuth maps the token endpoint's errors
+// (docs/platforms/tiktok.md#connecting).
 func classifyOAuth(status int, code, desc, logID string) *serentak.PublishError {
 	said := ""
 	if desc != "" {
