@@ -29,7 +29,6 @@ var outsideRefs = []*regexp.Regexp{
 	regexp.MustCompile(`(^|[^/\w])platforms` + `\.md`),
 	regexp.MustCompile(`\bSTYLE` + `\.md`),
 	regexp.MustCompile(`(^|[^/\w])API` + `\.md`),
-	regexp.MustCompile(`§`),
 }
 
 // docRef is a repository document named in a Go comment, with an optional
