@@ -38,8 +38,9 @@ var statusOf = map[string]int{
 	serentak.ECodeUnavailable:     http.StatusServiceUnavailable,
 }
 
-// errorBody is the one error shape of API.md. Details is always present
-// ([] when there are none) so clients can range over it unconditionally.
+// errorBody is the API's one error shape (docs/api.md#errors). Details is
+// always present ([] when there are none) so clients can range over it
+// unconditionally.
 type errorBody struct {
 	Error errorObject `json:"error"`
 }

@@ -277,7 +277,7 @@ type targetFault struct {
 // target and field: a target override's field ("target.caption") and a
 // post-level field fitted for that target ("media", "caption") both become
 // "targets[i].<field>", and the message names the target's platform, as
-// API.md asks ("naming each offending target and field"). A post-level
+// docs/api.md#errors promises (each offending target and field named). A post-level
 // field the API already reported (a private media URL, say) is not
 // repeated per target.
 func mergeTargetFaults(have []serentak.FieldError, faults []targetFault) []serentak.FieldError {

@@ -1,7 +1,7 @@
-// Package api is Serentak's REST API (../shared/API.md) on Echo v4. It is
-// the one place where serentak.Error codes become HTTP statuses and the
-// error body of the contract. It holds no SQL and no queue: it talks to a
-// Store, a blob.Store and compose.
+// Package api is Serentak's REST API (docs/api.md, api/openapi.json) on
+// Echo v4. It is the one place where serentak.Error codes become HTTP
+// statuses and the error body of the contract. It holds no SQL and no
+// queue: it talks to a Store, a blob.Store and compose.
 package api
 
 import (

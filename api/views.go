@@ -6,9 +6,9 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// The JSON shapes of API.md. Handlers answer with these, never with domain
-// types, so a field added to a domain type cannot leak (tokens!) or rename
-// a field of the contract. Times are UTC.
+// The JSON shapes of the API (api/openapi.json). Handlers answer with
+// these, never with domain types, so a field added to a domain type cannot
+// leak (tokens!) or rename a field of the contract. Times are UTC.
 
 type workspaceView struct {
 	ID        string    `json:"id"`

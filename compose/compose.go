@@ -214,7 +214,8 @@ type textRule struct {
 	maxMentions int
 }
 
-// textRule returns the limit of the platform's main text field (platforms.md §1–§5).
+// textRule returns the limit of the platform's main text field (the
+// "Limits" section of each page under docs/platforms/).
 func (c *composer) textRule() textRule {
 	switch c.p {
 	case serentak.Facebook:

@@ -8,7 +8,8 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// mediaRules is what one platform takes as a post's media (platforms.md §5).
+// mediaRules is what one platform takes as a post's media (the "Limits"
+// section of each page under docs/platforms/).
 type mediaRules struct {
 	required     string   // message when a post has no media; "" when optional
 	maxImages    int      // photos in one post
@@ -40,8 +41,9 @@ func mediaRulesFor(p serentak.Platform) mediaRules {
 		return mediaRules{maxImages: 10, imageTypes: []string{"image/jpeg", "image/png"}, maxImageSize: 4 * mb}
 	case serentak.Instagram:
 		// Carousels take images and videos together, 2–10 items.
-		// Every video is held to the Reels rules (platforms.md §2.8), the
-		// strictest Instagram publishes through the API that we use.
+		// Every video is held to the Reels rules
+		// (docs/platforms/instagram.md#limits), the strictest Instagram
+		// publishes through the API that we use.
 		return mediaRules{required: "Instagram needs an image or a video", maxImages: 10,
 			imageTypes: []string{"image/jpeg"}, maxImageSize: 8 * mb, maxVideoSize: 300 * mb, mix: true,
 			videoTypes: []string{"video/mp4", "video/quicktime"}, minAspect: 4.0 / 5, maxAspect: 1.91,

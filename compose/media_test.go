@@ -9,7 +9,8 @@ import (
 )
 
 // TestInspectedMediaRules holds uploads, whose inspection is known, to each
-// platform's rules (platforms.md §5), one rule per case.
+// platform's rules (the "Limits" sections under docs/platforms/), one rule
+// per case.
 func TestInspectedMediaRules(t *testing.T) {
 	t.Parallel()
 	img := func(ct string, w, h int) serentak.MediaRef {

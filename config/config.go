@@ -78,7 +78,8 @@ type Config struct {
 	// default, no Facebook Page needed) or "facebook" (Facebook Login,
 	// through the Pages the IG accounts are linked to). The defaults of
 	// SERENTAK_INSTAGRAM_AUTH_URL and _TOKEN_URL follow it. The API URL's
-	// default is graph.facebook.com either way, as API.md fixes it;
+	// default is graph.facebook.com either way, as the README's configuration
+	// table fixes it;
 	// Instagram Login tokens work only on graph.instagram.com, so that mode
 	// also sets SERENTAK_INSTAGRAM_API_URL=https://graph.instagram.com.
 	InstagramLogin string

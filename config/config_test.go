@@ -24,7 +24,7 @@ func TestLoadDefaults(t *testing.T) {
 		"RedisURL":       {c.RedisURL, ""},
 		"PublicURL":      {c.PublicURL, "http://localhost:8080"},
 		"FacebookAPIURL": {c.FacebookAPIURL, "https://graph.facebook.com"},
-		// API.md fixes graph.facebook.com as the default; Instagram Login
+		// The README fixes graph.facebook.com as the default; Instagram Login
 		// installs set graph.instagram.com themselves.
 		"InstagramURL":   {c.InstagramAPIURL, "https://graph.facebook.com"},
 		"YouTubeAPIURL":  {c.YouTubeAPIURL, "https://www.googleapis.com"},

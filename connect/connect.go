@@ -1,5 +1,6 @@
 // Package connect connects social accounts through each platform's OAuth
-// 2.0 login (shared/platforms.md §1.2, §2.1, §3.1, §4.1) and knows enough
+// 2.0 login (the "Connecting" section of each page under docs/platforms/)
+// and knows enough
 // of the platforms' APIs to check later that a connected account still
 // works.
 //

@@ -12,13 +12,14 @@ import (
 	"github.com/serentak/serentak/adapters/facebook"
 )
 
-// DefaultGraphVersion is the pinned Graph API version (platforms.md §1.1:
-// an expired version is silently rerouted, so it must never float).
+// DefaultGraphVersion is the pinned Graph API version
+// (docs/platforms/facebook.md#api-version-and-token: an expired version is
+// silently rerouted, so it must never float).
 const DefaultGraphVersion = "v25.0"
 
-// Facebook Login scopes (platforms.md §1.2): publishing to a Page needs
-// pages_manage_posts and pages_read_engagement, and listing the Pages
-// pages_show_list; those three are required, the rest asked for.
+// Facebook Login scopes (docs/platforms/facebook.md#connecting): publishing
+// to a Page needs pages_manage_posts and pages_read_engagement, and listing
+// the Pages pages_show_list; those three are required, the rest asked for.
 var (
 	facebookScopes   = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement", "business_management", "publish_video"}
 	facebookRequired = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement"}
@@ -94,7 +95,8 @@ func (c *Connector) graphURL(path string) string {
 	return c.cfg.APIURL + "/" + c.cfg.Version + path
 }
 
-// facebookLogin runs Facebook Login's steps 2–4 (platforms.md §1.2): code
+// facebookLogin runs Facebook Login's steps 2–4
+// (docs/platforms/facebook.md#connecting): code
 // → short-lived user token → long-lived user token, then checks that
 // every required permission was granted. It returns the long-lived token
 // and the granted permissions.

@@ -15,7 +15,7 @@ import (
 )
 
 // InstagramLogin names the two ways to connect an Instagram professional
-// account (platforms.md §2.1).
+// account (docs/platforms/instagram.md#connecting).
 type InstagramLogin string
 
 const (

@@ -12,8 +12,9 @@ import (
 	"github.com/serentak/serentak/adapters/tiktok"
 )
 
-// tiktokScopes (platforms.md §4.1): user.info.basic for the user's name,
-// video.publish for direct posts, video.upload for inbox drafts.
+// tiktokScopes (docs/platforms/tiktok.md#connecting): user.info.basic for
+// the user's name, video.publish for direct posts, video.upload for inbox
+// drafts.
 var tiktokScopes = []string{"user.info.basic", "video.publish", "video.upload"}
 
 // NewTikTok returns the TikTok connector (Login Kit for Web, OAuth v2):

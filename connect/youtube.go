@@ -16,7 +16,8 @@ import (
 )
 
 // youtubeScopes: upload to publish, readonly to find the channel and poll
-// processing (platforms.md §3.1: upload alone cannot call channels.list).
+// processing (docs/platforms/youtube.md#connecting: upload alone cannot call
+// channels.list).
 var youtubeScopes = []string{
 	"https://www.googleapis.com/auth/youtube.upload",
 	"https://www.googleapis.com/auth/youtube.readonly",

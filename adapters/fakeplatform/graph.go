@@ -12,7 +12,8 @@ import (
 
 // What the Meta Graph fakes (fakegraph for Facebook, fakeig for Instagram)
 // share of the Graph API's wire format, written from the documentation
-// (shared/platforms.md §1, §2), not from the adapters' code.
+// (docs/platforms/facebook.md, docs/platforms/instagram.md), not from the
+// adapters' code.
 
 // GraphError is an error answer in the Graph API's shape.
 type GraphError struct {

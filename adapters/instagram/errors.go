@@ -35,7 +35,8 @@ type subcodeRule struct {
 	unusable bool
 }
 
-// subcodes are the documented Instagram subcodes (platforms.md §2.9). The
+// subcodes are the documented Instagram subcodes
+// (docs/platforms/instagram.md#errors). The
 // same numbers come back as error_subcode on a failed call and as the
 // status of a container whose status_code is ERROR.
 var subcodes = map[int]subcodeRule{

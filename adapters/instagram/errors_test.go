@@ -27,7 +27,7 @@ func TestClassify(t *testing.T) {
 		retry  time.Duration
 		says   string // a phrase the message must contain
 	}{
-		// §2.9 auth
+		// auth (docs/platforms/instagram.md#errors)
 		{"token expired", 400, graph(`{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A1"}`), nil, serentak.AuthExpired, "190/463", 0, "reconnect the Instagram account"},
 		{"token revoked", 400, graph(`{"message":"REVOKED_ACCESS_TOKEN","code":190,"error_subcode":33}`), nil, serentak.AuthExpired, "190/33", 0, "reconnect"},
 		{"session invalid", 400, graph(`{"message":"m","code":102}`), nil, serentak.AuthExpired, "102", 0, "reconnect"},

@@ -1,8 +1,9 @@
 // Package instagram publishes to Instagram professional accounts through
-// the Instagram Graph API's content publishing flow (shared/platforms.md
-// §2): create a media container (POST /{ig-user-id}/media) that Instagram
-// fills by fetching the media from a URL, wait until its status_code is
-// FINISHED, then publish it (POST /{ig-user-id}/media_publish).
+// the Instagram Graph API's content publishing flow
+// (docs/platforms/instagram.md#publishing): create a media container (POST
+// /{ig-user-id}/media) that Instagram fills by fetching the media from a
+// URL, wait until its status_code is FINISHED, then publish it (POST
+// /{ig-user-id}/media_publish).
 //
 // A post is one of three shapes: one JPEG image, one video published as a
 // Reel, or a carousel of 2 to 10 images and videos (one container per item,
@@ -40,7 +41,7 @@ const (
 	DefaultVersion = graph.DefaultVersion
 )
 
-// Instagram's limits (platforms.md §2.2, §2.8).
+// Instagram's limits (docs/platforms/instagram.md#limits).
 const (
 	maxCaption       = 2200
 	minCarouselItems = 2

@@ -16,14 +16,14 @@ const (
 	// defaultRateLimitWait: TikTok's limits are per minute.
 	defaultRateLimitWait = time.Minute
 	// dailyCapWait is for the daily caps (posts per creator, active users
-	// per app): §4.12 says retry after 24 h, not sooner.
+	// per app): retry after 24 h, not sooner (docs/platforms/tiktok.md#errors).
 	dailyCapWait = 24 * time.Hour
 )
 
 // Classify turns an answer into a PublishError, or nil when it is a
 // success: HTTP 2xx and error.code "ok". It decides on error.code; the
 // HTTP status matters only when the body is not an envelope (a proxy's
-// page, say). Codes from platforms.md §4.2–§4.9, classes from §4.12.
+// page, say). Codes and classes: docs/platforms/tiktok.md#errors.
 //
 // connect reads its account checks with it too.
 func Classify(status int, body []byte, header http.Header) *serentak.PublishError {
@@ -139,7 +139,7 @@ func retryAfter(h http.Header, def time.Duration) time.Duration {
 }
 
 // classifyFailReason turns a FAILED status's fail_reason into an error
-// (platforms.md §4.9).
+// (docs/platforms/tiktok.md#status).
 func classifyFailReason(reason string) *serentak.PublishError {
 	pe := func(kind serentak.PublishErrorKind, format string, args ...any) *serentak.PublishError {
 		return &serentak.PublishError{Kind: kind, Code: "FAILED/" + reason,

@@ -1,5 +1,5 @@
 // Package tiktok publishes videos and photo posts to TikTok through the
-// Content Posting API v2 (shared/platforms.md §4).
+// Content Posting API v2 (docs/platforms/tiktok.md).
 //
 // A direct post asks creator_info first (the privacy levels, interaction
 // switches and maximum video length the creator allows), then makes one
@@ -37,7 +37,8 @@ const (
 	DefaultChunkSize int64 = 10_000_000
 	// MinChunkSize and MaxChunkSize are the strict intersection of the
 	// decimal and binary readings of the documented "5 MB to 64 MB"
-	// (platforms.md §4.5), so either reading accepts our chunks.
+	// (docs/platforms/tiktok.md#uploading-chunks), so either reading accepts
+	// our chunks.
 	MinChunkSize int64 = 5 * 1024 * 1024
 	MaxChunkSize int64 = 64_000_000
 	// maxChunkCount is the documented ceiling on chunks per upload.

@@ -197,7 +197,8 @@ func badTokenAnswer() *serentak.PublishError {
 		Message: "TikTok's token answer had no access token; it will be retried"}
 }
 
-// classifyOAuth maps the token endpoint's errors (platforms.md §4.1).
+// classifyOAuth maps the token endpoint's errors
+// (docs/platforms/tiktok.md#connecting).
 func classifyOAuth(status int, code, desc, logID string) *serentak.PublishError {
 	said := ""
 	if desc != "" {

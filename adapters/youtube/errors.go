@@ -44,7 +44,7 @@ func (g *googleError) reason() string {
 	return ""
 }
 
-// Reasons by what they mean (platforms.md §3.7).
+// Reasons by what they mean (docs/platforms/youtube.md#errors).
 var (
 	// quotaReasons wait for the next quota day.
 	quotaReasons = map[string]bool{"quotaExceeded": true, "dailyLimitExceeded": true}

@@ -9,9 +9,9 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// YouTube's metadata limits (platforms.md §3.3). Compose fits titles and
-// descriptions at creation; these are checked again so a post that slipped
-// through costs no quota on a certain refusal.
+// YouTube's metadata limits (docs/platforms/youtube.md#limits). Compose
+// fits titles and descriptions at creation; these are checked again so a
+// post that slipped through costs no quota on a certain refusal.
 const (
 	maxTitle       = 100  // characters
 	maxDescription = 5000 // bytes

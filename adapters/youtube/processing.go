@@ -16,7 +16,7 @@ import (
 const notListedGrace = 10 * time.Minute
 
 // failureReasons and rejectionReasons explain status.failureReason and
-// status.rejectionReason (platforms.md §3.5).
+// status.rejectionReason (docs/platforms/youtube.md#processing).
 var (
 	failureReasons = map[string]string{
 		"codec":         "YouTube could not decode the video's codec; export it as H.264 MP4 and post again",

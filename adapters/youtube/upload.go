@@ -18,7 +18,8 @@ import (
 	"github.com/serentak/serentak"
 )
 
-// The resumable upload (platforms.md §3.2), made crash-safe.
+// The resumable upload (docs/platforms/youtube.md#resumable-upload), made
+// crash-safe.
 //
 //  1. Start a session (POST …/videos?uploadType=resumable). It makes
 //     nothing visible: a session nobody finishes just expires, so a lost

@@ -1,5 +1,5 @@
 // Package youtube publishes videos to YouTube channels through the YouTube
-// Data API v3 resumable upload protocol (shared/platforms.md §3), spoken
+// Data API v3 resumable upload protocol (docs/platforms/youtube.md), spoken
 // over plain HTTP: google.golang.org/api is 416 MB and cannot resume an
 // upload from a stored session URI after a crash, which is the one thing
 // this adapter must do.
@@ -63,7 +63,8 @@ const (
 	// DefaultCategoryID is "People & Blogs", the API's own example.
 	DefaultCategoryID = "22"
 	// DefaultDailyUploadBudget is videos.insert calls per project per
-	// quota day in the quota model of 2026-06 (platforms.md §3.6). Under
+	// quota day in the quota model of 2026-06
+	// (docs/platforms/youtube.md#rate-limits-and-quotas). Under
 	// the older model (1600 of 10,000 units) it is 6.
 	DefaultDailyUploadBudget = 100
 	// DefaultProcessingPoll is the wait between processing checks.
@@ -359,7 +360,7 @@ func WatchURL(id string) string { return "https://www.youtube.com/watch?v=" + ur
 
 // privateLock reports a video YouTube made private against our request:
 // uploads from API projects that have not passed YouTube's audit are locked
-// private, and no flag says so (platforms.md §3.3).
+// private, and no flag says so (docs/platforms/youtube.md#limits).
 func (a *attempt) privateLock() error {
 	got := a.cp[cpPrivacy]
 	if got != "private" || a.privacy == "private" || a.cp[cpPublishAt] != "" {

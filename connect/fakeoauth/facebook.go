@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// graphErr writes Graph's error shape (platforms.md §1.7).
+// graphErr writes Graph's error shape (docs/platforms/facebook.md#errors).
 func graphErr(w http.ResponseWriter, status, code, subcode int, msg string) {
 	e := map[string]any{"message": msg, "type": "OAuthException", "code": code, "fbtrace_id": "Afake" + randHex(4)}
 	if subcode != 0 {
@@ -19,7 +19,8 @@ func graphErr(w http.ResponseWriter, status, code, subcode int, msg string) {
 }
 
 // serveFacebook: Facebook Login's dialog and token exchanges, and the
-// Graph reads connecting makes (platforms.md §1.2, §1.11, §2.1).
+// Graph reads connecting makes (docs/platforms/facebook.md#connecting,
+// docs/platforms/instagram.md#connecting).
 func (s *Server) serveFacebook(w http.ResponseWriter, r *http.Request) {
 	v := "/" + s.Version
 	switch p := r.URL.Path; {

@@ -1,5 +1,6 @@
 // Package fakeoauth is a strict fake of the four platforms' logins
-// (shared/platforms.md §1.2, §2.1, §3.1, §4.1) and of the API calls that
+// (the "Connecting" section of each page under docs/platforms/) and of the
+// API calls that
 // connecting and checking an account make. It refuses what the real
 // platforms refuse: a wrong client or secret, a redirect URI other than
 // the registered one, a missing state, a code used twice or exchanged

@@ -10,7 +10,7 @@ func oauthErr(w http.ResponseWriter, status int, code, desc string) {
 }
 
 // serveGoogle: Google's web-server flow with PKCE and offline access
-// (platforms.md §3.1), and channels.list?mine=true.
+// (docs/platforms/youtube.md#connecting), and channels.list?mine=true.
 func (s *Server) serveGoogle(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/o/oauth2/v2/auth":

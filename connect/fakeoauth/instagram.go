@@ -11,7 +11,8 @@ func igErr(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"error_type": "OAuthException", "code": status, "error_message": msg})
 }
 
-// serveInstagram: Instagram Login (platforms.md §2.1) — authorize, the
+// serveInstagram: Instagram Login (docs/platforms/instagram.md#connecting) —
+// authorize, the
 // code exchange (api.instagram.com), the long-lived exchange and refresh,
 // and /me (graph.instagram.com), all on one host.
 func (s *Server) serveInstagram(w http.ResponseWriter, r *http.Request) {

@@ -7,7 +7,8 @@ import (
 )
 
 // serveTikTok: Login Kit's authorize page, /v2/oauth/token/ with both
-// grants and rotating refresh tokens, and /v2/user/info/ (platforms.md §4.1).
+// grants and rotating refresh tokens, and /v2/user/info/
+// (docs/platforms/tiktok.md#connecting).
 func (s *Server) serveTikTok(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/v2/auth/authorize/":

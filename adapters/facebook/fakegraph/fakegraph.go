@@ -1,7 +1,7 @@
 // Package fakegraph is a strict fake of the Facebook Graph API's Page
 // publishing routes, for tests and benchmarks that must not reach the
 // internet. It is written from the platform's documentation
-// (shared/platforms.md §1) and refuses what the real API refuses: a fake
+// (docs/platforms/facebook.md) and refuses what the real API refuses: a fake
 // that accepts anything proves nothing.
 //
 // What it serves (all under /vNN.N/):

@@ -1,8 +1,8 @@
 // Package fakeig is a strict fake of the Instagram Graph API's content
 // publishing routes, for tests and benchmarks that must not reach the
 // internet. It is written from the platform's documentation
-// (shared/platforms.md §2, fake-server contract §2.11) and refuses what the
-// real API refuses: a fake that accepts anything proves nothing.
+// (docs/platforms/instagram.md, and its section "The fake") and refuses what
+// the real API refuses: a fake that accepts anything proves nothing.
 //
 // What it serves (all under /vNN.N/, the same on either host name):
 //

@@ -11,7 +11,7 @@ import (
 	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
-// Instagram's media limits (platforms.md §2.8).
+// Instagram's media limits (docs/platforms/instagram.md#limits).
 const (
 	maxImageBytes = 8 << 20
 	// maxVideoProbe is how much of a video the fake reads to check it.

@@ -13,7 +13,8 @@ import (
 	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
-// Instagram's documented limits the fake enforces (platforms.md §2.2, §2.8).
+// Instagram's documented limits the fake enforces
+// (docs/platforms/instagram.md#limits).
 const (
 	maxCaption  = 2200
 	maxHashtags = 30
@@ -345,7 +346,7 @@ func (s *Server) publish(user string, p params) (any, *graphErr) {
 	case c.IsCarouselItem:
 		return nil, errf(100, 0, "(#100) Container %s is a carousel item; publish the carousel container", id)
 	case c.StatusCode == StatusPublished:
-		// Not documented in platforms.md; the fake refuses loudly so a
+		// Not documented by Meta; the fake refuses loudly so a
 		// second publication of one container can never pass a test.
 		return nil, errf(100, 0, "(#100) The media container %s has already been published as media %s", id, c.MediaID)
 	case c.StatusCode == StatusExpired:

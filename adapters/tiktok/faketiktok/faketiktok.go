@@ -1,8 +1,8 @@
 // Package faketiktok is a strict fake of TikTok's Content Posting API v2
 // and its OAuth token endpoint, for tests and benchmarks that must not
 // reach the internet. It is written from the platform's documentation
-// (shared/platforms.md §4, contract in §4.13) and refuses what the real API
-// refuses: a fake that accepts anything proves nothing.
+// (docs/platforms/tiktok.md, and its section "The fake") and refuses what the
+// real API refuses: a fake that accepts anything proves nothing.
 //
 // What it serves:
 //

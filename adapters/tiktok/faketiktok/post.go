@@ -15,7 +15,7 @@ import (
 	"unicode/utf8"
 )
 
-// Documented limits (shared/platforms.md §4.5, §4.7, §4.11). Chunk sizes
+// Documented limits (docs/platforms/tiktok.md#limits). Chunk sizes
 // take the strict intersection of the decimal and binary readings of
 // "5 MB" and "64 MB", as the adapter is told to.
 const (
@@ -221,8 +221,9 @@ func (s *Server) checkAudit(level string, inbox bool) *apiErr {
 	return nil
 }
 
-// checkPullURL enforces §4.6: https, a host name (not an IP), under a
-// verified URL prefix or domain.
+// checkPullURL enforces TikTok's PULL_FROM_URL rules
+// (docs/platforms/tiktok.md#pull-from-url): https, a host name (not an
+// IP), under a verified URL prefix or domain.
 func (s *Server) checkPullURL(field, raw string) *apiErr {
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || u.Host == "" {

@@ -1,7 +1,7 @@
 // Package fakeyoutube is a strict fake of the parts of the YouTube Data API
 // v3 and Google's OAuth token endpoint that publishing uses, for tests and
 // benchmarks that must not reach the internet. It is written from the
-// platform's documentation (shared/platforms.md §3) and refuses what the
+// platform's documentation (docs/platforms/youtube.md) and refuses what the
 // real API refuses: a fake that accepts anything proves nothing.
 //
 // What it serves:
@@ -46,7 +46,7 @@ const (
 	// video as still processing before it succeeds.
 	DefaultProcessingReads = 2
 	// DefaultUploadQuota is videos.insert calls per project per quota day
-	// in the current quota model (platforms.md §3.6).
+	// in the current quota model (docs/platforms/youtube.md#rate-limits-and-quotas).
 	DefaultUploadQuota = 100
 	// TokenLifetime is the expires_in of every access token issued.
 	TokenLifetime = 3599 * time.Second

@@ -18,7 +18,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits the fake enforces (platforms.md §3.3).
+// Limits the fake enforces (docs/platforms/youtube.md#limits).
 const (
 	maxTitleChars       = 100
 	maxDescriptionBytes = 5000
