@@ -25,7 +25,7 @@ func (s *Server) serveFacebook(w http.ResponseWriter, r *http.Request) {
 	v := "/" + s.Version
 	switch p := r.URL.Path; {
 	case p == v+"/dialog/oauth":
-		s.authorize(w, r, "client_id", "", false)
+		s.authorize(w, r, "client_id", "", false, s.keepCode)
 	case p == v+"/oauth/access_token":
 		s.fbToken(w, r)
 	case p == v+"/me/permissions":

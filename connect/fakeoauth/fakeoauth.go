@@ -4,9 +4,13 @@
 // connecting and checking an account make. It refuses what the real
 // platforms refuse: a wrong client or secret, a redirect URI other than
 // the registered one, a missing state, a code used twice or exchanged
-// with another redirect URI, a PKCE verifier that does not match its
-// challenge (Google), a rotated-out TikTok refresh token, a revoked or
-// expired token.
+// with another redirect URI, a revoked or expired token.
+//
+// TikTok's and Google's token endpoints are not faked here: they are
+// faketiktok's and fakeyoutube's (Tokens), one fake of each, which also
+// refuse a PKCE verifier that does not match its challenge (Google) and a
+// rotated-out refresh token (TikTok). This package's authorize pages add
+// their codes to those keepers.
 //
 // The authorize endpoint plays the user: it redirects back at once, with
 // a code, or with error=access_denied when Deny is set.
@@ -14,8 +18,6 @@ package fakeoauth
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -26,6 +28,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/serentak/serentak/adapters/tiktok/faketiktok"
+	"github.com/serentak/serentak/adapters/youtube/fakeyoutube"
 )
 
 // Kind is which platform a Server plays.
@@ -75,12 +80,25 @@ type Server struct {
 	OpenID   string // TikTok
 	Name     string // TikTok display name
 
-	mu      sync.Mutex
-	codes   map[string]*grant
-	access  map[string]*grant
-	refresh map[string]*grant
-	rotated map[string]bool
-	calls   map[string]int
+	// The token keepers of TikTok and Google, whichever this fake plays;
+	// keeper is the one in use (nil for Facebook and Instagram, whose
+	// tokens are kept below).
+	tiktok *faketiktok.Tokens
+	google *fakeyoutube.Tokens
+	keeper keeper
+
+	mu     sync.Mutex
+	codes  map[string]*grant
+	access map[string]*grant
+	calls  map[string]int
+}
+
+// keeper is what Revoke, AccessWorks and RefreshWorks need of a platform
+// fake's token keeper (faketiktok.Tokens, fakeyoutube.Tokens).
+type keeper interface {
+	AccessWorks(tok string, at time.Time) bool
+	RefreshWorks(tok string, at time.Time) bool
+	RevokeAll()
 }
 
 // grant is what a code or token stands for.
@@ -89,7 +107,7 @@ type grant struct {
 	redirect  string
 	challenge string
 	expires   time.Time // zero: never
-	kind      string    // "code", "short", "long", "page", "access", "refresh"
+	kind      string    // "code", "short", "long", "page"
 	page      *Page
 }
 
@@ -99,8 +117,15 @@ func New(t testing.TB, k Kind) *Server {
 	s := &Server{
 		Kind: k, ClientID: "client-" + string(k), ClientSecret: "secret-" + string(k) + "-" + randHex(6),
 		Version: "v25.0", Now: time.Now, AccessTTL: time.Hour, RefreshTTL: 180 * 24 * time.Hour, PageSize: 1,
-		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{},
-		rotated: map[string]bool{}, calls: map[string]int{},
+		codes: map[string]*grant{}, access: map[string]*grant{}, calls: map[string]int{},
+	}
+	switch k {
+	case TikTok:
+		s.tiktok = faketiktok.NewTokens()
+		s.keeper = s.tiktok
+	case Google:
+		s.google = fakeyoutube.NewTokens()
+		s.keeper = s.google
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
@@ -162,22 +187,25 @@ func (s *Server) Authorize(t testing.TB, authorizeURL string) url.Values {
 
 // Revoke plays the user removing the app: every token stops working.
 func (s *Server) Revoke() {
+	if s.keeper != nil {
+		s.keeper.RevokeAll()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.access = map[string]*grant{}
-	s.refresh = map[string]*grant{}
 }
 
 // RefreshWorks reports whether rt would be accepted by a refresh now.
+// Facebook's and Instagram's logins issue no refresh tokens.
 func (s *Server) RefreshWorks(rt string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g := s.refresh[rt]
-	return g != nil && !s.rotated[rt] && (g.expires.IsZero() || s.Now().Before(g.expires))
+	return s.keeper != nil && s.keeper.RefreshWorks(rt, s.Now())
 }
 
 // AccessWorks reports whether an access token would be accepted now.
 func (s *Server) AccessWorks(tok string) bool {
+	if s.keeper != nil {
+		return s.keeper.AccessWorks(tok, s.Now())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.liveLocked(tok) != nil
@@ -185,8 +213,8 @@ func (s *Server) AccessWorks(tok string) bool {
 
 // authorize is the common part of the four authorize pages: check the
 // client, the redirect URI and the state, then redirect back with a code
-// or with access_denied.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, clientParam, scopeSep string, pkce bool) {
+// (made known to the token endpoint by keep) or with access_denied.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, clientParam, scopeSep string, pkce bool, keep func(code string, g *grant)) {
 	q := r.URL.Query()
 	switch {
 	case r.Method != http.MethodGet:
@@ -231,12 +259,18 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, clientParam, 
 			g.scopes = splitAny(q.Get("scope"))
 		}
 		code := "code-" + randHex(12)
-		s.mu.Lock()
-		s.codes[code] = g
-		s.mu.Unlock()
+		keep(code, g)
 		back.Set("code", code)
 	}
 	http.Redirect(w, r, s.RedirectURI+"?"+back.Encode(), http.StatusFound)
+}
+
+// keepCode makes code exchangeable at this package's own token endpoints
+// (Facebook, Instagram).
+func (s *Server) keepCode(code string, g *grant) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codes[code] = g
 }
 
 // takeCode spends a code: single use, unexpired, same redirect URI.
@@ -262,11 +296,7 @@ func (s *Server) issue(kind string, g *grant, ttl time.Duration) string {
 	if ttl > 0 {
 		ng.expires = s.Now().Add(ttl)
 	}
-	if kind == "refresh" {
-		s.refresh[tok] = &ng
-	} else {
-		s.access[tok] = &ng
-	}
+	s.access[tok] = &ng
 	return tok
 }
 
@@ -279,9 +309,18 @@ func (s *Server) liveLocked(tok string) *grant {
 	return g
 }
 
-// bearer returns the live grant of the request's token: the
-// Authorization header (Bearer or OAuth) or the access_token parameter.
+// bearer returns the live grant of the request's token (Facebook,
+// Instagram).
 func (s *Server) bearer(r *http.Request) *grant {
+	tok := tokenOf(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.liveLocked(tok)
+}
+
+// tokenOf returns the request's access token: the Authorization header
+// (Bearer or OAuth) or the access_token parameter.
+func tokenOf(r *http.Request) string {
 	tok := r.URL.Query().Get("access_token")
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, v, _ := strings.Cut(h, " ")
@@ -289,14 +328,7 @@ func (s *Server) bearer(r *http.Request) *grant {
 			tok = v
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.liveLocked(tok)
-}
-
-func s256(verifier string) string {
-	sum := sha256.Sum256([]byte(verifier))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return tok
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -313,15 +345,4 @@ func randHex(n int) string {
 
 func splitAny(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
-}
-
-// form reads a POST form body and checks its Content-Type.
-func form(r *http.Request) (url.Values, bool) {
-	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return nil, false
-	}
-	if err := r.ParseForm(); err != nil {
-		return nil, false
-	}
-	return r.PostForm, true
 }

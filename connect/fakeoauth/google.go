@@ -3,14 +3,14 @@ package fakeoauth
 import (
 	"net/http"
 	"strings"
+
+	"github.com/serentak/serentak/adapters/youtube/fakeyoutube"
 )
 
-func oauthErr(w http.ResponseWriter, status int, code, desc string) {
-	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
-}
-
 // serveGoogle: Google's web-server flow with PKCE and offline access
-// (docs/platforms/youtube.md#connecting), and channels.list?mine=true.
+// (docs/platforms/youtube.md#connecting), and channels.list?mine=true. The
+// token endpoint and the tokens are fakeyoutube's: the one fake of Google's
+// token rules; this fake adds the codes its authorize page makes.
 func (s *Server) serveGoogle(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/o/oauth2/v2/auth":
@@ -19,13 +19,17 @@ func (s *Server) serveGoogle(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "this fake wants access_type=offline and prompt=consent, so a refresh token comes every time", http.StatusBadRequest)
 			return
 		}
-		s.authorize(w, r, "client_id", " ", true)
+		s.authorize(w, r, "client_id", " ", true, func(code string, g *grant) {
+			s.google.AddCode(code, fakeyoutube.Code{
+				Grant:       fakeyoutube.Grant{Scopes: g.scopes},
+				RedirectURI: g.redirect, CodeChallenge: g.challenge,
+			}, g.expires)
+		})
 	case "/token":
-		s.googleToken(w, r)
+		s.google.ServeToken(w, r, fakeyoutube.App{ClientID: s.ClientID, ClientSecret: s.ClientSecret, AccessTTL: s.AccessTTL}, s.Now())
 	case "/youtube/v3/channels":
 		q := r.URL.Query()
-		g := s.bearer(r)
-		if g == nil {
+		if !s.google.AccessWorks(tokenOf(r), s.Now()) {
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{
 				"code": 401, "message": "Request had invalid authentication credentials.",
 				"errors": []map[string]string{{"reason": "authError", "domain": "global"}}}})
@@ -42,47 +46,5 @@ func (s *Server) serveGoogle(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"kind": "youtube#channelListResponse", "items": items})
 	default:
 		http.NotFound(w, r)
-	}
-}
-
-func (s *Server) googleToken(w http.ResponseWriter, r *http.Request) {
-	f, ok := form(r)
-	if !ok {
-		oauthErr(w, http.StatusBadRequest, "invalid_request", "POST an application/x-www-form-urlencoded body")
-		return
-	}
-	if f.Get("client_id") != s.ClientID || f.Get("client_secret") != s.ClientSecret {
-		oauthErr(w, http.StatusUnauthorized, "invalid_client", "The OAuth client was not found.")
-		return
-	}
-	switch f.Get("grant_type") {
-	case "authorization_code":
-		g := s.takeCode(f.Get("code"), f.Get("redirect_uri"))
-		if g == nil {
-			oauthErr(w, http.StatusBadRequest, "invalid_grant", "Malformed auth code.")
-			return
-		}
-		if s256(f.Get("code_verifier")) != g.challenge {
-			oauthErr(w, http.StatusBadRequest, "invalid_grant", "Invalid code verifier.")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{
-			"access_token": s.issue("access", g, s.AccessTTL), "expires_in": int(s.AccessTTL.Seconds()),
-			"refresh_token": s.issue("refresh", g, 0), "scope": strings.Join(g.scopes, " "), "token_type": "Bearer",
-		})
-	case "refresh_token":
-		s.mu.Lock()
-		g := s.refresh[f.Get("refresh_token")]
-		s.mu.Unlock()
-		if g == nil {
-			oauthErr(w, http.StatusBadRequest, "invalid_grant", "Token has been expired or revoked.")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{
-			"access_token": s.issue("access", g, s.AccessTTL), "expires_in": int(s.AccessTTL.Seconds()),
-			"scope": strings.Join(g.scopes, " "), "token_type": "Bearer",
-		})
-	default:
-		oauthErr(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type")
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/serentak/serentak/adapters/fakeplatform"
 )
 
 // igErr writes Instagram Login's token-endpoint error shape.
@@ -18,10 +20,10 @@ func igErr(w http.ResponseWriter, status int, msg string) {
 func (s *Server) serveInstagram(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/oauth/authorize":
-		s.authorize(w, r, "client_id", ",", false)
+		s.authorize(w, r, "client_id", ",", false, s.keepCode)
 	case "/oauth/access_token":
-		f, ok := form(r)
-		if !ok {
+		f, _, problem := fakeplatform.ReadTokenForm(r)
+		if problem != "" {
 			igErr(w, http.StatusBadRequest, "POST a form")
 			return
 		}

@@ -165,31 +165,25 @@ type Server struct {
 	noLimits        bool
 	media           *http.Client
 
-	mu          sync.Mutex
-	users       map[string]*user  // open_id → user
-	access      map[string]*grant // access token → grant
-	refresh     map[string]*grant // live refresh token → grant
-	usedRefresh map[string]bool   // rotated-out refresh tokens
-	codes       map[string]string // authorization code → open_id
-	verified    []string          // URL prefixes
-	domains     []string          // verified domains (cover subdomains)
-	unaudited   bool
-	publishes   []*publish
-	byID        map[string]*publish
-	byUpload    map[string]*publish // upload_id → publish
-	hits        map[string][]time.Time
-	failNext    []string // fail_reasons for the next publishes
-	nextID      int64
+	// tokens keeps the codes and tokens of the token endpoint (oauth.go).
+	tokens *Tokens
+
+	mu        sync.Mutex
+	users     map[string]*user // open_id → user
+	verified  []string         // URL prefixes
+	domains   []string         // verified domains (cover subdomains)
+	unaudited bool
+	publishes []*publish
+	byID      map[string]*publish
+	byUpload  map[string]*publish // upload_id → publish
+	hits      map[string][]time.Time
+	failNext  []string // fail_reasons for the next publishes
+	nextID    int64
 }
 
 type user struct {
 	User
 	pendingShares []time.Time
-}
-
-type grant struct {
-	openID    string
-	expiresAt time.Time
 }
 
 type publish struct {
@@ -214,16 +208,13 @@ func New(opts ...Option) *Server {
 		refreshTTL:      180 * 24 * time.Hour,
 		// Own transport: other tests' servers closing call CloseIdleConnections
 		// on the default one, which breaks a fetch reusing a connection.
-		media:       &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()},
-		users:       map[string]*user{},
-		access:      map[string]*grant{},
-		refresh:     map[string]*grant{},
-		usedRefresh: map[string]bool{},
-		codes:       map[string]string{},
-		byID:        map[string]*publish{},
-		byUpload:    map[string]*publish{},
-		hits:        map[string][]time.Time{},
-		nextID:      1000001,
+		media:    &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		tokens:   NewTokens(),
+		users:    map[string]*user{},
+		byID:     map[string]*publish{},
+		byUpload: map[string]*publish{},
+		hits:     map[string][]time.Time{},
+		nextID:   1000001,
 	}
 	for _, o := range opts {
 		o(s)
@@ -249,14 +240,18 @@ func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.OpenID] = &user{User: u}
-	now := s.now()
+	now, g := s.now(), Grant{OpenID: u.OpenID, Scopes: userScopes}
 	if u.AccessToken != "" {
-		s.access[u.AccessToken] = &grant{openID: u.OpenID, expiresAt: now.Add(s.accessTTL)}
+		s.tokens.AddAccess(u.AccessToken, g, now.Add(s.accessTTL))
 	}
 	if u.RefreshToken != "" {
-		s.refresh[u.RefreshToken] = &grant{openID: u.OpenID, expiresAt: now.Add(s.refreshTTL)}
+		s.tokens.AddRefresh(u.RefreshToken, g, now.Add(s.refreshTTL))
 	}
 }
+
+// userScopes are the scopes the users the fake knows (AddUser,
+// AddAuthCode) granted: what posting needs.
+var userScopes = []string{"user.info.basic", "video.publish", "video.upload"}
 
 // SetPrivacyOptions changes what creator_info offers the user and what init
 // accepts.
@@ -268,28 +263,18 @@ func (s *Server) SetPrivacyOptions(openID string, options ...string) {
 	}
 }
 
-// AddAuthCode makes a single-use authorization code for the user.
+// AddAuthCode makes a single-use authorization code for the user, good
+// with any redirect_uri.
 func (s *Server) AddAuthCode(code, openID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.codes[code] = openID
+	s.tokens.AddCode(code, Code{Grant: Grant{OpenID: openID, Scopes: userScopes}}, time.Time{})
 }
 
 // ExpireToken makes an access token invalid: later calls with it get 401
 // access_token_invalid.
-func (s *Server) ExpireToken(accessToken string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.access, accessToken)
-}
+func (s *Server) ExpireToken(accessToken string) { s.tokens.EndAccess(accessToken) }
 
 // RevokeRefreshToken makes a refresh token answer invalid_grant.
-func (s *Server) RevokeRefreshToken(refreshToken string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.refresh, refreshToken)
-	s.usedRefresh[refreshToken] = true
-}
+func (s *Server) RevokeRefreshToken(refreshToken string) { s.tokens.EndRefresh(refreshToken) }
 
 // VerifyURLPrefix verifies a URL prefix for PULL_FROM_URL: it covers
 // exactly the URLs that start with it.

@@ -35,7 +35,7 @@ var limits = map[string]int{
 	PathStatus:      30,
 }
 
-// maxBody caps a JSON or form request body.
+// maxBody caps a JSON request body.
 const maxBody = 1 << 20
 
 // apiErr is an error answer in the envelope.
@@ -144,7 +144,7 @@ func logID() string {
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, at time.Time) {
 	switch {
 	case r.URL.Path == PathToken:
-		s.token(w, r, at)
+		s.tokens.ServeToken(w, r, App{ClientKey: s.clientKey, ClientSecret: s.clientSecret, AccessTTL: s.accessTTL, RefreshTTL: s.refreshTTL}, at)
 		return
 	case r.URL.Path == PathUpload:
 		s.upload(w, r, at)
@@ -191,13 +191,13 @@ func (s *Server) authenticate(r *http.Request, at time.Time) (User, *apiErr) {
 	if !ok || tok == "" {
 		return User{}, errf("access_token_invalid", "The access token is invalid or not found in the request: send Authorization: Bearer {token}.")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g := s.access[tok]
-	if g == nil || !at.Before(g.expiresAt) {
+	g, ok := s.tokens.Access(tok, at)
+	if !ok {
 		return User{}, errf("access_token_invalid", "The access token is invalid or has expired.")
 	}
-	u := s.users[g.openID]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[g.OpenID]
 	if u == nil {
 		return User{}, errf("access_token_invalid", "The access token's user no longer exists.")
 	}

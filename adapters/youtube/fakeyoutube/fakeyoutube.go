@@ -167,11 +167,10 @@ type Server struct {
 	clientSecret    string
 	pacific         *time.Location
 
+	// tokens keeps the codes and tokens of the token endpoint (token.go).
+	tokens *Tokens
+
 	mu        sync.Mutex
-	access    map[string]accessToken // access token → owner and expiry
-	refresh   map[string]string      // refresh token → channel
-	codes     map[string]string      // authorization code → channel
-	revoked   map[string]bool        // refresh tokens revoked
 	sessions  map[string]*session
 	videos    []*video
 	byID      map[string]*video
@@ -179,11 +178,6 @@ type Server struct {
 	quotaUsed int
 	chanUsed  map[string]int // channel → uploads this quota day
 	nextN     int
-}
-
-type accessToken struct {
-	channel string
-	expires time.Time
 }
 
 type session struct {
@@ -218,10 +212,7 @@ func New(opts ...Option) *Server {
 		clientID:        "fake-client-id",
 		clientSecret:    "fake-client-secret",
 		pacific:         pacific,
-		access:          map[string]accessToken{},
-		refresh:         map[string]string{},
-		codes:           map[string]string{},
-		revoked:         map[string]bool{},
+		tokens:          NewTokens(),
 		sessions:        map[string]*session{},
 		byID:            map[string]*video{},
 		chanUsed:        map[string]int{},
@@ -240,58 +231,38 @@ func (s *Server) TokenURL() string { return s.URL + "/token" }
 func (s *Server) ClientID() string     { return s.clientID }
 func (s *Server) ClientSecret() string { return s.clientSecret }
 
+// grantedScopes are the scopes of every grant the fake makes: what
+// uploading and reading back need.
+var grantedScopes = []string{"https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"}
+
 // AddAccessToken makes token valid for the channel until expires (zero:
 // an hour from now by the fake's clock).
 func (s *Server) AddAccessToken(channelID, token string, expires time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if expires.IsZero() {
 		expires = s.now().Add(TokenLifetime)
 	}
-	s.access[token] = accessToken{channel: channelID, expires: expires}
+	s.tokens.AddAccess(token, Grant{ChannelID: channelID, Scopes: grantedScopes}, expires)
 }
 
 // AddRefreshToken makes a refresh token valid for the channel.
 func (s *Server) AddRefreshToken(channelID, token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.refresh[token] = channelID
-	delete(s.revoked, token)
+	s.tokens.AddRefresh(token, Grant{ChannelID: channelID, Scopes: grantedScopes})
 }
 
-// AddAuthCode makes an authorization code exchangeable (once) for the
-// channel's tokens.
+// AddAuthCode makes an authorization code exchangeable (once, with any
+// redirect_uri) for the channel's tokens.
 func (s *Server) AddAuthCode(channelID, code string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.codes[code] = channelID
+	s.tokens.AddCode(code, Code{Grant: Grant{ChannelID: channelID, Scopes: grantedScopes}}, time.Time{})
 }
 
 // RevokeRefreshToken makes a refresh token answer invalid_grant, as when
 // the user removes the app's access, and ends the access tokens of its
 // channel.
-func (s *Server) RevokeRefreshToken(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch := s.refresh[token]
-	delete(s.refresh, token)
-	s.revoked[token] = true
-	for t, a := range s.access {
-		if a.channel == ch {
-			delete(s.access, t)
-		}
-	}
-}
+func (s *Server) RevokeRefreshToken(token string) { s.tokens.RevokeRefresh(token) }
 
-// ExpireAccessToken makes an access token expired now.
-func (s *Server) ExpireAccessToken(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if a, ok := s.access[token]; ok {
-		a.expires = s.now().Add(-time.Second)
-		s.access[token] = a
-	}
-}
+// ExpireAccessToken makes an access token expired now: later calls with
+// it get 401 authError.
+func (s *Server) ExpireAccessToken(token string) { s.tokens.EndAccess(token) }
 
 // ExpireSessions makes every upload session answer 404 from now on.
 func (s *Server) ExpireSessions() {

@@ -117,7 +117,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req Request, at 
 	)
 	switch {
 	case req.Route == RouteToken:
-		s.serveToken(w, r)
+		s.tokens.ServeToken(w, r, App{ClientID: s.clientID, ClientSecret: s.clientSecret, AccessTTL: TokenLifetime}, at)
 		return 0
 	case req.Route == RouteStart && r.Method == http.MethodPost:
 		a, e = s.start(r, at)
@@ -153,13 +153,11 @@ func (s *Server) bearer(r *http.Request, at time.Time) (string, *gErr) {
 		e.status = http.StatusUnauthorized
 		return "", e
 	}
-	s.mu.Lock()
-	a, known := s.access[tok]
-	s.mu.Unlock()
-	if !known || !at.Before(a.expires) {
+	g, ok := s.tokens.Access(tok, at)
+	if !ok {
 		return "", errf("authError", "")
 	}
-	return a.channel, nil
+	return g.ChannelID, nil
 }
 
 func writeFault(w http.ResponseWriter, f Fault) int {
