@@ -18,6 +18,40 @@ type Content struct {
 	// for a text post; elsewhere it is already in Text.
 	Link  string     `json:"link,omitempty"`
 	Media []MediaRef `json:"media,omitempty"`
+	// Options are the target's platform options (API: targets[i].options),
+	// checked at creation and published as given.
+	Options Options `json:"options,omitzero"`
+	// Warnings are what composing found worth telling: what this platform
+	// leaves out of the post (a photo beside YouTube's video), what was
+	// changed to fit. The delivery answers them with what the platform
+	// itself reported (Result.Warnings).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Options are a target's platform options. Each field belongs to the
+// platforms named beside it; the API refuses an option of another
+// platform, so a Content carries only its own platform's. The JSON names
+// are the API's (targets[i].options.<name>).
+type Options struct {
+	// TikTok (Content Posting API, direct post: post_info).
+	PrivacyLevel       string `json:"privacy_level,omitempty"`
+	DisableComment     bool   `json:"disable_comment,omitempty"`
+	DisableDuet        bool   `json:"disable_duet,omitempty"`
+	DisableStitch      bool   `json:"disable_stitch,omitempty"`
+	BrandContentToggle bool   `json:"brand_content_toggle,omitempty"`
+	BrandOrganicToggle bool   `json:"brand_organic_toggle,omitempty"`
+	AutoAddMusic       bool   `json:"auto_add_music,omitempty"`
+
+	// YouTube (videos.insert: status and snippet).
+	Privacy     string   `json:"privacy,omitempty"` // public, unlisted, private; empty: the install's default
+	MadeForKids bool     `json:"made_for_kids,omitempty"`
+	CategoryID  string   `json:"category_id,omitempty"`
+	Tags        []string `json:"tags,omitempty"`
+
+	// Instagram and Facebook.
+	FirstComment string `json:"first_comment,omitempty"`
+	// ShareToFeed is Instagram's for Reels; nil means true (the default).
+	ShareToFeed *bool `json:"share_to_feed,omitempty"`
 }
 
 // Checkpoint is an adapter's record of a publish in progress. Keys are the
@@ -68,6 +102,9 @@ type Result struct {
 	ExternalID  string // the platform's ID of the post
 	Permalink   string
 	PublishedAt time.Time
+	// Warnings say what the platform did that differs from what was asked
+	// (TikTok kept the post private, Facebook still processes the video).
+	Warnings []string
 }
 
 // Publisher publishes to one platform. Adapters never sleep or retry; they
