@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +43,7 @@ func timedServer(t *testing.T) (b *bundle, u string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go hs.Serve(ln)
+	go hs.Serve(api.Listener(ln))
 	t.Cleanup(func() { hs.Close() })
 	return b, "http://" + ln.Addr().String()
 }
@@ -231,10 +232,9 @@ func TestPublicMediaOutlastsTheWriteTimeout(t *testing.T) {
 // requests with header bytes net/http lets through (obs-text).
 //
 // A request net/http cannot parse (a control character in a header, a
-// malformed request line) is answered by net/http itself, before any
-// handler runs, with a plain-text 400 and a closed connection: Go 1.26's
-// http.Server has no hook for it. The last part pins that behaviour, so a
-// Go release that adds a hook, or answers otherwise, shows up here.
+// malformed request line, no Host) is answered by net/http itself, before
+// any handler runs; served on api.Listener, that answer carries the JSON
+// error body too, also after an answered request on the same connection.
 func TestErrorAnswersAreJSON(t *testing.T) {
 	b, u := timedServer(t)
 	ws, key := b.workspace("Toko Budi")
@@ -249,11 +249,28 @@ func TestErrorAnswersAreJSON(t *testing.T) {
 	b.expectError(b.do("GET", path, "", nil, "If-Match", `"other"`), http.StatusPreconditionFailed, "precondition_failed")
 	b.expectError(b.do("GET", "/v1/workspaces/"+ws, "", nil, "Authorization", "Bearer \xff\xfe"), http.StatusUnauthorized, "unauthorized")
 
-	conn := dial(t, u)
-	fmt.Fprint(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x01b\r\n\r\n")
-	got := closedWithin(t, conn, 5*time.Second)
-	if !bytes.HasPrefix(got, []byte("HTTP/1.1 400 Bad Request")) || !bytes.Contains(got, []byte("Connection: close")) {
-		t.Fatalf("net/http's answer to a control character in a header changed: %q", got)
+	for _, tt := range []struct{ name, before, request string }{
+		{"control character in a header", "", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x01b\r\n\r\n"},
+		{"no Host", "", "GET /healthz HTTP/1.1\r\n\r\n"},
+		{"malformed request line", "", "GET\r\n\r\n"},
+		{"after an answered request", "GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Note: a\x7fb\r\n\r\n"},
+	} {
+		conn := dial(t, u)
+		fmt.Fprint(conn, tt.before+tt.request)
+		got := string(closedWithin(t, conn, 5*time.Second))
+		last := got[strings.LastIndex(got, "HTTP/1.1 "):]
+		head, body, _ := strings.Cut(last, "\r\n\r\n")
+		if !strings.HasPrefix(head, "HTTP/1.1 400 Bad Request") || !strings.Contains(head, "Content-Type: application/json") ||
+			!strings.Contains(head, "Connection: close") {
+			t.Errorf("%s: answer %q, want a 400 with a JSON body", tt.name, last)
+			continue
+		}
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error.Code != "bad_request" || e.Error.Message == "" {
+			t.Errorf("%s: body %q (%v), want the error body with code bad_request", tt.name, body, err)
+		}
 	}
 	if strings.Contains(b.logs.String(), `"path":"/healthz"`) {
 		t.Fatal("a handler ran for a request net/http refused")

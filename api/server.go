@@ -180,9 +180,9 @@ func (s *Server) Handler() http.Handler { return s.e }
 // its write deadline instead (writeDeadlineMiddleware), and the routes
 // that stream extend theirs.
 //
-// What net/http answers itself, before any handler (a request line or
-// header it cannot parse), is its own plain-text 400: net/http has no hook
-// for it; the log gets its connection errors.
+// Serve it on Listener(ln): what net/http answers itself, before any
+// handler (a request line or header it cannot parse), then carries the
+// JSON error body too; the log gets its connection errors.
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,

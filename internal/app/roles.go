@@ -93,7 +93,7 @@ func (a *App) apiRole() ([]part, error) {
 		every = DefaultSweepEvery
 	}
 	return []part{
-		serveHTTP(srv.HTTPServer(ln.Addr().String()), ln, a.log),
+		serveHTTP(srv.HTTPServer(ln.Addr().String()), api.Listener(ln), a.log),
 		func(ctx context.Context) error { return sweepUploads(ctx, a.uploads.Sweep, every, a.log) },
 	}, nil
 }
