@@ -38,7 +38,7 @@ type Connector interface {
 	Callback(ctx context.Context, query url.Values) ([]serentak.Account, error)
 }
 
-// Config is everything the API needs; cmd/serentak fills it.
+// Config is everything the API needs; internal/app fills it.
 type Config struct {
 	Store  Store
 	Blobs  blob.Store
