@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -250,7 +251,7 @@ func TestAttemptCheckpointStep(t *testing.T) {
 	}
 	res := a.Done(context.Background(), "post_id", serentak.Result{ExternalID: "1_42", Permalink: "https://fb/1_42", PublishedAt: now})
 	next := p.NewAttempt(serentak.PublishRequest{Checkpoint: last})
-	if got, ok := next.Published("post_id"); !ok || got != res {
+	if got, ok := next.Published("post_id"); !ok || !reflect.DeepEqual(got, res) {
 		t.Errorf("Published = %+v, %v; want %+v", got, ok, res)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -256,7 +257,7 @@ func TestVideoFileUpload(t *testing.T) {
 			// recording) returns the same post and calls nothing.
 			calls := len(b.fake.Calls())
 			again, err := b.publish(c)
-			if err != nil || again != res {
+			if err != nil || !reflect.DeepEqual(again, res) {
 				t.Fatalf("repeat = %+v, %v", again, err)
 			}
 			if n := len(b.fake.Calls()); n != calls {
