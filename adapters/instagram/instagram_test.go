@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -182,7 +183,7 @@ func TestPublish(t *testing.T) {
 			// recording) returns the same media and calls nothing.
 			calls := len(b.fake.Calls())
 			again, err := b.pub.Publish(context.Background(), b.request(content))
-			if err != nil || again != res {
+			if err != nil || !reflect.DeepEqual(again, res) {
 				t.Fatalf("repeat = %+v, %v", again, err)
 			}
 			if n := len(b.fake.Calls()); n != calls {
