@@ -322,8 +322,9 @@ func TestVideoProblemsSurfaceAsContainerErrors(t *testing.T) {
 			t.Fatalf("%s: first read %s", name, st)
 		}
 		a = b.call(t, http.MethodGet, id, tok, url.Values{"fields": {"status_code,status"}})
-		if a.str("status_code") != fakeig.StatusError || a.str("status") != tc.status {
-			t.Errorf("%s: %v, want ERROR %s", name, a.body, tc.status)
+		// status is text carrying the subcode ("Error: 2207026").
+		if a.str("status_code") != fakeig.StatusError || a.str("status") != "Error: "+tc.status {
+			t.Errorf("%s: %v, want ERROR with status Error: %s", name, a.body, tc.status)
 		}
 	}
 }

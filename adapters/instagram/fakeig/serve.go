@@ -569,7 +569,11 @@ func (s *Server) readContainerLocked(c *Container) {
 func containerStatusText(c *Container) string {
 	switch c.StatusCode {
 	case StatusError:
-		return c.Status
+		// status is text carrying the subcode, not the bare number (IG
+		// Container reference, field status:
+		// https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-container):
+		// a client must parse the number out of it.
+		return "Error: " + c.Status
 	case StatusFinished:
 		return "Finished: Media has been uploaded and it is ready to be published."
 	case StatusInProgress:
