@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -105,8 +106,8 @@ func (b *bundle) publishUntilDone(t *testing.T, c serentak.Content) (serentak.Re
 		if !errors.As(err, &pe) || pe.Kind != serentak.Pending {
 			return res, pendings, err
 		}
-		if pe.RetryAfter < 5*time.Second || pe.RetryAfter > 30*time.Second {
-			t.Fatalf("Pending RetryAfter = %v, want 5–30 s", pe.RetryAfter)
+		if pe.RetryAfter < 5*time.Second || pe.RetryAfter > time.Minute {
+			t.Fatalf("Pending RetryAfter = %v, want 5 s to a minute", pe.RetryAfter)
 		}
 		pendings++
 		b.clock.Advance(pe.RetryAfter)
@@ -792,5 +793,138 @@ func TestConcurrentPublishes(t *testing.T) {
 	}
 	if got := len(b.fake.Media(igUser)); got != n {
 		t.Fatalf("%d media, want %d", got, n)
+	}
+}
+
+// Status polling backs off as Meta advises (Content Publishing guide,
+// "Troubleshooting": once per minute, for no more than 5 minutes): the
+// first check after 5 s, doubling to once a minute, and the post fails
+// when the container is still processing 5 minutes after it was made.
+// Every read is a Graph call against the account's budget: the whole
+// window costs a handful of reads, counted in the checkpoint.
+func TestPollingBacksOffWithinMetasWindow(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1000))
+	content := serentak.Content{Text: "Slow video", Media: []serentak.MediaRef{b.video("v.mp4")}}
+	var waits []time.Duration
+	var last error
+	for range 20 {
+		_, err := b.pub.Publish(context.Background(), b.request(content))
+		pe := adaptertest.PublishErr(t, err)
+		if pe.Kind != serentak.Pending {
+			last = err
+			break
+		}
+		waits = append(waits, pe.RetryAfter)
+		b.clock.Advance(pe.RetryAfter)
+	}
+	want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}
+	if !reflect.DeepEqual(waits, want) {
+		t.Errorf("waits = %v, want %v", waits, want)
+	}
+	if pe := adaptertest.PublishErr(t, last); pe.Kind != serentak.Rejected || !strings.Contains(pe.Message, "5m0s") {
+		t.Errorf("after the window: %v, want rejected naming the 5-minute window", last)
+	}
+	reads := b.fake.CountCalls(http.MethodGet, "")
+	if reads != len(waits)+1 {
+		t.Errorf("%d status reads for %d waits", reads, len(waits))
+	}
+	if got := b.store.Checkpoint()["status_reads"]; got != strconv.Itoa(reads) {
+		t.Errorf("checkpoint status_reads = %q, want %d", got, reads)
+	}
+}
+
+// A 100/33 on a container's status ("does not exist, cannot be loaded due
+// to missing permissions") is not "container gone" while the token works:
+// the token is checked (GET /me), the attempt is Transient, no new
+// container is made, and the next attempt publishes the same container.
+func TestStatusNotFoundWithAValidTokenKeepsTheContainer(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1))
+	content := serentak.Content{Text: "Steady", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	container := b.store.Checkpoint()["container"]
+	for range 3 {
+		b.fake.FailNextWhere(1, fakeig.GraphError(100, 33), func(r *http.Request) bool {
+			return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+container)
+		})
+		b.clock.Advance(time.Minute)
+		_, err = b.pub.Publish(context.Background(), b.request(content))
+		if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Transient || pe.Code != "100/33" {
+			t.Fatalf("after 100/33: %v, want transient 100/33", err)
+		}
+	}
+	if n := b.fake.CountCallsWhere(func(c fakeig.Call) bool { return c.ID == "me" }); n != 3 {
+		t.Errorf("GET /me = %d, want one token check per 100/33", n)
+	}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatalf("after the fault: %v", err)
+	}
+	if cs := b.fake.Containers(igUser); len(cs) != 1 || cs[0].ID != container || cs[0].MediaID != res.ExternalID {
+		t.Errorf("containers = %+v, want only %s, published", cs, container)
+	}
+	if cp := b.store.Checkpoint(); cp["rebuilds"] != "" {
+		t.Errorf("checkpoint = %v: containers were rebuilt", cp)
+	}
+}
+
+// When the token check fails too, that is the answer: a revoked token is
+// AuthExpired, not a reason to make containers.
+func TestStatusNotFoundWithABadTokenIsAuth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1))
+	content := serentak.Content{Text: "Revoked", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	if _, err := b.pub.Publish(context.Background(), b.request(content)); adaptertest.PublishErr(t, err).Kind != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	container := b.store.Checkpoint()["container"]
+	b.fake.FailNextWhere(1, fakeig.GraphError(100, 33), func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/"+container) })
+	b.fake.FailNextWhere(1, fakeig.TokenExpired(), func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/me") })
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.AuthExpired {
+		t.Fatalf("err = %v, want auth_expired", err)
+	}
+	if n := len(b.fake.Containers(igUser)); n != 1 {
+		t.Errorf("%d containers, want 1", n)
+	}
+}
+
+// A container past Instagram's 24-hour expiry that Instagram no longer
+// finds is really gone: a new one is made.
+func TestStatusNotFoundPastExpiryRebuilds(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1))
+	content := serentak.Content{Text: "Old", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	if _, err := b.pub.Publish(context.Background(), b.request(content)); adaptertest.PublishErr(t, err).Kind != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	container := b.store.Checkpoint()["container"]
+	b.clock.Advance(25 * time.Hour)
+	b.fake.FailNextWhere(1, fakeig.GraphError(100, 33), func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/"+container) })
+	if _, _, err := b.publishUntilDone(t, content); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if cp := b.store.Checkpoint(); cp["rebuilds"] != "1" {
+		t.Errorf("checkpoint = %v, want rebuilds=1", cp)
+	}
+}
+
+// An Instagram Login token sent to the Facebook Login host is refused
+// with 190, as Meta refuses it: the adapter says reconnect, and a wrong
+// SERENTAK_INSTAGRAM_API_URL can never pass a test.
+func TestInstagramLoginTokenOnTheFacebookHost(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithHost(fakeig.LoginFacebook))
+	b.fake.AddToken(igUser, igToken, fakeig.LoginInstagram)
+	_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "x", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.AuthExpired || pe.Code != "190" {
+		t.Fatalf("err = %v, want auth_expired 190", err)
+	}
+	if n := len(b.fake.Containers(igUser)); n != 0 {
+		t.Errorf("%d containers made with a token of the other login", n)
 	}
 }

@@ -115,6 +115,11 @@ func (s *Server) route(r *http.Request) (any, *graphErr) {
 		// graph.instagram.com does not take a Facebook one.
 		return nil, errf(190, 0, "%s", defaultMessage(190, 0))
 	}
+	if id == "me" {
+		// /me is the token's own account (Instagram Login: "GET /me",
+		// https://developers.facebook.com/documentation/instagram-platform/instagram-api-with-instagram-login/get-started).
+		id = user
+	}
 	if edge == "" {
 		if r.Method != http.MethodGet {
 			return nil, notFound(r.Method, id)
