@@ -104,6 +104,12 @@ const (
 	// cpMediaID holds the published media's ID, once known (beside
 	// graph's permalink and published_at).
 	cpMediaID = "media_id"
+	// cpCommentID holds the first comment's ID once it is made;
+	// cpCommentTries counts the attempts that failed to make it, and
+	// cpCommentWarning says why it was given up.
+	cpCommentID      = "comment_id"
+	cpCommentTries   = "comment_tries"
+	cpCommentWarning = "comment_warning"
 )
 
 // Steps.
@@ -111,6 +117,7 @@ const (
 	stepChild     = "create_child_"
 	stepContainer = "create_container"
 	stepPublish   = "media_publish"
+	stepComment   = "comment"
 )
 
 // shape is what kind of post Content makes.
@@ -141,20 +148,23 @@ func (p *Publisher) Publish(ctx context.Context, req serentak.PublishRequest) (s
 func (p *Publisher) publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
 	a := &attempt{Attempt: p.g.NewAttempt(req), user: req.Account.ExternalID}
 	// An earlier attempt published and saved the result, but the worker
-	// did not get to record it.
-	if res, ok := a.Published(cpMediaID); ok {
-		return res, nil
+	// did not get to record it (or the first comment is still to come).
+	res, ok := a.Published(cpMediaID)
+	if !ok {
+		sh, err := shapeOf(req.Content)
+		if err != nil {
+			return serentak.Result{}, err
+		}
+		a.shape = sh
+		if req.Account.ExternalID == "" || req.Account.Token.AccessToken == "" {
+			return serentak.Result{}, serentak.NewPublishError(serentak.AuthExpired, "",
+				"the Instagram account has no IG user ID or access token; reconnect the account")
+		}
+		if res, err = a.run(ctx); err != nil {
+			return serentak.Result{}, err
+		}
 	}
-	sh, err := shapeOf(req.Content)
-	if err != nil {
-		return serentak.Result{}, err
-	}
-	a.shape = sh
-	if req.Account.ExternalID == "" || req.Account.Token.AccessToken == "" {
-		return serentak.Result{}, serentak.NewPublishError(serentak.AuthExpired, "",
-			"the Instagram account has no IG user ID or access token; reconnect the account")
-	}
-	return a.run(ctx)
+	return a.firstComment(ctx, res)
 }
 
 // shapeOf checks the media before anything is sent. Compose validates this

@@ -928,3 +928,110 @@ func TestInstagramLoginTokenOnTheFacebookHost(t *testing.T) {
 		t.Errorf("%d containers made with a token of the other login", n)
 	}
 }
+
+// The first comment is posted on the published media, once: "about to
+// comment" and the comment's ID are checkpointed, and a repeat with the
+// saved checkpoint comments nothing more.
+func TestFirstComment(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	content := serentak.Content{Text: "Keripik", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Order: WA 0852-1234-5678 #keripik"}}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := b.fake.Comments(res.ExternalID)
+	if len(got) != 1 || got[0].Message != content.Options.FirstComment {
+		t.Fatalf("comments = %+v", got)
+	}
+	if cp := b.store.Checkpoint(); cp["comment_id"] != got[0].ID || len(res.Warnings) != 0 {
+		t.Errorf("checkpoint %v, warnings %v", cp, res.Warnings)
+	}
+	again, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil || again.ExternalID != res.ExternalID {
+		t.Fatalf("repeat = %+v, %v", again, err)
+	}
+	if n := len(b.fake.Comments(res.ExternalID)); n != 1 {
+		t.Errorf("%d comments after a repeat, want 1", n)
+	}
+}
+
+// The comment's answer is lost: the next attempt lists the media's
+// comments, finds ours and does not comment again; the post itself is
+// never published twice.
+func TestFirstCommentAnswerLost(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	content := serentak.Content{Text: "Sambal", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Link in bio"}}
+	b.fake.FailNext(http.MethodPost, "comments", 1, fakeig.Drop())
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Transient || !strings.Contains(pe.Message, "published") {
+		t.Fatalf("err = %v, want transient saying the post is published", err)
+	}
+	if cp := b.store.Checkpoint(); cp["step"] != "comment" || cp["media_id"] == "" {
+		t.Fatalf("checkpoint = %v, want the comment step saved after the result", cp)
+	}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.fake.Comments(res.ExternalID)); n != 1 {
+		t.Errorf("%d comments, want 1", n)
+	}
+	if n := b.fake.CountCalls(http.MethodPost, "comments"); n != 1 {
+		t.Errorf("POST comments = %d, want 1 (the retry looked it up)", n)
+	}
+	if n := len(b.fake.Media(igUser)); n != 1 {
+		t.Errorf("%d media, want 1", n)
+	}
+}
+
+// An account connected without the comments permission publishes, and
+// the result says which permission the first comment needs; the
+// delivery does not fail.
+func TestFirstCommentWithoutThePermission(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	b.fake.AddToken(igUser, igToken, fakeig.LoginInstagram, "instagram_business_basic", "instagram_business_content_publish")
+	content := serentak.Content{Text: "Kopi", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Order via WA"}}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatalf("err = %v, want published with a warning", err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "instagram_business_manage_comments") {
+		t.Errorf("warnings = %v, want the missing permission named", res.Warnings)
+	}
+	if n := len(b.fake.Comments(res.ExternalID)); n != 0 {
+		t.Errorf("%d comments", n)
+	}
+	// A repeat gives the same warning and asks nothing more.
+	calls := len(b.fake.Calls())
+	again, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil || !reflect.DeepEqual(again.Warnings, res.Warnings) || len(b.fake.Calls()) != calls {
+		t.Errorf("repeat = %+v, %v after %d calls", again, err, len(b.fake.Calls())-calls)
+	}
+}
+
+// A temporary failure of the comment is retried, then given up with a
+// warning: the published post never fails for its comment.
+func TestFirstCommentGivesUpAfterTemporaryFailures(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	content := serentak.Content{Text: "Teh", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Order via WA"}}
+	b.fake.FailNext(http.MethodPost, "comments", 10, fakeig.ServerError())
+	var res serentak.Result
+	var err error
+	for i := range 3 {
+		res, err = b.pub.Publish(context.Background(), b.request(content))
+		if i < 2 && adaptertest.PublishErr(t, err).Kind != serentak.Transient {
+			t.Fatalf("try %d: %v, want transient", i+1, err)
+		}
+	}
+	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "after 3 tries") {
+		t.Fatalf("third try = %+v, %v; want published with a warning", res, err)
+	}
+}
