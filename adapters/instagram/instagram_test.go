@@ -1035,3 +1035,24 @@ func TestFirstCommentGivesUpAfterTemporaryFailures(t *testing.T) {
 		t.Fatalf("third try = %+v, %v; want published with a warning", res, err)
 	}
 }
+
+// Status reads beyond the set's budget (after faults made extra reads)
+// slow to once a minute, whatever the backoff step.
+func TestStatusReadsOverBudgetSlowDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1000))
+	content := serentak.Content{Text: "Budget", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	if _, err := b.pub.Publish(context.Background(), b.request(content)); adaptertest.PublishErr(t, err).Kind != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	cp := b.store.Checkpoint()
+	cp["status_reads"] = "40"
+	cp["polls"] = "0"
+	if err := b.store.Save(context.Background(), cp); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Pending || pe.RetryAfter != time.Minute {
+		t.Fatalf("err = %v (retry %v), want pending for a minute", err, pe.RetryAfter)
+	}
+}

@@ -41,10 +41,10 @@ const (
 	maxPoll    = time.Minute
 	pollWindow = 5 * time.Minute
 	// maxStatusReads bounds the reads of one container set: the schedule
-	// (5 s, 10 s, 20 s, 40 s, then every minute) fits 8 in the window,
-	// and a carousel reads each item once more before the carousel
-	// container is made.
-	maxStatusReads = 8 + maxCarouselItems
+	// (at 0 s, then after 5 s, 10 s, 20 s, 40 s and every minute) makes 9
+	// in the window, and a carousel reads each item once more before the
+	// carousel container is made.
+	maxStatusReads = 9 + maxCarouselItems
 	// cpStatusReads counts the status reads of the current container set.
 	cpStatusReads = "status_reads"
 )

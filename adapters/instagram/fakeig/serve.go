@@ -624,9 +624,6 @@ func (s *Server) comments(method, mediaID string, ti tokenInfo, p params) (any, 
 		if strings.TrimSpace(p["message"]) == "" {
 			return nil, errf(100, 0, "(#100) The parameter message is required")
 		}
-		if e := checkCaption(p["message"]); e != nil {
-			return nil, e
-		}
 		c := Comment{ID: s.newIDLocked(), MediaID: m.ID, Message: p["message"], At: s.now()}
 		m.Comments = append(m.Comments, c)
 		return map[string]any{"id": c.ID}, nil
