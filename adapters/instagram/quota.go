@@ -25,7 +25,9 @@ const (
 // Container status polling (docs/platforms/instagram.md#publishing).
 // Meta advises querying a container's status "once per minute, for no
 // more than 5 minutes" (Content Publishing guide, "Troubleshooting":
-// https://developers.facebook.com/docs/instagram-platform/content-publishing/).
+// https://developers.facebook.com/docs/instagram-platform/content-publishing/;
+// Meta's Threads API, which has the same containers, says it in the same
+// words: https://developers.facebook.com/documentation/threads/troubleshooting).
 // A post is due at a given second and an image is usually ready at once,
 // so the first check comes after a few seconds and the waits double up to
 // once a minute; polling stops pollWindow after the container was made.
