@@ -245,7 +245,7 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 			continue
 		}
 		in := compose.Input{Product: product, Caption: caption, Hashtags: hashtags, Media: refs, Language: lang,
-			Template: compose.Overlay(overrides, acc.Platform, lang)}
+			Template: compose.Overlay(overrides, acc.Platform, lang), Rules: s.cfg.ComposeRules}
 		r := compose.Fit(acc.Platform, in, compose.Target{Caption: deref(t.Caption), Title: deref(t.Title)})
 		d.targets = append(d.targets, composedTarget{index: i, account: acc, result: r})
 		d.post.Deliveries = append(d.post.Deliveries, serentak.Delivery{

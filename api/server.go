@@ -16,6 +16,7 @@ import (
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/blob"
+	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/safeurl"
 
@@ -69,6 +70,9 @@ type Config struct {
 	WakeFunc func()
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// ComposeRules are the install's platform rule settings composing
+	// uses (SERENTAK_INSTAGRAM_MAX_HASHTAGS); zero: compose's defaults.
+	ComposeRules compose.Rules
 	// BodyLimit caps JSON bodies (default 1 MiB).
 	BodyLimit int64
 	// MediaMaxBytes caps one uploaded file (default 512 MiB).

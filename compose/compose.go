@@ -63,6 +63,31 @@ type Input struct {
 	// (see Overlay); its non-empty fields replace the built-in template's.
 	// A target's caption or title still wins over anything composed.
 	Template *serentak.Template
+	// Rules are the install's settings (SERENTAK_INSTAGRAM_MAX_HASHTAGS).
+	Rules Rules
+}
+
+// Rules are the install's settings of platform rules that the platforms
+// leave to practice. The zero value takes the defaults.
+type Rules struct {
+	// InstagramMaxHashtags is how many hashtags an Instagram caption may
+	// carry (SERENTAK_INSTAGRAM_MAX_HASHTAGS; 0: DefaultInstagramMaxHashtags).
+	// The caption reference still says 30
+	// (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media,
+	// "caption"); Instagram's app has allowed 5 per post since December
+	// 2025, and what the API does above that is not documented
+	// (docs/platforms/instagram.md#limits).
+	InstagramMaxHashtags int
+}
+
+// DefaultInstagramMaxHashtags is Instagram's cap since December 2025.
+const DefaultInstagramMaxHashtags = 5
+
+func (r Rules) instagramMaxHashtags() int {
+	if r.InstagramMaxHashtags > 0 {
+		return r.InstagramMaxHashtags
+	}
+	return DefaultInstagramMaxHashtags
 }
 
 // Target holds one target's overrides; they win over the post-level values.
@@ -98,7 +123,7 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 	if in.Template != nil {
 		tmpl = tmpl.Merge(*in.Template)
 	}
-	c := &composer{p: p, tmpl: tmpl, res: &r}
+	c := &composer{p: p, tmpl: tmpl, res: &r, rules: in.Rules}
 	c.read(in, t)
 	if lang := strings.ToLower(in.Language); lang != "" && c.tmpl.Language != lang && !strings.HasPrefix(lang, c.tmpl.Language+"-") {
 		c.warn("language %q is not supported; the post is composed in Bahasa Indonesia", in.Language)
@@ -122,10 +147,11 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 
 // composer holds one post, cleaned, on its way to one platform.
 type composer struct {
-	p    serentak.Platform
-	tmpl serentak.Template
-	res  *Result
-	errs []serentak.FieldError
+	p     serentak.Platform
+	tmpl  serentak.Template
+	res   *Result
+	rules Rules
+	errs  []serentak.FieldError
 
 	product      *serentak.Product // cleaned copy, or nil
 	caption      string            // the given caption, "" when composed
@@ -224,7 +250,8 @@ func (c *composer) textRule() textRule {
 	case serentak.Instagram:
 		// Meta says "2200 characters" without saying how they are counted;
 		// UTF-16 units are the stricter reading, so we use them.
-		return textRule{max: 2200, m: utf16Units, noun: "Instagram captions", maxTags: 30, hardTagCap: true, maxMentions: 20}
+		// The hashtag cap is the install's setting (Rules), 5 by default.
+		return textRule{max: 2200, m: utf16Units, noun: "Instagram captions", maxTags: c.rules.instagramMaxHashtags(), hardTagCap: true, maxMentions: 20}
 	case serentak.YouTube:
 		// The description's limit is in bytes, as the API doc insists.
 		// YouTube ignores all hashtags of a video that has more than 60

@@ -212,9 +212,26 @@ func TestComposeChoices(t *testing.T) {
 			},
 		},
 		{
-			name: "Instagram: 40 hashtags, the first 30 kept",
+			// Instagram's app has allowed 5 hashtags since December 2025
+			// (the API reference still says 30): 5 is the default cap.
+			name: "Instagram: 40 hashtags, the first 5 kept by default",
 			p:    serentak.Instagram,
 			in:   Input{Product: keripik(), Hashtags: repeat(40, func(i int) string { return fmt.Sprintf("tag%d", i) }), Media: []serentak.MediaRef{jpeg}},
+			check: func(t *testing.T, r Result) {
+				got := hashtags(r.Content.Text)
+				if len(got) != 5 || got[0] != "tag0" || got[4] != "tag4" {
+					t.Errorf("hashtags = %v, want tag0…tag4", got)
+				}
+				wantContains(t, r.Shortened, "35 hashtags left out: Instagram captions take at most 5 hashtags")
+			},
+		},
+		{
+			// SERENTAK_INSTAGRAM_MAX_HASHTAGS=30 restores the API
+			// reference's cap.
+			name: "Instagram: 40 hashtags, the first 30 kept with a cap of 30",
+			p:    serentak.Instagram,
+			in: Input{Product: keripik(), Hashtags: repeat(40, func(i int) string { return fmt.Sprintf("tag%d", i) }), Media: []serentak.MediaRef{jpeg},
+				Rules: Rules{InstagramMaxHashtags: 30}},
 			check: func(t *testing.T, r Result) {
 				got := hashtags(r.Content.Text)
 				if len(got) != 30 || got[0] != "tag0" || got[29] != "tag29" {
@@ -227,7 +244,7 @@ func TestComposeChoices(t *testing.T) {
 			name: "Instagram: hashtags in the given caption use up the cap",
 			p:    serentak.Instagram,
 			in: Input{Caption: "#" + strings.Join(repeat(28, func(i int) string { return fmt.Sprintf("c%d", i) }), " #"),
-				Hashtags: []string{"c0", "a", "b", "c"}, Media: []serentak.MediaRef{jpeg}},
+				Hashtags: []string{"c0", "a", "b", "c"}, Media: []serentak.MediaRef{jpeg}, Rules: Rules{InstagramMaxHashtags: 30}},
 			check: func(t *testing.T, r Result) {
 				if n := len(hashtags(r.Content.Text)); n != 30 {
 					t.Errorf("%d hashtags, want 30", n)
@@ -351,8 +368,12 @@ func TestFitErrors(t *testing.T) {
 			[]fe{{"caption", "too_long", "Instagram captions are at most 2,200 characters (counted in UTF-16 units: an emoji takes 2); this one has 2,201"}}},
 		{"Instagram target caption counted in UTF-16", serentak.Instagram, Input{Caption: "ok", Media: []serentak.MediaRef{jpeg}}, Target{Caption: strings.Repeat(thumbsUp, 551)},
 			[]fe{{"target.caption", "too_long", "Instagram captions are at most 2,200 characters (counted in UTF-16 units: an emoji takes 2); this one has 2,204"}}},
-		{"Instagram 31 hashtags in the caption", serentak.Instagram, Input{Caption: "#" + strings.Join(repeat(31, func(i int) string { return fmt.Sprint("t", i) }), " #"), Media: []serentak.MediaRef{jpeg}}, Target{},
+		{"Instagram 6 hashtags in the caption, over the default cap of 5", serentak.Instagram, Input{Caption: "#a #b #c #d #e #f", Media: []serentak.MediaRef{jpeg}}, Target{},
+			[]fe{{"caption", "too_many_hashtags", "Instagram captions take at most 5 hashtags; this one has 6"}}},
+		{"Instagram 31 hashtags in the caption with a cap of 30", serentak.Instagram, Input{Caption: "#" + strings.Join(repeat(31, func(i int) string { return fmt.Sprint("t", i) }), " #"), Media: []serentak.MediaRef{jpeg}, Rules: Rules{InstagramMaxHashtags: 30}}, Target{},
 			[]fe{{"caption", "too_many_hashtags", "Instagram captions take at most 30 hashtags; this one has 31"}}},
+		{"Instagram 31 hashtags in the caption", serentak.Instagram, Input{Caption: "#" + strings.Join(repeat(31, func(i int) string { return fmt.Sprint("t", i) }), " #"), Media: []serentak.MediaRef{jpeg}}, Target{},
+			[]fe{{"caption", "too_many_hashtags", "Instagram captions take at most 5 hashtags; this one has 31"}}},
 		{"Instagram 21 mentions", serentak.Instagram, Input{Caption: "@" + strings.Join(repeat(21, func(i int) string { return fmt.Sprint("u", i) }), " @"), Media: []serentak.MediaRef{jpeg}}, Target{},
 			[]fe{{"caption", "too_many_mentions", "Instagram captions take at most 20 @mentions; this one has 21"}}},
 		{"Instagram without media", serentak.Instagram, Input{Caption: "x"}, Target{},
@@ -400,7 +421,7 @@ func TestFitErrors(t *testing.T) {
 		{"composed: the name alone does not fit", serentak.Instagram, Input{Product: &serentak.Product{Name: strings.Repeat("a", 2300)}, Media: []serentak.MediaRef{jpeg}}, Target{},
 			[]fe{{"product.name", "too_long", "the product name, price and order link alone take 2,300 of the 2,200 characters Instagram captions allow"}}},
 		{"composed: too many hashtags in the description", serentak.Instagram, Input{Product: &serentak.Product{Name: "x", Description: "#" + strings.Join(repeat(31, func(i int) string { return fmt.Sprint("t", i) }), " #")}, Media: []serentak.MediaRef{jpeg}}, Target{},
-			[]fe{{"product.description", "too_many_hashtags", "Instagram captions take at most 30 hashtags; the product name and description have 31"}}},
+			[]fe{{"product.description", "too_many_hashtags", "Instagram captions take at most 5 hashtags; the product name and description have 31"}}},
 		{"unknown platform", serentak.Platform("myspace"), Input{Caption: "x"}, Target{},
 			[]fe{{"platform", "invalid", `unknown platform "myspace"`}}},
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -77,12 +78,17 @@ type Config struct {
 	// (SERENTAK_INSTAGRAM_LOGIN): "instagram" (Instagram Login, the
 	// default, no Facebook Page needed) or "facebook" (Facebook Login,
 	// through the Pages the IG accounts are linked to). The defaults of
-	// SERENTAK_INSTAGRAM_AUTH_URL and _TOKEN_URL follow it. The API URL's
-	// default is graph.facebook.com either way, as the README's configuration
-	// table fixes it;
-	// Instagram Login tokens work only on graph.instagram.com, so that mode
-	// also sets SERENTAK_INSTAGRAM_API_URL=https://graph.instagram.com.
+	// SERENTAK_INSTAGRAM_AUTH_URL and _TOKEN_URL follow it, and so does
+	// SERENTAK_INSTAGRAM_API_URL: each login has its own host
+	// (docs/platforms/instagram.md#connecting), and Meta refuses a token of
+	// one login on the other's host with code 190, so Load refuses that
+	// pairing too.
 	InstagramLogin string
+	// InstagramMaxHashtags (SERENTAK_INSTAGRAM_MAX_HASHTAGS, default 5) is
+	// how many hashtags an Instagram caption may carry
+	// (docs/platforms/instagram.md#limits): the API reference still says
+	// 30, Instagram's app has allowed 5 since December 2025.
+	InstagramMaxHashtags int
 	// Preflight is how long before a delivery is due its account's token
 	// is checked (SERENTAK_PREFLIGHT_HOURS, default 6).
 	Preflight           time.Duration
@@ -203,15 +209,27 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DatabaseURL = str("SERENTAK_DATABASE_URL", filepath.Join(c.DataDir, "serentak.db"))
 	c.MediaS3URL = str("SERENTAK_MEDIA_S3_URL", "")
 	c.InstagramLogin = str("SERENTAK_INSTAGRAM_LOGIN", "instagram")
-	igAPI, igAuth, igToken := "https://graph.facebook.com", "https://www.instagram.com/oauth/authorize", "https://api.instagram.com/oauth/access_token"
+	// Each login has its own host ("Host URL" in the Requirements table of
+	// every Instagram Platform reference page, e.g.
+	// https://developers.facebook.com/documentation/instagram-platform/reference
+	// and .../reference/ig-container): Instagram Login tokens are served
+	// by graph.instagram.com, Facebook Login tokens by graph.facebook.com.
+	igAPI, igAuth, igToken := instagramLoginHost, "https://www.instagram.com/oauth/authorize", "https://api.instagram.com/oauth/access_token"
 	switch c.InstagramLogin {
 	case "instagram":
 	case "facebook":
-		igAPI, igAuth, igToken = "https://graph.facebook.com", "https://www.facebook.com/"+c.FacebookVersion+"/dialog/oauth", ""
+		igAPI, igAuth, igToken = facebookLoginHost, "https://www.facebook.com/"+c.FacebookVersion+"/dialog/oauth", ""
 	default:
 		errs = append(errs, fmt.Errorf("SERENTAK_INSTAGRAM_LOGIN=%q: want instagram or facebook", c.InstagramLogin))
 	}
 	c.InstagramAPIURL = strings.TrimRight(str("SERENTAK_INSTAGRAM_API_URL", igAPI), "/")
+	if err := checkInstagramHost(c.InstagramLogin, c.InstagramAPIURL); err != nil {
+		errs = append(errs, err)
+	}
+	c.InstagramMaxHashtags = int(integer("SERENTAK_INSTAGRAM_MAX_HASHTAGS", 5))
+	if c.InstagramMaxHashtags < 0 || c.InstagramMaxHashtags > 30 {
+		errs = append(errs, fmt.Errorf("SERENTAK_INSTAGRAM_MAX_HASHTAGS=%d: want 0 to 30 (30 is the API reference's cap)", c.InstagramMaxHashtags))
+	}
 	if igToken == "" {
 		igToken = c.InstagramAPIURL + "/" + c.FacebookVersion + "/oauth/access_token"
 	}
@@ -246,6 +264,31 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SERENTAK_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// The two Instagram hosts, one per login.
+const (
+	instagramLoginHost = "https://graph.instagram.com"
+	facebookLoginHost  = "https://graph.facebook.com"
+)
+
+// checkInstagramHost refuses a real Meta host that does not serve the
+// login's tokens: Instagram Login with graph.facebook.com (every connect
+// and publish would fail with code 190), or Facebook Login with
+// graph.instagram.com. Other hosts (a fake, a proxy) are the operator's
+// choice.
+func checkInstagramHost(login, apiURL string) error {
+	host := apiURL
+	if u, err := url.Parse(apiURL); err == nil && u.Host != "" {
+		host = u.Scheme + "://" + strings.ToLower(u.Host)
+	}
+	switch {
+	case login == "instagram" && host == facebookLoginHost:
+		return fmt.Errorf("SERENTAK_INSTAGRAM_API_URL=%s does not serve Instagram Login tokens (SERENTAK_INSTAGRAM_LOGIN=instagram): Meta would refuse every call with code 190; use %s, or leave the setting unset to follow the login", apiURL, instagramLoginHost)
+	case login == "facebook" && host == instagramLoginHost:
+		return fmt.Errorf("SERENTAK_INSTAGRAM_API_URL=%s does not serve Facebook Login tokens (SERENTAK_INSTAGRAM_LOGIN=facebook): Meta would refuse every call with code 190; use %s, or leave the setting unset to follow the login", apiURL, facebookLoginHost)
+	}
+	return nil
 }
 
 // IsPostgres reports whether the database is PostgreSQL (else SQLite).

@@ -26,7 +26,7 @@ func TestLoadDefaults(t *testing.T) {
 		"FacebookAPIURL": {c.FacebookAPIURL, "https://graph.facebook.com"},
 		// The README fixes graph.facebook.com as the default; Instagram Login
 		// installs set graph.instagram.com themselves.
-		"InstagramURL":   {c.InstagramAPIURL, "https://graph.facebook.com"},
+		"InstagramURL":   {c.InstagramAPIURL, "https://graph.instagram.com"},
 		"YouTubeAPIURL":  {c.YouTubeAPIURL, "https://www.googleapis.com"},
 		"TikTokAPIURL":   {c.TikTokAPIURL, "https://open.tiktokapis.com"},
 		"YouTube.Auth":   {c.YouTube.AuthURL, "https://accounts.google.com/o/oauth2/v2/auth"},
@@ -102,7 +102,9 @@ func TestInstagramLoginDefaults(t *testing.T) {
 		env                   map[string]string
 		login, api, auth, tok string
 	}{
-		{nil, "instagram", "https://graph.facebook.com", "https://www.instagram.com/oauth/authorize", "https://api.instagram.com/oauth/access_token"},
+		// The API host follows the login: Instagram Login tokens are
+		// served only by graph.instagram.com.
+		{nil, "instagram", "https://graph.instagram.com", "https://www.instagram.com/oauth/authorize", "https://api.instagram.com/oauth/access_token"},
 		{map[string]string{"SERENTAK_INSTAGRAM_LOGIN": "facebook"}, "facebook", "https://graph.facebook.com",
 			"https://www.facebook.com/v25.0/dialog/oauth", "https://graph.facebook.com/v25.0/oauth/access_token"},
 		{map[string]string{"SERENTAK_INSTAGRAM_LOGIN": "facebook", "SERENTAK_INSTAGRAM_API_URL": "http://127.0.0.1:9/"}, "facebook", "http://127.0.0.1:9",
@@ -123,6 +125,40 @@ func TestInstagramLoginDefaults(t *testing.T) {
 	}
 	if _, err := Load(env(map[string]string{"SERENTAK_INSTAGRAM_LOGIN": "myspace"})); err == nil {
 		t.Error("an unknown SERENTAK_INSTAGRAM_LOGIN was accepted")
+	}
+	if c, err := Load(env(nil)); err != nil || c.InstagramMaxHashtags != 5 {
+		t.Errorf("InstagramMaxHashtags = %d, %v; want 5 by default", c.InstagramMaxHashtags, err)
+	}
+	if _, err := Load(env(map[string]string{"SERENTAK_INSTAGRAM_MAX_HASHTAGS": "31"})); err == nil {
+		t.Error("SERENTAK_INSTAGRAM_MAX_HASHTAGS=31, above the API reference's 30, was accepted")
+	}
+}
+
+// A login paired with the other login's Meta host is refused at start:
+// every connect and publish would fail with code 190.
+func TestInstagramHostMismatch(t *testing.T) {
+	t.Chdir(t.TempDir())
+	tests := []struct {
+		login, api string
+		refused    bool
+	}{
+		{"instagram", "https://graph.facebook.com", true},
+		{"instagram", "https://graph.facebook.com/", true},
+		{"instagram", "https://GRAPH.facebook.com", true},
+		{"facebook", "https://graph.instagram.com", true},
+		{"instagram", "https://graph.instagram.com", false},
+		{"facebook", "https://graph.facebook.com", false},
+		{"instagram", "http://127.0.0.1:9", false}, // a fake
+	}
+	for _, tt := range tests {
+		_, err := Load(env(map[string]string{"SERENTAK_INSTAGRAM_LOGIN": tt.login, "SERENTAK_INSTAGRAM_API_URL": tt.api}))
+		if tt.refused != (err != nil) {
+			t.Errorf("login %s with %s: err = %v, want refused %v", tt.login, tt.api, err, tt.refused)
+			continue
+		}
+		if err != nil && (!strings.Contains(err.Error(), "SERENTAK_INSTAGRAM_API_URL") || !strings.Contains(err.Error(), "190")) {
+			t.Errorf("login %s with %s: message %q should name the setting and the 190 it would cause", tt.login, tt.api, err)
+		}
 	}
 }
 

@@ -36,8 +36,16 @@ func (l InstagramLogin) Valid() bool {
 }
 
 var (
-	instagramScopes   = []string{"instagram_business_basic", "instagram_business_content_publish"}
-	igFacebookScopes  = []string{"instagram_basic", "instagram_content_publish", "pages_show_list", "pages_read_engagement", "business_management"}
+	// The comments permission is asked for too, for a post's first
+	// comment (POST /{ig-media-id}/comments; Comments reference,
+	// "Requirements":
+	// https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-media/comments):
+	// instagram_business_manage_comments with Instagram Login,
+	// instagram_manage_comments with Facebook Login. It is not required:
+	// an account without it publishes, and a first comment then says
+	// which permission is missing.
+	instagramScopes   = []string{"instagram_business_basic", "instagram_business_content_publish", "instagram_business_manage_comments"}
+	igFacebookScopes  = []string{"instagram_basic", "instagram_content_publish", "instagram_manage_comments", "pages_show_list", "pages_read_engagement", "business_management"}
 	igFacebookNeeded  = []string{"instagram_basic", "instagram_content_publish", "pages_show_list"}
 	igLoginPermNeeded = []string{"instagram_business_basic", "instagram_business_content_publish"}
 )

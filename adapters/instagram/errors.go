@@ -24,7 +24,26 @@ const (
 	quotaErrorWait = time.Hour
 	// notReadyWait is for 9007/2207027: the container is still processing.
 	notReadyWait = 10 * time.Second
+	// transientBuilderWait is for 2207008: Meta's advice is to try the
+	// same container again after a short wait.
+	transientBuilderWait = time.Minute
 )
+
+// isThrottle reports the Graph throttling codes (Graph API "Rate Limits",
+// https://developers.facebook.com/docs/graph-api/overview/rate-limiting/,
+// "Platform Rate Limits" error codes 4, 17, 32, 613 and "Business Use Case
+// Rate Limits" error codes 80000–80014, of which 80002 is Instagram's; 341
+// is "application limit reached"). Instagram Platform calls are under
+// Business Use Case limits, so 80002 is what an Instagram account's
+// throttle looks like; X-Business-Use-Case-Usage then carries
+// estimated_time_to_regain_access (graph.RegainAccess).
+func isThrottle(code int) bool {
+	switch code {
+	case 4, 17, 32, 341, 613:
+		return true
+	}
+	return code >= 80000 && code <= 80014
+}
 
 // subcodeRule is what an Instagram error subcode means for us.
 type subcodeRule struct {
@@ -46,7 +65,11 @@ var subcodes = map[int]subcodeRule{
 	2207032: {serentak.Transient, "Instagram failed to create the media; it will be retried with a new container", false},
 	2207053: {serentak.Transient, "Instagram had an unknown error with the video; it will be retried with a new container", false},
 	2207006: {serentak.Transient, "Instagram could not find the media container; a new one is made", true},
-	2207008: {serentak.Transient, "the media container expired; a new one is made", true},
+	// 2207008 is transient (Error codes, "Error Codes Defined"; the
+	// container is not lost): the same container is tried again after
+	// transientBuilderWait. A container whose status is ERROR with it is
+	// rebuilt, as every failed container is (classifyContainerError).
+	2207008: {serentak.Transient, "Instagram could not find the media builder for a moment; the same container is tried again shortly", false},
 	2207027: {serentak.Pending, "the media is not ready for publishing yet; it will be checked again", false},
 	2207042: {serentak.RateLimited, "the account reached Instagram's 24-hour publishing limit; it will be retried when the window moves", false},
 	2207057: {serentak.Rejected, "the Reel's thumbnail offset is outside the video", false},
@@ -111,6 +134,9 @@ func Classify(status int, body []byte, header http.Header) *serentak.PublishErro
 		case serentak.Pending:
 			retry = notReadyWait
 		}
+		if g.Subcode == 2207008 {
+			retry = transientBuilderWait
+		}
 		return pe(r.kind, retry, fmt.Sprintf("Instagram refused: %s (code %s).", r.explain, code))
 	}
 	switch {
@@ -120,7 +146,7 @@ func Classify(status int, body []byte, header http.Header) *serentak.PublishErro
 		return pe(serentak.RateLimited, quotaErrorWait, fmt.Sprintf("Instagram's publishing limit was reached (code %s); it will be retried in an hour.", code))
 	case g.Code == 368:
 		return pe(serentak.RateLimited, softBlockWait, fmt.Sprintf("Instagram has temporarily blocked publishing from this account (code %s); it will be retried in an hour.", code))
-	case g.Code == 4 || g.Code == 17 || g.Code == 32 || g.Code == 613 || g.Code == 80001 || g.Code == 341:
+	case isThrottle(g.Code):
 		wait := graph.RegainAccess(header)
 		if wait == 0 {
 			wait = defaultRateLimitWait

@@ -44,6 +44,15 @@ func TestClassify(t *testing.T) {
 		{"user throttled", 400, graph(`{"message":"m","code":17}`), nil, serentak.RateLimited, "17", time.Minute, "rate limit"},
 		{"page throttled", 400, graph(`{"message":"m","code":32}`), nil, serentak.RateLimited, "32", time.Minute, "rate limit"},
 		{"custom rate limit", 400, graph(`{"message":"m","code":613}`), buc("3"), serentak.RateLimited, "613", 3 * time.Minute, "rate limit"},
+		// Business Use Case throttles (Graph "Rate Limits": Instagram
+		// Platform calls are BUC-limited, 80002 is Instagram's code; the
+		// 80000–80014 family is the same kind): rate limits with the
+		// header's estimated_time_to_regain_access, never refusals.
+		{"instagram BUC throttle 80002 with header", 400, graph(`{"message":"There have been too many calls to this Instagram account. Wait a bit and try again.","code":80002,"is_transient":true}`), buc("12"), serentak.RateLimited, "80002", 12 * time.Minute, "rate limit"},
+		{"instagram BUC throttle 80002 without header", 400, graph(`{"message":"m","code":80002}`), nil, serentak.RateLimited, "80002", time.Minute, "rate limit"},
+		{"pages BUC throttle 80001", 400, graph(`{"message":"m","code":80001}`), buc("2"), serentak.RateLimited, "80001", 2 * time.Minute, "rate limit"},
+		{"BUC family 80014", 400, graph(`{"message":"m","code":80014}`), nil, serentak.RateLimited, "80014", time.Minute, "rate limit"},
+		{"page throttled 32 with BUC header", 400, graph(`{"message":"m","code":32}`), buc("5"), serentak.RateLimited, "32", 5 * time.Minute, "rate limit"},
 		{"soft block", 400, graph(`{"message":"blocked","code":368}`), nil, serentak.RateLimited, "368", time.Hour, "temporarily blocked"},
 		{"publishing quota 9/2207042", 400, graph(`{"message":"You reached maximum number of posts","code":9,"error_subcode":2207042}`), nil, serentak.RateLimited, "9/2207042", time.Hour, "24-hour publishing limit"},
 		{"code 9 without subcode", 400, graph(`{"message":"m","code":9}`), nil, serentak.RateLimited, "9", time.Hour, "publishing limit"},
@@ -83,6 +92,8 @@ func TestClassify(t *testing.T) {
 		{"unknown media type", 400, graph(`{"message":"m","code":100,"error_subcode":2207023}`), nil, serentak.Rejected, "100/2207023", 0, "media type"},
 		{"collaborator", 400, graph(`{"message":"m","code":100,"error_subcode":2207018}`), nil, serentak.Rejected, "100/2207018", 0, "collaborator"},
 		{"trial reels", 400, graph(`{"message":"m","code":100,"error_subcode":2207081}`), nil, serentak.Rejected, "100/2207081", 0, "trial Reels"},
+		// 2207008 is transient: the same container later, not a new one.
+		{"media builder transient 2207008", 400, graph(`{"message":"m","code":24,"error_subcode":2207008}`), nil, serentak.Transient, "24/2207008", time.Minute, "same container"},
 		{"container not found", 400, graph(`{"message":"m","code":100,"error_subcode":2207006}`), nil, serentak.Transient, "100/2207006", 0, "new one"},
 		{"invalid parameter", 400, graph(`{"message":"(#100) Invalid parameter","code":100,"error_user_msg":"The caption is bad"}`), nil, serentak.Rejected, "100", 0, "The caption is bad"},
 		{"invalid parameter on HTTP 500", 500, graph(`{"message":"m","code":100}`), nil, serentak.Rejected, "100", 0, "invalid"},
@@ -119,6 +130,9 @@ func TestClassifyContainerError(t *testing.T) {
 	}{
 		{"2207026", serentak.Rejected, false, "MP4 or MOV"},
 		{"Error: 2207026", serentak.Rejected, false, "MP4 or MOV"},
+		{"Error: 2207052", serentak.Rejected, false, "public HTTPS"},
+		{"Error: Media upload has failed with error code 2207009", serentak.Rejected, false, "aspect ratio"},
+		{"Error: 2207008", serentak.Transient, true, "2207008"},
 		{"2207052", serentak.Rejected, false, "public HTTPS"},
 		{"2207004", serentak.Rejected, false, "8 MB"},
 		{"2207009", serentak.Rejected, false, "aspect ratio"},

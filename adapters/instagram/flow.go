@@ -50,13 +50,10 @@ const (
 	// maxRebuilds bounds how often a delivery's containers are thrown
 	// away and made again.
 	maxRebuilds = 3
-	// maxProcessing is how long a container may stay IN_PROGRESS. Meta's
-	// guidance is to poll for no more than 5 minutes; video can be slower,
-	// but half an hour means something is wrong with the file.
-	maxProcessing = 30 * time.Minute
-	// Pending waits grow from firstPoll to maxPoll.
-	firstPoll = 5 * time.Second
-	maxPoll   = 30 * time.Second
+	// containerTTL: "containers expire after 24 hours" (Creating
+	// containers, "Limitations"). A container Instagram no longer finds
+	// is taken for gone only past this age.
+	containerTTL = 24 * time.Hour
 	// reconcileSkew widens the media search window for clock differences
 	// between us and Instagram.
 	reconcileSkew = 2 * time.Minute
@@ -272,18 +269,40 @@ type containerStatus struct {
 
 func (a *attempt) status(ctx context.Context, id string) (containerStatus, error) {
 	var st containerStatus
+	a.countStatusRead()
 	err := a.Get(ctx, id, url.Values{"fields": {"status_code,status"}}, &st)
 	var pe *serentak.PublishError
 	if errors.As(err, &pe) && pe.Code == "100/33" {
-		// The container is gone. Unless we may have published it, a new
-		// one does the job; if we may have, only a human can tell.
-		if a.CP[cpPublishing] == id {
-			return st, serentak.NewPublishError(serentak.Rejected, pe.Code,
-				"Instagram no longer knows container %s, which was sent for publishing without an answer; check the account on Instagram before publishing again", id)
-		}
-		return st, a.rebuild(ctx, fmt.Sprintf("Instagram no longer knows container %s", id))
+		return st, a.notFound(ctx, id, pe)
 	}
 	return st, err
+}
+
+// notFound handles 100/33 ("Object with ID … does not exist, cannot be
+// loaded due to missing permissions, or does not support this operation")
+// on a container's status. That answer does not say the container is
+// gone: a token that lost its grant, or a passing fault, gives it too, and
+// taking it for "gone" would rebuild containers in a loop. So the token is
+// checked first (GET /me): when it fails, that is the error. When it
+// works, the container is taken for gone only once it is past Instagram's
+// 24-hour expiry; before that the attempt is Transient and the same
+// container is asked again later.
+func (a *attempt) notFound(ctx context.Context, id string, pe *serentak.PublishError) error {
+	if err := a.Get(ctx, "me", url.Values{"fields": {"id"}}, &struct{}{}); err != nil {
+		return err
+	}
+	at, err := time.Parse(time.RFC3339Nano, a.CP[cpContainerAt])
+	if err != nil || a.Now().Sub(at) < containerTTL {
+		return &serentak.PublishError{Kind: serentak.Transient, Code: pe.Code, RetryAfter: maxPoll,
+			Message: fmt.Sprintf("Instagram did not find container %s (code %s) although the account's token works; the same container is asked again later, no new one is made", id, pe.Code)}
+	}
+	// Expired for real. Unless we may have published it, a new one does
+	// the job; if we may have, only a human can tell.
+	if a.CP[cpPublishing] == id {
+		return serentak.NewPublishError(serentak.Rejected, pe.Code,
+			"Instagram no longer knows container %s, which was sent for publishing without an answer; check the account on Instagram before publishing again", id)
+	}
+	return a.rebuild(ctx, fmt.Sprintf("Instagram no longer knows container %s, made more than %s ago", id, containerTTL))
 }
 
 // pending says the container is still processing: the worker calls
@@ -294,11 +313,14 @@ func (a *attempt) pending(ctx context.Context, id string) error {
 	a.CP[cpPolls] = strconv.Itoa(polls)
 	// Only a pacing hint: a failed save costs nothing.
 	_ = a.Save(ctx)
-	if at, err := time.Parse(time.RFC3339Nano, a.CP[cpContainerAt]); err == nil && a.Now().Sub(at) > maxProcessing {
+	if at, err := time.Parse(time.RFC3339Nano, a.CP[cpContainerAt]); err == nil && a.Now().Sub(at) > pollWindow {
 		return serentak.NewPublishError(serentak.Rejected, statusInProgress,
-			"Instagram was still processing container %s more than %s after it was made; check that the media meets Instagram's requirements (JPEG images up to 8 MB; MP4 or MOV videos, H.264, 3 seconds to 15 minutes, up to 300 MB)", id, maxProcessing)
+			"Instagram was still processing container %s more than %s after it was made, the longest Meta advises polling; check that the media meets Instagram's requirements (JPEG images up to 8 MB; MP4 or MOV videos, H.264, 3 seconds to 15 minutes, up to 300 MB)", id, pollWindow)
 	}
-	wait := min(firstPoll<<min(polls-1, 8), maxPoll)
+	wait := pollWait(polls)
+	if a.overBudget() {
+		wait = maxPoll
+	}
 	return &serentak.PublishError{Kind: serentak.Pending, RetryAfter: wait, Code: statusInProgress,
 		Message: fmt.Sprintf("Instagram is still processing container %s (check %d); checking again in %s", id, polls, wait)}
 }
@@ -323,7 +345,7 @@ func (a *attempt) rebuild(ctx context.Context, reason string) error {
 	}
 	for k := range a.CP {
 		switch {
-		case k == cpContainer, k == cpContainerAt, k == cpPolls, k == cpPublishing, k == cpStep, k == cpStepAt, strings.HasPrefix(k, cpChild):
+		case k == cpContainer, k == cpContainerAt, k == cpPolls, k == cpStatusReads, k == cpPublishing, k == cpStep, k == cpStepAt, strings.HasPrefix(k, cpChild):
 			delete(a.CP, k)
 		}
 	}

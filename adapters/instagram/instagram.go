@@ -16,9 +16,12 @@
 // later attempts (and attempts after a crash) reuse them; see flow.go for
 // how exactly-once publishing is kept.
 //
-// Both login flavours work with one base URL: graph.facebook.com (Instagram
-// API with Facebook Login) and graph.instagram.com (Instagram API with
-// Instagram Login) serve the same publishing routes.
+// Each login has its own host (docs/platforms/instagram.md#connecting):
+// graph.instagram.com serves Instagram Login tokens, graph.facebook.com
+// Facebook Login tokens, and each refuses the other's with code 190
+// (Reference, "Host URL":
+// https://developers.facebook.com/documentation/instagram-platform/reference).
+// The publishing routes are the same on both.
 package instagram
 
 import (
@@ -32,9 +35,10 @@ import (
 
 // Defaults for Config.
 const (
-	// DefaultBaseURL is the Facebook Login host; set
-	// https://graph.instagram.com for Instagram Login tokens.
-	DefaultBaseURL = graph.DefaultBaseURL
+	// DefaultBaseURL is the Instagram Login host, the default login's;
+	// accounts connected with Facebook Login need
+	// https://graph.facebook.com (config refuses the other pairing).
+	DefaultBaseURL = DefaultLoginURL
 	// DefaultVersion is pinned: Meta routes calls made with an expired
 	// version to the oldest live one, so a moving default would change
 	// behaviour unseen.
@@ -49,8 +53,8 @@ const (
 )
 
 // Config configures a Publisher. Zero fields take defaults; BaseURL is
-// SERENTAK_INSTAGRAM_API_URL: https://graph.facebook.com or
-// https://graph.instagram.com.
+// SERENTAK_INSTAGRAM_API_URL: https://graph.instagram.com (Instagram
+// Login, the default) or https://graph.facebook.com (Facebook Login).
 type Config = graph.Config
 
 // Publisher publishes to Instagram professional accounts.
@@ -60,6 +64,9 @@ type Publisher struct {
 
 // New returns a Publisher.
 func New(cfg Config) *Publisher {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
 	return &Publisher{g: graph.NewPublisher(cfg, graph.Platform{
 		Name: "Instagram", Setting: "SERENTAK_INSTAGRAM_API_URL", Reconciles: "checks the container", ClassifyFunc: Classify,
 	})}
@@ -97,6 +104,12 @@ const (
 	// cpMediaID holds the published media's ID, once known (beside
 	// graph's permalink and published_at).
 	cpMediaID = "media_id"
+	// cpCommentID holds the first comment's ID once it is made;
+	// cpCommentTries counts the attempts that failed to make it, and
+	// cpCommentWarning says why it was given up.
+	cpCommentID      = "comment_id"
+	cpCommentTries   = "comment_tries"
+	cpCommentWarning = "comment_warning"
 )
 
 // Steps.
@@ -104,6 +117,7 @@ const (
 	stepChild     = "create_child_"
 	stepContainer = "create_container"
 	stepPublish   = "media_publish"
+	stepComment   = "comment"
 )
 
 // shape is what kind of post Content makes.
@@ -134,20 +148,23 @@ func (p *Publisher) Publish(ctx context.Context, req serentak.PublishRequest) (s
 func (p *Publisher) publish(ctx context.Context, req serentak.PublishRequest) (serentak.Result, error) {
 	a := &attempt{Attempt: p.g.NewAttempt(req), user: req.Account.ExternalID}
 	// An earlier attempt published and saved the result, but the worker
-	// did not get to record it.
-	if res, ok := a.Published(cpMediaID); ok {
-		return res, nil
+	// did not get to record it (or the first comment is still to come).
+	res, ok := a.Published(cpMediaID)
+	if !ok {
+		sh, err := shapeOf(req.Content)
+		if err != nil {
+			return serentak.Result{}, err
+		}
+		a.shape = sh
+		if req.Account.ExternalID == "" || req.Account.Token.AccessToken == "" {
+			return serentak.Result{}, serentak.NewPublishError(serentak.AuthExpired, "",
+				"the Instagram account has no IG user ID or access token; reconnect the account")
+		}
+		if res, err = a.run(ctx); err != nil {
+			return serentak.Result{}, err
+		}
 	}
-	sh, err := shapeOf(req.Content)
-	if err != nil {
-		return serentak.Result{}, err
-	}
-	a.shape = sh
-	if req.Account.ExternalID == "" || req.Account.Token.AccessToken == "" {
-		return serentak.Result{}, serentak.NewPublishError(serentak.AuthExpired, "",
-			"the Instagram account has no IG user ID or access token; reconnect the account")
-	}
-	return a.run(ctx)
+	return a.firstComment(ctx, res)
 }
 
 // shapeOf checks the media before anything is sent. Compose validates this

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -105,8 +106,8 @@ func (b *bundle) publishUntilDone(t *testing.T, c serentak.Content) (serentak.Re
 		if !errors.As(err, &pe) || pe.Kind != serentak.Pending {
 			return res, pendings, err
 		}
-		if pe.RetryAfter < 5*time.Second || pe.RetryAfter > 30*time.Second {
-			t.Fatalf("Pending RetryAfter = %v, want 5–30 s", pe.RetryAfter)
+		if pe.RetryAfter < 5*time.Second || pe.RetryAfter > time.Minute {
+			t.Fatalf("Pending RetryAfter = %v, want 5 s to a minute", pe.RetryAfter)
 		}
 		pendings++
 		b.clock.Advance(pe.RetryAfter)
@@ -792,5 +793,266 @@ func TestConcurrentPublishes(t *testing.T) {
 	}
 	if got := len(b.fake.Media(igUser)); got != n {
 		t.Fatalf("%d media, want %d", got, n)
+	}
+}
+
+// Status polling backs off as Meta advises (Content Publishing guide,
+// "Troubleshooting": once per minute, for no more than 5 minutes): the
+// first check after 5 s, doubling to once a minute, and the post fails
+// when the container is still processing 5 minutes after it was made.
+// Every read is a Graph call against the account's budget: the whole
+// window costs a handful of reads, counted in the checkpoint.
+func TestPollingBacksOffWithinMetasWindow(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1000))
+	content := serentak.Content{Text: "Slow video", Media: []serentak.MediaRef{b.video("v.mp4")}}
+	var waits []time.Duration
+	var last error
+	for range 20 {
+		_, err := b.pub.Publish(context.Background(), b.request(content))
+		pe := adaptertest.PublishErr(t, err)
+		if pe.Kind != serentak.Pending {
+			last = err
+			break
+		}
+		waits = append(waits, pe.RetryAfter)
+		b.clock.Advance(pe.RetryAfter)
+	}
+	want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, time.Minute, time.Minute, time.Minute, time.Minute}
+	if !reflect.DeepEqual(waits, want) {
+		t.Errorf("waits = %v, want %v", waits, want)
+	}
+	if pe := adaptertest.PublishErr(t, last); pe.Kind != serentak.Rejected || !strings.Contains(pe.Message, "5m0s") {
+		t.Errorf("after the window: %v, want rejected naming the 5-minute window", last)
+	}
+	reads := b.fake.CountCalls(http.MethodGet, "")
+	if reads != len(waits)+1 {
+		t.Errorf("%d status reads for %d waits", reads, len(waits))
+	}
+	if got := b.store.Checkpoint()["status_reads"]; got != strconv.Itoa(reads) {
+		t.Errorf("checkpoint status_reads = %q, want %d", got, reads)
+	}
+}
+
+// A 100/33 on a container's status ("does not exist, cannot be loaded due
+// to missing permissions") is not "container gone" while the token works:
+// the token is checked (GET /me), the attempt is Transient, no new
+// container is made, and the next attempt publishes the same container.
+func TestStatusNotFoundWithAValidTokenKeepsTheContainer(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1))
+	content := serentak.Content{Text: "Steady", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if k := adaptertest.PublishErr(t, err).Kind; k != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	container := b.store.Checkpoint()["container"]
+	for range 3 {
+		b.fake.FailNextWhere(1, fakeig.GraphError(100, 33), func(r *http.Request) bool {
+			return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+container)
+		})
+		b.clock.Advance(time.Minute)
+		_, err = b.pub.Publish(context.Background(), b.request(content))
+		if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Transient || pe.Code != "100/33" {
+			t.Fatalf("after 100/33: %v, want transient 100/33", err)
+		}
+	}
+	if n := b.fake.CountCallsWhere(func(c fakeig.Call) bool { return c.ID == "me" }); n != 3 {
+		t.Errorf("GET /me = %d, want one token check per 100/33", n)
+	}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatalf("after the fault: %v", err)
+	}
+	if cs := b.fake.Containers(igUser); len(cs) != 1 || cs[0].ID != container || cs[0].MediaID != res.ExternalID {
+		t.Errorf("containers = %+v, want only %s, published", cs, container)
+	}
+	if cp := b.store.Checkpoint(); cp["rebuilds"] != "" {
+		t.Errorf("checkpoint = %v: containers were rebuilt", cp)
+	}
+}
+
+// When the token check fails too, that is the answer: a revoked token is
+// AuthExpired, not a reason to make containers.
+func TestStatusNotFoundWithABadTokenIsAuth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1))
+	content := serentak.Content{Text: "Revoked", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	if _, err := b.pub.Publish(context.Background(), b.request(content)); adaptertest.PublishErr(t, err).Kind != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	container := b.store.Checkpoint()["container"]
+	b.fake.FailNextWhere(1, fakeig.GraphError(100, 33), func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/"+container) })
+	b.fake.FailNextWhere(1, fakeig.TokenExpired(), func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/me") })
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.AuthExpired {
+		t.Fatalf("err = %v, want auth_expired", err)
+	}
+	if n := len(b.fake.Containers(igUser)); n != 1 {
+		t.Errorf("%d containers, want 1", n)
+	}
+}
+
+// A container past Instagram's 24-hour expiry that Instagram no longer
+// finds is really gone: a new one is made.
+func TestStatusNotFoundPastExpiryRebuilds(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1))
+	content := serentak.Content{Text: "Old", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	if _, err := b.pub.Publish(context.Background(), b.request(content)); adaptertest.PublishErr(t, err).Kind != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	container := b.store.Checkpoint()["container"]
+	b.clock.Advance(25 * time.Hour)
+	b.fake.FailNextWhere(1, fakeig.GraphError(100, 33), func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/"+container) })
+	if _, _, err := b.publishUntilDone(t, content); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if cp := b.store.Checkpoint(); cp["rebuilds"] != "1" {
+		t.Errorf("checkpoint = %v, want rebuilds=1", cp)
+	}
+}
+
+// An Instagram Login token sent to the Facebook Login host is refused
+// with 190, as Meta refuses it: the adapter says reconnect, and a wrong
+// SERENTAK_INSTAGRAM_API_URL can never pass a test.
+func TestInstagramLoginTokenOnTheFacebookHost(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithHost(fakeig.LoginFacebook))
+	b.fake.AddToken(igUser, igToken, fakeig.LoginInstagram)
+	_, err := b.pub.Publish(context.Background(), b.request(serentak.Content{Text: "x", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.AuthExpired || pe.Code != "190" {
+		t.Fatalf("err = %v, want auth_expired 190", err)
+	}
+	if n := len(b.fake.Containers(igUser)); n != 0 {
+		t.Errorf("%d containers made with a token of the other login", n)
+	}
+}
+
+// The first comment is posted on the published media, once: "about to
+// comment" and the comment's ID are checkpointed, and a repeat with the
+// saved checkpoint comments nothing more.
+func TestFirstComment(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	content := serentak.Content{Text: "Keripik", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Order: WA 0852-1234-5678 #keripik"}}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := b.fake.Comments(res.ExternalID)
+	if len(got) != 1 || got[0].Message != content.Options.FirstComment {
+		t.Fatalf("comments = %+v", got)
+	}
+	if cp := b.store.Checkpoint(); cp["comment_id"] != got[0].ID || len(res.Warnings) != 0 {
+		t.Errorf("checkpoint %v, warnings %v", cp, res.Warnings)
+	}
+	again, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil || again.ExternalID != res.ExternalID {
+		t.Fatalf("repeat = %+v, %v", again, err)
+	}
+	if n := len(b.fake.Comments(res.ExternalID)); n != 1 {
+		t.Errorf("%d comments after a repeat, want 1", n)
+	}
+}
+
+// The comment's answer is lost: the next attempt lists the media's
+// comments, finds ours and does not comment again; the post itself is
+// never published twice.
+func TestFirstCommentAnswerLost(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	content := serentak.Content{Text: "Sambal", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Link in bio"}}
+	b.fake.FailNext(http.MethodPost, "comments", 1, fakeig.Drop())
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Transient || !strings.Contains(pe.Message, "published") {
+		t.Fatalf("err = %v, want transient saying the post is published", err)
+	}
+	if cp := b.store.Checkpoint(); cp["step"] != "comment" || cp["media_id"] == "" {
+		t.Fatalf("checkpoint = %v, want the comment step saved after the result", cp)
+	}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.fake.Comments(res.ExternalID)); n != 1 {
+		t.Errorf("%d comments, want 1", n)
+	}
+	if n := b.fake.CountCalls(http.MethodPost, "comments"); n != 1 {
+		t.Errorf("POST comments = %d, want 1 (the retry looked it up)", n)
+	}
+	if n := len(b.fake.Media(igUser)); n != 1 {
+		t.Errorf("%d media, want 1", n)
+	}
+}
+
+// An account connected without the comments permission publishes, and
+// the result says which permission the first comment needs; the
+// delivery does not fail.
+func TestFirstCommentWithoutThePermission(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	b.fake.AddToken(igUser, igToken, fakeig.LoginInstagram, "instagram_business_basic", "instagram_business_content_publish")
+	content := serentak.Content{Text: "Kopi", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Order via WA"}}
+	res, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil {
+		t.Fatalf("err = %v, want published with a warning", err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "instagram_business_manage_comments") {
+		t.Errorf("warnings = %v, want the missing permission named", res.Warnings)
+	}
+	if n := len(b.fake.Comments(res.ExternalID)); n != 0 {
+		t.Errorf("%d comments", n)
+	}
+	// A repeat gives the same warning and asks nothing more.
+	calls := len(b.fake.Calls())
+	again, err := b.pub.Publish(context.Background(), b.request(content))
+	if err != nil || !reflect.DeepEqual(again.Warnings, res.Warnings) || len(b.fake.Calls()) != calls {
+		t.Errorf("repeat = %+v, %v after %d calls", again, err, len(b.fake.Calls())-calls)
+	}
+}
+
+// A temporary failure of the comment is retried, then given up with a
+// warning: the published post never fails for its comment.
+func TestFirstCommentGivesUpAfterTemporaryFailures(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(0))
+	content := serentak.Content{Text: "Teh", Media: []serentak.MediaRef{b.jpeg("a.jpg")},
+		Options: serentak.Options{FirstComment: "Order via WA"}}
+	b.fake.FailNext(http.MethodPost, "comments", 10, fakeig.ServerError())
+	var res serentak.Result
+	var err error
+	for i := range 3 {
+		res, err = b.pub.Publish(context.Background(), b.request(content))
+		if i < 2 && adaptertest.PublishErr(t, err).Kind != serentak.Transient {
+			t.Fatalf("try %d: %v, want transient", i+1, err)
+		}
+	}
+	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "after 3 tries") {
+		t.Fatalf("third try = %+v, %v; want published with a warning", res, err)
+	}
+}
+
+// Status reads beyond the set's budget (after faults made extra reads)
+// slow to once a minute, whatever the backoff step.
+func TestStatusReadsOverBudgetSlowDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakeig.WithProcessingReads(1000))
+	content := serentak.Content{Text: "Budget", Media: []serentak.MediaRef{b.jpeg("a.jpg")}}
+	if _, err := b.pub.Publish(context.Background(), b.request(content)); adaptertest.PublishErr(t, err).Kind != serentak.Pending {
+		t.Fatalf("first attempt: %v", err)
+	}
+	cp := b.store.Checkpoint()
+	cp["status_reads"] = "40"
+	cp["polls"] = "0"
+	if err := b.store.Save(context.Background(), cp); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.pub.Publish(context.Background(), b.request(content))
+	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Pending || pe.RetryAfter != time.Minute {
+		t.Fatalf("err = %v (retry %v), want pending for a minute", err, pe.RetryAfter)
 	}
 }

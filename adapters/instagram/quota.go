@@ -22,6 +22,54 @@ const (
 	minQuotaWait = time.Minute
 )
 
+// Container status polling (docs/platforms/instagram.md#publishing).
+// Meta advises querying a container's status "once per minute, for no
+// more than 5 minutes" (Content Publishing guide, "Troubleshooting":
+// https://developers.facebook.com/docs/instagram-platform/content-publishing/;
+// Meta's Threads API, which has the same containers, says it in the same
+// words: https://developers.facebook.com/documentation/threads/troubleshooting).
+// A post is due at a given second and an image is usually ready at once,
+// so the first check comes after a few seconds and the waits double up to
+// once a minute; polling stops pollWindow after the container was made.
+// Every status read is a Graph call, and Instagram Platform calls count
+// against the account's Business Use Case call budget (Graph API "Rate
+// Limits", "Business Use Case Rate Limits":
+// https://developers.facebook.com/docs/graph-api/overview/rate-limiting/),
+// shared with everything else the app does for that account: this
+// schedule spends at most maxStatusReads of it per container set, and
+// countStatusRead keeps the count in the checkpoint.
+const (
+	firstPoll  = 5 * time.Second
+	maxPoll    = time.Minute
+	pollWindow = 5 * time.Minute
+	// maxStatusReads bounds the reads of one container set: the schedule
+	// (at 0 s, then after 5 s, 10 s, 20 s, 40 s and every minute) makes 9
+	// in the window, and a carousel reads each item once more before the
+	// carousel container is made.
+	maxStatusReads = 9 + maxCarouselItems
+	// cpStatusReads counts the status reads of the current container set.
+	cpStatusReads = "status_reads"
+)
+
+// pollWait is the wait after the n-th IN_PROGRESS answer (n ≥ 1).
+func pollWait(n int) time.Duration {
+	return min(firstPoll<<min(max(n-1, 0), 8), maxPoll)
+}
+
+// countStatusRead counts a status read against the set's budget. Past the
+// budget, reads go on at once a minute (pollWait's ceiling): the budget
+// is a ceiling on the pace, never a reason to fail a post.
+func (a *attempt) countStatusRead() {
+	n, _ := strconv.Atoi(a.CP[cpStatusReads])
+	a.CP[cpStatusReads] = strconv.Itoa(n + 1)
+}
+
+// overBudget reports whether the current set has spent its status reads.
+func (a *attempt) overBudget() bool {
+	n, _ := strconv.Atoi(a.CP[cpStatusReads])
+	return n > maxStatusReads
+}
+
 // checkQuota reads content_publishing_limit and refuses to go on when the
 // account's rolling publishing quota is used up. The quota differs between
 // accounts and has changed over time (25, 50, 100), so it is read live,

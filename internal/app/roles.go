@@ -13,6 +13,7 @@ import (
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/scheduler"
 	"github.com/serentak/serentak/worker"
@@ -135,6 +136,7 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		BodyLimit:     cfg.BodyLimit,
 		MediaMaxBytes: cfg.MediaMaxBytes,
 		RateLimit:     cfg.RateLimit,
+		ComposeRules:  compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,6 +81,8 @@ type Media struct {
 	// ViaAPI: published through media_publish (or seeded as such); only
 	// these count toward the publishing quota.
 	ViaAPI bool
+	// Comments made through the API, oldest first.
+	Comments []Comment
 }
 
 // Call is one request the fake answered (or dropped).
@@ -93,8 +96,51 @@ type Call struct {
 	At     time.Time
 }
 
+// Login is one of Instagram's two logins. Each has its own host and its
+// own tokens ("Host URL" and "Access Tokens" in the Requirements table of
+// every Instagram Platform reference, e.g.
+// https://developers.facebook.com/documentation/instagram-platform/reference
+// and .../instagram-graph-api/reference/ig-container): Instagram Login's
+// Instagram User tokens (IGAA… in real life) are served by
+// graph.instagram.com, Facebook Login's Facebook tokens (EAA…) by
+// graph.facebook.com. A token on the other login's host is refused with
+// code 190.
+type Login string
+
+// The two logins.
+const (
+	LoginInstagram Login = "instagram"
+	LoginFacebook  Login = "facebook"
+)
+
+// The comments permission of each login (Comments reference, "Requirements":
+// https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-media/comments).
+const (
+	PermCommentsInstagramLogin = "instagram_business_manage_comments"
+	PermCommentsFacebookLogin  = "instagram_manage_comments"
+)
+
+// Comment is a comment the fake recorded on a media.
+type Comment struct {
+	ID, MediaID, Message string
+	At                   time.Time
+}
+
+// tokenInfo is what the fake knows of a token.
+type tokenInfo struct {
+	user  string
+	login Login
+	// perms are the permissions granted; nil grants every one.
+	perms map[string]bool
+}
+
 // Option configures a Server.
 type Option func(*Server)
+
+// WithHost sets which login's host the fake plays (default
+// LoginInstagram, graph.instagram.com): a token of the other login is
+// refused with 190, as Meta refuses it.
+func WithHost(l Login) Option { return func(s *Server) { s.host = l } }
 
 // WithLatency delays every answer by d (for benchmarks).
 func WithLatency(d time.Duration) Option { return func(s *Server) { s.SetLatency(d) } }
@@ -135,9 +181,10 @@ type Server struct {
 	ttl             time.Duration
 	quotaTotal      int
 	quotaWindow     time.Duration
+	host            Login
 
 	mu         sync.Mutex
-	tokens     map[string]string // token → IG user ID
+	tokens     map[string]tokenInfo
 	expired    map[string]bool
 	users      map[string]bool
 	containers map[string]*Container
@@ -159,7 +206,8 @@ func New(opts ...Option) *Server {
 		ttl:             24 * time.Hour,
 		quotaTotal:      50,
 		quotaWindow:     24 * time.Hour,
-		tokens:          map[string]string{},
+		host:            LoginInstagram,
+		tokens:          map[string]tokenInfo{},
 		expired:         map[string]bool{},
 		users:           map[string]bool{},
 		containers:      map[string]*Container{},
@@ -173,12 +221,46 @@ func New(opts ...Option) *Server {
 }
 
 // AddUser makes an Instagram professional account known, usable with
-// token.
+// token, which has every permission. The token is of the login its prefix
+// names as real tokens do (IGAA…: Instagram Login, EAA…: Facebook Login),
+// else of the login whose host the fake plays.
 func (s *Server) AddUser(igUserID, token string) {
+	login := s.host
+	switch {
+	case strings.HasPrefix(token, "IGAA"):
+		login = LoginInstagram
+	case strings.HasPrefix(token, "EAA"):
+		login = LoginFacebook
+	}
+	s.AddToken(igUserID, token, login)
+}
+
+// AddToken makes an Instagram professional account known, usable with a
+// token of login granted perms (none given: every permission).
+func (s *Server) AddToken(igUserID, token string, login Login, perms ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[igUserID] = true
-	s.tokens[token] = igUserID
+	ti := tokenInfo{user: igUserID, login: login}
+	if len(perms) > 0 {
+		ti.perms = map[string]bool{}
+		for _, p := range perms {
+			ti.perms[p] = true
+		}
+	}
+	s.tokens[token] = ti
+}
+
+// Comments returns copies of the comments made on a media, oldest first.
+func (s *Server) Comments(mediaID string) []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.published {
+		if m.ID == mediaID {
+			return append([]Comment(nil), m.Comments...)
+		}
+	}
+	return nil
 }
 
 // ExpireToken makes a token expired: later calls with it get 190/463.
@@ -198,6 +280,7 @@ func (s *Server) Media(igUserID string) []Media {
 		if m.UserID == igUserID {
 			c := *m
 			c.Items = append([]string(nil), m.Items...)
+			c.Comments = append([]Comment(nil), m.Comments...)
 			out = append(out, c)
 		}
 	}

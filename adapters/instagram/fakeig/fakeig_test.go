@@ -322,8 +322,9 @@ func TestVideoProblemsSurfaceAsContainerErrors(t *testing.T) {
 			t.Fatalf("%s: first read %s", name, st)
 		}
 		a = b.call(t, http.MethodGet, id, tok, url.Values{"fields": {"status_code,status"}})
-		if a.str("status_code") != fakeig.StatusError || a.str("status") != tc.status {
-			t.Errorf("%s: %v, want ERROR %s", name, a.body, tc.status)
+		// status is text carrying the subcode ("Error: 2207026").
+		if a.str("status_code") != fakeig.StatusError || a.str("status") != "Error: "+tc.status {
+			t.Errorf("%s: %v, want ERROR with status Error: %s", name, a.body, tc.status)
 		}
 	}
 }
@@ -416,5 +417,74 @@ func TestFaults(t *testing.T) {
 	calls := b.fake.Calls()
 	if last := calls[len(calls)-2]; !last.Fault || last.Status != 400 || last.Edge != "media" {
 		t.Errorf("fault call logged as %+v", last)
+	}
+}
+
+// Each login's tokens work only on its own host, as Meta's "Host URL"
+// requirement says: an Instagram Login token (IGAA…) on the Facebook
+// Login host, and a Facebook token (EAA…) on the Instagram Login host,
+// are refused with 190. This is what a wrong SERENTAK_INSTAGRAM_API_URL
+// meets in production.
+func TestTokenOnTheOtherLoginsHost(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		host            fakeig.Login
+		token           string
+		refused         bool
+		explicitLogin   fakeig.Login
+		useExplicitKind bool
+	}{
+		{host: fakeig.LoginFacebook, token: "IGAAinstagram-login-token", refused: true},
+		{host: fakeig.LoginInstagram, token: "EAAfacebook-login-token", refused: true},
+		{host: fakeig.LoginInstagram, token: "IGAAinstagram-login-token"},
+		{host: fakeig.LoginFacebook, token: "EAAfacebook-login-token"},
+		{host: fakeig.LoginFacebook, token: "plain", refused: true, explicitLogin: fakeig.LoginInstagram, useExplicitKind: true},
+	} {
+		b := setup(t, fakeig.WithHost(tc.host))
+		if tc.useExplicitKind {
+			b.fake.AddToken("178009", tc.token, tc.explicitLogin)
+		} else {
+			b.fake.AddUser("178009", tc.token)
+		}
+		a := b.call(t, http.MethodGet, "178009/content_publishing_limit", tc.token, nil)
+		if code, _ := a.errCode(); tc.refused != (code == 190) {
+			t.Errorf("host %s, token %s: answer %d %v, want refused with 190: %v", tc.host, tc.token, a.status, a.body, tc.refused)
+		}
+	}
+}
+
+// POST /{ig-media-id}/comments needs the login's comments permission and
+// records the comment; GET lists it.
+func TestComments(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.mustCreate(t, b.image())
+	media := b.call(t, http.MethodPost, user+"/media_publish", tok, url.Values{"creation_id": {id}}).str("id")
+	if media == "" {
+		t.Fatal("publish failed")
+	}
+	if a := b.call(t, http.MethodPost, media+"/comments", tok, url.Values{}); a.status == 200 {
+		t.Errorf("a comment without message was accepted: %v", a.body)
+	}
+	if a := b.call(t, http.MethodPost, media+"/comments", tok2, url.Values{"message": {"hi"}}); a.status == 200 {
+		t.Errorf("a comment on another account's media was accepted: %v", a.body)
+	}
+	// A token without instagram_business_manage_comments.
+	b.fake.AddToken(user, "IGAA-no-comments", fakeig.LoginInstagram, "instagram_business_basic", "instagram_business_content_publish")
+	if a := b.call(t, http.MethodPost, media+"/comments", "IGAA-no-comments", url.Values{"message": {"hi"}}); func() bool { c, _ := a.errCode(); return c != 10 }() {
+		t.Errorf("a comment without the comments permission: %d %v, want code 10", a.status, a.body)
+	}
+	b.fake.AddToken(user, "IGAA-comments", fakeig.LoginInstagram, fakeig.PermCommentsInstagramLogin)
+	a := b.call(t, http.MethodPost, media+"/comments", "IGAA-comments", url.Values{"message": {"Order: WA 0852"}})
+	if a.status != 200 || a.str("id") == "" {
+		t.Fatalf("comment = %d %v", a.status, a.body)
+	}
+	got := b.fake.Comments(media)
+	if len(got) != 1 || got[0].Message != "Order: WA 0852" || got[0].ID != a.str("id") {
+		t.Errorf("Comments = %+v", got)
+	}
+	list := b.call(t, http.MethodGet, media+"/comments", tok, url.Values{"fields": {"id,text"}})
+	if data, _ := list.body["data"].([]any); len(data) != 1 {
+		t.Errorf("GET comments = %v", list.body)
 	}
 }

@@ -97,20 +97,37 @@ func (s *Server) route(r *http.Request) (any, *graphErr) {
 		return nil, errf(190, 0, "An active access token must be used to query information about the current user.")
 	}
 	s.mu.Lock()
-	user, known := s.tokens[tok]
+	ti, known := s.tokens[tok]
 	expired := s.expired[tok]
 	s.mu.Unlock()
+	user := ti.user
 	switch {
 	case expired:
 		return nil, errf(190, 463, "%s", defaultMessage(190, 463))
 	case !known:
 		return nil, errf(190, 0, "%s", defaultMessage(190, 0))
+	case ti.login != s.host:
+		// Each login's tokens are served by its own host only (the
+		// "Host URL" row of every Instagram Platform reference's
+		// Requirements, e.g.
+		// https://developers.facebook.com/documentation/instagram-platform/reference):
+		// graph.facebook.com cannot parse an Instagram User token, and
+		// graph.instagram.com does not take a Facebook one.
+		return nil, errf(190, 0, "%s", defaultMessage(190, 0))
+	}
+	if id == "me" {
+		// /me is the token's own account (Instagram Login: "GET /me",
+		// https://developers.facebook.com/documentation/instagram-platform/instagram-api-with-instagram-login/get-started).
+		id = user
 	}
 	if edge == "" {
 		if r.Method != http.MethodGet {
 			return nil, notFound(r.Method, id)
 		}
 		return s.getNode(id, user, p)
+	}
+	if edge == "comments" {
+		return s.comments(r.Method, id, ti, p)
 	}
 	// Edges belong to the IG user; a token for another account cannot
 	// see this one.
@@ -557,7 +574,11 @@ func (s *Server) readContainerLocked(c *Container) {
 func containerStatusText(c *Container) string {
 	switch c.StatusCode {
 	case StatusError:
-		return c.Status
+		// status is text carrying the subcode, not the bare number (IG
+		// Container reference, field status:
+		// https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-container):
+		// a client must parse the number out of it.
+		return "Error: " + c.Status
 	case StatusFinished:
 		return "Finished: Media has been uploaded and it is ready to be published."
 	case StatusInProgress:
@@ -568,4 +589,70 @@ func containerStatusText(c *Container) string {
 		return "Published: Media has been published."
 	}
 	return ""
+}
+
+// comments is POST and GET /{ig-media-id}/comments (Comments reference,
+// https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-media/comments):
+// the token needs the login's comments permission ("Requirements":
+// instagram_business_manage_comments with Instagram Login,
+// instagram_manage_comments with Facebook Login), the media must be the
+// token's account's, and POST takes the required message.
+func (s *Server) comments(method, mediaID string, ti tokenInfo, p params) (any, *graphErr) {
+	perm := PermCommentsInstagramLogin
+	if ti.login == LoginFacebook {
+		perm = PermCommentsFacebookLogin
+	}
+	if ti.perms != nil && !ti.perms[perm] {
+		return nil, errf(10, 0, "(#10) Application does not have permission for this action (%s is required)", perm)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var m *Media
+	for _, x := range s.published {
+		if x.ID == mediaID && x.UserID == ti.user {
+			m = x
+		}
+	}
+	if m == nil {
+		return nil, notFound(method, mediaID)
+	}
+	switch method {
+	case http.MethodPost:
+		if err := checkAllowed(p, "message"); err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		if strings.TrimSpace(p["message"]) == "" {
+			return nil, errf(100, 0, "(#100) The parameter message is required")
+		}
+		c := Comment{ID: s.newIDLocked(), MediaID: m.ID, Message: p["message"], At: s.now()}
+		m.Comments = append(m.Comments, c)
+		return map[string]any{"id": c.ID}, nil
+	case http.MethodGet:
+		if err := checkAllowed(p, "fields", "limit", "after", "before"); err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		fields, err := fieldList(p, []string{"id", "text", "timestamp", "username"}, []string{"id", "text", "timestamp"}, "IGComment")
+		if err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		data := []map[string]any{}
+		for _, c := range m.Comments {
+			out := map[string]any{}
+			for _, f := range fields {
+				switch f {
+				case "id":
+					out[f] = c.ID
+				case "text":
+					out[f] = c.Message
+				case "timestamp":
+					out[f] = c.At.UTC().Format(graphTime)
+				case "username":
+					out[f] = "user" + m.UserID
+				}
+			}
+			data = append(data, out)
+		}
+		return map[string]any{"data": data}, nil
+	}
+	return nil, notFound(method, mediaID)
 }
