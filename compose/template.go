@@ -134,7 +134,10 @@ func orderURL(raw, name string, tmpl serentak.Template) string {
 		return raw
 	}
 	host := strings.ToLower(u.Hostname())
-	isChat := (host == "wa.me" || host == "www.wa.me") && len(strings.Trim(u.Path, "/")) > 0 ||
+	// wa.me/<number> only: a wa.me/message/<code> link carries its own
+	// message, set by the business.
+	segment := strings.Trim(u.Path, "/")
+	isChat := isChatHost(host) && segment != "" && !strings.Contains(segment, "/") ||
 		(host == "api.whatsapp.com" && strings.TrimSuffix(u.Path, "/") == "/send")
 	if !isChat || u.Query().Has("text") || u.Fragment != "" {
 		return raw

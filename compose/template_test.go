@@ -42,8 +42,10 @@ func TestDiscountAndCallToAction(t *testing.T) {
 			"Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: " + wa, "under 1%", nil},
 		{"the call to action replaces the order label", serentak.Facebook, Input{Product: withCTA},
 			"Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\nRenyah, pedas, tanpa pengawet.\n\nPesan lewat WhatsApp ya kak: " + wa, "", nil},
-		{"the call to action replaces Instagram's link label too", serentak.Instagram, Input{Product: withCTA, Media: []serentak.MediaRef{jpeg}},
-			"Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\nRenyah, pedas, tanpa pengawet.\n\nPesan lewat WhatsApp ya kak: " + wa, "", nil},
+		{"the call to action replaces the order label on Instagram too", serentak.Instagram, Input{Product: withCTA, Media: []serentak.MediaRef{jpeg}},
+			"Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\nRenyah, pedas, tanpa pengawet.\n\nPesan lewat WhatsApp ya kak: WA 0812-3456-7890", "", nil},
+		{"the call to action replaces Instagram's link label", serentak.Instagram, Input{Product: &serentak.Product{Name: "Kopi", URL: "https://toko.example.com/kopi", CTA: "Beli di toko online:"},
+			Media: []serentak.MediaRef{jpeg}}, "Kopi\n\nBeli di toko online: https://toko.example.com/kopi", "", nil},
 		{"a call to action without a link stands alone", serentak.Facebook, Input{Product: noLink},
 			"Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nDatang langsung ke toko kami di Pasar Baru!", "no order link", nil},
 		{"a workspace's wording", serentak.Facebook, Input{Product: discounted()},
@@ -80,6 +82,9 @@ func TestDiscountAndCallToAction(t *testing.T) {
 func TestFitKeepsPriceAndLinkOverDiscountAndFooter(t *testing.T) {
 	pr := discounted()
 	pr.Name = strings.Repeat("Keripik ", 250)[:2000]
+	// A shop link of 150 characters, which Instagram shows as it is.
+	shop := "https://toko.example.com/keripik?ref="
+	pr.URL = shop + strings.Repeat("x", 150-len(shop))
 	in := Input{Product: pr, Media: []serentak.MediaRef{jpeg}, Template: &serentak.Template{Footer: strings.Repeat("Buka setiap hari. ", 10)}}
 	r := Fit(serentak.Instagram, in, Target{})
 	checkInvariants(t, serentak.Instagram, in, Target{}, r)
@@ -89,7 +94,7 @@ func TestFitKeepsPriceAndLinkOverDiscountAndFooter(t *testing.T) {
 	if strings.Contains(r.Content.Text, "Diskon") || strings.Contains(r.Content.Text, "Buka setiap hari") {
 		t.Errorf("discount or footer kept in a caption without room:\n%s", r.Content.Text)
 	}
-	for _, want := range []string{"Rp25.000", "https://wa.me/6281234567890"} {
+	for _, want := range []string{"Rp25.000", pr.URL} {
 		if !strings.Contains(r.Content.Text, want) {
 			t.Errorf("text lacks %q", want)
 		}
