@@ -61,6 +61,7 @@ func CheckTemplate(t serentak.Template) []serentak.FieldError {
 	field("name_separator", t.NameSeparator, maxSeparator, false)
 	field("order_label", t.OrderLabel, maxLabel, false)
 	field("text_link_label", t.TextLinkLabel, maxLabel, false)
+	field("link_in_bio", t.LinkInBio, maxLabel, false)
 	field("whatsapp_greeting", t.WhatsAppGreeting, maxLabel, false)
 	field("discount_line", t.DiscountLine, maxLabel, false)
 	field("footer", t.Footer, maxFooter, true)

@@ -150,7 +150,7 @@ func TestTemplateCheck(t *testing.T) {
 		want []string // "field code"
 	}{
 		{"empty keeps everything built in", serentak.Template{}, nil},
-		{"every field set", serentak.Template{NameSeparator: " | ", OrderLabel: "Order:", TextLinkLabel: "Link:", WhatsAppGreeting: "Halo ",
+		{"every field set", serentak.Template{NameSeparator: " | ", OrderLabel: "Order:", TextLinkLabel: "Link:", LinkInBio: "ada di bio", WhatsAppGreeting: "Halo ",
 			DiscountLine: "Hemat {percent}% dari {compare_at}, jadi {price}", Footer: "Buka 08.00–20.00\nJl. Merdeka 5"}, nil},
 		{"a separator too long", serentak.Template{NameSeparator: strings.Repeat("-", 11)}, []string{"name_separator too_long"}},
 		{"a label on two lines", serentak.Template{OrderLabel: "Order\nnow:"}, []string{"order_label invalid"}},
@@ -159,6 +159,7 @@ func TestTemplateCheck(t *testing.T) {
 		{"a discount line with a placeholder we do not fill", serentak.Template{DiscountLine: "Diskon {persen}%"},
 			[]string{"discount_line invalid", "discount_line invalid"}},
 		{"invalid UTF-8", serentak.Template{TextLinkLabel: "Link\xff:"}, []string{"text_link_label invalid"}},
+		{"link-in-bio words on two lines", serentak.Template{LinkInBio: "link\ndi bio"}, []string{"link_in_bio invalid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
