@@ -21,6 +21,15 @@
 //     so a text post gets a preview card and a photo post still shows it.
 //   - A wa.me (or api.whatsapp.com/send) link without a text parameter gets
 //     one, "Halo, saya mau pesan <name>", so the chat opens with the order.
+//   - A WhatsApp number is read in any spelling people use (ParseWhatsApp)
+//     and published as https://wa.me/<digits>; where links cannot be
+//     tapped (Instagram, TikTok) the order line shows the number to type,
+//     "WA 0852-1234-5678", and another link is written to be copied, or
+//     replaced by the workspace's link-in-bio words.
+//   - Hashtags are made one word (oleh-oleh → #oleholeh) with a warning,
+//     never refused: Prepare says it once for the post.
+//   - A price with more decimals than its currency shows (IDR none) is
+//     refused, never rounded.
 //   - Facebook takes at most 10 photos per post; Instagram's carousel 2–10.
 //   - YouTube keeps at most 60 hashtags (it ignores all of them past that).
 //   - The description is shortened before any hashtag is left out; a

@@ -73,6 +73,13 @@ func goldenCases() []struct {
 			URL: "https://wa.me/6281234567890"}, Hashtags: []string{"kopi"},
 			Template: &serentak.Template{NameSeparator: " | ", WhatsAppGreeting: "Hi! I want ", DiscountLine: "Save {percent}%: {compare_at} → {price}",
 				Footer: "Open daily 8am–8pm · Jl. Merdeka 5, Garut"}}, Target{}},
+		{"whatsapp-spellings", Input{Product: &serentak.Product{Name: "Bakpia Pathok", Price: &serentak.Price{Amount: 30000, Currency: "IDR"},
+			Description: "Isi kacang hijau, baru dipanggang.", URL: "https://wa.me/+62 852-1234-5678"},
+			Hashtags: []string{"oleh-oleh", "#jogja", "kue kering", "", "!!"}}, Target{}},
+		{"shop-and-whatsapp", Input{Product: &serentak.Product{Name: "Bakpia Pathok", Price: &serentak.Price{Amount: 30000, Currency: "IDR"},
+			URL: "https://toko.example.com/bakpia", WhatsApp: "0852 1234 5678"}, Hashtags: []string{"jogja"}}, Target{}},
+		{"link-in-bio", Input{Product: &serentak.Product{Name: "Bakpia Pathok", Price: &serentak.Price{Amount: 30000, Currency: "IDR"},
+			URL: "https://toko.example.com/bakpia"}, Template: &serentak.Template{LinkInBio: "ada di bio ☝️"}}, Target{}},
 		{"given-caption", Input{Product: keripik(), Caption: "Promo hari ini! #UMKM diskon 10% untuk @pelanggan setia.",
 			Hashtags: []string{"umkm", "keripik"}}, Target{Title: "Promo <Keripik>"}},
 	}

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -250,4 +251,34 @@ func TestBadWhatsApp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseWhatsApp: whatever is typed, a number read is E.164 (a '+',
+// no leading 0, 7 to 15 digits), reads back as itself, and so does the
+// way it is written for buyers: typing "WA 0852-1234-5678" back gives the
+// same chat.
+func FuzzParseWhatsApp(f *testing.F) {
+	for _, s := range []string{"0852-1234-5678", "+62 (0)852 1234 5678", "852.1234.5678", "+65 8123 4567", "+1 415 555 0123",
+		"0062 21 2345 6789", "(+971) 50 123 4567", "8", "+", "00", "0(0)0", "٠٨٥٢"} {
+		f.Add(s)
+	}
+	e164 := regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseWhatsApp(s)
+		if err != nil {
+			return
+		}
+		if !e164.MatchString(n) {
+			t.Fatalf("ParseWhatsApp(%q) = %q, not E.164", s, n)
+		}
+		if again, err := ParseWhatsApp(n); again != n || err != nil {
+			t.Fatalf("ParseWhatsApp(%q) = %q, %v; want it unchanged", n, again, err)
+		}
+		for _, lang := range []string{"id", "en"} {
+			shown := readableNumber(n, lang)
+			if back, err := ParseWhatsApp(shown); back != n || err != nil {
+				t.Fatalf("%s is written %q (%s), which reads back as %q, %v", n, shown, lang, back, err)
+			}
+		}
+	})
 }
