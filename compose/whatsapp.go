@@ -288,9 +288,10 @@ func groupDigits(d string) []string {
 }
 
 // countryCode returns the country calling code at the start of an E.164
-// number's digits. ITU-T E.164 codes are prefix-free: 1 and 7 are the
-// one-digit codes, the two-digit ones are listed, every other is three
-// digits (ITU-T E.164 Annex to Operational Bulletin, list of country codes).
+// number's digits. Country codes are prefix-free: 1 and 7 are the
+// one-digit codes, the two-digit ones are listed here, every other is
+// three digits (ITU-T, "List of ITU-T Recommendation E.164 assigned
+// country codes", annexed to the ITU Operational Bulletin).
 func countryCode(d string) string {
 	if d == "" {
 		return ""
