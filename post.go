@@ -8,7 +8,15 @@ type Product struct {
 	Price       *Price `json:"price,omitempty"`
 	Description string `json:"description,omitempty"`
 	// URL is where to order: often a WhatsApp wa.me link, or a shop page.
+	// A WhatsApp number written alone is read as its wa.me link.
 	URL string `json:"url,omitempty"`
+	// WhatsApp is the merchant's WhatsApp number, in any spelling people
+	// use (0852-1234-5678, +62 852 1234 5678); compose reads it
+	// (compose.ParseWhatsApp) and a prepared post holds it in E.164 form,
+	// +6285212345678. Without URL it is the order link (a wa.me link);
+	// with URL, URL stays the order link and the number is what a caption
+	// whose links cannot be tapped shows.
+	WhatsApp string `json:"whatsapp,omitempty"`
 	// CompareAtPrice is the usual price when Price is a discount: same
 	// currency, higher amount. A composed post announces the discount.
 	CompareAtPrice *Price `json:"compare_at_price,omitempty"`

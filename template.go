@@ -16,8 +16,13 @@ type Template struct {
 	// OrderLabel introduces the order link where links are clickable.
 	OrderLabel string `json:"order_label,omitempty"`
 	// TextLinkLabel introduces the order link where links are not clickable
-	// (Instagram captions): the reader has to copy it.
+	// (Instagram and TikTok captions): the reader has to copy it.
 	TextLinkLabel string `json:"text_link_label,omitempty"`
+	// LinkInBio, when set, is written in place of an order link that is
+	// not a WhatsApp number where captions' links cannot be tapped
+	// (Instagram, TikTok): "ada di bio 👆", pointing to the profile's link.
+	// Empty: the link itself is written, for the reader to copy.
+	LinkInBio string `json:"link_in_bio,omitempty"`
 	// WhatsAppGreeting starts the message prefilled in a wa.me order link;
 	// the product name follows it.
 	WhatsAppGreeting string `json:"whatsapp_greeting,omitempty"`
@@ -42,6 +47,7 @@ func (t Template) Merge(o Template) Template {
 	set(&t.NameSeparator, o.NameSeparator)
 	set(&t.OrderLabel, o.OrderLabel)
 	set(&t.TextLinkLabel, o.TextLinkLabel)
+	set(&t.LinkInBio, o.LinkInBio)
 	set(&t.WhatsAppGreeting, o.WhatsAppGreeting)
 	set(&t.DiscountLine, o.DiscountLine)
 	set(&t.Footer, o.Footer)

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +35,7 @@ const (
 	maxCaptionLen     = 70000 // above every platform's limit; compose has the real ones
 	maxURLLen         = 2048
 	maxCTALen         = 200
+	maxWhatsAppLen    = 50 // a number with its spaces, dashes and brackets
 	maxIdempotencyKey = 255
 	pastTolerance     = 5 * time.Minute
 )
@@ -55,6 +55,9 @@ type productRequest struct {
 	Price       *priceRequest `json:"price"`
 	Description string        `json:"description"`
 	URL         string        `json:"url"`
+	// WhatsApp is a WhatsApp number in any common spelling
+	// (compose.ParseWhatsApp).
+	WhatsApp string `json:"whatsapp"`
 	// CompareAtPrice is the usual price, when price is a discount.
 	CompareAtPrice *priceRequest `json:"compare_at_price"`
 	// CTA replaces the template's words before the order link.
@@ -167,6 +170,10 @@ type draft struct {
 	// errs are the request's own faults (JSON fields, accounts, media,
 	// scheduled_at…), not compose's.
 	errs []serentak.FieldError
+	// warnings are about the post's own words (compose.Prepare: a
+	// hashtag cleaned, a wa.me number rewritten), said once for the post
+	// rather than once per target.
+	warnings []string
 }
 
 // composedTarget is one target of a draft.
@@ -207,6 +214,11 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		b.fail("caption", "required", "give a caption, or a product to compose one from")
 	}
 	hashtags := b.hashtags(req.Hashtags)
+	// The post's own words are read once, for every target: Fit on the
+	// prepared post repeats none of Prepare's warnings or faults.
+	prepared, warnings, perrs := compose.Prepare(compose.Input{Product: product, Hashtags: hashtags})
+	product, hashtags = prepared.Product, prepared.Hashtags
+	b.errs = append(b.errs, perrs...)
 	refs, err := b.media(req.Media)
 	if err != nil {
 		return draft{}, err
@@ -256,6 +268,7 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		})
 	}
 	d.errs = b.errs
+	d.warnings = warnings
 	return d, nil
 }
 
@@ -303,7 +316,8 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 	if p == nil {
 		return nil
 	}
-	out := &serentak.Product{Name: strings.TrimSpace(p.Name), Description: strings.TrimSpace(p.Description), URL: strings.TrimSpace(p.URL)}
+	out := &serentak.Product{Name: strings.TrimSpace(p.Name), Description: strings.TrimSpace(p.Description), URL: strings.TrimSpace(p.URL),
+		WhatsApp: strings.TrimSpace(p.WhatsApp)}
 	switch {
 	case out.Name == "":
 		b.fail("product.name", "required", "a product needs a name")
@@ -326,12 +340,17 @@ func (b *postBuilder) product(p *productRequest) *serentak.Product {
 			b.fail("product.price.currency", "invalid", "must be an ISO 4217 code of 3 capital letters, e.g. IDR")
 		}
 	}
-	if out.URL != "" {
-		if !isHTTPURL(out.URL) {
-			b.fail("product.url", "invalid", "must be a full http(s) address, like https://wa.me/6281234567890")
-		} else {
-			b.publicURL("product.url", out.URL)
-		}
+	// A url that is no http(s) address may be a WhatsApp number or a
+	// wa.me link without its scheme: compose.Prepare reads it, or names
+	// product.url at fault.
+	switch {
+	case len(out.URL) > maxURLLen:
+		b.fail("product.url", "too_long", "must be at most %d characters", maxURLLen)
+	case out.URL != "" && isHTTPURL(out.URL):
+		b.publicURL("product.url", out.URL)
+	}
+	if utf8.RuneCountInString(out.WhatsApp) > maxWhatsAppLen {
+		b.fail("product.whatsapp", "too_long", "must be at most %d characters", maxWhatsAppLen)
 	}
 	if p.CompareAtPrice != nil {
 		out.CompareAtPrice = b.compareAt(p.CompareAtPrice, out.Price)
@@ -396,20 +415,15 @@ func (b *postBuilder) hashtags(tags []string) []string {
 		b.fail("hashtags", "too_many", "at most %d hashtags; this post has %d", maxHashtags, len(tags))
 		return nil
 	}
+	// Spaces, punctuation and empty hashtags are compose.Prepare's to
+	// clean, with a warning: a hashtag is no reason to refuse a post.
 	out := make([]string, 0, len(tags))
 	for i, t := range tags {
-		t = strings.TrimSpace(t)
-		field := fmt.Sprintf("hashtags[%d]", i)
-		switch {
-		case strings.TrimLeft(t, "#") == "":
-			b.fail(field, "required", "must not be empty")
-		case strings.IndexFunc(t, unicode.IsSpace) >= 0:
-			b.fail(field, "invalid", "a hashtag is one word; %q has a space", t)
-		case utf8.RuneCountInString(t) > maxHashtagLen:
-			b.fail(field, "too_long", "must be at most %d characters", maxHashtagLen)
-		default:
-			out = append(out, t)
+		if utf8.RuneCountInString(strings.TrimSpace(t)) > maxHashtagLen {
+			b.fail(fmt.Sprintf("hashtags[%d]", i), "too_long", "must be at most %d characters", maxHashtagLen)
+			continue
 		}
+		out = append(out, t)
 	}
 	return out
 }

@@ -12,7 +12,10 @@ import (
 
 // previewView is the answer of POST …/posts/preview.
 type previewView struct {
-	Targets []targetPreviewView `json:"targets"`
+	// Warnings are about the post itself (a hashtag cleaned, a wa.me
+	// number rewritten), said once here rather than once per target.
+	Warnings []string            `json:"warnings"`
+	Targets  []targetPreviewView `json:"targets"`
 	// Valid is true when creating the post with the same body would
 	// succeed (as far as the request goes: time passes, accounts change).
 	Valid bool `json:"valid"`
@@ -50,7 +53,7 @@ func (s *Server) previewPost(c echo.Context) error {
 	if len(d.errs) > 0 {
 		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s) to fix before it can be previewed", len(d.errs)), d.errs...)
 	}
-	out := previewView{Targets: make([]targetPreviewView, 0, len(d.targets)), Valid: true}
+	out := previewView{Warnings: append([]string{}, d.warnings...), Targets: make([]targetPreviewView, 0, len(d.targets)), Valid: true}
 	for _, t := range d.targets {
 		r := t.result
 		v := targetPreviewView{

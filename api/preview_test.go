@@ -20,7 +20,8 @@ func allPlatforms(c *api.Config) {
 
 // preview is the answer of POST …/posts/preview.
 type preview struct {
-	Targets []struct {
+	Warnings []string `json:"warnings"`
+	Targets  []struct {
 		AccountID string                `json:"account_id"`
 		Platform  string                `json:"platform"`
 		Text      string                `json:"text"`
@@ -74,7 +75,7 @@ func TestPreviewIsWhatCreateStores(t *testing.T) {
 	b := setup(t, allPlatforms)
 	ws, key := b.workspace("Toko Budi")
 	b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/all/id", key, map[string]any{"footer": "Toko Budi · Buka 08.00–20.00"}), http.StatusOK)
-	b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/instagram/id", key, map[string]any{"text_link_label": "Salin link ini:"}), http.StatusOK)
+	b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/instagram/id", key, map[string]any{"order_label": "Chat kami:"}), http.StatusOK)
 	accs := fourAccounts(b, ws, key)
 	body := productPost(b, accs)
 	body["targets"].([]any)[2] = map[string]any{"account_id": accs[2], "title": "Keripik Garut <pedas>"}
@@ -88,13 +89,17 @@ func TestPreviewIsWhatCreateStores(t *testing.T) {
 		if tg.AccountID != accs[i] || tg.Platform != want || len(tg.Errors) != 0 {
 			t.Fatalf("targets[%d] = %+v", i, tg)
 		}
-		for _, part := range []string{"Rp25.000", "Diskon 20% (harga normal Rp31.250)", "wa.me/6281234567890", "Toko Budi · Buka 08.00–20.00"} {
+		order := "wa.me/6281234567890"
+		if want == "instagram" || want == "tiktok" { // links cannot be tapped: the number is written
+			order = "WA 0812-3456-7890"
+		}
+		for _, part := range []string{"Rp25.000", "Diskon 20% (harga normal Rp31.250)", order, "Toko Budi · Buka 08.00–20.00"} {
 			if !strings.Contains(tg.Text, part) {
 				t.Errorf("targets[%d] (%s) text lacks %q:\n%s", i, want, part, tg.Text)
 			}
 		}
 	}
-	if !strings.Contains(p.Targets[1].Text, "Salin link ini: https://wa.me/") || strings.Contains(p.Targets[0].Text, "Salin link ini") {
+	if !strings.Contains(p.Targets[1].Text, "Chat kami: WA 0812-3456-7890") || strings.Contains(p.Targets[0].Text+p.Targets[3].Text, "Chat kami") {
 		t.Errorf("the Instagram override is not Instagram's alone:\n%s\n---\n%s", p.Targets[1].Text, p.Targets[0].Text)
 	}
 	if p.Targets[2].Title != "Keripik Garut pedas" || len(p.Targets[2].Warnings) == 0 {
@@ -230,5 +235,86 @@ func TestProductDiscountAndCallToAction(t *testing.T) {
 			b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", tt.fields...)
 			b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, body), http.StatusUnprocessableEntity, "validation_failed", tt.fields...)
 		})
+	}
+}
+
+// TestMerchantsWords: a WhatsApp number and hashtags as a merchant types
+// them are accepted; the preview says once, for the post, what was
+// changed, and every target publishes the same cleaned words: a wa.me
+// link in digits where links can be tapped, the number written for people
+// where they cannot.
+func TestMerchantsWords(t *testing.T) {
+	b := setup(t, allPlatforms)
+	ws, key := b.workspace("Toko Budi")
+	accs := fourAccounts(b, ws, key)
+	body := productPost(b, accs)
+	product := body["product"].(map[string]any)
+	product["url"] = "https://wa.me/+62 852-1234-5678"
+	product["whatsapp"] = "0852-1234-5678"
+	body["hashtags"] = []string{"oleh-oleh", "#keripik pedas", " ", "umkm"}
+
+	p := b.preview(ws, key, body)
+	if !p.Valid {
+		t.Fatalf("preview = %+v", p)
+	}
+	if len(p.Warnings) != 4 { // three hashtags and the link
+		t.Errorf("post warnings %q, want 4", p.Warnings)
+	}
+	for _, want := range []string{`"oleh-oleh" is published as #oleholeh`, `"#keripik pedas" is published as #keripikpedas`, "hashtags[2] is empty", "is published as https://wa.me/6285212345678"} {
+		found := false
+		for _, w := range p.Warnings {
+			found = found || strings.Contains(w, want)
+		}
+		if !found {
+			t.Errorf("post warnings %q lack %q", p.Warnings, want)
+		}
+	}
+	const link = "https://wa.me/6285212345678?text=Halo%2C%20saya%20mau%20pesan%20Keripik%20Singkong%20Pedas"
+	for i, tg := range p.Targets {
+		for _, w := range tg.Warnings {
+			if strings.Contains(w, "hashtag") || strings.Contains(w, "wa.me") {
+				t.Errorf("targets[%d] repeats a warning of the post: %q", i, w)
+			}
+		}
+		if !strings.HasSuffix(tg.Text, "#oleholeh #keripikpedas #umkm") {
+			t.Errorf("targets[%d] (%s) hashtags: %q", i, tg.Platform, tg.Text)
+		}
+		want := "Pesan sekarang: " + link
+		if tg.Platform == "instagram" || tg.Platform == "tiktok" {
+			want = "Pesan sekarang: WA 0852-1234-5678"
+		}
+		if !strings.Contains(tg.Text, want) || strings.Contains(tg.Text, "wa.me/+") || strings.Contains(tg.Text, "wa.me/0") {
+			t.Errorf("targets[%d] (%s) lacks %q:\n%s", i, tg.Platform, want, tg.Text)
+		}
+	}
+	if p.Targets[0].Link != link {
+		t.Errorf("Facebook link %q, want %q", p.Targets[0].Link, link)
+	}
+
+	created := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+	if diff := cmp.Diff([]any{"oleholeh", "keripikpedas", "umkm"}, created["hashtags"]); diff != "" {
+		t.Errorf("stored hashtags (-want +got):\n%s", diff)
+	}
+	stored := created["product"].(map[string]any)
+	if stored["url"] != "https://wa.me/6285212345678" || stored["whatsapp"] != "+6285212345678" {
+		t.Errorf("stored product %v: want the link in digits and the number in E.164", stored)
+	}
+	for i, d := range created["deliveries"].([]any) {
+		if text := d.(map[string]any)["content"].(map[string]any)["text"]; text != p.Targets[i].Text {
+			t.Errorf("delivery %d differs from its preview", i)
+		}
+	}
+
+	// A plain number in url, or the whatsapp field alone, is the order link.
+	for _, edit := range []func(m map[string]any){
+		func(m map[string]any) { m["url"] = "0852 1234 5678" },
+		func(m map[string]any) { delete(m, "url"); m["whatsapp"] = "+62 852.1234.5678" },
+	} {
+		body := productPost(b, accs[:1])
+		edit(body["product"].(map[string]any))
+		p := b.preview(ws, key, body)
+		if !p.Valid || p.Targets[0].Link != link || len(p.Warnings) != 0 {
+			t.Errorf("preview %+v: want the link %s and no warning", p, link)
+		}
 	}
 }

@@ -17,6 +17,7 @@ type templateRequest struct {
 	NameSeparator    string `json:"name_separator"`
 	OrderLabel       string `json:"order_label"`
 	TextLinkLabel    string `json:"text_link_label"`
+	LinkInBio        string `json:"link_in_bio"`
 	WhatsAppGreeting string `json:"whatsapp_greeting"`
 	DiscountLine     string `json:"discount_line"`
 	Footer           string `json:"footer"`
@@ -78,7 +79,7 @@ func (s *Server) putTemplate(c echo.Context) error {
 		return err
 	}
 	t := serentak.Template{
-		NameSeparator: req.NameSeparator, OrderLabel: req.OrderLabel, TextLinkLabel: req.TextLinkLabel,
+		NameSeparator: req.NameSeparator, OrderLabel: req.OrderLabel, TextLinkLabel: req.TextLinkLabel, LinkInBio: req.LinkInBio,
 		WhatsAppGreeting: req.WhatsAppGreeting, DiscountLine: req.DiscountLine, Footer: req.Footer,
 	}
 	if errs := compose.CheckTemplate(t); len(errs) > 0 {

@@ -121,3 +121,35 @@ func TestTemplateValidation(t *testing.T) {
 		t.Errorf("%d templates stored by refused requests", n)
 	}
 }
+
+// TestLinkInBioTemplate: a workspace's link_in_bio words replace a shop
+// link where links cannot be tapped (Instagram, TikTok), are kept by PUT
+// and GET, and leave Facebook's clickable link and a WhatsApp number alone.
+func TestLinkInBioTemplate(t *testing.T) {
+	b := setup(t, allPlatforms)
+	ws, key := b.workspace("Toko Budi")
+	accs := fourAccounts(b, ws, key)
+	m := b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/all/id", key, map[string]any{"link_in_bio": "ada di bio ☝️"}), http.StatusOK)
+	if got := m["template"].(map[string]any)["link_in_bio"]; got != "ada di bio ☝️" {
+		t.Fatalf("PUT answer template = %v", m["template"])
+	}
+	b.expectError(b.do("PUT", "/v1/workspaces/"+ws+"/templates/all/id", key, map[string]any{"link_in_bio": "ada\ndi bio"}),
+		http.StatusUnprocessableEntity, "validation_failed", "link_in_bio")
+
+	body := productPost(b, accs)
+	body["product"].(map[string]any)["url"] = "https://toko.example.com/keripik"
+	p := b.preview(ws, key, body)
+	for _, tg := range p.Targets {
+		want := "Pesan sekarang: https://toko.example.com/keripik"
+		if tg.Platform == "instagram" || tg.Platform == "tiktok" {
+			want = "Pesan sekarang: ada di bio ☝️"
+		}
+		if !strings.Contains(tg.Text, want) {
+			t.Errorf("%s text lacks %q:\n%s", tg.Platform, want, tg.Text)
+		}
+	}
+	body["product"].(map[string]any)["url"] = "https://wa.me/6281234567890"
+	if ig := b.preview(ws, key, body).Targets[1]; !strings.Contains(ig.Text, "Pesan sekarang: WA 0812-3456-7890") {
+		t.Errorf("a WhatsApp number is what a buyer acts on, not the bio:\n%s", ig.Text)
+	}
+}

@@ -118,6 +118,8 @@ type productView struct {
 	Price       *priceView `json:"price,omitempty"`
 	Description string     `json:"description,omitempty"`
 	URL         string     `json:"url,omitempty"`
+	// WhatsApp is the number in E.164 form, as compose read it.
+	WhatsApp string `json:"whatsapp,omitempty"`
 	// CompareAtPrice is the usual price when price is a discount.
 	CompareAtPrice *priceView `json:"compare_at_price,omitempty"`
 	CTA            string     `json:"cta,omitempty"`
@@ -132,7 +134,7 @@ func viewProduct(p *serentak.Product) *productView {
 	if p == nil {
 		return nil
 	}
-	v := &productView{Name: p.Name, Description: p.Description, URL: p.URL, CTA: p.CTA}
+	v := &productView{Name: p.Name, Description: p.Description, URL: p.URL, WhatsApp: p.WhatsApp, CTA: p.CTA}
 	if p.Price != nil {
 		v.Price = &priceView{Amount: p.Price.Amount, Currency: p.Price.Currency}
 	}

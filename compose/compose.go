@@ -21,6 +21,15 @@
 //     so a text post gets a preview card and a photo post still shows it.
 //   - A wa.me (or api.whatsapp.com/send) link without a text parameter gets
 //     one, "Halo, saya mau pesan <name>", so the chat opens with the order.
+//   - A WhatsApp number is read in any spelling people use (ParseWhatsApp)
+//     and published as https://wa.me/<digits>; where links cannot be
+//     tapped (Instagram, TikTok) the order line shows the number to type,
+//     "WA 0852-1234-5678", and another link is written to be copied, or
+//     replaced by the workspace's link-in-bio words.
+//   - Hashtags are made one word (oleh-oleh → #oleholeh) with a warning,
+//     never refused: Prepare says it once for the post.
+//   - A price with more decimals than its currency shows (IDR none) is
+//     refused, never rounded.
 //   - Facebook takes at most 10 photos per post; Instagram's carousel 2–10.
 //   - YouTube keeps at most 60 hashtags (it ignores all of them past that).
 //   - The description is shortened before any hashtag is left out; a
@@ -35,7 +44,6 @@ package compose
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -159,12 +167,18 @@ type composer struct {
 	givenTitle   string            // target title as given (cleaned)
 	tags         []string          // post hashtags: normalised, deduplicated, no '#'
 	link         string            // order link, with a WhatsApp message when added
+	number       string            // WhatsApp number (E.164) to show where links cannot be tapped, or ""
 	photo        bool              // TikTok photo post
 	video        bool              // the post has a video
 }
 
 // read cleans the input and checks what does not depend on the platform.
+// Prepare's warnings and faults are the post's; on an input Prepare has
+// already read (as the API passes it) there are none left.
 func (c *composer) read(in Input, t Target) {
+	in, warnings, errs := Prepare(in)
+	c.res.Warnings = append(c.res.Warnings, warnings...)
+	c.errs = append(c.errs, errs...)
 	c.photo = c.p == serentak.TikTok && tiktokPhotoMode(in.Media)
 	c.video = hasVideo(in.Media)
 	if in.Product != nil {
@@ -177,15 +191,18 @@ func (c *composer) read(in Input, t Target) {
 		if pr.Name == "" {
 			c.errs = append(c.errs, fieldErr("product.name", codeRequired, "a product needs a name"))
 		}
-		if pr.Price != nil && (math.IsNaN(pr.Price.Amount) || math.IsInf(pr.Price.Amount, 0) || pr.Price.Amount < 0) {
-			c.errs = append(c.errs, fieldErr("product.price.amount", codeInvalid, "a price must be a number of 0 or more"))
-		}
+		c.checkPrice("product.price.amount", pr.Price)
 		c.readCompareAt()
+		// Faults of the link and the number are Prepare's, reported above.
 		if pr.URL != "" {
-			if u, err := url.Parse(pr.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				c.errs = append(c.errs, fieldErr("product.url", codeInvalid, "the order link must be a full http(s) address, like https://wa.me/6281234567890"))
-			} else {
-				c.link = orderURL(pr.URL, pr.Name, c.tmpl)
+			if link, number, err := readOrderURL(pr.URL); err == nil {
+				c.link, c.number = orderURL(link, pr.Name, c.tmpl), number
+			}
+		}
+		if n, err := ParseWhatsApp(pr.WhatsApp); pr.WhatsApp != "" && err == nil {
+			c.number = n
+			if pr.URL == "" {
+				c.link = orderURL("https://wa.me/"+n[1:], pr.Name, c.tmpl)
 			}
 		}
 	}
@@ -198,33 +215,22 @@ func (c *composer) read(in Input, t Target) {
 		c.errs = append(c.errs, fieldErr("caption", codeRequired, "give a caption or a product to compose one from"))
 	}
 	c.givenTitle = oneLine(clean(t.Title))
-	c.readHashtags(in.Hashtags)
+	c.tags = in.Hashtags // cleaned by Prepare
 }
 
-// readHashtags normalises the post's hashtags: '#' removed, empty ones
-// skipped, repeats (ignoring case) dropped; one with a space or punctuation
-// is a fault, since it would not be one hashtag.
-func (c *composer) readHashtags(tags []string) {
-	for i, tag := range tags {
-		tag = strings.TrimLeft(strings.TrimSpace(clean(tag)), "#")
-		if tag == "" {
-			continue
-		}
-		valid := true
-		for _, r := range tag {
-			if !isTagRune(r) {
-				valid = false
-				break
-			}
-		}
-		if !valid {
-			c.errs = append(c.errs, fieldErr(fmt.Sprintf("hashtags[%d]", i), codeInvalid,
-				"a hashtag is one word of letters, digits or _; %q is not", tag))
-			continue
-		}
-		if !hasFold(c.tags, tag) {
-			c.tags = append(c.tags, tag)
-		}
+// checkPrice reports a price that is not one: not a number, below 0, or
+// with more decimals than its currency has (IDR none): FormatPrice would
+// round it, and a price is never rounded silently.
+func (c *composer) checkPrice(field string, p *serentak.Price) {
+	if p == nil {
+		return
+	}
+	if math.IsNaN(p.Amount) || math.IsInf(p.Amount, 0) || p.Amount < 0 {
+		c.fail(field, codeInvalid, "a price must be a number of 0 or more")
+		return
+	}
+	if _, err := ParseAmount(strconv.FormatFloat(p.Amount, 'f', -1, 64), p.Currency); err != nil {
+		c.fail(field, codeInvalid, "%s", err.Error())
 	}
 }
 
@@ -334,17 +340,25 @@ func (c *composer) composedText(rule textRule) string {
 	footer := clean(c.tmpl.Footer)
 	var cta string
 	if c.link != "" {
-		label := c.tmpl.OrderLabel
-		if c.p == serentak.Instagram {
-			label = c.tmpl.TextLinkLabel // a caption's links are not clickable
+		label, target := c.tmpl.OrderLabel, c.link
+		if !c.linksClickable() {
+			// The reader cannot tap the link: give what they can act on.
+			switch {
+			case c.number != "":
+				target = "WA " + readableNumber(c.number, c.tmpl.Language)
+			case c.tmpl.LinkInBio != "":
+				target = oneLine(clean(c.tmpl.LinkInBio))
+			default:
+				label = c.tmpl.TextLinkLabel // a link to copy
+			}
 		}
 		if pr.CTA != "" {
 			label = pr.CTA
 		}
-		cta = label + " " + c.link
+		cta = label + " " + target
 	} else {
 		cta = pr.CTA
-		if pr.URL == "" {
+		if pr.URL == "" && pr.WhatsApp == "" {
 			c.warn("the product has no order link, so the post does not say where to order")
 		}
 	}
@@ -405,6 +419,14 @@ func (c *composer) composedText(rule textRule) string {
 	return c.fitTags(rule, []string{head, desc, cta, footer}, present)
 }
 
+// linksClickable reports whether a link written in the platform's text
+// can be tapped. Instagram captions and TikTok captions and descriptions
+// show a URL as plain text (docs/platforms/instagram.md#limits,
+// docs/platforms/tiktok.md#limits).
+func (c *composer) linksClickable() bool {
+	return c.p != serentak.Instagram && c.p != serentak.TikTok
+}
+
 // blame names the field to shorten when the name, price, call to action
 // and link alone are too long: the longest of them the user wrote.
 func (c *composer) blame(rule textRule) string {
@@ -428,6 +450,8 @@ func (c *composer) readCompareAt() {
 	switch {
 	case math.IsNaN(ca.Amount) || math.IsInf(ca.Amount, 0) || ca.Amount < 0:
 		c.fail("product.compare_at_price.amount", codeInvalid, "a price must be a number of 0 or more")
+	case !wholeInCurrency(*ca):
+		c.checkPrice("product.compare_at_price.amount", ca)
 	case pr.Price == nil:
 		c.fail("product.compare_at_price", codeInvalid, "a compare-at price needs the price it is compared with: give product.price")
 	case !strings.EqualFold(strings.TrimSpace(ca.Currency), strings.TrimSpace(pr.Price.Currency)):

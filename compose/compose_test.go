@@ -56,17 +56,20 @@ func TestComposeBasic(t *testing.T) {
 			Link: waLink,
 		}},
 		{serentak.Instagram, "id", serentak.Content{
-			Text: "Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nLink pemesanan: " + waLink + "\n\n#umkm #keripik",
+			// Instagram's links cannot be tapped: the WhatsApp number is
+			// written for the buyer to type.
+			Text: "Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: WA 0812-3456-7890\n\n#umkm #keripik",
 		}},
 		{serentak.Instagram, "en", serentak.Content{
-			Text: "Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nOrder link: https://wa.me/6281234567890?text=Hello%2C%20I%27d%20like%20to%20order%20Keripik%20Singkong%20Pedas\n\n#umkm #keripik",
+			// In English, for buyers abroad, with the country code.
+			Text: "Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nOrder now: WA +62 812-3456-7890\n\n#umkm #keripik",
 		}},
 		{serentak.YouTube, "id", serentak.Content{
 			Title: "Keripik Singkong Pedas – Rp25.000",
 			Text:  "Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: " + waLink + "\n\n#umkm #keripik",
 		}},
 		{serentak.TikTok, "id", serentak.Content{
-			Text: "Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: " + waLink + "\n\n#umkm #keripik",
+			Text: "Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: WA 0812-3456-7890\n\n#umkm #keripik",
 		}},
 	}
 	for _, tt := range tests {
@@ -131,9 +134,9 @@ func TestComposeChoices(t *testing.T) {
 		{
 			name: "a WhatsApp link with a message is left alone",
 			p:    serentak.Facebook,
-			in:   Input{Product: &serentak.Product{Name: "Kue", URL: "https://wa.me/628123?text=Halo"}},
+			in:   Input{Product: &serentak.Product{Name: "Kue", URL: "https://wa.me/6281234567890?text=Halo"}},
 			check: func(t *testing.T, r Result) {
-				equal(t, "https://wa.me/628123?text=Halo", r.Content.Link)
+				equal(t, "https://wa.me/6281234567890?text=Halo", r.Content.Link)
 			},
 		},
 		{
@@ -197,9 +200,9 @@ func TestComposeChoices(t *testing.T) {
 		{
 			name: "no description, no price",
 			p:    serentak.Instagram,
-			in:   Input{Product: &serentak.Product{Name: "Sambal Bu Rini", URL: "https://wa.me/62812"}, Media: []serentak.MediaRef{jpeg}},
+			in:   Input{Product: &serentak.Product{Name: "Sambal Bu Rini", URL: "https://toko.example.com/sambal"}, Media: []serentak.MediaRef{jpeg}},
 			check: func(t *testing.T, r Result) {
-				equal(t, "Sambal Bu Rini\n\nLink pemesanan: https://wa.me/62812?text=Halo%2C%20saya%20mau%20pesan%20Sambal%20Bu%20Rini", r.Content.Text)
+				equal(t, "Sambal Bu Rini\n\nLink pemesanan: https://toko.example.com/sambal", r.Content.Text)
 			},
 		},
 		{
@@ -356,14 +359,23 @@ func TestFitErrors(t *testing.T) {
 	}{
 		{"nothing to say", serentak.Facebook, Input{}, Target{},
 			[]fe{{"caption", "required", "give a caption or a product to compose one from"}}},
-		{"product without a name", serentak.Facebook, Input{Product: &serentak.Product{URL: "https://wa.me/62"}}, Target{},
+		{"product without a name", serentak.Facebook, Input{Product: &serentak.Product{URL: "https://wa.me/6281234567890"}}, Target{},
 			[]fe{{"product.name", "required", "a product needs a name"}}},
-		{"bad order link", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kue", URL: "wa.me/62812"}}, Target{},
+		{"bad order link", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kue", URL: "toko.example.com/kue"}}, Target{},
 			[]fe{{"product.url", "invalid", "the order link must be a full http(s) address"}}},
+		{"a wa.me link with too short a number", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kue", URL: "wa.me/62812"}}, Target{},
+			[]fe{{"product.url", "invalid", `the number in this wa.me link cannot be read: "62812" is not an Indonesian number`}}},
+		{"a WhatsApp number with letters", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kue", WhatsApp: "0852-KUE-ENAK"}}, Target{},
+			[]fe{{"product.whatsapp", "invalid", `"0852-KUE-ENAK" is not a phone number: it has letters`}}},
+		{"an IDR price with decimals is refused, not rounded", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kue", Price: &serentak.Price{Amount: 25000.5, Currency: "IDR"}}}, Target{},
+			[]fe{{"product.price.amount", "invalid", "IDR prices are whole amounts, without decimals, so 25000.5 would have to be rounded; give 25000 or 25001"}}},
+		{"a compare-at price too", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kue", Price: &serentak.Price{Amount: 25000, Currency: "IDR"},
+			CompareAtPrice: &serentak.Price{Amount: 31250.75, Currency: "IDR"}}}, Target{},
+			[]fe{{"product.compare_at_price.amount", "invalid", "IDR prices are whole amounts, without decimals, so 31250.75 would have to be rounded; give 31250 or 31251"}}},
+		{"a USD price with 3 decimals", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kopi", Price: &serentak.Price{Amount: 4.995, Currency: "USD"}}}, Target{},
+			[]fe{{"product.price.amount", "invalid", "USD prices have at most 2 decimals, so 4.995 would have to be rounded; give 4.99 or 5.00"}}},
 		{"negative price", serentak.Facebook, Input{Product: &serentak.Product{Name: "Kue", Price: &serentak.Price{Amount: -1, Currency: "IDR"}}}, Target{},
 			[]fe{{"product.price.amount", "invalid", "a price must be"}}},
-		{"hashtag with a space", serentak.Facebook, Input{Caption: "x", Hashtags: []string{"ok", "kue enak"}}, Target{},
-			[]fe{{"hashtags[1]", "invalid", `a hashtag is one word of letters, digits or _; "kue enak" is not`}}},
 		{"Instagram caption too long", serentak.Instagram, Input{Caption: tooLong, Media: []serentak.MediaRef{jpeg}}, Target{},
 			[]fe{{"caption", "too_long", "Instagram captions are at most 2,200 characters (counted in UTF-16 units: an emoji takes 2); this one has 2,201"}}},
 		{"Instagram target caption counted in UTF-16", serentak.Instagram, Input{Caption: "ok", Media: []serentak.MediaRef{jpeg}}, Target{Caption: strings.Repeat(thumbsUp, 551)},

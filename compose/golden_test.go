@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -72,6 +73,13 @@ func goldenCases() []struct {
 			URL: "https://wa.me/6281234567890"}, Hashtags: []string{"kopi"},
 			Template: &serentak.Template{NameSeparator: " | ", WhatsAppGreeting: "Hi! I want ", DiscountLine: "Save {percent}%: {compare_at} → {price}",
 				Footer: "Open daily 8am–8pm · Jl. Merdeka 5, Garut"}}, Target{}},
+		{"whatsapp-spellings", Input{Product: &serentak.Product{Name: "Bakpia Pathok", Price: &serentak.Price{Amount: 30000, Currency: "IDR"},
+			Description: "Isi kacang hijau, baru dipanggang.", URL: "https://wa.me/+62 852-1234-5678"},
+			Hashtags: []string{"oleh-oleh", "#jogja", "kue kering", "", "!!"}}, Target{}},
+		{"shop-and-whatsapp", Input{Product: &serentak.Product{Name: "Bakpia Pathok", Price: &serentak.Price{Amount: 30000, Currency: "IDR"},
+			URL: "https://toko.example.com/bakpia", WhatsApp: "0852 1234 5678"}, Hashtags: []string{"jogja"}}, Target{}},
+		{"link-in-bio", Input{Product: &serentak.Product{Name: "Bakpia Pathok", Price: &serentak.Price{Amount: 30000, Currency: "IDR"},
+			URL: "https://toko.example.com/bakpia"}, Template: &serentak.Template{LinkInBio: "ada di bio ☝️"}}, Target{}},
 		{"given-caption", Input{Product: keripik(), Caption: "Promo hari ini! #UMKM diskon 10% untuk @pelanggan setia.",
 			Hashtags: []string{"umkm", "keripik"}}, Target{Title: "Promo <Keripik>"}},
 	}
@@ -234,16 +242,16 @@ func checkInvariants(t *testing.T, p serentak.Platform, in Input, tg Target, r R
 		if !strings.HasPrefix(c.Text, head) {
 			t.Errorf("%s: composed text does not start with the name and price %q", p, head)
 		}
-		u := strings.TrimSpace(pr.URL)
-		if u != "" && !strings.Contains(c.Text, u) {
-			t.Errorf("%s: composed text lacks the order link %q", p, u)
+		order := wantOrder(p, in, tmpl)
+		if order != "" && !strings.Contains(c.Text, order) {
+			t.Errorf("%s: composed text lacks the order link %q", p, order)
 		}
 		if cta := oneLine(clean(pr.CTA)); cta != "" {
 			if p == serentak.YouTube {
 				cta = stripAngles(cta)
 			}
-			if u != "" {
-				cta += " " + u
+			if order != "" {
+				cta += " " + order
 			}
 			if !strings.Contains(c.Text, cta) {
 				t.Errorf("%s: composed text lacks the call to action %q", p, cta)
@@ -263,9 +271,47 @@ func checkInvariants(t *testing.T, p serentak.Platform, in Input, tg Target, r R
 	if titleMax > 0 && strings.TrimSpace(tg.Title) == "" {
 		checkCut(t, string(p)+" title", name, c.Title)
 	}
-	if p == serentak.Facebook && strings.TrimSpace(pr.URL) != "" && !strings.HasPrefix(c.Link, strings.TrimSpace(pr.URL)) {
-		t.Errorf("facebook: link %q is not the order link %q", c.Link, pr.URL)
+	prepared, _, _ := Prepare(in)
+	if u := prepared.Product.URL; p == serentak.Facebook && u != "" && !strings.HasPrefix(c.Link, u) {
+		t.Errorf("facebook: link %q is not the order link %q", c.Link, u)
 	}
+	for _, s := range []string{c.Text, c.Link} {
+		if bad := brokenChatLink.FindString(s); bad != "" {
+			t.Errorf("%s: a wa.me link without its number in international digits: %q", p, bad)
+		}
+	}
+}
+
+// brokenChatLink finds a wa.me link whose number wa.me cannot open: with
+// a '+', a national 0 or a space where the digits are.
+var chatLink = regexp.MustCompile(`^https://(wa\.me/\d+([?#]|$)|api\.whatsapp\.com/send/?\?(.*&)?phone=\d)`)
+
+var brokenChatLink = regexp.MustCompile(`wa\.me/(\+|0|%20|\d+(%20| )\d)`)
+
+// wantOrder returns what a composed text must show for ordering, as the
+// package promises: the order link where links can be tapped; on Instagram
+// and TikTok "WA " before the number of a WhatsApp order, else the
+// template's link-in-bio words, else the link.
+func wantOrder(p serentak.Platform, in Input, tmpl serentak.Template) string {
+	prepared, _, _ := Prepare(in)
+	pr := prepared.Product
+	link := pr.URL
+	if link == "" && pr.WhatsApp != "" {
+		link = "https://wa.me/" + strings.TrimPrefix(pr.WhatsApp, "+")
+	}
+	if link == "" {
+		return ""
+	}
+	if p != serentak.Instagram && p != serentak.TikTok {
+		return link
+	}
+	if pr.WhatsApp != "" || chatLink.MatchString(link) {
+		return "WA "
+	}
+	if tmpl.LinkInBio != "" {
+		return oneLine(clean(tmpl.LinkInBio))
+	}
+	return link
 }
 
 // checkCut checks that out, which starts with src or a shortened src,

@@ -184,7 +184,7 @@ func ParseAmount(s, currency string) (float64, error) {
 	}
 	scale -= exp
 	if scale > decimals {
-		return 0, tooPrecise(code, decimals)
+		return 0, tooPreciseAmount(s, code, decimals)
 	}
 	// In the smallest unit the amount is trimmed × 10^(decimals-scale), an
 	// integer: compare its number of digits, then the digits, with the bound.
@@ -215,15 +215,40 @@ func validExponent(s string) bool {
 	return s != "" && allDigits(s)
 }
 
+// tooPreciseAmount is tooPrecise with the two amounts nearest to s that the
+// currency can show, so the merchant picks one: a price is never rounded
+// for them.
+func tooPreciseAmount(s, code string, decimals int) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return tooPrecise(code, decimals)
+	}
+	scale := math.Pow10(decimals)
+	lo := strconv.FormatFloat(math.Floor(f*scale)/scale, 'f', decimals, 64)
+	hi := strconv.FormatFloat(math.Ceil(f*scale)/scale, 'f', decimals, 64)
+	if lo == hi { // too small for a float64 to tell
+		return tooPrecise(code, decimals)
+	}
+	return fmt.Errorf("%s, so %s would have to be rounded; give %s or %s", tooPrecise(code, decimals).Error(), s, lo, hi)
+}
+
+// wholeInCurrency reports whether p's amount has no more decimals than
+// its currency shows (and is within MaxPriceMinorUnits), so FormatPrice
+// writes it as it is.
+func wholeInCurrency(p serentak.Price) bool {
+	_, err := ParseAmount(strconv.FormatFloat(p.Amount, 'f', -1, 64), p.Currency)
+	return err == nil
+}
+
 func tooPrecise(code string, decimals int) error {
 	name := code
 	if name == "" {
 		name = "a price"
 	}
 	if decimals == 0 {
-		return fmt.Errorf("%s has no decimals; give a whole amount", name)
+		return fmt.Errorf("%s prices are whole amounts, without decimals", name)
 	}
-	return fmt.Errorf("%s has at most %d decimals", name, decimals)
+	return fmt.Errorf("%s prices have at most %d decimals", name, decimals)
 }
 
 func tooLarge(code string, decimals int) error {

@@ -61,6 +61,7 @@ func CheckTemplate(t serentak.Template) []serentak.FieldError {
 	field("name_separator", t.NameSeparator, maxSeparator, false)
 	field("order_label", t.OrderLabel, maxLabel, false)
 	field("text_link_label", t.TextLinkLabel, maxLabel, false)
+	field("link_in_bio", t.LinkInBio, maxLabel, false)
 	field("whatsapp_greeting", t.WhatsAppGreeting, maxLabel, false)
 	field("discount_line", t.DiscountLine, maxLabel, false)
 	field("footer", t.Footer, maxFooter, true)
@@ -134,7 +135,10 @@ func orderURL(raw, name string, tmpl serentak.Template) string {
 		return raw
 	}
 	host := strings.ToLower(u.Hostname())
-	isChat := (host == "wa.me" || host == "www.wa.me") && len(strings.Trim(u.Path, "/")) > 0 ||
+	// wa.me/<number> only: a wa.me/message/<code> link carries its own
+	// message, set by the business.
+	segment := strings.Trim(u.Path, "/")
+	isChat := isChatHost(host) && segment != "" && !strings.Contains(segment, "/") ||
 		(host == "api.whatsapp.com" && strings.TrimSuffix(u.Path, "/") == "/send")
 	if !isChat || u.Query().Has("text") || u.Fragment != "" {
 		return raw

@@ -42,8 +42,10 @@ func TestDiscountAndCallToAction(t *testing.T) {
 			"Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nPesan sekarang: " + wa, "under 1%", nil},
 		{"the call to action replaces the order label", serentak.Facebook, Input{Product: withCTA},
 			"Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\nRenyah, pedas, tanpa pengawet.\n\nPesan lewat WhatsApp ya kak: " + wa, "", nil},
-		{"the call to action replaces Instagram's link label too", serentak.Instagram, Input{Product: withCTA, Media: []serentak.MediaRef{jpeg}},
-			"Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\nRenyah, pedas, tanpa pengawet.\n\nPesan lewat WhatsApp ya kak: " + wa, "", nil},
+		{"the call to action replaces the order label on Instagram too", serentak.Instagram, Input{Product: withCTA, Media: []serentak.MediaRef{jpeg}},
+			"Keripik Singkong Pedas – Rp25.000\nDiskon 20% (harga normal Rp31.250)\n\nRenyah, pedas, tanpa pengawet.\n\nPesan lewat WhatsApp ya kak: WA 0812-3456-7890", "", nil},
+		{"the call to action replaces Instagram's link label", serentak.Instagram, Input{Product: &serentak.Product{Name: "Kopi", URL: "https://toko.example.com/kopi", CTA: "Beli di toko online:"},
+			Media: []serentak.MediaRef{jpeg}}, "Kopi\n\nBeli di toko online: https://toko.example.com/kopi", "", nil},
 		{"a call to action without a link stands alone", serentak.Facebook, Input{Product: noLink},
 			"Keripik Singkong Pedas – Rp25.000\n\nRenyah, pedas, tanpa pengawet.\n\nDatang langsung ke toko kami di Pasar Baru!", "no order link", nil},
 		{"a workspace's wording", serentak.Facebook, Input{Product: discounted()},
@@ -80,6 +82,9 @@ func TestDiscountAndCallToAction(t *testing.T) {
 func TestFitKeepsPriceAndLinkOverDiscountAndFooter(t *testing.T) {
 	pr := discounted()
 	pr.Name = strings.Repeat("Keripik ", 250)[:2000]
+	// A shop link of 150 characters, which Instagram shows as it is.
+	shop := "https://toko.example.com/keripik?ref="
+	pr.URL = shop + strings.Repeat("x", 150-len(shop))
 	in := Input{Product: pr, Media: []serentak.MediaRef{jpeg}, Template: &serentak.Template{Footer: strings.Repeat("Buka setiap hari. ", 10)}}
 	r := Fit(serentak.Instagram, in, Target{})
 	checkInvariants(t, serentak.Instagram, in, Target{}, r)
@@ -89,7 +94,7 @@ func TestFitKeepsPriceAndLinkOverDiscountAndFooter(t *testing.T) {
 	if strings.Contains(r.Content.Text, "Diskon") || strings.Contains(r.Content.Text, "Buka setiap hari") {
 		t.Errorf("discount or footer kept in a caption without room:\n%s", r.Content.Text)
 	}
-	for _, want := range []string{"Rp25.000", "https://wa.me/6281234567890"} {
+	for _, want := range []string{"Rp25.000", pr.URL} {
 		if !strings.Contains(r.Content.Text, want) {
 			t.Errorf("text lacks %q", want)
 		}
@@ -145,7 +150,7 @@ func TestTemplateCheck(t *testing.T) {
 		want []string // "field code"
 	}{
 		{"empty keeps everything built in", serentak.Template{}, nil},
-		{"every field set", serentak.Template{NameSeparator: " | ", OrderLabel: "Order:", TextLinkLabel: "Link:", WhatsAppGreeting: "Halo ",
+		{"every field set", serentak.Template{NameSeparator: " | ", OrderLabel: "Order:", TextLinkLabel: "Link:", LinkInBio: "ada di bio", WhatsAppGreeting: "Halo ",
 			DiscountLine: "Hemat {percent}% dari {compare_at}, jadi {price}", Footer: "Buka 08.00–20.00\nJl. Merdeka 5"}, nil},
 		{"a separator too long", serentak.Template{NameSeparator: strings.Repeat("-", 11)}, []string{"name_separator too_long"}},
 		{"a label on two lines", serentak.Template{OrderLabel: "Order\nnow:"}, []string{"order_label invalid"}},
@@ -154,6 +159,7 @@ func TestTemplateCheck(t *testing.T) {
 		{"a discount line with a placeholder we do not fill", serentak.Template{DiscountLine: "Diskon {persen}%"},
 			[]string{"discount_line invalid", "discount_line invalid"}},
 		{"invalid UTF-8", serentak.Template{TextLinkLabel: "Link\xff:"}, []string{"text_link_label invalid"}},
+		{"link-in-bio words on two lines", serentak.Template{LinkInBio: "link\ndi bio"}, []string{"link_in_bio invalid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
