@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,5 +244,44 @@ func TestMediaURLsAreTypedFromTheirBytes(t *testing.T) {
 			body["media"] = []any{tt.item}
 			b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", tt.field)
 		})
+	}
+}
+
+// TestMediaURLsAreReadAtOnce: a post's media URLs are read together, so
+// a post waits for its slowest media server, not for all in turn. This
+// server answers only once three reads are waiting at the same time; read
+// one after another, the first would time out.
+func TestMediaURLsAreReadAtOnce(t *testing.T) {
+	photo := mediatest.JPEG(1080, 1080, 1)
+	var mu sync.Mutex
+	waiting, all := 0, make(chan struct{})
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if waiting++; waiting == 3 {
+			close(all)
+		}
+		mu.Unlock()
+		select {
+		case <-all:
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(photo))
+		case <-time.After(3 * time.Second):
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(files.Close)
+	b := setup(t, allPlatforms, func(c *api.Config) {
+		c.MediaAllowPrivate = true
+		c.ReadMediaFunc = (&media.Source{AllowPrivate: true, HeadTimeout: time.Second}).Head
+	})
+	ws, key := b.workspace("Toko Budi")
+	body := postBody(b.account(ws, key, "instagram", "ig1"))
+	body["media"] = []any{
+		map[string]any{"url": files.URL + "/p?id=1"}, map[string]any{"url": files.URL + "/p?id=2"}, map[string]any{"url": files.URL + "/p?id=3"},
+	}
+	created := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+	for i, m := range created["media"].([]any) {
+		if m.(map[string]any)["content_type"] != "image/jpeg" {
+			t.Errorf("media[%d] = %v, want a JPEG read from its bytes", i, m)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -156,6 +157,9 @@ type postBuilder struct {
 	// (a URL that could not be read): each target publishing the item
 	// carries them.
 	notes map[int][]string
+	// heads are the media URLs' first bytes, read before the items are
+	// checked (readHeads); nil when URLs are not read.
+	heads map[string]headResult
 }
 
 func (b *postBuilder) fail(field, code, format string, args ...any) {
@@ -437,6 +441,7 @@ func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
 		b.fail("media", "too_many", "at most %d media items; this post has %d", maxMedia, len(items))
 		return nil, nil
 	}
+	b.heads = b.readHeads(items)
 	refs := make([]serentak.MediaRef, 0, len(items))
 	for i, m := range items {
 		field := fmt.Sprintf("media[%d]", i)
@@ -470,6 +475,48 @@ func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
 		}
 	}
 	return refs, nil
+}
+
+// headResult is what reading a media URL's first bytes gave.
+type headResult struct {
+	head media.Head
+	err  error
+}
+
+// readHeads reads the first bytes of every media URL of the request at
+// once (Config.ReadMediaFunc), each URL once, so a post of 35 URLs waits
+// for the slowest server, not for all of them in turn. The reader checks
+// each address itself (safeurl, on every connection), so a private
+// address is never contacted; mediaURL reports it as usual.
+func (b *postBuilder) readHeads(items []mediaRequest) map[string]headResult {
+	read := b.s.cfg.ReadMediaFunc
+	if read == nil {
+		return nil
+	}
+	var urls []string
+	seen := map[string]bool{}
+	for _, m := range items {
+		if u := strings.TrimSpace(m.URL); isHTTPURL(u) && strings.TrimSpace(m.ID) == "" && !seen[u] {
+			seen[u] = true
+			urls = append(urls, u)
+		}
+	}
+	results := make([]headResult, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := read(b.ctx, u)
+			results[i] = headResult{h, err}
+		}()
+	}
+	wg.Wait()
+	out := make(map[string]headResult, len(urls))
+	for i, u := range urls {
+		out[u] = results[i]
+	}
+	return out
 }
 
 // publicURL checks a URL the platforms will fetch (safeurl.Checker, which
@@ -530,8 +577,8 @@ func (b *postBuilder) mediaURL(i int, raw string, kind serentak.MediaKind, ct st
 	}
 	ref := serentak.MediaRef{URL: raw, Kind: kind, ContentType: ct}
 	var unread error
-	if read := b.s.cfg.ReadMediaFunc; read != nil {
-		h, err := read(b.ctx, raw)
+	if read, ok := b.heads[raw]; ok {
+		h, err := read.head, read.err
 		switch {
 		case errors.Is(err, media.ErrNotMedia):
 			b.fail(field+".url", "unsupported_media", "this address does not answer with an image or video the platforms take (%v); link the file itself, not a page showing it", err)
