@@ -264,14 +264,14 @@ func TestMediaURLsAreReadAtOnce(t *testing.T) {
 		select {
 		case <-all:
 			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(photo))
-		case <-time.After(3 * time.Second):
+		case <-time.After(5 * time.Second):
 			http.NotFound(w, r)
 		}
 	}))
 	t.Cleanup(files.Close)
 	b := setup(t, allPlatforms, func(c *api.Config) {
 		c.MediaAllowPrivate = true
-		c.ReadMediaFunc = (&media.Source{AllowPrivate: true, HeadTimeout: time.Second}).Head
+		c.ReadMediaFunc = (&media.Source{AllowPrivate: true, HeadTimeout: 3 * time.Second}).Head
 	})
 	ws, key := b.workspace("Toko Budi")
 	body := postBody(b.account(ws, key, "instagram", "ig1"))

@@ -267,7 +267,7 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		}
 		// Stored with the delivery: the preview's warnings are the
 		// delivery's.
-		r.Content.Warnings = r.Warnings
+		r.Content.Warnings = append([]string(nil), r.Warnings...)
 		d.targets = append(d.targets, composedTarget{index: i, account: acc, result: r})
 		d.post.Deliveries = append(d.post.Deliveries, serentak.Delivery{
 			ID: serentak.NewID(serentak.PrefixDelivery), PostID: d.post.ID, WorkspaceID: ws,

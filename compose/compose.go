@@ -127,7 +127,7 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 	r.Errors = append(c.errs, sel.errs...)
 	r.Warnings = append(r.Warnings, sel.warnings...)
 	r.Content.Media, r.Media = sel.media, sel.indexes
-	r.Content.Warnings = r.Warnings
+	r.Content.Warnings = append([]string(nil), r.Warnings...) // stored with the content; its own copy
 	return r
 }
 
