@@ -242,7 +242,13 @@ func TestMediaURLsAreTypedFromTheirBytes(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			body["media"] = []any{tt.item}
-			b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", tt.field)
+			m := b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", tt.field)
+			if tt.name == "a web page" {
+				msg := m["error"].(map[string]any)["details"].([]any)[0].(map[string]any)["message"].(string)
+				if !strings.Contains(msg, "answers with text/html") {
+					t.Errorf("message %q does not say the address answers with a web page", msg)
+				}
+			}
 		})
 	}
 }

@@ -581,7 +581,7 @@ func (b *postBuilder) mediaURL(i int, raw string, kind serentak.MediaKind, ct st
 		h, err := read.head, read.err
 		switch {
 		case errors.Is(err, media.ErrNotMedia):
-			b.fail(field+".url", "unsupported_media", "this address does not answer with an image or video the platforms take (%v); link the file itself, not a page showing it", err)
+			b.fail(field+".url", "unsupported_media", "this address answers with %s, not an image or video the platforms take; link the file itself, not a page showing it", h.ContentType)
 			return serentak.MediaRef{}, false
 		case err != nil:
 			unread = err

@@ -168,7 +168,8 @@ var ErrNotMedia = errors.New("not an image or video the platforms take")
 // URL without an extension (https://cdn.example.com/p?id=7) be typed when a
 // post is created. A server that ignores Range is read no further than
 // HeadLen. Errors: the URL cannot be read (network, status, timeout), or
-// ErrNotMedia when its bytes are not a file the platforms take.
+// ErrNotMedia when its bytes are not a file the platforms take (then
+// ContentType says what they are).
 func (s *Source) Head(ctx context.Context, rawURL string) (Head, error) {
 	timeout := s.HeadTimeout
 	if timeout <= 0 {
@@ -204,7 +205,8 @@ func (s *Source) Head(ctx context.Context, rawURL string) (Head, error) {
 	}
 	ct, kind, ok := Sniff(buf)
 	if !ok {
-		return Head{}, fmt.Errorf("%w: its first bytes are %s", ErrNotMedia, ct)
+		// The type the bytes do have is answered too, for the message.
+		return Head{ContentType: ct}, fmt.Errorf("%w: its first bytes are %s", ErrNotMedia, ct)
 	}
 	h.ContentType, h.Kind = ct, kind
 	if kind == serentak.MediaImage {
