@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -79,6 +80,9 @@ type targetRequest struct {
 	AccountID string  `json:"account_id"`
 	Caption   *string `json:"caption"`
 	Title     *string `json:"title"`
+	// Media chooses this target's items (indexes into the post's media,
+	// in publishing order); absent: the platform takes what fits.
+	Media *[]int `json:"media"`
 }
 
 type rescheduleRequest struct {
@@ -152,6 +156,13 @@ type postBuilder struct {
 	errs []serentak.FieldError
 	// safe caches the private-address verdict per host.
 	safe map[string]error
+	// notes are warnings about media items, by index in the post's media
+	// (a URL that could not be read): each target publishing the item
+	// carries them.
+	notes map[int][]string
+	// heads are the media URLs' first bytes, read before the items are
+	// checked (readHeads); nil when URLs are not read.
+	heads map[string]headResult
 }
 
 func (b *postBuilder) fail(field, code, format string, args ...any) {
@@ -199,7 +210,7 @@ func (d draft) faults() []serentak.FieldError {
 // is for failures of ours (the store); faults of the request are in the
 // draft.
 func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now time.Time) (draft, error) {
-	b := &postBuilder{s: s, ctx: ctx, ws: ws, safe: map[string]error{}}
+	b := &postBuilder{s: s, ctx: ctx, ws: ws, safe: map[string]error{}, notes: map[int][]string{}}
 	product := b.product(req.Product)
 	caption := ""
 	if req.Caption != nil {
@@ -258,7 +269,17 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		}
 		in := compose.Input{Product: product, Caption: caption, Hashtags: hashtags, Media: refs, Language: lang,
 			Template: compose.Overlay(overrides, acc.Platform, lang), Rules: s.cfg.ComposeRules}
-		r := compose.Fit(acc.Platform, in, compose.Target{Caption: deref(t.Caption), Title: deref(t.Title)})
+		ct := compose.Target{Caption: deref(t.Caption), Title: deref(t.Title)}
+		if t.Media != nil {
+			ct.Media = append([]int{}, *t.Media...) // [] chooses nothing; nil lets the platform choose
+		}
+		r := compose.Fit(acc.Platform, in, ct)
+		for _, i := range r.Media {
+			r.Warnings = append(r.Warnings, b.notes[i]...)
+		}
+		// Stored with the delivery: the preview's warnings are the
+		// delivery's.
+		r.Content.Warnings = append([]string(nil), r.Warnings...)
 		d.targets = append(d.targets, composedTarget{index: i, account: acc, result: r})
 		d.post.Deliveries = append(d.post.Deliveries, serentak.Delivery{
 			ID: serentak.NewID(serentak.PrefixDelivery), PostID: d.post.ID, WorkspaceID: ws,
@@ -434,12 +455,13 @@ func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
 		b.fail("media", "too_many", "at most %d media items; this post has %d", maxMedia, len(items))
 		return nil, nil
 	}
+	b.heads = b.readHeads(items)
 	refs := make([]serentak.MediaRef, 0, len(items))
 	for i, m := range items {
 		field := fmt.Sprintf("media[%d]", i)
-		kind := serentak.MediaKind(m.Type)
-		if m.Type != "" && kind != serentak.MediaImage && kind != serentak.MediaVideo {
-			b.fail(field+".type", "invalid", `must be "image" or "video"`)
+		kind, ct, ok := mediaType(m.Type)
+		if !ok {
+			b.fail(field+".type", "invalid", `must be a content type the platforms take (image/jpeg, image/png, image/webp, image/gif, image/heic, video/mp4, video/quicktime, video/webm), or "image" or "video"`)
 			continue
 		}
 		rawURL, id := strings.TrimSpace(m.URL), strings.TrimSpace(m.ID)
@@ -455,18 +477,60 @@ func (b *postBuilder) media(items []mediaRequest) ([]serentak.MediaRef, error) {
 			if err != nil {
 				return nil, err
 			}
-			if kind != "" && kind != med.Kind {
-				b.fail(field+".type", "invalid", "media %s is %s, not %s", id, med.Kind, kind)
+			if (kind != "" && kind != med.Kind) || (ct != "" && ct != med.ContentType) {
+				b.fail(field+".type", "invalid", "media %s is %s (%s), not %s", id, med.Kind, med.ContentType, m.Type)
 				continue
 			}
 			refs = append(refs, mediaRef(med))
 		default:
-			if ref, ok := b.mediaURL(field, rawURL, kind); ok {
+			if ref, ok := b.mediaURL(i, rawURL, kind, ct); ok {
 				refs = append(refs, ref)
 			}
 		}
 	}
 	return refs, nil
+}
+
+// headResult is what reading a media URL's first bytes gave.
+type headResult struct {
+	head media.Head
+	err  error
+}
+
+// readHeads reads the first bytes of every media URL of the request at
+// once (Config.ReadMediaFunc), each URL once, so a post of 35 URLs waits
+// for the slowest server, not for all of them in turn. The reader checks
+// each address itself (safeurl, on every connection), so a private
+// address is never contacted; mediaURL reports it as usual.
+func (b *postBuilder) readHeads(items []mediaRequest) map[string]headResult {
+	read := b.s.cfg.ReadMediaFunc
+	if read == nil {
+		return nil
+	}
+	var urls []string
+	seen := map[string]bool{}
+	for _, m := range items {
+		if u := strings.TrimSpace(m.URL); isHTTPURL(u) && strings.TrimSpace(m.ID) == "" && !seen[u] {
+			seen[u] = true
+			urls = append(urls, u)
+		}
+	}
+	results := make([]headResult, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := read(b.ctx, u)
+			results[i] = headResult{h, err}
+		}()
+	}
+	wg.Wait()
+	out := make(map[string]headResult, len(urls))
+	for i, u := range urls {
+		out[u] = results[i]
+	}
+	return out
 }
 
 // publicURL checks a URL the platforms will fetch (safeurl.Checker, which
@@ -491,7 +555,33 @@ func (b *postBuilder) publicURL(field, raw string) bool {
 	return true
 }
 
-func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (serentak.MediaRef, bool) {
+// mediaType reads a media item's "type": a content type the platforms
+// take ("image/jpeg"), or only the kind ("image", "video"); "" is none.
+func mediaType(t string) (kind serentak.MediaKind, contentType string, ok bool) {
+	t = strings.ToLower(strings.TrimSpace(t))
+	switch serentak.MediaKind(t) {
+	case "":
+		return "", "", true
+	case serentak.MediaImage, serentak.MediaVideo:
+		return serentak.MediaKind(t), "", true
+	}
+	if t == "image/jpg" {
+		t = "image/jpeg"
+	}
+	kind, ok = media.KindOfType(t)
+	return kind, t, ok
+}
+
+// mediaURL checks a media URL and types it: from its first bytes, read
+// now through the safe fetcher (Config.ReadMediaFunc), which also gives
+// its size and an image's dimensions; else from the item's "type"; else
+// from the URL's extension. Never from the extension alone when the bytes
+// can be read: https://cdn.example.com/p?id=7 is typed, and a .jpg that is
+// really a login page is refused. A URL that cannot be read now is taken
+// at its "type" (or extension), with a warning on every target publishing
+// it: the platform will fetch it later, and may fail to.
+func (b *postBuilder) mediaURL(i int, raw string, kind serentak.MediaKind, ct string) (serentak.MediaRef, bool) {
+	field := fmt.Sprintf("media[%d]", i)
 	if !isHTTPURL(raw) {
 		b.fail(field+".url", "invalid", "must be a full http(s) address of at most %d characters", maxURLLen)
 		return serentak.MediaRef{}, false
@@ -499,16 +589,64 @@ func (b *postBuilder) mediaURL(field, raw string, kind serentak.MediaKind) (sere
 	if !b.publicURL(field+".url", raw) {
 		return serentak.MediaRef{}, false
 	}
-	u, _ := url.Parse(raw)
-	if kind == "" {
-		k, ok := media.KindFromPath(u.Path)
-		if !ok {
-			b.fail(field+".type", "required", `cannot tell whether this is an image or a video; add "type": "image" or "video"`)
+	ref := serentak.MediaRef{URL: raw, Kind: kind, ContentType: ct}
+	var unread error
+	if read, ok := b.heads[raw]; ok {
+		h, err := read.head, read.err
+		switch {
+		case errors.Is(err, media.ErrNotMedia):
+			b.fail(field+".url", "unsupported_media", "this address answers with %s, not an image or video the platforms take; link the file itself, not a page showing it", h.ContentType)
 			return serentak.MediaRef{}, false
+		case err != nil:
+			unread = err
+		case kind != "" && kind != h.Kind, ct != "" && ct != h.ContentType:
+			b.fail(field+".type", "invalid", "the file at this address is %s (%s), not %s", kindWord(h.Kind), h.ContentType, typeWord(kind, ct))
+			return serentak.MediaRef{}, false
+		default:
+			return serentak.MediaRef{URL: raw, Kind: h.Kind, ContentType: h.ContentType, Size: h.Size, Inspection: h.Inspection}, true
 		}
-		kind = k
 	}
-	return serentak.MediaRef{URL: raw, Kind: kind}, true
+	if kind != "" {
+		if unread != nil {
+			b.note(i, "%s could not be read when the post was created (%v); it is taken to be %s, as its \"type\" says", field, unread, typeWord(kind, ct))
+		}
+		return ref, true
+	}
+	u, _ := url.Parse(raw)
+	k, ok := media.KindFromPath(u.Path)
+	switch {
+	case !ok && unread != nil:
+		b.fail(field+".type", "required", `this address could not be read (%v) and its name does not say what it is; add "type", e.g. "image/jpeg" or "video/mp4"`, unread)
+		return serentak.MediaRef{}, false
+	case !ok:
+		b.fail(field+".type", "required", `cannot tell whether this is an image or a video; add "type", e.g. "image/jpeg" or "video/mp4"`)
+		return serentak.MediaRef{}, false
+	case unread != nil:
+		b.note(i, "%s could not be read when the post was created (%v); it is taken to be %s from its name alone: add \"type\" to say what it is", field, unread, kindWord(k))
+	}
+	ref.Kind = k
+	return ref, true
+}
+
+// note records a warning about media[i]. It is keyed by the item's index
+// in the request, which is its index in the post's media whenever the
+// draft is used: an item that failed makes the whole request a 422.
+func (b *postBuilder) note(i int, format string, args ...any) {
+	b.notes[i] = append(b.notes[i], fmt.Sprintf(format, args...))
+}
+
+func kindWord(k serentak.MediaKind) string {
+	if k == serentak.MediaImage {
+		return "an image"
+	}
+	return "a video"
+}
+
+func typeWord(k serentak.MediaKind, ct string) string {
+	if ct != "" {
+		return ct
+	}
+	return kindWord(k)
 }
 
 // targets checks every target and returns the accounts found, by index.

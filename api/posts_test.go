@@ -40,14 +40,21 @@ func TestCreatePost(t *testing.T) {
 	}
 	d := ds[0].(map[string]any)
 	checkKeys(t, "delivery", d, "id", "account_id", "platform", "status", "attempts", "scheduled_at", "content",
-		"external_id", "permalink", "published_at", "error")
+		"external_id", "permalink", "published_at", "error", "warnings")
+	if w, ok := d["warnings"].([]any); !ok || len(w) != 0 {
+		t.Errorf("warnings = %#v, want [] (never null)", d["warnings"])
+	}
 	if !strings.HasPrefix(d["id"].(string), "dlv_") || d["account_id"] != acc || d["platform"] != "facebook" ||
 		d["status"] != "scheduled" || d["attempts"] != 0.0 || d["external_id"] != nil || d["permalink"] != nil ||
 		d["published_at"] != nil || d["error"] != nil || d["scheduled_at"] != m["scheduled_at"] {
 		t.Fatalf("delivery = %v", d)
 	}
 	content := d["content"].(map[string]any)
-	checkKeys(t, "content", content, "text", "title", "link")
+	checkKeys(t, "content", content, "text", "title", "link", "media")
+	if items := content["media"].([]any); len(items) != 1 || items[0].(map[string]any)["index"] != 0.0 ||
+		items[0].(map[string]any)["url"] != "https://cdn.example.com/keripik.jpg" {
+		t.Errorf("content.media = %v, want media[0], the photo", items)
+	}
 	text := content["text"].(string)
 	for _, want := range []string{"Keripik Singkong Pedas", "25.000", "wa.me/6281234567890"} {
 		if !strings.Contains(text, want) {

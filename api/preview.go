@@ -29,6 +29,7 @@ type targetPreviewView struct {
 	Text      string                `json:"text"`
 	Title     string                `json:"title"`
 	Link      string                `json:"link"`
+	Media     []mediaItemView       `json:"media"`
 	Shortened []string              `json:"shortened"`
 	Warnings  []string              `json:"warnings"`
 	Errors    []serentak.FieldError `json:"errors"`
@@ -59,6 +60,7 @@ func (s *Server) previewPost(c echo.Context) error {
 		v := targetPreviewView{
 			AccountID: t.account.ID, Platform: string(t.account.Platform),
 			Text: r.Content.Text, Title: r.Content.Title, Link: r.Content.Link,
+			Media:     viewMediaItems(r.Content.Media, r.Media),
 			Shortened: append([]string{}, r.Shortened...),
 			Warnings:  append([]string{}, r.Warnings...),
 			Errors:    make([]serentak.FieldError, 0, len(r.Errors)),

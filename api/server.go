@@ -53,6 +53,11 @@ type Config struct {
 	MediaAllowPrivate bool
 	// Resolver looks up media URL hosts; nil means net.DefaultResolver.
 	Resolver safeurl.Resolver
+	// ReadMediaFunc reads the first bytes of a post's media URL when the
+	// post is created (or previewed), to type it from its bytes
+	// (media.Source.Head: a range request through the safe fetcher). nil:
+	// URLs are not read, and are typed from their "type" or extension.
+	ReadMediaFunc func(ctx context.Context, rawURL string) (media.Head, error)
 	// Publishers lists the platforms that have an adapter; a post target
 	// on any other platform is refused.
 	Publishers map[serentak.Platform]bool

@@ -94,13 +94,16 @@ type mediaRefView struct {
 }
 
 type deliveryView struct {
-	ID          string             `json:"id"`
-	AccountID   string             `json:"account_id"`
-	Platform    string             `json:"platform"`
-	Status      string             `json:"status"`
-	Attempts    int                `json:"attempts"`
-	ScheduledAt time.Time          `json:"scheduled_at"`
-	Content     contentView        `json:"content"`
+	ID          string      `json:"id"`
+	AccountID   string      `json:"account_id"`
+	Platform    string      `json:"platform"`
+	Status      string      `json:"status"`
+	Attempts    int         `json:"attempts"`
+	ScheduledAt time.Time   `json:"scheduled_at"`
+	Content     contentView `json:"content"`
+	// Warnings: what composing left out or changed for this platform
+	// (Content.Warnings), never null.
+	Warnings    []string           `json:"warnings"`
 	ExternalID  *string            `json:"external_id"`
 	Permalink   *string            `json:"permalink"`
 	PublishedAt *time.Time         `json:"published_at"`
@@ -148,6 +151,49 @@ type contentView struct {
 	Text  string `json:"text"`
 	Title string `json:"title"`
 	Link  string `json:"link"`
+	// Media is what this delivery publishes of the post's media, in order.
+	Media []mediaItemView `json:"media"`
+}
+
+// mediaItemView is one item a target publishes: its index in the post's
+// media and what it is. A preview and the stored delivery answer the same
+// items.
+type mediaItemView struct {
+	Index       int    `json:"index"`
+	ID          string `json:"id,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Kind        string `json:"kind"`
+	ContentType string `json:"content_type,omitempty"`
+}
+
+// viewMediaItems pairs a target's items with their indexes in the post's
+// media.
+func viewMediaItems(items []serentak.MediaRef, indexes []int) []mediaItemView {
+	out := make([]mediaItemView, 0, len(items))
+	for j, m := range items {
+		out = append(out, mediaItemView{Index: indexes[j], ID: m.ID, URL: m.URL, Kind: string(m.Kind), ContentType: m.ContentType})
+	}
+	return out
+}
+
+// publishedIndexes finds a stored delivery's items in its post's media:
+// the delivery keeps the items themselves, and a target never publishes an
+// item twice, so each is the first of the post's items with the same
+// upload or URL not already matched. An item not found (not expected) is
+// answered with index -1.
+func publishedIndexes(post, items []serentak.MediaRef) []int {
+	used := make([]bool, len(post))
+	out := make([]int, len(items))
+	for j, m := range items {
+		out[j] = -1
+		for i, p := range post {
+			if !used[i] && p.ID == m.ID && p.URL == m.URL {
+				used[i], out[j] = true, i
+				break
+			}
+		}
+	}
+	return out
 }
 
 func viewPost(p serentak.Post) postView {
@@ -171,7 +217,9 @@ func viewPost(p serentak.Post) postView {
 		v.Deliveries = append(v.Deliveries, deliveryView{
 			ID: d.ID, AccountID: d.AccountID, Platform: string(d.Platform), Status: string(d.Status),
 			Attempts: d.Attempts, ScheduledAt: d.ScheduledAt.UTC(),
-			Content:     contentView{Text: d.Content.Text, Title: d.Content.Title, Link: d.Content.Link},
+			Content: contentView{Text: d.Content.Text, Title: d.Content.Title, Link: d.Content.Link,
+				Media: viewMediaItems(d.Content.Media, publishedIndexes(p.Media, d.Content.Media))},
+			Warnings:    append([]string{}, d.Content.Warnings...),
 			ExternalID:  stringPtr(d.ExternalID),
 			Permalink:   stringPtr(d.Permalink),
 			PublishedAt: timePtr(d.PublishedAt),

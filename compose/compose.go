@@ -102,6 +102,10 @@ func (r Rules) instagramMaxHashtags() int {
 type Target struct {
 	Caption string
 	Title   string
+	// Media chooses the post's media items this target publishes, by
+	// index, in publishing order; nil lets the platform take what fits
+	// (selectMedia).
+	Media []int
 }
 
 // Result is the content for one platform with an account of how it was
@@ -109,7 +113,10 @@ type Target struct {
 // and the fields that cannot be fitted. Content is only publishable when
 // Errors is empty.
 type Result struct {
-	Content   serentak.Content      `json:"content"`
+	Content serentak.Content `json:"content"`
+	// Media holds, for each item of Content.Media, its index in the post's
+	// media: what this target publishes, as a preview shows it.
+	Media     []int                 `json:"media"`
 	Shortened []string              `json:"shortened,omitempty"` // each change made to composed text to fit, in words
 	Warnings  []string              `json:"warnings,omitempty"`  // accepted, but worth telling the user
 	Errors    []serentak.FieldError `json:"errors,omitempty"`
@@ -131,6 +138,10 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 	if in.Template != nil {
 		tmpl = tmpl.Merge(*in.Template)
 	}
+	// The media is chosen first: what is published decides the text's
+	// shape (a TikTok photo post has a title, a Facebook video one too).
+	sel := selectMedia(p, in.Media, t.Media)
+	in.Media = sel.media
 	c := &composer{p: p, tmpl: tmpl, res: &r, rules: in.Rules}
 	c.read(in, t)
 	if lang := strings.ToLower(in.Language); lang != "" && c.tmpl.Language != lang && !strings.HasPrefix(lang, c.tmpl.Language+"-") {
@@ -146,10 +157,10 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 		// link field, and a caption without the link loses the order.
 		r.Content.Link = c.link
 	}
-	mediaErrs, mediaWarnings := checkMedia(p, in.Media)
-	r.Errors = append(c.errs, mediaErrs...)
-	r.Warnings = append(r.Warnings, mediaWarnings...)
-	r.Content.Media = in.Media
+	r.Errors = append(c.errs, sel.errs...)
+	r.Warnings = append(r.Warnings, sel.warnings...)
+	r.Content.Media, r.Media = sel.media, sel.indexes
+	r.Content.Warnings = append([]string(nil), r.Warnings...) // stored with the content; its own copy
 	return r
 }
 

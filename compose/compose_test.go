@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -312,9 +313,12 @@ func TestComposeChoices(t *testing.T) {
 			p:    serentak.YouTube,
 			in:   Input{Product: keripik(), Media: []serentak.MediaRef{jpeg, mp4}},
 			check: func(t *testing.T, r Result) {
-				wantContains(t, r.Warnings, "1 image is not used")
-				if len(r.Content.Media) != 2 {
-					t.Errorf("Media = %v, want the post's media", r.Content.Media)
+				wantContains(t, r.Warnings, "media[0] (photo) left out: YouTube publishes one video; this target publishes media[1]")
+				if len(r.Content.Media) != 1 || r.Content.Media[0] != mp4 || !slices.Equal(r.Media, []int{1}) {
+					t.Errorf("Media = %v (%v), want the video alone", r.Content.Media, r.Media)
+				}
+				if !slices.Equal(r.Content.Warnings, r.Warnings) {
+					t.Errorf("Content.Warnings = %v, want the warnings %v stored with the content", r.Content.Warnings, r.Warnings)
 				}
 			},
 		},
@@ -390,18 +394,31 @@ func TestFitErrors(t *testing.T) {
 			[]fe{{"caption", "too_many_mentions", "Instagram captions take at most 20 @mentions; this one has 21"}}},
 		{"Instagram without media", serentak.Instagram, Input{Caption: "x"}, Target{},
 			[]fe{{"media", "required", "Instagram needs an image or a video"}}},
-		{"Instagram PNG", serentak.Instagram, Input{Caption: "x", Media: []serentak.MediaRef{jpeg, png}}, Target{},
+		{"Instagram PNG chosen", serentak.Instagram, Input{Caption: "x", Media: []serentak.MediaRef{jpeg, png}}, Target{Media: []int{0, 1}},
 			[]fe{{"media[1]", "unsupported_media", "Instagram needs JPEG images; media[1] is image/png"}}},
-		{"Instagram image of unknown type is accepted; 11 items are not", serentak.Instagram, Input{Caption: "x", Media: repeatMedia(11, photo)}, Target{},
-			[]fe{{"media", "unsupported_media", "Instagram takes one item, or a carousel of 2 to 10; this post has 11"}}},
+		{"Instagram PNG alone", serentak.Instagram, Input{Caption: "x", Media: []serentak.MediaRef{png}}, Target{},
+			[]fe{{"media[0]", "unsupported_media", "Instagram needs JPEG images; media[0] is image/png"}}},
+		{"Instagram image of unknown type is accepted; 11 chosen items are not", serentak.Instagram, Input{Caption: "x", Media: repeatMedia(11, photo)},
+			Target{Media: []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+			[]fe{{"target.media", "unsupported_media", "Instagram takes one item, or a carousel of 2 to 10; 11 are chosen"}}},
 		{"Instagram image too big", serentak.Instagram, Input{Caption: "x", Media: []serentak.MediaRef{{Kind: serentak.MediaImage, ContentType: "image/jpeg", Size: 9 << 20}}}, Target{},
 			[]fe{{"media[0]", "unsupported_media", "Instagram takes images of at most 8.0 MB; media[0] is 9.0 MB"}}},
 		{"unknown media kind", serentak.Facebook, Input{Caption: "x", Media: []serentak.MediaRef{{URL: "https://x/y"}}}, Target{},
 			[]fe{{"media[0]", "invalid", "media[0] is neither an image nor a video"}}},
 		{"YouTube without a video", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{jpeg}}, Target{},
 			[]fe{{"media", "required", "YouTube needs a video"}}},
-		{"YouTube two videos", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{mp4, mp4}}, Target{},
-			[]fe{{"media", "unsupported_media", "YouTube takes one video per post; this post has 2"}}},
+		{"YouTube two videos chosen", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{mp4, mp4}}, Target{Media: []int{0, 1}},
+			[]fe{{"target.media", "unsupported_media", "YouTube publishes exactly one video; choose one video"}}},
+		{"YouTube photo chosen", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{jpeg, mp4}}, Target{Media: []int{0}},
+			[]fe{{"media[0]", "unsupported_media", "YouTube publishes videos only; media[0] is an image"}}},
+		{"YouTube nothing chosen", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{mp4}}, Target{Media: []int{}},
+			[]fe{{"target.media", "required", "YouTube needs a video; choose at least one item"}}},
+		{"a choice out of range", serentak.Facebook, Input{Caption: "x", Media: []serentak.MediaRef{jpeg}}, Target{Media: []int{1}},
+			[]fe{{"target.media", "invalid", "1 is not an index of the post's media (0 to 0)"}}},
+		{"a negative choice", serentak.Facebook, Input{Caption: "x", Media: []serentak.MediaRef{jpeg}}, Target{Media: []int{-1}},
+			[]fe{{"target.media", "invalid", "-1 is not an index of the post's media (0 to 0)"}}},
+		{"an item chosen twice", serentak.Instagram, Input{Caption: "x", Media: []serentak.MediaRef{jpeg, jpeg}}, Target{Media: []int{1, 1}},
+			[]fe{{"target.media", "invalid", "media[1] is chosen twice"}}},
 		{"YouTube title too long", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{mp4}}, Target{Title: strings.Repeat("a", 101)},
 			[]fe{{"target.title", "too_long", "YouTube titles are at most 100 characters"}}},
 		{"YouTube title only brackets", serentak.YouTube, Input{Product: keripik(), Media: []serentak.MediaRef{mp4}}, Target{Title: "<>"},
@@ -414,18 +431,18 @@ func TestFitErrors(t *testing.T) {
 			[]fe{{"target.title", "too_long", "TikTok photo titles are at most 90 characters"}}},
 		{"TikTok photo description", serentak.TikTok, Input{Caption: strings.Repeat("a", 4001), Media: []serentak.MediaRef{jpeg}}, Target{},
 			[]fe{{"caption", "too_long", "TikTok photo descriptions are at most 4,000 characters"}}},
-		{"TikTok mixed media", serentak.TikTok, Input{Caption: "x", Media: []serentak.MediaRef{jpeg, mp4}}, Target{},
-			[]fe{{"media", "unsupported_media", "TikTok cannot mix a video and photos in one post"}}},
+		{"TikTok mixed media chosen", serentak.TikTok, Input{Caption: "x", Media: []serentak.MediaRef{jpeg, mp4}}, Target{Media: []int{1, 0}},
+			[]fe{{"target.media", "unsupported_media", "TikTok publishes one video alone, or photos; a video and 1 other item(s) are chosen"}}},
 		{"TikTok PNG", serentak.TikTok, Input{Caption: "x", Media: []serentak.MediaRef{png}}, Target{},
 			[]fe{{"media[0]", "unsupported_media", "TikTok needs JPEG or WEBP images; media[0] is image/png"}}},
-		{"TikTok 36 photos", serentak.TikTok, Input{Caption: "x", Media: repeatMedia(36, jpeg)}, Target{},
-			[]fe{{"media", "unsupported_media", "TikTok takes at most 35 photos per post; this post has 36"}}},
+		{"TikTok 36 photos chosen", serentak.TikTok, Input{Caption: "x", Media: repeatMedia(36, jpeg)}, Target{Media: indexes(36)},
+			[]fe{{"target.media", "unsupported_media", "TikTok takes at most 35 photos per post; 36 are chosen"}}},
 		{"TikTok without media", serentak.TikTok, Input{Caption: "x"}, Target{},
 			[]fe{{"media", "required", "TikTok needs a video or 1 to 35 photos"}}},
-		{"Facebook mixed media", serentak.Facebook, Input{Caption: "x", Media: []serentak.MediaRef{jpeg, mp4}}, Target{},
-			[]fe{{"media", "unsupported_media", "Facebook cannot mix a video and photos in one post"}}},
-		{"Facebook 11 photos", serentak.Facebook, Input{Caption: "x", Media: repeatMedia(11, png)}, Target{},
-			[]fe{{"media", "unsupported_media", "Facebook takes at most 10 photos per post; this post has 11"}}},
+		{"Facebook mixed media chosen", serentak.Facebook, Input{Caption: "x", Media: []serentak.MediaRef{jpeg, mp4}}, Target{Media: []int{0, 1}},
+			[]fe{{"target.media", "unsupported_media", "Facebook publishes one video alone, or photos; a video and 1 other item(s) are chosen"}}},
+		{"Facebook 11 photos chosen", serentak.Facebook, Input{Caption: "x", Media: repeatMedia(11, png)}, Target{Media: indexes(11)},
+			[]fe{{"target.media", "unsupported_media", "Facebook takes at most 10 photos per post; 11 are chosen"}}},
 		{"Facebook WebP", serentak.Facebook, Input{Caption: "x", Media: []serentak.MediaRef{webp}}, Target{},
 			[]fe{{"media[0]", "unsupported_media", "Facebook needs JPEG or PNG images; media[0] is image/webp"}}},
 		{"Facebook text too long", serentak.Facebook, Input{Caption: strings.Repeat("a", 63207)}, Target{},
@@ -455,6 +472,15 @@ func TestFitErrors(t *testing.T) {
 
 // fe is an expected field error; its message is compared by prefix.
 type fe struct{ field, code, message string }
+
+// indexes returns 0 … n-1.
+func indexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
 
 func repeatMedia(n int, m serentak.MediaRef) []serentak.MediaRef {
 	out := make([]serentak.MediaRef, n)

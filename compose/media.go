@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -63,65 +64,215 @@ func mediaRulesFor(p serentak.Platform) mediaRules {
 	return mediaRules{}
 }
 
-// checkMedia returns the media faults of a post on platform p, and
-// warnings for media the platform will not use.
-func checkMedia(p serentak.Platform, media []serentak.MediaRef) ([]serentak.FieldError, []string) {
-	rules := mediaRulesFor(p)
-	name := p.DisplayName()
-	var errs []serentak.FieldError
-	var warnings []string
-	var images, videos int
-	for i, m := range media {
-		field := fmt.Sprintf("media[%d]", i)
-		ct := contentType(m.ContentType)
-		switch m.Kind {
-		case serentak.MediaImage:
-			images++
-			if rules.videoOnly {
-				continue
-			}
-			if ct != "" && rules.imageTypes != nil && !contains(rules.imageTypes, ct) {
-				errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s needs %s images; %s is %s",
-					name, typeNames(rules.imageTypes), field, ct))
-			}
-			if rules.maxImageSize > 0 && m.Size > rules.maxImageSize {
-				errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s takes images of at most %s; %s is %s",
-					name, sizeText(rules.maxImageSize), field, sizeText(m.Size)))
-			}
-			errs = append(errs, rules.checkImage(name, field, m.Inspection)...)
-		case serentak.MediaVideo:
-			videos++
-			if ct != "" && rules.videoTypes != nil && !contains(rules.videoTypes, ct) {
-				errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s needs %s videos; %s is %s",
-					name, typeNames(rules.videoTypes), field, ct))
-			}
-			if rules.maxVideoSize > 0 && m.Size > rules.maxVideoSize {
-				errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s takes videos of at most %s; %s is %s",
-					name, sizeText(rules.maxVideoSize), field, sizeText(m.Size)))
-			}
-			errs = append(errs, rules.checkVideo(name, field, m.Inspection)...)
-		default:
-			errs = append(errs, fieldErr(field, codeInvalid, "%s is neither an image nor a video (kind %q)", field, m.Kind))
-		}
-	}
+// selection is what one target publishes of the post's media: the items
+// (Content.Media), their indexes in the post's media, what was left out
+// and why (warnings), and the faults that stop the target.
+type selection struct {
+	media    []serentak.MediaRef
+	indexes  []int
+	warnings []string
+	errs     []serentak.FieldError
+}
 
-	switch {
-	case len(media) == 0 || (rules.videoOnly && videos == 0):
-		if rules.required != "" {
-			errs = append(errs, fieldErr("media", codeRequired, "%s", rules.required))
-		}
-	case videos > 1 && p != serentak.Instagram:
-		errs = append(errs, fieldErr("media", codeUnsupportedMedia, "%s takes one video per post; this post has %d", name, videos))
-	case rules.videoOnly && images > 0:
-		warnings = append(warnings, fmt.Sprintf("%s publishes only the video; %s not used", name, plural(images, "image is", "images are")))
-	case !rules.mix && videos > 0 && images > 0:
-		errs = append(errs, fieldErr("media", codeUnsupportedMedia, "%s cannot mix a video and photos in one post", name))
-	case p == serentak.Instagram && len(media) > rules.maxImages:
-		errs = append(errs, fieldErr("media", codeUnsupportedMedia, "Instagram takes one item, or a carousel of 2 to 10; this post has %d", len(media)))
-	case images > rules.maxImages && rules.maxImages > 0:
-		errs = append(errs, fieldErr("media", codeUnsupportedMedia, "%s takes at most %d photos per post; this post has %d", name, rules.maxImages, images))
+// selectMedia chooses what platform p publishes of a post's media. The
+// post's media is one list for every target (docs/api.md#one-post-every-platform):
+// without a choice (chosen == nil) each platform takes what fits —
+//
+//	YouTube    the first video
+//	TikTok     the first video; with no video, the photos (at most 35)
+//	Instagram  one item, or a carousel of up to 10, photos and videos mixed, in order
+//	Facebook   the first video as a video post; with no video, the photos (at most 10)
+//
+// and an item the platform cannot take (a PNG for Instagram, a video too
+// long for TikTok) is left out with a warning while something else is
+// left to publish; a target is only refused when nothing fits. A choice
+// (targets[i].media, indexes in publishing order) is taken as given, and
+// anything in it the platform cannot take is a fault of "target.media" or
+// of the item ("media[2]").
+func selectMedia(p serentak.Platform, media []serentak.MediaRef, chosen []int) selection {
+	rules := mediaRulesFor(p)
+	if chosen != nil {
+		return rules.checkChoice(p, media, chosen)
 	}
-	return errs, warnings
+	var sel selection
+	var images, videos []int
+	faults := map[int][]serentak.FieldError{}
+	for i, m := range media {
+		if rules.videoOnly && m.Kind == serentak.MediaImage {
+			continue // never published, so never held to a rule
+		}
+		if errs := rules.itemFaults(p, fmt.Sprintf("media[%d]", i), m); len(errs) > 0 {
+			faults[i] = errs
+			continue
+		}
+		if m.Kind == serentak.MediaVideo {
+			videos = append(videos, i)
+		} else {
+			images = append(images, i)
+		}
+	}
+	var take []int
+	var why string // why the items that fit were not all taken
+	switch p {
+	case serentak.YouTube:
+		take, why = firstOf(videos), "YouTube publishes one video"
+	case serentak.TikTok, serentak.Facebook:
+		if len(videos) > 0 {
+			take, why = firstOf(videos), p.DisplayName()+" publishes one video, without photos, when the post has one"
+		} else {
+			take = firstN(images, rules.maxImages)
+			why = fmt.Sprintf("%s takes at most %d photos per post", p.DisplayName(), rules.maxImages)
+		}
+	case serentak.Instagram:
+		all := append(append([]int{}, images...), videos...)
+		sort.Ints(all) // in the post's order
+		take, why = firstN(all, rules.maxImages), fmt.Sprintf("an Instagram carousel holds at most %d items", rules.maxImages)
+	}
+	if len(take) == 0 {
+		// Nothing fits: what is wrong with the items is the fault to fix.
+		for i := range media {
+			sel.errs = append(sel.errs, faults[i]...)
+		}
+		switch {
+		case len(sel.errs) > 0:
+		case rules.required != "":
+			sel.errs = append(sel.errs, fieldErr("media", codeRequired, "%s", rules.required))
+		case len(media) > 0:
+			sel.warnings = append(sel.warnings, fmt.Sprintf("%s publishes none of the post's media", p.DisplayName()))
+		}
+		return sel
+	}
+	taken := map[int]bool{}
+	for _, i := range take {
+		taken[i] = true
+		sel.indexes = append(sel.indexes, i)
+		sel.media = append(sel.media, media[i])
+	}
+	var unused []string
+	for i, m := range media {
+		switch {
+		case taken[i]:
+		case len(faults[i]) > 0:
+			sel.warnings = append(sel.warnings, fmt.Sprintf("media[%d] left out: %s", i, faults[i][0].Message))
+		default:
+			unused = append(unused, fmt.Sprintf("media[%d] (%s)", i, kindName(m.Kind)))
+		}
+	}
+	if len(unused) > 0 {
+		sel.warnings = append(sel.warnings, fmt.Sprintf("%s left out: %s; this target publishes %s",
+			strings.Join(unused, ", "), why, indexList(sel.indexes)))
+	}
+	return sel
+}
+
+// checkChoice holds a target's own choice of items to what platform p
+// takes in one post.
+func (r mediaRules) checkChoice(p serentak.Platform, media []serentak.MediaRef, chosen []int) selection {
+	var sel selection
+	name := p.DisplayName()
+	fail := func(format string, args ...any) {
+		sel.errs = append(sel.errs, fieldErr("target.media", codeUnsupportedMedia, format, args...))
+	}
+	seen := map[int]bool{}
+	var images, videos int
+	for _, i := range chosen {
+		switch {
+		case i < 0 || i >= len(media):
+			sel.errs = append(sel.errs, fieldErr("target.media", codeInvalid,
+				"%d is not an index of the post's media (0 to %d)", i, len(media)-1))
+			continue
+		case seen[i]:
+			sel.errs = append(sel.errs, fieldErr("target.media", codeInvalid, "media[%d] is chosen twice", i))
+			continue
+		}
+		seen[i] = true
+		sel.indexes = append(sel.indexes, i)
+		sel.media = append(sel.media, media[i])
+		sel.errs = append(sel.errs, r.itemFaults(p, fmt.Sprintf("media[%d]", i), media[i])...)
+		if media[i].Kind == serentak.MediaVideo {
+			videos++
+		} else {
+			images++
+		}
+	}
+	if len(sel.errs) > 0 {
+		return sel
+	}
+	n := len(sel.indexes)
+	switch {
+	case n == 0 && r.required != "":
+		sel.errs = append(sel.errs, fieldErr("target.media", codeRequired, "%s; choose at least one item, or leave media out to let Serentak choose", r.required))
+	case p == serentak.YouTube && (images > 0 || videos != 1):
+		fail("YouTube publishes exactly one video; choose one video")
+	case p == serentak.Instagram && n > r.maxImages:
+		fail("Instagram takes one item, or a carousel of 2 to %d; %d are chosen", r.maxImages, n)
+	case (p == serentak.TikTok || p == serentak.Facebook) && videos > 0 && n > 1:
+		fail("%s publishes one video alone, or photos; a video and %d other item(s) are chosen", name, n-1)
+	case images > r.maxImages && r.maxImages > 0:
+		fail("%s takes at most %d photos per post; %d are chosen", name, r.maxImages, images)
+	}
+	return sel
+}
+
+// itemFaults holds one item to platform p's rules for its kind.
+func (r mediaRules) itemFaults(p serentak.Platform, field string, m serentak.MediaRef) []serentak.FieldError {
+	name := p.DisplayName()
+	ct := contentType(m.ContentType)
+	var errs []serentak.FieldError
+	switch m.Kind {
+	case serentak.MediaImage:
+		if r.videoOnly {
+			return []serentak.FieldError{fieldErr(field, codeUnsupportedMedia, "%s publishes videos only; %s is an image", name, field)}
+		}
+		if ct != "" && r.imageTypes != nil && !contains(r.imageTypes, ct) {
+			errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s needs %s images; %s is %s",
+				name, typeNames(r.imageTypes), field, ct))
+		}
+		if r.maxImageSize > 0 && m.Size > r.maxImageSize {
+			errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s takes images of at most %s; %s is %s",
+				name, sizeText(r.maxImageSize), field, sizeText(m.Size)))
+		}
+		errs = append(errs, r.checkImage(name, field, m.Inspection)...)
+	case serentak.MediaVideo:
+		if ct != "" && r.videoTypes != nil && !contains(r.videoTypes, ct) {
+			errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s needs %s videos; %s is %s",
+				name, typeNames(r.videoTypes), field, ct))
+		}
+		if r.maxVideoSize > 0 && m.Size > r.maxVideoSize {
+			errs = append(errs, fieldErr(field, codeUnsupportedMedia, "%s takes videos of at most %s; %s is %s",
+				name, sizeText(r.maxVideoSize), field, sizeText(m.Size)))
+		}
+		errs = append(errs, r.checkVideo(name, field, m.Inspection)...)
+	default:
+		errs = append(errs, fieldErr(field, codeInvalid, "%s is neither an image nor a video (kind %q)", field, m.Kind))
+	}
+	return errs
+}
+
+func firstOf(is []int) []int { return firstN(is, 1) }
+
+func firstN(is []int, n int) []int {
+	if n > 0 && len(is) > n {
+		return is[:n]
+	}
+	return is
+}
+
+func kindName(k serentak.MediaKind) string {
+	if k == serentak.MediaImage {
+		return "photo"
+	}
+	return string(k)
+}
+
+// indexList writes indexes as the preview names items: "media[1]",
+// "media[0], media[2]".
+func indexList(is []int) string {
+	names := make([]string, len(is))
+	for j, i := range is {
+		names[j] = fmt.Sprintf("media[%d]", i)
+	}
+	return strings.Join(names, ", ")
 }
 
 // checkImage holds an inspected image to the platform's aspect ratio.

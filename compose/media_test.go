@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,3 +114,85 @@ func TestDurationText(t *testing.T) {
 }
 
 func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+// TestEachPlatformTakesWhatFits is the contract's table
+// (docs/api.md#one-post-every-platform): one list of media for every
+// target, each platform publishing what it takes, in the post's order, and
+// saying what it leaves out, without refusing the post.
+func TestEachPlatformTakesWhatFits(t *testing.T) {
+	t.Parallel()
+	video2 := serentak.MediaRef{URL: "https://cdn.example.com/kedua.mp4", Kind: serentak.MediaVideo, ContentType: "video/mp4"}
+	tests := []struct {
+		name     string
+		p        serentak.Platform
+		media    []serentak.MediaRef
+		want     []int    // indexes published
+		warnings []string // each contained in one warning, in order
+	}{
+		{"YouTube: the first video", serentak.YouTube, []serentak.MediaRef{jpeg, mp4, video2}, []int{1},
+			[]string{"media[0] (photo), media[2] (video) left out: YouTube publishes one video; this target publishes media[1]"}},
+		{"TikTok: the first video", serentak.TikTok, []serentak.MediaRef{jpeg, mp4}, []int{1},
+			[]string{"media[0] (photo) left out: TikTok publishes one video, without photos, when the post has one"}},
+		{"TikTok: photos without a video", serentak.TikTok, []serentak.MediaRef{jpeg, webp}, []int{0, 1}, nil},
+		{"TikTok: at most 35 photos", serentak.TikTok, repeatMedia(36, jpeg), indexes(35),
+			[]string{"media[35] (photo) left out: TikTok takes at most 35 photos per post"}},
+		{"Instagram: one photo", serentak.Instagram, []serentak.MediaRef{jpeg}, []int{0}, nil},
+		{"Instagram: a mixed carousel in order", serentak.Instagram, []serentak.MediaRef{jpeg, mp4, jpeg}, []int{0, 1, 2}, nil},
+		{"Instagram: at most 10", serentak.Instagram, repeatMedia(12, jpeg), indexes(10),
+			[]string{"media[10] (photo), media[11] (photo) left out: an Instagram carousel holds at most 10 items"}},
+		{"Instagram: a PNG is left out of a carousel", serentak.Instagram, []serentak.MediaRef{jpeg, png, mp4}, []int{0, 2},
+			[]string{"media[1] left out: Instagram needs JPEG images; media[1] is image/png"}},
+		{"Facebook: the video", serentak.Facebook, []serentak.MediaRef{jpeg, mp4, jpeg}, []int{1},
+			[]string{"media[0] (photo), media[2] (photo) left out: Facebook publishes one video"}},
+		{"Facebook: the photos", serentak.Facebook, []serentak.MediaRef{jpeg, png}, []int{0, 1}, nil},
+		{"Facebook: at most 10 photos", serentak.Facebook, repeatMedia(11, jpeg), indexes(10),
+			[]string{"media[10] (photo) left out: Facebook takes at most 10 photos per post"}},
+		{"Facebook: no media is a text post", serentak.Facebook, nil, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Fit(tt.p, Input{Product: keripik(), Media: tt.media}, Target{})
+			if len(r.Errors) > 0 {
+				t.Fatalf("errors %v: the post must not be refused", r.Errors)
+			}
+			if !slices.Equal(r.Media, tt.want) || len(r.Content.Media) != len(tt.want) {
+				t.Fatalf("publishes %v (%d items), want %v", r.Media, len(r.Content.Media), tt.want)
+			}
+			for j, i := range r.Media {
+				if r.Content.Media[j] != tt.media[i] {
+					t.Errorf("Content.Media[%d] = %v, want media[%d] %v", j, r.Content.Media[j], i, tt.media[i])
+				}
+			}
+			for _, w := range tt.warnings {
+				wantContains(t, r.Warnings, w)
+			}
+			if tt.warnings == nil && len(r.Warnings) > 0 {
+				t.Errorf("warnings %v, want none", r.Warnings)
+			}
+		})
+	}
+}
+
+// TestTargetChoosesItsMedia: a target's own choice is published in its
+// order, and decides the post's shape (TikTok photos get a title).
+func TestTargetChoosesItsMedia(t *testing.T) {
+	t.Parallel()
+	media := []serentak.MediaRef{jpeg, mp4, webp}
+	r := Fit(serentak.TikTok, Input{Product: keripik(), Media: media}, Target{Media: []int{2, 0}})
+	if len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	if !slices.Equal(r.Media, []int{2, 0}) || r.Content.Media[0] != webp || r.Content.Media[1] != jpeg {
+		t.Errorf("publishes %v %v, want media[2] then media[0]", r.Media, r.Content.Media)
+	}
+	if r.Content.Title == "" {
+		t.Error("a TikTok photo post has a title; the chosen photos make it one")
+	}
+	if len(r.Warnings) > 0 {
+		t.Errorf("warnings %v: a target's own choice leaves nothing out by surprise", r.Warnings)
+	}
+	r = Fit(serentak.Instagram, Input{Product: keripik(), Media: media}, Target{Media: []int{1}})
+	if len(r.Errors) > 0 || !slices.Equal(r.Media, []int{1}) {
+		t.Errorf("Instagram choosing the video: %v %v, want a Reel of media[1]", r.Media, r.Errors)
+	}
+}

@@ -31,6 +31,14 @@ var accepted = map[string]serentak.MediaKind{
 // AcceptedTypes is the human list of what Sniff accepts, for messages.
 const AcceptedTypes = "JPEG, PNG, GIF, WebP or HEIC images, MP4, MOV or WebM videos"
 
+// KindOfType returns the kind of a content type the platforms take
+// ("image/jpeg" → image); ok is false for any other type. A post's media
+// item may name its type this way when its URL cannot be read.
+func KindOfType(contentType string) (kind serentak.MediaKind, ok bool) {
+	kind, ok = accepted[contentType]
+	return kind, ok
+}
+
 // Sniff tells the content type and kind of a file from its first bytes
 // (up to SniffLen). ok is false for anything the platforms do not take.
 func Sniff(head []byte) (contentType string, kind serentak.MediaKind, ok bool) {

@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/blob"
+	"github.com/serentak/serentak/media/mediatest"
 )
 
 func TestSourceOpensUploads(t *testing.T) {
@@ -84,5 +89,91 @@ func TestSourceFetchesWhenPrivateAllowedAndEnforcesTheLimit(t *testing.T) {
 	defer r.Close()
 	if _, err := io.ReadAll(r); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("streamed past the limit: %v, want ErrTooLarge", err)
+	}
+}
+
+// TestHeadTypesAURLFromItsBytes serves media from a real local HTTP server
+// at addresses without extensions: Head types each from its first bytes,
+// read with a range request, and never reads a whole file.
+func TestHeadTypesAURLFromItsBytes(t *testing.T) {
+	photo := mediatest.JPEG(1080, 1350, 1)
+	video := mediatest.Movie{Width: 1080, Height: 1920, Duration: 20 * time.Second, FPS: 30, DataSize: 1 << 20}.Bytes()
+	var ranges []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ranges = append(ranges, r.Header.Get("Range"))
+		mu.Unlock()
+		switch r.URL.Query().Get("id") {
+		case "7":
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(photo)) // honours Range
+		case "8":
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(video))
+		case "9": // ignores Range and sends everything
+			w.Header().Set("Content-Length", strconv.Itoa(len(video)))
+			w.Write(video)
+		case "10":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<!doctype html><html><body>Sign in to view this file</body></html>"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	src := &Source{AllowPrivate: true}
+	ctx := context.Background()
+
+	h, err := src.Head(ctx, srv.URL+"/p?id=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Kind != serentak.MediaImage || h.ContentType != "image/jpeg" || h.Size != int64(len(photo)) || h.Width != 1080 || h.Height != 1350 {
+		t.Errorf("photo: %+v, want a 1080×1350 JPEG of %d bytes", h, len(photo))
+	}
+	h, err = src.Head(ctx, srv.URL+"/p?id=8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Kind != serentak.MediaVideo || h.ContentType != "video/mp4" || h.Size != int64(len(video)) {
+		t.Errorf("video: %+v, want an MP4 of %d bytes", h, len(video))
+	}
+	h, err = src.Head(ctx, srv.URL+"/p?id=9")
+	if err != nil || h.Kind != serentak.MediaVideo || h.Size != int64(len(video)) {
+		t.Errorf("a server ignoring Range: %+v, %v", h, err)
+	}
+	if _, err := src.Head(ctx, srv.URL+"/p?id=10"); !errors.Is(err, ErrNotMedia) {
+		t.Errorf("a web page: %v, want ErrNotMedia", err)
+	}
+	if _, err := src.Head(ctx, srv.URL+"/p?id=11"); err == nil || errors.Is(err, ErrNotMedia) {
+		t.Errorf("a 404: %v, want an error reading it", err)
+	}
+	for _, r := range ranges {
+		if r != fmt.Sprintf("bytes=0-%d", HeadLen-1) {
+			t.Errorf("Range %q, want the first %d bytes only", r, HeadLen)
+		}
+	}
+	// Private addresses stay refused unless allowed
+	// (SERENTAK_MEDIA_ALLOW_PRIVATE).
+	if _, err := (&Source{}).Head(ctx, srv.URL+"/p?id=7"); err == nil {
+		t.Error("Head read a loopback address without AllowPrivate")
+	}
+}
+
+// TestHeadGivesUpQuickly: a post's creation waits for Head, so a media
+// server that never answers costs HeadTimeout, not the client's patience.
+func TestHeadGivesUpQuickly(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	start := time.Now()
+	_, err := (&Source{AllowPrivate: true, HeadTimeout: 100 * time.Millisecond}).Head(context.Background(), srv.URL+"/slow")
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("Head = %v after %v, want an error after about 100 ms", err, time.Since(start))
 	}
 }

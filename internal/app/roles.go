@@ -117,6 +117,7 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		AdminKey:          adminKey,
 		PublicURL:         cfg.PublicURL,
 		MediaAllowPrivate: cfg.MediaAllowPrivate,
+		ReadMediaFunc:     (&media.Source{AllowPrivate: cfg.MediaAllowPrivate}).Head,
 		Publishers:        enabled,
 		Connectors:        a.oauth.apiConnectors(),
 		AccountHealthFunc: a.oauth.accountHealth,

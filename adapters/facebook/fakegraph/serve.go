@@ -200,6 +200,12 @@ func (s *Server) postFeed(pageID string, p params, at time.Time) (any, *graphErr
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A multi-photo post attaches photos uploaded with published=false,
+	// each once (Pages API, posts, "Publish a Photo", multi-photo:
+	// https://developers.facebook.com/docs/pages-api/posts; Page feed,
+	// attached_media: https://developers.facebook.com/docs/graph-api/reference/page/feed/).
+	// A video is its own post on the videos edge, never an attachment
+	// (https://developers.facebook.com/docs/video-api/guides/publishing).
 	for i, id := range p.attached {
 		ph := s.photos[id]
 		switch {

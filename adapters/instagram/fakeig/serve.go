@@ -19,6 +19,13 @@ const (
 	maxCaption  = 2200
 	maxHashtags = 30
 	maxMentions = 20
+	// A carousel is 2 to 10 item containers, images and videos mixed in
+	// any order, each made with is_carousel_item=true: IG User Media
+	// reference, "Creating", children
+	// (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media),
+	// and carousels of "multiple images and videos" since the Graph API
+	// changelog of March 15, 2022
+	// (https://developers.facebook.com/docs/graph-api/changelog/non-versioned-changes/mar-15-2022).
 	minChildren = 2
 	maxChildren = 10
 )

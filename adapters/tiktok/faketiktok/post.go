@@ -19,14 +19,17 @@ import (
 // take the strict intersection of the decimal and binary readings of
 // "5 MB" and "64 MB", as the adapter is told to.
 const (
-	MinChunkSize     = 5 * 1024 * 1024 // 5,242,880
-	MaxChunkSize     = 64_000_000
-	MaxFinalChunk    = 128_000_000
-	MaxChunkCount    = 1000
-	MaxVideoSize     = 4 << 30
-	MaxVideoTitle    = 2200 // UTF-16 code units
-	MaxPhotoTitle    = 90   // runes
-	MaxPhotoDesc     = 4000 // runes
+	MinChunkSize  = 5 * 1024 * 1024 // 5,242,880
+	MaxChunkSize  = 64_000_000
+	MaxFinalChunk = 128_000_000
+	MaxChunkCount = 1000
+	MaxVideoSize  = 4 << 30
+	MaxVideoTitle = 2200 // UTF-16 code units
+	MaxPhotoTitle = 90   // runes
+	MaxPhotoDesc  = 4000 // runes
+	// photo_images holds "up to 35 photo content URLs": Content Posting
+	// API, Photo, "Source Info Object"
+	// (https://developers.tiktok.com/doc/content-posting-api-reference-photo-post).
 	MaxPhotos        = 35
 	MaxPhotoBytes    = 20 << 20
 	UploadURLLife    = time.Hour
