@@ -20,6 +20,10 @@ const (
 	softBlockWait = time.Hour
 )
 
+// offsetMismatch is the subcode of a resumable upload chunk sent at the
+// wrong offset *(practice)*.
+const offsetMismatch = 1363037
+
 // Classify turns a Graph error answer into a PublishError. It decides on
 // the error's code and subcode; the HTTP status only matters when the body
 // is not a Graph error (a proxy's HTML page, say).
@@ -37,6 +41,14 @@ func Classify(status int, body []byte, header http.Header) *serentak.PublishErro
 	}
 
 	switch {
+	case g.Subcode == offsetMismatch:
+		// A resumable upload's chunk sent at an offset the server does
+		// not expect: error_data says which (video.go).
+		e := pe(serentak.Transient, fmt.Sprintf("Facebook expects the video's bytes from another offset (code %s); the upload resumes there.", code))
+		if off, ok := offsetsOf(body); ok {
+			e.Err = off
+		}
+		return e
 	case g.Code == 190 || g.Code == 102 || (g.Subcode >= 458 && g.Subcode <= 467) || g.Subcode == 492:
 		return pe(serentak.AuthExpired, fmt.Sprintf("Facebook says the Page token is invalid or expired (code %s); reconnect the Page.", code))
 	case g.Subcode == 1346003 || g.Subcode == 1404102:

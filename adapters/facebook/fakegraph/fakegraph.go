@@ -108,6 +108,18 @@ type Server struct {
 	videos  map[string]*video
 	nextID  int64
 	usageN  int
+
+	// sessions are resumable uploads by upload_session_id.
+	sessions  map[string]*video
+	chunkSize int64
+	// processingReads and processingFail are given to each new video
+	// (SetVideoProcessing).
+	processingReads int
+	processingFail  string
+	// perms are the permissions a token lacks (a token absent from it
+	// has every permission).
+	denied   map[string]map[string]bool
+	comments map[string][]*Comment // by object ID
 }
 
 type photo struct {
@@ -120,6 +132,18 @@ type photo struct {
 type video struct {
 	id, pageID  string
 	statusReads int
+	// processingReads is how many status reads answer "processing";
+	// processingFail, when set, is the error processing then ends in.
+	processingReads int
+	processingFail  string
+	// A resumable upload's session: its ID, the declared size, the bytes
+	// received in order, the next offset expected, and whether finish
+	// was called.
+	session  string
+	size     int64
+	data     []byte
+	next     int64
+	finished bool
 }
 
 // New starts a fake Graph server on 127.0.0.1 (or WithListener's listener).
@@ -136,6 +160,12 @@ func New(opts ...Option) *Server {
 		photos:  map[string]*photo{},
 		videos:  map[string]*video{},
 		nextID:  100000000000001,
+
+		sessions:        map[string]*video{},
+		chunkSize:       DefaultChunkSize,
+		processingReads: 1,
+		denied:          map[string]map[string]bool{},
+		comments:        map[string][]*Comment{},
 	}
 	for _, o := range opts {
 		o(s)
