@@ -125,3 +125,16 @@ func (s *Server) serveComments(r *http.Request, objectID, tok, tokenPage string,
 	}
 	return nil, notFound
 }
+
+// CommentsAll returns copies of every comment on every object.
+func (s *Server) CommentsAll() []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Comment
+	for _, cs := range s.comments {
+		for _, c := range cs {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
