@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -86,13 +87,42 @@ const (
 )
 
 // chunked says whether a video goes up in chunks: over 1 GB, or without a
-// URL Facebook could fetch (an upload when SERENTAK_PUBLIC_URL is not set)
-// while its bytes can be read.
+// URL Facebook could fetch — an upload whose public link is missing
+// (SERENTAK_PUBLIC_URL not set) or points at a loopback or private
+// address — while its bytes can be read.
 func chunked(m serentak.MediaRef, req serentak.PublishRequest) bool {
 	if req.OpenMediaFunc == nil {
 		return false
 	}
-	return m.Size > chunkedAbove || (m.URL == "" && req.MediaURLFunc == nil)
+	if m.Size > chunkedAbove {
+		return true
+	}
+	if m.URL != "" {
+		return false
+	}
+	if req.MediaURLFunc == nil {
+		return true
+	}
+	u, err := req.MediaURLFunc(m)
+	return err != nil || !publiclyReachable(u)
+}
+
+// publiclyReachable says whether a URL could be fetched from the internet
+// as far as its text tells: not localhost, not a loopback, private,
+// link-local or unspecified address. Names are not resolved.
+func publiclyReachable(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified())
+	}
+	return true
 }
 
 func (a *attempt) publishVideo(ctx context.Context) (serentak.Result, error) {

@@ -24,6 +24,12 @@ func TestChunkedChoice(t *testing.T) {
 		{"URL, exactly 1 GB", serentak.MediaRef{URL: "https://cdn/v.mp4", Size: 1 << 30}, serentak.PublishRequest{OpenMediaFunc: open}, false},
 		{"upload with a public URL", serentak.MediaRef{ID: "med_1", Size: 10 << 20}, serentak.PublishRequest{OpenMediaFunc: open, MediaURLFunc: urlFunc}, false},
 		{"upload without a public URL", serentak.MediaRef{ID: "med_1", Size: 10 << 20}, serentak.PublishRequest{OpenMediaFunc: open}, true},
+		{"upload whose public URL is localhost", serentak.MediaRef{ID: "med_1"}, serentak.PublishRequest{OpenMediaFunc: open,
+			MediaURLFunc: func(serentak.MediaRef) (string, error) { return "http://localhost:8080/v1/media/x", nil }}, true},
+		{"upload whose public URL is private", serentak.MediaRef{ID: "med_1"}, serentak.PublishRequest{OpenMediaFunc: open,
+			MediaURLFunc: func(serentak.MediaRef) (string, error) { return "http://10.0.0.5/v1/media/x", nil }}, true},
+		{"upload whose public URL fails", serentak.MediaRef{ID: "med_1"}, serentak.PublishRequest{OpenMediaFunc: open,
+			MediaURLFunc: func(serentak.MediaRef) (string, error) { return "", io.EOF }}, true},
 		{"no way to read the bytes", serentak.MediaRef{URL: "https://cdn/v.mp4", Size: 2 << 30}, serentak.PublishRequest{}, false},
 	}
 	for _, tc := range tests {
