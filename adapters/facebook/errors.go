@@ -153,3 +153,29 @@ func classifyPermission(g *graph.Error, code string, pe func(serentak.PublishErr
 	}
 	return pe(serentak.AuthExpired, fmt.Sprintf("Facebook says the permission %s is missing for this Page (code %s); reconnect the Page and grant %s.", strings.Join(perms, ", "), code, strings.Join(perms, ", ")))
 }
+
+// Permissions Serentak's Facebook publishing needs
+// (docs/platforms/facebook.md#connecting).
+var (
+	postPermissions    = []string{"pages_show_list", "pages_read_engagement", "pages_manage_posts"}
+	commentPermissions = []string{"pages_manage_engagement"}
+)
+
+// MissingPermissionsFor returns the permissions publishing c needs that
+// granted (an account's scopes at its last connect, AccountHealth.Scopes)
+// lacks: pages_manage_engagement for a first comment, say. An account
+// connected before Serentak asked for a permission can be told which one
+// to grant when the post is created, not only when it is published.
+func MissingPermissionsFor(c serentak.Content, granted []string) []string {
+	need := postPermissions
+	if strings.TrimSpace(c.Options.FirstComment) != "" {
+		need = append(slices.Clone(need), commentPermissions...)
+	}
+	var out []string
+	for _, p := range need {
+		if !slices.Contains(granted, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

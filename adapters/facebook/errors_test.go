@@ -103,3 +103,18 @@ func TestClassify(t *testing.T) {
 		})
 	}
 }
+
+func TestMissingPermissionsFor(t *testing.T) {
+	all := []string{"pages_show_list", "pages_read_engagement", "pages_manage_posts", "pages_manage_engagement"}
+	old := all[:3] // connected before first comments needed engagement
+	comment := serentak.Content{Text: "x", Options: serentak.Options{FirstComment: "order here"}}
+	if got := MissingPermissionsFor(comment, old); len(got) != 1 || got[0] != "pages_manage_engagement" {
+		t.Errorf("first comment on an old account: missing %v, want pages_manage_engagement", got)
+	}
+	if got := MissingPermissionsFor(comment, all); len(got) != 0 {
+		t.Errorf("all granted: missing %v", got)
+	}
+	if got := MissingPermissionsFor(serentak.Content{Text: "x"}, old); len(got) != 0 {
+		t.Errorf("no first comment: missing %v", got)
+	}
+}

@@ -320,8 +320,12 @@ func (a *attempt) uploadVideo(ctx context.Context, m serentak.MediaRef) (serenta
 			// The server has more (or less) than the checkpoint said: go
 			// on from where it says. Reading backwards needs a new read.
 			if mismatch.start < read {
+				a.CP[cpUploadStart], a.CP[cpUploadEnd] = strconv.FormatInt(mismatch.start, 10), strconv.FormatInt(mismatch.end, 10)
+				if err := a.Save(ctx); err != nil {
+					return serentak.Result{}, a.SaveFailed(err)
+				}
 				return serentak.Result{}, &serentak.PublishError{Kind: serentak.Transient, Err: err,
-					Message: fmt.Sprintf("Facebook asks for the video again from byte %d; the upload resumes there", mismatch.start)}
+					Message: fmt.Sprintf("Facebook asks for the video again from byte %d; the next attempt resumes there", mismatch.start)}
 			}
 			next = *mismatch
 		}
