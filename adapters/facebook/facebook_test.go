@@ -43,6 +43,8 @@ func setup(t *testing.T) *bundle {
 	fake := fakegraph.New()
 	t.Cleanup(fake.Close)
 	fake.AddPage(pageID, pageToken)
+	// Videos process for one status read: the adapter must wait for it.
+	fake.SetVideoProcessing(1, "")
 
 	media := adaptertest.NewMediaServer(t, map[string]adaptertest.MediaFile{
 		"/img/":     {ContentType: "image/png", Body: pngBytes},

@@ -163,7 +163,6 @@ func New(opts ...Option) *Server {
 
 		sessions:        map[string]*video{},
 		chunkSize:       DefaultChunkSize,
-		processingReads: 1,
 		denied:          map[string]map[string]bool{},
 		comments:        map[string][]*Comment{},
 	}

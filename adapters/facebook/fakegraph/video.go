@@ -49,9 +49,10 @@ const offsetMismatch = 1363037
 func WithChunkSize(n int64) Option { return func(s *Server) { s.chunkSize = n } }
 
 // SetVideoProcessing sets how many status reads each video made from now
-// on answers as still processing (default 1), and, when failMessage is not
-// empty, that its processing then fails with that message instead of
-// completing.
+// on answers as still processing, and, when failMessage is not empty, that
+// its processing then fails with that message instead of completing. The
+// default is 0: a video is ready at its first status read, so suites that
+// are not about processing (chaos, benchmarks) see no Pending.
 func (s *Server) SetVideoProcessing(reads int, failMessage string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
