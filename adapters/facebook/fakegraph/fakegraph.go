@@ -161,10 +161,10 @@ func New(opts ...Option) *Server {
 		videos:  map[string]*video{},
 		nextID:  100000000000001,
 
-		sessions:        map[string]*video{},
-		chunkSize:       DefaultChunkSize,
-		denied:          map[string]map[string]bool{},
-		comments:        map[string][]*Comment{},
+		sessions:  map[string]*video{},
+		chunkSize: DefaultChunkSize,
+		denied:    map[string]map[string]bool{},
+		comments:  map[string][]*Comment{},
 	}
 	for _, o := range opts {
 		o(s)
