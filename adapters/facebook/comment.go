@@ -87,7 +87,7 @@ func (a *attempt) firstComment(ctx context.Context, postID string) error {
 // warnings so far.
 func (a *attempt) commented(ctx context.Context, id string) error {
 	a.CP[cpCommentID] = id
-	a.CP[cpWarnings] = strings.Join(a.warnings, "\n")
+	a.keepWarnings()
 	if err := a.Save(ctx); err != nil {
 		// The next attempt reads the post's comments and finds it.
 		return graph.SaveFailed("Facebook", err)

@@ -3,8 +3,10 @@
 // A post is one of four shapes: text (POST /{page}/feed), one photo
 // (POST /{page}/photos), several photos (each uploaded unpublished, then one
 // POST /{page}/feed with attached_media), or one video (POST
-// /{page}/videos). Photos and videos are given by URL; Facebook fetches
-// them.
+// /{page}/videos). Photos are given by URL; Facebook fetches them. A video
+// is given by URL too, or, over 1 GB or when Facebook cannot fetch it,
+// uploaded in chunks; it is published once Facebook has processed it
+// (video.go). A first comment follows the post (comment.go).
 //
 // The Graph API has no idempotency key, so publishing is made exactly-once
 // with checkpoints (see reconcile.go). Facebook Page tokens have no refresh
@@ -195,8 +197,18 @@ type attempt struct {
 // done records the result in the checkpoint so a later attempt returns it
 // without calling Facebook.
 func (a *attempt) done(ctx context.Context, res serentak.Result) serentak.Result {
-	a.CP[cpWarnings] = strings.Join(a.warnings, "\n")
+	a.keepWarnings()
 	return a.Done(ctx, cpPostID, res)
+}
+
+// keepWarnings puts this attempt's warnings in the checkpoint, so an
+// attempt that returns the saved result returns them too.
+func (a *attempt) keepWarnings() {
+	if len(a.warnings) == 0 {
+		delete(a.CP, cpWarnings)
+		return
+	}
+	a.CP[cpWarnings] = strings.Join(a.warnings, "\n")
 }
 
 func (a *attempt) publishText(ctx context.Context) (serentak.Result, error) {

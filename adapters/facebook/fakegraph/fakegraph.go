@@ -8,11 +8,17 @@
 //
 //	POST {page}/feed      message, link, attached_media, published, scheduled_publish_time
 //	POST {page}/photos    url (fetched and checked), caption, published
-//	POST {page}/videos    file_url (fetched and checked), description, title
+//	POST {page}/videos    file_url (fetched and checked), description, title;
+//	                      or upload_phase start/transfer/finish (video.go)
 //	GET  {page}/feed, {page}/published_posts, {page}/videos   newest first; since, until, limit, fields
-//	GET  {object-id}      a page, post, photo or video; fields
+//	GET  {object-id}      a page, post, photo or video (its status: video.go); fields
+//	POST, GET {object-id}/comments   a Page's comments on its posts (comments.go)
 //
-// It records every post (Posts), logs every call (Calls), serves sample
+// Posting needs pages_manage_posts and commenting pages_manage_engagement;
+// DenyPermission takes one from a token.
+//
+// It records every post (Posts), comment (Comments) and resumably uploaded
+// video's bytes (VideoBytes), logs every call (Calls), serves sample
 // media for photo and video posts (SampleImageURL, SampleVideoURL), and can
 // be told to answer with Graph errors, drop the connection after accepting
 // a post, or add latency (Inject, FailNext, WithLatency). It imports no
