@@ -25,7 +25,9 @@ func TestFacebookAuthorizeURLConfigID(t *testing.T) {
 				return connect.NewFacebook(c)
 			}
 			b := setup(t, withConfig)
-			u, err := url.Parse(b.startConnect(serentak.Facebook))
+			b.fake.Configs = map[string][]string{"cfg-123": {"pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement"}}
+			authURL := b.startConnect(serentak.Facebook)
+			u, err := url.Parse(authURL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,6 +35,16 @@ func TestFacebookAuthorizeURLConfigID(t *testing.T) {
 			if configID != "" {
 				if q.Get("config_id") != configID || q.Has("scope") {
 					t.Errorf("authorize URL %s: want config_id=%s and no scope", u, configID)
+				}
+				// The whole login goes through with the configuration's
+				// permissions.
+				code, body := b.callback(serentak.Facebook, b.fake.Authorize(t, authURL), "")
+				if code != http.StatusOK {
+					t.Fatalf("callback = %d %s", code, body)
+				}
+				as, err := b.store.FindAccounts(b.ctx, b.ws.ID)
+				if err != nil || len(as) != len(pc.want) {
+					t.Fatalf("connected %d accounts (%v), want %d", len(as), err, len(pc.want))
 				}
 				return
 			}
