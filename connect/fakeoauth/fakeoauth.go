@@ -71,14 +71,14 @@ type Server struct {
 	RefreshTTL  time.Duration
 
 	// Who logs in, and what they allow.
-	Deny     bool
-	Granted  []string // nil: every scope asked for
+	Deny    bool
+	Granted []string // nil: every scope asked for
 	// Configs are Facebook Login for Business configurations by
 	// config_id: the permissions each grants. A dialog with a config_id
 	// takes no scope (docs/platforms/facebook.md#connecting).
-	Configs map[string][]string
-	Pages    []Page   // Facebook
-	PageSize int      // Facebook /me/accounts page size; default 1, so paging is exercised
+	Configs  map[string][]string
+	Pages    []Page // Facebook
+	PageSize int    // Facebook /me/accounts page size; default 1, so paging is exercised
 	IGUser   IGAccount
 	Channels []Channel
 	OpenID   string // TikTok
