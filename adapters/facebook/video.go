@@ -205,8 +205,11 @@ func (a *attempt) awaitVideo(ctx context.Context) (serentak.Result, error) {
 	}
 	var st videoStatus
 	if err := a.Get(ctx, id, url.Values{"fields": {"status,permalink_url"}}, &st); err != nil {
+		// A throttled read waits as Facebook says; a refused one (the
+		// token) is the account's problem; only a failed read is a
+		// processing check to try again.
 		var pe *serentak.PublishError
-		if errors.As(err, &pe) && pe.Kind != serentak.Transient && pe.Kind != serentak.RateLimited {
+		if errors.As(err, &pe) && pe.Kind != serentak.Transient {
 			return serentak.Result{}, err
 		}
 		return serentak.Result{}, pending("Facebook has the video %s; reading its processing status failed (%v) and is tried again", id, err)
