@@ -1,6 +1,7 @@
 package facebook
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -116,5 +117,17 @@ func TestMissingPermissionsFor(t *testing.T) {
 	}
 	if got := MissingPermissionsFor(serentak.Content{Text: "x"}, old); len(got) != 0 {
 		t.Errorf("no first comment: missing %v", got)
+	}
+}
+
+// A chunk at the wrong offset is Transient and carries the offsets the
+// server expects, given as an object or as a JSON string holding one.
+func TestClassifyOffsetMismatch(t *testing.T) {
+	for _, data := range []string{`{"start_offset":"524288","end_offset":"786432"}`, `"{\"start_offset\":524288,\"end_offset\":786432}"`} {
+		got := Classify(400, []byte(`{"error":{"message":"m","code":100,"error_subcode":1363037,"error_data":`+data+`}}`), http.Header{})
+		var off *offsetError
+		if got.Kind != serentak.Transient || !errors.As(got, &off) || off.start != 524288 || off.end != 786432 {
+			t.Errorf("error_data %s: %+v (offsets %+v)", data, got, off)
+		}
 	}
 }
