@@ -49,9 +49,13 @@ type Config struct {
 
 	FacebookAPIURL  string // SERENTAK_FACEBOOK_API_URL
 	FacebookVersion string // SERENTAK_FACEBOOK_API_VERSION
-	InstagramAPIURL string // SERENTAK_INSTAGRAM_API_URL
-	YouTubeAPIURL   string // SERENTAK_YOUTUBE_API_URL
-	TikTokAPIURL    string // SERENTAK_TIKTOK_API_URL
+	// FacebookConfigID is a Facebook Login for Business configuration ID
+	// (SERENTAK_FACEBOOK_CONFIG_ID); set, the login asks for it instead of
+	// a list of scopes.
+	FacebookConfigID string
+	InstagramAPIURL  string // SERENTAK_INSTAGRAM_API_URL
+	YouTubeAPIURL    string // SERENTAK_YOUTUBE_API_URL
+	TikTokAPIURL     string // SERENTAK_TIKTOK_API_URL
 
 	Facebook, Instagram, YouTube, TikTok OAuth // SERENTAK_<P>_CLIENT_ID, …
 
@@ -175,6 +179,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DataDir:             str("SERENTAK_DATA_DIR", "data"),
 		FacebookAPIURL:      strings.TrimRight(str("SERENTAK_FACEBOOK_API_URL", "https://graph.facebook.com"), "/"),
 		FacebookVersion:     str("SERENTAK_FACEBOOK_API_VERSION", "v25.0"),
+		FacebookConfigID:    str("SERENTAK_FACEBOOK_CONFIG_ID", ""),
 		YouTubeAPIURL:       strings.TrimRight(str("SERENTAK_YOUTUBE_API_URL", "https://www.googleapis.com"), "/"),
 		TikTokAPIURL:        strings.TrimRight(str("SERENTAK_TIKTOK_API_URL", "https://open.tiktokapis.com"), "/"),
 		LogLevel:            str("SERENTAK_LOG_LEVEL", "info"),

@@ -88,7 +88,12 @@ type Config struct {
 	// Version is the Graph API version for Facebook and Instagram.
 	Version string
 	// Scopes replaces the platform's default scopes; rarely needed.
-	Scopes     []string
+	Scopes []string
+	// ConfigID is a Facebook Login for Business configuration
+	// (SERENTAK_FACEBOOK_CONFIG_ID): when set, the Facebook authorize URL
+	// carries config_id instead of scope, as that login requires
+	// (docs/platforms/facebook.md#connecting).
+	ConfigID   string
 	HTTPClient *http.Client
 	Now        func() time.Time
 	StateTTL   time.Duration // DefaultStateTTL when zero

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/oauth2"
+
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/facebook"
 )
@@ -19,7 +21,10 @@ const DefaultGraphVersion = "v25.0"
 
 // Facebook Login scopes (docs/platforms/facebook.md#connecting): publishing
 // to a Page needs pages_manage_posts and pages_read_engagement, and listing
-// the Pages pages_show_list; those three are required, the rest asked for.
+// the Pages pages_show_list; those three are required, the rest asked for
+// (pages_manage_engagement for first comments, publish_video for videos).
+// pages_read_user_engagement, which Meta's comments guide lists, is no
+// permission and is never asked for.
 var (
 	facebookScopes   = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement", "business_management", "publish_video"}
 	facebookRequired = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement"}
@@ -47,7 +52,17 @@ type facebookFlow struct{ c *Connector }
 func (f *facebookFlow) platform() serentak.Platform { return serentak.Facebook }
 func (f *facebookFlow) pkce() bool                  { return false }
 
+// authCodeURL is Facebook Login's dialog URL. With a Facebook Login for
+// Business configuration (Config.ConfigID) the dialog takes config_id and
+// no scope: the configuration lists the permissions, granted all or none
+// (https://developers.facebook.com/docs/facebook-login/facebook-login-for-business/,
+// "Invoke a Login Dialog"; docs/platforms/facebook.md#connecting).
 func (f *facebookFlow) authCodeURL(state, _ string) string {
+	if id := f.c.cfg.ConfigID; id != "" {
+		cfg := f.c.oauth2Config(nil)
+		cfg.Scopes = nil
+		return cfg.AuthCodeURL(state, oauth2.SetAuthURLParam("config_id", id))
+	}
 	return f.c.oauth2Config(facebookScopes).AuthCodeURL(state)
 }
 

@@ -1,6 +1,7 @@
 package facebook
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,9 +65,19 @@ func TestClassify(t *testing.T) {
 		{"invalid parameter on HTTP 500", 500, graph(`{"message":"m","code":100}`), nil, serentak.Rejected, "100", 0, "invalid"},
 		{"photo too big", 400, graph(`{"message":"m","code":100,"error_subcode":1366046}`), nil, serentak.Rejected, "100/1366046", 0, "JPG or PNG"},
 		{"invalid photo file", 400, graph(`{"message":"m","code":100,"error_subcode":2069019}`), nil, serentak.Rejected, "100/2069019", 0, "JPG or PNG"},
-		{"permission denied", 403, graph(`{"message":"m","code":10}`), nil, serentak.Rejected, "10", 0, "missing a permission"},
-		{"permission 200", 403, graph(`{"message":"(#200) not authorized","code":200}`), nil, serentak.Rejected, "200", 0, "reconnect the Page with the required permissions"},
-		{"permission 299", 400, graph(`{"message":"m","code":299}`), nil, serentak.Rejected, "299", 0, "missing a permission"},
+		// Permission errors: what the person can grant again marks the
+		// account needs_reauth naming the permission; what only the app's
+		// operator can fix fails the delivery without a reconnect.
+		{"permission denied", 403, graph(`{"message":"(#10) Application does not have permission for this action","code":10}`), nil, serentak.AuthExpired, "10", 0, "reconnect the Page"},
+		{"permission 200 names it", 403, graph(`{"message":"(#200) Requires pages_manage_posts permission","code":200}`), nil, serentak.AuthExpired, "200", 0, "permission pages_manage_posts is missing"},
+		{"permission 200 two named", 403, graph(`{"message":"(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts permission","code":200}`), nil, serentak.AuthExpired, "200", 0, "grant pages_read_engagement, pages_manage_posts"},
+		{"permission 299", 400, graph(`{"message":"m","code":299}`), nil, serentak.AuthExpired, "299", 0, "reconnect the Page"},
+		{"engagement permission", 403, graph(`{"message":"(#200) Requires pages_manage_engagement permission to manage the object","code":200}`), nil, serentak.AuthExpired, "200", 0, "pages_manage_engagement"},
+		{"app review", 403, graph(`{"message":"(#200) requires pages_manage_posts permission to be approved via App Review","code":200}`), nil, serentak.Rejected, "200", 0, "operator"},
+		{"app review names the permission", 403, graph(`{"message":"(#200) requires pages_manage_posts permission to be approved via App Review","code":200}`), nil, serentak.Rejected, "200", 0, "may not use pages_manage_posts"},
+		{"app in development mode", 400, graph(`{"message":"(#10) This endpoint requires the app to be in Live Mode","code":10}`), nil, serentak.Rejected, "10", 0, "reconnecting the Page does not help"},
+		{"feature not available", 400, graph(`{"message":"(#10) This feature is not available to this app","code":10}`), nil, serentak.Rejected, "10", 0, "operator"},
+		{"advanced access", 400, graph(`{"message":"(#200) Requires advanced access to pages_read_engagement","code":200,"error_user_msg":"Advanced Access is required"}`), nil, serentak.Rejected, "200", 0, "App Review"},
 		{"link scrape failed", 400, graph(`{"message":"Error Posting Link","code":1609005}`), nil, serentak.Rejected, "1609005", 0, "link"},
 		{"page publishing authorization", 400, graph(`{"message":"m","code":100,"error_subcode":1404078}`), nil, serentak.Rejected, "100/1404078", 0, "Page Publishing Authorization"},
 		{"capability missing", 400, graph(`{"message":"m","code":3}`), nil, serentak.Rejected, "3", 0, "refused"},
@@ -91,5 +102,32 @@ func TestClassify(t *testing.T) {
 				t.Errorf("message %q does not say %q", got.Message, tc.says)
 			}
 		})
+	}
+}
+
+func TestMissingPermissionsFor(t *testing.T) {
+	all := []string{"pages_show_list", "pages_read_engagement", "pages_manage_posts", "pages_manage_engagement"}
+	old := all[:3] // connected before first comments needed engagement
+	comment := serentak.Content{Text: "x", Options: serentak.Options{FirstComment: "order here"}}
+	if got := MissingPermissionsFor(comment, old); len(got) != 1 || got[0] != "pages_manage_engagement" {
+		t.Errorf("first comment on an old account: missing %v, want pages_manage_engagement", got)
+	}
+	if got := MissingPermissionsFor(comment, all); len(got) != 0 {
+		t.Errorf("all granted: missing %v", got)
+	}
+	if got := MissingPermissionsFor(serentak.Content{Text: "x"}, old); len(got) != 0 {
+		t.Errorf("no first comment: missing %v", got)
+	}
+}
+
+// A chunk at the wrong offset is Transient and carries the offsets the
+// server expects, given as an object or as a JSON string holding one.
+func TestClassifyOffsetMismatch(t *testing.T) {
+	for _, data := range []string{`{"start_offset":"524288","end_offset":"786432"}`, `"{\"start_offset\":524288,\"end_offset\":786432}"`} {
+		got := Classify(400, []byte(`{"error":{"message":"m","code":100,"error_subcode":1363037,"error_data":`+data+`}}`), http.Header{})
+		var off *offsetError
+		if got.Kind != serentak.Transient || !errors.As(got, &off) || off.start != 524288 || off.end != 786432 {
+			t.Errorf("error_data %s: %+v (offsets %+v)", data, got, off)
+		}
 	}
 }

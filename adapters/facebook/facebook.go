@@ -3,8 +3,10 @@
 // A post is one of four shapes: text (POST /{page}/feed), one photo
 // (POST /{page}/photos), several photos (each uploaded unpublished, then one
 // POST /{page}/feed with attached_media), or one video (POST
-// /{page}/videos). Photos and videos are given by URL; Facebook fetches
-// them.
+// /{page}/videos). Photos are given by URL; Facebook fetches them. A video
+// is given by URL too, or, over 1 GB or when Facebook cannot fetch it,
+// uploaded in chunks; it is published once Facebook has processed it
+// (video.go). A first comment follows the post (comment.go).
 //
 // The Graph API has no idempotency key, so publishing is made exactly-once
 // with checkpoints (see reconcile.go). Facebook Page tokens have no refresh
@@ -116,17 +118,28 @@ func (p *Publisher) publish(ctx context.Context, req serentak.PublishRequest) (s
 	// An earlier attempt published and saved the result, but the worker
 	// did not get to record it.
 	if res, ok := a.Published(cpPostID); ok {
-		return res, nil
+		if w := a.CP[cpWarnings]; w != "" {
+			a.warnings = strings.Split(w, "\n")
+		}
+		// The post is saved; its first comment may still be due.
+		return a.complete(ctx, res)
 	}
 	// An earlier attempt sent the publishing call and never learned the
 	// outcome: look before publishing again.
-	if step := a.CP[cpStep]; step == stepFeed || step == stepPhoto || step == stepVideo {
+	if step := a.CP[cpStep]; (step == stepFeed || step == stepPhoto || step == stepVideo) && a.CP[cpVideoID] == "" {
 		res, found, err := a.reconcile(ctx, step)
 		if err != nil {
 			return serentak.Result{}, err
 		}
+		if found && step == stepVideo {
+			// The video is there; it is published once processed.
+			if err := a.videoSent(ctx, res.ExternalID, res.PublishedAt); err != nil {
+				return serentak.Result{}, err
+			}
+			return a.awaitVideo(ctx)
+		}
 		if found {
-			return a.done(ctx, res), nil
+			return a.complete(ctx, a.done(ctx, res))
 		}
 	}
 
@@ -177,12 +190,25 @@ func shapeOf(c serentak.Content) (shape, error) {
 type attempt struct {
 	*graph.Attempt
 	page string
+	// warnings are what this publish reports beside its result.
+	warnings []string
 }
 
 // done records the result in the checkpoint so a later attempt returns it
 // without calling Facebook.
 func (a *attempt) done(ctx context.Context, res serentak.Result) serentak.Result {
+	a.keepWarnings()
 	return a.Done(ctx, cpPostID, res)
+}
+
+// keepWarnings puts this attempt's warnings in the checkpoint, so an
+// attempt that returns the saved result returns them too.
+func (a *attempt) keepWarnings() {
+	if len(a.warnings) == 0 {
+		delete(a.CP, cpWarnings)
+		return
+	}
+	a.CP[cpWarnings] = strings.Join(a.warnings, "\n")
 }
 
 func (a *attempt) publishText(ctx context.Context) (serentak.Result, error) {
@@ -197,7 +223,7 @@ func (a *attempt) publishText(ctx context.Context) (serentak.Result, error) {
 	if err := a.post(ctx, stepFeed, true, a.page+"/feed", "id,permalink_url", body, &out); err != nil {
 		return serentak.Result{}, err
 	}
-	return a.finish(ctx, out.ID, out.Permalink), nil
+	return a.finish(ctx, out.ID, out.Permalink)
 }
 
 func (a *attempt) publishPhoto(ctx context.Context) (serentak.Result, error) {
@@ -217,7 +243,7 @@ func (a *attempt) publishPhoto(ctx context.Context) (serentak.Result, error) {
 		return serentak.Result{}, serentak.NewPublishError(serentak.Unknown, "",
 			"Facebook accepted the photo (id %s) but gave no post ID; the next attempt looks the post up", out.ID)
 	}
-	return a.finish(ctx, out.PostID, ""), nil
+	return a.finish(ctx, out.PostID, "")
 }
 
 func (a *attempt) publishPhotos(ctx context.Context) (serentak.Result, error) {
@@ -259,35 +285,14 @@ func (a *attempt) publishPhotos(ctx context.Context) (serentak.Result, error) {
 	if err := a.post(ctx, stepFeed, true, a.page+"/feed", "id,permalink_url", body, &out); err != nil {
 		return serentak.Result{}, err
 	}
-	return a.finish(ctx, out.ID, out.Permalink), nil
-}
-
-func (a *attempt) publishVideo(ctx context.Context) (serentak.Result, error) {
-	u, err := a.MediaURL(a.Req.Content.Media[0])
-	if err != nil {
-		return serentak.Result{}, err
-	}
-	body := map[string]any{"file_url": u, "description": a.Req.Content.Text}
-	if a.Req.Content.Title != "" {
-		body["title"] = a.Req.Content.Title
-	}
-	var out struct {
-		ID string `json:"id"`
-	}
-	if err := a.post(ctx, stepVideo, true, a.page+"/videos", "", body, &out); err != nil {
-		return serentak.Result{}, err
-	}
-	if out.ID == "" {
-		return serentak.Result{}, serentak.NewPublishError(serentak.Unknown, "",
-			"Facebook accepted the video but returned no ID; the next attempt looks it up")
-	}
-	return a.finish(ctx, out.ID, ""), nil
+	return a.finish(ctx, out.ID, out.Permalink)
 }
 
 // finish completes a result, asking Facebook for the permalink when the
 // answer did not carry it. The post is already public, so a failed lookup
 // falls back to a URL built from the IDs instead of failing the publish.
-func (a *attempt) finish(ctx context.Context, id, permalink string) serentak.Result {
+// The result is saved, then the first comment is posted (comment.go).
+func (a *attempt) finish(ctx context.Context, id, permalink string) (serentak.Result, error) {
 	if permalink == "" {
 		var out struct {
 			Permalink string `json:"permalink_url"`
@@ -299,14 +304,24 @@ func (a *attempt) finish(ctx context.Context, id, permalink string) serentak.Res
 	if permalink == "" {
 		permalink = a.fallbackPermalink(id)
 	}
-	return a.done(ctx, serentak.Result{ExternalID: id, Permalink: absolute(permalink), PublishedAt: a.Now()})
+	return a.complete(ctx, a.done(ctx, serentak.Result{ExternalID: id, Permalink: absolute(permalink), PublishedAt: a.Now()}))
+}
+
+// complete posts the first comment, if any, on the saved result and adds
+// the warnings.
+func (a *attempt) complete(ctx context.Context, res serentak.Result) (serentak.Result, error) {
+	if err := a.firstComment(ctx, res.ExternalID); err != nil {
+		return serentak.Result{}, err
+	}
+	res.Warnings = append(res.Warnings, a.warnings...)
+	return res, nil
 }
 
 func (a *attempt) fallbackPermalink(id string) string {
 	if page, post, ok := strings.Cut(id, "_"); ok {
 		return "https://www.facebook.com/" + page + "/posts/" + post
 	}
-	if a.CP[cpStep] == stepVideo {
+	if a.CP[cpVideoID] == id {
 		return "https://www.facebook.com/" + a.page + "/videos/" + id
 	}
 	return "https://www.facebook.com/" + id

@@ -71,10 +71,14 @@ type Server struct {
 	RefreshTTL  time.Duration
 
 	// Who logs in, and what they allow.
-	Deny     bool
-	Granted  []string // nil: every scope asked for
-	Pages    []Page   // Facebook
-	PageSize int      // Facebook /me/accounts page size; default 1, so paging is exercised
+	Deny    bool
+	Granted []string // nil: every scope asked for
+	// Configs are Facebook Login for Business configurations by
+	// config_id: the permissions each grants. A dialog with a config_id
+	// takes no scope (docs/platforms/facebook.md#connecting).
+	Configs  map[string][]string
+	Pages    []Page // Facebook
+	PageSize int    // Facebook /me/accounts page size; default 1, so paging is exercised
 	IGUser   IGAccount
 	Channels []Channel
 	OpenID   string // TikTok
@@ -232,7 +236,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, clientParam, 
 	case q.Get("state") == "":
 		http.Error(w, "state is required", http.StatusBadRequest)
 		return
-	case q.Get("scope") == "":
+	case q.Has("config_id") && (s.Configs[q.Get("config_id")] == nil || q.Has("scope")):
+		http.Error(w, "config_id must name a Facebook Login for Business configuration of this app, without scope", http.StatusBadRequest)
+		return
+	case q.Get("scope") == "" && !q.Has("config_id"):
 		http.Error(w, "scope is required", http.StatusBadRequest)
 		return
 	}
@@ -257,6 +264,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, clientParam, 
 		g.scopes = s.Granted
 		if g.scopes == nil {
 			g.scopes = splitAny(q.Get("scope"))
+		}
+		if c, ok := s.Configs[q.Get("config_id")]; ok {
+			// A configuration's permissions are granted all or none.
+			g.scopes = c
 		}
 		code := "code-" + randHex(12)
 		keep(code, g)

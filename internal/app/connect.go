@@ -37,7 +37,9 @@ func newOAuthParts(cfg config.Config, store *gormstore.Store, publishers map[ser
 		build func() (*connect.Connector, error)
 	}{
 		{serentak.Facebook, cfg.Facebook, func() (*connect.Connector, error) {
-			return connect.NewFacebook(base(cfg.Facebook, cfg.FacebookAPIURL))
+			c := base(cfg.Facebook, cfg.FacebookAPIURL)
+			c.ConfigID = cfg.FacebookConfigID
+			return connect.NewFacebook(c)
 		}},
 		{serentak.Instagram, cfg.Instagram, func() (*connect.Connector, error) {
 			return connect.NewInstagram(base(cfg.Instagram, cfg.InstagramAPIURL), connect.InstagramLogin(cfg.InstagramLogin))

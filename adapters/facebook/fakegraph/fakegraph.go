@@ -8,11 +8,17 @@
 //
 //	POST {page}/feed      message, link, attached_media, published, scheduled_publish_time
 //	POST {page}/photos    url (fetched and checked), caption, published
-//	POST {page}/videos    file_url (fetched and checked), description, title
+//	POST {page}/videos    file_url (fetched and checked), description, title;
+//	                      or upload_phase start/transfer/finish (video.go)
 //	GET  {page}/feed, {page}/published_posts, {page}/videos   newest first; since, until, limit, fields
-//	GET  {object-id}      a page, post, photo or video; fields
+//	GET  {object-id}      a page, post, photo or video (its status: video.go); fields
+//	POST, GET {object-id}/comments   a Page's comments on its posts (comments.go)
 //
-// It records every post (Posts), logs every call (Calls), serves sample
+// Posting needs pages_manage_posts and commenting pages_manage_engagement;
+// DenyPermission takes one from a token.
+//
+// It records every post (Posts), comment (Comments) and resumably uploaded
+// video's bytes (VideoBytes), logs every call (Calls), serves sample
 // media for photo and video posts (SampleImageURL, SampleVideoURL), and can
 // be told to answer with Graph errors, drop the connection after accepting
 // a post, or add latency (Inject, FailNext, WithLatency). It imports no
@@ -108,6 +114,18 @@ type Server struct {
 	videos  map[string]*video
 	nextID  int64
 	usageN  int
+
+	// sessions are resumable uploads by upload_session_id.
+	sessions  map[string]*video
+	chunkSize int64
+	// processingReads and processingFail are given to each new video
+	// (SetVideoProcessing).
+	processingReads int
+	processingFail  string
+	// perms are the permissions a token lacks (a token absent from it
+	// has every permission).
+	denied   map[string]map[string]bool
+	comments map[string][]*Comment // by object ID
 }
 
 type photo struct {
@@ -120,6 +138,18 @@ type photo struct {
 type video struct {
 	id, pageID  string
 	statusReads int
+	// processingReads is how many status reads answer "processing";
+	// processingFail, when set, is the error processing then ends in.
+	processingReads int
+	processingFail  string
+	// A resumable upload's session: its ID, the declared size, the bytes
+	// received in order, the next offset expected, and whether finish
+	// was called.
+	session  string
+	size     int64
+	data     []byte
+	next     int64
+	finished bool
 }
 
 // New starts a fake Graph server on 127.0.0.1 (or WithListener's listener).
@@ -136,6 +166,11 @@ func New(opts ...Option) *Server {
 		photos:  map[string]*photo{},
 		videos:  map[string]*video{},
 		nextID:  100000000000001,
+
+		sessions:  map[string]*video{},
+		chunkSize: DefaultChunkSize,
+		denied:    map[string]map[string]bool{},
+		comments:  map[string][]*Comment{},
 	}
 	for _, o := range opts {
 		o(s)

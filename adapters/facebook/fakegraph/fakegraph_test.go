@@ -295,6 +295,7 @@ func TestMultiPhotoPost(t *testing.T) {
 
 func TestVideoPost(t *testing.T) {
 	b := setup(t)
+	b.fake.SetVideoProcessing(1, "")
 	a := b.call(t, "POST", b.fake.URL+version+page+"/videos", map[string]any{
 		"file_url": b.media.URL + "/v.mp4", "description": "a video", "title": "T"}, oauth(token))
 	if a.status != 200 {

@@ -25,7 +25,9 @@ const maxBody = 1 << 20
 // params are a request's parameters, query and body merged as the Graph API
 // merges them. Values are strings; attached_media is parsed on its own.
 type params struct {
-	v           map[string]string
+	v map[string]string
+	// files are a multipart body's file parts (video_file_chunk).
+	files       map[string][]byte
 	attached    []string // media_fbid values, in order
 	hasAttached bool
 }
@@ -71,6 +73,24 @@ func parseParams(r *http.Request) (params, error) {
 			}
 			for k, v := range mf.Value {
 				form[k] = v
+			}
+			for k, fhs := range mf.File {
+				if len(fhs) == 0 {
+					continue
+				}
+				f, err := fhs[0].Open()
+				if err != nil {
+					return p, fmt.Errorf("multipart file %s: %v", k, err)
+				}
+				b, err := io.ReadAll(f)
+				f.Close()
+				if err != nil {
+					return p, fmt.Errorf("multipart file %s: %v", k, err)
+				}
+				if p.files == nil {
+					p.files = map[string][]byte{}
+				}
+				p.files[k] = b
 			}
 		default:
 			return p, fmt.Errorf("unsupported Content-Type %q", ct)

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,9 @@ type graphErr struct {
 	subcode int
 	typ     string
 	message string
+	// data is error_data, which some errors carry (the offsets a
+	// resumable upload expects).
+	data map[string]any
 }
 
 func errf(code, subcode int, format string, args ...any) *graphErr {
@@ -70,6 +74,12 @@ func writeFault(w http.ResponseWriter, f Fault) int {
 }
 
 func writeGraphErr(w http.ResponseWriter, e *graphErr) {
+	if e.data != nil {
+		fakeplatform.WriteJSON(w, e.status, map[string]any{"error": map[string]any{
+			"message": e.message, "type": "OAuthException", "code": e.code, "error_subcode": e.subcode,
+			"error_data": e.data, "fbtrace_id": "FakeTrace"}})
+		return
+	}
 	f := Fault{Status: e.status, Code: e.code, Subcode: e.subcode, Type: e.typ, Message: e.message}
 	writeFault(w, f)
 }
@@ -111,6 +121,9 @@ func (s *Server) route(r *http.Request, at time.Time) (any, *graphErr) {
 	if id == "" {
 		return nil, errf(100, 0, "Unknown path components: %s", r.URL.Path)
 	}
+	if edge == "comments" {
+		return s.serveComments(r, id, tok, tokenPage, p, at)
+	}
 	if edge == "" {
 		if r.Method != http.MethodGet {
 			return nil, errf(100, 33, "Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", strings.ToLower(r.Method), id)
@@ -124,6 +137,14 @@ func (s *Server) route(r *http.Request, at time.Time) (any, *graphErr) {
 		e := errf(200, 0, "(#200) The user hasn't authorized the application to perform this action")
 		e.status = http.StatusForbidden
 		return nil, e
+	}
+	// Publishing on a Page needs pages_manage_posts (Pages API, Posts,
+	// "Requirements": https://developers.facebook.com/docs/pages-api/posts;
+	// Video API, Publishing, "Publishing on Pages").
+	if r.Method == http.MethodPost {
+		if e := s.requirePermission(tok, "pages_manage_posts"); e != nil {
+			return nil, e
+		}
 	}
 	switch r.Method + " " + edge {
 	case "POST feed":
@@ -269,6 +290,9 @@ func (s *Server) postPhotos(r *http.Request, pageID string, p params, at time.Ti
 }
 
 func (s *Server) postVideos(r *http.Request, pageID string, p params, at time.Time) (any, *graphErr) {
+	if p.has("upload_phase") {
+		return s.uploadPhase(pageID, p, at)
+	}
 	u := p.get("file_url")
 	if u == "" {
 		return nil, errf(100, 0, "(#100) Missing parameter file_url: this fake accepts videos by file_url only")
@@ -285,8 +309,7 @@ func (s *Server) postVideos(r *http.Request, pageID string, p params, at time.Ti
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v := &video{id: s.newIDLocked(), pageID: pageID}
-	s.videos[v.id] = v
+	v := s.newVideoLocked(pageID)
 	s.posts = append(s.posts, &Post{
 		ID: v.id, PageID: pageID, Message: p.get("description"), Title: p.get("title"),
 		VideoID: v.id, CreatedAt: at, ScheduledFor: when, Kind: KindVideo,
@@ -475,6 +498,19 @@ func (s *Server) getObject(id, tokenPage string, p params) (any, *graphErr) {
 		}
 		return out, nil
 	}
+	if v := s.videos[id]; v != nil && v.pageID == tokenPage && v.session != "" && !v.finished {
+		// A resumable upload not finished yet: the video exists, its
+		// status says how far the upload got.
+		fields, err := fieldList(p, []string{"id", "status"}, []string{"id"}, "Video")
+		if err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		out := map[string]any{"id": v.id}
+		if slices.Contains(fields, "status") {
+			out["status"] = s.videoStatusLocked(v)
+		}
+		return out, nil
+	}
 	for _, post := range s.posts {
 		if post.ID != id || post.PageID != tokenPage {
 			continue
@@ -487,14 +523,9 @@ func (s *Server) getObject(id, tokenPage string, p params) (any, *graphErr) {
 			out := postNode(post, fields)
 			for _, f := range fields {
 				if f == "status" {
-					// Processing, then ready: what a poller sees.
-					v := s.videos[post.VideoID]
-					v.statusReads++
-					st := "ready"
-					if v.statusReads == 1 {
-						st = "processing"
-					}
-					out["status"] = map[string]any{"video_status": st}
+					// Processing, then ready (or error): what a poller
+					// sees (video.go).
+					out["status"] = s.videoStatusLocked(s.videos[post.VideoID])
 				}
 			}
 			return out, nil
