@@ -256,6 +256,9 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		})
 	}
 	d.errs = b.errs
+	if err := s.fitYouTubeQuota(ctx, &d); err != nil {
+		return draft{}, err
+	}
 	return d, nil
 }
 

@@ -135,6 +135,8 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		BodyLimit:     cfg.BodyLimit,
 		MediaMaxBytes: cfg.MediaMaxBytes,
 		RateLimit:     cfg.RateLimit,
+		// The same allowance the workers count (open.go).
+		YouTubeDailyUploads: cfg.YouTubeDailyUploads,
 	}
 }
 
