@@ -1,7 +1,9 @@
 package chaos
 
 import (
+	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -12,8 +14,9 @@ import (
 	"github.com/serentak/serentak/adapters/youtube/fakeyoutube"
 )
 
-// TestUploadKills sends SIGKILL to every worker while a YouTube chunk or a
-// TikTok upload PUT is in flight, and restarts them: the delivery is taken
+// TestUploadKills sends SIGKILL to every worker while a YouTube chunk (one
+// in the middle of the video, and one carrying its last byte) or a TikTok
+// upload PUT is in flight, and restarts them: the delivery is taken
 // over after its lease and resumes from its stored session (YouTube's
 // upload session URI, TikTok's publish_id and upload_url), asking the
 // platform what it already holds. Each post must become exactly one video
@@ -27,9 +30,12 @@ import (
 func TestUploadKills(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, options{workers: 2, schedulers: 1, latency: 20 * time.Millisecond})
-	k := newMidCallKiller(map[string]int{"YouTube chunk": size(1, 3), "TikTok upload": size(1, 3)})
+	k := newMidCallKiller(map[string]int{"YouTube chunk": size(1, 3), "YouTube final chunk": size(1, 3), "TikTok upload": size(1, 3)})
 	c.yt.Inject(func(r fakeyoutube.Request) *fakeyoutube.Fault {
-		if r.Route == fakeyoutube.RouteChunk {
+		switch {
+		case fakeyoutube.FinalChunk(r):
+			k.hold("YouTube final chunk")
+		case r.Route == fakeyoutube.RouteChunk:
 			k.hold("YouTube chunk")
 		}
 		return nil
@@ -41,10 +47,22 @@ func TestUploadKills(t *testing.T) {
 		return nil
 	})
 
+	// A video of two YouTube chunks (the adapter sends 8 MiB at a time),
+	// so that a session is killed half sent, and one TikTok chunk.
+	video := append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), make([]byte, 9<<20)...)
+	media := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "video/mp4")
+		http.ServeContent(w, r, "video.mp4", time.Time{}, bytes.NewReader(video))
+	}))
+	t.Cleanup(media.Close)
+	upload := shape{name: "yt+tt-video", yt: true, tt: true, media: func(*cluster) []map[string]any {
+		return []map[string]any{{"url": media.URL + "/video.mp4"}}
+	}}
+
 	tn := c.setup()
-	n := size(2, 6)
+	n := size(3, 8)
 	spread := time.Duration(n) * 500 * time.Millisecond
-	l, last := tn.schedule(t, c, "upload", n, []shape{shapeUpload}, time.Now().Add(2*time.Second), spread)
+	l, last := tn.schedule(t, c, "upload", n, []shape{upload}, time.Now().Add(2*time.Second), spread)
 
 	// Kill the workers for every held call, until none is wanted or the
 	// posts should long be out.
@@ -74,8 +92,25 @@ func TestUploadKills(t *testing.T) {
 	c.checkAlive()
 	r := tn.report(t, c, "upload kills", l)
 	r.check(t)
-	t.Logf("SIGKILLs mid-call: %v (%d kill rounds); YouTube session status queries %d; %d takeovers by the stranded sweep",
-		k.counts(), k.rounds(), c.yt.CountCalls(fakeyoutube.RouteStatus), c.grepLogs(`"msg":"stranded delivery`))
+	// A session start or init whose answer a kill cut off leaves an orphan
+	// (no bytes, no video), so these may exceed the posts; the videos
+	// counted above may not.
+	t.Logf("SIGKILLs mid-call: %v (%d kill rounds); %d posts: YouTube %d session starts, %d status queries; TikTok %d inits, %d upload PUTs; %d takeovers by the stranded sweep",
+		k.counts(), k.rounds(), n, c.yt.CountCalls(fakeyoutube.RouteStart), c.yt.CountCalls(fakeyoutube.RouteStatus),
+		c.tt.CountCalls(http.MethodPost, faketiktok.PathVideoInit), c.tt.CountCalls(http.MethodPut, faketiktok.PathUpload),
+		c.grepLogs(`"msg":"stranded delivery`))
+	// Resumed, not started again: every session or publish that received
+	// bytes went on to hold the whole video.
+	for _, ss := range c.yt.Sessions() {
+		if ss.Received > 0 && ss.VideoID == "" {
+			t.Errorf("YouTube session %s was left with %d of %d bytes: an upload started again instead of resuming", ss.ID, ss.Received, ss.Total)
+		}
+	}
+	for _, p := range c.tt.Publishes(ttOpenID) {
+		if p.Received > 0 && p.Received < p.VideoSize {
+			t.Errorf("TikTok publish %s was left with %d of %d bytes: an upload started again instead of resuming", p.ID, p.Received, p.VideoSize)
+		}
+	}
 	for name, left := range k.wanted() {
 		if left > 0 {
 			t.Errorf("no worker was killed during a %s", name)

@@ -48,12 +48,6 @@ var (
 	}}
 )
 
-// shapeUpload is one video to YouTube (a resumable upload session) and
-// TikTok (an init, then the file PUT to its upload_url).
-var shapeUpload = shape{name: "yt+tt-video", yt: true, tt: true, media: func(c *cluster) []map[string]any {
-	return []map[string]any{{"url": c.graph.SampleVideoURL()}}
-}}
-
 // allShapes cycles through every shape of Facebook and Instagram.
 var allShapes = []shape{shapeFBText, shapeFanOut, shapeAlbum, shapeFBVideo, shapeIG}
 
