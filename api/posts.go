@@ -290,6 +290,9 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 	}
 	d.errs = b.errs
 	d.warnings = warnings
+	if err := s.fitYouTubeQuota(ctx, &d); err != nil {
+		return draft{}, err
+	}
 	return d, nil
 }
 

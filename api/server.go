@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/adapters/youtube"
 	"github.com/serentak/serentak/blob"
 	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/media"
@@ -109,6 +110,11 @@ type Config struct {
 	// IdleTimeout closes a keep-alive connection that sends no next
 	// request for this long (default 60 s).
 	IdleTimeout time.Duration
+	// YouTubeDailyUploads is the install's Google Cloud project's
+	// videos.insert calls per quota day, shared by every channel
+	// (SERENTAK_YOUTUBE_DAILY_UPLOADS; youtubequota.go): 0 takes
+	// youtube.DefaultDailyUploads, a negative value turns the check off.
+	YouTubeDailyUploads int
 }
 
 // Defaults of the HTTP server's timeouts (HTTPServer).
@@ -129,6 +135,9 @@ type Server struct {
 	e       *echo.Echo
 	urls    *safeurl.Checker
 	limiter *limiter
+	// ytDays tells YouTube's quota days apart; nil loc: not loaded, and
+	// the quota is left to the workers.
+	ytDays *youtube.QuotaDays
 }
 
 // New builds the API from cfg.
@@ -146,6 +155,14 @@ func New(cfg Config) *Server {
 	// create and a later GET write the same instant the same way.
 	s.now = func() time.Time { return clock().UTC().Truncate(time.Microsecond) }
 	defaultTo(&s.cfg.BodyLimit, DefaultBodyLimit)
+	if s.cfg.YouTubeDailyUploads == 0 {
+		s.cfg.YouTubeDailyUploads = youtube.DefaultDailyUploads
+	}
+	if days, err := youtube.LoadQuotaDays(); err != nil {
+		s.log.Error("YouTube uploads are not counted at creation", "error", err)
+	} else {
+		s.ytDays = &days
+	}
 	defaultTo(&s.cfg.MediaMaxBytes, DefaultMediaMaxBytes)
 	defaultTo(&s.cfg.UploadMaxBytes, DefaultUploadMaxBytes)
 	defaultTo(&s.cfg.UploadIdleTimeout, DefaultUploadIdleTimeout)

@@ -44,6 +44,10 @@ type Store interface {
 	FindPosts(ctx context.Context, workspaceID string, f serentak.PostFilter) ([]serentak.Post, string, error)
 	CancelPost(ctx context.Context, workspaceID, id string) (serentak.Post, error)
 	ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error)
+	// CountDeliveries counts one platform's deliveries of every workspace
+	// whose time is in [from, to), scheduled, publishing or published: the
+	// YouTube uploads already planned for a quota day.
+	CountDeliveries(ctx context.Context, platform serentak.Platform, from, to time.Time) (int, error)
 
 	// The workspace's own wording of composed posts, by platform (or
 	// serentak.AllPlatforms) and language. PutTemplate creates or replaces

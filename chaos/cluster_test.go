@@ -25,6 +25,8 @@ import (
 
 	"github.com/serentak/serentak/adapters/facebook/fakegraph"
 	"github.com/serentak/serentak/adapters/instagram/fakeig"
+	"github.com/serentak/serentak/adapters/tiktok/faketiktok"
+	"github.com/serentak/serentak/adapters/youtube/fakeyoutube"
 	"github.com/serentak/serentak/embedredis"
 	"github.com/serentak/serentak/gormstore/storetest"
 )
@@ -36,6 +38,10 @@ const (
 	pageToken = "EAAB-chaos-page-token"
 	igUserID  = "17841400000000001"
 	igToken   = "IGQ-chaos-user-token"
+	ytChannel = "UCchaosChannel000000001"
+	ytToken   = "ya29.chaos-channel-token"
+	ttOpenID  = "chaos-open-id-0001"
+	ttToken   = "act.chaos-creator-token"
 )
 
 // options shape a cluster.
@@ -60,6 +66,8 @@ type cluster struct {
 	proxy  *Proxy
 	graph  *fakegraph.Server
 	ig     *fakeig.Server
+	yt     *fakeyoutube.Server
+	tt     *faketiktok.Server
 	apiURL string
 
 	mu    sync.Mutex
@@ -108,6 +116,12 @@ func newCluster(t *testing.T, o options) *cluster {
 		fakeig.WithQuota(100000, 24*time.Hour))
 	t.Cleanup(c.ig.Close)
 	c.ig.AddUser(igUserID, igToken)
+	c.yt = fakeyoutube.New(fakeyoutube.WithLatency(o.latency))
+	t.Cleanup(c.yt.Close)
+	c.yt.AddAccessToken(ytChannel, ytToken, time.Now().Add(24*time.Hour))
+	c.tt = faketiktok.New(faketiktok.WithLatency(o.latency), faketiktok.WithProcessingReads(0))
+	t.Cleanup(c.tt.Close)
+	c.tt.AddUser(faketiktok.User{OpenID: ttOpenID, Username: "tokochaos", Nickname: "Toko Chaos", AccessToken: ttToken})
 
 	c.redis = startRedis(t)
 
@@ -123,6 +137,8 @@ func newCluster(t *testing.T, o options) *cluster {
 		"SERENTAK_SECRET_KEY":               "chaos-secret-key",
 		"SERENTAK_FACEBOOK_API_URL":         c.graph.URL,
 		"SERENTAK_INSTAGRAM_API_URL":        c.ig.URL,
+		"SERENTAK_YOUTUBE_API_URL":          c.yt.URL,
+		"SERENTAK_TIKTOK_API_URL":           c.tt.URL,
 		"SERENTAK_MEDIA_ALLOW_PRIVATE":      "true",
 		"SERENTAK_LOG_LEVEL":                "info",
 		"SERENTAK_SCHEDULER_TICK":           "100ms",
@@ -551,6 +567,7 @@ func (c *client) do(ctx context.Context, method, path string, body any, out any,
 type tenant struct {
 	client
 	ws, fb, ig string // workspace and account IDs
+	yt, tt     string
 }
 
 // setup creates a workspace with the fake Page and Instagram account
@@ -584,5 +601,17 @@ func (c *cluster) setup() *tenant {
 		c.t.Fatalf("chaos: attach the Instagram account: %v", err)
 	}
 	tn.ig = acc.ID
+	if _, err := tn.do(ctx, "POST", "/v1/workspaces/"+ws.ID+"/accounts", map[string]any{
+		"platform": "youtube", "external_id": ytChannel, "name": "Toko Chaos", "access_token": ytToken,
+	}, &acc); err != nil {
+		c.t.Fatalf("chaos: attach the YouTube channel: %v", err)
+	}
+	tn.yt = acc.ID
+	if _, err := tn.do(ctx, "POST", "/v1/workspaces/"+ws.ID+"/accounts", map[string]any{
+		"platform": "tiktok", "external_id": ttOpenID, "name": "tokochaos", "access_token": ttToken,
+	}, &acc); err != nil {
+		c.t.Fatalf("chaos: attach the TikTok account: %v", err)
+	}
+	tn.tt = acc.ID
 	return tn
 }

@@ -6,13 +6,14 @@
 // file shared by the processes) and a Redis of their own (redis-server on a
 // free port, or the in-process one when redis-server is not installed),
 // point them at strict fake platforms running in the test, and then kill
-// workers with SIGKILL, empty or kill Redis, kill the API right after it
-// answered, cut the database off, and make the platforms fail or drop the
-// connection after doing the work.
+// workers with SIGKILL (also in the middle of a YouTube upload chunk and
+// of a TikTok upload, which must resume from the stored session), empty or
+// kill Redis, kill the API right after it answered, cut the database off,
+// and make the platforms fail or drop the connection after doing the work.
 //
 // Every scenario ends with a Report counted from the platforms' own
 // records: published, duplicates (the same post twice on a page or
-// account), lost (accepted, not on the platform, not failed with a reason)
+// account; for YouTube and TikTok, a second video made for one delivery), lost (accepted, not on the platform, not failed with a reason)
 // and stuck (not final by the deadline). The last three must be zero.
 //
 //	go test ./chaos/                                  # short form (CI)

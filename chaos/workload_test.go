@@ -19,6 +19,8 @@ type shape struct {
 	name  string
 	fb    bool
 	ig    bool
+	yt    bool
+	tt    bool
 	media func(c *cluster) []map[string]any
 }
 
@@ -46,7 +48,7 @@ var (
 	}}
 )
 
-// allShapes cycles through every shape.
+// allShapes cycles through every shape of Facebook and Instagram.
 var allShapes = []shape{shapeFBText, shapeFanOut, shapeAlbum, shapeFBVideo, shapeIG}
 
 // sent is a post the API accepted.
@@ -101,6 +103,12 @@ func (tn *tenant) postBody(c *cluster, sh shape, mark string, at time.Time) map[
 	}
 	if sh.ig {
 		targets = append(targets, map[string]any{"account_id": tn.ig})
+	}
+	if sh.yt {
+		targets = append(targets, map[string]any{"account_id": tn.yt})
+	}
+	if sh.tt {
+		targets = append(targets, map[string]any{"account_id": tn.tt})
 	}
 	body := map[string]any{
 		"product": map[string]any{
@@ -308,7 +316,7 @@ func (r Report) String() string {
 
 // platformPosts maps platform → marker → the IDs of the posts carrying it.
 func (c *cluster) platformPosts() map[string]map[string][]string {
-	out := map[string]map[string][]string{"facebook": {}, "instagram": {}}
+	out := map[string]map[string][]string{"facebook": {}, "instagram": {}, "youtube": {}, "tiktok": {}}
 	for _, p := range c.graph.Posts(pageID) {
 		if m := markerRE.FindStringSubmatch(p.Message); m != nil {
 			out["facebook"][m[1]] = append(out["facebook"][m[1]], p.ID)
@@ -318,6 +326,27 @@ func (c *cluster) platformPosts() map[string]map[string][]string {
 		if mm := markerRE.FindStringSubmatch(m.Caption); mm != nil {
 			out["instagram"][mm[1]] = append(out["instagram"][mm[1]], m.ID)
 		}
+	}
+	// A YouTube video exists once a session has every byte.
+	for _, v := range c.yt.Videos() {
+		if m := markerRE.FindStringSubmatch(v.Description); m != nil {
+			out["youtube"][m[1]] = append(out["youtube"][m[1]], v.ID)
+		}
+	}
+	// A TikTok video exists once a publish has every byte: a publish_id
+	// whose upload never completed is an orphan TikTok drops, not a post.
+	// It is named as the adapter records it: the public post ID, else the
+	// publish_id.
+	for _, p := range c.tt.Publishes(ttOpenID) {
+		m := markerRE.FindStringSubmatch(p.Title)
+		if m == nil || p.VideoSize == 0 || p.Received < p.VideoSize {
+			continue
+		}
+		id := p.ID
+		if p.PostID != "" {
+			id = p.PostID
+		}
+		out["tiktok"][m[1]] = append(out["tiktok"][m[1]], id)
 	}
 	return out
 }

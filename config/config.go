@@ -96,7 +96,7 @@ type Config struct {
 	// Preflight is how long before a delivery is due its account's token
 	// is checked (SERENTAK_PREFLIGHT_HOURS, default 6).
 	Preflight           time.Duration
-	YouTubeDailyUploads int    // SERENTAK_YOUTUBE_DAILY_UPLOADS: uploads per quota day; 0 = the adapter's default
+	YouTubeDailyUploads int    // SERENTAK_YOUTUBE_DAILY_UPLOADS: the Google Cloud project's uploads per quota day, every channel together; 0 = YouTube's default
 	YouTubePrivacy      string // SERENTAK_YOUTUBE_PRIVACY: public | unlisted | private
 }
 

@@ -425,3 +425,21 @@ func toDelivery(r deliveryRow) (serentak.Delivery, error) {
 	}
 	return d, nil
 }
+
+// CountDeliveries counts the platform's deliveries, of every workspace,
+// whose time is in [from, to) and that publish or have published: the
+// API's count of YouTube uploads already planned for one quota day (the
+// allowance is the install's, docs/platforms/youtube.md#rate-limits-and-quotas).
+// Canceled and failed deliveries are not counted.
+func (s *Store) CountDeliveries(ctx context.Context, platform serentak.Platform, from, to time.Time) (int, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&deliveryRow{}).
+		Where("platform = ? AND status IN ? AND scheduled_at >= ? AND scheduled_at < ?", string(platform),
+			[]string{string(serentak.DeliveryScheduled), string(serentak.DeliveryPublishing), string(serentak.DeliveryPublished)},
+			dbTime(from), dbTime(to)).
+		Count(&n).Error
+	if err != nil {
+		return 0, dbError("count deliveries", err)
+	}
+	return int(n), nil
+}

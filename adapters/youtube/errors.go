@@ -72,12 +72,12 @@ var (
 // with it). A wait for the next quota day is reckoned from now, without
 // the jitter Publish spreads its retries with.
 func Classify(status int, body []byte, header http.Header, now time.Time) *serentak.PublishError {
-	loc, err := time.LoadLocation("America/Los_Angeles")
+	days, err := LoadQuotaDays()
 	if err != nil {
 		// No time zone database: standard time is at most an hour off.
-		loc = time.FixedZone("PST", -8*60*60)
+		days = QuotaDays{loc: time.FixedZone("PST", -8*60*60)}
 	}
-	p := &Publisher{now: func() time.Time { return now }, rand: func() float64 { return 0 }, pacific: loc}
+	p := &Publisher{now: func() time.Time { return now }, rand: func() float64 { return 0 }, days: days}
 	return p.classify(status, body, header)
 }
 
@@ -154,8 +154,7 @@ func youtubeSaid(g *googleError) string {
 // daylight saving time, so the UTC hour moves).
 func (p *Publisher) untilQuotaReset() time.Duration {
 	now := p.now()
-	t := now.In(p.pacific)
-	midnight := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, p.pacific)
+	_, _, midnight := p.days.Of(now)
 	return midnight.Sub(now) + resetMargin + time.Duration(p.rand()*float64(resetJitter))
 }
 

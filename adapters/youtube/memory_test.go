@@ -77,7 +77,7 @@ func BenchmarkUpload(b *testing.B) {
 			fake := fakeyoutube.New()
 			defer fake.Close()
 			fake.AddAccessToken(channelID, accessToken, time.Now().Add(24*time.Hour))
-			pub, err := youtube.New(youtube.Config{BaseURL: fake.URL, ChunkSize: chunk, DailyUploadBudget: -1})
+			pub, err := youtube.New(youtube.Config{BaseURL: fake.URL, ChunkSize: chunk, DailyUploads: -1})
 			if err != nil {
 				b.Fatal(err)
 			}

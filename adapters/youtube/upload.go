@@ -135,7 +135,9 @@ func (a *attempt) startSession(ctx context.Context, m serentak.MediaRef, size in
 		return "", fmt.Errorf("youtube: encoding the video metadata: %w", err)
 	}
 	channel := a.req.Account.ExternalID
-	if held := a.budget.take(channel, a.now(), a.pacific); held != "" {
+	if held, err := a.takeQuota(ctx, channel); err != nil {
+		return "", err
+	} else if held != "" {
 		return "", a.heldError(held)
 	}
 
@@ -158,9 +160,9 @@ func (a *attempt) startSession(ctx context.Context, m serentak.MediaRef, size in
 		pe := a.classify(status, answer, header)
 		switch {
 		case quotaReasons[pe.Code]:
-			a.budget.hold("", a.now().Add(pe.RetryAfter))
+			a.spendQuota(ctx, a.now().Add(pe.RetryAfter))
 		case pe.Code == "uploadLimitExceeded":
-			a.budget.hold(channel, a.now().Add(pe.RetryAfter))
+			a.holds.hold(channel, a.now().Add(pe.RetryAfter))
 		}
 		return "", pe
 	}
@@ -187,7 +189,7 @@ func (a *attempt) startSession(ctx context.Context, m serentak.MediaRef, size in
 	return uri, nil
 }
 
-// heldError says why the local budget holds an upload until the next
+// heldError says why the quota count holds an upload until the next
 // quota day.
 func (a *attempt) heldError(held string) *serentak.PublishError {
 	wait := a.untilQuotaReset()
@@ -198,7 +200,7 @@ func (a *attempt) heldError(held string) *serentak.PublishError {
 	case heldChannel:
 		why = "YouTube said today that the channel reached its daily upload limit (uploadLimitExceeded)"
 	default:
-		why = fmt.Sprintf("this server has started its daily budget of %d YouTube uploads (DailyUploadBudget)", a.budget.limit)
+		why = fmt.Sprintf("this install's Google Cloud project has used its %d YouTube uploads of the quota day (SERENTAK_YOUTUBE_DAILY_UPLOADS), shared by every channel, or YouTube said its quota is used up", a.limit)
 	}
 	return &serentak.PublishError{Kind: serentak.RateLimited, Code: "daily_upload_budget", RetryAfter: wait,
 		Message: fmt.Sprintf("%s; the upload waits for the next quota day, which starts at midnight Pacific time (retrying in %s).", why, roundWait(wait))}

@@ -62,11 +62,11 @@ const (
 	ChunkAlign = 256 << 10
 	// DefaultCategoryID is "People & Blogs", the API's own example.
 	DefaultCategoryID = "22"
-	// DefaultDailyUploadBudget is videos.insert calls per project per
-	// quota day in the quota model of 2026-06
-	// (docs/platforms/youtube.md#rate-limits-and-quotas). Under
-	// the older model (1600 of 10,000 units) it is 6.
-	DefaultDailyUploadBudget = 100
+	// DefaultDailyUploads is videos.insert calls per Google Cloud project
+	// per quota day by default: the method's own quota bucket of 100
+	// calls, 1 per call (docs/platforms/youtube.md#rate-limits-and-quotas).
+	// Under the older model (1600 of 10,000 units a call) it was 6.
+	DefaultDailyUploads = 100
 	// DefaultProcessingPoll is the wait between processing checks.
 	DefaultProcessingPoll = 30 * time.Second
 	// maxProcessingWait ends processing checks: the video is uploaded and
@@ -103,10 +103,14 @@ type Config struct {
 	// delivery's scheduled time is still ahead at upload, the video is
 	// uploaded private with status.publishAt set to it.
 	NativeSchedule bool
-	// DailyUploadBudget is this project's videos.insert calls per quota day
-	// (midnight to midnight, Pacific time); 0 takes the default and a
-	// negative value turns the local count off. See quota.go.
-	DailyUploadBudget int
+	// DailyUploads is the Google Cloud project's videos.insert calls per
+	// quota day (midnight to midnight, Pacific time), shared by every
+	// channel of the install (SERENTAK_YOUTUBE_DAILY_UPLOADS); 0 takes the
+	// default and a negative value turns the count off. See quota.go.
+	DailyUploads int
+	// Quota counts the uploads for every worker of the install (the
+	// database); nil counts this Publisher's own only.
+	Quota QuotaStore
 	// WaitForProcessing makes Publish report Pending until YouTube has
 	// processed the video, and Rejected if processing fails.
 	WaitForProcessing bool
@@ -128,8 +132,10 @@ type Publisher struct {
 	category, privacy      string
 	kids, native, wait     bool
 	poll                   time.Duration
-	pacific                *time.Location
-	budget                 *budget
+	days                   QuotaDays
+	limit                  int
+	quota                  QuotaStore
+	holds                  *holds
 }
 
 // New returns a Publisher, or an error naming the setting at fault.
@@ -203,16 +209,18 @@ func New(cfg Config) (*Publisher, error) {
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	p.client = &c
-	loc, err := time.LoadLocation("America/Los_Angeles")
-	if err != nil {
-		return nil, fmt.Errorf("youtube: loading the Pacific time zone for the quota day: %w", err)
+	if p.days, err = LoadQuotaDays(); err != nil {
+		return nil, err
 	}
-	p.pacific = loc
-	n := cfg.DailyUploadBudget
-	if n == 0 {
-		n = DefaultDailyUploadBudget
+	p.limit = cfg.DailyUploads
+	if p.limit == 0 {
+		p.limit = DefaultDailyUploads
 	}
-	p.budget = newBudget(n)
+	p.quota = cfg.Quota
+	if p.quota == nil {
+		p.quota = &memoryQuota{used: map[string]int{}}
+	}
+	p.holds = &holds{channelUntil: map[string]time.Time{}}
 	return p, nil
 }
 

@@ -524,14 +524,14 @@ func TestQuota(t *testing.T) {
 	})
 	t.Run("local daily budget", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, options{cfg: youtube.Config{DailyUploadBudget: 1}})
+		b := setup(t, options{cfg: youtube.Config{DailyUploads: 1}})
 		if _, err := b.publish(t); err != nil {
 			t.Fatalf("first upload: %v", err)
 		}
 		b.store = &adaptertest.Store{}
 		_, err := b.publish(t)
 		pe := wantKind(t, err, serentak.RateLimited)
-		if pe.Code != "daily_upload_budget" || pe.RetryAfter != untilMidnight || !strings.Contains(pe.Message, "budget of 1") {
+		if pe.Code != "daily_upload_budget" || pe.RetryAfter != untilMidnight || !strings.Contains(pe.Message, "its 1 YouTube uploads") {
 			t.Fatalf("error {%s %v %q}", pe.Code, pe.RetryAfter, pe.Message)
 		}
 		if n := b.fake.CountCalls(fakeyoutube.RouteStart); n != 1 {

@@ -44,7 +44,10 @@ func (a *App) open(ctx context.Context) error {
 	if a.blobs, a.uploads, err = newBlobStore(a.Config); err != nil {
 		return err
 	}
-	if a.publishers, err = newPublishers(a.Config); err != nil {
+	// One client for the publishers' shared counts (the YouTube quota).
+	rdb := redis.NewUniversalClient(redisUniversal(a.redis))
+	a.onClose(rdb.Close)
+	if a.publishers, err = newPublishers(a.Config, youtubeQuota{rdb: rdb}); err != nil {
 		return err
 	}
 	a.oauth, err = newOAuthParts(a.Config, a.store, a.publishers, a.log) // connect.go
@@ -124,15 +127,17 @@ func newBlobStore(cfg config.Config) (blob.Store, *media.Uploads, error) {
 }
 
 // newPublishers builds one Publisher per platform, each reaching its
-// platform only through its configured base URL.
-func newPublishers(cfg config.Config) (map[serentak.Platform]serentak.Publisher, error) {
+// platform only through its configured base URL. quota counts YouTube
+// uploads for every worker of the install (nil: per process).
+func newPublishers(cfg config.Config, quota youtube.QuotaStore) (map[serentak.Platform]serentak.Publisher, error) {
 	yt, err := youtube.New(youtube.Config{
-		BaseURL:           cfg.YouTubeAPIURL,
-		TokenURL:          cfg.YouTube.TokenURL,
-		ClientID:          cfg.YouTube.ClientID,
-		ClientSecret:      cfg.YouTube.ClientSecret,
-		PrivacyStatus:     cfg.YouTubePrivacy,
-		DailyUploadBudget: cfg.YouTubeDailyUploads,
+		BaseURL:       cfg.YouTubeAPIURL,
+		TokenURL:      cfg.YouTube.TokenURL,
+		ClientID:      cfg.YouTube.ClientID,
+		ClientSecret:  cfg.YouTube.ClientSecret,
+		PrivacyStatus: cfg.YouTubePrivacy,
+		DailyUploads:  cfg.YouTubeDailyUploads,
+		Quota:         quota,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("youtube: %w", err)

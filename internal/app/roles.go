@@ -138,6 +138,8 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		MediaMaxBytes: cfg.MediaMaxBytes,
 		RateLimit:     cfg.RateLimit,
 		ComposeRules:  compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
+		// The same allowance the workers count (open.go).
+		YouTubeDailyUploads: cfg.YouTubeDailyUploads,
 	}
 }
 

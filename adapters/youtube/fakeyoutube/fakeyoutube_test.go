@@ -302,6 +302,23 @@ func TestQuotaDay(t *testing.T) {
 	start(t, s, 10)
 }
 
+// The videos.insert quota is the project's: a second channel of the same
+// project is refused once the first has spent it (determine_quota_cost).
+func TestQuotaSharedByChannels(t *testing.T) {
+	t.Parallel()
+	s := fakeyoutube.New(fakeyoutube.WithClock(func() time.Time { return now }), fakeyoutube.WithUploadQuota(1))
+	t.Cleanup(s.Close)
+	s.AddAccessToken(channel, token, now.Add(time.Hour))
+	s.AddAccessToken("UCchannel2", "ya29.token-2", now.Add(time.Hour))
+	start(t, s, 10)
+	h := startHeaders(10)
+	h["Authorization"] = "Bearer ya29.token-2"
+	a := do(t, "POST", s.URL+"/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status", h, []byte(goodMeta))
+	if a.status != 403 || a.reason() != "quotaExceeded" {
+		t.Fatalf("the other channel's start: %d %q, want 403 quotaExceeded", a.status, a.reason())
+	}
+}
+
 func TestTokenEndpoint(t *testing.T) {
 	t.Parallel()
 	s := setup(t)

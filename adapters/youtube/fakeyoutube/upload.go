@@ -67,6 +67,11 @@ func (s *Server) start(r *http.Request, at time.Time) (answer, *gErr) {
 		return answer{}, e
 	}
 	// Every call costs quota, valid or not; a spent bucket refuses all.
+	// The bucket is the project's (this server is one project), whichever
+	// channel's token made the call: "Projects that enable the YouTube
+	// Data API have a default quota allocation of … 100 videos.insert
+	// calls" (https://developers.google.com/youtube/v3/determine_quota_cost,
+	// the introduction; https://developers.google.com/youtube/v3/guides/quota_and_compliance_audits).
 	s.mu.Lock()
 	s.rollQuotaLocked()
 	if s.quotaUsed >= s.uploadQuota {
