@@ -76,6 +76,9 @@ type targetRequest struct {
 	AccountID string  `json:"account_id"`
 	Caption   *string `json:"caption"`
 	Title     *string `json:"title"`
+	// Options are the platform's options (options.go), read once the
+	// target's account, and so its platform, is known.
+	Options json.RawMessage `json:"options"`
 }
 
 type rescheduleRequest struct {
@@ -247,6 +250,11 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		in := compose.Input{Product: product, Caption: caption, Hashtags: hashtags, Media: refs, Language: lang,
 			Template: compose.Overlay(overrides, acc.Platform, lang)}
 		r := compose.Fit(acc.Platform, in, compose.Target{Caption: deref(t.Caption), Title: deref(t.Title)})
+		var optErrs []serentak.FieldError
+		if r.Content.Options, optErrs, err = b.targetOptions(acc, t.Options, r.Content.Media); err != nil {
+			return draft{}, err
+		}
+		r.Errors = append(r.Errors, optErrs...)
 		d.targets = append(d.targets, composedTarget{index: i, account: acc, result: r})
 		d.post.Deliveries = append(d.post.Deliveries, serentak.Delivery{
 			ID: serentak.NewID(serentak.PrefixDelivery), PostID: d.post.ID, WorkspaceID: ws,

@@ -64,7 +64,16 @@ func productPost(b *bundle, accs []string) map[string]any {
 	product["description"] = strings.Repeat("Renyah, pedas, tanpa pengawet. Dibuat setiap pagi di Garut. ", 60)
 	body["media"] = []any{map[string]any{"url": "https://cdn.example.com/keripik.mp4"}}
 	body["scheduled_at"] = b.now.Add(24 * time.Hour).Format(time.RFC3339)
+	tiktokPrivacy(body, accs)
 	return body
+}
+
+// tiktokPrivacy gives the TikTok target (the last of fourAccounts) the
+// privacy level TikTok requires the user to choose.
+func tiktokPrivacy(body map[string]any, accs []string) {
+	if len(accs) == 4 {
+		body["targets"].([]any)[3].(map[string]any)["options"] = map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE"}
+	}
 }
 
 // TestPreviewIsWhatCreateStores previews a post and creates it with the
