@@ -140,7 +140,7 @@ func TestTikTokOptionsAgainstTheCreator(t *testing.T) {
 
 func TestAccountOptions(t *testing.T) {
 	fake := newFakeTikTok(t, faketiktok.User{OpenID: "tt1", AccessToken: "EAAB-token-tt1", Nickname: "Warung Sari",
-		PrivacyOptions: []string{faketiktok.FollowerOfCreator, faketiktok.MutualFollowFriends, faketiktok.SelfOnly},
+		PrivacyOptions:  []string{faketiktok.FollowerOfCreator, faketiktok.MutualFollowFriends, faketiktok.SelfOnly},
 		CommentDisabled: true, MaxVideoPostDurationSec: 300})
 	b := setup(t, withTikTok(fake))
 	ws, key := b.workspace("Toko Budi")

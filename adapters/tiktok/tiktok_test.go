@@ -136,7 +136,7 @@ func (seekCloser) Close() error { return nil }
 func (b *bundle) videoContent() serentak.Content {
 	return serentak.Content{Text: "Sambal baru! Pesan sekarang #sambal",
 		Options: serentak.Options{PrivacyLevel: tiktok.PublicToEveryone},
-		Media: []serentak.MediaRef{{URL: b.media.URL + "/video.mp4", Kind: serentak.MediaVideo, ContentType: "video/mp4", Size: int64(len(b.video))}}}
+		Media:   []serentak.MediaRef{{URL: b.media.URL + "/video.mp4", Kind: serentak.MediaVideo, ContentType: "video/mp4", Size: int64(len(b.video))}}}
 }
 
 func photoContent() serentak.Content {
