@@ -29,7 +29,7 @@ const optionsTTL = 5 * time.Minute
 var youtubePrivacy = []string{"public", "unlisted", "private"}
 
 // Limits of option values. YouTube's tags: at most 500 characters in all
-// (videos resource, snippet.tags); its category IDs are short numbers.
+// (docs/platforms/youtube.md#limits); its category IDs are short numbers.
 // First comments are bounded like a caption (Instagram's 2,200).
 const (
 	maxYouTubeTags   = 500
@@ -291,7 +291,15 @@ func youtubeOptions(f *faults, field string, o *serentak.Options, def string) {
 		case strings.ContainsAny(t, "<>"):
 			f.fail(fmt.Sprintf("%s.tags[%d]", field, j), "invalid", "YouTube does not allow '<' or '>' in tags")
 		}
+		// Counted as YouTube counts them: a comma between tags, and
+		// quotes around a tag with a space (docs/platforms/youtube.md#limits).
 		total += utf8.RuneCountInString(t)
+		if j > 0 {
+			total++
+		}
+		if strings.Contains(t, " ") {
+			total += 2
+		}
 	}
 	if total > maxYouTubeTags {
 		f.fail(field+".tags", "too_long", "YouTube allows at most %d characters of tags in all; these have %d", maxYouTubeTags, total)

@@ -362,13 +362,22 @@ func WatchURL(id string) string { return "https://www.youtube.com/watch?v=" + ur
 // uploads from API projects that have not passed YouTube's audit are locked
 // private, and no flag says so (docs/platforms/youtube.md#limits).
 func (a *attempt) privateLock() error {
-	got := a.cp[cpPrivacy]
-	if got != "private" || a.privacy == "private" || a.cp[cpPublishAt] != "" {
+	got, asked := a.cp[cpPrivacy], a.askedPrivacy()
+	if got != "private" || asked == "private" || a.cp[cpPublishAt] != "" {
 		return nil
 	}
 	return serentak.NewPublishError(serentak.Rejected, "private_lock",
 		"YouTube uploaded the video (%s) but made it private although %s was asked: YouTube locks uploads from API projects that have not passed its audit; have the Google Cloud project audited, then publish again",
-		WatchURL(a.cp[cpVideoID]), a.privacy)
+		WatchURL(a.cp[cpVideoID]), asked)
+}
+
+// askedPrivacy is the privacy the video is asked to have: the target's
+// option, else the install's setting.
+func (a *attempt) askedPrivacy() string {
+	if p := a.req.Content.Options.Privacy; p != "" {
+		return p
+	}
+	return a.privacy
 }
 
 func saveFailed(err error) *serentak.PublishError {
