@@ -189,3 +189,28 @@ func TestAccountOptions(t *testing.T) {
 	b.expectError(b.do("GET", "/v1/workspaces/"+ws+"/accounts/"+accs[3]+"/options", key, nil), http.StatusServiceUnavailable, "unavailable")
 	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusServiceUnavailable, "unavailable")
 }
+
+// TestDeliveryWarningsFromThePlatform: what the platform reported doing
+// differently (Result.Warnings) is stored on publication and shown in
+// the delivery's warnings.
+func TestDeliveryWarningsFromThePlatform(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	fb := b.account(ws, key, serentak.Facebook, "111")
+	p := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, postBody(fb)), http.StatusCreated)
+	id := p["deliveries"].([]any)[0].(map[string]any)["id"].(string)
+	ctx := context.Background()
+	c, ok, err := b.store.ClaimDelivery(ctx, id, 1, time.Now().Add(time.Minute))
+	if err != nil || !ok {
+		t.Fatalf("claim: %v, %v", ok, err)
+	}
+	said := "TikTok published the post but has not made it public"
+	if err := b.store.CompleteDelivery(ctx, c, serentak.Result{ExternalID: "1", Warnings: []string{said}}); err != nil {
+		t.Fatal(err)
+	}
+	got := b.expect(b.do("GET", "/v1/workspaces/"+ws+"/posts/"+p["id"].(string), key, nil), http.StatusOK)
+	w := got["deliveries"].([]any)[0].(map[string]any)["warnings"].([]any)
+	if len(w) == 0 || w[len(w)-1] != said {
+		t.Errorf("warnings = %v, want the platform's last", w)
+	}
+}

@@ -40,7 +40,7 @@ func TestCreatePost(t *testing.T) {
 	}
 	d := ds[0].(map[string]any)
 	checkKeys(t, "delivery", d, "id", "account_id", "platform", "status", "attempts", "scheduled_at", "content",
-		"external_id", "permalink", "published_at", "error")
+		"external_id", "permalink", "published_at", "error", "warnings")
 	if !strings.HasPrefix(d["id"].(string), "dlv_") || d["account_id"] != acc || d["platform"] != "facebook" ||
 		d["status"] != "scheduled" || d["attempts"] != 0.0 || d["external_id"] != nil || d["permalink"] != nil ||
 		d["published_at"] != nil || d["error"] != nil || d["scheduled_at"] != m["scheduled_at"] {

@@ -105,6 +105,7 @@ type deliveryView struct {
 	Permalink   *string            `json:"permalink"`
 	PublishedAt *time.Time         `json:"published_at"`
 	Error       *deliveryErrorView `json:"error"`
+	Warnings    []string           `json:"warnings"`
 }
 
 type deliveryErrorView struct {
@@ -174,9 +175,18 @@ func viewPost(p serentak.Post) postView {
 			Permalink:   stringPtr(d.Permalink),
 			PublishedAt: timePtr(d.PublishedAt),
 			Error:       derr,
+			Warnings:    deliveryWarnings(d),
 		})
 	}
 	return v
+}
+
+// deliveryWarnings are a delivery's warnings: what composing left out or
+// changed (Content.Warnings), then what the platform did differently from
+// what was asked, as it reported on publication (Delivery.Warnings).
+func deliveryWarnings(d serentak.Delivery) []string {
+	out := append([]string{}, d.Content.Warnings...)
+	return append(out, d.Warnings...)
 }
 
 type postListView struct {
