@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -313,6 +314,7 @@ func youtubeOptions(f *faults, field string, o *serentak.Options, def string) {
 // off, and a video longer than the creator may post is refused now rather
 // than at its time.
 func (b *postBuilder) tiktokOptions(f *faults, field string, acc serentak.Account, o *serentak.Options, media []serentak.MediaRef) error {
+	b.tiktokPhotoSources(f, media)
 	if errs := serentak.CheckTikTokOptions(*o, nil); len(errs) > 0 || b.s.cfg.OptionsReaders[serentak.TikTok] == nil {
 		// Without a reader (tests, tools) only what needs no asking is
 		// checked.
@@ -352,4 +354,44 @@ func (b *postBuilder) tiktokOptions(f *faults, field string, acc serentak.Accoun
 		}
 	}
 	return nil
+}
+
+// tiktokPhotoSources refuses now, rather than at the post's time, photos
+// TikTok will not be able to fetch. TikTok takes photos only by pulling
+// them (PULL_FROM_URL), and only from a domain or URL prefix verified for
+// the app (Media transfer guide, "Pull from URL";
+// docs/platforms/tiktok.md#pull-from-url): here, SERENTAK_PUBLIC_URL's,
+// when the operator has verified it (SERENTAK_TIKTOK_PULL_FROM_URL).
+// Videos need no such check: one TikTok cannot pull is uploaded as a file.
+func (b *postBuilder) tiktokPhotoSources(f *faults, media []serentak.MediaRef) {
+	for _, m := range media {
+		if m.Kind != serentak.MediaImage {
+			return // a video post: the photos are not published
+		}
+	}
+	public, _ := url.Parse(b.s.cfg.PublicURL)
+	for j, m := range media {
+		field := fmt.Sprintf("target.media[%d]", j)
+		switch {
+		case !b.s.cfg.TikTokPullFromURL:
+			f.fail(field, "unsupported_media", "TikTok fetches photos itself, only from a domain verified for this app, and this server has none (SERENTAK_TIKTOK_PULL_FROM_URL is off); post a video to TikTok, or ask the operator to verify the domain of SERENTAK_PUBLIC_URL with TikTok and turn SERENTAK_TIKTOK_PULL_FROM_URL on")
+			return
+		case m.URL == "":
+			// An upload: TikTok fetches it from PublicURL.
+		case public == nil || !sameHost(m.URL, public):
+			f.fail(field, "unsupported_media", "TikTok fetches photos only from this server's verified domain, not from %s; upload the photo (POST …/media) and use its id", hostOf(m.URL))
+		}
+	}
+}
+
+func sameHost(raw string, public *url.URL) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "https" && strings.EqualFold(u.Host, public.Host)
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "that address"
 }

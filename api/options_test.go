@@ -214,3 +214,30 @@ func TestDeliveryWarningsFromThePlatform(t *testing.T) {
 		t.Errorf("warnings = %v, want the platform's last", w)
 	}
 }
+
+// TestTikTokPhotosTikTokCanFetch: TikTok pulls photos only from a
+// verified domain, so a photo it could not fetch is refused at creation,
+// never failed at the post's time.
+func TestTikTokPhotosTikTokCanFetch(t *testing.T) {
+	b := setup(t, func(c *api.Config) {
+		allPlatforms(c)
+		c.TikTokPullFromURL = true
+		c.PublicURL = "https://serentak.example"
+	})
+	ws, key := b.workspace("Toko Budi")
+	tt := b.account(ws, key, serentak.TikTok, "tt1")
+	photo := b.expect(b.upload(ws, key, "p.jpg", "image/jpeg", mediatest.JPEG(1080, 1350, 0)), http.StatusCreated)["id"].(string)
+	body := postBody(tt)
+	body["targets"].([]any)[0].(map[string]any)["options"] = map[string]any{"privacy_level": "SELF_ONLY"}
+	body["media"] = []any{map[string]any{"id": photo}, map[string]any{"url": "https://cdn.example.com/keripik.jpg"}}
+	m := b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", "targets[0].media[1]")
+	if msg := m["error"].(map[string]any)["details"].([]any)[0].(map[string]any)["message"].(string); !strings.Contains(msg, "cdn.example.com") || !strings.Contains(msg, "upload the photo") {
+		t.Errorf("message %q does not say what to do", msg)
+	}
+	body["media"] = []any{map[string]any{"id": photo}}
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+
+	// A video TikTok cannot pull is uploaded as a file: no such refusal.
+	body["media"] = []any{map[string]any{"url": "https://cdn.example.com/keripik.mp4"}}
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+}

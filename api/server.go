@@ -60,6 +60,11 @@ type Config struct {
 	// creation), by platform. A platform without one answers the options
 	// it takes.
 	OptionsReaders map[serentak.Platform]serentak.OptionsReader
+	// TikTokPullFromURL: TikTok may fetch media from PublicURL, whose
+	// domain is verified for the app (SERENTAK_TIKTOK_PULL_FROM_URL). TikTok
+	// takes photos only that way, so without it a TikTok photo post is
+	// refused at creation (docs/platforms/tiktok.md#pull-from-url).
+	TikTokPullFromURL bool
 	// YouTubePrivacy is a YouTube target's privacy when its options give
 	// none (SERENTAK_YOUTUBE_PRIVACY); empty leaves it to the adapter.
 	YouTubePrivacy string
