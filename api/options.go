@@ -315,9 +315,9 @@ func youtubeOptions(f *faults, field string, o *serentak.Options, def string) {
 // than at its time.
 func (b *postBuilder) tiktokOptions(f *faults, field string, acc serentak.Account, o *serentak.Options, media []serentak.MediaRef) error {
 	b.tiktokPhotoSources(f, media)
-	if errs := serentak.CheckTikTokOptions(*o, nil); len(errs) > 0 || b.s.cfg.OptionsReaders[serentak.TikTok] == nil {
-		// Without a reader (tests, tools) only what needs no asking is
-		// checked.
+	if errs := serentak.CheckTikTokOptions(*o, nil); len(errs) > 0 || b.s.cfg.OptionsReaders[serentak.TikTok] == nil || !asksPlatforms(b.ctx) {
+		// Without a reader (tests, tools), or for a preview, only what
+		// needs no asking is checked; creating the post asks.
 		for _, e := range errs {
 			f.fail(field+"."+e.Field, e.Code, "%s", e.Message)
 		}
@@ -395,3 +395,17 @@ func hostOf(raw string) string {
 	}
 	return "that address"
 }
+
+// noAskingKey marks a request context in which the platforms are not asked
+// for accounts' options (previewNoAsking).
+type noAskingKey struct{}
+
+// previewNoAsking is ctx for a preview: a preview shows what would be
+// published without calling any platform (the contract lets it read the
+// options; it does not, so previews stay instant and work offline), and
+// the options are checked against the platform when the post is created.
+func previewNoAsking(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noAskingKey{}, true)
+}
+
+func asksPlatforms(ctx context.Context) bool { return ctx.Value(noAskingKey{}) == nil }

@@ -241,3 +241,20 @@ func TestTikTokPhotosTikTokCanFetch(t *testing.T) {
 	body["media"] = []any{map[string]any{"url": "https://cdn.example.com/keripik.mp4"}}
 	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
 }
+
+// TestPreviewAsksNoPlatform: a preview checks the options that need no
+// asking and never calls the platform; creating the post asks.
+func TestPreviewAsksNoPlatform(t *testing.T) {
+	fake := newFakeTikTok(t, faketiktok.User{OpenID: "tt1", AccessToken: "EAAB-token-tt1", PrivacyOptions: []string{faketiktok.SelfOnly}})
+	b := setup(t, withTikTok(fake))
+	ws, key := b.workspace("Toko Budi")
+	accs := fourAccounts(b, ws, key)
+	body := productPost(b, accs) // asks PUBLIC_TO_EVERYONE, which this creator does not offer
+	if p := b.preview(ws, key, body); !p.Valid {
+		t.Errorf("preview: %+v", p)
+	}
+	if n := fake.CountCalls("", faketiktok.PathCreatorInfo); n != 0 {
+		t.Errorf("the preview asked creator_info %d times", n)
+	}
+	b.expectError(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusUnprocessableEntity, "validation_failed", "targets[3].options.privacy_level")
+}
