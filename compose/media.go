@@ -26,11 +26,11 @@ type mediaRules struct {
 	minDuration          time.Duration // video
 	maxDuration          time.Duration
 	minFPS, maxFPS       float64
-	minSide, maxSide     int      // video, pixels on each side
+	minSide, maxSide     int // video, pixels on each side
 	// maxImageShort and maxImageLong bound an image's shorter and longer
 	// side (TikTok's 1080p: 1080×1920 either way up); 0: no check.
 	maxImageShort, maxImageLong int
-	videoCodecs          []string // Inspection.VideoCodec names; nil: any
+	videoCodecs                 []string // Inspection.VideoCodec names; nil: any
 }
 
 const mb = 1 << 20
