@@ -27,7 +27,7 @@ const optionsTTL = 5 * time.Minute
 
 // youtubePrivacy are the privacy statuses of a YouTube video
 // (videos.insert, status.privacyStatus).
-var youtubePrivacy = []string{"public", "unlisted", "private"}
+func youtubePrivacy() []string { return []string{"public", "unlisted", "private"} }
 
 // Limits of option values. YouTube's tags: at most 500 characters in all
 // (docs/platforms/youtube.md#limits); its category IDs are short numbers.
@@ -87,7 +87,7 @@ func (s *Server) accountOptions(ctx context.Context, acc serentak.Account) (sere
 func staticOptions(p serentak.Platform) serentak.AccountOptions {
 	o := serentak.AccountOptions{Platform: p, Accepts: p.TargetOptions(), CanPost: true}
 	if p == serentak.YouTube {
-		o.PrivacyOptions = slices.Clone(youtubePrivacy)
+		o.PrivacyOptions = youtubePrivacy()
 	}
 	return o
 }
@@ -276,8 +276,8 @@ func youtubeOptions(f *faults, field string, o *serentak.Options, def string) {
 	switch {
 	case o.Privacy == "":
 		o.Privacy = def // SERENTAK_YOUTUBE_PRIVACY; empty: the adapter's own default
-	case !slices.Contains(youtubePrivacy, o.Privacy):
-		f.fail(field+".privacy", "invalid", "must be one of %s", strings.Join(youtubePrivacy, ", "))
+	case !slices.Contains(youtubePrivacy(), o.Privacy):
+		f.fail(field+".privacy", "invalid", "must be one of %s", strings.Join(youtubePrivacy(), ", "))
 	}
 	if c := o.CategoryID; c != "" && (len(c) > maxCategoryID || strings.Trim(c, "0123456789") != "") {
 		f.fail(field+".category_id", "invalid", "must be a YouTube video category ID, a number such as \"22\" (People & Blogs)")

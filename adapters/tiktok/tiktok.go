@@ -85,7 +85,8 @@ type Config struct {
 
 	// DurationFunc, when set, gives a video's length so one longer than
 	// the creator's max_video_post_duration_sec is refused before
-	// anything is sent. ok is false when the length is unknown.
+	// anything is sent. ok is false when the length is unknown. Without
+	// it the upload's inspection (MediaRef.DurationMS) gives the length.
 	DurationFunc func(ctx context.Context, m serentak.MediaRef) (d time.Duration, ok bool)
 
 	// ClientKey and ClientSecret are the app's credentials, for token
