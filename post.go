@@ -104,6 +104,10 @@ type Delivery struct {
 	Permalink   string
 	PublishedAt time.Time
 	Error       *DeliveryError
+	// Warnings are what the platform reported doing differently from what
+	// was asked (Result.Warnings), recorded on publication. The API shows
+	// them after Content.Warnings.
+	Warnings []string
 	// Checkpoint is what the adapter recorded of a publish in progress (a
 	// container ID, an upload session, "a /feed call was sent"), so a retry
 	// after a crash resumes instead of repeating a non-idempotent call.

@@ -80,6 +80,7 @@ func TestOnePostEveryPlatform(t *testing.T) {
 	ws, key := b.workspace("Toko Budi")
 	accs := fourAccounts(b, ws, key) // facebook, instagram, youtube, tiktok
 	body := postBody(accs...)
+	tiktokPrivacy(body, accs)
 	body["media"] = []any{
 		map[string]any{"url": "https://cdn.example.com/keripik.jpg"},
 		map[string]any{"url": "https://cdn.example.com/keripik.mp4"},
@@ -157,7 +158,7 @@ func TestTargetChoosesMedia(t *testing.T) {
 		{"out of range", map[string]any{"account_id": accs[0], "media": []int{3}}, "3 is not an index"},
 		{"twice", map[string]any{"account_id": accs[1], "media": []int{0, 0}}, "chosen twice"},
 		{"a photo for YouTube", map[string]any{"account_id": accs[2], "media": []int{0}}, "YouTube publishes videos only"},
-		{"mixed on TikTok", map[string]any{"account_id": accs[3], "media": []int{1, 2}}, "TikTok publishes one video alone, or photos"},
+		{"mixed on TikTok", map[string]any{"account_id": accs[3], "media": []int{1, 2}, "options": map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE"}}, "TikTok publishes one video alone, or photos"},
 		{"mixed on Facebook", map[string]any{"account_id": accs[0], "media": []int{0, 1}}, "Facebook publishes one video alone, or photos"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,6 +204,7 @@ func TestMediaURLsAreTypedFromTheirBytes(t *testing.T) {
 	u := files.URL + "/p?id="
 
 	body := postBody(accs...)
+	tiktokPrivacy(body, accs)
 	body["media"] = []any{map[string]any{"url": u + "7"}, map[string]any{"url": u + "8"}}
 	created := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
 	got := created["media"].([]any)

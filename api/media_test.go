@@ -247,6 +247,11 @@ func TestPostChecksInspectedMedia(t *testing.T) {
 	post := func(media string, accounts ...string) map[string]any {
 		p := postBody(accounts...)
 		p["media"] = []any{map[string]any{"id": media}}
+		for _, target := range p["targets"].([]any) {
+			if target := target.(map[string]any); target["account_id"] == tt {
+				target["options"] = map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE"}
+			}
+		}
 		return p
 	}
 	message := func(r response) string {

@@ -83,6 +83,9 @@ type targetRequest struct {
 	// Media chooses this target's items (indexes into the post's media,
 	// in publishing order); absent: the platform takes what fits.
 	Media *[]int `json:"media"`
+	// Options are the platform's options (options.go), read once the
+	// target's account, and so its platform, is known.
+	Options json.RawMessage `json:"options"`
 }
 
 type rescheduleRequest struct {
@@ -277,6 +280,11 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		for _, i := range r.Media {
 			r.Warnings = append(r.Warnings, b.notes[i]...)
 		}
+		var optErrs []serentak.FieldError
+		if r.Content.Options, optErrs, err = b.targetOptions(acc, t.Options, r.Content.Media); err != nil {
+			return draft{}, err
+		}
+		r.Errors = append(r.Errors, optErrs...)
 		// Stored with the delivery: the preview's warnings are the
 		// delivery's.
 		r.Content.Warnings = append([]string(nil), r.Warnings...)

@@ -47,7 +47,7 @@ func (s *Server) previewPost(c echo.Context) error {
 	if _, err := s.readJSON(c, &req); err != nil {
 		return err
 	}
-	d, err := s.draftPost(c.Request().Context(), workspaceID(c), req, s.now())
+	d, err := s.draftPost(previewNoAsking(c.Request().Context()), workspaceID(c), req, s.now())
 	if err != nil {
 		return err
 	}

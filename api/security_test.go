@@ -41,6 +41,7 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		}, ok: 200}, // 200: the same account again each time
 		"GET /v1/workspaces/:ws/accounts":                     {body: noBody, ok: 200},
 		"GET /v1/workspaces/:ws/accounts/:id":                 {path: "/v1/workspaces/:ws/accounts/" + acc, body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/accounts/:id/options":         {path: "/v1/workspaces/:ws/accounts/" + acc + "/options", body: noBody, ok: 200},
 		"GET /v1/workspaces/:ws/accounts/connect/:platform":   {path: "/v1/workspaces/:ws/accounts/connect/facebook", body: noBody, ok: 422},
 		"POST /v1/workspaces/:ws/accounts/:id/reconnect-link": {path: "/v1/workspaces/:ws/accounts/" + acc + "/reconnect-link", body: noBody, ok: 422}, // no OAuth app configured here
 		"POST /v1/workspaces/:ws/posts":                       {body: func() (any, []string) { return postBody(acc), nil }, ok: 201},

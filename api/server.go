@@ -62,6 +62,19 @@ type Config struct {
 	// Publishers lists the platforms that have an adapter; a post target
 	// on any other platform is refused.
 	Publishers map[serentak.Platform]bool
+	// OptionsReaders ask a platform what an account can choose now
+	// (GET …/accounts/{id}/options, and TikTok targets' options at
+	// creation), by platform. A platform without one answers the options
+	// it takes.
+	OptionsReaders map[serentak.Platform]serentak.OptionsReader
+	// TikTokPullFromURL: TikTok may fetch media from PublicURL, whose
+	// domain is verified for the app (SERENTAK_TIKTOK_PULL_FROM_URL). TikTok
+	// takes photos only that way, so without it a TikTok photo post is
+	// refused at creation (docs/platforms/tiktok.md#pull-from-url).
+	TikTokPullFromURL bool
+	// YouTubePrivacy is a YouTube target's privacy when its options give
+	// none (SERENTAK_YOUTUBE_PRIVACY); empty leaves it to the adapter.
+	YouTubePrivacy string
 	// Connectors are the configured OAuth connect flows, by platform.
 	Connectors map[serentak.Platform]Connector
 	// AccountHealthFunc, when set, adds granted scopes, the last check and
@@ -137,7 +150,8 @@ type Server struct {
 	limiter *limiter
 	// ytDays tells YouTube's quota days apart; nil loc: not loaded, and
 	// the quota is left to the workers.
-	ytDays *youtube.QuotaDays
+	ytDays  *youtube.QuotaDays
+	options optionsCache
 }
 
 // New builds the API from cfg.
@@ -250,6 +264,7 @@ func (s *Server) routes() {
 	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, ws...)
 	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, ws...)
 	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, account...)
+	e.GET("/v1/workspaces/:ws/accounts/:id/options", s.getAccountOptions, account...)
 	e.GET("/v1/workspaces/:ws/accounts/connect/:platform", s.connectAccount, ws...)
 	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, account...)
 

@@ -94,20 +94,20 @@ type mediaRefView struct {
 }
 
 type deliveryView struct {
-	ID          string      `json:"id"`
-	AccountID   string      `json:"account_id"`
-	Platform    string      `json:"platform"`
-	Status      string      `json:"status"`
-	Attempts    int         `json:"attempts"`
-	ScheduledAt time.Time   `json:"scheduled_at"`
-	Content     contentView `json:"content"`
-	// Warnings: what composing left out or changed for this platform
-	// (Content.Warnings), never null.
-	Warnings    []string           `json:"warnings"`
+	ID          string             `json:"id"`
+	AccountID   string             `json:"account_id"`
+	Platform    string             `json:"platform"`
+	Status      string             `json:"status"`
+	Attempts    int                `json:"attempts"`
+	ScheduledAt time.Time          `json:"scheduled_at"`
+	Content     contentView        `json:"content"`
 	ExternalID  *string            `json:"external_id"`
 	Permalink   *string            `json:"permalink"`
 	PublishedAt *time.Time         `json:"published_at"`
 	Error       *deliveryErrorView `json:"error"`
+	// Warnings: what composing left out or changed for this platform, then
+	// what the platform did differently (deliveryWarnings); never null.
+	Warnings []string `json:"warnings"`
 }
 
 type deliveryErrorView struct {
@@ -219,14 +219,22 @@ func viewPost(p serentak.Post) postView {
 			Attempts: d.Attempts, ScheduledAt: d.ScheduledAt.UTC(),
 			Content: contentView{Text: d.Content.Text, Title: d.Content.Title, Link: d.Content.Link,
 				Media: viewMediaItems(d.Content.Media, publishedIndexes(p.Media, d.Content.Media))},
-			Warnings:    append([]string{}, d.Content.Warnings...),
 			ExternalID:  stringPtr(d.ExternalID),
 			Permalink:   stringPtr(d.Permalink),
 			PublishedAt: timePtr(d.PublishedAt),
 			Error:       derr,
+			Warnings:    deliveryWarnings(d),
 		})
 	}
 	return v
+}
+
+// deliveryWarnings are a delivery's warnings: what composing left out or
+// changed (Content.Warnings), then what the platform did differently from
+// what was asked, as it reported on publication (Delivery.Warnings).
+func deliveryWarnings(d serentak.Delivery) []string {
+	out := append([]string{}, d.Content.Warnings...)
+	return append(out, d.Warnings...)
 }
 
 type postListView struct {

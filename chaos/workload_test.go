@@ -108,7 +108,8 @@ func (tn *tenant) postBody(c *cluster, sh shape, mark string, at time.Time) map[
 		targets = append(targets, map[string]any{"account_id": tn.yt})
 	}
 	if sh.tt {
-		targets = append(targets, map[string]any{"account_id": tn.tt})
+		// TikTok's guidelines: the user chooses who sees the post.
+		targets = append(targets, map[string]any{"account_id": tn.tt, "options": map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE"}})
 	}
 	body := map[string]any{
 		"product": map[string]any{

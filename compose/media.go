@@ -27,8 +27,11 @@ type mediaRules struct {
 	minDuration          time.Duration // video
 	maxDuration          time.Duration
 	minFPS, maxFPS       float64
-	minSide, maxSide     int      // video, pixels on each side
-	videoCodecs          []string // Inspection.VideoCodec names; nil: any
+	minSide, maxSide     int // video, pixels on each side
+	// maxImageShort and maxImageLong bound an image's shorter and longer
+	// side (TikTok's 1080p: 1080×1920 either way up); 0: no check.
+	maxImageShort, maxImageLong int
+	videoCodecs                 []string // Inspection.VideoCodec names; nil: any
 }
 
 const mb = 1 << 20
@@ -57,6 +60,9 @@ func mediaRulesFor(p serentak.Platform) mediaRules {
 		// to the adapter at publish time; 10 min is the API's maximum.
 		return mediaRules{required: "TikTok needs a video or 1 to 35 photos", maxImages: 35,
 			imageTypes: []string{"image/jpeg", "image/webp"}, maxImageSize: 20 * mb,
+			// Photos at most 1080p (docs/platforms/tiktok.md#limits): a
+			// larger one fails TikTok's picture_size_check after its time.
+			maxImageShort: 1080, maxImageLong: 1920,
 			videoTypes: []string{"video/mp4", "video/webm", "video/quicktime"}, maxVideoSize: 4 << 30,
 			maxDuration: 10 * time.Minute, minFPS: 23, maxFPS: 60, minSide: 360, maxSide: 4096,
 			videoCodecs: []string{"h264", "hevc", "vp8", "vp9"}}
@@ -275,9 +281,18 @@ func indexList(is []int) string {
 	return strings.Join(names, ", ")
 }
 
-// checkImage holds an inspected image to the platform's aspect ratio.
+// checkImage holds an inspected image to the platform's size and aspect
+// ratio.
 func (r mediaRules) checkImage(name, field string, in serentak.Inspection) []serentak.FieldError {
-	if r.maxAspect == 0 || in.Width <= 0 || in.Height <= 0 {
+	if in.Width <= 0 || in.Height <= 0 {
+		return nil
+	}
+	if short, long := min(in.Width, in.Height), max(in.Width, in.Height); r.maxImageShort > 0 && (short > r.maxImageShort || long > r.maxImageLong) {
+		return []serentak.FieldError{fieldErr(field, codeUnsupportedMedia,
+			"%s takes photos of at most %d×%d pixels (1080p); %s is %d×%d: resize it",
+			name, r.maxImageShort, r.maxImageLong, field, in.Width, in.Height)}
+	}
+	if r.maxAspect == 0 {
 		return nil
 	}
 	aspect := float64(in.Width) / float64(in.Height)

@@ -266,10 +266,14 @@ func (s *Store) CompleteDelivery(ctx context.Context, c serentak.Claim, r serent
 	if at.IsZero() {
 		at = s.now()
 	}
+	warnings, err := jsonText(r.Warnings, "[]")
+	if err != nil {
+		return err
+	}
 	return s.leaseWrite(ctx, c, true,
 		"status = ?, external_id = ?, permalink = ?, published_at = ?, error_code = '', error_message = '',"+
-			" error_retryable = ?, lease_until = NULL, retry_at = NULL",
-		string(serentak.DeliveryPublished), r.ExternalID, r.Permalink, dbTime(at), false)
+			" error_retryable = ?, lease_until = NULL, retry_at = NULL, warnings = ?",
+		string(serentak.DeliveryPublished), r.ExternalID, r.Permalink, dbTime(at), false, warnings)
 }
 
 // FailDelivery records that the delivery failed for good.
@@ -419,6 +423,11 @@ func toDelivery(r deliveryRow) (serentak.Delivery, error) {
 	}
 	if len(d.Checkpoint) == 0 {
 		d.Checkpoint = nil
+	}
+	if r.Warnings != "" && r.Warnings != "[]" {
+		if err := json.Unmarshal([]byte(r.Warnings), &d.Warnings); err != nil {
+			return d, fmt.Errorf("gormstore: delivery %s: decode warnings: %w", r.ID, err)
+		}
 	}
 	if r.ErrorCode != "" || r.ErrorMessage != "" {
 		d.Error = &serentak.DeliveryError{Code: r.ErrorCode, Message: r.ErrorMessage, Retryable: r.ErrorRetryable}

@@ -306,7 +306,9 @@ func TestCheckpointAndComplete(t *testing.T) {
 	}
 
 	publishedAt := b.clock.Now().Add(-time.Second)
-	if err := b.s.CompleteDelivery(b.ctx, c, serentak.Result{ExternalID: "123_456", Permalink: "https://facebook.com/123_456", PublishedAt: publishedAt}); err != nil {
+	warnings := []string{"Facebook is still processing the video"}
+	if err := b.s.CompleteDelivery(b.ctx, c, serentak.Result{ExternalID: "123_456", Permalink: "https://facebook.com/123_456", PublishedAt: publishedAt,
+		Warnings: warnings}); err != nil {
 		t.Fatal(err)
 	}
 	got, err = b.s.FindPostByID(b.ctx, b.ws.ID, p.ID)
@@ -317,6 +319,12 @@ func TestCheckpointAndComplete(t *testing.T) {
 	if d.Status != serentak.DeliveryPublished || d.ExternalID != "123_456" || d.Permalink != "https://facebook.com/123_456" ||
 		!d.PublishedAt.Equal(publishedAt) || d.Error != nil || d.Attempts != 1 || d.Checkpoint["container_id"] != "17890" {
 		t.Errorf("completed delivery: %+v", d)
+	}
+	if diff := cmp.Diff(warnings, d.Warnings); diff != "" {
+		t.Errorf("the platform's warnings (-want +got):\n%s", diff)
+	}
+	if w := got.Deliveries[1].Warnings; w != nil {
+		t.Errorf("a delivery not published has warnings %q", w)
 	}
 	if got.Status != serentak.PostPublishing {
 		t.Errorf("post with one of two published: %q, want publishing", got.Status)

@@ -130,14 +130,18 @@ type deliveryRow struct {
 	ExternalID     string `gorm:"not null"`
 	Permalink      string `gorm:"type:text;not null"`
 	PublishedAt    *time.Time
-	ErrorCode      string        `gorm:"not null"`
-	ErrorMessage   string        `gorm:"type:text;not null"`
-	ErrorRetryable bool          `gorm:"not null"`
-	CreatedAt      time.Time     `gorm:"not null"`
-	UpdatedAt      time.Time     `gorm:"not null"`
-	Post           *postRow      `gorm:"foreignKey:PostID"`
-	Workspace      *workspaceRow `gorm:"foreignKey:WorkspaceID"`
-	Account        *accountRow   `gorm:"foreignKey:AccountID"`
+	ErrorCode      string    `gorm:"not null"`
+	ErrorMessage   string    `gorm:"type:text;not null"`
+	ErrorRetryable bool      `gorm:"not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
+	// Warnings is the JSON list of what the platform did differently from
+	// what was asked (Result.Warnings), written on publication
+	// (migration 0002).
+	Warnings  string        `gorm:"type:text;not null;default:'[]'"`
+	Post      *postRow      `gorm:"foreignKey:PostID"`
+	Workspace *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	Account   *accountRow   `gorm:"foreignKey:AccountID"`
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -621,6 +622,21 @@ func TestProcessTaskDirect(t *testing.T) {
 		}
 		if n := len(b.pub.callsOf(d.ID)); n != 1 {
 			t.Errorf("%d publish calls, want 1", n)
+		}
+	})
+	t.Run("what the platform did differently is recorded", func(t *testing.T) {
+		d := b.addDelivery(t, b.acc, time.Now().Add(-time.Second))
+		said := []string{"TikTok published the post but has not made it public"}
+		b.pub.script = func(req serentak.PublishRequest, n int) (serentak.Result, error) {
+			return serentak.Result{ExternalID: "x_" + req.DeliveryID, Warnings: said}, nil
+		}
+		defer func() { b.pub.script = nil }()
+		tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+		if err := w.ProcessTask(ctx, tk); err != nil {
+			t.Fatalf("err = %v", err)
+		}
+		if got := b.delivery(t, d); got.Status != serentak.DeliveryPublished || !slices.Equal(got.Warnings, said) {
+			t.Errorf("delivery = %s, warnings %q; want published with %q", got.Status, got.Warnings, said)
 		}
 	})
 	t.Run("early task waits for the scheduled time", func(t *testing.T) {

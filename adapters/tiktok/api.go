@@ -142,8 +142,10 @@ func decode(ans answer) (json.RawMessage, *serentak.PublishError) {
 	return env.Data, nil
 }
 
-// creatorInfo is creator_info/query's data.
+// creatorInfo is creator_info/query's data (Query creator info,
+// "Response").
 type creatorInfo struct {
+	AvatarURL       string   `json:"creator_avatar_url"`
 	Username        string   `json:"creator_username"`
 	Nickname        string   `json:"creator_nickname"`
 	PrivacyOptions  []string `json:"privacy_level_options"`
@@ -159,4 +161,41 @@ func (a *attempt) creatorInfo(ctx context.Context) (creatorInfo, error) {
 		return ci, err
 	}
 	return ci, nil
+}
+
+// accountOptions is creator_info as the API shows it.
+func (ci creatorInfo) accountOptions() serentak.AccountOptions {
+	return serentak.AccountOptions{
+		Platform:        serentak.TikTok,
+		CreatorNickname: ci.Nickname, CreatorAvatarURL: ci.AvatarURL,
+		// TikTok's own order, as the guidelines ask the choice be shown.
+		PrivacyLevelOptions: append([]string{}, ci.PrivacyOptions...),
+		CommentDisabled:     ci.CommentDisabled, DuetDisabled: ci.DuetDisabled, StitchDisabled: ci.StitchDisabled,
+		MaxVideoPostDurationSec: ci.MaxDurationSec,
+		CanPost:                 true,
+		Accepts:                 serentak.TikTok.TargetOptions(),
+	}
+}
+
+// ReadOptions asks creator_info what the creator can choose now
+// (serentak.OptionsReader). When TikTok answers that the creator cannot
+// post at the moment (too many posts today, a ban, the app's cap of
+// active users), the answer says so in CanPost instead of failing: it is
+// what the account can do now. An inbox-only account (AccountOptions.Inbox)
+// is asked too: its token must then carry video.publish.
+func (p *Publisher) ReadOptions(ctx context.Context, acc serentak.Account) (serentak.AccountOptions, error) {
+	a := &attempt{Publisher: p, req: serentak.PublishRequest{Account: acc}, cp: serentak.Checkpoint{}}
+	ci, err := a.creatorInfo(ctx)
+	if err != nil {
+		var pe *serentak.PublishError
+		if errors.As(err, &pe) {
+			switch pe.Code {
+			case "spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap":
+				return serentak.AccountOptions{Platform: serentak.TikTok, CanPost: false, CannotPostReason: pe.Message,
+					Accepts: serentak.TikTok.TargetOptions()}, nil
+			}
+		}
+		return serentak.AccountOptions{}, redact(err, acc.Token.AccessToken, acc.Token.RefreshToken)
+	}
+	return ci.accountOptions(), nil
 }

@@ -121,7 +121,7 @@ func (a *attempt) run(ctx context.Context) (serentak.Result, error) {
 	// not get to record it.
 	if id := a.cp[cpPostID]; id != "" {
 		at, _ := time.Parse(time.RFC3339Nano, a.cp[cpPublishedAt])
-		return serentak.Result{ExternalID: id, Permalink: a.cp[cpPermalink], PublishedAt: at}, nil
+		return serentak.Result{ExternalID: id, Permalink: a.cp[cpPermalink], PublishedAt: at, Warnings: a.warnings()}, nil
 	}
 	if a.cp[cpPublishID] != "" {
 		return a.resume(ctx)
@@ -155,7 +155,18 @@ func (a *attempt) done(ctx context.Context, res serentak.Result) serentak.Result
 	a.cp[cpPermalink] = res.Permalink
 	a.cp[cpPublishedAt] = res.PublishedAt.UTC().Format(time.RFC3339Nano)
 	_ = a.save(ctx)
+	res.Warnings = a.warnings()
 	return res
+}
+
+// warnings are what TikTok did differently from what was asked (the
+// checkpoint's notice): the delivery's warnings say it, not only the
+// checkpoint.
+func (a *attempt) warnings() []string {
+	if n := a.cp[cpNotice]; n != "" {
+		return []string{n}
+	}
+	return nil
 }
 
 func (a *attempt) cpInt(key string) int64 {

@@ -31,7 +31,7 @@ func TestConformance(t *testing.T) {
 				DeliveryID: "dlv_1",
 				Account: serentak.Account{ID: "acc_1", Platform: serentak.TikTok, ExternalID: openID,
 					Token: serentak.Token{AccessToken: accessToken, RefreshToken: refreshToken}},
-				Content: serentak.Content{Text: "Sambal baru! #sambal", Media: []serentak.MediaRef{
+				Content: serentak.Content{Text: "Sambal baru! #sambal", Options: serentak.Options{PrivacyLevel: tiktok.PublicToEveryone}, Media: []serentak.MediaRef{
 					{ID: "med_1", Kind: serentak.MediaVideo, ContentType: "video/mp4", Size: int64(len(video))}}},
 				Attempt: 1,
 				OpenMediaFunc: func(context.Context, serentak.MediaRef) (io.ReadCloser, int64, error) {

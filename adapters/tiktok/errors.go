@@ -68,7 +68,7 @@ func Classify(status int, body []byte, header http.Header) *serentak.PublishErro
 	case "spam_risk_too_many_pending_share":
 		return pe(serentak.Rejected, "The account already has 5 drafts waiting in its TikTok inbox, TikTok's limit; post or delete them in the TikTok app, then schedule this again.")
 	case "unaudited_client_can_only_post_to_private_accounts":
-		return pe(serentak.Rejected, "TikTok lets this app post only privately until TikTok has audited it, and posting privately is turned off; make the post private, or wait for the audit.")
+		return pe(serentak.Rejected, "TikTok lets an app it has not audited yet post only to private accounts, and this TikTok account is public. Make the TikTok account private (in the TikTok app's privacy settings) and schedule the post again, or have the app audited by TikTok. Choosing \"Only me\" for the post does not help.")
 	case "url_ownership_unverified":
 		return pe(serentak.Rejected, "TikTok fetches photos only from a domain verified in the TikTok developer portal, and this media's address is not; verify the domain of SERENTAK_PUBLIC_URL (or the media's host) with TikTok.")
 	case "privacy_level_option_mismatch":

@@ -224,31 +224,6 @@ func TestPostIDsAreLenient(t *testing.T) {
 	}
 }
 
-func TestChoosePrivacy(t *testing.T) {
-	public := []string{PublicToEveryone, MutualFollowFriends, SelfOnly}
-	private := []string{FollowerOfCreator, MutualFollowFriends, SelfOnly}
-	tests := []struct {
-		options   []string
-		preferred string
-		want      string
-		ok        bool
-	}{
-		{public, "", PublicToEveryone, true},
-		{private, "", FollowerOfCreator, true},
-		{private, PublicToEveryone, FollowerOfCreator, true},
-		{public, SelfOnly, SelfOnly, true},
-		{[]string{SelfOnly}, "", SelfOnly, true},
-		{nil, "", "", false},
-		{[]string{"SOMETHING_NEW"}, "", "", false},
-	}
-	for _, tc := range tests {
-		got, ok := choosePrivacy(tc.options, tc.preferred)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("choosePrivacy(%v, %q) = %q, %v; want %q, %v", tc.options, tc.preferred, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestUploadedBytes(t *testing.T) {
 	for in, want := range map[string]int64{"bytes 0-9/100": 10, "bytes 0-99/100": 100, "": -1, "bytes 5-9/100": -1, "bytes 0-x/1": -1} {
 		h := http.Header{}

@@ -15,11 +15,11 @@ import (
 // TikTok takes about 30 s for half a gigabyte.
 const firstPoll = 5 * time.Second
 
-// noticePrivate and noticeInbox explain a post that did not go out as
-// asked; they are kept in the checkpoint (see cpNotice).
+// noticeInbox and noticeNotPublic explain a post that did not go out as
+// asked; they are kept in the checkpoint (see cpNotice) and returned in Result.Warnings.
 const (
-	noticePrivate = "TikTok lets this app post only privately until TikTok has audited it, so the post was published as private (SELF_ONLY): only the account owner can see it."
-	noticeInbox   = "The post was sent to the TikTok inbox of the account as a draft; open TikTok and finish posting it there."
+	noticeInbox     = "The post was sent to the TikTok inbox of the account as a draft; open TikTok and finish posting it there."
+	noticeNotPublic = "TikTok published the post but has not made it public: it has no public link yet. TikTok keeps every post of an app it has not audited private (only the account owner sees it); otherwise its review is taking longer than usual. Check the post on the TikTok profile."
 )
 
 // start sends a new post: creator_info, then init (and the upload).
@@ -43,12 +43,16 @@ func (a *attempt) start(ctx context.Context) (serentak.Result, error) {
 		if ci, err = a.creatorInfo(ctx); err != nil {
 			return serentak.Result{}, err
 		}
-		privacy, ok := choosePrivacy(ci.PrivacyOptions, opts.PrivacyLevel)
-		if !ok {
-			return serentak.Result{}, serentak.NewPublishError(serentak.Rejected, "no_privacy_level",
-				"TikTok offers no privacy level for this account (creator_info listed none), so nothing can be posted to it right now; check the account in the TikTok app")
+		// The user chose the privacy level when the post was made (TikTok's
+		// guidelines forbid choosing it for them); the creator's settings
+		// may have changed since, so it is checked again against what
+		// creator_info offers now (Query creator info).
+		ao := ci.accountOptions()
+		if errs := serentak.CheckTikTokOptions(a.req.Content.Options, &ao); len(errs) > 0 {
+			return serentak.Result{}, serentak.NewPublishError(serentak.Rejected, "privacy_level_option_mismatch",
+				"%s; edit the post's TikTok options and schedule it again", errs[0].Message)
 		}
-		a.cp[cpPrivacy] = privacy
+		a.cp[cpPrivacy] = a.req.Content.Options.PrivacyLevel
 		a.cp[cpUsername] = ci.Username
 		if k == kindVideo {
 			if err := a.checkDuration(ctx, ci); err != nil {
@@ -62,13 +66,18 @@ func (a *attempt) start(ctx context.Context) (serentak.Result, error) {
 	return a.startPhoto(ctx, ci)
 }
 
-// checkDuration refuses a video longer than the creator may post, when
-// its length is known.
+// checkDuration refuses a video longer than the creator may post
+// (creator_info's max_video_post_duration_sec), when its length is known:
+// from Config.DurationFunc, else from the upload's inspection.
 func (a *attempt) checkDuration(ctx context.Context, ci creatorInfo) error {
-	if a.cfg.DurationFunc == nil || ci.MaxDurationSec <= 0 {
+	if ci.MaxDurationSec <= 0 {
 		return nil
 	}
-	d, ok := a.cfg.DurationFunc(ctx, a.req.Content.Media[0])
+	m := a.req.Content.Media[0]
+	d, ok := time.Duration(m.DurationMS)*time.Millisecond, m.DurationMS > 0
+	if a.cfg.DurationFunc != nil {
+		d, ok = a.cfg.DurationFunc(ctx, m)
+	}
 	limit := time.Duration(ci.MaxDurationSec) * time.Second
 	if ok && d > limit {
 		return serentak.NewPublishError(serentak.Rejected, "duration_too_long",
@@ -77,16 +86,19 @@ func (a *attempt) checkDuration(ctx context.Context, ci creatorInfo) error {
 	return nil
 }
 
+// postInfoVideo is the direct post's post_info (Direct post, "Request"):
+// what the user chose, except that an interaction the creator has turned
+// off stays off (Content sharing guidelines: the app cannot turn it on).
 func (a *attempt) postInfoVideo(ci creatorInfo) map[string]any {
+	o := a.req.Content.Options
 	return map[string]any{
-		"title":         a.req.Content.Text,
-		"privacy_level": a.cp[cpPrivacy],
-		// The creator's own switches win: what they turned off stays off.
-		"disable_comment":      ci.CommentDisabled,
-		"disable_duet":         ci.DuetDisabled,
-		"disable_stitch":       ci.StitchDisabled,
-		"brand_content_toggle": false,
-		"brand_organic_toggle": false,
+		"title":                a.req.Content.Text,
+		"privacy_level":        a.cp[cpPrivacy],
+		"disable_comment":      o.DisableComment || ci.CommentDisabled,
+		"disable_duet":         o.DisableDuet || ci.DuetDisabled,
+		"disable_stitch":       o.DisableStitch || ci.StitchDisabled,
+		"brand_content_toggle": o.BrandContentToggle,
+		"brand_organic_toggle": o.BrandOrganicToggle,
 	}
 }
 
@@ -125,7 +137,7 @@ func (a *attempt) startVideo(ctx context.Context, ci creatorInfo) (serentak.Resu
 			if f != nil {
 				f.Close()
 			}
-			if tries < 2 && a.fallback(pe, ci, &src) {
+			if tries < 2 && a.fallback(pe, &src) {
 				continue
 			}
 			return serentak.Result{}, pe
@@ -151,8 +163,9 @@ func (a *attempt) startPhoto(ctx context.Context, ci creatorInfo) (serentak.Resu
 		urls = append(urls, u)
 	}
 	for tries := 0; ; tries++ {
+		o := a.req.Content.Options
 		info := map[string]any{"description": a.req.Content.Text,
-			"brand_content_toggle": false, "brand_organic_toggle": false}
+			"brand_content_toggle": o.BrandContentToggle, "brand_organic_toggle": o.BrandOrganicToggle}
 		if a.req.Content.Title != "" {
 			info["title"] = a.req.Content.Title
 		}
@@ -160,17 +173,16 @@ func (a *attempt) startPhoto(ctx context.Context, ci creatorInfo) (serentak.Resu
 		if a.cp[cpMode] == modeDirect {
 			mode = "DIRECT_POST"
 			info["privacy_level"] = a.cp[cpPrivacy]
-			info["disable_comment"] = ci.CommentDisabled
-			// A photo post without music is a silent slideshow; TikTok
-			// picks a track, as its own app does.
-			info["auto_add_music"] = true
+			info["disable_comment"] = o.DisableComment || ci.CommentDisabled
+			// The user's choice (Photo post, post_info.auto_add_music).
+			info["auto_add_music"] = o.AutoAddMusic
 		}
 		body := map[string]any{"media_type": "PHOTO", "post_mode": mode, "post_info": info,
 			"source_info": map[string]any{"source": srcPull, "photo_images": urls, "photo_cover_index": 0}}
 		src := srcPull
 		pe := a.init(ctx, pathContentInit, body, src)
 		if pe != nil {
-			if tries < 2 && a.fallback(pe, ci, &src) {
+			if tries < 2 && a.fallback(pe, &src) {
 				continue
 			}
 			return serentak.Result{}, pe
@@ -180,22 +192,19 @@ func (a *attempt) startPhoto(ctx context.Context, ci creatorInfo) (serentak.Resu
 }
 
 // fallback adapts to an init refusal that a different request can get
-// past, and reports whether to try again. Both refusals are 403s made
+// past, and reports whether to try again. The refusal is a 403 made
 // before any post exists, so a second init is safe.
-func (a *attempt) fallback(pe *serentak.PublishError, ci creatorInfo, src *string) bool {
-	switch pe.Code {
-	case "unaudited_client_can_only_post_to_private_accounts":
-		if a.cp[cpMode] == modeDirect && a.cp[cpPrivacy] != SelfOnly && hasOption(ci.PrivacyOptions, SelfOnly) && !a.cfg.RejectWhenUnaudited {
-			a.cp[cpPrivacy] = SelfOnly
-			a.cp[cpNotice] = noticePrivate
-			return true
-		}
-	case "url_ownership_unverified":
-		if *src == srcPull && a.cp[cpKind] == string(kindVideo) && a.req.OpenMediaFunc != nil {
-			*src = srcFile
-			a.cp[cpPullRefused] = "1"
-			return true
-		}
+//
+// unaudited_client_can_only_post_to_private_accounts is not among them:
+// it is about the creator's account being public, so asking again as
+// SELF_ONLY cannot get past it (Content sharing guidelines, "Direct Post
+// API - Developer Guidelines": accounts must be private at the time of
+// posting). Classify turns it into a refusal saying what to do.
+func (a *attempt) fallback(pe *serentak.PublishError, src *string) bool {
+	if pe.Code == "url_ownership_unverified" && *src == srcPull && a.cp[cpKind] == string(kindVideo) && a.req.OpenMediaFunc != nil {
+		*src = srcFile
+		a.cp[cpPullRefused] = "1"
+		return true
 	}
 	return false
 }

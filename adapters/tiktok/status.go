@@ -122,6 +122,13 @@ func (a *attempt) handleStatus(ctx context.Context, st publishStatus) (serentak.
 			// Private posts never get a public ID; the publish_id is
 			// the only handle there is.
 			res.ExternalID = publishID
+			if a.cp[cpMode] == modeDirect && a.cp[cpPrivacy] == PublicToEveryone {
+				// Asked public, yet no public ID: TikTok keeps every post
+				// of an app it has not audited private (Content sharing
+				// guidelines, "Direct Post API - Developer Guidelines"),
+				// or its review is taking longer than usual.
+				a.cp[cpNotice] = noticeNotPublic
+			}
 		}
 		return a.done(ctx, res), nil
 	case statusSendToUserInbox:

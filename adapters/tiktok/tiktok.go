@@ -48,15 +48,13 @@ const (
 	defaultTimeout = 3 * time.Minute
 )
 
-// Privacy levels, most public first.
+// Privacy levels creator_info may offer.
 const (
 	PublicToEveryone    = "PUBLIC_TO_EVERYONE"
 	FollowerOfCreator   = "FOLLOWER_OF_CREATOR"
 	MutualFollowFriends = "MUTUAL_FOLLOW_FRIENDS"
 	SelfOnly            = "SELF_ONLY"
 )
-
-var privacyOrder = []string{PublicToEveryone, FollowerOfCreator, MutualFollowFriends, SelfOnly}
 
 // Config configures a Publisher. Zero fields take defaults.
 type Config struct {
@@ -72,7 +70,8 @@ type Config struct {
 	// instead of uploading the bytes. Only URLs under VerifiedPrefixes
 	// are pulled when that list is set; a URL TikTok refuses as
 	// unverified falls back to FILE_UPLOAD. Photos are always pulled
-	// (TikTok offers nothing else), so their host must be verified.
+	// (TikTok offers nothing else), so their host must be verified
+	// (docs/platforms/tiktok.md#pull-from-url).
 	PullFromURL      bool
 	VerifiedPrefixes []string
 
@@ -84,14 +83,10 @@ type Config struct {
 	// overrides Inbox.
 	AccountOptions func(serentak.Account) AccountOptions
 
-	// RejectWhenUnaudited refuses a post when TikTok says the app is not
-	// audited yet (unaudited_client_can_only_post_to_private_accounts)
-	// instead of posting it privately (SELF_ONLY), which is the default.
-	RejectWhenUnaudited bool
-
 	// DurationFunc, when set, gives a video's length so one longer than
 	// the creator's max_video_post_duration_sec is refused before
-	// anything is sent. ok is false when the length is unknown.
+	// anything is sent. ok is false when the length is unknown. Without
+	// it the upload's inspection (MediaRef.DurationMS) gives the length.
 	DurationFunc func(ctx context.Context, m serentak.MediaRef) (d time.Duration, ok bool)
 
 	// ClientKey and ClientSecret are the app's credentials, for token
@@ -101,13 +96,13 @@ type Config struct {
 	TokenURL     string
 }
 
-// AccountOptions are one account's publishing choices.
+// AccountOptions are one account's publishing choices. The privacy level
+// and the interaction switches are not among them: TikTok's guidelines
+// have the user choose them for each post (serentak.Options), never the
+// app (docs/platforms/tiktok.md#options).
 type AccountOptions struct {
 	// Inbox: send drafts to the creator's inbox instead of posting.
 	Inbox bool
-	// PrivacyLevel is the preferred privacy level; when empty or not
-	// offered by creator_info, the most public level offered is used.
-	PrivacyLevel string
 }
 
 // Publisher publishes to TikTok.
@@ -218,33 +213,6 @@ func kindOf(c serentak.Content) (kind, error) {
 	return "", serentak.NewPublishError(serentak.Rejected, "", "a TikTok post needs a video or 1 to 35 photos")
 }
 
-// choosePrivacy picks the preferred level when the creator offers it, else
-// the most public level offered.
-func choosePrivacy(options []string, preferred string) (string, bool) {
-	for _, o := range options {
-		if o == preferred && preferred != "" {
-			return o, true
-		}
-	}
-	for _, level := range privacyOrder {
-		for _, o := range options {
-			if o == level {
-				return o, true
-			}
-		}
-	}
-	return "", false
-}
-
-func hasOption(options []string, level string) bool {
-	for _, o := range options {
-		if o == level {
-			return true
-		}
-	}
-	return false
-}
-
 // permalink is the public URL of a post, when its author's username and
 // public ID are known. TikTok serves photo posts under /video/ too.
 func permalink(username, postID string) string {
@@ -289,4 +257,5 @@ func redact(err error, secrets ...string) error {
 var (
 	_ serentak.Publisher      = (*Publisher)(nil)
 	_ serentak.TokenRefresher = (*Publisher)(nil)
+	_ serentak.OptionsReader  = (*Publisher)(nil)
 )

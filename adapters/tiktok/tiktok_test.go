@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -136,11 +135,13 @@ func (seekCloser) Close() error { return nil }
 
 func (b *bundle) videoContent() serentak.Content {
 	return serentak.Content{Text: "Sambal baru! Pesan sekarang #sambal",
-		Media: []serentak.MediaRef{{URL: b.media.URL + "/video.mp4", Kind: serentak.MediaVideo, ContentType: "video/mp4", Size: int64(len(b.video))}}}
+		Options: serentak.Options{PrivacyLevel: tiktok.PublicToEveryone},
+		Media:   []serentak.MediaRef{{URL: b.media.URL + "/video.mp4", Kind: serentak.MediaVideo, ContentType: "video/mp4", Size: int64(len(b.video))}}}
 }
 
 func photoContent() serentak.Content {
 	return serentak.Content{Title: "Menu minggu ini", Text: "Tiga menu baru #kuliner",
+		Options: serentak.Options{PrivacyLevel: tiktok.PublicToEveryone, AutoAddMusic: true},
 		Media: []serentak.MediaRef{
 			{ID: "med_1", Kind: serentak.MediaImage, ContentType: "image/jpeg"},
 			{ID: "med_2", Kind: serentak.MediaImage, ContentType: "image/jpeg"},
@@ -257,7 +258,7 @@ func TestVideoFileUpload(t *testing.T) {
 			// recording) returns the same post and calls nothing.
 			calls := len(b.fake.Calls())
 			again, err := b.publish(c)
-			if err != nil || !reflect.DeepEqual(again, res) {
+			if err != nil || !cmp.Equal(again, res) {
 				t.Fatalf("repeat = %+v, %v", again, err)
 			}
 			if n := len(b.fake.Calls()); n != calls {
@@ -550,72 +551,139 @@ func TestCreatorLimits(t *testing.T) {
 			t.Errorf("%d inits", n)
 		}
 	})
-	t.Run("interaction switches and privacy follow the creator", func(t *testing.T) {
+	t.Run("duration from the upload's inspection, without DurationFunc", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, nil)
+		b.fake.AddUser(faketiktok.User{OpenID: openID, Username: username, AccessToken: accessToken, MaxVideoPostDurationSec: 60})
+		c := b.videoContent()
+		c.Media[0].DurationMS = 61_000
+		_, err := b.publish(c)
+		if kindOf(t, err) != serentak.Rejected || codeOf(err) != "duration_too_long" {
+			t.Fatalf("err = %v", err)
+		}
+		if n := b.fake.CountCalls("", faketiktok.PathVideoInit); n != 0 {
+			t.Errorf("%d inits: the video was sent before its length was checked", n)
+		}
+	})
+	t.Run("the user's options are sent; what the creator turned off stays off", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil)
 		b.fake.AddUser(faketiktok.User{OpenID: openID, Username: username, AccessToken: accessToken,
-			PrivacyOptions:  []string{faketiktok.FollowerOfCreator, faketiktok.MutualFollowFriends, faketiktok.SelfOnly},
-			CommentDisabled: true, DuetDisabled: true, StitchDisabled: true})
-		res, err, _ := b.untilDone(t, b.videoContent())
+			PrivacyOptions: []string{faketiktok.FollowerOfCreator, faketiktok.MutualFollowFriends, faketiktok.SelfOnly},
+			DuetDisabled:   true})
+		c := b.videoContent()
+		c.Options = serentak.Options{PrivacyLevel: tiktok.FollowerOfCreator, DisableComment: true, BrandOrganicToggle: true}
+		res, err, _ := b.untilDone(t, c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := b.fake.Publishes(openID)[0]
-		if p.PrivacyLevel != faketiktok.FollowerOfCreator || !p.DisableComment || !p.DisableDuet || !p.DisableStitch {
-			t.Errorf("publish = privacy %s, disabled %v %v %v", p.PrivacyLevel, p.DisableComment, p.DisableDuet, p.DisableStitch)
+		want := faketiktok.Publish{PrivacyLevel: faketiktok.FollowerOfCreator, DisableComment: true, DisableDuet: true, BrandOrganicToggle: true}
+		got := faketiktok.Publish{PrivacyLevel: p.PrivacyLevel, DisableComment: p.DisableComment, DisableDuet: p.DisableDuet,
+			DisableStitch: p.DisableStitch, BrandContentToggle: p.BrandContentToggle, BrandOrganicToggle: p.BrandOrganicToggle}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("post_info TikTok got (-want +got):\n%s", diff)
 		}
 		// Not public: no public ID; the publish_id stands in.
-		if res.ExternalID != p.ID || res.Permalink != "" {
+		if res.ExternalID != p.ID || res.Permalink != "" || len(res.Warnings) != 0 {
 			t.Errorf("result = %+v", res)
 		}
 	})
-	t.Run("the account's own privacy choice", func(t *testing.T) {
+	t.Run("never chosen for the user", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, nil, withConfig(func(c *tiktok.Config) {
-			c.AccountOptions = func(serentak.Account) tiktok.AccountOptions {
-				return tiktok.AccountOptions{PrivacyLevel: tiktok.MutualFollowFriends}
-			}
-		}))
-		if _, err, _ := b.untilDone(t, b.videoContent()); err != nil {
-			t.Fatal(err)
+		b := setup(t, nil)
+		c := b.videoContent()
+		c.Options = serentak.Options{}
+		_, err := b.publish(c)
+		if kindOf(t, err) != serentak.Rejected || !strings.Contains(err.Error(), "privacy_level") {
+			t.Fatalf("err = %v", err)
 		}
-		if p := b.fake.Publishes(openID)[0]; p.PrivacyLevel != faketiktok.MutualFollowFriends {
-			t.Errorf("privacy = %s", p.PrivacyLevel)
+		if n := b.fake.CountCalls("", faketiktok.PathVideoInit); n != 0 {
+			t.Errorf("%d inits", n)
+		}
+	})
+	t.Run("a level the creator no longer offers", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, nil)
+		b.fake.SetPrivacyOptions(openID, faketiktok.FollowerOfCreator, faketiktok.SelfOnly)
+		_, err := b.publish(b.videoContent()) // asks PUBLIC_TO_EVERYONE
+		if kindOf(t, err) != serentak.Rejected || !strings.Contains(err.Error(), "FOLLOWER_OF_CREATOR, SELF_ONLY") {
+			t.Fatalf("err = %v", err)
+		}
+		if n := b.fake.CountCalls("", faketiktok.PathVideoInit); n != 0 {
+			t.Errorf("%d inits", n)
 		}
 	})
 }
 
+func TestReadOptions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.fake.AddUser(faketiktok.User{OpenID: openID, Username: username, Nickname: "Warung Sari", AccessToken: accessToken,
+		PrivacyOptions: []string{faketiktok.FollowerOfCreator, faketiktok.SelfOnly}, StitchDisabled: true, MaxVideoPostDurationSec: 300})
+	got, err := b.pub.ReadOptions(context.Background(), b.account())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := serentak.AccountOptions{Platform: serentak.TikTok, CreatorNickname: "Warung Sari",
+		CreatorAvatarURL:    "https://p16.tiktokcdn.example/avatar/" + openID + ".jpeg",
+		PrivacyLevelOptions: []string{faketiktok.FollowerOfCreator, faketiktok.SelfOnly}, StitchDisabled: true,
+		MaxVideoPostDurationSec: 300, CanPost: true, Accepts: serentak.TikTok.TargetOptions()}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("options (-want +got):\n%s", diff)
+	}
+	if n := b.fake.CountCalls("", faketiktok.PathCreatorInfo); n != 1 {
+		t.Errorf("%d creator_info calls", n)
+	}
+
+	b.fake.FailNext(faketiktok.PathCreatorInfo, 1, faketiktok.Fault{Status: 200, Code: "spam_risk_too_many_posts"})
+	got, err = b.pub.ReadOptions(context.Background(), b.account())
+	if err != nil || got.CanPost || got.CannotPostReason == "" {
+		t.Errorf("too many posts: %+v, %v", got, err)
+	}
+	b.fake.ExpireToken(accessToken)
+	_, err = b.pub.ReadOptions(context.Background(), b.account())
+	if kindOf(t, err) != serentak.AuthExpired || strings.Contains(err.Error(), accessToken) {
+		t.Errorf("expired token: %v", err)
+	}
+}
+
 func TestUnauditedClient(t *testing.T) {
 	t.Parallel()
-	t.Run("posted privately, and said so", func(t *testing.T) {
+	t.Run("public account: refused, whatever the privacy level, with what to do", func(t *testing.T) {
+		t.Parallel()
+		for _, level := range []string{tiktok.PublicToEveryone, tiktok.SelfOnly} {
+			b := setup(t, nil)
+			b.fake.SetUnaudited(true)
+			c := b.videoContent()
+			c.Options.PrivacyLevel = level
+			_, err := b.publish(c)
+			if kindOf(t, err) != serentak.Rejected || !strings.Contains(err.Error(), "Make the TikTok account private") ||
+				!strings.Contains(err.Error(), "audited") {
+				t.Fatalf("%s: err = %v", level, err)
+			}
+			// No retry as SELF_ONLY: it cannot get past this refusal.
+			if n := b.fake.CountCalls("", faketiktok.PathVideoInit); n != 1 {
+				t.Errorf("%s: %d inits, want 1", level, n)
+			}
+		}
+	})
+	t.Run("private account: published, kept private, and the result says so", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, nil)
 		b.fake.SetUnaudited(true)
+		b.fake.AddUser(faketiktok.User{OpenID: openID, Username: username, AccessToken: accessToken, PrivateAccount: true,
+			PrivacyOptions: []string{faketiktok.PublicToEveryone, faketiktok.SelfOnly}})
 		res, err, _ := b.untilDone(t, b.videoContent())
 		if err != nil {
 			t.Fatal(err)
 		}
 		pubs := b.fake.Publishes(openID)
-		if len(pubs) != 1 || pubs[0].PrivacyLevel != faketiktok.SelfOnly {
+		if len(pubs) != 1 || pubs[0].PrivacyLevel != faketiktok.PublicToEveryone || !pubs[0].Restricted {
 			t.Fatalf("publishes = %+v", pubs)
 		}
-		if res.ExternalID != pubs[0].ID || res.Permalink != "" {
+		if res.ExternalID != pubs[0].ID || res.Permalink != "" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "not made it public") {
 			t.Errorf("result = %+v", res)
-		}
-		if n := b.fake.CountCalls("", faketiktok.PathVideoInit); n != 2 {
-			t.Errorf("%d inits, want 2", n)
-		}
-		if cp := b.store.Checkpoint(); !strings.Contains(cp["notice"], "private") {
-			t.Errorf("notice = %q", cp["notice"])
-		}
-	})
-	t.Run("refused when configured", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t, nil, withConfig(func(c *tiktok.Config) { c.RejectWhenUnaudited = true }))
-		b.fake.SetUnaudited(true)
-		_, err := b.publish(b.videoContent())
-		if kindOf(t, err) != serentak.Rejected || !strings.Contains(err.Error(), "audited") {
-			t.Fatalf("err = %v", err)
 		}
 	})
 }

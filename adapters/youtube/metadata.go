@@ -72,11 +72,22 @@ func (a *attempt) metadata() (videoMetadata, error) {
 		return videoMetadata{}, serentak.NewPublishError(serentak.Rejected, "invalidDescription",
 			"the YouTube description contains < or >, which YouTube does not allow")
 	}
-	md := videoMetadata{
-		Snippet: videoSnippet{Title: title, Description: c.Text, Tags: hashtagTags(title + "\n" + c.Text), CategoryID: a.category},
-		Status:  videoStatus{PrivacyStatus: a.privacy, SelfDeclaredMadeForKids: a.kids},
+	// The target's options (API: targets[i].options) win over the
+	// install's settings; the API checked them at creation.
+	o := c.Options
+	privacy, category := a.askedPrivacy(), a.category
+	if o.CategoryID != "" {
+		category = o.CategoryID
 	}
-	if a.native && a.privacy == "public" && a.req.ScheduledAt.After(a.now().Add(nativeLead)) {
+	if tagsLength(o.Tags) > maxTags {
+		return videoMetadata{}, serentak.NewPublishError(serentak.Rejected, "invalidTags",
+			"the YouTube tags have %d characters; YouTube allows %d", tagsLength(o.Tags), maxTags)
+	}
+	md := videoMetadata{
+		Snippet: videoSnippet{Title: title, Description: c.Text, Tags: hashtagTags(title+"\n"+c.Text, o.Tags...), CategoryID: category},
+		Status:  videoStatus{PrivacyStatus: privacy, SelfDeclaredMadeForKids: a.kids || o.MadeForKids},
+	}
+	if a.native && privacy == "public" && a.req.ScheduledAt.After(a.now().Add(nativeLead)) {
 		md.Status.PrivacyStatus = "private"
 		md.Status.PublishAt = a.req.ScheduledAt.UTC().Format(time.RFC3339)
 	}
@@ -89,10 +100,14 @@ var hashtagRE = regexp.MustCompile(`#([\p{L}\p{M}\p{N}_]+)`)
 
 // hashtagTags makes the hashtags of a title and description into tags,
 // without the #, each once (ignoring case), in order, as many as fit in
-// YouTube's 500 characters.
-func hashtagTags(s string) []string {
-	var tags []string
+// YouTube's 500 characters, after the tags given (the target's own,
+// which always fit: the API checked them).
+func hashtagTags(s string, given ...string) []string {
+	tags := append([]string(nil), given...)
 	seen := map[string]bool{}
+	for _, t := range given {
+		seen[strings.ToLower(t)] = true
+	}
 	for _, m := range hashtagRE.FindAllStringSubmatch(s, -1) {
 		t := m[1]
 		k := strings.ToLower(t)

@@ -109,7 +109,7 @@ type Config struct {
 	// default and a negative value turns the count off. See quota.go.
 	DailyUploads int
 	// Quota counts the uploads for every worker of the install (the
-	// database); nil counts this Publisher's own only.
+	// shared Redis counter); nil counts this Publisher's own only.
 	Quota QuotaStore
 	// WaitForProcessing makes Publish report Pending until YouTube has
 	// processed the video, and Rejected if processing fails.
@@ -370,13 +370,22 @@ func WatchURL(id string) string { return "https://www.youtube.com/watch?v=" + ur
 // uploads from API projects that have not passed YouTube's audit are locked
 // private, and no flag says so (docs/platforms/youtube.md#limits).
 func (a *attempt) privateLock() error {
-	got := a.cp[cpPrivacy]
-	if got != "private" || a.privacy == "private" || a.cp[cpPublishAt] != "" {
+	got, asked := a.cp[cpPrivacy], a.askedPrivacy()
+	if got != "private" || asked == "private" || a.cp[cpPublishAt] != "" {
 		return nil
 	}
 	return serentak.NewPublishError(serentak.Rejected, "private_lock",
 		"YouTube uploaded the video (%s) but made it private although %s was asked: YouTube locks uploads from API projects that have not passed its audit; have the Google Cloud project audited, then publish again",
-		WatchURL(a.cp[cpVideoID]), a.privacy)
+		WatchURL(a.cp[cpVideoID]), asked)
+}
+
+// askedPrivacy is the privacy the video is asked to have: the target's
+// option, else the install's setting.
+func (a *attempt) askedPrivacy() string {
+	if p := a.req.Content.Options.Privacy; p != "" {
+		return p
+	}
+	return a.privacy
 }
 
 func saveFailed(err error) *serentak.PublishError {

@@ -854,3 +854,24 @@ func TestTokenStaysOnTheAPIHost(t *testing.T) {
 		t.Errorf("upload host got Authorization %q, want none", auth)
 	}
 }
+
+// TestTargetOptions: a target's options reach videos.insert
+// (status.privacyStatus, status.selfDeclaredMadeForKids,
+// snippet.categoryId, snippet.tags), as the fake records them.
+func TestTargetOptions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{cfg: youtube.Config{PrivacyStatus: "public", CategoryID: "22"}})
+	ctx := context.Background()
+	req := b.request(ctx)
+	req.Content.Options = serentak.Options{Privacy: "unlisted", MadeForKids: true, CategoryID: "26", Tags: []string{"keripik singkong", "Pedas"}}
+	if _, err := b.pub.Publish(ctx, req); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	v := b.oneVideo(t)
+	got := fakeyoutube.Video{RequestedPrivacy: v.RequestedPrivacy, MadeForKids: v.MadeForKids, CategoryID: v.CategoryID, Tags: v.Tags}
+	// The target's tags first; the caption's hashtags after, each once.
+	want := fakeyoutube.Video{RequestedPrivacy: "unlisted", MadeForKids: true, CategoryID: "26", Tags: []string{"keripik singkong", "Pedas", "keripik", "Shorts"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("videos.insert (-want +got):\n%s", diff)
+	}
+}

@@ -116,7 +116,10 @@ func TestOneVideoFourPlatforms(t *testing.T) {
 
 	body := productPost(f.fb, time.Now().Add(time.Second))
 	body["media"] = []map[string]any{{"id": med["id"]}}
-	body["targets"] = []map[string]any{{"account_id": f.fb}, {"account_id": f.ig}, {"account_id": f.ytAcc}, {"account_id": f.ttAcc}}
+	// Each target's options (issue 15) round-trip to its platform's call.
+	body["targets"] = []map[string]any{{"account_id": f.fb}, {"account_id": f.ig},
+		{"account_id": f.ytAcc, "options": map[string]any{"privacy": "unlisted", "category_id": "26", "tags": []string{"keripik pedas"}}},
+		{"account_id": f.ttAcc, "options": map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE", "disable_duet": true, "brand_organic_toggle": true}}}
 	code, post := s.call("POST", "/v1/workspaces/"+f.ws+"/posts", f.key, body)
 	if code != 201 {
 		t.Fatalf("create post: %d %v", code, post)
@@ -143,10 +146,14 @@ func TestOneVideoFourPlatforms(t *testing.T) {
 		t.Errorf("YouTube: %d videos, want one with exactly the uploaded bytes", len(videos))
 	} else if !strings.Contains(videos[0].Title, "Keripik Singkong Pedas") || !strings.Contains(videos[0].Title, "Rp25.000") {
 		t.Errorf("YouTube title %q lacks the product name and price", videos[0].Title)
+	} else if v := videos[0]; v.RequestedPrivacy != "unlisted" || v.CategoryID != "26" || len(v.Tags) == 0 || v.Tags[0] != "keripik pedas" {
+		t.Errorf("YouTube got privacy %q, category %q, tags %q; want the target's options", v.RequestedPrivacy, v.CategoryID, v.Tags)
 	}
 	pubs := f.tt.Publishes("open-toko-budi")
 	if len(pubs) != 1 || pubs[0].Received != int64(len(video)) || pubs[0].Status != "PUBLISH_COMPLETE" {
 		t.Errorf("TikTok: %+v, want one complete post with all %d bytes", pubs, len(video))
+	} else if p := pubs[0]; p.PrivacyLevel != "PUBLIC_TO_EVERYONE" || !p.DisableDuet || p.DisableComment || !p.BrandOrganicToggle {
+		t.Errorf("TikTok got privacy %s, duet off %v, comments off %v, brand organic %v; want the target's options", p.PrivacyLevel, p.DisableDuet, p.DisableComment, p.BrandOrganicToggle)
 	}
 }
 
@@ -177,9 +184,8 @@ func TestPhotoAndVideoFourPlatforms(t *testing.T) {
 
 	body := productPost(f.fb, time.Now().Add(2*time.Second))
 	body["media"] = []map[string]any{{"url": photoURL}, {"id": videoID}}
-	// TikTok options (privacy_level) are not taken by this branch's API;
-	// the TikTok target has none.
-	body["targets"] = []map[string]any{{"account_id": f.fb}, {"account_id": f.ig}, {"account_id": f.ytAcc}, {"account_id": f.ttAcc}}
+	body["targets"] = []map[string]any{{"account_id": f.fb}, {"account_id": f.ig}, {"account_id": f.ytAcc},
+		{"account_id": f.ttAcc, "options": map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE"}}}
 
 	code, preview := s.call("POST", "/v1/workspaces/"+f.ws+"/posts/preview", f.key, body)
 	if code != 200 || preview["valid"] != true {

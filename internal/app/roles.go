@@ -102,8 +102,15 @@ func (a *App) apiRole() ([]part, error) {
 func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 	cfg := a.Config
 	enabled := map[serentak.Platform]bool{}
-	for p := range a.publishers {
+	// The publishers that can say what an account may choose now (TikTok's
+	// creator_info) answer GET …/accounts/{id}/options and check TikTok
+	// targets' options at creation.
+	readers := map[serentak.Platform]serentak.OptionsReader{}
+	for p, pub := range a.publishers {
 		enabled[p] = true
+		if r, ok := pub.(serentak.OptionsReader); ok {
+			readers[p] = r
+		}
 	}
 	var wake func() // nil: a separate scheduler process picks new posts up on its next tick
 	if a.sched != nil {
@@ -119,6 +126,9 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		MediaAllowPrivate: cfg.MediaAllowPrivate,
 		ReadMediaFunc:     (&media.Source{AllowPrivate: cfg.MediaAllowPrivate}).Head,
 		Publishers:        enabled,
+		OptionsReaders:    readers,
+		YouTubePrivacy:    cfg.YouTubePrivacy,
+		TikTokPullFromURL: cfg.TikTokPullFromURL,
 		Connectors:        a.oauth.apiConnectors(),
 		AccountHealthFunc: a.oauth.accountHealth,
 		ReadyFunc: func(ctx context.Context) error {

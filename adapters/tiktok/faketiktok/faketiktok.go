@@ -60,7 +60,11 @@ type User struct {
 	// endpoint issues more.
 	AccessToken  string
 	RefreshToken string
-	// PrivacyOptions defaults to a public account's list.
+	// PrivateAccount: the creator's account is private (what an
+	// unaudited client needs to post at all; SetUnaudited).
+	PrivateAccount bool
+	// PrivacyOptions defaults to a public account's list (a private
+	// account's when PrivateAccount: no PUBLIC_TO_EVERYONE).
 	PrivacyOptions                                []string
 	CommentDisabled, DuetDisabled, StitchDisabled bool
 	MaxVideoPostDurationSec                       int // default 600
@@ -80,6 +84,11 @@ type Publish struct {
 	DisableDuet        bool
 	DisableStitch      bool
 	AutoAddMusic       bool
+	BrandContentToggle bool
+	BrandOrganicToggle bool
+	// Restricted: posted through an unaudited client, so TikTok keeps it
+	// SELF_ONLY whatever PrivacyLevel asked; it never gets a public ID.
+	Restricted bool
 
 	VideoURL   string
 	PhotoURLs  []string
@@ -231,7 +240,11 @@ func New(opts ...Option) *Server {
 // AddUser makes a creator known, with a working access token and refresh
 // token.
 func (s *Server) AddUser(u User) {
-	if len(u.PrivacyOptions) == 0 {
+	switch {
+	case len(u.PrivacyOptions) > 0:
+	case u.PrivateAccount:
+		u.PrivacyOptions = []string{FollowerOfCreator, MutualFollowFriends, SelfOnly}
+	default:
 		u.PrivacyOptions = []string{PublicToEveryone, MutualFollowFriends, SelfOnly}
 	}
 	if u.MaxVideoPostDurationSec == 0 {
@@ -292,9 +305,11 @@ func (s *Server) VerifyDomain(domain string) {
 	s.domains = append(s.domains, strings.ToLower(domain))
 }
 
-// SetUnaudited makes the client unaudited: a post with any privacy level
-// but SELF_ONLY is refused with 403
-// unaudited_client_can_only_post_to_private_accounts.
+// SetUnaudited makes the client unaudited: a direct post to a public
+// account is refused with 403
+// unaudited_client_can_only_post_to_private_accounts whatever its
+// privacy level, and a post to a private account is kept SELF_ONLY
+// (Publish.Restricted).
 func (s *Server) SetUnaudited(unaudited bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -196,9 +196,18 @@ func TestVideoInitValidation(t *testing.T) {
 	raw, _ := json.Marshal(ok)
 	want(t, b.do(t, http.MethodPost, faketiktok.PathVideoInit, token, "text/plain", raw, nil), 400, "invalid_params")
 
+	// An unaudited client posts only to private accounts, whatever the
+	// privacy level asked (Content sharing guidelines, "Direct Post API -
+	// Developer Guidelines"): SELF_ONLY does not get past it.
 	b.fake.SetUnaudited(true)
+	selfOnly := map[string]any{"post_info": postInfo(faketiktok.SelfOnly), "source_info": fileSource(1000, 1000, 1)}
 	want(t, b.api(t, faketiktok.PathVideoInit, ok), 403, "unaudited_client_can_only_post_to_private_accounts")
-	want(t, b.api(t, faketiktok.PathVideoInit, map[string]any{"post_info": postInfo(faketiktok.SelfOnly), "source_info": fileSource(1000, 1000, 1)}), 200, "ok")
+	want(t, b.api(t, faketiktok.PathVideoInit, selfOnly), 403, "unaudited_client_can_only_post_to_private_accounts")
+	b.fake.AddUser(faketiktok.User{OpenID: openID, AccessToken: token, PrivateAccount: true, PrivacyOptions: []string{faketiktok.PublicToEveryone, faketiktok.SelfOnly}})
+	want(t, b.api(t, faketiktok.PathVideoInit, ok), 200, "ok")
+	if pubs := b.fake.Publishes(openID); !pubs[len(pubs)-1].Restricted {
+		t.Errorf("a post of an unaudited client is not kept private: %+v", pubs[len(pubs)-1])
+	}
 }
 
 func TestCreatorSwitchesAreEnforced(t *testing.T) {

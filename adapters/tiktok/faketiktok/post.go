@@ -124,6 +124,7 @@ func (s *Server) videoInit(r *http.Request, u User, at time.Time, inbox bool) (a
 			p.Title = *pi.Title
 		}
 		p.DisableComment, p.DisableDuet, p.DisableStitch = deref(pi.DisableComment), deref(pi.DisableDuet), deref(pi.DisableStitch)
+		p.BrandContentToggle, p.BrandOrganicToggle = deref(pi.BrandContentToggle), deref(pi.BrandOrganicToggle)
 	}
 	si := body.SourceInfo
 	p.Source = si.Source
@@ -147,9 +148,11 @@ func (s *Server) videoInit(r *http.Request, u User, at time.Time, inbox bool) (a
 	default:
 		return nil, errf("invalid_params", "source_info.source must be FILE_UPLOAD or PULL_FROM_URL, not %q", si.Source)
 	}
-	if e := s.checkAudit(p.PrivacyLevel, inbox); e != nil {
+	restricted, e := s.checkAudit(u, inbox)
+	if e != nil {
 		return nil, e
 	}
+	p.Restricted = restricted
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -215,13 +218,23 @@ func checkPrivacy(level string, u User) *apiErr {
 	return nil
 }
 
-func (s *Server) checkAudit(level string, inbox bool) *apiErr {
+// checkAudit enforces TikTok's rule for clients it has not audited
+// (Content sharing guidelines, "Direct Post API - Developer Guidelines",
+// https://developers.tiktok.com/doc/content-sharing-guidelines/): every
+// account posting through them must be private at the time of posting,
+// whatever privacy_level the post asks; and what they post is restricted
+// to SELF_ONLY viewing (restricted reports that). Drafts sent to the inbox
+// are not direct posts.
+func (s *Server) checkAudit(u User, inbox bool) (restricted bool, e *apiErr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.unaudited && !inbox && level != SelfOnly {
-		return errf("unaudited_client_can_only_post_to_private_accounts", "%s", defaultMessage("unaudited_client_can_only_post_to_private_accounts"))
+	if !s.unaudited || inbox {
+		return false, nil
 	}
-	return nil
+	if !u.PrivateAccount {
+		return false, errf("unaudited_client_can_only_post_to_private_accounts", "%s", defaultMessage("unaudited_client_can_only_post_to_private_accounts"))
+	}
+	return true, nil
 }
 
 // checkPullURL enforces TikTok's PULL_FROM_URL rules
@@ -336,13 +349,16 @@ func (s *Server) contentInit(r *http.Request, u User, at time.Time) (any, *apiEr
 			return nil, e
 		}
 	}
-	if e := s.checkAudit(pi.PrivacyLevel, !direct); e != nil {
+	restricted, e := s.checkAudit(u, !direct)
+	if e != nil {
 		return nil, e
 	}
 
 	p := &publish{Publish: Publish{OpenID: u.OpenID, Kind: "photo", Inbox: !direct, Source: "PULL_FROM_URL",
 		PrivacyLevel: pi.PrivacyLevel, DisableComment: deref(pi.DisableComment), AutoAddMusic: deref(pi.AutoAddMusic),
-		PhotoURLs: append([]string(nil), si.PhotoImages...), CoverIndex: *si.PhotoCoverIndex, CreatedAt: at}}
+		PhotoURLs: append([]string(nil), si.PhotoImages...), CoverIndex: *si.PhotoCoverIndex, CreatedAt: at,
+		BrandContentToggle: deref(pi.BrandContentToggle), BrandOrganicToggle: deref(pi.BrandOrganicToggle),
+		Restricted: restricted}}
 	if pi.Title != nil {
 		p.Title = *pi.Title
 	}
@@ -532,7 +548,7 @@ func (s *Server) status(r *http.Request, u User, at time.Time) (any, *apiErr) {
 		p.Status = StatusSendToUserInbox
 	default:
 		p.Status = StatusPublishComplete
-		if p.PrivacyLevel == PublicToEveryone {
+		if p.PrivacyLevel == PublicToEveryone && !p.Restricted {
 			// Public IDs are large int64s: a client that reads them as
 			// float64 loses digits.
 			p.PostID = "73456789012345" + fmt.Sprintf("%05d", s.nextID%100000)
