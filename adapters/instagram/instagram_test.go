@@ -194,6 +194,32 @@ func TestPublish(t *testing.T) {
 	}
 }
 
+// A Reel carries the target's share_to_feed; without one it is true,
+// Instagram's default, sent explicitly.
+func TestReelShareToFeed(t *testing.T) {
+	t.Parallel()
+	no, yes := false, true
+	for _, tc := range []struct {
+		name string
+		opt  *bool
+		want bool
+	}{{"false", &no, false}, {"true", &yes, true}, {"default", nil, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, fakeig.WithProcessingReads(0))
+			content := serentak.Content{Text: "Reel", Media: []serentak.MediaRef{b.video("v.mp4")},
+				Options: serentak.Options{ShareToFeed: tc.opt}}
+			if _, err := b.pub.Publish(context.Background(), b.request(content)); err != nil {
+				t.Fatal(err)
+			}
+			cs := b.fake.Containers(igUser)
+			if len(cs) != 1 || cs[0].ShareToFeed == nil || *cs[0].ShareToFeed != tc.want {
+				t.Fatalf("containers = %+v, want share_to_feed %v", cs, tc.want)
+			}
+		})
+	}
+}
+
 func TestPendingReusesTheContainer(t *testing.T) {
 	t.Parallel()
 	b := setup(t, fakeig.WithProcessingReads(2))
