@@ -1082,3 +1082,25 @@ func TestStatusReadsOverBudgetSlowDown(t *testing.T) {
 		t.Fatalf("err = %v (retry %v), want pending for a minute", err, pe.RetryAfter)
 	}
 }
+
+// The first comment's permission depends on the login the publisher's
+// host serves; an unknown feature needs nothing.
+func TestPermissionsFor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		baseURL string
+		want    []string
+	}{
+		{"", []string{"instagram_business_manage_comments"}},
+		{instagram.DefaultLoginURL, []string{"instagram_business_manage_comments"}},
+		{"https://graph.facebook.com", []string{"instagram_manage_comments"}},
+	} {
+		p := instagram.New(instagram.Config{BaseURL: tc.baseURL})
+		if got := p.PermissionsFor(instagram.FeatureFirstComment); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: first_comment needs %v, want %v", tc.baseURL, got, tc.want)
+		}
+		if got := p.PermissionsFor("share_to_feed"); got != nil {
+			t.Errorf("%q: share_to_feed needs %v, want nothing", tc.baseURL, got)
+		}
+	}
+}
