@@ -1,7 +1,9 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -114,4 +116,62 @@ func (s *Server) getAccount(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, views[0])
+}
+
+// Permissions beyond publishing (docs/api.md#accounts). An account
+// connected before Serentak asked for a permission a feature needs (a
+// Facebook Page without pages_manage_engagement, which the first comment
+// needs) is told which one it lacks: in the account's missing_permissions,
+// and as a warning on a target that uses the feature. Only granted scopes
+// recorded at connect are compared; an account attached with its token
+// has none, and is told nothing. Which permission a feature needs is the
+// adapters' knowledge (PermissionsFor), asked through
+// Config.PermissionsFunc.
+
+// permissionFeatures are the features an account's answer checks.
+var permissionFeatures = []string{"first_comment"}
+
+// missingPermission is one permission an account lacks for a feature.
+type missingPermission struct {
+	Permission string `json:"permission"`
+	NeededFor  string `json:"needed_for"`
+}
+
+// missingPermissions returns the permissions the features need on
+// platform p that granted lacks; empty (never nil) when granted is
+// unknown.
+func (s *Server) missingPermissions(p serentak.Platform, granted, features []string) []missingPermission {
+	out := []missingPermission{}
+	if s.cfg.PermissionsFunc == nil || len(granted) == 0 {
+		return out
+	}
+	for _, f := range features {
+		for _, perm := range s.cfg.PermissionsFunc(p, f) {
+			if !slices.Contains(granted, perm) {
+				out = append(out, missingPermission{Permission: perm, NeededFor: f})
+			}
+		}
+	}
+	return out
+}
+
+// usedFeatures are the features of permissionFeatures a target's options
+// use.
+func usedFeatures(o serentak.Options) []string {
+	if strings.TrimSpace(o.FirstComment) != "" {
+		return []string{"first_comment"}
+	}
+	return nil
+}
+
+// permissionWarnings are a target's warnings about permissions its
+// account is known to lack for the options it uses. The post itself
+// publishes; only the feature is skipped.
+func (s *Server) permissionWarnings(acc serentak.Account, o serentak.Options, granted []string) []string {
+	var out []string
+	for _, m := range s.missingPermissions(acc.Platform, granted, usedFeatures(o)) {
+		out = append(out, fmt.Sprintf("%s: the account has not granted the %s permission, so the %s will be skipped unless the account is reconnected and allows it; the post itself publishes",
+			m.NeededFor, m.Permission, strings.ReplaceAll(m.NeededFor, "_", " ")))
+	}
+	return out
 }

@@ -35,6 +35,9 @@ type accountHealthView struct {
 	Scopes    []string   `json:"scopes"`
 	CheckedAt *time.Time `json:"checked_at"`
 	LastError *string    `json:"last_error"`
+	// MissingPermissions: what the granted scopes lack for a feature
+	// (accounts.go); empty when the scopes are unknown.
+	MissingPermissions []missingPermission `json:"missing_permissions"`
 }
 
 func (s *Server) viewAccountsWithHealth(c echo.Context, as []serentak.Account) ([]accountHealthView, error) {
@@ -49,7 +52,8 @@ func (s *Server) viewAccountsWithHealth(c echo.Context, as []serentak.Account) (
 	for _, a := range as {
 		h := health[a.ID]
 		v := accountHealthView{accountView: viewAccount(a), Scopes: append([]string{}, h.Scopes...),
-			CheckedAt: timePtr(h.CheckedAt), LastError: stringPtr(h.LastError)}
+			CheckedAt: timePtr(h.CheckedAt), LastError: stringPtr(h.LastError),
+			MissingPermissions: s.missingPermissions(a.Platform, h.Scopes, permissionFeatures)}
 		out = append(out, v)
 	}
 	return out, nil

@@ -265,6 +265,7 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		ScheduledAt: at, Status: serentak.PostScheduled,
 		CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 	}}
+	var health map[string]serentak.AccountHealth // granted scopes, for permissionWarnings
 	for i, t := range req.Targets {
 		acc, ok := accounts[i]
 		if !ok {
@@ -285,6 +286,14 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 			return draft{}, err
 		}
 		r.Errors = append(r.Errors, optErrs...)
+		if usedFeatures(r.Content.Options) != nil && s.cfg.PermissionsFunc != nil && s.cfg.AccountHealthFunc != nil {
+			if health == nil { // read once, for the targets that need it
+				if health, err = s.cfg.AccountHealthFunc(ctx, ws); err != nil {
+					return draft{}, err
+				}
+			}
+			r.Warnings = append(r.Warnings, s.permissionWarnings(acc, r.Content.Options, health[acc.ID].Scopes)...)
+		}
 		// Stored with the delivery: the preview's warnings are the
 		// delivery's.
 		r.Content.Warnings = append([]string(nil), r.Warnings...)

@@ -80,6 +80,12 @@ type Config struct {
 	// AccountHealthFunc, when set, adds granted scopes, the last check and
 	// the last error to the accounts' answers (connect.go).
 	AccountHealthFunc func(ctx context.Context, workspaceID string) (map[string]serentak.AccountHealth, error)
+	// PermissionsFunc, when set, names the permissions a platform's
+	// feature ("first_comment") needs beyond publishing (the adapters'
+	// PermissionsFor). Against AccountHealthFunc's granted scopes it makes
+	// the accounts' missing_permissions and a target's warning at
+	// creation (accounts.go).
+	PermissionsFunc func(p serentak.Platform, feature string) []string
 	// ReadyFunc checks the database and Redis for /readyz; it names what
 	// is down with Unready (errors.Join for several): /readyz answers those
 	// names only, and logs the rest. nil: always ready.

@@ -161,6 +161,31 @@ var (
 	commentPermissions = []string{"pages_manage_engagement"}
 )
 
+// FeatureFirstComment names the first comment (a target's first_comment
+// option) for PermissionsFor.
+const FeatureFirstComment = "first_comment"
+
+// featurePermissions is what each feature needs beyond publishing: the
+// first comment is the Page's comment, which needs pages_manage_engagement
+// (Pages API, Comments and @mentions, "Permissions", "Comments":
+// https://developers.facebook.com/documentation/pages-api/comments-mentions;
+// docs/platforms/facebook.md#first-comment).
+var featurePermissions = map[string][]string{
+	FeatureFirstComment: commentPermissions,
+}
+
+// PermissionsFor returns the permissions a feature ("first_comment") needs
+// beyond publishing; nil for a feature that needs none or is unknown.
+// Compared with an account's granted scopes, it tells a Page connected
+// before Serentak asked for a permission which one it lacks.
+func PermissionsFor(feature string) []string {
+	return slices.Clone(featurePermissions[feature])
+}
+
+// PermissionsFor is the package's PermissionsFor: a Page's permissions do
+// not depend on the publisher's configuration.
+func (p *Publisher) PermissionsFor(feature string) []string { return PermissionsFor(feature) }
+
 // MissingPermissionsFor returns the permissions publishing c needs that
 // granted (an account's scopes at its last connect, AccountHealth.Scopes)
 // lacks: pages_manage_engagement for a first comment, say. An account
@@ -169,7 +194,7 @@ var (
 func MissingPermissionsFor(c serentak.Content, granted []string) []string {
 	need := postPermissions
 	if strings.TrimSpace(c.Options.FirstComment) != "" {
-		need = append(slices.Clone(need), commentPermissions...)
+		need = append(slices.Clone(need), PermissionsFor(FeatureFirstComment)...)
 	}
 	var out []string
 	for _, p := range need {

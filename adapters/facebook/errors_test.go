@@ -3,6 +3,7 @@ package facebook
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,23 @@ func TestMissingPermissionsFor(t *testing.T) {
 	}
 	if got := MissingPermissionsFor(serentak.Content{Text: "x"}, old); len(got) != 0 {
 		t.Errorf("no first comment: missing %v", got)
+	}
+}
+
+func TestPermissionsFor(t *testing.T) {
+	if got := PermissionsFor(FeatureFirstComment); !slices.Equal(got, []string{"pages_manage_engagement"}) {
+		t.Errorf("first_comment needs %v, want pages_manage_engagement", got)
+	}
+	if got := New(Config{}).PermissionsFor("first_comment"); !slices.Equal(got, []string{"pages_manage_engagement"}) {
+		t.Errorf("Publisher.PermissionsFor(first_comment) = %v", got)
+	}
+	if got := PermissionsFor("share_to_feed"); got != nil {
+		t.Errorf("an unknown feature needs %v, want nothing", got)
+	}
+	// The answer is the caller's: changing it changes no later answer.
+	PermissionsFor(FeatureFirstComment)[0] = "changed"
+	if got := PermissionsFor(FeatureFirstComment); got[0] != "pages_manage_engagement" {
+		t.Errorf("the table was changed through an answer: %v", got)
 	}
 }
 

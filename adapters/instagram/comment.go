@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,19 +35,40 @@ import (
 // first comment.
 const maxCommentTries = 3
 
-// Comments permissions (Comments reference, "Requirements").
-const (
-	permCommentsInstagramLogin = "instagram_business_manage_comments"
-	permCommentsFacebookLogin  = "instagram_manage_comments"
-)
+// FeatureFirstComment names the first comment (a target's first_comment
+// option) for PermissionsFor.
+const FeatureFirstComment = "first_comment"
+
+// featurePermissions is what each feature needs beyond publishing, by
+// login: the first comment needs the login's comments permission
+// (Comments reference, "Requirements":
+// https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-media/comments;
+// docs/platforms/instagram.md#first-comment).
+var featurePermissions = map[bool]map[string][]string{
+	false: {FeatureFirstComment: {"instagram_business_manage_comments"}}, // Instagram Login
+	true:  {FeatureFirstComment: {"instagram_manage_comments"}},          // Facebook Login
+}
+
+// facebookLogin reports whether the base URL is the Facebook Login host
+// (graph.facebook.com); any other is Instagram Login's
+// (docs/platforms/instagram.md#connecting).
+func facebookLogin(baseURL string) bool {
+	return strings.Contains(baseURL, "graph.facebook.com")
+}
+
+// PermissionsFor returns the permissions a feature ("first_comment") needs
+// beyond publishing with the login this publisher's host serves
+// (SERENTAK_INSTAGRAM_API_URL); nil for a feature that needs none or is
+// unknown. Compared with an account's granted scopes, it tells an account
+// connected before Serentak asked for a permission which one it lacks.
+func (p *Publisher) PermissionsFor(feature string) []string {
+	return slices.Clone(featurePermissions[facebookLogin(p.g.Endpoint.BaseURL)][feature])
+}
 
 // commentPermission is the comments permission of the login the base URL
-// serves (graph.facebook.com: Facebook Login; otherwise Instagram Login).
+// serves.
 func (a *attempt) commentPermission() string {
-	if strings.Contains(a.Endpoint.BaseURL, "graph.facebook.com") {
-		return permCommentsFacebookLogin
-	}
-	return permCommentsInstagramLogin
+	return featurePermissions[facebookLogin(a.Endpoint.BaseURL)][FeatureFirstComment][0]
 }
 
 // firstComment makes the post's first comment, once, and returns res with

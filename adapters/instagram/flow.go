@@ -156,6 +156,13 @@ func (a *attempt) createContainer(ctx context.Context) (string, error) {
 		}
 		form.Set("video_url", u)
 		form.Set("media_type", "REELS")
+		// share_to_feed, "Reels only": true shows the reel in the Feed
+		// and the Reels tab, false in the Reels tab only (IG User Media
+		// reference, "Creating":
+		// https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media).
+		// Options.ShareToFeed nil is the default, true; it is always
+		// sent, so the reel does not depend on Instagram's own default.
+		form.Set("share_to_feed", strconv.FormatBool(c.Options.ShareToFeed == nil || *c.Options.ShareToFeed))
 	case shapeCarousel:
 		if a.CP[cpStep] == stepContainer {
 			// An earlier attempt sent the carousel's creation and never

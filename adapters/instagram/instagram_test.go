@@ -194,6 +194,32 @@ func TestPublish(t *testing.T) {
 	}
 }
 
+// A Reel carries the target's share_to_feed; without one it is true,
+// Instagram's default, sent explicitly.
+func TestReelShareToFeed(t *testing.T) {
+	t.Parallel()
+	no, yes := false, true
+	for _, tc := range []struct {
+		name string
+		opt  *bool
+		want bool
+	}{{"false", &no, false}, {"true", &yes, true}, {"default", nil, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, fakeig.WithProcessingReads(0))
+			content := serentak.Content{Text: "Reel", Media: []serentak.MediaRef{b.video("v.mp4")},
+				Options: serentak.Options{ShareToFeed: tc.opt}}
+			if _, err := b.pub.Publish(context.Background(), b.request(content)); err != nil {
+				t.Fatal(err)
+			}
+			cs := b.fake.Containers(igUser)
+			if len(cs) != 1 || cs[0].ShareToFeed == nil || *cs[0].ShareToFeed != tc.want {
+				t.Fatalf("containers = %+v, want share_to_feed %v", cs, tc.want)
+			}
+		})
+	}
+}
+
 func TestPendingReusesTheContainer(t *testing.T) {
 	t.Parallel()
 	b := setup(t, fakeig.WithProcessingReads(2))
@@ -1054,5 +1080,27 @@ func TestStatusReadsOverBudgetSlowDown(t *testing.T) {
 	_, err := b.pub.Publish(context.Background(), b.request(content))
 	if pe := adaptertest.PublishErr(t, err); pe.Kind != serentak.Pending || pe.RetryAfter != time.Minute {
 		t.Fatalf("err = %v (retry %v), want pending for a minute", err, pe.RetryAfter)
+	}
+}
+
+// The first comment's permission depends on the login the publisher's
+// host serves; an unknown feature needs nothing.
+func TestPermissionsFor(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		baseURL string
+		want    []string
+	}{
+		{"", []string{"instagram_business_manage_comments"}},
+		{instagram.DefaultLoginURL, []string{"instagram_business_manage_comments"}},
+		{"https://graph.facebook.com", []string{"instagram_manage_comments"}},
+	} {
+		p := instagram.New(instagram.Config{BaseURL: tc.baseURL})
+		if got := p.PermissionsFor(instagram.FeatureFirstComment); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: first_comment needs %v, want %v", tc.baseURL, got, tc.want)
+		}
+		if got := p.PermissionsFor("share_to_feed"); got != nil {
+			t.Errorf("%q: share_to_feed needs %v, want nothing", tc.baseURL, got)
+		}
 	}
 }

@@ -117,7 +117,7 @@ func TestOneVideoFourPlatforms(t *testing.T) {
 	body := productPost(f.fb, time.Now().Add(time.Second))
 	body["media"] = []map[string]any{{"id": med["id"]}}
 	// Each target's options (issue 15) round-trip to its platform's call.
-	body["targets"] = []map[string]any{{"account_id": f.fb}, {"account_id": f.ig},
+	body["targets"] = []map[string]any{{"account_id": f.fb}, {"account_id": f.ig, "options": map[string]any{"share_to_feed": false}},
 		{"account_id": f.ytAcc, "options": map[string]any{"privacy": "unlisted", "category_id": "26", "tags": []string{"keripik pedas"}}},
 		{"account_id": f.ttAcc, "options": map[string]any{"privacy_level": "PUBLIC_TO_EVERYONE", "disable_duet": true, "brand_organic_toggle": true}}}
 	code, post := s.call("POST", "/v1/workspaces/"+f.ws+"/posts", f.key, body)
@@ -140,6 +140,9 @@ func TestOneVideoFourPlatforms(t *testing.T) {
 	}
 	if m := s.ig.Media(igUserID); len(m) != 1 || m[0].ProductType != "REELS" {
 		t.Errorf("Instagram: %+v, want one Reel", m)
+	}
+	if cs := s.ig.Containers(igUserID); len(cs) != 1 || cs[0].ShareToFeed == nil || *cs[0].ShareToFeed {
+		t.Errorf("Instagram containers %+v, want one Reel with share_to_feed false", cs)
 	}
 	videos := f.yt.Videos()
 	if len(videos) != 1 || videos[0].SHA256 != fakeyoutube.SHA256Hex(video) {

@@ -126,6 +126,12 @@ func newBlobStore(cfg config.Config) (blob.Store, *media.Uploads, error) {
 	return s3, uploads, nil
 }
 
+// The Meta publishers tell which permissions a feature needs (apiConfig).
+var (
+	_ permissionTeller = (*facebook.Publisher)(nil)
+	_ permissionTeller = (*instagram.Publisher)(nil)
+)
+
 // newPublishers builds one Publisher per platform, each reaching its
 // platform only through its configured base URL. quota counts YouTube
 // uploads for every worker of the install (nil: per process).

@@ -99,6 +99,12 @@ func (a *App) apiRole() ([]part, error) {
 	}, nil
 }
 
+// permissionTeller is a publisher that names the permissions a feature
+// ("first_comment") needs beyond publishing.
+type permissionTeller interface {
+	PermissionsFor(feature string) []string
+}
+
 func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 	cfg := a.Config
 	enabled := map[serentak.Platform]bool{}
@@ -106,10 +112,17 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 	// creator_info) answer GET …/accounts/{id}/options and check TikTok
 	// targets' options at creation.
 	readers := map[serentak.Platform]serentak.OptionsReader{}
+	// The publishers that know which permissions a feature needs beyond
+	// publishing (facebook, instagram: PermissionsFor) tell accounts
+	// connected without one what they lack.
+	perms := map[serentak.Platform]permissionTeller{}
 	for p, pub := range a.publishers {
 		enabled[p] = true
 		if r, ok := pub.(serentak.OptionsReader); ok {
 			readers[p] = r
+		}
+		if t, ok := pub.(permissionTeller); ok {
+			perms[p] = t
 		}
 	}
 	var wake func() // nil: a separate scheduler process picks new posts up on its next tick
@@ -131,6 +144,12 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		TikTokPullFromURL: cfg.TikTokPullFromURL,
 		Connectors:        a.oauth.apiConnectors(),
 		AccountHealthFunc: a.oauth.accountHealth,
+		PermissionsFunc: func(p serentak.Platform, feature string) []string {
+			if t := perms[p]; t != nil {
+				return t.PermissionsFor(feature)
+			}
+			return nil
+		},
 		ReadyFunc: func(ctx context.Context) error {
 			// Both are asked, so /readyz names every dependency that is down.
 			var errs []error

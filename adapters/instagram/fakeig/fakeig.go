@@ -54,8 +54,10 @@ type Container struct {
 	VideoURL       string
 	Caption        string
 	IsCarouselItem bool
-	Children       []string // a carousel's item containers
-	StatusCode     string
+	// ShareToFeed is the share_to_feed sent with a Reel; nil: not sent.
+	ShareToFeed *bool
+	Children    []string // a carousel's item containers
+	StatusCode  string
 	// Status is the error subcode when StatusCode is ERROR.
 	Status      string
 	StatusReads int // GETs of this container so far

@@ -163,6 +163,9 @@ func TestContainerValidation(t *testing.T) {
 		{"CAROUSEL without children", url.Values{"media_type": {"CAROUSEL"}}, 100, 0},
 		{"children on an image", url.Values{"image_url": {jpg}, "children": {"1,2"}}, 100, 0},
 		{"bad boolean", url.Values{"image_url": {jpg}, "is_carousel_item": {"maybe"}}, 100, 0},
+		{"share_to_feed on an image", url.Values{"image_url": {jpg}, "share_to_feed": {"false"}}, 100, 0},
+		{"share_to_feed on a carousel item", url.Values{"video_url": {mp4}, "media_type": {"VIDEO"}, "is_carousel_item": {"true"}, "share_to_feed": {"true"}}, 100, 0},
+		{"share_to_feed not a boolean", url.Values{"video_url": {mp4}, "media_type": {"REELS"}, "share_to_feed": {"feed"}}, 100, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,6 +183,29 @@ func TestContainerValidation(t *testing.T) {
 	ok := url.Values{"image_url": {jpg}, "caption": {strings.Repeat("#tag ", 30) + strings.Repeat("a@b.co ", 25)}}
 	if a := b.create(t, ok); a.status != 200 {
 		t.Fatalf("valid caption refused: %v", a.body)
+	}
+}
+
+// A Reel's share_to_feed is recorded as sent; a Reel without it records
+// nil.
+func TestShareToFeed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	reel := func(share string) url.Values {
+		f := url.Values{"video_url": {b.fake.SampleVideoURL()}, "media_type": {"REELS"}}
+		if share != "" {
+			f.Set("share_to_feed", share)
+		}
+		return f
+	}
+	for _, share := range []string{"false", "true", ""} {
+		if a := b.create(t, reel(share)); a.status != 200 {
+			t.Fatalf("share_to_feed=%q refused: %v", share, a.body)
+		}
+	}
+	cs := b.fake.Containers(user)
+	if len(cs) != 3 || cs[0].ShareToFeed == nil || *cs[0].ShareToFeed || cs[1].ShareToFeed == nil || !*cs[1].ShareToFeed || cs[2].ShareToFeed != nil {
+		t.Fatalf("containers = %+v", cs)
 	}
 }
 

@@ -190,6 +190,22 @@ func (s *Server) createContainer(r *http.Request, user string, p params) (any, *
 	}
 	mt, imageURL, videoURL := p["media_type"], p["image_url"], p["video_url"]
 	c := &Container{UserID: user, MediaType: mt, ImageURL: imageURL, VideoURL: videoURL, Caption: p["caption"], IsCarouselItem: item}
+	// share_to_feed is "Reels only": true shows the reel in the Feed and
+	// the Reels tab, false in the Reels tab only (IG User Media reference,
+	// "Creating", parameters and the Reels request:
+	// https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media).
+	// What Instagram does with it on another container is undocumented;
+	// the fake refuses it, so an adapter sending it elsewhere fails here.
+	if p.has("share_to_feed") {
+		v, err := parseBool(p, "share_to_feed")
+		if err != nil {
+			return nil, errf(100, 0, "%v", err)
+		}
+		if mt != "REELS" {
+			return nil, errf(100, 0, "(#100) The parameter share_to_feed is only for media_type REELS")
+		}
+		c.ShareToFeed = &v
+	}
 
 	if p.has("caption") {
 		if item {
