@@ -21,6 +21,7 @@ import (
 // scopedRoute is one workspace-scoped request with what a caller allowed
 // in the workspace gets.
 type scopedRoute struct {
+	route        string // as the router names it: "GET /v1/workspaces/:ws"
 	method, path string
 	body         func() (any, []string) // body and extra headers
 	ok           int                    // the status for an allowed caller
@@ -88,7 +89,7 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		if !ok {
 			t.Fatalf("no fixture for %s %s: add one to scopedRoutes", r.Method, r.Path)
 		}
-		f.method = r.Method
+		f.route, f.method = r.Method+" "+r.Path, r.Method
 		if f.path == "" {
 			f.path = r.Path
 		}
