@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -90,9 +91,23 @@ func (s *Server) listKeys(c echo.Context) error {
 
 // revokeKey ends a key: from the next request on, on every API process,
 // it answers 401 (the auth path looks each key up by its hash; nothing
-// caches it). A key may revoke itself.
+// caches it). A key may revoke itself. Like minting, revoking is limited
+// to keys whose role the caller's covers: an admin cannot lock the
+// owner out (only an owner manages owners).
 func (s *Server) revokeKey(c echo.Context) error {
-	if err := s.cfg.Store.RevokeAPIKey(c.Request().Context(), workspaceID(c), c.Param("id")); err != nil {
+	ctx, ws, id := c.Request().Context(), workspaceID(c), c.Param("id")
+	keys, err := s.cfg.Store.FindAPIKeys(ctx, ws)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(keys, func(k serentak.APIKey) bool { return k.ID == id })
+	if i < 0 {
+		return serentak.NotFound("key")
+	}
+	if p := principalOf(c); !p.covers(keys[i].Role) {
+		return serentak.Errorf(codeForbidden, "a %s key cannot revoke a %s key", p.role, keys[i].Role)
+	}
+	if err := s.cfg.Store.RevokeAPIKey(ctx, ws, id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

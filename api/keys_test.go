@@ -94,6 +94,10 @@ func TestKeysWithRoles(t *testing.T) {
 	if list := b.expect(b.do("GET", keys, admin, nil), http.StatusOK)["data"].([]any); len(list) != 4 {
 		t.Errorf("%d keys listed after revoking one, want 4", len(list))
 	}
+	// Only an owner revokes an owner key.
+	ownerKey := b.expect(b.do("POST", keys, owner, map[string]any{"name": "second owner", "role": "owner"}), http.StatusCreated)
+	b.expectError(b.do("DELETE", keys+"/"+ownerKey["id"].(string), admin, nil), http.StatusForbidden, "forbidden")
+	b.expect(b.do("DELETE", keys+"/"+ownerKey["id"].(string), owner, nil), http.StatusNoContent)
 	// A key may revoke itself.
 	b.expect(b.do("DELETE", keys+"/"+def["id"].(string), admin, nil), http.StatusNoContent)
 	b.expectError(b.do("GET", keys, admin, nil), http.StatusUnauthorized, "unauthorized")
