@@ -1,13 +1,17 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/gormstore"
 )
 
 func TestKeysWithRoles(t *testing.T) {
@@ -125,5 +129,48 @@ func TestKeyLastUsedAtMostOnceAMinute(t *testing.T) {
 	b.expect(b.do("GET", "/v1/workspaces/"+ws, owner, nil), http.StatusOK)
 	if got := lastUsed(); got != b.now.Format(time.RFC3339) {
 		t.Errorf("last_used_at = %v, want %s", got, b.now.Format(time.RFC3339))
+	}
+}
+
+// countingStore counts the key calls of the auth path.
+type countingStore struct {
+	*gormstore.Store
+	finds, touches atomic.Int32
+}
+
+func (s *countingStore) FindAPIKeyByHash(ctx context.Context, hash string) (serentak.APIKey, error) {
+	s.finds.Add(1)
+	return s.Store.FindAPIKeyByHash(ctx, hash)
+}
+
+func (s *countingStore) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	s.touches.Add(1)
+	return s.Store.TouchAPIKey(ctx, id, at)
+}
+
+// The auth path is one lookup by hash per request, and one write of the
+// key's use a minute, so POST /posts pays nothing more for roles.
+func TestAuthPathIsOneLookup(t *testing.T) {
+	var cs *countingStore
+	b := setup(t, func(c *api.Config) {
+		cs = &countingStore{Store: c.Store.(*gormstore.Store)}
+		c.Store = cs
+	})
+	ws, key := b.workspace("Toko Budi")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	cs.finds.Store(0)
+	cs.touches.Store(0)
+	for range 10 {
+		b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, postBody(acc)), http.StatusCreated)
+	}
+	if f, w := cs.finds.Load(), cs.touches.Load(); f != 10 || w != 0 {
+		// The account's attachment a moment ago recorded this minute.
+		t.Errorf("10 posts within a minute: %d key lookups and %d writes of its use, want 10 and 0", f, w)
+	}
+	b.now = b.now.Add(time.Minute)
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, postBody(acc)), http.StatusCreated)
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, postBody(acc)), http.StatusCreated)
+	if w := cs.touches.Load(); w != 1 {
+		t.Errorf("a minute later: %d writes of the key's use, want 1", w)
 	}
 }
