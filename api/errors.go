@@ -12,7 +12,7 @@ import (
 
 // Codes of our own beyond the ones in package serentak.
 const (
-	codeForbidden        = "forbidden"          // 403: only a workspace key creating a workspace
+	codeForbidden        = "forbidden"          // 403: beyond the caller's role (Server.need), or a workspace key creating a workspace
 	codeMethodNotAllowed = "method_not_allowed" // 405
 	// Of the public media route, whose byte ranges and conditions are
 	// http.ServeContent's.

@@ -25,11 +25,26 @@ const (
 	ctxWorkspace = "serentak.workspace"
 )
 
-// principal is who a request acts as.
+// principal is who a request acts as: the operator (every power in every
+// workspace) or a workspace key with its role. A later kind of caller (a
+// person's session, with a role per workspace) fills role for the
+// workspace of the request in workspaceMiddleware; needMiddleware asks
+// can and nothing else.
 type principal struct {
 	operator    bool
-	keyID       string // workspace keys only
-	workspaceID string // workspace keys only
+	keyID       string        // workspace keys only
+	workspaceID string        // workspace keys only
+	role        serentak.Role // workspace keys only
+}
+
+// can reports whether the principal has power p in the workspace of the
+// request.
+func (p principal) can(pw serentak.Power) bool { return p.operator || p.role.Can(pw) }
+
+// covers reports whether the principal may give role r (to a key): never
+// a role with a power the principal lacks.
+func (p principal) covers(r serentak.Role) bool {
+	return r.Valid() && (p.operator || p.role.Covers(r))
 }
 
 func requestID(c echo.Context) string {
@@ -154,8 +169,25 @@ func (s *Server) authMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("look up API key: %w", err)
 		}
-		c.Set(ctxPrincipal, principal{keyID: k.ID, workspaceID: k.WorkspaceID})
+		s.recordKeyUse(c, k)
+		c.Set(ctxPrincipal, principal{keyID: k.ID, workspaceID: k.WorkspaceID, role: k.Role})
 		return next(c)
+	}
+}
+
+// recordKeyUse writes a key's last use when the one stored is a minute
+// old or more (serentak.KeyUseResolution), so a busy key costs one small
+// UPDATE a minute, not one per request; the lookup itself stays the one
+// indexed read. It is written before the request goes on, not in a
+// goroutine, so nothing outlives the request. A failure is logged and the
+// request goes on: a stale "last used" must not refuse a valid key.
+func (s *Server) recordKeyUse(c echo.Context, k serentak.APIKey) {
+	now := s.now()
+	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < serentak.KeyUseResolution {
+		return
+	}
+	if err := s.cfg.Store.TouchAPIKey(c.Request().Context(), k.ID, now); err != nil {
+		s.log.Warn("API key use not recorded", "key", k.ID, "error", err)
 	}
 }
 
@@ -189,6 +221,23 @@ func (s *Server) workspaceMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxWorkspace, id)
 		return next(c)
+	}
+}
+
+// need returns the middleware that admits a request whose principal has
+// power p in the workspace of the request: the one place roles are
+// checked. Every /v1/workspaces/{ws} route is registered with the power
+// it needs (routes), after workspaceMiddleware, so another workspace's
+// caller has had its 404 already and acting beyond one's role in one's
+// own workspace is 403.
+func (s *Server) need(p serentak.Power) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !principalOf(c).can(p) {
+				return serentak.Errorf(codeForbidden, "your role in this workspace does not allow this (it needs the %s power)", p)
+			}
+			return next(c)
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 // scopedRoute is one workspace-scoped request with what a caller allowed
 // in the workspace gets.
 type scopedRoute struct {
+	route        string // as the router names it: "GET /v1/workspaces/:ws"
 	method, path string
 	body         func() (any, []string) // body and extra headers
 	ok           int                    // the status for an allowed caller
@@ -34,8 +35,10 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 	med := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
 	noBody := func() (any, []string) { return nil, nil }
 	fixtures := map[string]scopedRoute{
-		"GET /v1/workspaces/:ws":       {body: noBody, ok: 200},
-		"POST /v1/workspaces/:ws/keys": {body: noBody, ok: http.StatusCreated},
+		"GET /v1/workspaces/:ws":             {body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/keys":       {body: noBody, ok: http.StatusCreated},
+		"GET /v1/workspaces/:ws/keys":        {body: noBody, ok: 200},
+		"DELETE /v1/workspaces/:ws/keys/:id": {path: "/v1/workspaces/:ws/keys/%KEY%", body: noBody, ok: 204},
 		"POST /v1/workspaces/:ws/accounts": {body: func() (any, []string) {
 			return map[string]any{"platform": "facebook", "external_id": "999", "access_token": "EAAB-x"}, nil
 		}, ok: 200}, // 200: the same account again each time
@@ -86,7 +89,7 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		if !ok {
 			t.Fatalf("no fixture for %s %s: add one to scopedRoutes", r.Method, r.Path)
 		}
-		f.method = r.Method
+		f.route, f.method = r.Method+" "+r.Path, r.Method
 		if f.path == "" {
 			f.path = r.Path
 		}
@@ -99,20 +102,15 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 	return out
 }
 
-func TestWorkspaceIsolation(t *testing.T) {
-	b := setup(t)
-	ws, key := b.workspace("Toko Budi")
-	_, otherKey := b.workspace("Toko Lain")
-	acc := b.account(ws, key, serentak.Facebook, "111")
-	b.account(ws, key, serentak.Facebook, "999")
-	routes := scopedRoutes(t, b, ws, key, acc)
+// freshPaths returns what replaces each placeholder of a scopedRoute's
+// path with a new resource of the workspace, made with its owner key.
+func freshPaths(b *bundle, ws, key, acc string) func(path string) string {
 	freshPost := func() string {
 		body := postBody(acc)
 		body["scheduled_at"] = b.now.Add(time.Hour).Format(time.RFC3339)
 		return b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)["id"].(string)
 	}
-	// fresh replaces each placeholder with a new resource of the workspace.
-	fresh := func(path string) string {
+	return func(path string) string {
 		if strings.Contains(path, "%POST%") {
 			path = strings.Replace(path, "%POST%", freshPost(), 1)
 		}
@@ -123,8 +121,22 @@ func TestWorkspaceIsolation(t *testing.T) {
 			up := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/uploads", key, map[string]any{"size": len(pngBytes)}), http.StatusCreated)
 			path = strings.Replace(path, "%UPLOAD%", up["id"].(string), 1)
 		}
+		if strings.Contains(path, "%KEY%") {
+			k := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", key, map[string]any{"name": "to revoke", "role": "viewer"}), http.StatusCreated)
+			path = strings.Replace(path, "%KEY%", k["id"].(string), 1)
+		}
 		return path
 	}
+}
+
+func TestWorkspaceIsolation(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	_, otherKey := b.workspace("Toko Lain")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	b.account(ws, key, serentak.Facebook, "999")
+	routes := scopedRoutes(t, b, ws, key, acc)
+	fresh := freshPaths(b, ws, key, acc)
 	for _, r := range routes {
 		path := fresh(r.path)
 		body, hdr := r.body()
@@ -149,7 +161,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.
-		missing := strings.NewReplacer("%POST%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", ws, "ws_missing").Replace(r.path)
+		missing := strings.NewReplacer("%POST%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", ws, "ws_missing").Replace(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {
 			t.Errorf("%s %s (no such workspace) with the operator key: %d, want 404", r.method, missing, resp.status)

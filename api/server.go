@@ -254,46 +254,57 @@ func (s *Server) routes() {
 	e.GET("/v1/oauth/:platform/reconnect", s.openReconnectLink)
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
-	ws := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware}
+	// in is a /v1/workspaces/{ws} route's middleware: the caller, its
+	// workspace (another workspace's caller gets 404 here), then the power
+	// the route needs (need: the one place roles are checked, 403), then
+	// the route's own. Every workspace route names its power here; the
+	// tenancy matrix test (roles_test.go) walks them all.
+	in := func(p serentak.Power, more ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
+		return append([]echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware, s.need(p)}, more...)
+	}
+	read, write, manage := serentak.PowerRead, serentak.PowerWrite, serentak.PowerManage
 	// Routes whose :id names a resource: an ID that is not well-formed is
 	// not found before any lookup (input.go).
-	wsID := func(prefix, what string) []echo.MiddlewareFunc {
-		return append(ws[:len(ws):len(ws)], idParam(prefix, what))
-	}
-	account, post := wsID(serentak.PrefixAccount, "account"), wsID(serentak.PrefixPost, "post")
-	med, upload := wsID(serentak.PrefixMedia, "media"), wsID(media.PrefixUpload, "upload")
+	account, post := idParam(serentak.PrefixAccount, "account"), idParam(serentak.PrefixPost, "post")
+	med, upload := idParam(serentak.PrefixMedia, "media"), idParam(media.PrefixUpload, "upload")
+	key := idParam(serentak.PrefixKey, "key")
 
 	e.POST("/v1/workspaces", s.createWorkspace, auth...)
-	e.GET("/v1/workspaces/:ws", s.getWorkspace, ws...)
-	e.POST("/v1/workspaces/:ws/keys", s.createKey, ws...)
+	e.GET("/v1/workspaces/:ws", s.getWorkspace, in(read)...)
 
-	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, ws...)
-	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, ws...)
-	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, account...)
-	e.GET("/v1/workspaces/:ws/accounts/:id/options", s.getAccountOptions, account...)
-	e.GET("/v1/workspaces/:ws/accounts/connect/:platform", s.connectAccount, ws...)
-	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, account...)
+	e.POST("/v1/workspaces/:ws/keys", s.createKey, in(manage)...)
+	e.GET("/v1/workspaces/:ws/keys", s.listKeys, in(manage)...)
+	e.DELETE("/v1/workspaces/:ws/keys/:id", s.revokeKey, in(manage, key)...)
 
-	e.POST("/v1/workspaces/:ws/posts", s.createPost, ws...)
-	e.GET("/v1/workspaces/:ws/posts", s.listPosts, ws...)
-	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, post...)
-	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, post...)
-	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, post...)
-	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, ws...)
+	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, in(manage)...)
+	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, in(read)...)
+	e.GET("/v1/workspaces/:ws/accounts/:id", s.getAccount, in(read, account)...)
+	e.GET("/v1/workspaces/:ws/accounts/:id/options", s.getAccountOptions, in(read, account)...)
+	e.GET("/v1/workspaces/:ws/accounts/connect/:platform", s.connectAccount, in(manage)...)
+	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, in(manage, account)...)
 
-	e.GET("/v1/workspaces/:ws/templates", s.listTemplates, ws...)
-	e.PUT("/v1/workspaces/:ws/templates/:platform/:language", s.putTemplate, ws...)
-	e.DELETE("/v1/workspaces/:ws/templates/:platform/:language", s.deleteTemplate, ws...)
+	e.POST("/v1/workspaces/:ws/posts", s.createPost, in(write)...)
+	e.GET("/v1/workspaces/:ws/posts", s.listPosts, in(read)...)
+	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, in(read, post)...)
+	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, in(write, post)...)
+	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, in(write, post)...)
+	// Previewing is composing a post: an editor's work (it also makes the
+	// server read the post's media URLs).
+	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, in(write)...)
 
-	e.POST("/v1/workspaces/:ws/media", s.uploadMedia, ws...)
-	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, med...)
-	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, med...)
+	e.GET("/v1/workspaces/:ws/templates", s.listTemplates, in(read)...)
+	e.PUT("/v1/workspaces/:ws/templates/:platform/:language", s.putTemplate, in(manage)...)
+	e.DELETE("/v1/workspaces/:ws/templates/:platform/:language", s.deleteTemplate, in(manage)...)
 
-	e.POST("/v1/workspaces/:ws/uploads", s.createUpload, ws...)
-	e.GET("/v1/workspaces/:ws/uploads/:id", s.getUpload, upload...)
-	e.HEAD("/v1/workspaces/:ws/uploads/:id", s.headUpload, upload...)
-	e.PATCH("/v1/workspaces/:ws/uploads/:id", s.patchUpload, upload...)
-	e.DELETE("/v1/workspaces/:ws/uploads/:id", s.deleteUpload, upload...)
+	e.POST("/v1/workspaces/:ws/media", s.uploadMedia, in(write)...)
+	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, in(read, med)...)
+	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, in(write, med)...)
+
+	e.POST("/v1/workspaces/:ws/uploads", s.createUpload, in(write)...)
+	e.GET("/v1/workspaces/:ws/uploads/:id", s.getUpload, in(read, upload)...)
+	e.HEAD("/v1/workspaces/:ws/uploads/:id", s.headUpload, in(read, upload)...)
+	e.PATCH("/v1/workspaces/:ws/uploads/:id", s.patchUpload, in(write, upload)...)
+	e.DELETE("/v1/workspaces/:ws/uploads/:id", s.deleteUpload, in(write, upload)...)
 }
 
 // wake nudges the scheduler, if one is wired.

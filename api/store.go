@@ -22,7 +22,17 @@ type Store interface {
 	// CreateAPIKey stores one more key of a workspace
 	// (POST /v1/workspaces/{ws}/keys).
 	CreateAPIKey(ctx context.Context, key serentak.APIKey) error
+	// FindAPIKeyByHash finds a live key (not revoked): one indexed read
+	// on every authenticated request, so a revoked key answers 401 on
+	// every process at once.
 	FindAPIKeyByHash(ctx context.Context, hash string) (serentak.APIKey, error)
+	// FindAPIKeys lists a workspace's live keys.
+	FindAPIKeys(ctx context.Context, workspaceID string) ([]serentak.APIKey, error)
+	// RevokeAPIKey ends a live key of the workspace (not_found otherwise).
+	RevokeAPIKey(ctx context.Context, workspaceID, id string) error
+	// TouchAPIKey records a key's use at at, unless one within
+	// serentak.KeyUseResolution before it is recorded.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 
 	UpsertAccount(ctx context.Context, a serentak.Account) (serentak.Account, bool, error)
 	FindAccountByID(ctx context.Context, workspaceID, id string) (serentak.Account, error)

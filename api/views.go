@@ -22,10 +22,23 @@ func viewWorkspace(w serentak.Workspace) workspaceView {
 	return workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, CreatedAt: w.CreatedAt.UTC()}
 }
 
+// keyCreatedView is a new key, its secret shown this once.
+type keyCreatedView struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Role      serentak.Role `json:"role"`
+	APIKey    string        `json:"api_key"`
+	CreatedAt time.Time     `json:"created_at"`
+}
+
+// keyView is a listed key: never its secret nor its hash.
 type keyView struct {
-	ID        string    `json:"id"`
-	APIKey    string    `json:"api_key"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Role       serentak.Role `json:"role"`
+	Prefix     string        `json:"prefix"`
+	CreatedAt  time.Time     `json:"created_at"`
+	LastUsedAt *time.Time    `json:"last_used_at"`
 }
 
 // accountView has no token field: tokens never leave the server.

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"strings"
 	"time"
@@ -54,7 +52,8 @@ func (s *Server) createWorkspace(c echo.Context) error {
 
 	now := s.now().UTC()
 	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: name, Timezone: tz, CreatedAt: now}
-	secret, key := newAPIKey(ws.ID, now)
+	// The workspace's first key is its owner's (the contract).
+	secret, key := newAPIKey(ws.ID, serentak.RoleOwner, "", now)
 	if err := s.cfg.Store.CreateWorkspace(c.Request().Context(), ws, key); err != nil {
 		return err
 	}
@@ -78,33 +77,10 @@ func checkTimezone(tz string) (serentak.FieldError, bool) {
 	return serentak.FieldError{}, true
 }
 
-// newAPIKey mints a workspace key: "sk_" and 32 random bytes. Only its
-// hash is stored; the secret is shown once.
-func newAPIKey(workspaceID string, now time.Time) (string, serentak.APIKey) {
-	var b [32]byte
-	rand.Read(b[:]) // cannot fail (Go 1.24 and later)
-	secret := "sk_" + base64.RawURLEncoding.EncodeToString(b[:])
-	return secret, serentak.APIKey{
-		ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: workspaceID,
-		Hash: serentak.HashSecret(secret), CreatedAt: now,
-	}
-}
-
 func (s *Server) getWorkspace(c echo.Context) error {
 	ws, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), workspaceID(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewWorkspace(ws))
-}
-
-// createKey mints one more key for a workspace (operator or the workspace
-// itself). The request has no body.
-func (s *Server) createKey(c echo.Context) error {
-	now := s.now().UTC()
-	secret, key := newAPIKey(workspaceID(c), now)
-	if err := s.cfg.Store.CreateAPIKey(c.Request().Context(), key); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, keyView{ID: key.ID, APIKey: secret, CreatedAt: now})
 }

@@ -169,7 +169,7 @@ func TestCreateKey(t *testing.T) {
 	b := setup(t)
 	ws, key := b.workspace("Toko Budi")
 	m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", key, nil), http.StatusCreated)
-	checkKeys(t, "key", m, "id", "api_key", "created_at")
+	checkKeys(t, "key", m, "id", "name", "role", "api_key", "created_at")
 	newKey := m["api_key"].(string)
 	if !strings.HasPrefix(m["id"].(string), "key_") || !strings.HasPrefix(newKey, "sk_") || newKey == key {
 		t.Fatalf("minted key = %v", m)

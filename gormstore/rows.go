@@ -24,11 +24,17 @@ type workspaceRow struct {
 func (workspaceRow) TableName() string { return "workspaces" }
 
 type apiKeyRow struct {
-	ID          string        `gorm:"primaryKey"`
-	WorkspaceID string        `gorm:"not null;index:idx_api_keys_workspace"`
-	Hash        string        `gorm:"not null;uniqueIndex:idx_api_keys_hash"`
-	CreatedAt   time.Time     `gorm:"not null"`
-	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	ID          string    `gorm:"primaryKey"`
+	WorkspaceID string    `gorm:"not null;index:idx_api_keys_workspace"`
+	Hash        string    `gorm:"not null;uniqueIndex:idx_api_keys_hash"`
+	CreatedAt   time.Time `gorm:"not null"`
+	// Role, Name, Prefix, LastUsedAt and RevokedAt: migration 0003.
+	Role       string `gorm:"not null;default:'owner'"`
+	Name       string `gorm:"not null;default:''"`
+	Prefix     string `gorm:"not null;default:''"`
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+	Workspace  *workspaceRow `gorm:"foreignKey:WorkspaceID"`
 }
 
 func (apiKeyRow) TableName() string { return "api_keys" }

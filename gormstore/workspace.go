@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -23,10 +24,8 @@ func (s *Store) CreateWorkspace(ctx context.Context, ws serentak.Workspace, key 
 	if ws.CreatedAt.IsZero() {
 		wr.CreatedAt = now
 	}
-	kr := apiKeyRow{ID: key.ID, WorkspaceID: ws.ID, Hash: key.Hash, CreatedAt: dbTime(key.CreatedAt)}
-	if key.CreatedAt.IsZero() {
-		kr.CreatedAt = now
-	}
+	key.WorkspaceID = ws.ID
+	kr := keyRow(key, now)
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&wr).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -54,18 +53,47 @@ func (s *Store) FindWorkspaceByID(ctx context.Context, id string) (serentak.Work
 	return serentak.Workspace{ID: r.ID, Name: r.Name, Timezone: r.Timezone, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
-// FindAPIKeyByHash returns the key whose secret hashes to hash
-// (serentak.HashSecret).
+// keyRow is key as stored. A key without a role is an owner key (the
+// workspace's first key), as keys were before roles existed.
+func keyRow(key serentak.APIKey, now time.Time) apiKeyRow {
+	r := apiKeyRow{
+		ID: key.ID, WorkspaceID: key.WorkspaceID, Hash: key.Hash, CreatedAt: dbTime(key.CreatedAt),
+		Role: string(key.Role), Name: key.Name, Prefix: key.Prefix,
+	}
+	if key.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	if r.Role == "" {
+		r.Role = string(serentak.RoleOwner)
+	}
+	return r
+}
+
+func (r apiKeyRow) key() serentak.APIKey {
+	k := serentak.APIKey{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Hash: r.Hash, Role: serentak.Role(r.Role),
+		Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt.UTC(),
+	}
+	if r.LastUsedAt != nil {
+		t := r.LastUsedAt.UTC()
+		k.LastUsedAt = &t
+	}
+	return k
+}
+
+// FindAPIKeyByHash returns the live (not revoked) key whose secret hashes
+// to hash (serentak.HashSecret): one lookup by a unique index, on every
+// authenticated request.
 func (s *Store) FindAPIKeyByHash(ctx context.Context, hash string) (serentak.APIKey, error) {
 	var r apiKeyRow
-	err := s.db.WithContext(ctx).Where("hash = ?", hash).Take(&r).Error
+	err := s.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", hash).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return serentak.APIKey{}, serentak.NotFound("api key")
 	}
 	if err != nil {
 		return serentak.APIKey{}, dbError("find API key", err)
 	}
-	return serentak.APIKey{ID: r.ID, WorkspaceID: r.WorkspaceID, Hash: r.Hash, CreatedAt: r.CreatedAt.UTC()}, nil
+	return r.key(), nil
 }
 
 // CreateAPIKey stores another key of an existing workspace.
@@ -73,10 +101,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, key serentak.APIKey) error {
 	if key.ID == "" || key.WorkspaceID == "" || key.Hash == "" {
 		return errors.New("gormstore: create API key: the key ID, workspace ID and hash are required")
 	}
-	kr := apiKeyRow{ID: key.ID, WorkspaceID: key.WorkspaceID, Hash: key.Hash, CreatedAt: dbTime(key.CreatedAt)}
-	if key.CreatedAt.IsZero() {
-		kr.CreatedAt = s.clock()
+	if key.Role != "" && !key.Role.Valid() {
+		return serentak.Errorf(serentak.ECodeValidation, "unknown role %q", key.Role)
 	}
+	kr := keyRow(key, s.clock())
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&workspaceRow{}).Where("id = ?", key.WorkspaceID).Count(&n).Error; err != nil {
@@ -90,4 +118,50 @@ func (s *Store) CreateAPIKey(ctx context.Context, key serentak.APIKey) error {
 		}
 		return nil
 	})
+}
+
+// FindAPIKeys lists a workspace's live keys, oldest first.
+func (s *Store) FindAPIKeys(ctx context.Context, workspaceID string) ([]serentak.APIKey, error) {
+	var rows []apiKeyRow
+	err := s.db.WithContext(ctx).Where("workspace_id = ? AND revoked_at IS NULL", workspaceID).
+		Order("created_at, id").Find(&rows).Error
+	if err != nil {
+		return nil, dbError("find API keys", err)
+	}
+	keys := make([]serentak.APIKey, len(rows))
+	for i, r := range rows {
+		keys[i] = r.key()
+	}
+	return keys, nil
+}
+
+// RevokeAPIKey ends a key of a workspace at once: FindAPIKeyByHash no
+// longer finds it, on any process. not_found when the workspace has no
+// such live key.
+func (s *Store) RevokeAPIKey(ctx context.Context, workspaceID, id string) error {
+	res := s.db.WithContext(ctx).Model(&apiKeyRow{}).
+		Where("id = ? AND workspace_id = ? AND revoked_at IS NULL", id, workspaceID).
+		Update("revoked_at", s.clock())
+	if res.Error != nil {
+		return dbError("revoke API key", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return serentak.NotFound("key")
+	}
+	return nil
+}
+
+// TouchAPIKey records that a key was used at the time at, unless a use
+// within serentak.KeyUseResolution before it is recorded already: a
+// conditional UPDATE by primary key, which writes nothing when another
+// process recorded the same minute.
+func (s *Store) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	at = dbTime(at)
+	err := s.db.WithContext(ctx).Model(&apiKeyRow{}).
+		Where("id = ? AND (last_used_at IS NULL OR last_used_at <= ?)", id, at.Add(-serentak.KeyUseResolution)).
+		Update("last_used_at", at).Error
+	if err != nil {
+		return dbError("record API key use", err)
+	}
+	return nil
 }

@@ -1,0 +1,201 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/api"
+)
+
+// matrixCallers are the columns of tenancyMatrix, in its order: the
+// operator key; keys of the workspace under test by role; no
+// Authorization; a revoked key of the workspace; the owner key of
+// another workspace.
+var matrixCallers = []string{"operator", "owner", "admin", "editor", "approver", "viewer", "none", "revoked", "other"}
+
+// tenancyMatrix is what each caller gets from each route of the router:
+// "ok" is the route's own answer for a caller it admits (2xx, or 302 for
+// the reconnect link), else 401, 403 or 404 with the error body. A route
+// without a row fails TestTenancyMatrix: a new route must say here who
+// may call it.
+var tenancyMatrix = map[string]string{
+	// Columns: operator owner admin editor approver viewer none revoked other.
+	"GET /healthz":                                            "ok ok ok ok ok ok ok ok ok",
+	"GET /readyz":                                             "ok ok ok ok ok ok ok ok ok",
+	"GET /openapi.json":                                       "ok ok ok ok ok ok ok ok ok",
+	"GET /public/media/:id":                                   "ok ok ok ok ok ok ok ok ok", // the signed link is the key
+	"HEAD /public/media/:id":                                  "ok ok ok ok ok ok ok ok ok",
+	"GET /v1/oauth/:platform/callback":                        "ok ok ok ok ok ok ok ok ok", // the single-use state is the key
+	"GET /v1/oauth/:platform/reconnect":                       "ok ok ok ok ok ok ok ok ok", // the link's token is the key
+	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403",
+	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404",
+	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404",
+	"GET /v1/workspaces/:ws/keys":                             "ok ok ok 403 403 403 401 401 404",
+	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/accounts":                        "ok ok ok 403 403 403 401 401 404",
+	"GET /v1/workspaces/:ws/accounts":                         "ok ok ok ok ok ok 401 401 404",
+	"GET /v1/workspaces/:ws/accounts/:id":                     "ok ok ok ok ok ok 401 401 404",
+	"GET /v1/workspaces/:ws/accounts/:id/options":             "ok ok ok ok ok ok 401 401 404",
+	"GET /v1/workspaces/:ws/accounts/connect/:platform":       "ok ok ok 403 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link":     "ok ok ok 403 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/posts":                           "ok ok ok ok 403 403 401 401 404",
+	"GET /v1/workspaces/:ws/posts":                            "ok ok ok ok ok ok 401 401 404",
+	"GET /v1/workspaces/:ws/posts/:id":                        "ok ok ok ok ok ok 401 401 404",
+	"PATCH /v1/workspaces/:ws/posts/:id":                      "ok ok ok ok 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/posts/:id/cancel":                "ok ok ok ok 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/posts/preview":                   "ok ok ok ok 403 403 401 401 404",
+	"GET /v1/workspaces/:ws/templates":                        "ok ok ok ok ok ok 401 401 404",
+	"PUT /v1/workspaces/:ws/templates/:platform/:language":    "ok ok ok 403 403 403 401 401 404",
+	"DELETE /v1/workspaces/:ws/templates/:platform/:language": "ok ok ok 403 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/media":                           "ok ok ok ok 403 403 401 401 404",
+	"GET /v1/workspaces/:ws/media/:id":                        "ok ok ok ok ok ok 401 401 404",
+	"DELETE /v1/workspaces/:ws/media/:id":                     "ok ok ok ok 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/uploads":                         "ok ok ok ok 403 403 401 401 404",
+	"GET /v1/workspaces/:ws/uploads/:id":                      "ok ok ok ok ok ok 401 401 404",
+	"HEAD /v1/workspaces/:ws/uploads/:id":                     "ok ok ok ok ok ok 401 401 404",
+	"PATCH /v1/workspaces/:ws/uploads/:id":                    "ok ok ok ok 403 403 401 401 404",
+	"DELETE /v1/workspaces/:ws/uploads/:id":                   "ok ok ok ok 403 403 401 401 404",
+}
+
+// matrixConnector is an OAuth app that says yes, so the connect routes
+// answer 2xx (or 302) to a caller they admit.
+type matrixConnector struct{}
+
+func (matrixConnector) AuthorizeURL(ctx context.Context, ws string) (string, error) {
+	return "https://www.facebook.com/dialog/oauth?state=s", nil
+}
+
+func (matrixConnector) Callback(ctx context.Context, q url.Values) ([]serentak.Account, error) {
+	return nil, nil
+}
+
+func (matrixConnector) NewReconnectLink(ctx context.Context, acc serentak.Account) (string, time.Time, error) {
+	return "https://serentak.example/v1/oauth/facebook/reconnect?token=t", time.Now().Add(time.Hour), nil
+}
+
+func (matrixConnector) ReconnectAuthorizeURL(ctx context.Context, token string) (string, error) {
+	return "https://www.facebook.com/dialog/oauth?state=r", nil
+}
+
+var _ api.Reconnector = matrixConnector{}
+
+// TestTenancyMatrix walks every route of the router with every caller and
+// checks the answer against tenancyMatrix.
+func TestTenancyMatrix(t *testing.T) {
+	b := setup(t, func(c *api.Config) {
+		c.Connectors = map[serentak.Platform]api.Connector{serentak.Facebook: matrixConnector{}}
+	})
+	// The reconnect link's 302 is the answer; nothing here may reach
+	// the internet.
+	b.srv.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	ws, owner := b.workspace("Toko Budi")
+	_, otherOwner := b.workspace("Toko Lain")
+	keys := map[string]string{"operator": adminKey, "owner": owner, "other": otherOwner, "none": ""}
+	for _, role := range []string{"admin", "editor", "approver", "viewer", "revoked"} {
+		r := role
+		if role == "revoked" {
+			r = "owner" // even an owner key is nothing once revoked
+		}
+		m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", adminKey, map[string]any{"name": role, "role": r}), http.StatusCreated)
+		keys[role] = m["api_key"].(string)
+		if role == "revoked" {
+			b.expect(b.do("DELETE", "/v1/workspaces/"+ws+"/keys/"+m["id"].(string), owner, nil), http.StatusNoContent)
+		}
+	}
+	acc := b.account(ws, owner, serentak.Facebook, "111")
+	b.account(ws, owner, serentak.Facebook, "999")
+	scoped := map[string]scopedRoute{}
+	for _, r := range scopedRoutes(t, b, ws, owner, acc) {
+		scoped[r.route] = r
+	}
+	fresh := freshPaths(b, ws, owner, acc)
+	noBody := func() (any, []string) { return nil, nil }
+	newWorkspace := func() (any, []string) { return map[string]any{"name": "Toko Baru"}, nil }
+	// The routes outside /v1/workspaces/{ws}, with what an admitted
+	// caller gets.
+	med := b.expect(b.upload(ws, owner, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
+	link := strings.TrimPrefix(b.signer.URL(med, b.now), b.srv.URL)
+	unscoped := map[string]scopedRoute{
+		"GET /healthz":                      {path: "/healthz", body: noBody, ok: 200},
+		"GET /readyz":                       {path: "/readyz", body: noBody, ok: 200},
+		"GET /openapi.json":                 {path: "/openapi.json", body: noBody, ok: 200},
+		"GET /public/media/:id":             {path: link, body: noBody, ok: 200},
+		"HEAD /public/media/:id":            {path: link, body: noBody, ok: 200},
+		"GET /v1/oauth/:platform/callback":  {path: "/v1/oauth/facebook/callback?code=c&state=s", body: noBody, ok: 200},
+		"GET /v1/oauth/:platform/reconnect": {path: "/v1/oauth/facebook/reconnect?token=t", body: noBody, ok: 302},
+		"POST /v1/workspaces":               {path: "/v1/workspaces", body: newWorkspace, ok: 201},
+	}
+	// With an OAuth app, connecting and reconnect links work.
+	for route, ok := range map[string]int{
+		"GET /v1/workspaces/:ws/accounts/connect/:platform":   200,
+		"POST /v1/workspaces/:ws/accounts/:id/reconnect-link": 201,
+	} {
+		r := scoped[route]
+		r.ok = ok
+		scoped[route] = r
+	}
+
+	seen := map[string]bool{}
+	for _, route := range b.handler.(*echo.Echo).Routes() {
+		name := route.Method + " " + route.Path
+		seen[name] = true
+		row, ok := tenancyMatrix[name]
+		if !ok {
+			t.Errorf("%s has no row in tenancyMatrix: say who may call it", name)
+			continue
+		}
+		want := strings.Fields(row)
+		if len(want) != len(matrixCallers) {
+			t.Fatalf("the row of %s has %d answers, want %d", name, len(want), len(matrixCallers))
+		}
+		r, ok := scoped[name]
+		if !ok {
+			r, ok = unscoped[name]
+		}
+		if !ok {
+			t.Fatalf("no request for %s: add one to scopedRoutes or unscoped", name)
+		}
+		// A caller the route refuses uses nothing up: one resource serves
+		// them all. A caller it admits gets its own (it may delete it).
+		shared := fresh(r.path)
+		for i, caller := range matrixCallers {
+			path := shared
+			if want[i] == "ok" {
+				path = fresh(r.path)
+			}
+			body, hdr := r.body()
+			resp := b.do(route.Method, path, keys[caller], body, hdr...)
+			// A workspace holds 20 unfinished uploads at most.
+			if strings.Contains(path, "/uploads/") {
+				b.do("DELETE", path, owner, nil)
+			} else if name == "POST /v1/workspaces/:ws/uploads" && resp.status == http.StatusCreated {
+				b.do("DELETE", path+"/"+resp.json(t)["id"].(string), owner, nil)
+			}
+			wantStatus := r.ok
+			if want[i] != "ok" {
+				wantStatus, _ = strconv.Atoi(want[i])
+			}
+			if resp.status != wantStatus {
+				t.Errorf("%s as %s: %d, want %d: %s", name, caller, resp.status, wantStatus, resp.body)
+				continue
+			}
+			if want[i] != "ok" && route.Method != http.MethodHead { // a HEAD answer has no body
+				code := map[string]string{"401": "unauthorized", "403": "forbidden", "404": "not_found"}[want[i]]
+				checkErrorShape(t, resp.body, code)
+			}
+		}
+	}
+	for name := range tenancyMatrix {
+		if !seen[name] {
+			t.Errorf("tenancyMatrix has a row for %s, which the router does not have", name)
+		}
+	}
+}
