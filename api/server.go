@@ -279,8 +279,8 @@ func (s *Server) routes() {
 	// links' tokens and a sign-in's password are their own keys.
 	e.POST("/v1/users", s.createUser, auth...)
 	e.POST("/v1/users/:id/password-reset", s.createPasswordReset, append(auth, user)...)
-	e.POST("/v1/invites/:token", s.setPassword(serentak.TokenInvite))
-	e.POST("/v1/password-resets/:token", s.setPassword(serentak.TokenReset))
+	e.POST("/v1/invites/:token", s.setPassword(serentak.TokenInvite), linkToken)
+	e.POST("/v1/password-resets/:token", s.setPassword(serentak.TokenReset), linkToken)
 	e.POST("/v1/sessions", s.createSession)
 	e.DELETE("/v1/sessions/current", s.deleteSession, auth...)
 	e.GET("/v1/me", s.me, auth...)

@@ -381,3 +381,16 @@ func (g *signInGuard) clear(key string) {
 	defer g.mu.Unlock()
 	delete(g.wins, key)
 }
+
+// linkToken admits a password link whose token could be one we made (43
+// base64url characters: newSecret's 32 bytes); any other is not found
+// before the body is read or a hash computed.
+func linkToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		t := c.Param("token")
+		if _, err := base64.RawURLEncoding.DecodeString(t); err != nil || len(t) != 43 {
+			return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
+		}
+		return next(c)
+	}
+}
