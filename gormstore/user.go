@@ -280,13 +280,17 @@ func (s *Store) AddMember(ctx context.Context, m serentak.Membership) error {
 }
 
 // ChangeMember sets a member's role (role "" removes the member), unless
-// that would leave the workspace without an owner (conflict). It runs in
-// one transaction, the owners counted inside it, so two admins demoting
-// the last two owners at once cannot both succeed on PostgreSQL's
-// serialized row lock (the member row is updated first). not_found when
-// the user is not a member.
+// that would leave the workspace without an owner (conflict). not_found
+// when the user is not a member. The owners are counted in the same
+// transaction, after a no-op write to the workspace row: it makes
+// changes of one workspace's members wait for each other on PostgreSQL
+// (SQLite has one writer anyway), so two admins demoting the last two
+// owners at once cannot both succeed.
 func (s *Store) ChangeMember(ctx context.Context, workspaceID, userID string, role serentak.Role) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec("UPDATE workspaces SET id = id WHERE id = ?", workspaceID).Error; err != nil {
+			return dbError("lock workspace", err)
+		}
 		var r membershipRow
 		err := tx.Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Take(&r).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
