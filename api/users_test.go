@@ -142,11 +142,17 @@ func TestSignInRefusalsLookTheSame(t *testing.T) {
 // 429, even with the right password; a minute later sign-in works again.
 func TestSignInThrottled(t *testing.T) {
 	b := setup(t)
-	api.SetSignInDelay(b.server, time.Millisecond)
+	const delay = 20 * time.Millisecond
+	api.SetSignInDelay(b.server, delay)
 	b.user("sari@example.com")
 	for i := range 10 {
+		start := time.Now()
 		r := b.do("POST", "/v1/sessions", "", map[string]any{"email": "sari@example.com", "password": "wrong password " + string(rune('a'+i))})
 		b.expectError(r, http.StatusUnauthorized, "unauthorized")
+		// From the 5th failure on, each attempt waits a delay longer.
+		if wait := time.Duration(i-4) * delay; i >= 5 && time.Since(start) < wait {
+			t.Errorf("attempt %d after %d failures took %v, want at least %v", i+1, i, time.Since(start), wait)
+		}
 	}
 	b.expectError(b.do("POST", "/v1/sessions", "", map[string]any{"email": "sari@example.com", "password": testPassword}), http.StatusTooManyRequests, "rate_limited")
 	b.expectError(b.do("POST", "/v1/sessions", "", map[string]any{"email": "other@example.com", "password": testPassword}), http.StatusTooManyRequests, "rate_limited")
