@@ -74,6 +74,8 @@ type Store interface {
 	CreatePasswordToken(ctx context.Context, t serentak.PasswordToken) error
 	FindUserByID(ctx context.Context, id string) (serentak.User, error)
 	FindUserByEmail(ctx context.Context, email string) (serentak.User, error)
+	// CheckPasswordToken: not_found unless the link is live.
+	CheckPasswordToken(ctx context.Context, hash, kind string, now time.Time) error
 	// SetPasswordWithToken uses up a live link (not_found otherwise) and
 	// ends the user's sessions.
 	SetPasswordWithToken(ctx context.Context, hash, kind, passwordHash string, now time.Time) (serentak.User, error)

@@ -179,19 +179,24 @@ func (s *Server) setPassword(kind string) echo.HandlerFunc {
 		if fe := checkPassword(req.Password); fe != nil {
 			return serentak.Invalid("the password is not valid", *fe)
 		}
-		ctx := c.Request().Context()
-		h, err := s.hasher.hash(ctx, req.Password)
-		if err != nil {
-			return err
+		ctx, tokenHash := c.Request().Context(), serentak.HashSecret(c.Param("token"))
+		// A dead link costs no hash: look it up first (and use it up
+		// below, in one transaction, so it still works only once).
+		err := s.cfg.Store.CheckPasswordToken(ctx, tokenHash, kind, s.now())
+		if err == nil {
+			var h string
+			if h, err = s.hasher.hash(ctx, req.Password); err != nil {
+				return err
+			}
+			var u serentak.User
+			if u, err = s.cfg.Store.SetPasswordWithToken(ctx, tokenHash, kind, h, s.now()); err == nil {
+				return c.JSON(http.StatusOK, viewUser(u))
+			}
 		}
-		u, err := s.cfg.Store.SetPasswordWithToken(ctx, serentak.HashSecret(c.Param("token")), kind, h, s.now())
 		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
 			return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
 		}
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, viewUser(u))
+		return err
 	}
 }
 

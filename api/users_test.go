@@ -99,7 +99,11 @@ func TestInviteLink(t *testing.T) {
 	b.expectError(b.do("POST", invite, "", map[string]any{"password": "short"}), http.StatusUnprocessableEntity, "validation_failed", "password")
 	b.expect(b.do("POST", invite, "", map[string]any{"password": testPassword}), http.StatusOK)
 	b.signIn("budi@example.com", testPassword)
+	hashes := api.PasswordHashes(b.server)
 	b.expectError(b.do("POST", invite, "", map[string]any{"password": testPassword + "2"}), http.StatusNotFound, "not_found")
+	if n := api.PasswordHashes(b.server) - hashes; n != 0 {
+		t.Errorf("a used link cost %d hashes, want none", n)
+	}
 	// A reset link is not an invite link.
 	b.expectError(b.do("POST", strings.Replace(invite, "/invites/", "/password-resets/", 1), "", map[string]any{"password": testPassword}), http.StatusNotFound, "not_found")
 

@@ -140,6 +140,20 @@ func findUser(db *gorm.DB, where string, arg string) (serentak.User, error) {
 	return r.user(), nil
 }
 
+// CheckPasswordToken reports not_found unless a live password link of
+// kind hashes to hash at now: a cheap read before a password is hashed.
+func (s *Store) CheckPasswordToken(ctx context.Context, hash, kind string, now time.Time) error {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&passwordTokenRow{}).Where("hash = ? AND kind = ? AND expires_at > ?", hash, kind, dbTime(now)).Count(&n).Error
+	if err != nil {
+		return dbError("find password link", err)
+	}
+	if n == 0 {
+		return serentak.NotFound("link")
+	}
+	return nil
+}
+
 // SetPasswordWithToken uses up a live password link of kind (its row is
 // deleted, so it works once): the user's password hash becomes
 // passwordHash and every session of the user ends. not_found when no such
