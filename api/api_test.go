@@ -35,6 +35,7 @@ type bundle struct {
 	t       *testing.T
 	srv     *httptest.Server
 	handler http.Handler
+	server  *api.Server
 	store   *gormstore.Store
 	blobs   *blob.Disk
 	signer  *media.Signer
@@ -78,7 +79,8 @@ func setup(t *testing.T, opts ...func(*api.Config)) *bundle {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b.handler = api.New(cfg).Handler()
+	b.server = api.New(cfg)
+	b.handler = b.server.Handler()
 	b.srv = httptest.NewServer(b.handler)
 	t.Cleanup(b.srv.Close)
 	b.signer.BaseURL = b.srv.URL

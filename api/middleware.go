@@ -32,9 +32,13 @@ const (
 // can and nothing else.
 type principal struct {
 	operator    bool
-	keyID       string        // workspace keys only
-	workspaceID string        // workspace keys only
-	role        serentak.Role // workspace keys only
+	keyID       string // workspace keys only
+	workspaceID string // workspace keys only
+	// role is a key's, or a session's membership role in the workspace
+	// of the request (set by workspaceMiddleware).
+	role serentak.Role
+	// userID and sessionID: sessions only.
+	userID, sessionID string
 }
 
 // can reports whether the principal has power p in the workspace of the
@@ -162,6 +166,18 @@ func (s *Server) authMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(ctxPrincipal, principal{operator: true})
 			return next(c)
 		}
+		if strings.HasPrefix(key, serentak.PrefixSession) {
+			ses, err := s.cfg.Store.FindSessionByHash(c.Request().Context(), serentak.HashSecret(key), s.now())
+			if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+				return serentak.Errorf(serentak.ECodeUnauthorized, "this session has ended; sign in again")
+			}
+			if err != nil {
+				return fmt.Errorf("look up session: %w", err)
+			}
+			s.recordSessionUse(c, ses)
+			c.Set(ctxPrincipal, principal{userID: ses.UserID, sessionID: ses.ID})
+			return next(c)
+		}
 		k, err := s.cfg.Store.FindAPIKeyByHash(c.Request().Context(), serentak.HashSecret(key))
 		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
 			return serentak.Errorf(serentak.ECodeUnauthorized, "invalid API key")
@@ -191,6 +207,18 @@ func (s *Server) recordKeyUse(c echo.Context, k serentak.APIKey) {
 	}
 }
 
+// recordSessionUse slides a session's end (serentak.SessionExpiry),
+// writing at most once a minute per session, as recordKeyUse does.
+func (s *Server) recordSessionUse(c echo.Context, ses serentak.Session) {
+	now := s.now()
+	if now.Sub(ses.LastUsedAt) < serentak.KeyUseResolution {
+		return
+	}
+	if err := s.cfg.Store.TouchSession(c.Request().Context(), ses, now); err != nil {
+		s.log.Warn("session use not recorded", "session", ses.ID, "error", err)
+	}
+}
+
 // isAdminKey compares hashes in constant time, so neither the key's
 // contents nor its length leak through timing.
 func (s *Server) isAdminKey(key string) bool {
@@ -216,6 +244,15 @@ func (s *Server) workspaceMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			if _, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), id); err != nil {
 				return err
 			}
+		case p.userID != "":
+			// A person acts with their membership's role here; not a
+			// member: 404, as for another workspace's key.
+			m, err := s.cfg.Store.FindMembership(c.Request().Context(), id, p.userID)
+			if err != nil {
+				return err
+			}
+			p.role = m.Role
+			c.Set(ctxPrincipal, p)
 		case p.workspaceID != id:
 			return serentak.NotFound("workspace")
 		}
@@ -249,7 +286,10 @@ func (s *Server) rateLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		p := principalOf(c)
 		id := "operator"
-		if !p.operator {
+		switch {
+		case p.userID != "":
+			id = "user:" + p.userID
+		case !p.operator:
 			id = p.keyID
 		}
 		if !s.limiter.allow(id) {

@@ -18,8 +18,9 @@ import (
 // matrixCallers are the columns of tenancyMatrix, in its order: the
 // operator key; keys of the workspace under test by role; no
 // Authorization; a revoked key of the workspace; the owner key of
-// another workspace.
-var matrixCallers = []string{"operator", "owner", "admin", "editor", "approver", "viewer", "none", "revoked", "other"}
+// another workspace; a person's session, whose membership role in the
+// workspace is editor; a session that was ended.
+var matrixCallers = []string{"operator", "owner", "admin", "editor", "approver", "viewer", "none", "revoked", "other", "session", "ended"}
 
 // tenancyMatrix is what each caller gets from each route of the router:
 // "ok" is the route's own answer for a caller it admits (2xx, or 302 for
@@ -27,42 +28,53 @@ var matrixCallers = []string{"operator", "owner", "admin", "editor", "approver",
 // without a row fails TestTenancyMatrix: a new route must say here who
 // may call it.
 var tenancyMatrix = map[string]string{
-	// Columns: operator owner admin editor approver viewer none revoked other.
-	"GET /healthz":                                            "ok ok ok ok ok ok ok ok ok",
-	"GET /readyz":                                             "ok ok ok ok ok ok ok ok ok",
-	"GET /openapi.json":                                       "ok ok ok ok ok ok ok ok ok",
-	"GET /public/media/:id":                                   "ok ok ok ok ok ok ok ok ok", // the signed link is the key
-	"HEAD /public/media/:id":                                  "ok ok ok ok ok ok ok ok ok",
-	"GET /v1/oauth/:platform/callback":                        "ok ok ok ok ok ok ok ok ok", // the single-use state is the key
-	"GET /v1/oauth/:platform/reconnect":                       "ok ok ok ok ok ok ok ok ok", // the link's token is the key
-	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403",
-	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404",
-	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404",
-	"GET /v1/workspaces/:ws/keys":                             "ok ok ok 403 403 403 401 401 404",
-	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404",
-	"POST /v1/workspaces/:ws/accounts":                        "ok ok ok 403 403 403 401 401 404",
-	"GET /v1/workspaces/:ws/accounts":                         "ok ok ok ok ok ok 401 401 404",
-	"GET /v1/workspaces/:ws/accounts/:id":                     "ok ok ok ok ok ok 401 401 404",
-	"GET /v1/workspaces/:ws/accounts/:id/options":             "ok ok ok ok ok ok 401 401 404",
-	"GET /v1/workspaces/:ws/accounts/connect/:platform":       "ok ok ok 403 403 403 401 401 404",
-	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link":     "ok ok ok 403 403 403 401 401 404",
-	"POST /v1/workspaces/:ws/posts":                           "ok ok ok ok 403 403 401 401 404",
-	"GET /v1/workspaces/:ws/posts":                            "ok ok ok ok ok ok 401 401 404",
-	"GET /v1/workspaces/:ws/posts/:id":                        "ok ok ok ok ok ok 401 401 404",
-	"PATCH /v1/workspaces/:ws/posts/:id":                      "ok ok ok ok 403 403 401 401 404",
-	"POST /v1/workspaces/:ws/posts/:id/cancel":                "ok ok ok ok 403 403 401 401 404",
-	"POST /v1/workspaces/:ws/posts/preview":                   "ok ok ok ok 403 403 401 401 404",
-	"GET /v1/workspaces/:ws/templates":                        "ok ok ok ok ok ok 401 401 404",
-	"PUT /v1/workspaces/:ws/templates/:platform/:language":    "ok ok ok 403 403 403 401 401 404",
-	"DELETE /v1/workspaces/:ws/templates/:platform/:language": "ok ok ok 403 403 403 401 401 404",
-	"POST /v1/workspaces/:ws/media":                           "ok ok ok ok 403 403 401 401 404",
-	"GET /v1/workspaces/:ws/media/:id":                        "ok ok ok ok ok ok 401 401 404",
-	"DELETE /v1/workspaces/:ws/media/:id":                     "ok ok ok ok 403 403 401 401 404",
-	"POST /v1/workspaces/:ws/uploads":                         "ok ok ok ok 403 403 401 401 404",
-	"GET /v1/workspaces/:ws/uploads/:id":                      "ok ok ok ok ok ok 401 401 404",
-	"HEAD /v1/workspaces/:ws/uploads/:id":                     "ok ok ok ok ok ok 401 401 404",
-	"PATCH /v1/workspaces/:ws/uploads/:id":                    "ok ok ok ok 403 403 401 401 404",
-	"DELETE /v1/workspaces/:ws/uploads/:id":                   "ok ok ok ok 403 403 401 401 404",
+	// Columns: operator owner admin editor approver viewer none revoked other session ended.
+	"GET /healthz":                                            "ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /readyz":                                             "ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /openapi.json":                                       "ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /public/media/:id":                                   "ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
+	"HEAD /public/media/:id":                                  "ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /v1/oauth/:platform/callback":                        "ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
+	"GET /v1/oauth/:platform/reconnect":                       "ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
+	"POST /v1/users":                                          "ok 403 403 403 403 403 401 401 403 403 401",
+	"POST /v1/users/:id/password-reset":                       "ok 403 403 403 403 403 401 401 403 403 401",
+	"POST /v1/invites/:token":                                 "ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/password-resets/:token":                         "ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/sessions":                                       "ok ok ok ok ok ok ok ok ok ok ok",
+	"DELETE /v1/sessions/current":                             "403 403 403 403 403 403 401 401 403 ok 401",
+	"GET /v1/me":                                              "403 403 403 403 403 403 401 401 403 ok 401",
+	"POST /v1/workspaces/:ws/members":                         "ok ok ok 403 403 403 401 401 404 403 401",
+	"GET /v1/workspaces/:ws/members":                          "ok ok ok 403 403 403 401 401 404 403 401",
+	"PATCH /v1/workspaces/:ws/members/:id":                    "ok ok ok 403 403 403 401 401 404 403 401",
+	"DELETE /v1/workspaces/:ws/members/:id":                   "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403 403 401",
+	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404 ok 401",
+	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404 403 401",
+	"GET /v1/workspaces/:ws/keys":                             "ok ok ok 403 403 403 401 401 404 403 401",
+	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/accounts":                        "ok ok ok 403 403 403 401 401 404 403 401",
+	"GET /v1/workspaces/:ws/accounts":                         "ok ok ok ok ok ok 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/accounts/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/accounts/:id/options":             "ok ok ok ok ok ok 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/accounts/connect/:platform":       "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link":     "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/posts":                           "ok ok ok ok 403 403 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/posts":                            "ok ok ok ok ok ok 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/posts/:id":                        "ok ok ok ok ok ok 401 401 404 ok 401",
+	"PATCH /v1/workspaces/:ws/posts/:id":                      "ok ok ok ok 403 403 401 401 404 ok 401",
+	"POST /v1/workspaces/:ws/posts/:id/cancel":                "ok ok ok ok 403 403 401 401 404 ok 401",
+	"POST /v1/workspaces/:ws/posts/preview":                   "ok ok ok ok 403 403 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/templates":                        "ok ok ok ok ok ok 401 401 404 ok 401",
+	"PUT /v1/workspaces/:ws/templates/:platform/:language":    "ok ok ok 403 403 403 401 401 404 403 401",
+	"DELETE /v1/workspaces/:ws/templates/:platform/:language": "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/media":                           "ok ok ok ok 403 403 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/media/:id":                        "ok ok ok ok ok ok 401 401 404 ok 401",
+	"DELETE /v1/workspaces/:ws/media/:id":                     "ok ok ok ok 403 403 401 401 404 ok 401",
+	"POST /v1/workspaces/:ws/uploads":                         "ok ok ok ok 403 403 401 401 404 ok 401",
+	"GET /v1/workspaces/:ws/uploads/:id":                      "ok ok ok ok ok ok 401 401 404 ok 401",
+	"HEAD /v1/workspaces/:ws/uploads/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401",
+	"PATCH /v1/workspaces/:ws/uploads/:id":                    "ok ok ok ok 403 403 401 401 404 ok 401",
+	"DELETE /v1/workspaces/:ws/uploads/:id":                   "ok ok ok ok 403 403 401 401 404 ok 401",
 }
 
 // matrixConnector is an OAuth app that says yes, so the connect routes
@@ -110,13 +122,32 @@ func TestTenancyMatrix(t *testing.T) {
 			b.expect(b.do("DELETE", "/v1/workspaces/"+ws+"/keys/"+m["id"].(string), owner, nil), http.StatusNoContent)
 		}
 	}
+	// A person who is an editor of the workspace, signed in; and a
+	// session of theirs that was ended.
+	b.user("matrix@example.com")
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/members", owner, map[string]any{"email": "matrix@example.com", "role": "editor"}), http.StatusCreated)
+	keys["session"], keys["ended"] = b.signIn("matrix@example.com", testPassword), b.signIn("matrix@example.com", testPassword)
+	b.expect(b.do("DELETE", "/v1/sessions/current", keys["ended"], nil), http.StatusNoContent)
+	resetUser := b.user("reset@example.com") // its sessions end with each reset: not the matrix's person
 	acc := b.account(ws, owner, serentak.Facebook, "111")
 	b.account(ws, owner, serentak.Facebook, "999")
 	scoped := map[string]scopedRoute{}
 	for _, r := range scopedRoutes(t, b, ws, owner, acc) {
 		scoped[r.route] = r
 	}
-	fresh := freshPaths(b, ws, owner, acc)
+	freshInWorkspace := freshPaths(b, ws, owner, acc)
+	fresh := func(path string) string {
+		if strings.Contains(path, "%INVITE%") {
+			m := b.expect(b.do("POST", "/v1/users", adminKey, map[string]any{"email": newEmail()}), http.StatusCreated)
+			path = linkPath(t, m["invite_url"].(string))
+		}
+		if strings.Contains(path, "%RESET%") {
+			m := b.expect(b.do("POST", "/v1/users/"+resetUser+"/password-reset", adminKey, nil), http.StatusCreated)
+			path = linkPath(t, m["reset_url"].(string))
+		}
+		return freshInWorkspace(path)
+	}
+	password := func() (any, []string) { return map[string]any{"password": testPassword}, nil }
 	noBody := func() (any, []string) { return nil, nil }
 	newWorkspace := func() (any, []string) { return map[string]any{"name": "Toko Baru"}, nil }
 	// The routes outside /v1/workspaces/{ws}, with what an admitted
@@ -132,6 +163,17 @@ func TestTenancyMatrix(t *testing.T) {
 		"GET /v1/oauth/:platform/callback":  {path: "/v1/oauth/facebook/callback?code=c&state=s", body: noBody, ok: 200},
 		"GET /v1/oauth/:platform/reconnect": {path: "/v1/oauth/facebook/reconnect?token=t", body: noBody, ok: 302},
 		"POST /v1/workspaces":               {path: "/v1/workspaces", body: newWorkspace, ok: 201},
+		"POST /v1/users": {path: "/v1/users", ok: 201, body: func() (any, []string) {
+			return map[string]any{"email": newEmail(), "name": "Baru"}, nil
+		}},
+		"POST /v1/users/:id/password-reset": {path: "/v1/users/" + resetUser + "/password-reset", body: noBody, ok: 201},
+		"POST /v1/invites/:token":           {path: "%INVITE%", body: password, ok: 200},
+		"POST /v1/password-resets/:token":   {path: "%RESET%", body: password, ok: 200},
+		"POST /v1/sessions": {path: "/v1/sessions", ok: 201, body: func() (any, []string) {
+			return map[string]any{"email": "matrix@example.com", "password": testPassword}, nil
+		}},
+		"DELETE /v1/sessions/current": {path: "/v1/sessions/current", body: noBody, ok: 204},
+		"GET /v1/me":                  {path: "/v1/me", body: noBody, ok: 200},
 	}
 	// With an OAuth app, connecting and reconnect links work.
 	for route, ok := range map[string]int{
@@ -172,7 +214,11 @@ func TestTenancyMatrix(t *testing.T) {
 				path = fresh(r.path)
 			}
 			body, hdr := r.body()
-			resp := b.do(route.Method, path, keys[caller], body, hdr...)
+			key := keys[caller]
+			if name == "DELETE /v1/sessions/current" && want[i] == "ok" {
+				key = b.signIn("matrix@example.com", testPassword) // ending the matrix's own would end its column
+			}
+			resp := b.do(route.Method, path, key, body, hdr...)
 			// A workspace holds 20 unfinished uploads at most.
 			if strings.Contains(path, "/uploads/") {
 				b.do("DELETE", path, owner, nil)

@@ -79,6 +79,14 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 			body, ct := multipartFile(t, "file", "a.png", "image/png", pngBytes)
 			return body, []string{"Content-Type", ct}
 		}, ok: 201},
+		"POST /v1/workspaces/:ws/members": {body: func() (any, []string) {
+			return map[string]any{"email": newEmail(), "role": "viewer"}, nil
+		}, ok: 201},
+		"GET /v1/workspaces/:ws/members": {body: noBody, ok: 200},
+		"PATCH /v1/workspaces/:ws/members/:id": {path: "/v1/workspaces/:ws/members/%MEMBER%", ok: 200, body: func() (any, []string) {
+			return map[string]any{"role": "approver"}, nil
+		}},
+		"DELETE /v1/workspaces/:ws/members/:id": {path: "/v1/workspaces/:ws/members/%MEMBER%", body: noBody, ok: 204},
 	}
 	var out []scopedRoute
 	for _, r := range b.handler.(*echo.Echo).Routes() {
@@ -102,6 +110,9 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 	return out
 }
 
+// newEmail returns an email no user has.
+func newEmail() string { return serentak.NewID("m") + "@example.com" }
+
 // freshPaths returns what replaces each placeholder of a scopedRoute's
 // path with a new resource of the workspace, made with its owner key.
 func freshPaths(b *bundle, ws, key, acc string) func(path string) string {
@@ -120,6 +131,10 @@ func freshPaths(b *bundle, ws, key, acc string) func(path string) string {
 		if strings.Contains(path, "%UPLOAD%") {
 			up := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/uploads", key, map[string]any{"size": len(pngBytes)}), http.StatusCreated)
 			path = strings.Replace(path, "%UPLOAD%", up["id"].(string), 1)
+		}
+		if strings.Contains(path, "%MEMBER%") {
+			m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/members", key, map[string]any{"email": newEmail(), "role": "viewer"}), http.StatusCreated)
+			path = strings.Replace(path, "%MEMBER%", m["user_id"].(string), 1)
 		}
 		if strings.Contains(path, "%KEY%") {
 			k := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", key, map[string]any{"name": "to revoke", "role": "viewer"}), http.StatusCreated)
@@ -161,7 +176,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.
-		missing := strings.NewReplacer("%POST%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", ws, "ws_missing").Replace(r.path)
+		missing := strings.NewReplacer("%POST%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x", ws, "ws_missing").Replace(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {
 			t.Errorf("%s %s (no such workspace) with the operator key: %d, want 404", r.method, missing, resp.status)

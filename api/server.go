@@ -158,6 +158,8 @@ type Server struct {
 	// the quota is left to the workers.
 	ytDays  *youtube.QuotaDays
 	options optionsCache
+	hasher  *passwordHasher
+	signIns *signInGuard
 }
 
 // New builds the API from cfg.
@@ -194,6 +196,8 @@ func New(cfg Config) *Server {
 	}
 	s.openAPI = openAPIFor(cfg.PublicURL)
 	s.urls = &safeurl.Checker{AllowPrivate: cfg.MediaAllowPrivate, Resolver: cfg.Resolver}
+	s.hasher = newPasswordHasher()
+	s.signIns = newSignInGuard(s.now)
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, s.now)
 	}
@@ -268,6 +272,18 @@ func (s *Server) routes() {
 	account, post := idParam(serentak.PrefixAccount, "account"), idParam(serentak.PrefixPost, "post")
 	med, upload := idParam(serentak.PrefixMedia, "media"), idParam(media.PrefixUpload, "upload")
 	key := idParam(serentak.PrefixKey, "key")
+	user, member := idParam(serentak.PrefixUser, "user"), idParam(serentak.PrefixUser, "member")
+
+	// People and sessions (users.go). Creating users and reset links is
+	// the operator's (checked in the handlers: no workspace here); the
+	// links' tokens and a sign-in's password are their own keys.
+	e.POST("/v1/users", s.createUser, auth...)
+	e.POST("/v1/users/:id/password-reset", s.createPasswordReset, append(auth, user)...)
+	e.POST("/v1/invites/:token", s.setPassword(serentak.TokenInvite), linkToken)
+	e.POST("/v1/password-resets/:token", s.setPassword(serentak.TokenReset), linkToken)
+	e.POST("/v1/sessions", s.createSession)
+	e.DELETE("/v1/sessions/current", s.deleteSession, auth...)
+	e.GET("/v1/me", s.me, auth...)
 
 	e.POST("/v1/workspaces", s.createWorkspace, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, in(read)...)
@@ -275,6 +291,11 @@ func (s *Server) routes() {
 	e.POST("/v1/workspaces/:ws/keys", s.createKey, in(manage)...)
 	e.GET("/v1/workspaces/:ws/keys", s.listKeys, in(manage)...)
 	e.DELETE("/v1/workspaces/:ws/keys/:id", s.revokeKey, in(manage, key)...)
+
+	e.POST("/v1/workspaces/:ws/members", s.addMember, in(manage)...)
+	e.GET("/v1/workspaces/:ws/members", s.listMembers, in(manage)...)
+	e.PATCH("/v1/workspaces/:ws/members/:id", s.changeMember, in(manage, member)...)
+	e.DELETE("/v1/workspaces/:ws/members/:id", s.removeMember, in(manage, member)...)
 
 	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, in(manage)...)
 	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, in(read)...)

@@ -66,4 +66,30 @@ type Store interface {
 	PutTemplate(ctx context.Context, workspaceID string, o serentak.TemplateOverride) (serentak.TemplateOverride, error)
 	FindTemplates(ctx context.Context, workspaceID string) ([]serentak.TemplateOverride, error)
 	DeleteTemplate(ctx context.Context, workspaceID string, platform serentak.Platform, language string) error
+
+	// People (users.go, members.go). CreateUser: conflict when the email
+	// is taken, whatever its case; with a token, the invite link is
+	// stored with the user.
+	CreateUser(ctx context.Context, u serentak.User, token *serentak.PasswordToken) error
+	CreatePasswordToken(ctx context.Context, t serentak.PasswordToken) error
+	FindUserByID(ctx context.Context, id string) (serentak.User, error)
+	FindUserByEmail(ctx context.Context, email string) (serentak.User, error)
+	// CheckPasswordToken: not_found unless the link is live.
+	CheckPasswordToken(ctx context.Context, hash, kind string, now time.Time) error
+	// SetPasswordWithToken uses up a live link (not_found otherwise) and
+	// ends the user's sessions.
+	SetPasswordWithToken(ctx context.Context, hash, kind, passwordHash string, now time.Time) (serentak.User, error)
+	CreateSession(ctx context.Context, s serentak.Session) error
+	// FindSessionByHash finds a session not expired at now: one indexed
+	// read, so an ended session answers 401 on every process at once.
+	FindSessionByHash(ctx context.Context, hash string, now time.Time) (serentak.Session, error)
+	TouchSession(ctx context.Context, s serentak.Session, at time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+	FindMembership(ctx context.Context, workspaceID, userID string) (serentak.Membership, error)
+	FindMemberships(ctx context.Context, userID string) ([]serentak.Membership, error)
+	FindMembers(ctx context.Context, workspaceID string) ([]serentak.Membership, []serentak.User, error)
+	AddMember(ctx context.Context, m serentak.Membership) error
+	// ChangeMember sets a member's role ("" removes them); conflict when
+	// the workspace would be left without an owner.
+	ChangeMember(ctx context.Context, workspaceID, userID string, role serentak.Role) error
 }

@@ -174,5 +174,6 @@ func tables() []any {
 		&postRow{}, &deliveryRow{}, &idempotencyRow{},
 		&templateRow{},
 		&oauthStateRow{}, &reconnectLinkRow{}, &accountHealthRow{}, // oauth.go
+		&userRow{}, &sessionRow{}, &membershipRow{}, &passwordTokenRow{}, // user.go
 	}
 }

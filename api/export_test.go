@@ -1,0 +1,47 @@
+package api
+
+import (
+	"context"
+	"time"
+)
+
+// PasswordHashes is how many argon2id hashes s has computed.
+func PasswordHashes(s *Server) int64 { return s.hasher.hashes.Load() }
+
+// SetSignInDelay sets the wait added per failed sign-in past the slow-down
+// threshold, so throttling tests do not sleep for seconds.
+func SetSignInDelay(s *Server, d time.Duration) { s.signIns.delay = d }
+
+// HashPasswordsAtOnce hashes n passwords concurrently and returns the most
+// hashes that ran at one time, and the cap.
+func HashPasswordsAtOnce(n int) (peak int64, limit int) {
+	h := newPasswordHasher()
+	done := make(chan struct{})
+	for range n {
+		go func() {
+			h.hash(context.Background(), "correct horse battery")
+			done <- struct{}{}
+		}()
+	}
+	for range n {
+		<-done
+	}
+	return h.peak.Load(), maxConcurrentHashes
+}
+
+// VerifyPassword hashes password and verifies candidate against it.
+func VerifyPassword(password, candidate string) (encoded string, ok bool, err error) {
+	h := newPasswordHasher()
+	encoded, err = h.hash(context.Background(), password)
+	if err != nil {
+		return "", false, err
+	}
+	ok, err = h.verify(context.Background(), encoded, candidate)
+	return encoded, ok, err
+}
+
+// HashPassword hashes one password, for the benchmark.
+func HashPassword(password string) error {
+	_, err := newPasswordHasher().hash(context.Background(), password)
+	return err
+}

@@ -1,0 +1,401 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net"
+	"net/http"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
+)
+
+// People and sessions (docs/api.md#people-and-sessions).
+
+type userView struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+func viewUser(u serentak.User) userView { return userView{ID: u.ID, Email: u.Email, Name: u.Name} }
+
+// newSecret returns prefix and 32 random bytes: a session token or a
+// password link's token. Only HashSecret of it is stored.
+func newSecret(prefix string) string {
+	var b [32]byte
+	rand.Read(b[:]) // cannot fail (Go 1.24 and later)
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// checkEmail returns the email lower-cased, or a field error: a bare
+// address (no display name), at most 254 characters, with a dot in its
+// domain.
+func checkEmail(field, email string) (string, *serentak.FieldError) {
+	email = strings.TrimSpace(email)
+	a, err := mail.ParseAddress(email)
+	_, domain, _ := strings.Cut(email, "@")
+	if email == "" || err != nil || a.Address != email || len(email) > 254 || !strings.Contains(domain, ".") {
+		fe := fieldError(field, "invalid", "must be an email address such as budi@example.com")
+		return "", &fe
+	}
+	return strings.ToLower(email), nil
+}
+
+// checkPassword refuses a password shorter than minPasswordLen characters
+// or longer than maxPasswordBytes bytes. The password is never put in a
+// message or a log.
+func checkPassword(pw string) *serentak.FieldError {
+	if utf8.RuneCountInString(pw) < minPasswordLen || len(pw) > maxPasswordBytes {
+		fe := fieldError("password", "invalid", "must be at least %d characters (and at most %d bytes)", minPasswordLen, maxPasswordBytes)
+		return &fe
+	}
+	return nil
+}
+
+// passwordLink is a single-use link's URL and end.
+type passwordLink struct {
+	URL       string
+	ExpiresAt time.Time
+}
+
+// newPasswordToken makes a password link of kind for a user: the token
+// to store (hashed) and the link to answer.
+func (s *Server) newPasswordToken(userID, kind string) (serentak.PasswordToken, passwordLink) {
+	now := s.now()
+	ttl, path := serentak.InviteTTL, "/v1/invites/"
+	if kind == serentak.TokenReset {
+		ttl, path = serentak.ResetTTL, "/v1/password-resets/"
+	}
+	secret := newSecret("")
+	t := serentak.PasswordToken{Hash: serentak.HashSecret(secret), UserID: userID, Kind: kind, ExpiresAt: now.Add(ttl), CreatedAt: now}
+	return t, passwordLink{URL: strings.TrimRight(s.cfg.PublicURL, "/") + path + secret, ExpiresAt: t.ExpiresAt}
+}
+
+// createUserWith stores a new user; without a password it has an invite
+// link instead (returned).
+func (s *Server) createUserWith(ctx context.Context, email, name string, password *string) (serentak.User, *passwordLink, error) {
+	u := serentak.User{ID: serentak.NewID(serentak.PrefixUser), Email: email, Name: name, CreatedAt: s.now()}
+	if password != nil {
+		h, err := s.hasher.hash(ctx, *password)
+		if err != nil {
+			return u, nil, err
+		}
+		u.PasswordHash = h
+		return u, nil, s.cfg.Store.CreateUser(ctx, u, nil)
+	}
+	t, link := s.newPasswordToken(u.ID, serentak.TokenInvite)
+	return u, &link, s.cfg.Store.CreateUser(ctx, u, &t)
+}
+
+type createUserRequest struct {
+	Email    string  `json:"email"`
+	Name     string  `json:"name"`
+	Password *string `json:"password"`
+}
+
+type userCreatedView struct {
+	userView
+	InviteURL       string     `json:"invite_url,omitempty"`
+	InviteExpiresAt *time.Time `json:"invite_expires_at,omitempty"`
+}
+
+func (s *Server) requireOperator(c echo.Context) error {
+	if !principalOf(c).operator {
+		return serentak.Errorf(codeForbidden, "only the operator key may do this")
+	}
+	return nil
+}
+
+// createUser adds a person (the operator key only).
+func (s *Server) createUser(c echo.Context) error {
+	if err := s.requireOperator(c); err != nil {
+		return err
+	}
+	var req createUserRequest
+	if _, err := s.readJSON(c, &req); err != nil {
+		return err
+	}
+	var errs []serentak.FieldError
+	email, fe := checkEmail("email", req.Email)
+	if fe != nil {
+		errs = append(errs, *fe)
+	}
+	name := strings.TrimSpace(req.Name)
+	if utf8.RuneCountInString(name) > maxNameLen {
+		errs = append(errs, fieldError("name", "too_long", "must be at most %d characters", maxNameLen))
+	}
+	if req.Password != nil {
+		if fe := checkPassword(*req.Password); fe != nil {
+			errs = append(errs, *fe)
+		}
+	}
+	if len(errs) > 0 {
+		return serentak.Invalid("the user is not valid", errs...)
+	}
+	u, link, err := s.createUserWith(c.Request().Context(), email, name, req.Password)
+	if err != nil {
+		return err
+	}
+	out := userCreatedView{userView: viewUser(u)}
+	if link != nil {
+		out.InviteURL, out.InviteExpiresAt = link.URL, &link.ExpiresAt
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// createPasswordReset makes a single-use reset link for a user (the
+// operator key only). Nothing is mailed: the operator hands the link on.
+func (s *Server) createPasswordReset(c echo.Context) error {
+	if err := s.requireOperator(c); err != nil {
+		return err
+	}
+	t, link := s.newPasswordToken(c.Param("id"), serentak.TokenReset)
+	if err := s.cfg.Store.CreatePasswordToken(c.Request().Context(), t); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"reset_url": link.URL, "expires_at": link.ExpiresAt})
+}
+
+type setPasswordRequest struct {
+	Password string `json:"password"`
+}
+
+// setPassword uses an invite link (kind invite) or a reset link: the
+// person chooses a password; every session of theirs ends.
+func (s *Server) setPassword(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req setPasswordRequest
+		if _, err := s.readJSON(c, &req); err != nil {
+			return err
+		}
+		if fe := checkPassword(req.Password); fe != nil {
+			return serentak.Invalid("the password is not valid", *fe)
+		}
+		ctx, tokenHash := c.Request().Context(), serentak.HashSecret(c.Param("token"))
+		// A dead link costs no hash: look it up first (and use it up
+		// below, in one transaction, so it still works only once).
+		err := s.cfg.Store.CheckPasswordToken(ctx, tokenHash, kind, s.now())
+		if err == nil {
+			var h string
+			if h, err = s.hasher.hash(ctx, req.Password); err != nil {
+				return err
+			}
+			var u serentak.User
+			if u, err = s.cfg.Store.SetPasswordWithToken(ctx, tokenHash, kind, h, s.now()); err == nil {
+				return c.JSON(http.StatusOK, viewUser(u))
+			}
+		}
+		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+			return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
+		}
+		return err
+	}
+}
+
+type createSessionRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// errSignIn is the one answer to a wrong email and a wrong password.
+func errSignIn() error {
+	return serentak.Errorf(serentak.ECodeUnauthorized, "wrong email or password")
+}
+
+// createSession signs a person in. An unknown email (or a user who has
+// not set a password yet) is verified against dummyHash, so every refusal
+// costs one hash, as a wrong password does, and says the same.
+func (s *Server) createSession(c echo.Context) error {
+	var req createSessionRequest
+	if _, err := s.readJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	addr, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+	if err != nil {
+		addr = c.Request().RemoteAddr
+	}
+	counters := []string{"addr:" + addr, "email:" + email}
+	if err := s.signIns.wait(ctx, counters...); err != nil {
+		return err
+	}
+	if len(req.Password) > maxPasswordBytes {
+		req.Password = req.Password[:maxPasswordBytes] // refused below, at the cost of one hash like any other
+	}
+	u, err := s.cfg.Store.FindUserByEmail(ctx, email)
+	found := err == nil && u.PasswordHash != ""
+	if err != nil && serentak.ErrorCode(err) != serentak.ECodeNotFound {
+		return err
+	}
+	encoded := dummyHash
+	if found {
+		encoded = u.PasswordHash
+	}
+	ok, err := s.hasher.verify(ctx, encoded, req.Password)
+	if err != nil {
+		return err
+	}
+	if !ok || !found {
+		s.signIns.fail(counters...)
+		return errSignIn()
+	}
+	s.signIns.clear(counters[1])
+	now := s.now()
+	token := newSecret(serentak.PrefixSession)
+	ses := serentak.Session{ID: serentak.NewID(serentak.PrefixSession), UserID: u.ID, Hash: serentak.HashSecret(token),
+		CreatedAt: now, LastUsedAt: now, ExpiresAt: serentak.SessionExpiry(now, now)}
+	if err := s.cfg.Store.CreateSession(ctx, ses); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"token": token, "expires_at": ses.ExpiresAt, "user": viewUser(u)})
+}
+
+// deleteSession ends the session that calls it.
+func (s *Server) deleteSession(c echo.Context) error {
+	p := principalOf(c)
+	if p.sessionID == "" {
+		return serentak.Errorf(codeForbidden, "only a session (ses_…) can end itself; revoke an API key with DELETE /v1/workspaces/{ws}/keys/{id}")
+	}
+	if err := s.cfg.Store.DeleteSession(c.Request().Context(), p.sessionID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type membershipView struct {
+	WorkspaceID string        `json:"workspace_id"`
+	Role        serentak.Role `json:"role"`
+}
+
+// me answers the signed-in person and the workspaces they belong to.
+func (s *Server) me(c echo.Context) error {
+	p := principalOf(c)
+	if p.userID == "" {
+		return serentak.Errorf(codeForbidden, "GET /v1/me answers a person's session; an API key is no person")
+	}
+	ctx := c.Request().Context()
+	u, err := s.cfg.Store.FindUserByID(ctx, p.userID)
+	if err != nil {
+		return err
+	}
+	ms, err := s.cfg.Store.FindMemberships(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]membershipView, len(ms))
+	for i, m := range ms {
+		out[i] = membershipView{WorkspaceID: m.WorkspaceID, Role: m.Role}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "memberships": out})
+}
+
+// Sign-in throttling: failures are counted per client address and per
+// email in windows of signInWindow. From signInSlowAfter failures on,
+// each attempt waits signInDelay longer before it is checked; from
+// signInLimit on, it answers 429 without checking, until the window
+// ends. The counters live in this process (docs/api.md#sign-in-throttling).
+const (
+	signInWindow    = time.Minute
+	signInSlowAfter = 5
+	signInLimit     = 10
+	// signInMaxCounters bounds the counters kept: past it, ended windows
+	// are swept out.
+	signInMaxCounters = 100_000
+)
+
+type signInGuard struct {
+	mu    sync.Mutex
+	now   func() time.Time
+	delay time.Duration
+	wins  map[string]*failWindow
+}
+
+type failWindow struct {
+	start time.Time
+	n     int
+}
+
+func newSignInGuard(now func() time.Time) *signInGuard {
+	return &signInGuard{now: now, delay: 200 * time.Millisecond, wins: map[string]*failWindow{}}
+}
+
+// failures is the most failures of the counters in their current windows.
+func (g *signInGuard) failures(keys ...string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n, now := 0, g.now()
+	for _, k := range keys {
+		if w, ok := g.wins[k]; ok && now.Sub(w.start) < signInWindow {
+			n = max(n, w.n)
+		}
+	}
+	return n
+}
+
+// wait refuses (429) or slows down an attempt after earlier failures.
+func (g *signInGuard) wait(ctx context.Context, keys ...string) error {
+	n := g.failures(keys...)
+	if n >= signInLimit {
+		return serentak.Errorf(serentak.ECodeRateLimited, "too many failed sign-ins; try again in a minute")
+	}
+	if n < signInSlowAfter {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(n-signInSlowAfter+1) * g.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *signInGuard) fail(keys ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	if len(g.wins) >= signInMaxCounters {
+		for k, w := range g.wins {
+			if now.Sub(w.start) >= signInWindow {
+				delete(g.wins, k)
+			}
+		}
+	}
+	for _, k := range keys {
+		w, ok := g.wins[k]
+		if !ok || now.Sub(w.start) >= signInWindow {
+			w = &failWindow{start: now}
+			g.wins[k] = w
+		}
+		w.n++
+	}
+}
+
+func (g *signInGuard) clear(key string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.wins, key)
+}
+
+// linkToken admits a password link whose token could be one we made (43
+// base64url characters: newSecret's 32 bytes); any other is not found
+// before the body is read or a hash computed.
+func linkToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		t := c.Param("token")
+		if _, err := base64.RawURLEncoding.DecodeString(t); err != nil || len(t) != 43 {
+			return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
+		}
+		return next(c)
+	}
+}
