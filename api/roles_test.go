@@ -36,7 +36,9 @@ var tenancyMatrix = map[string]string{
 	"GET /v1/oauth/:platform/callback":                        "ok ok ok ok ok ok ok ok ok", // the single-use state is the key
 	"GET /v1/oauth/:platform/reconnect":                       "ok ok ok ok ok ok ok ok ok", // the link's token is the key
 	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403",
+	"GET /v1/workspaces":                                      "ok ok ok ok ok ok 401 401 ok", // each key its own
 	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404",
+	"PATCH /v1/workspaces/:ws":                                "ok ok ok 403 403 403 401 401 404",
 	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404",
 	"GET /v1/workspaces/:ws/keys":                             "ok ok ok 403 403 403 401 401 404",
 	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404",
@@ -51,6 +53,8 @@ var tenancyMatrix = map[string]string{
 	"GET /v1/workspaces/:ws/posts/:id":                        "ok ok ok ok ok ok 401 401 404",
 	"PATCH /v1/workspaces/:ws/posts/:id":                      "ok ok ok ok 403 403 401 401 404",
 	"POST /v1/workspaces/:ws/posts/:id/cancel":                "ok ok ok ok 403 403 401 401 404",
+	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404",
+	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404",
 	"POST /v1/workspaces/:ws/posts/preview":                   "ok ok ok ok 403 403 401 401 404",
 	"GET /v1/workspaces/:ws/templates":                        "ok ok ok ok ok ok 401 401 404",
 	"PUT /v1/workspaces/:ws/templates/:platform/:language":    "ok ok ok 403 403 403 401 401 404",
@@ -132,6 +136,7 @@ func TestTenancyMatrix(t *testing.T) {
 		"GET /v1/oauth/:platform/callback":  {path: "/v1/oauth/facebook/callback?code=c&state=s", body: noBody, ok: 200},
 		"GET /v1/oauth/:platform/reconnect": {path: "/v1/oauth/facebook/reconnect?token=t", body: noBody, ok: 302},
 		"POST /v1/workspaces":               {path: "/v1/workspaces", body: newWorkspace, ok: 201},
+		"GET /v1/workspaces":                {path: "/v1/workspaces", body: noBody, ok: 200},
 	}
 	// With an OAuth app, connecting and reconnect links work.
 	for route, ok := range map[string]int{

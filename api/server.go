@@ -263,6 +263,7 @@ func (s *Server) routes() {
 		return append([]echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware, s.need(p)}, more...)
 	}
 	read, write, manage := serentak.PowerRead, serentak.PowerWrite, serentak.PowerManage
+	approve := serentak.PowerApprove
 	// Routes whose :id names a resource: an ID that is not well-formed is
 	// not found before any lookup (input.go).
 	account, post := idParam(serentak.PrefixAccount, "account"), idParam(serentak.PrefixPost, "post")
@@ -270,7 +271,9 @@ func (s *Server) routes() {
 	key := idParam(serentak.PrefixKey, "key")
 
 	e.POST("/v1/workspaces", s.createWorkspace, auth...)
+	e.GET("/v1/workspaces", s.listWorkspaces, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, in(read)...)
+	e.PATCH("/v1/workspaces/:ws", s.patchWorkspace, in(manage)...)
 
 	e.POST("/v1/workspaces/:ws/keys", s.createKey, in(manage)...)
 	e.GET("/v1/workspaces/:ws/keys", s.listKeys, in(manage)...)
@@ -288,6 +291,8 @@ func (s *Server) routes() {
 	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, in(read, post)...)
 	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, in(write, post)...)
 	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, in(write, post)...)
+	e.POST("/v1/workspaces/:ws/posts/:id/approve", s.approvePost, in(approve, post)...)
+	e.POST("/v1/workspaces/:ws/posts/:id/reject", s.rejectPost, in(approve, post)...)
 	// Previewing is composing a post: an editor's work (it also makes the
 	// server read the post's media URLs).
 	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, in(write)...)
