@@ -35,6 +35,9 @@ var tenancyMatrix = map[string]string{
 	"HEAD /public/media/:id":                                  "ok ok ok ok ok ok ok ok ok",
 	"GET /v1/oauth/:platform/callback":                        "ok ok ok ok ok ok ok ok ok", // the single-use state is the key
 	"GET /v1/oauth/:platform/reconnect":                       "ok ok ok ok ok ok ok ok ok", // the link's token is the key
+	"GET /v1/approval-link":                                   "ok ok ok ok ok ok ok ok ok", // the link's token is the key
+	"HEAD /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok",
+	"POST /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok",
 	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403",
 	"GET /v1/workspaces":                                      "ok ok ok ok ok ok 401 401 ok", // each key its own
 	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404",
@@ -54,6 +57,7 @@ var tenancyMatrix = map[string]string{
 	"PATCH /v1/workspaces/:ws/posts/:id":                      "ok ok ok ok 403 403 401 401 404",
 	"POST /v1/workspaces/:ws/posts/:id/cancel":                "ok ok ok ok 403 403 401 401 404",
 	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404",
+	"POST /v1/workspaces/:ws/posts/:id/approval-link":         "ok ok ok ok 403 403 401 401 404",
 	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404",
 	"POST /v1/workspaces/:ws/posts/preview":                   "ok ok ok ok 403 403 401 401 404",
 	"GET /v1/workspaces/:ws/templates":                        "ok ok ok ok ok ok 401 401 404",
@@ -127,7 +131,20 @@ func TestTenancyMatrix(t *testing.T) {
 	// caller gets.
 	med := b.expect(b.upload(ws, owner, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
 	link := strings.TrimPrefix(b.signer.URL(med, b.now), b.srv.URL)
+	// An approval link to a fresh post awaiting approval: its token.
+	newLink := func() string {
+		id := fresh("%PENDING%")
+		u := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts/"+id+"/approval-link", owner, nil), http.StatusCreated)["url"].(string)
+		return strings.TrimPrefix(u, b.srv.URL+"/v1/approval-link?token=")
+	}
+	shown := "/v1/approval-link?token=" + newLink() // showing it never uses it up
+	decide := func() (any, []string) {
+		return "decision=approve&token=" + newLink(), []string{"Content-Type", "application/x-www-form-urlencoded"}
+	}
 	unscoped := map[string]scopedRoute{
+		"GET /v1/approval-link":             {path: shown, body: noBody, ok: 200},
+		"HEAD /v1/approval-link":            {path: shown, body: noBody, ok: 200},
+		"POST /v1/approval-link":            {path: "/v1/approval-link", body: decide, ok: 200},
 		"GET /healthz":                      {path: "/healthz", body: noBody, ok: 200},
 		"GET /readyz":                       {path: "/readyz", body: noBody, ok: 200},
 		"GET /openapi.json":                 {path: "/openapi.json", body: noBody, ok: 200},

@@ -39,7 +39,8 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		"PATCH /v1/workspaces/:ws": {body: func() (any, []string) {
 			return map[string]any{"timezone": "Asia/Jakarta"}, nil
 		}, ok: 200},
-		"POST /v1/workspaces/:ws/posts/:id/approve": {path: "/v1/workspaces/:ws/posts/%PENDING%/approve", body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/posts/:id/approve":       {path: "/v1/workspaces/:ws/posts/%PENDING%/approve", body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/posts/:id/approval-link": {path: "/v1/workspaces/:ws/posts/%PENDING%/approval-link", body: noBody, ok: 201},
 		"POST /v1/workspaces/:ws/posts/:id/reject": {path: "/v1/workspaces/:ws/posts/%PENDING%/reject", ok: 200, body: func() (any, []string) {
 			return map[string]any{"comment": "harga salah"}, nil
 		}},

@@ -252,6 +252,10 @@ func (s *Server) routes() {
 	e.HEAD("/public/media/:id", s.publicMedia) // some fetchers ask for the size first
 	e.GET("/v1/oauth/:platform/callback", s.oauthCallback)
 	e.GET("/v1/oauth/:platform/reconnect", s.openReconnectLink)
+	// The approval link's page: its token is the key (approvallink.go).
+	e.GET(approvalLinkPath, s.showApprovalLink)
+	e.HEAD(approvalLinkPath, s.showApprovalLink) // link-preview robots: never uses the link
+	e.POST(approvalLinkPath, s.decideApprovalLink)
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	// in is a /v1/workspaces/{ws} route's middleware: the caller, its
@@ -293,6 +297,7 @@ func (s *Server) routes() {
 	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, in(write, post)...)
 	e.POST("/v1/workspaces/:ws/posts/:id/approve", s.approvePost, in(approve, post)...)
 	e.POST("/v1/workspaces/:ws/posts/:id/reject", s.rejectPost, in(approve, post)...)
+	e.POST("/v1/workspaces/:ws/posts/:id/approval-link", s.createApprovalLink, in(write, post)...)
 	// Previewing is composing a post: an editor's work (it also makes the
 	// server read the post's media URLs).
 	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, in(write)...)
