@@ -83,7 +83,8 @@ func TestDeleteMedia(t *testing.T) {
 		if _, err := b.s.DeleteMedia(b.ctx, b.ws.ID, m.ID); err != nil {
 			t.Fatalf("media of a canceled post: %v", err)
 		}
-	})	t.Run("media of a post awaiting approval is refused until the post is canceled", func(t *testing.T) {
+	})
+	t.Run("media of a post awaiting approval is refused until the post is canceled", func(t *testing.T) {
 		m := newMedia()
 		p := newPost(b.ws.ID, b.clock.Now().Add(1), b.fb)
 		p.Media = []serentak.MediaRef{{ID: m.ID, Kind: m.Kind, ContentType: m.ContentType, Size: m.Size}}
