@@ -86,8 +86,12 @@ func checkComment(raw *string) (string, *serentak.FieldError) {
 		return "", nil
 	}
 	c := strings.TrimSpace(*raw)
-	if utf8.RuneCountInString(c) > maxCommentLen || !storableText(c) {
-		fe := fieldError("comment", "too_long", "must be text of at most %d characters", maxCommentLen)
+	if !storableText(c) {
+		fe := fieldError("comment", "invalid", "must be UTF-8 text")
+		return "", &fe
+	}
+	if utf8.RuneCountInString(c) > maxCommentLen {
+		fe := fieldError("comment", "too_long", "must be at most %d characters", maxCommentLen)
 		return "", &fe
 	}
 	return c, nil

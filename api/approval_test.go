@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,21 @@ func TestPatchAndListWorkspaces(t *testing.T) {
 	page = b.expect(b.do("GET", "/v1/workspaces?limit=1&cursor="+next, adminKey, nil), http.StatusOK)
 	if len(page["data"].([]any)) != 1 || page["next_cursor"] != nil {
 		t.Errorf("operator's second page: %v", page)
+	}
+}
+
+// A reject with a comment too long stores nothing.
+func TestRejectCommentTooLong(t *testing.T) {
+	b := setup(t)
+	w := newApprovalWorkspace(t, b)
+	p := w.post(b, w.editor)
+	path := "/v1/workspaces/" + w.ws + "/posts/" + p["id"].(string)
+	b.expectError(b.do("POST", path+"/reject", w.approver, map[string]any{"comment": strings.Repeat("a", 2001)}), http.StatusUnprocessableEntity, "validation_failed", "comment")
+	if got := b.expect(b.do("GET", path, w.approver, nil), http.StatusOK); got["status"] != "pending_approval" {
+		t.Errorf("after a refused reject: %v", got["status"])
+	}
+	// Canceling a post awaiting approval cancels it.
+	if got := b.expect(b.do("POST", path+"/cancel", w.editor, nil), http.StatusOK); got["status"] != "canceled" {
+		t.Errorf("canceled: %v", got["status"])
 	}
 }

@@ -57,7 +57,7 @@ var approvalMessages = map[string]map[string]string{
 		"unknown":        "Tautan ini tidak dikenal. Periksa kembali tautannya, atau minta tautan baru kepada tim Anda.",
 		"decided":        "Postingan ini sudah tidak menunggu persetujuan, jadi tidak ada yang perlu diputuskan lagi.",
 		"bad_decision":   "Pilih Setujui atau Tolak.",
-		"comment_long":   "Alasan terlalu panjang (paling banyak 2000 karakter).",
+		"comment_long":   "Alasannya tidak bisa disimpan: tulis paling banyak 2000 karakter.",
 	},
 	"en": {
 		"title":          "Post approval",
@@ -78,7 +78,7 @@ var approvalMessages = map[string]map[string]string{
 		"unknown":        "This link is not known. Check it, or ask your team for a new one.",
 		"decided":        "This post is no longer awaiting approval: there is nothing left to decide.",
 		"bad_decision":   "Choose Approve or Reject.",
-		"comment_long":   "The reason is too long (at most 2000 characters).",
+		"comment_long":   "The reason cannot be kept: write at most 2000 characters.",
 	},
 }
 
