@@ -42,12 +42,18 @@ const (
 	PostPartiallyPublished PostStatus = "partially_published"
 	PostFailed             PostStatus = "failed"
 	PostCanceled           PostStatus = "canceled"
+	// PostPendingApproval: an editor made the post in a workspace with
+	// approval_required; nothing of it is published until it is approved.
+	PostPendingApproval PostStatus = "pending_approval"
+	// PostRejected: an approver refused it; nothing of it is published.
+	PostRejected PostStatus = "rejected"
 )
 
 // Valid reports whether s is a known post status.
 func (s PostStatus) Valid() bool {
 	switch s {
-	case PostScheduled, PostPublishing, PostPublished, PostPartiallyPublished, PostFailed, PostCanceled:
+	case PostScheduled, PostPublishing, PostPublished, PostPartiallyPublished, PostFailed, PostCanceled,
+		PostPendingApproval, PostRejected:
 		return true
 	}
 	return false
@@ -63,9 +69,14 @@ type Post struct {
 	Media       []MediaRef
 	ScheduledAt time.Time
 	Status      PostStatus
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Deliveries  []Delivery
+	// ApprovedBy names who approved or rejected the post ("key_…",
+	// "operator", "link" for the approval link); empty when nobody has.
+	ApprovedBy string
+	// RejectionComment is what the approver said when rejecting it.
+	RejectionComment string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Deliveries       []Delivery
 }
 
 // DeliveryStatus is where one target of a post stands.
@@ -77,6 +88,11 @@ const (
 	DeliveryPublished  DeliveryStatus = "published"
 	DeliveryFailed     DeliveryStatus = "failed"
 	DeliveryCanceled   DeliveryStatus = "canceled"
+	// DeliveryPendingApproval and DeliveryRejected carry their post's
+	// approval status: the scheduler picks only DeliveryScheduled, so
+	// nothing of them is queued.
+	DeliveryPendingApproval DeliveryStatus = "pending_approval"
+	DeliveryRejected        DeliveryStatus = "rejected"
 )
 
 // Final reports whether no further transition can happen.
@@ -126,13 +142,18 @@ type DeliveryError struct {
 }
 
 // DerivePostStatus computes a post's status from its deliveries' statuses:
-// canceled when all are canceled; scheduled while nothing has started;
+// canceled when all are canceled; pending_approval or rejected while
+// any delivery is (the approval status holds the whole post); scheduled while nothing has started;
 // publishing while anything is still to happen after something started;
 // then published, partially_published or failed by what was delivered.
 func DerivePostStatus(ds []DeliveryStatus) PostStatus {
-	var scheduled, publishing, published, failed, canceled int
+	var scheduled, publishing, published, failed, canceled, pending, rejected int
 	for _, s := range ds {
 		switch s {
+		case DeliveryPendingApproval:
+			pending++
+		case DeliveryRejected:
+			rejected++
 		case DeliveryScheduled:
 			scheduled++
 		case DeliveryPublishing:
@@ -148,6 +169,10 @@ func DerivePostStatus(ds []DeliveryStatus) PostStatus {
 	switch {
 	case len(ds) == 0 || canceled == len(ds):
 		return PostCanceled
+	case pending > 0:
+		return PostPendingApproval
+	case rejected > 0:
+		return PostRejected
 	case publishing > 0 || (scheduled > 0 && published+failed > 0):
 		return PostPublishing
 	case scheduled > 0:

@@ -12,6 +12,8 @@ func TestDerivePostStatus(t *testing.T) {
 		P = DeliveryPublished
 		f = DeliveryFailed
 		c = DeliveryCanceled
+		a = DeliveryPendingApproval
+		r = DeliveryRejected
 	)
 	tests := []struct {
 		in   []DeliveryStatus
@@ -28,6 +30,10 @@ func TestDerivePostStatus(t *testing.T) {
 		{[]DeliveryStatus{c, c}, PostCanceled},
 		{[]DeliveryStatus{s, c}, PostScheduled},
 		{nil, PostCanceled},
+		{[]DeliveryStatus{a, a}, PostPendingApproval},
+		{[]DeliveryStatus{a, c}, PostPendingApproval},
+		{[]DeliveryStatus{r, r}, PostRejected},
+		{[]DeliveryStatus{r, c}, PostRejected},
 	}
 	for _, tt := range tests {
 		if got := DerivePostStatus(tt.in); got != tt.want {

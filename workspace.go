@@ -9,11 +9,35 @@ import (
 // Workspace is one merchant (one business). Every other resource belongs to
 // exactly one workspace, and every query is scoped by it.
 type Workspace struct {
-	ID        string
-	Name      string
-	Timezone  string // IANA name, e.g. "Asia/Jakarta"
+	ID       string
+	Name     string
+	Timezone string // IANA name, e.g. "Asia/Jakarta"
+	// Language is "id" or "en": the language of composed text and of
+	// the pages shown to the merchant (the approval link).
+	Language string
+	// ApprovalRequired holds an editor's posts in pending_approval until
+	// an approver approves them.
+	ApprovalRequired bool
+	CreatedAt        time.Time
+}
+
+// DefaultLanguage is a workspace's language unless set.
+const DefaultLanguage = "id"
+
+// ApprovalLink is a single-use link for a merchant without an account to
+// approve or reject one post. Only the hash of its token is stored.
+type ApprovalLink struct {
+	Hash        string
+	WorkspaceID string
+	PostID      string
+	ExpiresAt   time.Time
+	// UsedAt is when a decision used it up; nil: not yet.
+	UsedAt    *time.Time
 	CreatedAt time.Time
 }
+
+// ApprovalLinkLifetime is how long an approval link works.
+const ApprovalLinkLifetime = 72 * time.Hour
 
 // APIKey is a workspace key. Only the hash of the secret is ever stored; the
 // secret itself is shown once, when the key is minted.
@@ -46,4 +70,17 @@ const KeyUseResolution = time.Minute
 func HashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// Decision approves or rejects a post awaiting approval.
+type Decision struct {
+	Approve bool
+	// By names who decided: a key ID, "operator", or "link".
+	By string
+	// Comment is a rejection's reason.
+	Comment string
+	// At is when; an approved delivery whose time has passed moves to At.
+	At time.Time
+	// LinkHash, when set, is the approval link the decision uses up.
+	LinkHash string
 }

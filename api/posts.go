@@ -128,6 +128,15 @@ func (s *Server) createPost(c echo.Context) error {
 	if errs := d.faults(); len(errs) > 0 {
 		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(errs)), errs...)
 	}
+	hold, err := s.mustHold(c)
+	if err != nil {
+		return err
+	}
+	if hold {
+		for i := range post.Deliveries {
+			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
+		}
+	}
 	stored, created, err := s.cfg.Store.CreatePost(ctx, post, idem)
 	if err != nil {
 		return err
@@ -759,7 +768,7 @@ func (s *Server) listPosts(c echo.Context) error {
 	f := serentak.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
 	var errs []serentak.FieldError
 	if f.Status != "" && !f.Status.Valid() {
-		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled"))
+		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled, pending_approval, rejected"))
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -804,7 +813,15 @@ func (s *Server) reschedulePost(c echo.Context) error {
 	if fe != nil {
 		return serentak.Invalid("the new time is not valid", *fe)
 	}
-	p, err := s.cfg.Store.ReschedulePost(c.Request().Context(), workspaceID(c), c.Param("id"), at)
+	hold, err := s.mustHold(c)
+	if err != nil {
+		return err
+	}
+	move := s.cfg.Store.ReschedulePost
+	if hold {
+		move = s.cfg.Store.ResubmitPost
+	}
+	p, err := move(c.Request().Context(), workspaceID(c), c.Param("id"), at)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func TestCreatePost(t *testing.T) {
 
 	m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
 	checkKeys(t, "post", m, "id", "status", "scheduled_at", "created_at", "updated_at",
-		"product", "caption", "hashtags", "media", "deliveries")
+		"product", "caption", "hashtags", "media", "deliveries", "approved_by", "rejection_comment")
 	if !strings.HasPrefix(m["id"].(string), "post_") || m["status"] != "scheduled" || m["caption"] != nil {
 		t.Fatalf("post = %v", m)
 	}

@@ -75,6 +75,14 @@ var tenancyMatrix = map[string]string{
 	"HEAD /v1/workspaces/:ws/uploads/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401",
 	"PATCH /v1/workspaces/:ws/uploads/:id":                    "ok ok ok ok 403 403 401 401 404 ok 401",
 	"DELETE /v1/workspaces/:ws/uploads/:id":                   "ok ok ok ok 403 403 401 401 404 ok 401",
+	"GET /v1/approval-link":                                   "ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key,
+	"HEAD /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /v1/workspaces":                                      "ok ok ok ok ok ok 401 401 ok ok 401", // each caller its own,
+	"PATCH /v1/workspaces/:ws":                                "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/posts/:id/approval-link":         "ok ok ok ok 403 403 401 401 404 ok 401",
+	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404 403 401",
 }
 
 // matrixConnector is an OAuth app that says yes, so the connect routes
@@ -154,7 +162,20 @@ func TestTenancyMatrix(t *testing.T) {
 	// caller gets.
 	med := b.expect(b.upload(ws, owner, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
 	link := strings.TrimPrefix(b.signer.URL(med, b.now), b.srv.URL)
+	// An approval link to a fresh post awaiting approval: its token.
+	newLink := func() string {
+		id := fresh("%PENDING%")
+		u := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts/"+id+"/approval-link", owner, nil), http.StatusCreated)["url"].(string)
+		return strings.TrimPrefix(u, b.srv.URL+"/v1/approval-link?token=")
+	}
+	shown := "/v1/approval-link?token=" + newLink() // showing it never uses it up
+	decide := func() (any, []string) {
+		return "decision=approve&token=" + newLink(), []string{"Content-Type", "application/x-www-form-urlencoded"}
+	}
 	unscoped := map[string]scopedRoute{
+		"GET /v1/approval-link":             {path: shown, body: noBody, ok: 200},
+		"HEAD /v1/approval-link":            {path: shown, body: noBody, ok: 200},
+		"POST /v1/approval-link":            {path: "/v1/approval-link", body: decide, ok: 200},
 		"GET /healthz":                      {path: "/healthz", body: noBody, ok: 200},
 		"GET /readyz":                       {path: "/readyz", body: noBody, ok: 200},
 		"GET /openapi.json":                 {path: "/openapi.json", body: noBody, ok: 200},
@@ -174,6 +195,7 @@ func TestTenancyMatrix(t *testing.T) {
 		}},
 		"DELETE /v1/sessions/current": {path: "/v1/sessions/current", body: noBody, ok: 204},
 		"GET /v1/me":                  {path: "/v1/me", body: noBody, ok: 200},
+		"GET /v1/workspaces":          {path: "/v1/workspaces", body: noBody, ok: 200},
 	}
 	// With an OAuth app, connecting and reconnect links work.
 	for route, ok := range map[string]int{

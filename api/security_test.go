@@ -35,7 +35,15 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 	med := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
 	noBody := func() (any, []string) { return nil, nil }
 	fixtures := map[string]scopedRoute{
-		"GET /v1/workspaces/:ws":             {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws": {body: noBody, ok: 200},
+		"PATCH /v1/workspaces/:ws": {body: func() (any, []string) {
+			return map[string]any{"timezone": "Asia/Jakarta"}, nil
+		}, ok: 200},
+		"POST /v1/workspaces/:ws/posts/:id/approve":       {path: "/v1/workspaces/:ws/posts/%PENDING%/approve", body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/posts/:id/approval-link": {path: "/v1/workspaces/:ws/posts/%PENDING%/approval-link", body: noBody, ok: 201},
+		"POST /v1/workspaces/:ws/posts/:id/reject": {path: "/v1/workspaces/:ws/posts/%PENDING%/reject", ok: 200, body: func() (any, []string) {
+			return map[string]any{"comment": "harga salah"}, nil
+		}},
 		"POST /v1/workspaces/:ws/keys":       {body: noBody, ok: http.StatusCreated},
 		"GET /v1/workspaces/:ws/keys":        {body: noBody, ok: 200},
 		"DELETE /v1/workspaces/:ws/keys/:id": {path: "/v1/workspaces/:ws/keys/%KEY%", body: noBody, ok: 204},
@@ -121,7 +129,29 @@ func freshPaths(b *bundle, ws, key, acc string) func(path string) string {
 		body["scheduled_at"] = b.now.Add(time.Hour).Format(time.RFC3339)
 		return b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)["id"].(string)
 	}
+	// A post awaiting approval: an editor's, made while the workspace
+	// requires approval (switched on for it only).
+	var editor string
+	freshPending := func() string {
+		if editor == "" {
+			editor = b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", key, map[string]any{"name": "editor", "role": "editor"}), http.StatusCreated)["api_key"].(string)
+		}
+		b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"approval_required": true}), http.StatusOK)
+		defer func() {
+			b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"approval_required": false}), http.StatusOK)
+		}()
+		body := postBody(acc)
+		body["scheduled_at"] = b.now.Add(time.Hour).Format(time.RFC3339)
+		p := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", editor, body), http.StatusCreated)
+		if p["status"] != "pending_approval" {
+			b.t.Fatalf("an editor's post in a workspace requiring approval is %v", p["status"])
+		}
+		return p["id"].(string)
+	}
 	return func(path string) string {
+		if strings.Contains(path, "%PENDING%") {
+			path = strings.Replace(path, "%PENDING%", freshPending(), 1)
+		}
 		if strings.Contains(path, "%POST%") {
 			path = strings.Replace(path, "%POST%", freshPost(), 1)
 		}
@@ -176,7 +206,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.
-		missing := strings.NewReplacer("%POST%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x", ws, "ws_missing").Replace(r.path)
+		missing := strings.NewReplacer("%POST%", "post_x", "%PENDING%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x", ws, "ws_missing").Replace(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {
 			t.Errorf("%s %s (no such workspace) with the operator key: %d, want 404", r.method, missing, resp.status)

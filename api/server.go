@@ -256,6 +256,10 @@ func (s *Server) routes() {
 	e.HEAD("/public/media/:id", s.publicMedia) // some fetchers ask for the size first
 	e.GET("/v1/oauth/:platform/callback", s.oauthCallback)
 	e.GET("/v1/oauth/:platform/reconnect", s.openReconnectLink)
+	// The approval link's page: its token is the key (approvallink.go).
+	e.GET(approvalLinkPath, s.showApprovalLink)
+	e.HEAD(approvalLinkPath, s.showApprovalLink) // link-preview robots: never uses the link
+	e.POST(approvalLinkPath, s.decideApprovalLink)
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	// in is a /v1/workspaces/{ws} route's middleware: the caller, its
@@ -267,6 +271,7 @@ func (s *Server) routes() {
 		return append([]echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware, s.need(p)}, more...)
 	}
 	read, write, manage := serentak.PowerRead, serentak.PowerWrite, serentak.PowerManage
+	approve := serentak.PowerApprove
 	// Routes whose :id names a resource: an ID that is not well-formed is
 	// not found before any lookup (input.go).
 	account, post := idParam(serentak.PrefixAccount, "account"), idParam(serentak.PrefixPost, "post")
@@ -286,7 +291,9 @@ func (s *Server) routes() {
 	e.GET("/v1/me", s.me, auth...)
 
 	e.POST("/v1/workspaces", s.createWorkspace, auth...)
+	e.GET("/v1/workspaces", s.listWorkspaces, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, in(read)...)
+	e.PATCH("/v1/workspaces/:ws", s.patchWorkspace, in(manage)...)
 
 	e.POST("/v1/workspaces/:ws/keys", s.createKey, in(manage)...)
 	e.GET("/v1/workspaces/:ws/keys", s.listKeys, in(manage)...)
@@ -309,6 +316,9 @@ func (s *Server) routes() {
 	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, in(read, post)...)
 	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, in(write, post)...)
 	e.POST("/v1/workspaces/:ws/posts/:id/cancel", s.cancelPost, in(write, post)...)
+	e.POST("/v1/workspaces/:ws/posts/:id/approve", s.approvePost, in(approve, post)...)
+	e.POST("/v1/workspaces/:ws/posts/:id/reject", s.rejectPost, in(approve, post)...)
+	e.POST("/v1/workspaces/:ws/posts/:id/approval-link", s.createApprovalLink, in(write, post)...)
 	// Previewing is composing a post: an editor's work (it also makes the
 	// server read the post's media URLs).
 	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, in(write)...)

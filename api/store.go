@@ -19,6 +19,12 @@ import (
 type Store interface {
 	CreateWorkspace(ctx context.Context, ws serentak.Workspace, key serentak.APIKey) error
 	FindWorkspaceByID(ctx context.Context, id string) (serentak.Workspace, error)
+	// UpdateWorkspace writes a workspace's settings (not_found when there
+	// is no such workspace).
+	UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (serentak.Workspace, error)
+	// FindWorkspaces pages through every workspace by ID; next is ""
+	// on the last page.
+	FindWorkspaces(ctx context.Context, cursor string, limit int) (ws []serentak.Workspace, next string, err error)
 	// CreateAPIKey stores one more key of a workspace
 	// (POST /v1/workspaces/{ws}/keys).
 	CreateAPIKey(ctx context.Context, key serentak.APIKey) error
@@ -54,6 +60,17 @@ type Store interface {
 	FindPosts(ctx context.Context, workspaceID string, f serentak.PostFilter) ([]serentak.Post, string, error)
 	CancelPost(ctx context.Context, workspaceID, id string) (serentak.Post, error)
 	ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error)
+	// ResubmitPost reschedules and holds the post for approval again
+	// (an editor's change in a workspace with approval_required).
+	ResubmitPost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error)
+	// DecidePost approves or rejects a post in pending_approval (conflict
+	// otherwise); with a link hash, uses the link up in the same
+	// transaction (not_found when it is used or expired).
+	DecidePost(ctx context.Context, workspaceID, id string, d serentak.Decision) (serentak.Post, error)
+	CreateApprovalLink(ctx context.Context, l serentak.ApprovalLink) error
+	// FindApprovalLink finds a link by its token's hash, used or expired
+	// included.
+	FindApprovalLink(ctx context.Context, hash string) (serentak.ApprovalLink, error)
 	// CountDeliveries counts one platform's deliveries of every workspace
 	// whose time is in [from, to), scheduled, publishing or published: the
 	// YouTube uploads already planned for a quota day.

@@ -274,3 +274,25 @@ func TestMembers(t *testing.T) {
 	b.expect(b.do("DELETE", members+"/"+boss, tok, nil), http.StatusNoContent)
 	b.expectError(b.do("DELETE", members+"/"+boss, tok, nil), http.StatusNotFound, "not_found")
 }
+
+// GET /v1/workspaces for a person: the workspaces they are a member of,
+// none of the others.
+func TestWorkspacesOfAPerson(t *testing.T) {
+	b := setup(t)
+	ws1, owner1 := b.workspace("Toko Budi")
+	ws2, owner2 := b.workspace("Toko Sari")
+	b.workspace("Toko Lain")
+	b.user("agen@example.com")
+	b.expect(b.do("POST", "/v1/workspaces/"+ws1+"/members", owner1, map[string]any{"email": "agen@example.com", "role": "editor"}), http.StatusCreated)
+	b.expect(b.do("POST", "/v1/workspaces/"+ws2+"/members", owner2, map[string]any{"email": "agen@example.com", "role": "viewer"}), http.StatusCreated)
+	session := b.signIn("agen@example.com", testPassword)
+
+	list := b.expect(b.do("GET", "/v1/workspaces", session, nil), http.StatusOK)["data"].([]any)
+	var got []string
+	for _, w := range list {
+		got = append(got, w.(map[string]any)["id"].(string))
+	}
+	if len(got) != 2 || got[0] != ws1 || got[1] != ws2 {
+		t.Errorf("a member of %s and %s sees %v", ws1, ws2, got)
+	}
+}

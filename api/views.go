@@ -11,15 +11,30 @@ import (
 // leak (tokens!) or rename a field of the contract. Times are UTC.
 
 type workspaceView struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Timezone  string    `json:"timezone"`
-	CreatedAt time.Time `json:"created_at"`
-	APIKey    string    `json:"api_key,omitempty"` // only when just minted
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Timezone string `json:"timezone"`
+	// Language is "id" or "en" (composed text, the merchant's pages).
+	Language string `json:"language"`
+	// ApprovalRequired holds editors' posts for approval.
+	ApprovalRequired bool      `json:"approval_required"`
+	CreatedAt        time.Time `json:"created_at"`
+	APIKey           string    `json:"api_key,omitempty"` // only when just minted
 }
 
 func viewWorkspace(w serentak.Workspace) workspaceView {
-	return workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, CreatedAt: w.CreatedAt.UTC()}
+	lang := w.Language
+	if lang == "" {
+		lang = serentak.DefaultLanguage
+	}
+	return workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, Language: lang,
+		ApprovalRequired: w.ApprovalRequired, CreatedAt: w.CreatedAt.UTC()}
+}
+
+// workspaceListView is a page of workspaces.
+type workspaceListView struct {
+	Data       []workspaceView `json:"data"`
+	NextCursor *string         `json:"next_cursor"`
 }
 
 // keyCreatedView is a new key, its secret shown this once.
@@ -97,6 +112,12 @@ type postView struct {
 	Hashtags    []string       `json:"hashtags"`
 	Media       []mediaRefView `json:"media"`
 	Deliveries  []deliveryView `json:"deliveries"`
+	// ApprovedBy names who approved or rejected the post (a key ID,
+	// "operator", "link"); null until someone has.
+	ApprovedBy *string `json:"approved_by"`
+	// RejectionComment is the approver's reason; null unless rejected
+	// with one.
+	RejectionComment *string `json:"rejection_comment"`
 }
 
 type mediaRefView struct {
@@ -218,6 +239,7 @@ func viewPost(p serentak.Post) postView {
 		Hashtags:   append([]string{}, p.Hashtags...),
 		Media:      make([]mediaRefView, 0, len(p.Media)),
 		Deliveries: make([]deliveryView, 0, len(p.Deliveries)),
+		ApprovedBy: stringPtr(p.ApprovedBy), RejectionComment: stringPtr(p.RejectionComment),
 	}
 	for _, m := range p.Media {
 		v.Media = append(v.Media, mediaRefView{ID: m.ID, URL: m.URL, Kind: string(m.Kind), ContentType: m.ContentType})

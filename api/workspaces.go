@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -77,10 +78,127 @@ func checkTimezone(tz string) (serentak.FieldError, bool) {
 	return serentak.FieldError{}, true
 }
 
+type patchWorkspaceRequest struct {
+	Name             *string `json:"name"`
+	Timezone         *string `json:"timezone"`
+	Language         *string `json:"language"`
+	ApprovalRequired *bool   `json:"approval_required"`
+	// tracked_links is a later issue's: until then it is refused as an
+	// unknown field (decodeStrict), not silently dropped.
+}
+
+// patchWorkspace changes a workspace's settings (the manage power); a
+// field left out keeps its value.
+func (s *Server) patchWorkspace(c echo.Context) error {
+	var req patchWorkspaceRequest
+	if _, err := s.readJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	ws, err := s.cfg.Store.FindWorkspaceByID(ctx, workspaceID(c))
+	if err != nil {
+		return err
+	}
+	var errs []serentak.FieldError
+	if req.Name != nil {
+		ws.Name = strings.TrimSpace(*req.Name)
+		switch {
+		case ws.Name == "":
+			errs = append(errs, fieldError("name", "required", "must not be empty"))
+		case utf8.RuneCountInString(ws.Name) > maxNameLen:
+			errs = append(errs, fieldError("name", "too_long", "must be at most %d characters", maxNameLen))
+		}
+	}
+	if req.Timezone != nil {
+		ws.Timezone = strings.TrimSpace(*req.Timezone)
+		if fe, ok := checkTimezone(ws.Timezone); !ok {
+			errs = append(errs, fe)
+		}
+	}
+	if req.Language != nil {
+		ws.Language = *req.Language
+		if ws.Language != "id" && ws.Language != "en" {
+			errs = append(errs, fieldError("language", "invalid", `must be "id" (Bahasa Indonesia) or "en" (English)`))
+		}
+	}
+	if req.ApprovalRequired != nil {
+		ws.ApprovalRequired = *req.ApprovalRequired
+	}
+	if len(errs) > 0 {
+		return serentak.Invalid("the workspace is not valid", errs...)
+	}
+	ws, err = s.cfg.Store.UpdateWorkspace(ctx, ws)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, viewWorkspace(ws))
+}
+
+// listWorkspaces answers the workspaces the caller may see: the operator
+// every one, paged by cursor; a workspace key its own.
+func (s *Server) listWorkspaces(c echo.Context) error {
+	q := c.QueryParams()
+	if err := storableQuery(q); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p := principalOf(c)
+	if p.userID != "" {
+		return s.listMemberWorkspaces(c, p.userID)
+	}
+	if !p.operator {
+		ws, err := s.cfg.Store.FindWorkspaceByID(ctx, p.workspaceID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, workspaceListView{Data: []workspaceView{viewWorkspace(ws)}})
+	}
+	limit := 20
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return serentak.Invalid("invalid query parameters", fieldError("limit", "invalid", "must be an integer from 1 to 100"))
+		}
+		limit = n
+	}
+	cursor := q.Get("cursor")
+	if cursor != "" && !wellFormedID(cursor, serentak.PrefixWorkspace) {
+		return serentak.Invalid("invalid query parameters", fieldError("cursor", "invalid", "use the next_cursor of the previous page"))
+	}
+	wss, next, err := s.cfg.Store.FindWorkspaces(ctx, cursor, limit)
+	if err != nil {
+		return err
+	}
+	out := workspaceListView{Data: make([]workspaceView, 0, len(wss)), NextCursor: stringPtr(next)}
+	for _, ws := range wss {
+		out.Data = append(out.Data, viewWorkspace(ws))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 func (s *Server) getWorkspace(c echo.Context) error {
 	ws, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), workspaceID(c))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, viewWorkspace(ws))
+}
+
+// listMemberWorkspaces answers a person's workspaces: those they are a
+// member of, in the order they joined them.
+func (s *Server) listMemberWorkspaces(c echo.Context, userID string) error {
+	ctx := c.Request().Context()
+	ms, err := s.cfg.Store.FindMemberships(ctx, userID)
+	if err != nil {
+		return err
+	}
+	out := workspaceListView{Data: make([]workspaceView, 0, len(ms))}
+	for _, m := range ms {
+		ws, err := s.cfg.Store.FindWorkspaceByID(ctx, m.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		out.Data = append(out.Data, viewWorkspace(ws))
+	}
+	return c.JSON(http.StatusOK, out)
 }

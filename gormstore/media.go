@@ -63,7 +63,10 @@ func (s *Store) DeleteMedia(ctx context.Context, workspaceID, id string) (serent
 		var postIDs []string
 		err = tx.Model(&deliveryRow{}).Distinct("post_id").
 			Where("workspace_id = ? AND status IN ? AND content LIKE ?", workspaceID,
-				[]string{string(serentak.DeliveryScheduled), string(serentak.DeliveryPublishing)},
+				// A post awaiting approval (or rejected, and so perhaps
+				// resubmitted) still needs its media.
+				[]string{string(serentak.DeliveryScheduled), string(serentak.DeliveryPublishing),
+					string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)},
 				fmt.Sprintf(`%%"id":%q%%`, id)).
 			Limit(3).Pluck("post_id", &postIDs).Error
 		if err != nil {

@@ -84,4 +84,24 @@ func TestDeleteMedia(t *testing.T) {
 			t.Fatalf("media of a canceled post: %v", err)
 		}
 	})
+	t.Run("media of a post awaiting approval is refused until the post is canceled", func(t *testing.T) {
+		m := newMedia()
+		p := newPost(b.ws.ID, b.clock.Now().Add(1), b.fb)
+		p.Media = []serentak.MediaRef{{ID: m.ID, Kind: m.Kind, ContentType: m.ContentType, Size: m.Size}}
+		p.Deliveries[0].Content.Media = p.Media
+		p.Deliveries[0].Status = serentak.DeliveryPendingApproval
+		p, _, err := b.s.CreatePost(b.ctx, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = b.s.DeleteMedia(b.ctx, b.ws.ID, m.ID)
+		wantCode(t, err, serentak.ECodeConflict)
+		got, err := b.s.CancelPost(b.ctx, b.ws.ID, p.ID)
+		if err != nil || got.Status != serentak.PostCanceled {
+			t.Fatalf("canceling a post awaiting approval: %v, %v", got.Status, err)
+		}
+		if _, err := b.s.DeleteMedia(b.ctx, b.ws.ID, m.ID); err != nil {
+			t.Fatalf("media of a canceled post: %v", err)
+		}
+	})
 }

@@ -366,7 +366,8 @@ func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serenta
 		}
 		now := s.clock()
 		err := tx.Model(&deliveryRow{}).
-			Where("post_id = ? AND status = ?", id, string(serentak.DeliveryScheduled)).
+			Where("post_id = ? AND status IN ?", id, []string{string(serentak.DeliveryScheduled),
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
 			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "updated_at": now}).Error
 		if err != nil {
 			return dbError("cancel deliveries", err)
@@ -383,8 +384,21 @@ func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serenta
 // ReschedulePost moves the deliveries that have not started to at, with a
 // new version each (a task already queued for the old version then does
 // nothing) and enqueued_at cleared (so the scheduler enqueues the new one).
-// When every delivery has started or ended it is a conflict.
+// Deliveries awaiting approval (or rejected) move too and keep their
+// status: moving a post does not approve it. When every delivery has
+// started or ended it is a conflict.
 func (s *Store) ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error) {
+	return s.reschedule(ctx, workspaceID, id, at, false)
+}
+
+// ResubmitPost is ReschedulePost for an editor of a workspace with
+// approval_required: the deliveries moved are held in pending_approval
+// again, whatever their approval status was (docs/api.md#approval).
+func (s *Store) ResubmitPost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error) {
+	return s.reschedule(ctx, workspaceID, id, at, true)
+}
+
+func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.Time, hold bool) (serentak.Post, error) {
 	at = dbTime(at)
 	var out serentak.Post
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -392,14 +406,19 @@ func (s *Store) ReschedulePost(ctx context.Context, workspaceID, id string, at t
 			return err
 		}
 		now := s.clock()
+		set := map[string]any{
+			"scheduled_at": at,
+			"version":      gorm.Expr("version + 1"),
+			"enqueued_at":  nil,
+			"updated_at":   now,
+		}
+		if hold {
+			set["status"] = string(serentak.DeliveryPendingApproval)
+		}
 		res := tx.Model(&deliveryRow{}).
-			Where("post_id = ? AND status = ?", id, string(serentak.DeliveryScheduled)).
-			Updates(map[string]any{
-				"scheduled_at": at,
-				"version":      gorm.Expr("version + 1"),
-				"enqueued_at":  nil,
-				"updated_at":   now,
-			})
+			Where("post_id = ? AND status IN ?", id, []string{string(serentak.DeliveryScheduled),
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
+			Updates(set)
 		if res.Error != nil {
 			return dbError("reschedule deliveries", res.Error)
 		}
@@ -411,6 +430,11 @@ func (s *Store) ReschedulePost(ctx context.Context, workspaceID, id string, at t
 			Updates(map[string]any{"scheduled_at": at, "updated_at": now}).Error
 		if err != nil {
 			return dbError("reschedule post", err)
+		}
+		if hold {
+			if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
+				return err
+			}
 		}
 		out, err = loadPost(tx, workspaceID, id)
 		return err
@@ -479,6 +503,7 @@ func toPost(r postRow, ds []deliveryRow) (serentak.Post, error) {
 	p := serentak.Post{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Caption: r.Caption,
 		ScheduledAt: r.ScheduledAt.UTC(), Status: serentak.PostStatus(r.Status),
+		ApprovedBy: r.ApprovedBy, RejectionComment: r.RejectionComment,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.Product != nil {

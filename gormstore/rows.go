@@ -19,6 +19,9 @@ type workspaceRow struct {
 	Name      string    `gorm:"not null"`
 	Timezone  string    `gorm:"not null"`
 	CreatedAt time.Time `gorm:"not null"`
+	// Language and ApprovalRequired: migration 0004.
+	Language         string `gorm:"not null;default:'id'"`
+	ApprovalRequired bool   `gorm:"not null;default:false"`
 }
 
 func (workspaceRow) TableName() string { return "workspaces" }
@@ -97,6 +100,9 @@ type postRow struct {
 	CreatedAt   time.Time     `gorm:"not null"`
 	UpdatedAt   time.Time     `gorm:"not null"`
 	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	// ApprovedBy and RejectionComment: migration 0004.
+	ApprovedBy       string `gorm:"not null;default:''"`
+	RejectionComment string `gorm:"type:text;not null;default:''"`
 }
 
 func (postRow) TableName() string { return "posts" }
@@ -175,5 +181,6 @@ func tables() []any {
 		&templateRow{},
 		&oauthStateRow{}, &reconnectLinkRow{}, &accountHealthRow{}, // oauth.go
 		&userRow{}, &sessionRow{}, &membershipRow{}, &passwordTokenRow{}, // user.go
+		&approvalLinkRow{}, // approval.go
 	}
 }

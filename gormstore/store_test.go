@@ -44,7 +44,7 @@ func setup(t testing.TB) *bundle {
 
 func (b *bundle) workspace(t testing.TB, name string) serentak.Workspace {
 	t.Helper()
-	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: name, Timezone: "Asia/Jakarta"}
+	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: name, Timezone: "Asia/Jakarta", Language: serentak.DefaultLanguage}
 	key := serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), WorkspaceID: ws.ID, Hash: serentak.HashSecret(ws.ID + "-secret")}
 	if err := b.s.CreateWorkspace(b.ctx, ws, key); err != nil {
 		t.Fatalf("CreateWorkspace: %v", err)

@@ -17,7 +17,11 @@ func (s *Store) CreateWorkspace(ctx context.Context, ws serentak.Workspace, key 
 		return errors.New("gormstore: create workspace: the workspace ID, key ID and key hash are required")
 	}
 	now := s.clock()
-	wr := workspaceRow{ID: ws.ID, Name: ws.Name, Timezone: ws.Timezone, CreatedAt: dbTime(ws.CreatedAt)}
+	wr := workspaceRow{ID: ws.ID, Name: ws.Name, Timezone: ws.Timezone, CreatedAt: dbTime(ws.CreatedAt),
+		Language: ws.Language, ApprovalRequired: ws.ApprovalRequired}
+	if wr.Language == "" {
+		wr.Language = serentak.DefaultLanguage
+	}
 	if wr.Timezone == "" {
 		wr.Timezone = serentak.DefaultTimezone
 	}
@@ -50,7 +54,57 @@ func (s *Store) FindWorkspaceByID(ctx context.Context, id string) (serentak.Work
 	if err != nil {
 		return serentak.Workspace{}, dbError("find workspace", err)
 	}
-	return serentak.Workspace{ID: r.ID, Name: r.Name, Timezone: r.Timezone, CreatedAt: r.CreatedAt.UTC()}, nil
+	return r.workspace(), nil
+}
+
+func (r workspaceRow) workspace() serentak.Workspace {
+	return serentak.Workspace{ID: r.ID, Name: r.Name, Timezone: r.Timezone, Language: r.Language,
+		ApprovalRequired: r.ApprovalRequired, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// UpdateWorkspace writes a workspace's settings (name, timezone,
+// language, approval_required) and returns it as stored.
+func (s *Store) UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (serentak.Workspace, error) {
+	if ws.Language == "" {
+		ws.Language = serentak.DefaultLanguage
+	}
+	res := s.db.WithContext(ctx).Model(&workspaceRow{}).Where("id = ?", ws.ID).Updates(map[string]any{
+		"name": ws.Name, "timezone": ws.Timezone, "language": ws.Language, "approval_required": ws.ApprovalRequired,
+	})
+	if res.Error != nil {
+		return serentak.Workspace{}, dbError("update workspace", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return serentak.Workspace{}, serentak.NotFound("workspace")
+	}
+	return s.FindWorkspaceByID(ctx, ws.ID)
+}
+
+// FindWorkspaces returns one page of every workspace, by ID (the
+// operator's list), and the cursor of the next page ("" at the end): the
+// last ID of the page. limit is 1..100.
+func (s *Store) FindWorkspaces(ctx context.Context, cursor string, limit int) ([]serentak.Workspace, string, error) {
+	if limit < 1 || limit > 100 {
+		limit = 20
+	}
+	q := s.db.WithContext(ctx).Model(&workspaceRow{})
+	if cursor != "" {
+		q = q.Where("id > ?", cursor)
+	}
+	var rows []workspaceRow
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", dbError("find workspaces", err)
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].ID
+	}
+	out := make([]serentak.Workspace, len(rows))
+	for i, r := range rows {
+		out[i] = r.workspace()
+	}
+	return out, next, nil
 }
 
 // keyRow is key as stored. A key without a role is an owner key (the
