@@ -1,12 +1,14 @@
 package gormstore_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/gormstore"
 )
 
 func TestAudit(t *testing.T) {
@@ -45,5 +47,19 @@ func TestAudit(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, append(page1, page2...)); diff != "" {
 		t.Errorf("audit entries newest first, this workspace's only (-want +got):\n%s", diff)
+	}
+}
+
+// Recording a change costs every change one statement: its INSERT.
+func TestAddAuditIsOneInsert(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sql, err := gormstore.AddAuditStatements(b.ctx, b.s, serentak.AuditEntry{ID: serentak.NewID(serentak.PrefixAudit),
+		WorkspaceID: b.ws.ID, Actor: serentak.Actor{Type: serentak.ActorOperator}, Action: "post.create", TargetID: "post_x", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sql) != 1 || !strings.HasPrefix(sql[0], "INSERT INTO") {
+		t.Errorf("AddAudit sent %q, want one INSERT", sql)
 	}
 }
