@@ -106,15 +106,27 @@ func (s *Server) auditMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if target == "" {
 			target = auditTargetOf(c)
 		}
-		e := serentak.AuditEntry{
-			ID: serentak.NewID(serentak.PrefixAudit), WorkspaceID: workspaceID(c),
-			Actor: actorOf(principalOf(c)), Action: a.name, TargetID: target, CreatedAt: s.now(),
-		}
-		if err := s.cfg.Store.AddAudit(c.Request().Context(), e); err != nil {
-			s.log.Error("the audit entry of a change was not written", "request_id", requestID(c),
-				"workspace", e.WorkspaceID, "action", e.Action, "target", e.TargetID, "error", err.Error())
-		}
+		s.record(c, workspaceID(c), actorOf(principalOf(c)), a.name, target)
 		return nil
+	}
+}
+
+// record writes one audit entry after a change that succeeded. Besides
+// auditMiddleware, only the changes made outside the workspace routes call
+// it: creating a workspace, an OAuth callback's accounts and a decision
+// through an approval link. A failure is logged: the change stands.
+func (s *Server) record(c echo.Context, ws string, actor serentak.Actor, action, target string) {
+	s.auditMu.Lock()
+	s.auditLast = serentak.NewIDAfter(serentak.PrefixAudit, s.auditLast)
+	id := s.auditLast
+	s.auditMu.Unlock()
+	e := serentak.AuditEntry{
+		ID: id, WorkspaceID: ws,
+		Actor: actor, Action: action, TargetID: target, CreatedAt: s.now(),
+	}
+	if err := s.cfg.Store.AddAudit(c.Request().Context(), e); err != nil {
+		s.log.Error("the audit entry of a change was not written", "request_id", requestID(c),
+			"workspace", e.WorkspaceID, "action", e.Action, "target", e.TargetID, "error", err.Error())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/labstack/echo/v4"
 
+	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
 )
 
@@ -59,6 +60,7 @@ func TestAuditRecordsEachChangeWithItsActor(t *testing.T) {
 	var want []string
 	rec := func(line string) { want = append([]string{line}, want...) } // newest first
 
+	rec("workspace.create " + ws + " operator")
 	acc := b.account(ws, owner, "facebook", "111")
 	rec("account.attach " + acc + " " + asKey)
 	post := b.expect(b.do("POST", p+"/posts", owner, postBody(acc)), http.StatusCreated)["id"].(string)
@@ -99,8 +101,8 @@ func TestAuditRecordsEachChangeWithItsActor(t *testing.T) {
 	}
 	// Another workspace's log is its own.
 	other, otherKey := b.workspace("Toko Lain")
-	if got := b.auditLog(other, otherKey); len(got) != 0 {
-		t.Errorf("a new workspace's audit log: %v, want none", got)
+	if got := b.auditLog(other, otherKey); !cmp.Equal(got, []string{"workspace.create " + other + " operator"}) {
+		t.Errorf("a new workspace's audit log: %v, want its creation only", got)
 	}
 }
 
@@ -154,8 +156,8 @@ func TestAuditPages(t *testing.T) {
 		}
 		cursor = next
 	}
-	if len(all) != 5 || len(paged) != 5 || pages != 3 {
-		t.Errorf("5 entries by 2: %d pages, %d entries (of %d)", pages, len(paged), len(all))
+	if len(all) != 6 || len(paged) != 6 || pages != 3 {
+		t.Errorf("6 entries (the workspace's creation, 5 templates) by 2: %d pages, %d entries (of %d)", pages, len(paged), len(all))
 	}
 	for i := 1; i < len(paged); i++ {
 		if paged[i].(string) >= paged[i-1].(string) {
@@ -191,5 +193,32 @@ func TestEveryMutatingRouteHasAnAuditAction(t *testing.T) {
 		if !seen[name] {
 			t.Errorf("auditActions names %s, which the router does not have", name)
 		}
+	}
+}
+
+// Changes made outside the workspace routes: a merchant's decision through
+// an approval link, and accounts an OAuth callback connected.
+func TestAuditRecordsLinksAndOAuth(t *testing.T) {
+	b := setup(t)
+	w := newApprovalWorkspace(t, b)
+	path, p := w.approvalLink(b)
+	b.do("POST", "/v1/approval-link", "", form(tokenOf(t, path), "decision", "approve"), formHeader...)
+	if got := b.auditLog(w.ws, w.owner); got[0] != "post.approve "+p["id"].(string)+" link" {
+		t.Errorf("newest entry after approving by link: %q", got[0])
+	}
+	// A used link decides nothing, and records nothing.
+	before := len(b.auditLog(w.ws, w.owner))
+	b.do("POST", "/v1/approval-link", "", form(tokenOf(t, path), "decision", "reject"), formHeader...)
+	if got := b.auditLog(w.ws, w.owner); len(got) != before {
+		t.Errorf("a used link added %v", got[:len(got)-before])
+	}
+
+	fc := &fakeConnector{}
+	b2 := setup(t, func(c *api.Config) { c.Connectors = map[serentak.Platform]api.Connector{serentak.Facebook: fc} })
+	ws, key := b2.workspace("Toko Sari")
+	b2.expect(b2.do("GET", "/v1/workspaces/"+ws+"/accounts/connect/facebook", key, nil), http.StatusOK)
+	b2.expect(b2.do("GET", "/v1/oauth/facebook/callback?code=CODE_Q&state=STATE_Q", "", nil), http.StatusOK)
+	if got := b2.auditLog(ws, key); got[0] != "account.connect acc_1 oauth" {
+		t.Errorf("newest entry after an OAuth callback: %q", got[0])
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -160,6 +161,11 @@ type Server struct {
 	options optionsCache
 	hasher  *passwordHasher
 	signIns *signInGuard
+	// auditLast is the last audit entry's ID: the next sorts after it
+	// (serentak.NewIDAfter), so a process's entries page in the order it
+	// wrote them.
+	auditMu   sync.Mutex
+	auditLast string
 }
 
 // New builds the API from cfg.
