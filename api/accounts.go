@@ -79,6 +79,7 @@ func (s *Server) attachAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setAuditTarget(c, acc.ID)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated

@@ -224,6 +224,11 @@ func (s *Server) decideApprovalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	action := "post.reject"
+	if dec.Approve {
+		action = "post.approve"
+	}
+	s.record(c, ws.ID, serentak.Actor{Type: serentak.ActorLink}, action, p.ID)
 	if !dec.Approve {
 		return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, "rejected")})
 	}

@@ -140,6 +140,11 @@ func (s *Server) oauthCallback(c echo.Context) error {
 		}
 		return err
 	}
+	// The platform's login through a link a workspace admin made: the
+	// actor is that OAuth flow.
+	for _, a := range accounts {
+		s.record(c, a.WorkspaceID, serentak.Actor{Type: serentak.ActorOAuth}, "account.connect", a.ID)
+	}
 	views := viewAccounts(accounts)
 	if wantsHTML(c) {
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)

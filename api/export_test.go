@@ -45,3 +45,13 @@ func HashPassword(password string) error {
 	_, err := newPasswordHasher().hash(context.Background(), password)
 	return err
 }
+
+// AuditActions is the action of every mutating workspace route ("" for a
+// route recorded never), by "METHOD /path".
+func AuditActions() map[string]string {
+	out := map[string]string{}
+	for route, a := range auditActions {
+		out[route] = a.name
+	}
+	return out
+}

@@ -73,6 +73,7 @@ func (s *Server) createKey(c echo.Context) error {
 	if err := s.cfg.Store.CreateAPIKey(c.Request().Context(), key); err != nil {
 		return err
 	}
+	setAuditTarget(c, key.ID)
 	return c.JSON(http.StatusCreated, keyCreatedView{ID: key.ID, Name: key.Name, Role: key.Role, APIKey: secret, CreatedAt: now})
 }
 

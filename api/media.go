@@ -95,6 +95,7 @@ func (s *Server) uploadMedia(c echo.Context) error {
 		}
 		return refusedMedia(err)
 	}
+	setAuditTarget(c, m.ID)
 	return c.JSON(http.StatusCreated, viewMedia(m))
 }
 

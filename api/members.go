@@ -88,6 +88,7 @@ func (s *Server) addMember(c echo.Context) error {
 	if err := s.cfg.Store.AddMember(ctx, m); err != nil {
 		return err
 	}
+	setAuditTarget(c, u.ID)
 	out := memberView{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role, CreatedAt: m.CreatedAt}
 	if link != nil {
 		out.InviteURL, out.InviteExpiresAt = link.URL, &link.ExpiresAt

@@ -117,6 +117,7 @@ func (s *Server) createPost(c echo.Context) error {
 			return err
 		}
 		if found {
+			setAuditTarget(c, auditNothing) // a replay changes nothing
 			return c.JSON(http.StatusOK, viewPost(p))
 		}
 	}
@@ -142,9 +143,11 @@ func (s *Server) createPost(c echo.Context) error {
 		return err
 	}
 	if !created {
+		setAuditTarget(c, auditNothing) // a replay changes nothing
 		return c.JSON(http.StatusOK, viewPost(stored))
 	}
 	s.wake()
+	setAuditTarget(c, stored.ID)
 	return c.JSON(http.StatusCreated, viewPost(stored))
 }
 

@@ -51,6 +51,7 @@ var tenancyMatrix = map[string]string{
 	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404 ok 401",
 	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404 403 401",
 	"GET /v1/workspaces/:ws/keys":                             "ok ok ok 403 403 403 401 401 404 403 401",
+	"GET /v1/workspaces/:ws/audit":                            "ok ok ok 403 403 403 401 401 404 403 401",
 	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404 403 401",
 	"POST /v1/workspaces/:ws/accounts":                        "ok ok ok 403 403 403 401 401 404 403 401",
 	"GET /v1/workspaces/:ws/accounts":                         "ok ok ok ok ok ok 401 401 404 ok 401",

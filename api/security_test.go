@@ -46,6 +46,7 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		}},
 		"POST /v1/workspaces/:ws/keys":       {body: noBody, ok: http.StatusCreated},
 		"GET /v1/workspaces/:ws/keys":        {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/audit":       {body: noBody, ok: 200},
 		"DELETE /v1/workspaces/:ws/keys/:id": {path: "/v1/workspaces/:ws/keys/%KEY%", body: noBody, ok: 204},
 		"POST /v1/workspaces/:ws/accounts": {body: func() (any, []string) {
 			return map[string]any{"platform": "facebook", "external_id": "999", "access_token": "EAAB-x"}, nil

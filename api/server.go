@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -160,6 +161,11 @@ type Server struct {
 	options optionsCache
 	hasher  *passwordHasher
 	signIns *signInGuard
+	// auditLast is the last audit entry's ID: the next sorts after it
+	// (serentak.NewIDAfter), so a process's entries page in the order it
+	// wrote them.
+	auditMu   sync.Mutex
+	auditLast string
 }
 
 // New builds the API from cfg.
@@ -265,10 +271,11 @@ func (s *Server) routes() {
 	// in is a /v1/workspaces/{ws} route's middleware: the caller, its
 	// workspace (another workspace's caller gets 404 here), then the power
 	// the route needs (need: the one place roles are checked, 403), then
-	// the route's own. Every workspace route names its power here; the
+	// the route's own. auditMiddleware records every change (audit.go).
+	// Every workspace route names its power here; the
 	// tenancy matrix test (roles_test.go) walks them all.
 	in := func(p serentak.Power, more ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
-		return append([]echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware, s.need(p)}, more...)
+		return append([]echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.workspaceMiddleware, s.need(p), s.auditMiddleware}, more...)
 	}
 	read, write, manage := serentak.PowerRead, serentak.PowerWrite, serentak.PowerManage
 	approve := serentak.PowerApprove
@@ -294,6 +301,9 @@ func (s *Server) routes() {
 	e.GET("/v1/workspaces", s.listWorkspaces, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, in(read)...)
 	e.PATCH("/v1/workspaces/:ws", s.patchWorkspace, in(manage)...)
+
+	// The audit log: admins and owners, like keys and members.
+	e.GET("/v1/workspaces/:ws/audit", s.listAudit, in(manage)...)
 
 	e.POST("/v1/workspaces/:ws/keys", s.createKey, in(manage)...)
 	e.GET("/v1/workspaces/:ws/keys", s.listKeys, in(manage)...)

@@ -109,4 +109,10 @@ type Store interface {
 	// ChangeMember sets a member's role ("" removes them); conflict when
 	// the workspace would be left without an owner.
 	ChangeMember(ctx context.Context, workspaceID, userID string, role serentak.Role) error
+
+	// The audit log (audit.go): AddAudit writes one entry; FindAudit pages
+	// through a workspace's newest first, by ID (next is "" on the last
+	// page).
+	AddAudit(ctx context.Context, e serentak.AuditEntry) error
+	FindAudit(ctx context.Context, workspaceID, cursor string, limit int) (entries []serentak.AuditEntry, next string, err error)
 }

@@ -243,6 +243,7 @@ func (s *Server) patchUpload(c echo.Context) error {
 		}
 		return s.uploadErr(c, err)
 	}
+	setAuditTarget(c, up.MediaID) // its last bytes made the media
 	return s.answerUpload(c, http.StatusOK, up)
 }
 

@@ -58,6 +58,7 @@ func (s *Server) createWorkspace(c echo.Context) error {
 	if err := s.cfg.Store.CreateWorkspace(c.Request().Context(), ws, key); err != nil {
 		return err
 	}
+	s.record(c, ws.ID, actorOf(principalOf(c)), "workspace.create", ws.ID)
 	v := viewWorkspace(ws)
 	v.APIKey = secret
 	return c.JSON(http.StatusCreated, v)

@@ -11,6 +11,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
+
+	"github.com/serentak/serentak"
 )
 
 // DB exposes the connection to tests that inspect raw rows.
@@ -72,6 +74,15 @@ func MigrateStatements(ctx context.Context, s *Store) ([]string, error) {
 	c := *s
 	c.db = s.db.Session(&gorm.Session{Logger: rec})
 	err := c.Migrate(ctx)
+	return rec.sql, err
+}
+
+// AddAuditStatements runs AddAudit and returns the SQL statements it sent.
+func AddAuditStatements(ctx context.Context, s *Store, e serentak.AuditEntry) ([]string, error) {
+	rec := &statementLog{}
+	c := *s
+	c.db = s.db.Session(&gorm.Session{Logger: rec})
+	err := c.AddAudit(ctx, e)
 	return rec.sql, err
 }
 

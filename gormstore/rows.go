@@ -182,5 +182,6 @@ func tables() []any {
 		&oauthStateRow{}, &reconnectLinkRow{}, &accountHealthRow{}, // oauth.go
 		&userRow{}, &sessionRow{}, &membershipRow{}, &passwordTokenRow{}, // user.go
 		&approvalLinkRow{}, // approval.go
+		&auditRow{},        // audit.go
 	}
 }
