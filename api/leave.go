@@ -173,7 +173,7 @@ func (w *exportWriter) item(i int, v any) {
 // account's token is revoked at its platform where the platform allows it
 // (a failure is logged and does not stop the deletion: the merchant can
 // still remove the app on the platform), then every row is erased in one
-// transaction and the media bytes after it. Published posts stay on the
+// transaction and the media bytes (and unfinished uploads) after it. Published posts stay on the
 // platforms.
 func (s *Server) deleteWorkspace(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -206,6 +206,12 @@ func (s *Server) deleteWorkspace(c echo.Context) error {
 	for _, k := range keys {
 		if err := s.cfg.Blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
 			s.log.Error("could not delete a deleted workspace's media bytes", "workspace", wsID, "key", k, "error", err)
+		}
+	}
+	// Resumable uploads not yet finished are bytes of the workspace too.
+	if s.cfg.Uploads != nil {
+		if err := s.cfg.Uploads.DeleteWorkspace(context.WithoutCancel(ctx), wsID); err != nil {
+			s.log.Error("could not delete a deleted workspace's unfinished uploads", "workspace", wsID, "error", err)
 		}
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -178,6 +180,9 @@ func TestDeleteWorkspaceRevokesAndErasesEverything(t *testing.T) {
 	key := column(t, db, "media", "storage_key", "id", med)[0]
 	otherKey := column(t, db, "media", "storage_key", "id", otherMed)[0]
 	otherBefore := rowsOf(t, db, other)
+	// Unfinished resumable uploads, in each workspace.
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/uploads", owner, map[string]any{"size": 1000}), http.StatusCreated)
+	b.expect(b.do("POST", "/v1/workspaces/"+other+"/uploads", otherOwner, map[string]any{"size": 1000}), http.StatusCreated)
 
 	b.expectError(b.do("DELETE", "/v1/workspaces/"+ws, admin, nil), http.StatusForbidden, "forbidden")
 	b.expect(b.do("DELETE", "/v1/workspaces/"+ws, owner, nil), http.StatusNoContent)
@@ -206,6 +211,12 @@ func TestDeleteWorkspaceRevokesAndErasesEverything(t *testing.T) {
 		t.Errorf("the other workspace's media bytes are gone: %v", err)
 	} else {
 		rc.Close()
+	}
+	if _, err := os.Stat(filepath.Join(b.blobs.Dir, ".uploads", ws)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the deleted workspace's unfinished uploads remain: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(b.blobs.Dir, ".uploads", other)); err != nil {
+		t.Errorf("the other workspace's uploads are gone: %v", err)
 	}
 	b.expectError(b.do("GET", "/v1/workspaces/"+ws, adminKey, nil), http.StatusNotFound, "not_found")
 	b.expectError(b.do("GET", "/v1/workspaces/"+ws, owner, nil), http.StatusUnauthorized, "unauthorized")
