@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/tiktok"
@@ -31,12 +32,46 @@ var workspaceTables = []string{"api_keys", "accounts", "media", "posts", "delive
 // leaveBundle is setup with a second connection to the store's
 // database, to count and read raw rows.
 func leaveBundle(t *testing.T, opts ...func(*api.Config)) (*bundle, *sql.DB) {
+	b, db, _ := leaveBundleURL(t, opts...)
+	return b, db
+}
+
+func leaveBundleURL(t *testing.T, opts ...func(*api.Config)) (*bundle, *sql.DB, string) {
 	t.Helper()
 	url := storetest.URL(t)
 	st := storetest.Open(t, gormstore.Config{URL: url})
 	b := setup(t, append([]func(*api.Config){func(c *api.Config) { c.Store = st }}, opts...)...)
 	b.store = st
-	return b, storetest.OpenSQL(t, url)
+	return b, storetest.OpenSQL(t, url), url
+}
+
+// The export reads posts a page at a time: every one of more posts than
+// a page holds is in it, once.
+func TestExportPagesThroughManyPosts(t *testing.T) {
+	b, _, url := leaveBundleURL(t)
+	ws, owner := b.workspace("Toko Ramai")
+	accID := b.account(ws, owner, serentak.Facebook, "111")
+	acc, err := b.store.FindAccountByID(context.Background(), ws, accID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 350
+	storetest.SeedFuturePosts(t, b.store, url, acc, n, b.now.Add(time.Hour), time.Minute)
+	resp := b.do("GET", "/v1/workspaces/"+ws+"/export", owner, nil)
+	b.expect(resp, http.StatusOK)
+	var out struct {
+		Posts []struct{ ID string } `json:"posts"`
+	}
+	if err := json.Unmarshal(resp.body, &out); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, p := range out.Posts {
+		seen[p.ID] = true
+	}
+	if len(out.Posts) != n || len(seen) != n {
+		t.Errorf("export has %d posts (%d distinct), want %d", len(out.Posts), len(seen), n)
+	}
 }
 
 // rowsOf counts, per table, the rows of workspace ws (account_health by
