@@ -1,6 +1,9 @@
 package serentak
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // AccountStatus says whether an account can publish.
 type AccountStatus string
@@ -51,4 +54,13 @@ type AccountHealth struct {
 	Scopes    []string
 	CheckedAt time.Time // zero: never checked
 	LastError string    // "": the last check passed
+}
+
+// TokenRevoker is the optional capability of a platform's adapter to
+// revoke an account's token at the platform, so a deleted workspace leaves
+// no working credential behind (docs/api.md#leaving-export-and-deletion).
+// Facebook Pages and Instagram have none: Serentak keeps no token that
+// could revoke them (docs/api.md says what the merchant does instead).
+type TokenRevoker interface {
+	RevokeToken(ctx context.Context, acc Account) error
 }

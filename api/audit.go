@@ -59,7 +59,9 @@ var auditActions = map[string]auditAction{
 	"PATCH /v1/workspaces/:ws/uploads/:id":  {name: "media.create", needTarget: true},
 	"DELETE /v1/workspaces/:ws/uploads/:id": {},
 
-	// Leaving (workspace export and deletion): add their actions here.
+	// Deleting a workspace erases its audit log with it (the point of
+	// deletion under UU PDP); the deletion is in the server's log.
+	"DELETE /v1/workspaces/:ws": {},
 }
 
 type auditAction struct {
@@ -197,10 +199,14 @@ func (s *Server) listAudit(c echo.Context) error {
 	}
 	out := auditListView{Data: make([]auditEntryView, 0, len(entries)), NextCursor: stringPtr(next)}
 	for _, e := range entries {
-		out.Data = append(out.Data, auditEntryView{
-			ID: e.ID, Actor: auditActorView{Type: e.Actor.Type, ID: e.Actor.ID},
-			Action: e.Action, TargetID: e.TargetID, CreatedAt: e.CreatedAt,
-		})
+		out.Data = append(out.Data, viewAuditEntry(e))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+func viewAuditEntry(e serentak.AuditEntry) auditEntryView {
+	return auditEntryView{
+		ID: e.ID, Actor: auditActorView{Type: e.Actor.Type, ID: e.Actor.ID},
+		Action: e.Action, TargetID: e.TargetID, CreatedAt: e.CreatedAt,
+	}
 }

@@ -81,6 +81,8 @@ var tenancyMatrix = map[string]string{
 	"POST /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /v1/workspaces":                                      "ok ok ok ok ok ok 401 401 ok ok 401", // each caller its own,
 	"PATCH /v1/workspaces/:ws":                                "ok ok ok 403 403 403 401 401 404 403 401",
+	"DELETE /v1/workspaces/:ws":                               "ok ok 403 403 403 403 401 401 404 403 401", // the own power
+	"GET /v1/workspaces/:ws/export":                           "ok ok 403 403 403 403 401 401 404 403 401",
 	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404 403 401",
 	"POST /v1/workspaces/:ws/posts/:id/approval-link":         "ok ok ok ok 403 403 401 401 404 ok 401",
 	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404 403 401",
@@ -240,6 +242,9 @@ func TestTenancyMatrix(t *testing.T) {
 			key := keys[caller]
 			if name == "DELETE /v1/sessions/current" && want[i] == "ok" {
 				key = b.signIn("matrix@example.com", testPassword) // ending the matrix's own would end its column
+			}
+			if r.destroys && want[i] == "ok" {
+				path, key = b.throwaway(r, ws, key) // deleting the matrix's workspace would end the matrix
 			}
 			resp := b.do(route.Method, path, key, body, hdr...)
 			// A workspace holds 20 unfinished uploads at most.

@@ -25,6 +25,21 @@ type scopedRoute struct {
 	method, path string
 	body         func() (any, []string) // body and extra headers
 	ok           int                    // the status for an allowed caller
+	// destroys: the route deletes the workspace itself; an allowed
+	// caller is sent to a throwaway workspace (b.throwaway) instead.
+	destroys bool
+}
+
+// throwaway makes a workspace to be deleted, for a caller the deletion
+// route admits: the operator (adminKey) deletes it with its own key,
+// anyone else with the new workspace's owner key. It returns the route's
+// path there and the key to send.
+func (b *bundle) throwaway(r scopedRoute, ws, key string) (string, string) {
+	tws, owner := b.workspace("Sekali Pakai")
+	if key != adminKey {
+		key = owner
+	}
+	return strings.Replace(r.path, ws, tws, 1), key
 }
 
 // scopedRoutes builds a request for every route with :ws in its path, from
@@ -35,7 +50,9 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 	med := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
 	noBody := func() (any, []string) { return nil, nil }
 	fixtures := map[string]scopedRoute{
-		"GET /v1/workspaces/:ws": {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws":        {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/export": {body: noBody, ok: 200},
+		"DELETE /v1/workspaces/:ws":     {body: noBody, ok: 204, destroys: true},
 		"PATCH /v1/workspaces/:ws": {body: func() (any, []string) {
 			return map[string]any{"timezone": "Asia/Jakarta"}, nil
 		}, ok: 200},
@@ -195,15 +212,21 @@ func TestWorkspaceIsolation(t *testing.T) {
 			checkErrorShape(t, resp.body, "not_found")
 		}
 		// The operator acts everywhere.
-		path = fresh(r.path)
+		path, k := fresh(r.path), adminKey
+		if r.destroys {
+			path, k = b.throwaway(r, ws, adminKey)
+		}
 		body, hdr = r.body()
-		if resp := b.do(r.method, path, adminKey, body, hdr...); resp.status != r.ok {
+		if resp := b.do(r.method, path, k, body, hdr...); resp.status != r.ok {
 			t.Errorf("%s %s with the operator key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// And the workspace's own key.
-		path = fresh(r.path)
+		path, k = fresh(r.path), key
+		if r.destroys {
+			path, k = b.throwaway(r, ws, key)
+		}
 		body, hdr = r.body()
-		if resp := b.do(r.method, path, key, body, hdr...); resp.status != r.ok {
+		if resp := b.do(r.method, path, k, body, hdr...); resp.status != r.ok {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.

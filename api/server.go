@@ -78,6 +78,10 @@ type Config struct {
 	YouTubePrivacy string
 	// Connectors are the configured OAuth connect flows, by platform.
 	Connectors map[serentak.Platform]Connector
+	// Revokers revoke an account's token at its platform when its
+	// workspace is deleted; a platform without one is skipped
+	// (docs/api.md#leaving-export-and-deletion).
+	Revokers map[serentak.Platform]serentak.TokenRevoker
 	// AccountHealthFunc, when set, adds granted scopes, the last check and
 	// the last error to the accounts' answers (connect.go).
 	AccountHealthFunc func(ctx context.Context, workspaceID string) (map[string]serentak.AccountHealth, error)
@@ -301,6 +305,9 @@ func (s *Server) routes() {
 	e.GET("/v1/workspaces", s.listWorkspaces, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, in(read)...)
 	e.PATCH("/v1/workspaces/:ws", s.patchWorkspace, in(manage)...)
+	// Leaving (leave.go): the owner's, or the operator's.
+	e.DELETE("/v1/workspaces/:ws", s.deleteWorkspace, in(serentak.PowerOwn)...)
+	e.GET("/v1/workspaces/:ws/export", s.exportWorkspace, in(serentak.PowerOwn)...)
 
 	// The audit log: admins and owners, like keys and members.
 	e.GET("/v1/workspaces/:ws/audit", s.listAudit, in(manage)...)

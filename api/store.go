@@ -115,4 +115,13 @@ type Store interface {
 	// page).
 	AddAudit(ctx context.Context, e serentak.AuditEntry) error
 	FindAudit(ctx context.Context, workspaceID, cursor string, limit int) (entries []serentak.AuditEntry, next string, err error)
+
+	// Leaving (leave.go). FindMediaPage pages a workspace's media by ID
+	// (next "" on the last page); CancelWorkspaceDeliveries cancels every
+	// delivery not yet started; DeleteWorkspace erases the workspace and
+	// all its rows in one transaction (not its users) and returns its
+	// media's storage keys.
+	FindMediaPage(ctx context.Context, workspaceID, cursor string, limit int) ([]serentak.Media, string, error)
+	CancelWorkspaceDeliveries(ctx context.Context, workspaceID string) error
+	DeleteWorkspace(ctx context.Context, workspaceID string) ([]string, error)
 }

@@ -487,3 +487,43 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// DeleteWorkspace removes every upload of the workspace, finished or not,
+// and its directory: the workspace is being deleted
+// (docs/api.md#leaving-export-and-deletion). A request still writing one
+// is stopped first, as Delete does.
+func (u *Uploads) DeleteWorkspace(ctx context.Context, ws string) error {
+	if !blob.ValidKey(ws) {
+		return nil
+	}
+	dir := filepath.Join(u.Dir, ws)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("media: list uploads: %w", err)
+	}
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			id, ok = strings.CutSuffix(e.Name(), ".part")
+		}
+		if !ok || !strings.HasPrefix(id, PrefixUpload) {
+			continue
+		}
+		release, err := u.lock(ctx, id, nil)
+		if err != nil {
+			return err
+		}
+		err = u.remove(ws, id)
+		release()
+		if err != nil {
+			return err
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("media: remove the uploads of %s: %w", ws, err)
+	}
+	return nil
+}

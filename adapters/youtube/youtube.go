@@ -54,6 +54,9 @@ import (
 const (
 	DefaultBaseURL  = "https://www.googleapis.com"
 	DefaultTokenURL = "https://oauth2.googleapis.com/token"
+	// DefaultRevokeURL: "Revoking a token",
+	// https://developers.google.com/identity/protocols/oauth2/web-server#tokenrevoke
+	DefaultRevokeURL = "https://oauth2.googleapis.com/revoke"
 	// DefaultChunkSize is large because each chunk is a request; Google
 	// calls chunking "rarely necessary", and a dropped chunk costs at
 	// most this much to send again.
@@ -86,7 +89,11 @@ type Config struct {
 	// (SERENTAK_YOUTUBE_API_URL).
 	BaseURL string
 	// TokenURL is Google's OAuth token endpoint.
-	TokenURL     string
+	TokenURL string
+	// RevokeURL is Google's token revocation endpoint; empty: TokenURL
+	// with its final /token replaced by /revoke when it ends so (a fake's
+	// host), else DefaultRevokeURL.
+	RevokeURL    string
 	ClientID     string
 	ClientSecret string
 	HTTPClient   *http.Client
@@ -123,7 +130,7 @@ type Config struct {
 // Publisher publishes videos to YouTube channels.
 type Publisher struct {
 	base, baseHost         string
-	tokenURL               string
+	tokenURL, revokeURL    string
 	clientID, clientSecret string
 	client                 *http.Client
 	now                    func() time.Time
@@ -143,6 +150,7 @@ func New(cfg Config) (*Publisher, error) {
 	p := &Publisher{
 		base:         strings.TrimRight(cfg.BaseURL, "/"),
 		tokenURL:     cfg.TokenURL,
+		revokeURL:    cfg.RevokeURL,
 		clientID:     cfg.ClientID,
 		clientSecret: cfg.ClientSecret,
 		now:          cfg.Now,
@@ -168,6 +176,12 @@ func New(cfg Config) (*Publisher, error) {
 	}
 	if u, err := url.Parse(p.tokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("youtube: TokenURL %q is not an http(s) URL", cfg.TokenURL)
+	}
+	if p.revokeURL == "" {
+		p.revokeURL = DefaultRevokeURL
+		if cfg.TokenURL != "" && strings.HasSuffix(p.tokenURL, "/token") {
+			p.revokeURL = strings.TrimSuffix(p.tokenURL, "/token") + "/revoke"
+		}
 	}
 	switch {
 	case p.chunk == 0:

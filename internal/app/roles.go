@@ -116,8 +116,14 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 	// publishing (facebook, instagram: PermissionsFor) tell accounts
 	// connected without one what they lack.
 	perms := map[serentak.Platform]permissionTeller{}
+	// The publishers that can revoke an account's token at the platform
+	// (tiktok, youtube) do so when its workspace is deleted.
+	revokers := map[serentak.Platform]serentak.TokenRevoker{}
 	for p, pub := range a.publishers {
 		enabled[p] = true
+		if r, ok := pub.(serentak.TokenRevoker); ok {
+			revokers[p] = r
+		}
 		if r, ok := pub.(serentak.OptionsReader); ok {
 			readers[p] = r
 		}
@@ -143,6 +149,7 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		YouTubePrivacy:    cfg.YouTubePrivacy,
 		TikTokPullFromURL: cfg.TikTokPullFromURL,
 		Connectors:        a.oauth.apiConnectors(),
+		Revokers:          revokers,
 		AccountHealthFunc: a.oauth.accountHealth,
 		PermissionsFunc: func(p serentak.Platform, feature string) []string {
 			if t := perms[p]; t != nil {

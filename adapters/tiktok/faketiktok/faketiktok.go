@@ -187,6 +187,7 @@ type Server struct {
 	byUpload  map[string]*publish // upload_id → publish
 	hits      map[string][]time.Time
 	failNext  []string // fail_reasons for the next publishes
+	revoked   []string // access tokens revoked (revoke.go)
 	nextID    int64
 }
 

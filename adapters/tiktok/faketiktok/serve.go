@@ -16,6 +16,7 @@ import (
 // Routes.
 const (
 	PathToken       = "/v2/oauth/token/"
+	PathRevoke      = "/v2/oauth/revoke/"
 	PathCreatorInfo = "/v2/post/publish/creator_info/query/"
 	PathVideoInit   = "/v2/post/publish/video/init/"
 	PathInboxInit   = "/v2/post/publish/inbox/video/init/"
@@ -145,6 +146,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, at time.Time) {
 	switch {
 	case r.URL.Path == PathToken:
 		s.tokens.ServeToken(w, r, App{ClientKey: s.clientKey, ClientSecret: s.clientSecret, AccessTTL: s.accessTTL, RefreshTTL: s.refreshTTL}, at)
+		return
+	case r.URL.Path == PathRevoke:
+		s.revoke(w, r)
 		return
 	case r.URL.Path == PathUpload:
 		s.upload(w, r, at)

@@ -63,6 +63,7 @@ const (
 	RouteStatus Route = "status" // PUT {session} with bytes */N
 	RouteList   Route = "list"   // GET /youtube/v3/videos
 	RouteToken  Route = "token"  // POST /token
+	RouteRevoke Route = "revoke" // POST /revoke
 )
 
 // Video is a video the fake made from a completed upload.
@@ -169,6 +170,8 @@ type Server struct {
 
 	// tokens keeps the codes and tokens of the token endpoint (token.go).
 	tokens *Tokens
+	// revoked lists the tokens revoked at /revoke (revoke.go).
+	revoked []string
 
 	mu        sync.Mutex
 	sessions  map[string]*session
@@ -226,6 +229,9 @@ func New(opts ...Option) *Server {
 
 // TokenURL is the fake's OAuth token endpoint.
 func (s *Server) TokenURL() string { return s.URL + "/token" }
+
+// RevokeURL is the fake's Google token revocation endpoint.
+func (s *Server) RevokeURL() string { return s.URL + "/revoke" }
 
 // ClientID and ClientSecret are the OAuth client the token endpoint accepts.
 func (s *Server) ClientID() string     { return s.clientID }

@@ -90,6 +90,8 @@ func describe(r *http.Request) Request {
 	switch {
 	case r.URL.Path == tokenPath:
 		req.Route = RouteToken
+	case r.URL.Path == "/revoke":
+		req.Route = RouteRevoke
 	case r.URL.Path == listPath:
 		req.Route = RouteList
 	case r.URL.Path == uploadPath && r.Method == http.MethodPut:
@@ -118,6 +120,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req Request, at 
 	switch {
 	case req.Route == RouteToken:
 		s.tokens.ServeToken(w, r, App{ClientID: s.clientID, ClientSecret: s.clientSecret, AccessTTL: TokenLifetime}, at)
+		return 0
+	case req.Route == RouteRevoke:
+		s.revoke(w, r, at)
 		return 0
 	case req.Route == RouteStart && r.Method == http.MethodPost:
 		a, e = s.start(r, at)

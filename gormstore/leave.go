@@ -1,0 +1,120 @@
+package gormstore
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/serentak/serentak"
+)
+
+// Leaving a workspace (docs/api.md#leaving-export-and-deletion): its data
+// read out in pages for the export, then everything erased.
+
+// FindMediaPage pages through a workspace's media records by ID (the
+// export); next is "" on the last page. limit is 1..1000.
+func (s *Store) FindMediaPage(ctx context.Context, workspaceID, cursor string, limit int) ([]serentak.Media, string, error) {
+	if limit < 1 || limit > 1000 {
+		limit = 100
+	}
+	q := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID)
+	if cursor != "" {
+		q = q.Where("id > ?", cursor)
+	}
+	var rows []mediaRow
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", dbError("find media", err)
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].ID
+	}
+	out := make([]serentak.Media, len(rows))
+	for i, r := range rows {
+		out[i] = mediaFromRow(r)
+	}
+	return out, next, nil
+}
+
+// CancelWorkspaceDeliveries cancels every delivery of the workspace that
+// has not started (scheduled, awaiting approval, rejected), so nothing
+// publishes while the workspace is being deleted. A delivery already
+// publishing keeps its lease; its result is erased with the rest.
+func (s *Store) CancelWorkspaceDeliveries(ctx context.Context, workspaceID string) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var ids []string
+		err := tx.Model(&deliveryRow{}).Distinct("post_id").
+			Where("workspace_id = ? AND status IN ?", workspaceID, []string{string(serentak.DeliveryScheduled),
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
+			Pluck("post_id", &ids).Error
+		if err != nil {
+			return dbError("find deliveries to cancel", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		now := s.clock()
+		err = tx.Model(&deliveryRow{}).
+			Where("workspace_id = ? AND status IN ?", workspaceID, []string{string(serentak.DeliveryScheduled),
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
+			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "updated_at": now}).Error
+		if err != nil {
+			return dbError("cancel deliveries", err)
+		}
+		return s.recomputePostStatuses(tx, ids, now)
+	})
+}
+
+// DeleteWorkspace erases the workspace and every row that belongs to it,
+// in one transaction, children first: the users themselves stay (they may
+// belong to other workspaces), their memberships here go. It returns the
+// storage keys of the workspace's media, whose bytes the caller deletes
+// after the commit (a blob store is not in the transaction). not_found
+// when there is no such workspace.
+func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]string, error) {
+	var keys []string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&mediaRow{}).Where("workspace_id = ?", workspaceID).Pluck("storage_key", &keys).Error; err != nil {
+			return dbError("find media", err)
+		}
+		accounts := tx.Model(&accountRow{}).Select("id").Where("workspace_id = ?", workspaceID)
+		steps := []struct {
+			what  string
+			model any
+			where string
+			arg   any
+		}{
+			{"audit entries", &auditRow{}, "workspace_id = ?", workspaceID},
+			{"approval links", &approvalLinkRow{}, "workspace_id = ?", workspaceID},
+			{"idempotency keys", &idempotencyRow{}, "workspace_id = ?", workspaceID},
+			{"deliveries", &deliveryRow{}, "workspace_id = ?", workspaceID},
+			{"posts", &postRow{}, "workspace_id = ?", workspaceID},
+			{"reconnect links", &reconnectLinkRow{}, "workspace_id = ?", workspaceID},
+			{"oauth states", &oauthStateRow{}, "workspace_id = ?", workspaceID},
+			{"account health", &accountHealthRow{}, "account_id IN (?)", accounts},
+			{"accounts", &accountRow{}, "workspace_id = ?", workspaceID},
+			{"media", &mediaRow{}, "workspace_id = ?", workspaceID},
+			{"templates", &templateRow{}, "workspace_id = ?", workspaceID},
+			{"memberships", &membershipRow{}, "workspace_id = ?", workspaceID},
+			{"API keys", &apiKeyRow{}, "workspace_id = ?", workspaceID},
+		}
+		for _, st := range steps {
+			if err := tx.Where(st.where, st.arg).Delete(st.model).Error; err != nil {
+				return dbError("delete "+st.what, err)
+			}
+		}
+		res := tx.Where("id = ?", workspaceID).Delete(&workspaceRow{})
+		if res.Error != nil {
+			return dbError("delete workspace", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return serentak.NotFound("workspace")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
