@@ -133,11 +133,6 @@ type pageMedia struct {
 // approvalTokenPrefix marks approval-link tokens.
 const approvalTokenPrefix = "apr_"
 
-type approvalLinkView struct {
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
 // createApprovalLink makes a single-use link to a post awaiting approval
 // (409 otherwise), valid 72 hours.
 func (s *Server) createApprovalLink(c echo.Context) error {
@@ -158,7 +153,7 @@ func (s *Server) createApprovalLink(c echo.Context) error {
 	if err := s.cfg.Store.CreateApprovalLink(ctx, l); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, approvalLinkView{URL: s.baseURL(c) + approvalLinkPath + "?token=" + token, ExpiresAt: l.ExpiresAt})
+	return c.JSON(http.StatusCreated, linkView{URL: s.baseURL(c) + approvalLinkPath + "?token=" + token, ExpiresAt: l.ExpiresAt})
 }
 
 // baseURL is PublicURL, or else the URL this request came to.

@@ -154,7 +154,9 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"data": views})
 }
 
-type reconnectLinkView struct {
+// linkView is a single-use link made for a person (a reconnect link, an
+// approval link) and when it expires.
+type linkView struct {
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
@@ -179,7 +181,7 @@ func (s *Server) createReconnectLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, reconnectLinkView{URL: link, ExpiresAt: expires.UTC()})
+	return c.JSON(http.StatusCreated, linkView{URL: link, ExpiresAt: expires.UTC()})
 }
 
 // openReconnectLink sends the link's holder to the platform's login. No
