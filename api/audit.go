@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -181,17 +182,9 @@ func (s *Server) listAudit(c echo.Context) error {
 	if err := storableQuery(q); err != nil {
 		return err
 	}
-	limit := 20
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			return serentak.Invalid("invalid query parameters", fieldError("limit", "invalid", "must be an integer from 1 to 100"))
-		}
-		limit = n
-	}
-	cursor := q.Get("cursor")
-	if cursor != "" && !wellFormedID(cursor, serentak.PrefixAudit) {
-		return serentak.Invalid("invalid query parameters", fieldError("cursor", "invalid", "use the next_cursor of the previous page"))
+	cursor, limit, err := pageQuery(q, serentak.PrefixAudit)
+	if err != nil {
+		return err
 	}
 	entries, next, err := s.cfg.Store.FindAudit(c.Request().Context(), workspaceID(c), cursor, limit)
 	if err != nil {
@@ -209,4 +202,22 @@ func viewAuditEntry(e serentak.AuditEntry) auditEntryView {
 		ID: e.ID, Actor: auditActorView{Type: e.Actor.Type, ID: e.Actor.ID},
 		Action: e.Action, TargetID: e.TargetID, CreatedAt: e.CreatedAt,
 	}
+}
+
+// pageQuery reads a cursor-paged list's cursor (an ID with prefix, from
+// the previous page's next_cursor) and limit (1 to 100, default 20).
+func pageQuery(q url.Values, prefix string) (cursor string, limit int, err error) {
+	limit = 20
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return "", 0, serentak.Invalid("invalid query parameters", fieldError("limit", "invalid", "must be an integer from 1 to 100"))
+		}
+		limit = n
+	}
+	cursor = q.Get("cursor")
+	if cursor != "" && !wellFormedID(cursor, prefix) {
+		return "", 0, serentak.Invalid("invalid query parameters", fieldError("cursor", "invalid", "use the next_cursor of the previous page"))
+	}
+	return cursor, limit, nil
 }

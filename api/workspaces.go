@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -154,17 +153,9 @@ func (s *Server) listWorkspaces(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, workspaceListView{Data: []workspaceView{viewWorkspace(ws)}})
 	}
-	limit := 20
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			return serentak.Invalid("invalid query parameters", fieldError("limit", "invalid", "must be an integer from 1 to 100"))
-		}
-		limit = n
-	}
-	cursor := q.Get("cursor")
-	if cursor != "" && !wellFormedID(cursor, serentak.PrefixWorkspace) {
-		return serentak.Invalid("invalid query parameters", fieldError("cursor", "invalid", "use the next_cursor of the previous page"))
+	cursor, limit, err := pageQuery(q, serentak.PrefixWorkspace)
+	if err != nil {
+		return err
 	}
 	wss, next, err := s.cfg.Store.FindWorkspaces(ctx, cursor, limit)
 	if err != nil {
