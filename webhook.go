@@ -20,17 +20,17 @@ const (
 // subject: the delivery (with its post_id) for delivery.*, the post for
 // post.*, the account for account.*.
 const (
-	EventWebhookTest             = "webhook.test"
-	EventPostPublished           = "post.published"
-	EventPostPartiallyPublished  = "post.partially_published"
-	EventPostFailed              = "post.failed"
-	EventPostPendingApproval     = "post.pending_approval"
-	EventPostApproved            = "post.approved"
-	EventPostRejected            = "post.rejected"
-	EventDeliveryPublished       = "delivery.published"
-	EventDeliveryFailed          = "delivery.failed"
-	EventAccountNeedsReauth      = "account.needs_reauth"
-	EventAccountReconnected      = "account.reconnected"
+	EventWebhookTest            = "webhook.test"
+	EventPostPublished          = "post.published"
+	EventPostPartiallyPublished = "post.partially_published"
+	EventPostFailed             = "post.failed"
+	EventPostPendingApproval    = "post.pending_approval"
+	EventPostApproved           = "post.approved"
+	EventPostRejected           = "post.rejected"
+	EventDeliveryPublished      = "delivery.published"
+	EventDeliveryFailed         = "delivery.failed"
+	EventAccountNeedsReauth     = "account.needs_reauth"
+	EventAccountReconnected     = "account.reconnected"
 )
 
 // EventTypes lists every event type an endpoint may subscribe to.
