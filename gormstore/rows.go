@@ -22,6 +22,8 @@ type workspaceRow struct {
 	// Language and ApprovalRequired: migration 0004.
 	Language         string `gorm:"not null;default:'id'"`
 	ApprovalRequired bool   `gorm:"not null;default:false"`
+	// OrganizationID: migration 0008; nil when no organization owns it.
+	OrganizationID *string
 }
 
 func (workspaceRow) TableName() string { return "workspaces" }
@@ -183,5 +185,6 @@ func tables() []any {
 		&userRow{}, &sessionRow{}, &membershipRow{}, &passwordTokenRow{}, // user.go
 		&approvalLinkRow{}, // approval.go
 		&auditRow{},        // audit.go
+		&organizationRow{}, &orgMembershipRow{}, // org.go
 	}
 }
