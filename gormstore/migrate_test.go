@@ -120,7 +120,7 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied"}, applied(t, ms)); diff != "" {
 		t.Errorf("migrations after the upgrade (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(want, schemaOf(t, s)); diff != "" {
@@ -204,7 +204,7 @@ func TestUpgradeFromAutoMigrateThenLaterMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending", "webhooks pending", "organizations pending"}, applied(t, ms)); diff != "" {
 		t.Errorf("status before the upgrade (-want +got):\n%s", diff)
 	}
 	later := "ALTER TABLE workspaces ADD COLUMN plan text NOT NULL DEFAULT 'free'"
@@ -424,7 +424,7 @@ func TestMigrationStatusOfANewDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending", "webhooks pending", "organizations pending"}, applied(t, ms)); diff != "" {
 		t.Errorf("status (-want +got):\n%s", diff)
 	}
 	if tables, err := gormstore.TableColumns(s); err != nil || len(tables) != 0 {

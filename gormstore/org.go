@@ -286,9 +286,25 @@ WHERE w.id = ?`, userID, userID, workspaceID).Scan(&r).Error
 
 // accessRow is one row of FindUserWorkspaces.
 type accessRow struct {
-	workspaceRow
-	MemberRole *string
-	OrgRole    *string
+	ID               string
+	Name             string
+	Timezone         string
+	CreatedAt        time.Time
+	Language         string
+	ApprovalRequired bool
+	OrganizationID   *string
+	MemberRole       *string
+	OrgRole          *string
+}
+
+func (r accessRow) access() serentak.WorkspaceAccess {
+	ws := workspaceRow{ID: r.ID, Name: r.Name, Timezone: r.Timezone, CreatedAt: r.CreatedAt, Language: r.Language,
+		ApprovalRequired: r.ApprovalRequired, OrganizationID: r.OrganizationID}.workspace()
+	a := serentak.WorkspaceAccess{Workspace: ws, Role: serentak.Role(orEmpty(r.MemberRole))}
+	if a.Role == "" {
+		a.Role, a.Via = serentak.Role(orEmpty(r.OrgRole)), ws.OrganizationID
+	}
+	return a
 }
 
 // FindUserWorkspaces returns one page, by workspace ID, of the
@@ -298,7 +314,8 @@ type accessRow struct {
 func (s *Store) FindUserWorkspaces(ctx context.Context, userID, cursor string, limit int) ([]serentak.WorkspaceAccess, string, error) {
 	limit = pageLimit(limit)
 	var rows []accessRow
-	err := s.db.WithContext(ctx).Raw(`SELECT w.*, m.role AS member_role, om.role AS org_role
+	err := s.db.WithContext(ctx).Raw(`SELECT w.id, w.name, w.timezone, w.created_at, w.language, w.approval_required, w.organization_id,
+    m.role AS member_role, om.role AS org_role
 FROM workspaces w
 LEFT JOIN memberships m ON m.workspace_id = w.id AND m.user_id = ?
 LEFT JOIN org_memberships om ON om.organization_id = w.organization_id AND om.user_id = ?
@@ -319,11 +336,7 @@ LIMIT ?`, userID, userID, cursor, userID, userID, limit+1).Scan(&rows).Error
 	}
 	out := make([]serentak.WorkspaceAccess, len(rows))
 	for i, r := range rows {
-		a := serentak.WorkspaceAccess{Workspace: r.workspace(), Role: serentak.Role(orEmpty(r.MemberRole))}
-		if a.Role == "" {
-			a.Role, a.Via = serentak.Role(orEmpty(r.OrgRole)), r.workspace().OrganizationID
-		}
-		out[i] = a
+		out[i] = r.access()
 	}
 	return out, next, nil
 }

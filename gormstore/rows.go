@@ -183,8 +183,8 @@ func tables() []any {
 		&templateRow{},
 		&oauthStateRow{}, &reconnectLinkRow{}, &accountHealthRow{}, // oauth.go
 		&userRow{}, &sessionRow{}, &membershipRow{}, &passwordTokenRow{}, // user.go
-		&approvalLinkRow{}, // approval.go
-		&auditRow{},        // audit.go
+		&approvalLinkRow{},                      // approval.go
+		&auditRow{},                             // audit.go
 		&organizationRow{}, &orgMembershipRow{}, // org.go
 	}
 }
