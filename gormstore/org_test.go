@@ -10,7 +10,7 @@ import (
 )
 
 // orgWorkspace makes a workspace owned by the organization orgID.
-func (b *bundle) orgWorkspace(t *testing.T, orgID, name string) serentak.Workspace {
+func (b *bundle) orgWorkspace(t testing.TB, orgID, name string) serentak.Workspace {
 	t.Helper()
 	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: name, OrganizationID: orgID, CreatedAt: b.clock.Now()}
 	key := serentak.APIKey{ID: serentak.NewID(serentak.PrefixKey), Hash: serentak.HashSecret(ws.ID)}
@@ -20,7 +20,7 @@ func (b *bundle) orgWorkspace(t *testing.T, orgID, name string) serentak.Workspa
 	return ws
 }
 
-func (b *bundle) orgUser(t *testing.T, email string) serentak.User {
+func (b *bundle) orgUser(t testing.TB, email string) serentak.User {
 	t.Helper()
 	u := serentak.User{ID: serentak.NewID(serentak.PrefixUser), Email: email, CreatedAt: b.clock.Now()}
 	if err := b.s.CreateUser(b.ctx, u, nil); err != nil {
@@ -159,4 +159,55 @@ func TestOrganizationLastOwner(t *testing.T) {
 	if err != nil || len(list) != 1 || next != "" || list[0].ID != o.ID {
 		t.Errorf("FindOrganizations: %+v %q, %v", list, next, err)
 	}
+}
+
+// BenchmarkRoleLookup: the read on every request a person makes to a
+// workspace, before organizations (FindMembership) and with them
+// (FindEffectiveRole, through an organization of 2,000 workspaces), and
+// the first page of that person's workspaces.
+func BenchmarkRoleLookup(b *testing.B) {
+	s := setup(b)
+	o := serentak.Organization{ID: serentak.NewID(serentak.PrefixOrganization), Name: "Agensi"}
+	if err := s.s.CreateOrganization(s.ctx, o); err != nil {
+		b.Fatal(err)
+	}
+	var last serentak.Workspace
+	for range 2000 {
+		last = s.orgWorkspace(b, o.ID, "Toko")
+	}
+	u := s.orgUser(b, "staf@example.com")
+	if err := s.s.AddOrgMember(s.ctx, serentak.OrgMembership{OrganizationID: o.ID, UserID: u.ID, Role: serentak.RoleEditor}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.s.AddMember(s.ctx, serentak.Membership{WorkspaceID: s.ws.ID, UserID: u.ID, Role: serentak.RoleEditor}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("FindMembership", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.s.FindMembership(s.ctx, s.ws.ID, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("FindEffectiveRole/member", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.s.FindEffectiveRole(s.ctx, s.ws.ID, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("FindEffectiveRole/organization", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.s.FindEffectiveRole(s.ctx, last.ID, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("FindUserWorkspaces/first-page", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := s.s.FindUserWorkspaces(s.ctx, u.ID, "", 20); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
