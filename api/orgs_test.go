@@ -167,4 +167,38 @@ func TestOrganizationMembersAndWorkspaces(t *testing.T) {
 	b.expect(b.do("DELETE", members+"/"+boss, owner, nil), http.StatusNoContent)
 	b.expectError(b.do("GET", "/v1/organizations/"+org, owner, nil), http.StatusNotFound, "not_found")
 	b.expectError(b.do("DELETE", members+"/"+boss, editor, nil), http.StatusNotFound, "not_found")
+
+	// Each change of the organization's members is in the server's log,
+	// with who made it.
+	logs := b.logs.String()
+	for _, want := range []string{`"action":"organization.member.add"`, `"action":"organization.member.update"`, `"action":"organization.member.remove"`, `"actor_id":"` + boss + `"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log has no %s", want)
+		}
+	}
+}
+
+// GET /v1/me lists at most 100 workspaces; the rest are paged with GET
+// /v1/workspaces from memberships_next_cursor.
+func TestMeBoundsOrganizationWorkspaces(t *testing.T) {
+	b := setup(t)
+	org := b.organization("Agensi Besar")
+	var all []string
+	for range 101 {
+		id, _ := b.orgWorkspace(org, "Toko")
+		all = append(all, id)
+	}
+	slices.Sort(all)
+	b.user("staf@example.com")
+	b.expect(b.do("POST", "/v1/organizations/"+org+"/members", adminKey, map[string]any{"email": "staf@example.com", "role": "viewer"}), http.StatusCreated)
+	tok := b.signIn("staf@example.com", testPassword)
+	me := b.expect(b.do("GET", "/v1/me", tok, nil), http.StatusOK)
+	ms := me["memberships"].([]any)
+	if len(ms) != 100 || me["memberships_next_cursor"] != all[99] {
+		t.Fatalf("GET /v1/me: %d memberships, next cursor %v; want 100 and %s", len(ms), me["memberships_next_cursor"], all[99])
+	}
+	rest := b.expect(b.do("GET", "/v1/workspaces?cursor="+all[99], tok, nil), http.StatusOK)
+	if got := ids(t, rest, "id"); !slices.Equal(got, all[100:]) || rest["next_cursor"] != nil {
+		t.Errorf("the rest: %v (next %v), want %v", got, rest["next_cursor"], all[100:])
+	}
 }
