@@ -34,8 +34,10 @@ type principal struct {
 	operator    bool
 	keyID       string // workspace keys only
 	workspaceID string // workspace keys only
-	// role is a key's, or a session's membership role in the workspace
-	// of the request (set by workspaceMiddleware).
+	// role is a key's, or a session's role in the workspace of the
+	// request (its membership's, else its organization's: set by
+	// workspaceMiddleware) or in the organization of the request (set by
+	// orgMiddleware).
 	role serentak.Role
 	// userID and sessionID: sessions only.
 	userID, sessionID string

@@ -347,10 +347,10 @@ func (s *Store) FindUserWorkspaces(ctx context.Context, userID, cursor string, l
 		if !ok { // deleted between the reads
 			continue
 		}
-		a := serentak.WorkspaceAccess{Workspace: w.workspace(), Role: member[id]}
-		if a.Role == "" {
+		a := serentak.WorkspaceAccess{Workspace: w.workspace()}
+		a.Role = serentak.EffectiveRole(member[id], inOrg[a.Workspace.OrganizationID])
+		if member[id] == "" {
 			a.Via = a.Workspace.OrganizationID
-			a.Role = inOrg[a.Via]
 		}
 		if a.Role != "" { // "": the membership ended between the reads
 			out = append(out, a)
