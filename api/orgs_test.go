@@ -77,6 +77,7 @@ func TestOrganizationRoleAppliesToEveryWorkspace(t *testing.T) {
 		t.Errorf("GET /v1/organizations for an editor of %s: %v", org, orgs["data"])
 	}
 	want := []string{ws1, ws2, ws3}
+	slices.Sort(want) // by ID: IDs made within one millisecond sort at random
 	if got := ids(t, b.expect(b.do("GET", "/v1/organizations/"+org+"/workspaces", tok, nil), http.StatusOK), "id"); !slices.Equal(got, want) {
 		t.Errorf("the organization's workspaces: %v, want %v", got, want)
 	}
@@ -104,6 +105,9 @@ func TestOrganizationRoleAppliesToEveryWorkspace(t *testing.T) {
 		map[string]any{"workspace_id": ws2, "role": "viewer"},
 		map[string]any{"workspace_id": ws3, "role": "editor", "organization_id": org},
 	}
+	slices.SortFunc(wantMe, func(a, b any) int {
+		return strings.Compare(a.(map[string]any)["workspace_id"].(string), b.(map[string]any)["workspace_id"].(string))
+	})
 	if diff := cmp.Diff(wantMe, me["memberships"]); diff != "" {
 		t.Errorf("GET /v1/me memberships (-want +got):\n%s", diff)
 	}
