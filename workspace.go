@@ -18,7 +18,10 @@ type Workspace struct {
 	// ApprovalRequired holds an editor's posts in pending_approval until
 	// an approver approves them.
 	ApprovalRequired bool
-	CreatedAt        time.Time
+	// OrganizationID is the organization that owns the workspace; "":
+	// none. Its members hold their organization role here.
+	OrganizationID string
+	CreatedAt      time.Time
 }
 
 // DefaultLanguage is a workspace's language unless set.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -42,6 +43,38 @@ func checkRole(role *string) (serentak.Role, *serentak.FieldError) {
 	return serentak.Role(*role), nil
 }
 
+// checkMemberRequest reads a new member (of a workspace or of an
+// organization): the email, the role and the name of a user it makes.
+func checkMemberRequest(req memberRequest) (email string, role serentak.Role, name string, err error) {
+	var errs []serentak.FieldError
+	email, fe := checkEmail("email", deref(req.Email))
+	if fe != nil {
+		errs = append(errs, *fe)
+	}
+	role, fe = checkRole(req.Role)
+	if fe != nil {
+		errs = append(errs, *fe)
+	}
+	name = strings.TrimSpace(req.Name)
+	if utf8.RuneCountInString(name) > maxNameLen {
+		errs = append(errs, fieldError("name", "too_long", "must be at most %d characters", maxNameLen))
+	}
+	if len(errs) > 0 {
+		return "", "", "", serentak.Invalid("the member is not valid", errs...)
+	}
+	return email, role, name, nil
+}
+
+// userForEmail finds the user with email, or makes one with an invite
+// link (returned) when there is none.
+func (s *Server) userForEmail(ctx context.Context, email, name string) (serentak.User, *passwordLink, error) {
+	u, err := s.cfg.Store.FindUserByEmail(ctx, email)
+	if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+		return s.createUserWith(ctx, email, name, nil)
+	}
+	return u, nil, err
+}
+
 func (s *Server) mayGive(c echo.Context, role serentak.Role) error {
 	if p := principalOf(c); !p.covers(role) {
 		return serentak.Errorf(codeForbidden, "your role cannot give or change the role %s: it has powers yours lacks", role)
@@ -56,31 +89,15 @@ func (s *Server) addMember(c echo.Context) error {
 	if _, err := s.readJSON(c, &req); err != nil {
 		return err
 	}
-	var errs []serentak.FieldError
-	email, fe := checkEmail("email", deref(req.Email))
-	if fe != nil {
-		errs = append(errs, *fe)
-	}
-	role, fe := checkRole(req.Role)
-	if fe != nil {
-		errs = append(errs, *fe)
-	}
-	name := strings.TrimSpace(req.Name)
-	if utf8.RuneCountInString(name) > maxNameLen {
-		errs = append(errs, fieldError("name", "too_long", "must be at most %d characters", maxNameLen))
-	}
-	if len(errs) > 0 {
-		return serentak.Invalid("the member is not valid", errs...)
+	email, role, name, err := checkMemberRequest(req)
+	if err != nil {
+		return err
 	}
 	if err := s.mayGive(c, role); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	u, err := s.cfg.Store.FindUserByEmail(ctx, email)
-	var link *passwordLink
-	if serentak.ErrorCode(err) == serentak.ECodeNotFound {
-		u, link, err = s.createUserWith(ctx, email, name, nil)
-	}
+	u, link, err := s.userForEmail(ctx, email, name)
 	if err != nil {
 		return err
 	}

@@ -34,8 +34,10 @@ type principal struct {
 	operator    bool
 	keyID       string // workspace keys only
 	workspaceID string // workspace keys only
-	// role is a key's, or a session's membership role in the workspace
-	// of the request (set by workspaceMiddleware).
+	// role is a key's, or a session's role in the workspace of the
+	// request (its membership's, else its organization's: set by
+	// workspaceMiddleware) or in the organization of the request (set by
+	// orgMiddleware).
 	role serentak.Role
 	// userID and sessionID: sessions only.
 	userID, sessionID string
@@ -245,13 +247,15 @@ func (s *Server) workspaceMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		case p.userID != "":
-			// A person acts with their membership's role here; not a
-			// member: 404, as for another workspace's key.
-			m, err := s.cfg.Store.FindMembership(c.Request().Context(), id, p.userID)
+			// A person acts with their membership's role here, else with
+			// their role in the organization that owns the workspace
+			// (serentak.EffectiveRole); neither: 404, as for another
+			// workspace's key.
+			role, err := s.cfg.Store.FindEffectiveRole(c.Request().Context(), id, p.userID)
 			if err != nil {
 				return err
 			}
-			p.role = m.Role
+			p.role = role
 			c.Set(ctxPrincipal, p)
 		case p.workspaceID != id:
 			return serentak.NotFound("workspace")
@@ -261,17 +265,61 @@ func (s *Server) workspaceMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// ctxOrganization holds the organization of a /v1/organizations/{org}/…
+// request, checked by orgMiddleware.
+const ctxOrganization = "serentak.organization"
+
+// organizationID is the organization of the request.
+func organizationID(c echo.Context) string {
+	id, _ := c.Get(ctxOrganization).(string)
+	return id
+}
+
+// orgMiddleware admits a request to /v1/organizations/{org}/… from the
+// operator (the organization must exist) or a member of the organization,
+// who acts with their organization role: the one place an organization
+// role is resolved; need then checks the route's power as for a
+// workspace. Anyone else, a workspace key included, gets 404: IDs do not
+// reveal that they exist.
+func (s *Server) orgMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("org")
+		p := principalOf(c)
+		ctx := c.Request().Context()
+		switch {
+		case !wellFormedID(id, serentak.PrefixOrganization):
+			return serentak.NotFound("organization")
+		case p.operator:
+			if _, err := s.cfg.Store.FindOrganizationByID(ctx, id); err != nil {
+				return err
+			}
+		case p.userID != "":
+			m, err := s.cfg.Store.FindOrgMembership(ctx, id, p.userID)
+			if err != nil {
+				return err
+			}
+			p.role = m.Role
+			c.Set(ctxPrincipal, p)
+		default:
+			return serentak.NotFound("organization")
+		}
+		c.Set(ctxOrganization, id)
+		return next(c)
+	}
+}
+
 // need returns the middleware that admits a request whose principal has
-// power p in the workspace of the request: the one place roles are
-// checked. Every /v1/workspaces/{ws} route is registered with the power
-// it needs (routes), after workspaceMiddleware, so another workspace's
+// power p in the workspace (or organization, orgMiddleware) of the
+// request: the one place roles are checked. Every /v1/workspaces/{ws}
+// and /v1/organizations/{org} route is registered with the power it
+// needs (routes), after workspaceMiddleware, so another workspace's
 // caller has had its 404 already and acting beyond one's role in one's
 // own workspace is 403.
 func (s *Server) need(p serentak.Power) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !principalOf(c).can(p) {
-				return serentak.Errorf(codeForbidden, "your role in this workspace does not allow this (it needs the %s power)", p)
+				return serentak.Errorf(codeForbidden, "your role here does not allow this (it needs the %s power)", p)
 			}
 			return next(c)
 		}

@@ -19,8 +19,10 @@ import (
 // operator key; keys of the workspace under test by role; no
 // Authorization; a revoked key of the workspace; the owner key of
 // another workspace; a person's session, whose membership role in the
-// workspace is editor; a session that was ended.
-var matrixCallers = []string{"operator", "owner", "admin", "editor", "approver", "viewer", "none", "revoked", "other", "session", "ended"}
+// workspace is editor; a session that was ended; a person who is an
+// editor of the organization that owns the workspace (and no member of
+// the workspace itself); an owner of another organization.
+var matrixCallers = []string{"operator", "owner", "admin", "editor", "approver", "viewer", "none", "revoked", "other", "session", "ended", "orgeditor", "orgother"}
 
 // tenancyMatrix is what each caller gets from each route of the router:
 // "ok" is the route's own answer for a caller it admits (2xx, or 302 for
@@ -28,64 +30,73 @@ var matrixCallers = []string{"operator", "owner", "admin", "editor", "approver",
 // without a row fails TestTenancyMatrix: a new route must say here who
 // may call it.
 var tenancyMatrix = map[string]string{
-	// Columns: operator owner admin editor approver viewer none revoked other session ended.
-	"GET /healthz":                                            "ok ok ok ok ok ok ok ok ok ok ok",
-	"GET /readyz":                                             "ok ok ok ok ok ok ok ok ok ok ok",
-	"GET /openapi.json":                                       "ok ok ok ok ok ok ok ok ok ok ok",
-	"GET /public/media/:id":                                   "ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
-	"HEAD /public/media/:id":                                  "ok ok ok ok ok ok ok ok ok ok ok",
-	"GET /v1/oauth/:platform/callback":                        "ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
-	"GET /v1/oauth/:platform/reconnect":                       "ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
-	"POST /v1/users":                                          "ok 403 403 403 403 403 401 401 403 403 401",
-	"POST /v1/users/:id/password-reset":                       "ok 403 403 403 403 403 401 401 403 403 401",
-	"POST /v1/invites/:token":                                 "ok ok ok ok ok ok ok ok ok ok ok",
-	"POST /v1/password-resets/:token":                         "ok ok ok ok ok ok ok ok ok ok ok",
-	"POST /v1/sessions":                                       "ok ok ok ok ok ok ok ok ok ok ok",
-	"DELETE /v1/sessions/current":                             "403 403 403 403 403 403 401 401 403 ok 401",
-	"GET /v1/me":                                              "403 403 403 403 403 403 401 401 403 ok 401",
-	"POST /v1/workspaces/:ws/members":                         "ok ok ok 403 403 403 401 401 404 403 401",
-	"GET /v1/workspaces/:ws/members":                          "ok ok ok 403 403 403 401 401 404 403 401",
-	"PATCH /v1/workspaces/:ws/members/:id":                    "ok ok ok 403 403 403 401 401 404 403 401",
-	"DELETE /v1/workspaces/:ws/members/:id":                   "ok ok ok 403 403 403 401 401 404 403 401",
-	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403 403 401",
-	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404 ok 401",
-	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404 403 401",
-	"GET /v1/workspaces/:ws/keys":                             "ok ok ok 403 403 403 401 401 404 403 401",
-	"GET /v1/workspaces/:ws/audit":                            "ok ok ok 403 403 403 401 401 404 403 401",
-	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404 403 401",
-	"POST /v1/workspaces/:ws/accounts":                        "ok ok ok 403 403 403 401 401 404 403 401",
-	"GET /v1/workspaces/:ws/accounts":                         "ok ok ok ok ok ok 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/accounts/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/accounts/:id/options":             "ok ok ok ok ok ok 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/accounts/connect/:platform":       "ok ok ok 403 403 403 401 401 404 403 401",
-	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link":     "ok ok ok 403 403 403 401 401 404 403 401",
-	"POST /v1/workspaces/:ws/posts":                           "ok ok ok ok 403 403 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/posts":                            "ok ok ok ok ok ok 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/posts/:id":                        "ok ok ok ok ok ok 401 401 404 ok 401",
-	"PATCH /v1/workspaces/:ws/posts/:id":                      "ok ok ok ok 403 403 401 401 404 ok 401",
-	"POST /v1/workspaces/:ws/posts/:id/cancel":                "ok ok ok ok 403 403 401 401 404 ok 401",
-	"POST /v1/workspaces/:ws/posts/preview":                   "ok ok ok ok 403 403 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/templates":                        "ok ok ok ok ok ok 401 401 404 ok 401",
-	"PUT /v1/workspaces/:ws/templates/:platform/:language":    "ok ok ok 403 403 403 401 401 404 403 401",
-	"DELETE /v1/workspaces/:ws/templates/:platform/:language": "ok ok ok 403 403 403 401 401 404 403 401",
-	"POST /v1/workspaces/:ws/media":                           "ok ok ok ok 403 403 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/media/:id":                        "ok ok ok ok ok ok 401 401 404 ok 401",
-	"DELETE /v1/workspaces/:ws/media/:id":                     "ok ok ok ok 403 403 401 401 404 ok 401",
-	"POST /v1/workspaces/:ws/uploads":                         "ok ok ok ok 403 403 401 401 404 ok 401",
-	"GET /v1/workspaces/:ws/uploads/:id":                      "ok ok ok ok ok ok 401 401 404 ok 401",
-	"HEAD /v1/workspaces/:ws/uploads/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401",
-	"PATCH /v1/workspaces/:ws/uploads/:id":                    "ok ok ok ok 403 403 401 401 404 ok 401",
-	"DELETE /v1/workspaces/:ws/uploads/:id":                   "ok ok ok ok 403 403 401 401 404 ok 401",
-	"GET /v1/approval-link":                                   "ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key,
-	"HEAD /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok ok ok",
-	"POST /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok ok ok",
-	"GET /v1/workspaces":                                      "ok ok ok ok ok ok 401 401 ok ok 401", // each caller its own,
-	"PATCH /v1/workspaces/:ws":                                "ok ok ok 403 403 403 401 401 404 403 401",
-	"DELETE /v1/workspaces/:ws":                               "ok ok 403 403 403 403 401 401 404 403 401", // the own power
-	"GET /v1/workspaces/:ws/export":                           "ok ok 403 403 403 403 401 401 404 403 401",
-	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404 403 401",
-	"POST /v1/workspaces/:ws/posts/:id/approval-link":         "ok ok ok ok 403 403 401 401 404 ok 401",
-	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404 403 401",
+	// Columns: operator owner admin editor approver viewer none revoked other session ended orgeditor orgother.
+	"POST /v1/organizations":                                  "ok 403 403 403 403 403 401 401 403 403 401 403 403",
+	"GET /v1/organizations":                                   "ok 403 403 403 403 403 401 401 403 ok 401 ok ok", // a person: their own
+	"GET /v1/organizations/:org":                              "ok 404 404 404 404 404 401 401 404 404 401 ok 404",
+	"PATCH /v1/organizations/:org":                            "ok 404 404 404 404 404 401 401 404 404 401 403 404",
+	"GET /v1/organizations/:org/workspaces":                   "ok 404 404 404 404 404 401 401 404 404 401 ok 404",
+	"POST /v1/organizations/:org/members":                     "ok 404 404 404 404 404 401 401 404 404 401 403 404",
+	"GET /v1/organizations/:org/members":                      "ok 404 404 404 404 404 401 401 404 404 401 403 404",
+	"PATCH /v1/organizations/:org/members/:id":                "ok 404 404 404 404 404 401 401 404 404 401 403 404",
+	"DELETE /v1/organizations/:org/members/:id":               "ok 404 404 404 404 404 401 401 404 404 401 403 404",
+	"GET /healthz":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /readyz":                                             "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /openapi.json":                                       "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /public/media/:id":                                   "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
+	"HEAD /public/media/:id":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /v1/oauth/:platform/callback":                        "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
+	"GET /v1/oauth/:platform/reconnect":                       "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
+	"POST /v1/users":                                          "ok 403 403 403 403 403 401 401 403 403 401 403 403",
+	"POST /v1/users/:id/password-reset":                       "ok 403 403 403 403 403 401 401 403 403 401 403 403",
+	"POST /v1/invites/:token":                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/password-resets/:token":                         "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/sessions":                                       "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"DELETE /v1/sessions/current":                             "403 403 403 403 403 403 401 401 403 ok 401 ok ok",
+	"GET /v1/me":                                              "403 403 403 403 403 403 401 401 403 ok 401 ok ok",
+	"POST /v1/workspaces/:ws/members":                         "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"GET /v1/workspaces/:ws/members":                          "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"PATCH /v1/workspaces/:ws/members/:id":                    "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"DELETE /v1/workspaces/:ws/members/:id":                   "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403 403 401 403 403",
+	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"GET /v1/workspaces/:ws/keys":                             "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"GET /v1/workspaces/:ws/audit":                            "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"POST /v1/workspaces/:ws/accounts":                        "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"GET /v1/workspaces/:ws/accounts":                         "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/accounts/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/accounts/:id/options":             "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/accounts/connect/:platform":       "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link":     "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"POST /v1/workspaces/:ws/posts":                           "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/posts":                            "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/posts/:id":                        "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"PATCH /v1/workspaces/:ws/posts/:id":                      "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"POST /v1/workspaces/:ws/posts/:id/cancel":                "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"POST /v1/workspaces/:ws/posts/preview":                   "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/templates":                        "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"PUT /v1/workspaces/:ws/templates/:platform/:language":    "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"DELETE /v1/workspaces/:ws/templates/:platform/:language": "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"POST /v1/workspaces/:ws/media":                           "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/media/:id":                        "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"DELETE /v1/workspaces/:ws/media/:id":                     "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"POST /v1/workspaces/:ws/uploads":                         "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"GET /v1/workspaces/:ws/uploads/:id":                      "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"HEAD /v1/workspaces/:ws/uploads/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"PATCH /v1/workspaces/:ws/uploads/:id":                    "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"DELETE /v1/workspaces/:ws/uploads/:id":                   "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"GET /v1/approval-link":                                   "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key,
+	"HEAD /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/approval-link":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /v1/workspaces":                                      "ok ok ok ok ok ok 401 401 ok ok 401 ok ok", // each caller its own,
+	"PATCH /v1/workspaces/:ws":                                "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"DELETE /v1/workspaces/:ws":                               "ok ok 403 403 403 403 401 401 404 403 401 403 404", // the own power
+	"GET /v1/workspaces/:ws/export":                           "ok ok 403 403 403 403 401 401 404 403 401 403 404",
+	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404 403 401 403 404",
+	"POST /v1/workspaces/:ws/posts/:id/approval-link":         "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404 403 401 403 404",
 }
 
 // matrixConnector is an OAuth app that says yes, so the connect routes
@@ -119,8 +130,12 @@ func TestTenancyMatrix(t *testing.T) {
 	// The reconnect link's 302 is the answer; nothing here may reach
 	// the internet.
 	b.srv.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	ws, owner := b.workspace("Toko Budi")
-	_, otherOwner := b.workspace("Toko Lain")
+	// The workspace under test belongs to an organization; another
+	// organization owns the other workspace.
+	orgID := b.organization("Agensi")
+	otherOrg := b.organization("Agensi Lain")
+	ws, owner := b.orgWorkspace(orgID, "Toko Budi")
+	_, otherOwner := b.orgWorkspace(otherOrg, "Toko Lain")
 	keys := map[string]string{"operator": adminKey, "owner": owner, "other": otherOwner, "none": ""}
 	for _, role := range []string{"admin", "editor", "approver", "viewer", "revoked"} {
 		r := role
@@ -139,6 +154,12 @@ func TestTenancyMatrix(t *testing.T) {
 	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/members", owner, map[string]any{"email": "matrix@example.com", "role": "editor"}), http.StatusCreated)
 	keys["session"], keys["ended"] = b.signIn("matrix@example.com", testPassword), b.signIn("matrix@example.com", testPassword)
 	b.expect(b.do("DELETE", "/v1/sessions/current", keys["ended"], nil), http.StatusNoContent)
+	b.user("orgeditor@example.com")
+	b.expect(b.do("POST", "/v1/organizations/"+orgID+"/members", adminKey, map[string]any{"email": "orgeditor@example.com", "role": "editor"}), http.StatusCreated)
+	keys["orgeditor"] = b.signIn("orgeditor@example.com", testPassword)
+	b.user("orgother@example.com")
+	b.expect(b.do("POST", "/v1/organizations/"+otherOrg+"/members", adminKey, map[string]any{"email": "orgother@example.com", "role": "owner"}), http.StatusCreated)
+	keys["orgother"] = b.signIn("orgother@example.com", testPassword)
 	resetUser := b.user("reset@example.com") // its sessions end with each reset: not the matrix's person
 	acc := b.account(ws, owner, serentak.Facebook, "111")
 	b.account(ws, owner, serentak.Facebook, "999")
@@ -155,6 +176,10 @@ func TestTenancyMatrix(t *testing.T) {
 		if strings.Contains(path, "%RESET%") {
 			m := b.expect(b.do("POST", "/v1/users/"+resetUser+"/password-reset", adminKey, nil), http.StatusCreated)
 			path = linkPath(t, m["reset_url"].(string))
+		}
+		if strings.Contains(path, "%ORGMEMBER%") {
+			m := b.expect(b.do("POST", "/v1/organizations/"+orgID+"/members", adminKey, map[string]any{"email": newEmail(), "role": "viewer"}), http.StatusCreated)
+			path = strings.Replace(path, "%ORGMEMBER%", m["user_id"].(string), 1)
 		}
 		return freshInWorkspace(path)
 	}
@@ -199,6 +224,24 @@ func TestTenancyMatrix(t *testing.T) {
 		"DELETE /v1/sessions/current": {path: "/v1/sessions/current", body: noBody, ok: 204},
 		"GET /v1/me":                  {path: "/v1/me", body: noBody, ok: 200},
 		"GET /v1/workspaces":          {path: "/v1/workspaces", body: noBody, ok: 200},
+
+		"POST /v1/organizations": {path: "/v1/organizations", ok: 201, body: func() (any, []string) {
+			return map[string]any{"name": "Agensi Baru"}, nil
+		}},
+		"GET /v1/organizations":                 {path: "/v1/organizations", body: noBody, ok: 200},
+		"GET /v1/organizations/:org":            {path: "/v1/organizations/" + orgID, body: noBody, ok: 200},
+		"GET /v1/organizations/:org/workspaces": {path: "/v1/organizations/" + orgID + "/workspaces", body: noBody, ok: 200},
+		"GET /v1/organizations/:org/members":    {path: "/v1/organizations/" + orgID + "/members", body: noBody, ok: 200},
+		"PATCH /v1/organizations/:org": {path: "/v1/organizations/" + orgID, ok: 200, body: func() (any, []string) {
+			return map[string]any{"name": "Agensi"}, nil
+		}},
+		"POST /v1/organizations/:org/members": {path: "/v1/organizations/" + orgID + "/members", ok: 201, body: func() (any, []string) {
+			return map[string]any{"email": newEmail(), "role": "viewer"}, nil
+		}},
+		"PATCH /v1/organizations/:org/members/:id": {path: "/v1/organizations/" + orgID + "/members/%ORGMEMBER%", ok: 200, body: func() (any, []string) {
+			return map[string]any{"role": "editor"}, nil
+		}},
+		"DELETE /v1/organizations/:org/members/:id": {path: "/v1/organizations/" + orgID + "/members/%ORGMEMBER%", body: noBody, ok: 204},
 	}
 	// With an OAuth app, connecting and reconnect links work.
 	for route, ok := range map[string]int{

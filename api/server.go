@@ -301,6 +301,22 @@ func (s *Server) routes() {
 	e.DELETE("/v1/sessions/current", s.deleteSession, auth...)
 	e.GET("/v1/me", s.me, auth...)
 
+	// Organizations (orgs.go): orgMiddleware resolves the caller's
+	// organization role (another organization's caller gets 404), then
+	// need checks the route's power as for a workspace.
+	org := func(p serentak.Power, more ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
+		return append([]echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware, s.orgMiddleware, s.need(p)}, more...)
+	}
+	e.POST("/v1/organizations", s.createOrganization, auth...)
+	e.GET("/v1/organizations", s.listOrganizations, auth...)
+	e.GET("/v1/organizations/:org", s.getOrganization, org(read)...)
+	e.PATCH("/v1/organizations/:org", s.patchOrganization, org(manage)...)
+	e.GET("/v1/organizations/:org/workspaces", s.listOrgWorkspaces, org(read)...)
+	e.POST("/v1/organizations/:org/members", s.addOrgMember, org(manage)...)
+	e.GET("/v1/organizations/:org/members", s.listOrgMembers, org(manage)...)
+	e.PATCH("/v1/organizations/:org/members/:id", s.changeOrgMember, org(manage, member)...)
+	e.DELETE("/v1/organizations/:org/members/:id", s.removeOrgMember, org(manage, member)...)
+
 	e.POST("/v1/workspaces", s.createWorkspace, auth...)
 	e.GET("/v1/workspaces", s.listWorkspaces, auth...)
 	e.GET("/v1/workspaces/:ws", s.getWorkspace, in(read)...)

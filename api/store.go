@@ -103,12 +103,34 @@ type Store interface {
 	TouchSession(ctx context.Context, s serentak.Session, at time.Time) error
 	DeleteSession(ctx context.Context, id string) error
 	FindMembership(ctx context.Context, workspaceID, userID string) (serentak.Membership, error)
-	FindMemberships(ctx context.Context, userID string) ([]serentak.Membership, error)
 	FindMembers(ctx context.Context, workspaceID string) ([]serentak.Membership, []serentak.User, error)
 	AddMember(ctx context.Context, m serentak.Membership) error
 	// ChangeMember sets a member's role ("" removes them); conflict when
 	// the workspace would be left without an owner.
 	ChangeMember(ctx context.Context, workspaceID, userID string, role serentak.Role) error
+	// FindEffectiveRole is the role a person acts with in a workspace:
+	// their membership's, else their organization's
+	// (serentak.EffectiveRole); not_found "workspace" when they have none.
+	// One indexed read on every request a person makes to a workspace.
+	FindEffectiveRole(ctx context.Context, workspaceID, userID string) (serentak.Role, error)
+	// FindUserWorkspaces pages, by workspace ID, through the workspaces a
+	// person may act in, directly or through an organization, with the
+	// role that applies in each (next "" on the last page).
+	FindUserWorkspaces(ctx context.Context, userID, cursor string, limit int) ([]serentak.WorkspaceAccess, string, error)
+
+	// Organizations (orgs.go). FindOrgMembership is not_found
+	// "organization" for a user outside it; ChangeOrgMember ("" removes)
+	// is conflict when the organization would be left without an owner.
+	CreateOrganization(ctx context.Context, o serentak.Organization) error
+	FindOrganizationByID(ctx context.Context, id string) (serentak.Organization, error)
+	UpdateOrganization(ctx context.Context, o serentak.Organization) (serentak.Organization, error)
+	FindOrganizations(ctx context.Context, cursor string, limit int) ([]serentak.Organization, string, error)
+	FindOrgWorkspaces(ctx context.Context, orgID, cursor string, limit int) ([]serentak.Workspace, string, error)
+	FindOrgMembership(ctx context.Context, orgID, userID string) (serentak.OrgMembership, error)
+	FindUserOrgMemberships(ctx context.Context, userID string) ([]serentak.OrgMembership, []serentak.Organization, error)
+	FindOrgMembers(ctx context.Context, orgID string) ([]serentak.OrgMembership, []serentak.User, error)
+	AddOrgMember(ctx context.Context, m serentak.OrgMembership) error
+	ChangeOrgMember(ctx context.Context, orgID, userID string, role serentak.Role) error
 
 	// The audit log (audit.go): AddAudit writes one entry; FindAudit pages
 	// through a workspace's newest first, by ID (next is "" on the last

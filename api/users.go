@@ -274,9 +274,25 @@ func (s *Server) deleteSession(c echo.Context) error {
 type membershipView struct {
 	WorkspaceID string        `json:"workspace_id"`
 	Role        serentak.Role `json:"role"`
+	// OrganizationID: the organization whose role this is, when the
+	// person holds it through an organization rather than their own
+	// membership of the workspace.
+	OrganizationID string `json:"organization_id,omitempty"`
 }
 
-// me answers the signed-in person and the workspaces they belong to.
+type orgMembershipView struct {
+	OrganizationID string        `json:"organization_id"`
+	Role           serentak.Role `json:"role"`
+}
+
+// meMemberships bounds the memberships GET /v1/me lists: an organization
+// may own thousands of workspaces. The rest are paged with GET
+// /v1/workspaces from memberships_next_cursor.
+const meMemberships = 100
+
+// me answers the signed-in person, the first meMemberships workspaces
+// they may act in (by ID, directly or through an organization) and every
+// organization they belong to.
 func (s *Server) me(c echo.Context) error {
 	p := principalOf(c)
 	if p.userID == "" {
@@ -287,15 +303,24 @@ func (s *Server) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.cfg.Store.FindMemberships(ctx, u.ID)
+	as, next, err := s.cfg.Store.FindUserWorkspaces(ctx, u.ID, "", meMemberships)
 	if err != nil {
 		return err
 	}
-	out := make([]membershipView, len(ms))
-	for i, m := range ms {
-		out[i] = membershipView{WorkspaceID: m.WorkspaceID, Role: m.Role}
+	ms := make([]membershipView, len(as))
+	for i, a := range as {
+		ms[i] = membershipView{WorkspaceID: a.Workspace.ID, Role: a.Role, OrganizationID: a.Via}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "memberships": out})
+	oms, _, err := s.cfg.Store.FindUserOrgMemberships(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	orgs := make([]orgMembershipView, len(oms))
+	for i, m := range oms {
+		orgs[i] = orgMembershipView{OrganizationID: m.OrganizationID, Role: m.Role}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": u.ID, "email": u.Email, "name": u.Name,
+		"memberships": ms, "memberships_next_cursor": stringPtr(next), "organizations": orgs})
 }
 
 // Sign-in throttling: failures are counted per client address and per

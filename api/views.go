@@ -19,7 +19,11 @@ type workspaceView struct {
 	// ApprovalRequired holds editors' posts for approval.
 	ApprovalRequired bool      `json:"approval_required"`
 	CreatedAt        time.Time `json:"created_at"`
-	APIKey           string    `json:"api_key,omitempty"` // only when just minted
+	// OrganizationID: the organization that owns it, if one does.
+	OrganizationID string `json:"organization_id,omitempty"`
+	// Role is the calling person's role here (their own list only).
+	Role   serentak.Role `json:"role,omitempty"`
+	APIKey string        `json:"api_key,omitempty"` // only when just minted
 }
 
 func viewWorkspace(w serentak.Workspace) workspaceView {
@@ -28,7 +32,7 @@ func viewWorkspace(w serentak.Workspace) workspaceView {
 		lang = serentak.DefaultLanguage
 	}
 	return workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, Language: lang,
-		ApprovalRequired: w.ApprovalRequired, CreatedAt: w.CreatedAt.UTC()}
+		ApprovalRequired: w.ApprovalRequired, CreatedAt: w.CreatedAt.UTC(), OrganizationID: w.OrganizationID}
 }
 
 // workspaceListView is a page of workspaces.

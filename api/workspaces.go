@@ -15,18 +15,36 @@ import (
 const maxNameLen = 200
 
 type createWorkspaceRequest struct {
-	Name     *string `json:"name"`
-	Timezone *string `json:"timezone"`
+	Name           *string `json:"name"`
+	Timezone       *string `json:"timezone"`
+	OrganizationID *string `json:"organization_id"`
 }
 
-// createWorkspace makes a workspace and its first key (operator only).
+// createWorkspace makes a workspace and its first key: the operator's,
+// or, in an organization, an admin's or owner's of that organization
+// (with a session). The key has the creator's role: owner for the
+// operator, the organization role for a person (never above it).
 func (s *Server) createWorkspace(c echo.Context) error {
-	if !principalOf(c).operator {
-		return serentak.Errorf(codeForbidden, "only the operator key can create workspaces")
+	p := principalOf(c)
+	if !p.operator && p.userID == "" {
+		return serentak.Errorf(codeForbidden, "only the operator key, or an organization's admin or owner signed in, can create workspaces")
 	}
 	var req createWorkspaceRequest
 	if _, err := s.readJSON(c, &req); err != nil {
 		return err
+	}
+	keyRole, orgID := serentak.RoleOwner, deref(req.OrganizationID)
+	if !p.operator && orgID == "" {
+		return serentak.Errorf(codeForbidden, "only the operator key can create a workspace outside an organization; name your organization_id")
+	}
+	if req.OrganizationID != nil {
+		role, err := s.orgRoleToCreate(c, orgID)
+		if err != nil {
+			return err
+		}
+		if !p.operator {
+			keyRole = role
+		}
 	}
 	var errs []serentak.FieldError
 	name := ""
@@ -51,9 +69,10 @@ func (s *Server) createWorkspace(c echo.Context) error {
 	}
 
 	now := s.now().UTC()
-	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: name, Timezone: tz, CreatedAt: now}
-	// The workspace's first key is its owner's (the contract).
-	secret, key := newAPIKey(ws.ID, serentak.RoleOwner, "", now)
+	ws := serentak.Workspace{ID: serentak.NewID(serentak.PrefixWorkspace), Name: name, Timezone: tz, CreatedAt: now, OrganizationID: orgID}
+	// The workspace's first key is its owner's (the contract), or, made
+	// by an organization admin, an admin's: never above its maker.
+	secret, key := newAPIKey(ws.ID, keyRole, "", now)
 	if err := s.cfg.Store.CreateWorkspace(c.Request().Context(), ws, key); err != nil {
 		return err
 	}
@@ -61,6 +80,28 @@ func (s *Server) createWorkspace(c echo.Context) error {
 	v := viewWorkspace(ws)
 	v.APIKey = secret
 	return c.JSON(http.StatusCreated, v)
+}
+
+// orgRoleToCreate checks that the caller may create a workspace in the
+// organization orgID, and returns their role there (the operator: owner).
+// Outside it: 404; a member without the manage power: 403.
+func (s *Server) orgRoleToCreate(c echo.Context, orgID string) (serentak.Role, error) {
+	ctx, p := c.Request().Context(), principalOf(c)
+	if !wellFormedID(orgID, serentak.PrefixOrganization) {
+		return "", serentak.NotFound("organization")
+	}
+	if p.operator {
+		_, err := s.cfg.Store.FindOrganizationByID(ctx, orgID)
+		return serentak.RoleOwner, err
+	}
+	m, err := s.cfg.Store.FindOrgMembership(ctx, orgID, p.userID)
+	if err != nil {
+		return "", err
+	}
+	if !m.Role.Can(serentak.PowerManage) {
+		return "", serentak.Errorf(codeForbidden, "your role in this organization does not allow creating workspaces (it needs the %s power)", serentak.PowerManage)
+	}
+	return m.Role, nil
 }
 
 // checkTimezone accepts IANA names only. "Local" means the server's zone,
@@ -176,21 +217,22 @@ func (s *Server) getWorkspace(c echo.Context) error {
 	return c.JSON(http.StatusOK, viewWorkspace(ws))
 }
 
-// listMemberWorkspaces answers a person's workspaces: those they are a
-// member of, in the order they joined them.
+// listMemberWorkspaces answers a person's workspaces, paged by ID: those
+// they are a member of and those their organizations own, each with the
+// role that applies there.
 func (s *Server) listMemberWorkspaces(c echo.Context, userID string) error {
-	ctx := c.Request().Context()
-	ms, err := s.cfg.Store.FindMemberships(ctx, userID)
+	cursor, limit, err := pageQuery(c.QueryParams(), serentak.PrefixWorkspace)
 	if err != nil {
 		return err
 	}
-	out := workspaceListView{Data: make([]workspaceView, 0, len(ms))}
-	for _, m := range ms {
-		ws, err := s.cfg.Store.FindWorkspaceByID(ctx, m.WorkspaceID)
-		if err != nil {
-			return err
-		}
-		out.Data = append(out.Data, viewWorkspace(ws))
+	as, next, err := s.cfg.Store.FindUserWorkspaces(c.Request().Context(), userID, cursor, limit)
+	if err != nil {
+		return err
+	}
+	out := workspaceListView{Data: make([]workspaceView, len(as)), NextCursor: stringPtr(next)}
+	for i, a := range as {
+		out.Data[i] = viewWorkspace(a.Workspace)
+		out.Data[i].Role = a.Role
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -22,6 +22,8 @@ type workspaceRow struct {
 	// Language and ApprovalRequired: migration 0004.
 	Language         string `gorm:"not null;default:'id'"`
 	ApprovalRequired bool   `gorm:"not null;default:false"`
+	// OrganizationID: migration 0008; nil when no organization owns it.
+	OrganizationID *string
 }
 
 func (workspaceRow) TableName() string { return "workspaces" }
@@ -181,7 +183,8 @@ func tables() []any {
 		&templateRow{},
 		&oauthStateRow{}, &reconnectLinkRow{}, &accountHealthRow{}, // oauth.go
 		&userRow{}, &sessionRow{}, &membershipRow{}, &passwordTokenRow{}, // user.go
-		&approvalLinkRow{}, // approval.go
-		&auditRow{},        // audit.go
+		&approvalLinkRow{},                      // approval.go
+		&auditRow{},                             // audit.go
+		&organizationRow{}, &orgMembershipRow{}, // org.go
 	}
 }

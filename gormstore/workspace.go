@@ -19,6 +19,9 @@ func (s *Store) CreateWorkspace(ctx context.Context, ws serentak.Workspace, key 
 	now := s.clock()
 	wr := workspaceRow{ID: ws.ID, Name: ws.Name, Timezone: ws.Timezone, CreatedAt: dbTime(ws.CreatedAt),
 		Language: ws.Language, ApprovalRequired: ws.ApprovalRequired}
+	if ws.OrganizationID != "" {
+		wr.OrganizationID = &ws.OrganizationID
+	}
 	if wr.Language == "" {
 		wr.Language = serentak.DefaultLanguage
 	}
@@ -31,6 +34,11 @@ func (s *Store) CreateWorkspace(ctx context.Context, ws serentak.Workspace, key 
 	key.WorkspaceID = ws.ID
 	kr := keyRow(key, now)
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		if ws.OrganizationID != "" {
+			if _, err := findOrganization(tx, ws.OrganizationID); err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&wr).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return serentak.Errorf(serentak.ECodeConflict, "workspace %s already exists", ws.ID)
@@ -58,8 +66,12 @@ func (s *Store) FindWorkspaceByID(ctx context.Context, id string) (serentak.Work
 }
 
 func (r workspaceRow) workspace() serentak.Workspace {
-	return serentak.Workspace{ID: r.ID, Name: r.Name, Timezone: r.Timezone, Language: r.Language,
+	ws := serentak.Workspace{ID: r.ID, Name: r.Name, Timezone: r.Timezone, Language: r.Language,
 		ApprovalRequired: r.ApprovalRequired, CreatedAt: r.CreatedAt.UTC()}
+	if r.OrganizationID != nil {
+		ws.OrganizationID = *r.OrganizationID
+	}
+	return ws
 }
 
 // UpdateWorkspace writes a workspace's settings (name, timezone,
