@@ -1,0 +1,152 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/task"
+)
+
+// DueLister is what the Dispatcher needs from the database.
+type DueLister interface {
+	DueMessages(ctx context.Context, now time.Time, limit int) ([]serentak.Message, error)
+}
+
+// DefaultTick is the time between two dispatcher passes: the delay of a
+// new event and of a retry, at most.
+const DefaultTick = time.Second
+
+// DefaultBatch is how many due messages one pass enqueues at most. A due
+// message whose task is already queued costs one refused enqueue per pass,
+// so this also bounds the queue's backlog and each pass's Redis work.
+const DefaultBatch = 500
+
+// DispatcherConfig configures a Dispatcher. Store and Redis are required.
+type DispatcherConfig struct {
+	Store DueLister
+	Redis asynq.RedisConnOpt
+	// Tick is the time between passes; DefaultTick when zero.
+	Tick time.Duration
+	// Batch is how many messages a pass enqueues at most; DefaultBatch
+	// when zero.
+	Batch int
+	// Now is the clock; time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Dispatcher moves due messages from the database into the webhooks queue.
+// It keeps no state: every pass enqueues every due message, and a task's ID
+// (message and attempt count) makes a second enqueue a no-op, so any number
+// of dispatchers may run, and a Redis that lost its tasks is filled again
+// by the next pass.
+type Dispatcher struct {
+	cfg    DispatcherConfig
+	log    *slog.Logger
+	rdb    redis.UniversalClient
+	client *asynq.Client
+	insp   *asynq.Inspector
+}
+
+// NewDispatcher returns a Dispatcher connected to Redis.
+func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("webhook: DispatcherConfig.Store is required")
+	}
+	if cfg.Redis == nil {
+		return nil, errors.New("webhook: DispatcherConfig.Redis is required")
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = DefaultTick
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	rdb, ok := cfg.Redis.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, fmt.Errorf("webhook: unsupported Redis connection option %T", cfg.Redis)
+	}
+	return &Dispatcher{
+		cfg:    cfg,
+		log:    cfg.Logger.With("component", "webhook-dispatcher"),
+		rdb:    rdb,
+		client: asynq.NewClientFromRedisClient(rdb),
+		insp:   asynq.NewInspectorFromRedisClient(rdb),
+	}, nil
+}
+
+// Close releases the Redis connections.
+func (d *Dispatcher) Close() error { return d.rdb.Close() }
+
+// Run makes passes until ctx ends. A failed pass is logged and the next
+// one tried.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	t := time.NewTicker(d.cfg.Tick)
+	defer t.Stop()
+	for {
+		if _, err := d.Tick(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("webhook dispatch pass failed; retrying at the next tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick makes one pass and returns how many tasks it created.
+func (d *Dispatcher) Tick(ctx context.Context) (int, error) {
+	ms, err := d.cfg.Store.DueMessages(ctx, d.cfg.Now(), d.cfg.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("webhook: list due messages: %w", err)
+	}
+	n := 0
+	for _, m := range ms {
+		created, err := d.enqueue(ctx, m)
+		if err != nil {
+			return n, err
+		}
+		if created {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// enqueue creates the task of m's next attempt unless it exists. A task
+// that exists but will never run (archived: its handler panicked) pins its
+// ID, so it is deleted and made again.
+func (d *Dispatcher) enqueue(ctx context.Context, m serentak.Message) (bool, error) {
+	t, opts := task.NewWebhookSend(m.ID, m.Attempts)
+	_, err := d.client.EnqueueContext(ctx, t, opts...)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return false, fmt.Errorf("webhook: enqueue message %s: %w", m.ID, err)
+	}
+	id := task.WebhookSendID(m.ID, m.Attempts)
+	info, err := d.insp.GetTaskInfo(task.QueueWebhooks, id)
+	if err != nil || (info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted) {
+		return false, nil // queued, running, or gone since: the next pass sees
+	}
+	if err := d.insp.DeleteTask(task.QueueWebhooks, id); err != nil {
+		return false, nil
+	}
+	_, err = d.client.EnqueueContext(ctx, t, opts...)
+	return err == nil, nil
+}
