@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -40,6 +41,12 @@ type Worker struct {
 	cfg WorkerConfig
 	log *slog.Logger
 	srv *asynq.Server
+	// baseCtx is the parent of every send's context. Shutdown cancels it
+	// shortly before Asynq gives up on the sends in flight (Asynq itself
+	// does not), so a send waiting on a slow receiver stops at once and
+	// leaves its message to be sent again, unrecorded.
+	baseCtx    context.Context
+	cancelBase context.CancelFunc
 
 	mu      sync.Mutex
 	started bool
@@ -63,11 +70,13 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cfg.Logger = slog.Default()
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger.With("component", "webhook-worker")}
+	w.baseCtx, w.cancelBase = context.WithCancel(context.Background())
 	w.srv = asynq.NewServer(cfg.Redis, asynq.Config{
 		Concurrency:       cfg.Concurrency,
 		Queues:            map[string]int{task.QueueWebhooks: 1},
 		TaskCheckInterval: cfg.TaskCheckInterval,
 		ShutdownTimeout:   cfg.ShutdownTimeout,
+		BaseContext:       func() context.Context { return w.baseCtx },
 		Logger:            asynqLogger{w.log},
 		LogLevel:          asynq.WarnLevel,
 		HealthCheckFunc: func(err error) {
@@ -95,15 +104,20 @@ func (w *Worker) Start() error {
 	return nil
 }
 
-// Shutdown stops taking tasks and waits for the sends in flight, at most
-// ShutdownTimeout.
+// Shutdown stops taking tasks, lets the sends in flight finish for most of
+// ShutdownTimeout, then cancels the rest. A Worker cannot be started again.
 func (w *Worker) Shutdown() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.started {
-		w.srv.Shutdown()
-		w.started = false
+	if !w.started {
+		return
 	}
+	grace := w.cfg.ShutdownTimeout - min(w.cfg.ShutdownTimeout/2, 2*time.Second)
+	stop := time.AfterFunc(grace, w.cancelBase)
+	defer stop.Stop()
+	w.srv.Shutdown()
+	w.cancelBase()
+	w.started = false
 }
 
 // ProcessTask handles one webhook:send task. It always returns nil: the
@@ -129,4 +143,7 @@ func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
 func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
 func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
 func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
-func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+func (a asynqLogger) Fatal(args ...any) {
+	a.l.Error(fmt.Sprint(args...), "fatal", true)
+	os.Exit(1)
+}
