@@ -48,11 +48,10 @@ type DispatcherConfig struct {
 // of dispatchers may run, and a Redis that lost its tasks is filled again
 // by the next pass.
 type Dispatcher struct {
-	cfg    DispatcherConfig
-	log    *slog.Logger
-	rdb    redis.UniversalClient
-	client *asynq.Client
-	insp   *asynq.Inspector
+	cfg  DispatcherConfig
+	log  *slog.Logger
+	rdb  redis.UniversalClient
+	insp *asynq.Inspector
 }
 
 // NewDispatcher returns a Dispatcher connected to Redis.
@@ -80,11 +79,10 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 		return nil, fmt.Errorf("webhook: unsupported Redis connection option %T", cfg.Redis)
 	}
 	return &Dispatcher{
-		cfg:    cfg,
-		log:    cfg.Logger.With("component", "webhook-dispatcher"),
-		rdb:    rdb,
-		client: asynq.NewClientFromRedisClient(rdb),
-		insp:   asynq.NewInspectorFromRedisClient(rdb),
+		cfg:  cfg,
+		log:  cfg.Logger.With("component", "webhook-dispatcher"),
+		rdb:  rdb,
+		insp: asynq.NewInspectorFromRedisClient(rdb),
 	}, nil
 }
 
@@ -114,9 +112,13 @@ func (d *Dispatcher) Tick(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("webhook: list due messages: %w", err)
 	}
+	// A client per pass: an Asynq client registers a queue in Redis only
+	// at its first enqueue to it, and an emptied Redis must have the
+	// webhooks queue registered again (the Inspector, asynqmon).
+	client := asynq.NewClientFromRedisClient(d.rdb)
 	n := 0
 	for _, m := range ms {
-		created, err := d.enqueue(ctx, m)
+		created, err := d.enqueue(ctx, client, m)
 		if err != nil {
 			return n, err
 		}
@@ -130,9 +132,9 @@ func (d *Dispatcher) Tick(ctx context.Context) (int, error) {
 // enqueue creates the task of m's next attempt unless it exists. A task
 // that exists but will never run (archived: its handler panicked) pins its
 // ID, so it is deleted and made again.
-func (d *Dispatcher) enqueue(ctx context.Context, m serentak.Message) (bool, error) {
+func (d *Dispatcher) enqueue(ctx context.Context, client *asynq.Client, m serentak.Message) (bool, error) {
 	t, opts := task.NewWebhookSend(m.ID, m.Attempts)
-	_, err := d.client.EnqueueContext(ctx, t, opts...)
+	_, err := client.EnqueueContext(ctx, t, opts...)
 	if err == nil {
 		return true, nil
 	}
@@ -144,9 +146,12 @@ func (d *Dispatcher) enqueue(ctx context.Context, m serentak.Message) (bool, err
 	if err != nil || (info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted) {
 		return false, nil // queued, running, or gone since: the next pass sees
 	}
+	d.log.Info("replacing a webhook task that will never run", "message_id", m.ID, "state", info.State.String())
 	if err := d.insp.DeleteTask(task.QueueWebhooks, id); err != nil {
-		return false, nil
+		return false, fmt.Errorf("webhook: delete the %s task of message %s: %w", info.State, m.ID, err)
 	}
-	_, err = d.client.EnqueueContext(ctx, t, opts...)
-	return err == nil, nil
+	if _, err = client.EnqueueContext(ctx, t, opts...); err != nil {
+		return false, fmt.Errorf("webhook: enqueue message %s: %w", m.ID, err)
+	}
+	return true, nil
 }
