@@ -76,15 +76,15 @@ func TestReceiverDownThenUp(t *testing.T) {
 	m := b.addMessage(t, nil)
 
 	for k := 1; k <= fails; k++ {
-		testkit.WaitFor(t, 10*time.Second, "a failed attempt recorded", func() bool { return len(b.store.attemptsOf(m.ID)) == k })
+		testkit.WaitFor(t, 10*time.Second, "a failed attempt recorded", func() bool { return len(b.store.Attempts(m.ID)) == k })
 		// Nothing is sent again before its time.
-		if got := b.store.message(m.ID); got.Status != serentak.MessagePending || got.Attempts != k {
+		if got := b.store.Message(m.ID); got.Status != serentak.MessagePending || got.Attempts != k {
 			t.Fatalf("after attempt %d: %s with %d attempts", k, got.Status, got.Attempts)
 		}
 		b.clock.Advance(serentak.WebhookRetrySchedule[k-1])
 	}
 	testkit.WaitFor(t, 10*time.Second, "the message to succeed", func() bool {
-		return b.store.message(m.ID).Status == serentak.MessageSucceeded
+		return b.store.Message(m.ID).Status == serentak.MessageSucceeded
 	})
 
 	reqs := b.recv.requests()
@@ -105,7 +105,7 @@ func TestReceiverDownThenUp(t *testing.T) {
 	if n := b.data.Load(); n != 1 {
 		t.Errorf("the body was rendered %d times, want once", n)
 	}
-	as := b.store.attemptsOf(m.ID)
+	as := b.store.Attempts(m.ID)
 	if len(as) != fails+1 {
 		t.Fatalf("%d attempts recorded, want %d", len(as), fails+1)
 	}
@@ -117,7 +117,7 @@ func TestReceiverDownThenUp(t *testing.T) {
 	if last := as[fails]; last.StatusCode != 200 || last.NextRetryAt != nil {
 		t.Errorf("last attempt: status %d, next %v", last.StatusCode, last.NextRetryAt)
 	}
-	if got := b.store.message(m.ID); got.Attempts != fails+1 {
+	if got := b.store.Message(m.ID); got.Attempts != fails+1 {
 		t.Errorf("message attempts %d, want %d", got.Attempts, fails+1)
 	}
 }
@@ -151,14 +151,14 @@ func TestNeverLost(t *testing.T) {
 	testkit.WaitFor(t, 10*time.Second, "the first try to reach the receiver", func() bool { return len(b.recv.requests()) == 1 })
 	stop() // the worker dies with the send in flight
 	close(release)
-	if as := b.store.attemptsOf(m.ID); len(as) != 0 {
+	if as := b.store.Attempts(m.ID); len(as) != 0 {
 		t.Errorf("an interrupted send was recorded: %+v", as)
 	}
 	// A new worker, once the dead one's lease has run out.
 	b.startWorker(t, p, b.sender(t, nil))
 	b.clock.Advance(serentak.WebhookTimeout + time.Minute)
 	testkit.WaitFor(t, 10*time.Second, "the message to succeed", func() bool {
-		return b.store.message(m.ID).Status == serentak.MessageSucceeded
+		return b.store.Message(m.ID).Status == serentak.MessageSucceeded
 	})
 	reqs := b.recv.requests()
 	if len(reqs) != 2 || reqs[1].Header.Get("Webhook-Id") != m.ID || reqs[1].Verified != nil {

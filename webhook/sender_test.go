@@ -19,6 +19,7 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/testkit"
 	"github.com/serentak/serentak/webhook"
+	"github.com/serentak/serentak/webhook/webhooktest"
 )
 
 // received is one request a receiver got.
@@ -83,7 +84,7 @@ func (rc *receiver) setAnswer(f func(n int, w http.ResponseWriter, r *http.Reque
 // pointing at a real receiver, and the Data renderer's call count.
 type bundle struct {
 	clock *testkit.Clock
-	store *fakeStore
+	store *webhooktest.Store
 	recv  *receiver
 	ep    serentak.WebhookEndpoint
 	data  atomic.Int32
@@ -92,7 +93,7 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
-	b := &bundle{clock: testkit.NewClock(time.Now().Truncate(time.Second)), store: newFakeStore()}
+	b := &bundle{clock: testkit.NewClock(time.Now().Truncate(time.Second)), store: webhooktest.NewStore()}
 	b.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("SERENTAK_TEST_LOG") != "" {
 		b.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -103,7 +104,7 @@ func setup(t testing.TB) *bundle {
 		ID: serentak.NewID(serentak.PrefixWebhook), WorkspaceID: "ws_1", URL: b.recv.srv.URL + "/hooks",
 		Secret: secret, CreatedAt: b.clock.Now(),
 	}
-	b.store.addEndpoint(b.ep)
+	b.store.AddEndpoint(b.ep)
 	return b
 }
 
@@ -139,7 +140,7 @@ func (b *bundle) addMessage(t testing.TB, mutate func(*serentak.Message)) serent
 	if mutate != nil {
 		mutate(&m)
 	}
-	b.store.addMessage(m)
+	b.store.AddMessage(m)
 	return m
 }
 
@@ -178,11 +179,11 @@ func TestSendSignsAndRecords(t *testing.T) {
 	if string(r.Body) != want {
 		t.Errorf("body\n%s\nwant\n%s", r.Body, want)
 	}
-	got := b.store.message(m.ID)
+	got := b.store.Message(m.ID)
 	if got.Status != serentak.MessageSucceeded || got.Attempts != 1 || string(got.Body) != want {
 		t.Errorf("message after: status %s, attempts %d, body %s", got.Status, got.Attempts, got.Body)
 	}
-	as := b.store.attemptsOf(m.ID)
+	as := b.store.Attempts(m.ID)
 	if len(as) != 1 || as[0].StatusCode != 204 || as[0].Error != "" || as[0].NextRetryAt != nil ||
 		as[0].EndpointID != b.ep.ID || as[0].EventType != m.EventType || !serentak.HasPrefix(as[0].ID, serentak.PrefixAttempt) {
 		t.Errorf("attempts: %+v", as)
@@ -200,7 +201,7 @@ func TestSendDuringRotationSignsWithBothSecrets(t *testing.T) {
 	b := setup(t)
 	b.recv.oldSec = webhook.NewSecret()
 	b.ep.PreviousSecret, b.ep.PreviousUntil = b.recv.oldSec, b.clock.Now().Add(time.Hour)
-	b.store.addEndpoint(b.ep)
+	b.store.AddEndpoint(b.ep)
 	m := b.addMessage(t, nil)
 	send(t, b.sender(t, nil), m.ID)
 	r := b.recv.requests()[0]
@@ -276,8 +277,8 @@ func TestSendFailures(t *testing.T) {
 			if o := send(t, s, m.ID); o != tc.outcome {
 				t.Errorf("outcome %v, want %v", o, tc.outcome)
 			}
-			got := b.store.message(m.ID)
-			as := b.store.attemptsOf(m.ID)
+			got := b.store.Message(m.ID)
+			as := b.store.Attempts(m.ID)
 			if len(as) != 1 {
 				t.Fatalf("%d attempts recorded, want 1", len(as))
 			}
@@ -357,7 +358,7 @@ func TestSendRefusesPrivateAddresses(t *testing.T) {
 	} {
 		t.Run(host, func(t *testing.T) {
 			b.ep.URL = fmt.Sprintf("http://%s:%d/hooks", host, port)
-			b.store.addEndpoint(b.ep)
+			b.store.AddEndpoint(b.ep)
 			m := b.addMessage(t, nil)
 			s := b.sender(t, func(c *webhook.Config) {
 				c.AllowPrivate = false
@@ -366,7 +367,7 @@ func TestSendRefusesPrivateAddresses(t *testing.T) {
 			if o := send(t, s, m.ID); o != webhook.Retrying {
 				t.Errorf("outcome %v, want retrying", o)
 			}
-			as := b.store.attemptsOf(m.ID)
+			as := b.store.Attempts(m.ID)
 			if len(as) != 1 || as[0].StatusCode != 0 || !strings.Contains(as[0].Error, "private") {
 				t.Errorf("attempts %+v; want one refused for a private address", as)
 			}
@@ -378,7 +379,7 @@ func TestSendRefusesPrivateAddresses(t *testing.T) {
 	// The same name reaches the receiver when private addresses are
 	// allowed: the refusals above were the address check's.
 	b.ep.URL = fmt.Sprintf("http://receiver.example:%d/hooks", port)
-	b.store.addEndpoint(b.ep)
+	b.store.AddEndpoint(b.ep)
 	m := b.addMessage(t, nil)
 	s := b.sender(t, func(c *webhook.Config) { c.Resolver = resolver{netip.MustParseAddr("127.0.0.1")} })
 	if o := send(t, s, m.ID); o != webhook.Succeeded {
@@ -391,7 +392,7 @@ func TestSendLeavesUnclaimableMessages(t *testing.T) {
 	later := b.addMessage(t, func(m *serentak.Message) { m.NextAttemptAt = b.clock.Now().Add(time.Minute) })
 	disabledAt := b.clock.Now()
 	off := serentak.WebhookEndpoint{ID: "wh_off", URL: b.ep.URL, Secret: b.ep.Secret, DisabledAt: &disabledAt}
-	b.store.addEndpoint(off)
+	b.store.AddEndpoint(off)
 	offMsg := b.addMessage(t, func(m *serentak.Message) { m.EndpointID = off.ID })
 	s := b.sender(t, nil)
 	for _, id := range []string{later.ID, offMsg.ID, "msg_unknown"} {
@@ -422,7 +423,7 @@ func TestSendAfterLeaseLostIsNotRecorded(t *testing.T) {
 	if o := send(t, b.sender(t, nil), m.ID); o != webhook.Interrupted {
 		t.Errorf("the first attempt: %v, want interrupted", o)
 	}
-	if as := b.store.attemptsOf(m.ID); len(as) != 1 {
+	if as := b.store.Attempts(m.ID); len(as) != 1 {
 		t.Errorf("%d attempts recorded, want 1 (the second)", len(as))
 	}
 }
@@ -438,8 +439,8 @@ func TestSendRecordsARenderFailure(t *testing.T) {
 	if o := send(t, s, m.ID); o != webhook.Retrying {
 		t.Errorf("outcome %v, want retrying", o)
 	}
-	as := b.store.attemptsOf(m.ID)
-	if len(as) != 1 || !strings.Contains(as[0].Error, "could not render") || b.store.message(m.ID).Body != nil {
+	as := b.store.Attempts(m.ID)
+	if len(as) != 1 || !strings.Contains(as[0].Error, "could not render") || b.store.Message(m.ID).Body != nil {
 		t.Errorf("attempts %+v; want one render failure and no body kept", as)
 	}
 	if n := len(b.recv.requests()); n != 0 {
@@ -456,7 +457,7 @@ func TestSendNeverLeaksTheSecret(t *testing.T) {
 	send(t, b.sender(t, nil), m.ID)
 	sig := b.recv.requests()[0].Header.Get("Webhook-Signature")
 	key := strings.TrimPrefix(b.ep.Secret, "whsec_")
-	for _, where := range []string{logs.String(), fmt.Sprintf("%+v", b.store.attemptsOf(m.ID))} {
+	for _, where := range []string{logs.String(), fmt.Sprintf("%+v", b.store.Attempts(m.ID))} {
 		if strings.Contains(where, key) || strings.Contains(where, strings.TrimPrefix(sig, "v1,")) {
 			t.Errorf("the secret or the signature leaked: %s", where)
 		}

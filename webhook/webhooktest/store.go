@@ -1,4 +1,7 @@
-package webhook_test
+// Package webhooktest holds an in-memory webhook.Store for tests and
+// benchmarks of the sending side: it follows the semantics webhook.Store
+// documents, which gormstore implements for real.
+package webhooktest
 
 import (
 	"context"
@@ -10,33 +13,33 @@ import (
 	"github.com/serentak/serentak/webhook"
 )
 
-// fakeStore keeps messages and endpoints in memory with the semantics
-// webhook.Store documents (gormstore implements the same for real).
-type fakeStore struct {
+// Store keeps messages and endpoints in memory. Use NewStore.
+type Store struct {
 	mu        sync.Mutex
 	messages  map[string]*serentak.Message
 	leases    map[string]time.Time // of sending messages
 	endpoints map[string]*serentak.WebhookEndpoint
 	attempts  []serentak.Attempt
-	// claims counts ClaimMessage calls that took a message.
-	claims int
 }
 
-func newFakeStore() *fakeStore {
-	return &fakeStore{
+// NewStore returns an empty Store.
+func NewStore() *Store {
+	return &Store{
 		messages:  map[string]*serentak.Message{},
 		leases:    map[string]time.Time{},
 		endpoints: map[string]*serentak.WebhookEndpoint{},
 	}
 }
 
-func (f *fakeStore) addEndpoint(e serentak.WebhookEndpoint) {
+// AddEndpoint adds or replaces an endpoint.
+func (f *Store) AddEndpoint(e serentak.WebhookEndpoint) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.endpoints[e.ID] = &e
 }
 
-func (f *fakeStore) addMessage(m serentak.Message) {
+// AddMessage adds or replaces a message; its status defaults to pending.
+func (f *Store) AddMessage(m serentak.Message) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if m.Status == "" {
@@ -45,19 +48,22 @@ func (f *fakeStore) addMessage(m serentak.Message) {
 	f.messages[m.ID] = &m
 }
 
-func (f *fakeStore) message(id string) serentak.Message {
+// Message returns message id as stored.
+func (f *Store) Message(id string) serentak.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return *f.messages[id]
 }
 
-func (f *fakeStore) endpoint(id string) serentak.WebhookEndpoint {
+// Endpoint returns endpoint id as stored.
+func (f *Store) Endpoint(id string) serentak.WebhookEndpoint {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return *f.endpoints[id]
 }
 
-func (f *fakeStore) attemptsOf(id string) []serentak.Attempt {
+// Attempts returns the attempts recorded for message id, oldest first.
+func (f *Store) Attempts(id string) []serentak.Attempt {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var as []serentak.Attempt
@@ -70,7 +76,7 @@ func (f *fakeStore) attemptsOf(id string) []serentak.Attempt {
 }
 
 // due is the one definition of "due" DueMessages and ClaimMessage share.
-func (f *fakeStore) due(m *serentak.Message, now time.Time) bool {
+func (f *Store) due(m *serentak.Message, now time.Time) bool {
 	e := f.endpoints[m.EndpointID]
 	if e == nil || e.DisabledAt != nil {
 		return false
@@ -84,7 +90,7 @@ func (f *fakeStore) due(m *serentak.Message, now time.Time) bool {
 	return false
 }
 
-func (f *fakeStore) DueMessages(_ context.Context, now time.Time, limit int) ([]serentak.Message, error) {
+func (f *Store) DueMessages(_ context.Context, now time.Time, limit int) ([]serentak.Message, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var ms []serentak.Message
@@ -100,7 +106,7 @@ func (f *fakeStore) DueMessages(_ context.Context, now time.Time, limit int) ([]
 	return ms, nil
 }
 
-func (f *fakeStore) ClaimMessage(_ context.Context, id string, now, leaseUntil time.Time) (serentak.Message, serentak.WebhookEndpoint, bool, error) {
+func (f *Store) ClaimMessage(_ context.Context, id string, now, leaseUntil time.Time) (serentak.Message, serentak.WebhookEndpoint, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	m := f.messages[id]
@@ -109,11 +115,10 @@ func (f *fakeStore) ClaimMessage(_ context.Context, id string, now, leaseUntil t
 	}
 	m.Status = serentak.MessageSending
 	f.leases[id] = leaseUntil
-	f.claims++
 	return *m, *f.endpoints[m.EndpointID], true, nil
 }
 
-func (f *fakeStore) RecordAttempt(_ context.Context, m serentak.Message, a serentak.Attempt) error {
+func (f *Store) RecordAttempt(_ context.Context, m serentak.Message, a serentak.Attempt) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	cur := f.messages[m.ID]
@@ -138,4 +143,4 @@ func (f *fakeStore) RecordAttempt(_ context.Context, m serentak.Message, a seren
 	return nil
 }
 
-var _ webhook.Store = (*fakeStore)(nil)
+var _ webhook.Store = (*Store)(nil)
