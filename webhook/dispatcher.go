@@ -37,21 +37,37 @@ type DispatcherConfig struct {
 	// Batch is how many messages a pass enqueues at most; DefaultBatch
 	// when zero.
 	Batch int
+	// RequeueAfter is how long a task enqueued is trusted to be in Redis;
+	// DefaultRequeueAfter when zero.
+	RequeueAfter time.Duration
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
 
+// MarkerKey is the Redis key whose absence tells a dispatcher that Redis
+// lost its data (FLUSHALL, a restart without persistence), and with it the
+// tasks it enqueued.
+const MarkerKey = "serentak:webhook:epoch"
+
+// DefaultRequeueAfter is how long a dispatcher trusts a task it enqueued
+// to still be in Redis: a message still due after that is enqueued again
+// (a no-op when its task exists).
+const DefaultRequeueAfter = 30 * time.Second
+
 // Dispatcher moves due messages from the database into the webhooks queue.
-// It keeps no state: every pass enqueues every due message, and a task's ID
-// (message and attempt count) makes a second enqueue a no-op, so any number
-// of dispatchers may run, and a Redis that lost its tasks is filled again
-// by the next pass.
+// A task's ID (message and attempt count) makes a second enqueue a no-op, so
+// any number of dispatchers may run. A message stays due until an attempt
+// claims it; to spare Redis, a dispatcher enqueues a due message again only
+// after RequeueAfter, or at once when Redis has lost its data.
 type Dispatcher struct {
 	cfg  DispatcherConfig
 	log  *slog.Logger
 	rdb  redis.UniversalClient
 	insp *asynq.Inspector
+	// enqueued maps the task IDs this dispatcher made (or found) to when,
+	// for the messages still due at the last pass.
+	enqueued map[string]time.Time
 }
 
 // NewDispatcher returns a Dispatcher connected to Redis.
@@ -67,6 +83,9 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultBatch
+	}
+	if cfg.RequeueAfter <= 0 {
+		cfg.RequeueAfter = DefaultRequeueAfter
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -106,26 +125,49 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// Tick makes one pass and returns how many tasks it created.
+// Tick makes one pass and returns how many tasks it created. Tick is not
+// safe for concurrent use (Run calls it from one goroutine).
 func (d *Dispatcher) Tick(ctx context.Context) (int, error) {
-	ms, err := d.cfg.Store.DueMessages(ctx, d.cfg.Now(), d.cfg.Batch)
+	// Not on the wall clock: RequeueAfter is about Redis, not messages.
+	now, wall := d.cfg.Now(), time.Now()
+	ms, err := d.cfg.Store.DueMessages(ctx, now, d.cfg.Batch)
 	if err != nil {
 		return 0, fmt.Errorf("webhook: list due messages: %w", err)
+	}
+	// SET NX: the marker is missing only when Redis lost its data since
+	// the last pass (of any dispatcher), tasks included.
+	fresh, err := d.rdb.SetNX(ctx, MarkerKey, wall.UTC().Format(time.RFC3339), 0).Result()
+	if err != nil {
+		return 0, fmt.Errorf("webhook: check Redis: %w", err)
+	}
+	if fresh && len(d.enqueued) > 0 {
+		d.log.Warn("Redis lost its data; enqueueing every due webhook message again")
+		clear(d.enqueued)
 	}
 	// A client per pass: an Asynq client registers a queue in Redis only
 	// at its first enqueue to it, and an emptied Redis must have the
 	// webhooks queue registered again (the Inspector, asynqmon).
 	client := asynq.NewClientFromRedisClient(d.rdb)
+	still := make(map[string]time.Time, len(ms))
 	n := 0
 	for _, m := range ms {
+		id := task.WebhookSendID(m.ID, m.Attempts)
+		if at, ok := d.enqueued[id]; ok && wall.Sub(at) < d.cfg.RequeueAfter {
+			still[id] = at
+			continue
+		}
 		created, err := d.enqueue(ctx, client, m)
 		if err != nil {
+			d.enqueued = still
 			return n, err
 		}
+		still[id] = wall
 		if created {
 			n++
 		}
 	}
+	// Messages no longer due (claimed, sent) are forgotten.
+	d.enqueued = still
 	return n, nil
 }
 

@@ -2,7 +2,9 @@ package webhook_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ func (b *bundle) pipeline(t *testing.T) *pipeline {
 	p := &pipeline{redis: redistest.New(t)}
 	d, err := webhook.NewDispatcher(webhook.DispatcherConfig{
 		Store: b.store, Redis: p.redis.Opt, Tick: 20 * time.Millisecond, Now: b.clock.Now, Logger: b.log,
+		RequeueAfter: 100 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +174,10 @@ func TestNeverLost(t *testing.T) {
 func TestDispatcherReplacesAnArchivedTask(t *testing.T) {
 	b := setup(t)
 	p := &pipeline{redis: redistest.New(t)}
-	d, err := webhook.NewDispatcher(webhook.DispatcherConfig{Store: b.store, Redis: p.redis.Opt, Now: b.clock.Now, Logger: b.log})
+	d, err := webhook.NewDispatcher(webhook.DispatcherConfig{
+		Store: b.store, Redis: p.redis.Opt, Now: b.clock.Now, Logger: b.log,
+		RequeueAfter: time.Nanosecond, // every pass looks at Redis
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,5 +201,63 @@ func TestDispatcherReplacesAnArchivedTask(t *testing.T) {
 	info, err := insp.GetTaskInfo(task.QueueWebhooks, task.WebhookSendID(m.ID, 0))
 	if err != nil || info.State != asynq.TaskStatePending {
 		t.Fatalf("task %v, %v; want pending", info, err)
+	}
+}
+
+// A dispatcher trusts the tasks it enqueued for RequeueAfter, sparing Redis
+// an enqueue per due message per pass, but not across a loss of Redis.
+func TestDispatcherEnqueuesAgainAfterRedisLoss(t *testing.T) {
+	b := setup(t)
+	r := redistest.New(t)
+	d, err := webhook.NewDispatcher(webhook.DispatcherConfig{Store: b.store, Redis: r.Opt, Now: b.clock.Now, Logger: b.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	m := b.addMessage(t, nil)
+	ctx := context.Background()
+	if n, err := d.Tick(ctx); n != 1 || err != nil {
+		t.Fatalf("first pass: %d enqueued, %v", n, err)
+	}
+	key := "asynq:{" + task.QueueWebhooks + "}:t:" + task.WebhookSendID(m.ID, 0)
+	// The task's hash alone disappears (not a loss of Redis): trusted.
+	if err := r.Client.Del(ctx, key).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.Tick(ctx); n != 0 || err != nil {
+		t.Fatalf("second pass: %d enqueued, %v; want 0 within RequeueAfter", n, err)
+	}
+	r.FlushAll(t)
+	if n, err := d.Tick(ctx); n != 1 || err != nil {
+		t.Fatalf("after FLUSHALL: %d enqueued, %v; want 1", n, err)
+	}
+	if n, _ := r.Client.Exists(ctx, key).Result(); n != 1 {
+		t.Error("no task in Redis after the pass that followed FLUSHALL")
+	}
+}
+
+// A send that panics ends its task without archiving it (an archived task
+// pins its ID); the message is sent once its lease runs out.
+func TestPanickingSendIsSentAgain(t *testing.T) {
+	b := setup(t)
+	p := b.pipeline(t)
+	var calls atomic.Int32
+	b.startWorker(t, p, b.sender(t, func(c *webhook.Config) {
+		c.Data = func(context.Context, serentak.Message) (json.RawMessage, error) {
+			if calls.Add(1) == 1 {
+				panic("renderer bug")
+			}
+			return json.RawMessage(`{}`), nil
+		}
+	}))
+	m := b.addMessage(t, nil)
+	testkit.WaitFor(t, 10*time.Second, "the renderer to be called", func() bool { return calls.Load() == 1 })
+	b.clock.Advance(serentak.WebhookTimeout + time.Minute)
+	testkit.WaitFor(t, 10*time.Second, "the message to succeed", func() bool {
+		return b.store.Message(m.ID).Status == serentak.MessageSucceeded
+	})
+	n, err := p.redis.Client.ZCard(context.Background(), "asynq:{"+task.QueueWebhooks+"}:archived").Result()
+	if err != nil || n != 0 {
+		t.Errorf("%d archived tasks (%v), want none", n, err)
 	}
 }

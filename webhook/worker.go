@@ -41,12 +41,13 @@ type Worker struct {
 	cfg WorkerConfig
 	log *slog.Logger
 	srv *asynq.Server
-	// baseCtx is the parent of every send's context. Shutdown cancels it
-	// shortly before Asynq gives up on the sends in flight (Asynq itself
-	// does not), so a send waiting on a slow receiver stops at once and
-	// leaves its message to be sent again, unrecorded.
-	baseCtx    context.Context
-	cancelBase context.CancelFunc
+	// stopping ends every send in flight. Shutdown cancels it shortly
+	// before Asynq gives up on them (Asynq itself does not), so a send
+	// waiting on a slow receiver stops and leaves its message to be sent
+	// again, unrecorded. It is not Asynq's BaseContext: a task whose
+	// context Asynq sees cancelled is archived, which pins its ID.
+	stopping context.Context
+	stop     context.CancelFunc
 
 	mu      sync.Mutex
 	started bool
@@ -70,13 +71,12 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cfg.Logger = slog.Default()
 	}
 	w := &Worker{cfg: cfg, log: cfg.Logger.With("component", "webhook-worker")}
-	w.baseCtx, w.cancelBase = context.WithCancel(context.Background())
+	w.stopping, w.stop = context.WithCancel(context.Background())
 	w.srv = asynq.NewServer(cfg.Redis, asynq.Config{
 		Concurrency:       cfg.Concurrency,
 		Queues:            map[string]int{task.QueueWebhooks: 1},
 		TaskCheckInterval: cfg.TaskCheckInterval,
 		ShutdownTimeout:   cfg.ShutdownTimeout,
-		BaseContext:       func() context.Context { return w.baseCtx },
 		Logger:            asynqLogger{w.log},
 		LogLevel:          asynq.WarnLevel,
 		HealthCheckFunc: func(err error) {
@@ -113,18 +113,28 @@ func (w *Worker) Shutdown() {
 		return
 	}
 	grace := w.cfg.ShutdownTimeout - min(w.cfg.ShutdownTimeout/2, 2*time.Second)
-	stop := time.AfterFunc(grace, w.cancelBase)
-	defer stop.Stop()
+	t := time.AfterFunc(grace, w.stop)
+	defer t.Stop()
 	w.srv.Shutdown()
-	w.cancelBase()
+	w.stop()
 	w.started = false
 }
 
-// ProcessTask handles one webhook:send task. It always returns nil: the
-// outcome is in the database, and the message's next attempt (or a
-// re-send after an error here) is enqueued by the Dispatcher. An error
-// would make Asynq archive the task, whose ID would then be pinned.
-func (w *Worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
+// ProcessTask handles one webhook:send task. It always returns nil, even
+// after a panic: the outcome is in the database, and the message's next
+// attempt (or a re-send after an error here) is enqueued by the
+// Dispatcher. An error would make Asynq archive the task, whose ID would
+// then be pinned.
+func (w *Worker) ProcessTask(ctx context.Context, t *asynq.Task) (err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(w.stopping, cancel)()
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.Error("a webhook send panicked; the dispatcher sends it again", "panic", fmt.Sprint(r))
+			err = nil
+		}
+	}()
 	p, err := task.ParseWebhookSend(t)
 	if err != nil {
 		w.log.Error("dropping a webhook task with a bad payload", "err", err)
