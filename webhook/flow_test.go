@@ -24,7 +24,7 @@ type pipeline struct {
 	disp  *webhook.Dispatcher
 }
 
-func (b *bundle) pipeline(t *testing.T) *pipeline {
+func (b *bundle) pipeline(t testing.TB) *pipeline {
 	t.Helper()
 	p := &pipeline{redis: redistest.New(t)}
 	d, err := webhook.NewDispatcher(webhook.DispatcherConfig{
@@ -45,7 +45,7 @@ func (b *bundle) pipeline(t *testing.T) *pipeline {
 
 // startWorker starts a webhook worker; stop shuts it down (a killed
 // worker process, as far as its sends in flight are concerned).
-func (b *bundle) startWorker(t *testing.T, p *pipeline, s *webhook.Sender) (stop func()) {
+func (b *bundle) startWorker(t testing.TB, p *pipeline, s *webhook.Sender) (stop func()) {
 	t.Helper()
 	w, err := webhook.NewWorker(webhook.WorkerConfig{
 		Sender: s, Redis: p.redis.Opt, Logger: b.log,
