@@ -27,7 +27,7 @@ func BenchmarkSlowReceiverCost(b *testing.B) {
 		b.StopTimer()
 		bb := setup(b)
 		var started atomic.Int64
-		bb.recv.setAnswer(func(_ int, w http.ResponseWriter, r *http.Request) {
+		bb.recv.SetAnswer(func(_ int, w http.ResponseWriter, r *http.Request) {
 			started.Add(1)
 			select {
 			case <-time.After(2 * time.Second): // the receiver's answer time

@@ -3,7 +3,8 @@ package webhook_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
+	"log/slog"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/serentak/serentak/task"
 	"github.com/serentak/serentak/testkit"
 	"github.com/serentak/serentak/webhook"
+	"github.com/serentak/serentak/webhook/webhooktest"
 )
 
 // pipeline is the sending side as the roles run it: a dispatcher (the
@@ -61,112 +63,35 @@ func (b *bundle) startWorker(t testing.TB, p *pipeline, s *webhook.Sender) (stop
 	return w.Shutdown
 }
 
-// A receiver that fails N times, then answers 2xx, gets the event once as
-// a success after N+1 attempts, all recorded, all with the same webhook-id
-// and the same bytes, each signature verified independently.
-func TestReceiverDownThenUp(t *testing.T) {
-	const fails = 3
-	b := setup(t)
-	b.recv.setAnswer(func(n int, w http.ResponseWriter, _ *http.Request) {
-		if n < fails {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
+// The scenarios every webhook.Store passes, on the in-memory one.
+func TestExercise(t *testing.T) {
+	webhooktest.Exercise(t, func(t *testing.T) webhooktest.Harness {
+		store, r := webhooktest.NewStore(), redistest.New(t)
+		var log *slog.Logger
+		if os.Getenv("SERENTAK_TEST_LOG") != "" {
+			log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
-		w.WriteHeader(http.StatusOK)
+		return webhooktest.Harness{
+			Store: store, Redis: r.Opt, FlushRedis: r.FlushAll, Logger: log,
+			NewEndpoint: func(_ testing.TB, url, secret string) serentak.WebhookEndpoint {
+				e := serentak.WebhookEndpoint{ID: serentak.NewID(serentak.PrefixWebhook), WorkspaceID: "ws_1", URL: url, Secret: secret}
+				store.AddEndpoint(e)
+				return e
+			},
+			NewMessage: func(_ testing.TB, e serentak.WebhookEndpoint) serentak.Message {
+				now := time.Now()
+				m := serentak.Message{
+					ID: serentak.NewID(serentak.PrefixMessage), WorkspaceID: e.WorkspaceID, EndpointID: e.ID,
+					EventType: serentak.EventPostPublished, SubjectID: "post_1", Status: serentak.MessagePending,
+					NextAttemptAt: now, CreatedAt: now,
+				}
+				store.AddMessage(m)
+				return m
+			},
+			Message:  func(_ testing.TB, id string) serentak.Message { return store.Message(id) },
+			Attempts: func(_ testing.TB, id string) []serentak.Attempt { return store.Attempts(id) },
+		}
 	})
-	p := b.pipeline(t)
-	b.startWorker(t, p, b.sender(t, nil))
-	m := b.addMessage(t, nil)
-
-	for k := 1; k <= fails; k++ {
-		testkit.WaitFor(t, 10*time.Second, "a failed attempt recorded", func() bool { return len(b.store.Attempts(m.ID)) == k })
-		// Nothing is sent again before its time.
-		if got := b.store.Message(m.ID); got.Status != serentak.MessagePending || got.Attempts != k {
-			t.Fatalf("after attempt %d: %s with %d attempts", k, got.Status, got.Attempts)
-		}
-		b.clock.Advance(serentak.WebhookRetrySchedule[k-1])
-	}
-	testkit.WaitFor(t, 10*time.Second, "the message to succeed", func() bool {
-		return b.store.Message(m.ID).Status == serentak.MessageSucceeded
-	})
-
-	reqs := b.recv.requests()
-	if len(reqs) != fails+1 {
-		t.Fatalf("%d requests, want %d", len(reqs), fails+1)
-	}
-	for i, r := range reqs {
-		if r.Verified != nil {
-			t.Errorf("request %d: %v", i, r.Verified)
-		}
-		if id := r.Header.Get("Webhook-Id"); id != m.ID {
-			t.Errorf("request %d: webhook-id %s, want %s", i, id, m.ID)
-		}
-		if string(r.Body) != string(reqs[0].Body) {
-			t.Errorf("request %d sent other bytes:\n%s\nthan the first:\n%s", i, r.Body, reqs[0].Body)
-		}
-	}
-	if n := b.data.Load(); n != 1 {
-		t.Errorf("the body was rendered %d times, want once", n)
-	}
-	as := b.store.Attempts(m.ID)
-	if len(as) != fails+1 {
-		t.Fatalf("%d attempts recorded, want %d", len(as), fails+1)
-	}
-	for i, a := range as[:fails] {
-		if a.StatusCode != 503 || a.NextRetryAt == nil {
-			t.Errorf("attempt %d: status %d, next %v; want 503 with a next retry", i, a.StatusCode, a.NextRetryAt)
-		}
-	}
-	if last := as[fails]; last.StatusCode != 200 || last.NextRetryAt != nil {
-		t.Errorf("last attempt: status %d, next %v", last.StatusCode, last.NextRetryAt)
-	}
-	if got := b.store.Message(m.ID); got.Attempts != fails+1 {
-		t.Errorf("message attempts %d, want %d", got.Attempts, fails+1)
-	}
-}
-
-// Never lost: Redis is emptied between the change and the send, and the
-// worker is stopped in the middle of the send; the event still arrives.
-func TestNeverLost(t *testing.T) {
-	b := setup(t)
-	release := make(chan struct{})
-	b.recv.setAnswer(func(n int, w http.ResponseWriter, r *http.Request) {
-		if n == 0 {
-			// The first try hangs until the worker is stopped.
-			select {
-			case <-r.Context().Done():
-			case <-release:
-			}
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
-	p := b.pipeline(t)
-	m := b.addMessage(t, nil)
-	// The dispatcher enqueues it; then Redis loses its data.
-	testkit.WaitFor(t, 10*time.Second, "the message's task", func() bool {
-		n, _ := p.redis.Client.Exists(context.Background(), "asynq:{"+task.QueueWebhooks+"}:t:"+task.WebhookSendID(m.ID, 0)).Result()
-		return n == 1
-	})
-	p.redis.FlushAll(t)
-
-	stop := b.startWorker(t, p, b.sender(t, nil))
-	testkit.WaitFor(t, 10*time.Second, "the first try to reach the receiver", func() bool { return len(b.recv.requests()) == 1 })
-	stop() // the worker dies with the send in flight
-	close(release)
-	if as := b.store.Attempts(m.ID); len(as) != 0 {
-		t.Errorf("an interrupted send was recorded: %+v", as)
-	}
-	// A new worker, once the dead one's lease has run out.
-	b.startWorker(t, p, b.sender(t, nil))
-	b.clock.Advance(serentak.WebhookTimeout + time.Minute)
-	testkit.WaitFor(t, 10*time.Second, "the message to succeed", func() bool {
-		return b.store.Message(m.ID).Status == serentak.MessageSucceeded
-	})
-	reqs := b.recv.requests()
-	if len(reqs) != 2 || reqs[1].Header.Get("Webhook-Id") != m.ID || reqs[1].Verified != nil {
-		t.Errorf("%d requests; want 2, the second verified and with webhook-id %s", len(reqs), m.ID)
-	}
 }
 
 // A task that will never run (archived: its handler panicked) pins its

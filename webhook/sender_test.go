@@ -7,11 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,70 +20,12 @@ import (
 	"github.com/serentak/serentak/webhook/webhooktest"
 )
 
-// received is one request a receiver got.
-type received struct {
-	Header http.Header
-	Body   []byte
-	// Verified is the independent verifier's verdict with the endpoint's
-	// current secret, and VerifiedOld with its previous one.
-	Verified, VerifiedOld error
-}
-
-// receiver is a real HTTP server that checks every request it gets with
-// the independent verifier and answers as told.
-type receiver struct {
-	srv            *httptest.Server
-	secret, oldSec string
-	now            func() time.Time
-
-	mu   sync.Mutex
-	reqs []received
-	// answer answers the n-th (from 0) request; 204 when nil.
-	answer func(n int, w http.ResponseWriter, r *http.Request)
-}
-
-func newReceiver(t testing.TB, secret string, now func() time.Time) *receiver {
-	t.Helper()
-	rc := &receiver{secret: secret, now: now}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		got := received{Header: r.Header.Clone(), Body: body, Verified: independentVerify(rc.secret, r.Header, body, rc.now())}
-		if rc.oldSec != "" {
-			got.VerifiedOld = independentVerify(rc.oldSec, r.Header, body, rc.now())
-		}
-		rc.mu.Lock()
-		n := len(rc.reqs)
-		rc.reqs = append(rc.reqs, got)
-		answer := rc.answer
-		rc.mu.Unlock()
-		if answer == nil {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		answer(n, w, r)
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-func (rc *receiver) requests() []received {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]received(nil), rc.reqs...)
-}
-
-func (rc *receiver) setAnswer(f func(n int, w http.ResponseWriter, r *http.Request)) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.answer = f
-}
-
 // bundle is one test's world: a clock, the fake store with one endpoint
 // pointing at a real receiver, and the Data renderer's call count.
 type bundle struct {
 	clock *testkit.Clock
 	store *webhooktest.Store
-	recv  *receiver
+	recv  *webhooktest.Receiver
 	ep    serentak.WebhookEndpoint
 	data  atomic.Int32
 	log   *slog.Logger
@@ -99,9 +39,9 @@ func setup(t testing.TB) *bundle {
 		b.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	secret := webhook.NewSecret()
-	b.recv = newReceiver(t, secret, b.clock.Now)
+	b.recv = webhooktest.NewReceiver(t, secret, b.clock.Now)
 	b.ep = serentak.WebhookEndpoint{
-		ID: serentak.NewID(serentak.PrefixWebhook), WorkspaceID: "ws_1", URL: b.recv.srv.URL + "/hooks",
+		ID: serentak.NewID(serentak.PrefixWebhook), WorkspaceID: "ws_1", URL: b.recv.URL() + "/hooks",
 		Secret: secret, CreatedAt: b.clock.Now(),
 	}
 	b.store.AddEndpoint(b.ep)
@@ -159,7 +99,7 @@ func TestSendSignsAndRecords(t *testing.T) {
 	if o := send(t, b.sender(t, nil), m.ID); o != webhook.Succeeded {
 		t.Fatalf("outcome %v, want succeeded", o)
 	}
-	reqs := b.recv.requests()
+	reqs := b.recv.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
@@ -192,19 +132,20 @@ func TestSendSignsAndRecords(t *testing.T) {
 	if o := send(t, b.sender(t, nil), m.ID); o != webhook.NotDue {
 		t.Errorf("second send: %v, want not_due", o)
 	}
-	if n := len(b.recv.requests()); n != 1 {
+	if n := len(b.recv.Requests()); n != 1 {
 		t.Errorf("%d requests after a second send, want 1", n)
 	}
 }
 
 func TestSendDuringRotationSignsWithBothSecrets(t *testing.T) {
 	b := setup(t)
-	b.recv.oldSec = webhook.NewSecret()
-	b.ep.PreviousSecret, b.ep.PreviousUntil = b.recv.oldSec, b.clock.Now().Add(time.Hour)
+	old := webhook.NewSecret()
+	b.recv.SetSecrets(b.ep.Secret, old)
+	b.ep.PreviousSecret, b.ep.PreviousUntil = old, b.clock.Now().Add(time.Hour)
 	b.store.AddEndpoint(b.ep)
 	m := b.addMessage(t, nil)
 	send(t, b.sender(t, nil), m.ID)
-	r := b.recv.requests()[0]
+	r := b.recv.Requests()[0]
 	if r.Verified != nil || r.VerifiedOld != nil {
 		t.Errorf("during the overlap: new secret %v, old secret %v; want both to verify", r.Verified, r.VerifiedOld)
 	}
@@ -216,7 +157,7 @@ func TestSendDuringRotationSignsWithBothSecrets(t *testing.T) {
 	b.clock.Advance(2 * time.Hour)
 	m2 := b.addMessage(t, nil)
 	send(t, b.sender(t, nil), m2.ID)
-	r = b.recv.requests()[1]
+	r = b.recv.Requests()[1]
 	if r.Verified != nil || r.VerifiedOld == nil {
 		t.Errorf("after the overlap: new secret %v, old secret %v; want only the new one to verify", r.Verified, r.VerifiedOld)
 	}
@@ -266,7 +207,7 @@ func TestSendFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := setup(t)
-			b.recv.setAnswer(func(_ int, w http.ResponseWriter, r *http.Request) { tc.answer(w, r) })
+			b.recv.SetAnswer(func(_ int, w http.ResponseWriter, r *http.Request) { tc.answer(w, r) })
 			m := b.addMessage(t, func(m *serentak.Message) {
 				m.Attempts = tc.attempts
 				if tc.attempts > 0 {
@@ -315,7 +256,7 @@ func TestSendCutsAHugeAnswerOff(t *testing.T) {
 	b := setup(t)
 	var written atomic.Int64
 	done := make(chan struct{})
-	b.recv.setAnswer(func(_ int, w http.ResponseWriter, r *http.Request) {
+	b.recv.SetAnswer(func(_ int, w http.ResponseWriter, r *http.Request) {
 		defer close(done)
 		// An endless answer: it ends when the client hangs up.
 		w.WriteHeader(200)
@@ -348,7 +289,7 @@ func (r resolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, er
 
 func TestSendRefusesPrivateAddresses(t *testing.T) {
 	b := setup(t)
-	port := b.recv.srv.Listener.Addr().(interface{ AddrPort() netip.AddrPort }).AddrPort().Port()
+	port := b.recv.Port()
 	for _, host := range []string{
 		"receiver.example",        // resolves to 127.0.0.1 at dial time
 		"127.0.0.1", "0177.0.0.1", // octal
@@ -357,7 +298,7 @@ func TestSendRefusesPrivateAddresses(t *testing.T) {
 		"localhost",
 	} {
 		t.Run(host, func(t *testing.T) {
-			b.ep.URL = fmt.Sprintf("http://%s:%d/hooks", host, port)
+			b.ep.URL = fmt.Sprintf("http://%s:%s/hooks", host, port)
 			b.store.AddEndpoint(b.ep)
 			m := b.addMessage(t, nil)
 			s := b.sender(t, func(c *webhook.Config) {
@@ -373,12 +314,12 @@ func TestSendRefusesPrivateAddresses(t *testing.T) {
 			}
 		})
 	}
-	if n := len(b.recv.requests()); n != 0 {
+	if n := len(b.recv.Requests()); n != 0 {
 		t.Errorf("the receiver on loopback got %d requests", n)
 	}
 	// The same name reaches the receiver when private addresses are
 	// allowed: the refusals above were the address check's.
-	b.ep.URL = fmt.Sprintf("http://receiver.example:%d/hooks", port)
+	b.ep.URL = fmt.Sprintf("http://receiver.example:%s/hooks", port)
 	b.store.AddEndpoint(b.ep)
 	m := b.addMessage(t, nil)
 	s := b.sender(t, func(c *webhook.Config) { c.Resolver = resolver{netip.MustParseAddr("127.0.0.1")} })
@@ -400,7 +341,7 @@ func TestSendLeavesUnclaimableMessages(t *testing.T) {
 			t.Errorf("%s: outcome %v, want not_due", id, o)
 		}
 	}
-	if n := len(b.recv.requests()); n != 0 {
+	if n := len(b.recv.Requests()); n != 0 {
 		t.Errorf("%d requests, want none", n)
 	}
 }
@@ -411,7 +352,7 @@ func TestSendAfterLeaseLostIsNotRecorded(t *testing.T) {
 	// The receiver is slow; meanwhile the lease runs out and another
 	// attempt takes and finishes the message.
 	other := b.sender(t, nil)
-	b.recv.setAnswer(func(n int, w http.ResponseWriter, _ *http.Request) {
+	b.recv.SetAnswer(func(n int, w http.ResponseWriter, _ *http.Request) {
 		if n == 0 {
 			b.clock.Advance(time.Hour)
 			if o := send(t, other, m.ID); o != webhook.Succeeded {
@@ -443,7 +384,7 @@ func TestSendRecordsARenderFailure(t *testing.T) {
 	if len(as) != 1 || !strings.Contains(as[0].Error, "could not render") || b.store.Message(m.ID).Body != nil {
 		t.Errorf("attempts %+v; want one render failure and no body kept", as)
 	}
-	if n := len(b.recv.requests()); n != 0 {
+	if n := len(b.recv.Requests()); n != 0 {
 		t.Errorf("%d requests sent without a body", n)
 	}
 }
@@ -452,10 +393,10 @@ func TestSendNeverLeaksTheSecret(t *testing.T) {
 	b := setup(t)
 	var logs testkit.Buffer
 	b.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b.recv.setAnswer(func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) })
+	b.recv.SetAnswer(func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) })
 	m := b.addMessage(t, nil)
 	send(t, b.sender(t, nil), m.ID)
-	sig := b.recv.requests()[0].Header.Get("Webhook-Signature")
+	sig := b.recv.Requests()[0].Header.Get("Webhook-Signature")
 	key := strings.TrimPrefix(b.ep.Secret, "whsec_")
 	for _, where := range []string{logs.String(), fmt.Sprintf("%+v", b.store.Attempts(m.ID))} {
 		if strings.Contains(where, key) || strings.Contains(where, strings.TrimPrefix(sig, "v1,")) {
