@@ -291,11 +291,12 @@ func TestSendRefusesPrivateAddresses(t *testing.T) {
 	b := setup(t)
 	port := b.recv.Port()
 	for _, host := range []string{
-		"receiver.example",        // resolves to 127.0.0.1 at dial time
-		"127.0.0.1", "0177.0.0.1", // octal
-		"2130706433", "0x7f000001", // one number
-		"127.1", "[::ffff:127.0.0.1]", // short form, IPv4-mapped
-		"localhost",
+		"receiver.example",                               // resolves to 127.0.0.1 at dial time
+		"127.0.0.1", "0177.0.0.1", "0x7f.0.0.1", "127.1", // dotted, octal, hex, short
+		"2130706433", "0x7f000001", "017700000001", // one number
+		"[::1]", "[::ffff:127.0.0.1]", "[::127.0.0.1]", // IPv6 loopback, mapped, compatible
+		"0", "0.0.0.0", "10.0.0.1", "192.168.1.1", "169.254.169.254", // unspecified, private, metadata
+		"localhost", "api.localhost",
 	} {
 		t.Run(host, func(t *testing.T) {
 			b.ep.URL = fmt.Sprintf("http://%s:%s/hooks", host, port)
