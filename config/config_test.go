@@ -187,3 +187,16 @@ func TestTimingDefaults(t *testing.T) {
 		t.Errorf("a lead equal to the default horizon: %v, want an error naming SERENTAK_SCHEDULER_HORIZON", err)
 	}
 }
+
+func TestLoadWebhookAllowPrivate(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for v, want := range map[string]bool{"": false, "false": false, "true": true} {
+		c, err := Load(env(map[string]string{"SERENTAK_WEBHOOK_ALLOW_PRIVATE": v}))
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		if c.WebhookAllowPrivate != want {
+			t.Errorf("SERENTAK_WEBHOOK_ALLOW_PRIVATE=%q: %v, want %v", v, c.WebhookAllowPrivate, want)
+		}
+	}
+}

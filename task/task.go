@@ -73,3 +73,50 @@ func ParsePublish(t *asynq.Task) (PublishPayload, error) {
 	}
 	return p, nil
 }
+
+// TypeWebhookSend makes one attempt at sending one webhook message.
+const TypeWebhookSend = "webhook:send"
+
+// QueueWebhooks is the queue of webhook sends. It has its own worker pool,
+// so a slow receiver never holds a publishing slot.
+const QueueWebhooks = "webhooks"
+
+// WebhookSendPayload names the message to send.
+type WebhookSendPayload struct {
+	MessageID string `json:"message_id"`
+}
+
+// WebhookSendID is the task ID of a message's next attempt, made from the
+// attempts already made: enqueueing it again, from any dispatcher, makes
+// one task, and the attempt after a failure gets a new ID.
+func WebhookSendID(messageID string, attempts int) string {
+	return fmt.Sprintf("%s:%d", messageID, attempts)
+}
+
+// NewWebhookSend returns the task for a message's next attempt and the
+// options that place it: the webhooks queue and its deterministic ID. The
+// retry schedule lives in the database (the message's next attempt time),
+// not in Asynq, which may lose its data: the task is never retried by Asynq.
+func NewWebhookSend(messageID string, attempts int) (*asynq.Task, []asynq.Option) {
+	b, err := json.Marshal(WebhookSendPayload{MessageID: messageID})
+	if err != nil {
+		panic(err) // one plain field cannot fail to marshal
+	}
+	return asynq.NewTask(TypeWebhookSend, b), []asynq.Option{
+		asynq.Queue(QueueWebhooks),
+		asynq.TaskID(WebhookSendID(messageID, attempts)),
+		asynq.MaxRetry(0),
+	}
+}
+
+// ParseWebhookSend decodes a webhook send task's payload.
+func ParseWebhookSend(t *asynq.Task) (WebhookSendPayload, error) {
+	var p WebhookSendPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return p, fmt.Errorf("task: bad %s payload: %w", TypeWebhookSend, err)
+	}
+	if p.MessageID == "" {
+		return p, fmt.Errorf("task: %s payload without message_id", TypeWebhookSend)
+	}
+	return p, nil
+}

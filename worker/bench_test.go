@@ -32,7 +32,7 @@ func BenchmarkLateness(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			var p50, p99, worst time.Duration
 			for range b.N {
-				p50, p99, worst = latenessRun(b, tc.n, tc.latency)
+				p50, p99, worst = latenessRun(b, tc.n, tc.latency, nil)
 			}
 			b.ReportMetric(float64(p50.Milliseconds()), "p50-ms")
 			b.ReportMetric(float64(p99.Milliseconds()), "p99-ms")
@@ -41,7 +41,9 @@ func BenchmarkLateness(b *testing.B) {
 	}
 }
 
-func latenessRun(b *testing.B, n int, latency time.Duration) (p50, p99, worst time.Duration) {
+// latenessRun runs one burst of n deliveries. alongside, when set, starts
+// other work in the same process before the burst (webhook sends).
+func latenessRun(b *testing.B, n int, latency time.Duration, alongside func(*testing.B, *bundle)) (p50, p99, worst time.Duration) {
 	b.StopTimer()
 	defer b.StartTimer()
 	// The production pool size, not the test default.
@@ -67,6 +69,9 @@ func latenessRun(b *testing.B, n int, latency time.Duration) (p50, p99, worst ti
 	}
 	if time.Until(due) < 500*time.Millisecond {
 		b.Fatalf("setup too slow: deliveries due in %v", time.Until(due))
+	}
+	if alongside != nil {
+		alongside(b, bb)
 	}
 	bb.startScheduler(b, func(c *scheduler.Config) { c.Tick = 200 * time.Millisecond })
 	bb.startWorker(b, func(c *worker.Config) {})

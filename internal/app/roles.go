@@ -19,8 +19,9 @@ import (
 	"github.com/serentak/serentak/worker"
 )
 
-// schedulerRole moves due deliveries from the database into Redis, and
-// keeps accounts' tokens fresh before their deliveries are due.
+// schedulerRole moves due deliveries and due webhook messages from the
+// database into Redis, and keeps accounts' tokens fresh before their
+// deliveries are due.
 func (a *App) schedulerRole() ([]part, error) {
 	cfg := a.Config
 	s, err := scheduler.New(scheduler.Config{
@@ -32,10 +33,18 @@ func (a *App) schedulerRole() ([]part, error) {
 	}
 	a.onClose(s.Close)
 	a.sched = s
-	return []part{s.Run, a.oauth.keeper.Run}, nil
+	parts := []part{s.Run, a.oauth.keeper.Run}
+	dispatch, err := a.webhookDispatcher()
+	if err != nil {
+		return nil, err
+	}
+	if dispatch != nil {
+		parts = append(parts, dispatch)
+	}
+	return parts, nil
 }
 
-// workerRole publishes the deliveries Redis hands it.
+// workerRole publishes the deliveries Redis hands it, and sends webhooks.
 func (a *App) workerRole() ([]part, error) {
 	cfg := a.Config
 	conc := map[serentak.Platform]int{}
@@ -60,7 +69,7 @@ func (a *App) workerRole() ([]part, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []part{func(ctx context.Context) error {
+	parts := []part{func(ctx context.Context) error {
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
@@ -69,7 +78,15 @@ func (a *App) workerRole() ([]part, error) {
 		// the queue when it takes too long.
 		w.Shutdown()
 		return nil
-	}}, nil
+	}}
+	send, err := a.webhookWorker()
+	if err != nil {
+		return nil, err
+	}
+	if send != nil {
+		parts = append(parts, send)
+	}
+	return parts, nil
 }
 
 // apiRole serves the REST API, and removes abandoned resumable uploads.
