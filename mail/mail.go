@@ -148,6 +148,9 @@ func (c SMTPConfig) Redacted() string {
 type SMTP struct {
 	cfg SMTPConfig
 	now func() time.Time
+	// dialAddr, when set, is dialled instead of Host:Port (tests: a
+	// server on this machine standing for a remote one).
+	dialAddr string
 }
 
 // NewSMTP returns a Sender for cfg.
@@ -193,6 +196,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 
 func (s *SMTP) dial(ctx context.Context) (net.Conn, error) {
 	addr := net.JoinHostPort(s.cfg.Host, s.cfg.Port)
+	if s.dialAddr != "" {
+		addr = s.dialAddr
+	}
 	if s.cfg.ImplicitTLS {
 		d := tls.Dialer{Config: s.tlsConfig()}
 		return d.DialContext(ctx, "tcp", addr)
