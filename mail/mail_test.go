@@ -165,7 +165,9 @@ func TestSendErrors(t *testing.T) {
 		cfg, _ := mail.ParseURL("smtp://" + ln.Addr().String() + "?from=noreply@serentak.test")
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- mail.NewSMTP(cfg).Send(ctx, mail.Message{To: "a@example.com", Subject: "s", Text: "t"}) }()
+		go func() {
+			done <- mail.NewSMTP(cfg).Send(ctx, mail.Message{To: "a@example.com", Subject: "s", Text: "t"})
+		}()
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
