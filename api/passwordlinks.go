@@ -360,6 +360,9 @@ func (s *Server) requestPasswordReset(c echo.Context) error {
 	}
 	counters := []string{"reset-addr:" + clientAddr(c), "reset-email:" + email}
 	if err := s.signIns.wait(c.Request().Context(), counters...); err != nil {
+		if serentak.ErrorCode(err) == serentak.ECodeRateLimited {
+			return serentak.Errorf(serentak.ECodeRateLimited, "too many password reset requests; try again in a minute")
+		}
 		return err
 	}
 	s.signIns.fail(counters...)

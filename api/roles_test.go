@@ -40,6 +40,11 @@ var tenancyMatrix = map[string]string{
 	"POST /v1/users/:id/password-reset":                       "ok 403 403 403 403 403 401 401 403 403 401",
 	"POST /v1/invites/:token":                                 "ok ok ok ok ok ok ok ok ok ok ok",
 	"POST /v1/password-resets/:token":                         "ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /v1/invites/:token":                                  "ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
+	"HEAD /v1/invites/:token":                                 "ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /v1/password-resets/:token":                          "ok ok ok ok ok ok ok ok ok ok ok",
+	"HEAD /v1/password-resets/:token":                         "ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/password-resets":                                "ok ok ok ok ok ok ok ok ok ok ok", // anyone may ask: 202 whatever the email
 	"POST /v1/sessions":                                       "ok ok ok ok ok ok ok ok ok ok ok",
 	"DELETE /v1/sessions/current":                             "403 403 403 403 403 403 401 401 403 ok 401",
 	"GET /v1/me":                                              "403 403 403 403 403 403 401 401 403 ok 401",
@@ -47,6 +52,7 @@ var tenancyMatrix = map[string]string{
 	"GET /v1/workspaces/:ws/members":                          "ok ok ok 403 403 403 401 401 404 403 401",
 	"PATCH /v1/workspaces/:ws/members/:id":                    "ok ok ok 403 403 403 401 401 404 403 401",
 	"DELETE /v1/workspaces/:ws/members/:id":                   "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/members/:id/password-reset":      "ok ok ok 403 403 403 401 401 404 403 401",
 	"POST /v1/workspaces":                                     "ok 403 403 403 403 403 401 401 403 403 401",
 	"GET /v1/workspaces/:ws":                                  "ok ok ok ok ok ok 401 401 404 ok 401",
 	"POST /v1/workspaces/:ws/keys":                            "ok ok ok 403 403 403 401 401 404 403 401",
@@ -193,6 +199,15 @@ func TestTenancyMatrix(t *testing.T) {
 		"POST /v1/users/:id/password-reset": {path: "/v1/users/" + resetUser + "/password-reset", body: noBody, ok: 201},
 		"POST /v1/invites/:token":           {path: "%INVITE%", body: password, ok: 200},
 		"POST /v1/password-resets/:token":   {path: "%RESET%", body: password, ok: 200},
+		"GET /v1/invites/:token":            {path: "%INVITE%", body: noBody, ok: 200},
+		"HEAD /v1/invites/:token":           {path: "%INVITE%", body: noBody, ok: 200},
+		"GET /v1/password-resets/:token":    {path: "%RESET%", body: noBody, ok: 200},
+		"HEAD /v1/password-resets/:token":   {path: "%RESET%", body: noBody, ok: 200},
+		"POST /v1/password-resets": {path: "/v1/password-resets", ok: 202, body: func() (any, []string) {
+			// A minute apart: one address may ask ten times a minute.
+			b.now = b.now.Add(time.Minute)
+			return map[string]any{"email": newEmail()}, nil
+		}},
 		"POST /v1/sessions": {path: "/v1/sessions", ok: 201, body: func() (any, []string) {
 			return map[string]any{"email": "matrix@example.com", "password": testPassword}, nil
 		}},
