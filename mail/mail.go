@@ -2,7 +2,7 @@
 // server named by a URL (SERENTAK_SMTP_URL). It knows nothing of what the
 // email says; the API and the notifications write the texts.
 //
-// The URL's format (docs/configuration.md#email):
+// The URL's format (docs/api.md#email):
 //
 //	smtp://USER:PASSWORD@HOST:PORT?from=Serentak%20%3Cnoreply%40example.com%3E
 //	smtps://USER:PASSWORD@HOST:465?from=noreply@example.com
