@@ -158,10 +158,10 @@ func (s *Server) showPasswordLink(kind string) echo.HandlerFunc {
 			return s.renderPasswordPage(c, http.StatusNotFound, kind, "dead", "dead")
 		}
 		err := s.cfg.Store.CheckPasswordToken(c.Request().Context(), serentak.HashSecret(token), kind, s.now())
-		switch serentak.ErrorCode(err) {
-		case "":
+		switch {
+		case err == nil:
 			return s.renderPasswordPage(c, http.StatusOK, kind, "form", "")
-		case serentak.ECodeNotFound:
+		case serentak.ErrorCode(err) == serentak.ECodeNotFound:
 			return s.renderPasswordPage(c, http.StatusNotFound, kind, "dead", "dead")
 		}
 		return err
@@ -194,10 +194,10 @@ func (s *Server) setPasswordForm(c echo.Context, kind string) error {
 		return s.renderPasswordPage(c, http.StatusUnprocessableEntity, kind, "form", "too_short")
 	}
 	_, err := s.usePasswordLink(req.Context(), token, kind, pw)
-	switch serentak.ErrorCode(err) {
-	case "":
+	switch {
+	case err == nil:
 		return s.renderPasswordPage(c, http.StatusOK, kind, "done", "done")
-	case serentak.ECodeNotFound:
+	case serentak.ErrorCode(err) == serentak.ECodeNotFound:
 		return s.renderPasswordPage(c, http.StatusNotFound, kind, "dead", "dead")
 	}
 	return err
