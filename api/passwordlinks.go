@@ -330,6 +330,15 @@ func (s *Server) mailLink(u serentak.User, kind, lang, workspace string, link pa
 	})
 }
 
+// A person gets at most maxResetMails self-service reset emails in
+// resetMailWindow: the requests' throttle alone (ten a minute per email)
+// would let anyone flood an inbox. Past it, requests still answer 202
+// and send nothing (the answer must not tell).
+const (
+	maxResetMails   = 3
+	resetMailWindow = time.Hour
+)
+
 type passwordResetRequest struct {
 	Email    string `json:"email"`
 	Language string `json:"language"`
@@ -374,6 +383,11 @@ func (s *Server) requestPasswordReset(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		if s.resetMails.failures(u.ID) >= maxResetMails {
+			s.log.Warn("reset email not sent: the person had enough of them this hour", "user", u.ID)
+			return nil
+		}
+		s.resetMails.fail(u.ID)
 		t, link := s.newPasswordToken(u.ID, serentak.TokenReset)
 		if err := s.cfg.Store.CreatePasswordToken(ctx, t); err != nil {
 			return err

@@ -260,6 +260,22 @@ func TestRequestPasswordReset(t *testing.T) {
 	b.expectError(b.do("GET", "/v1/me", old, nil), http.StatusUnauthorized, "unauthorized") // sessions end
 	b.signIn("sari@example.com", testPassword+" baru")
 
+	// At most 3 reset emails an hour to one person, whatever is asked;
+	// the answer stays 202.
+	for range 4 {
+		b.expect(b.do("POST", "/v1/password-resets", "", map[string]any{"email": "sari@example.com"}), http.StatusAccepted)
+	}
+	api.WaitForMail(b.server)
+	if n := len(smtp.Messages()); n != 3 {
+		t.Errorf("%d emails after 5 requests within the hour, want 3", n)
+	}
+	b.now = b.now.Add(time.Hour)
+	b.expect(b.do("POST", "/v1/password-resets", "", map[string]any{"email": "sari@example.com"}), http.StatusAccepted)
+	api.WaitForMail(b.server)
+	if n := len(smtp.Messages()); n != 4 {
+		t.Errorf("%d emails an hour later, want 4", n)
+	}
+
 	b.expectError(b.do("POST", "/v1/password-resets", "", map[string]any{"email": "not an email"}), http.StatusUnprocessableEntity, "validation_failed", "email")
 	b.expectError(b.do("POST", "/v1/password-resets", "", map[string]any{"email": "sari@example.com", "language": "fr"}), http.StatusUnprocessableEntity, "validation_failed", "language")
 }

@@ -170,6 +170,9 @@ type Server struct {
 	options optionsCache
 	hasher  *passwordHasher
 	signIns *signInGuard
+	// resetMails counts the self-service reset emails sent per user
+	// (passwordlinks.go).
+	resetMails *signInGuard
 	// auditLast is the last audit entry's ID: the next sorts after it
 	// (serentak.NewIDAfter), so a process's entries page in the order it
 	// wrote them.
@@ -218,6 +221,8 @@ func New(cfg Config) *Server {
 	s.hasher = newPasswordHasher()
 	s.signIns = newSignInGuard(s.now)
 	s.mailSlots = make(chan struct{}, maxMailsAtOnce)
+	s.resetMails = newSignInGuard(s.now)
+	s.resetMails.window = resetMailWindow
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, s.now)
 	}

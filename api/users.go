@@ -323,7 +323,9 @@ type signInGuard struct {
 	mu    sync.Mutex
 	now   func() time.Time
 	delay time.Duration
-	wins  map[string]*failWindow
+	// window is how long a count lasts (signInWindow for sign-ins).
+	window time.Duration
+	wins   map[string]*failWindow
 }
 
 type failWindow struct {
@@ -332,7 +334,7 @@ type failWindow struct {
 }
 
 func newSignInGuard(now func() time.Time) *signInGuard {
-	return &signInGuard{now: now, delay: 200 * time.Millisecond, wins: map[string]*failWindow{}}
+	return &signInGuard{now: now, delay: 200 * time.Millisecond, window: signInWindow, wins: map[string]*failWindow{}}
 }
 
 // failures is the most failures of the counters in their current windows.
@@ -341,7 +343,7 @@ func (g *signInGuard) failures(keys ...string) int {
 	defer g.mu.Unlock()
 	n, now := 0, g.now()
 	for _, k := range keys {
-		if w, ok := g.wins[k]; ok && now.Sub(w.start) < signInWindow {
+		if w, ok := g.wins[k]; ok && now.Sub(w.start) < g.window {
 			n = max(n, w.n)
 		}
 	}
@@ -373,14 +375,14 @@ func (g *signInGuard) fail(keys ...string) {
 	now := g.now()
 	if len(g.wins) >= signInMaxCounters {
 		for k, w := range g.wins {
-			if now.Sub(w.start) >= signInWindow {
+			if now.Sub(w.start) >= g.window {
 				delete(g.wins, k)
 			}
 		}
 	}
 	for _, k := range keys {
 		w, ok := g.wins[k]
-		if !ok || now.Sub(w.start) >= signInWindow {
+		if !ok || now.Sub(w.start) >= g.window {
 			w = &failWindow{start: now}
 			g.wins[k] = w
 		}
