@@ -221,7 +221,8 @@ func (s *Server) usePasswordLink(ctx context.Context, token, kind, password stri
 
 // sameSite reports whether a form post may have come from our own page:
 // Sec-Fetch-Site, when the browser sends it, is same-origin (or none: the
-// person typed or bookmarked); Origin, when sent, is this server's.
+// person typed or bookmarked); Origin, when sent, is this server's, as
+// SERENTAK_PUBLIC_URL names it or as the request reached it (its Host).
 func (s *Server) sameSite(c echo.Context) bool {
 	h := c.Request().Header
 	switch h.Get("Sec-Fetch-Site") {
@@ -233,8 +234,15 @@ func (s *Server) sameSite(c echo.Context) bool {
 	if o == "" {
 		return true
 	}
-	u, err := url.Parse(s.baseURL(c))
-	return err == nil && strings.EqualFold(o, u.Scheme+"://"+u.Host)
+	origin, err := url.Parse(o)
+	if err != nil || origin.Host == "" {
+		return false // "null" included: a sandboxed or privacy-hidden page
+	}
+	if strings.EqualFold(origin.Host, c.Request().Host) {
+		return true
+	}
+	public, err := url.Parse(s.cfg.PublicURL)
+	return err == nil && public.Host != "" && strings.EqualFold(o, public.Scheme+"://"+public.Host)
 }
 
 // withLang adds ?lang=en to an English link, so its page opens in the

@@ -192,6 +192,7 @@ func TestPasswordFormFromAnotherSite(t *testing.T) {
 	b.page(b.form(path, testPassword, "Origin", "null"), http.StatusForbidden, "refused")
 	b.page(b.form(path, testPassword, "Sec-Fetch-Site", "cross-site"), http.StatusForbidden, "refused")
 	b.page(b.form(path, testPassword, "Sec-Fetch-Site", "same-site"), http.StatusForbidden, "refused")
+	b.page(b.form(path, testPassword, "Origin", "https://"+strings.TrimPrefix(b.srv.URL, "http://")+".evil.example"), http.StatusForbidden, "refused")
 	b.page(b.do("GET", path, "", nil), http.StatusOK, "form") // still live
 	b.page(b.form(path, testPassword, "Origin", b.srv.URL), http.StatusOK, "done")
 }
