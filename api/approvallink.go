@@ -1,12 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"crypto/rand"
-	"embed"
 	"encoding/base64"
-	"fmt"
-	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -32,12 +28,9 @@ import (
 // approvalLinkPath is the page's route.
 const approvalLinkPath = "/v1/approval-link"
 
-//go:embed pages/approval.html
-var pageFiles embed.FS
-
 // approvalMessages is the page's catalogue, by language then message ID:
 // the template holds no words of its own. Bahasa Indonesia first.
-var approvalMessages = map[string]map[string]string{
+var approvalMessages = catalogue{
 	"id": {
 		"title":          "Persetujuan postingan",
 		"intro":          "%s meminta persetujuan Anda untuk postingan ini. Begini tampilannya di tiap platform:",
@@ -82,30 +75,10 @@ var approvalMessages = map[string]map[string]string{
 	},
 }
 
-// message is one catalogue entry in lang (Bahasa Indonesia when lang is
-// not one we have), formatted with args.
-func message(lang, id string, args ...any) string {
-	m, ok := approvalMessages[lang]
-	if !ok {
-		m = approvalMessages[serentak.DefaultLanguage]
-	}
-	if len(args) == 0 {
-		return m[id]
-	}
-	return fmt.Sprintf(m[id], args...)
-}
+// message is one entry of the approval page's catalogue.
+func message(lang, id string, args ...any) string { return approvalMessages.text(lang, id, args...) }
 
-// approvalPage is parsed once per language, with that language's
-// catalogue as its "t" function.
-var approvalPage = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for lang := range approvalMessages {
-		out[lang] = template.Must(template.New("approval.html").Funcs(template.FuncMap{
-			"t": func(id string, args ...any) string { return message(lang, id, args...) },
-		}).ParseFS(pageFiles, "pages/approval.html"))
-	}
-	return out
-}()
+var approvalPage = parsePages("pages/approval.html", approvalMessages)
 
 // pageData is what the page shows.
 type pageData struct {
@@ -297,31 +270,17 @@ func (s *Server) pageOf(ws serentak.Workspace, p serentak.Post) pageData {
 // localTime writes t in the workspace's time zone, as the merchant reads
 // a clock.
 func (s *Server) localTime(ws serentak.Workspace, t time.Time) string {
-	loc, err := time.LoadLocation(ws.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("02-01-2006 15:04 MST")
+	return t.In(workspaceLocation(ws)).Format("02-01-2006 15:04 MST")
 }
 
-// renderPage writes the page with headers that keep it to itself: no
-// script or frame, no referrer (the token is in the URL), not cached, not
-// indexed.
+// renderPage writes the approval page. It loads the post's media from
+// their hosts, so its token (in the URL) goes to no one as a referrer.
 func (s *Server) renderPage(c echo.Context, status int, d pageData) error {
-	tpl, ok := approvalPage[d.Lang]
-	if !ok {
-		tpl = approvalPage[serentak.DefaultLanguage]
+	if _, ok := approvalPage[d.Lang]; !ok {
 		d.Lang = serentak.DefaultLanguage
 	}
-	var buf bytes.Buffer
-	if err := tpl.Execute(&buf, d); err != nil {
-		return fmt.Errorf("render the approval page: %w", err)
-	}
-	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Robots-Tag", "noindex, nofollow")
-	h.Set("X-Content-Type-Options", "nosniff")
-	return c.HTMLBlob(status, buf.Bytes())
+	return writePage(c, status, approvalPage[d.Lang], d, pagePolicy{
+		CSP:      "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		Referrer: "no-referrer",
+	})
 }

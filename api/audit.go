@@ -38,6 +38,8 @@ var auditActions = map[string]auditAction{
 	"POST /v1/workspaces/:ws/members":       {name: "member.add"},
 	"PATCH /v1/workspaces/:ws/members/:id":  {name: "member.update"},
 	"DELETE /v1/workspaces/:ws/members/:id": {name: "member.remove"},
+	// The link is not recorded (it is a key), only that one was made.
+	"POST /v1/workspaces/:ws/members/:id/password-reset": {name: "member.password_reset_link"},
 
 	"POST /v1/workspaces/:ws/accounts":                    {name: "account.attach"},
 	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link": {name: "account.reconnect_link"},

@@ -99,7 +99,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// The access log carries it too; this line is the one with the
 		// cause, kept apart so it can be alerted on.
 		s.log.Error("internal error", "request_id", requestID(c), "method", c.Request().Method,
-			"path", c.Request().URL.Path, "error", err.Error())
+			"path", logPath(c), "error", err.Error())
 	}
 	status := statusOf[app.Code]
 	if app.Code == serentak.ECodeRateLimited {

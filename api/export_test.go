@@ -55,3 +55,7 @@ func AuditActions() map[string]string {
 	}
 	return out
 }
+
+// WaitForMail waits until the emails s is sending in the background are
+// sent (or have failed).
+func WaitForMail(s *Server) { s.mailWG.Wait() }

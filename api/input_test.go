@@ -130,7 +130,13 @@ func TestPathAndQueryMustBeStorable(t *testing.T) {
 				t.Errorf("%s %s: status %d, want 404; body %s", r.Method, path, res.status, res.body)
 				continue
 			}
-			if r.Method != "HEAD" {
+			switch {
+			case r.Method == "GET" && strings.Contains(r.Path, ":token"):
+				// A link's page answers a browser with a page saying so.
+				if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+					t.Errorf("%s %s: Content-Type %q, want a page", r.Method, path, ct)
+				}
+			case r.Method != "HEAD":
 				checkErrorShape(t, res.body, "not_found")
 			}
 		}

@@ -108,7 +108,15 @@ func (s *Server) addMember(c echo.Context) error {
 	setAuditTarget(c, u.ID)
 	out := memberView{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role, CreatedAt: m.CreatedAt}
 	if link != nil {
+		// The invite speaks the workspace's language, by email and on
+		// its page.
+		ws, err := s.cfg.Store.FindWorkspaceByID(ctx, m.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		link.URL = withLang(link.URL, ws.Language)
 		out.InviteURL, out.InviteExpiresAt = link.URL, &link.ExpiresAt
+		s.mailLink(u, serentak.TokenInvite, ws.Language, ws.Name, *link, workspaceLocation(ws))
 	}
 	return c.JSON(http.StatusCreated, out)
 }

@@ -108,8 +108,17 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// logPath is the request's path for a log: the route instead when the
+// path carries a link's token (/v1/invites/:token), which is a key.
+func logPath(c echo.Context) string {
+	if c.Param("token") != "" {
+		return c.Path()
+	}
+	return c.Request().URL.Path
+}
+
 // accessLogMiddleware writes one JSON line per request. It logs the path
-// without the query (an OAuth callback's code and state are secrets) and
+// (logPath) without the query (an OAuth callback's code and state are secrets) and
 // never a header: Authorization carries keys.
 func (s *Server) accessLogMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -128,7 +137,7 @@ func (s *Server) accessLogMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.LogAttrs(c.Request().Context(), level, "request",
 			slog.String("method", c.Request().Method),
-			slog.String("path", c.Request().URL.Path),
+			slog.String("path", logPath(c)),
 			slog.Int("status", status),
 			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.Int64("bytes_out", c.Response().Size),

@@ -97,6 +97,12 @@ var tenancyMatrix = map[string]string{
 	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404 403 401 403 404",
 	"POST /v1/workspaces/:ws/posts/:id/approval-link":         "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
 	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404 403 401 403 404",
+	"GET /v1/invites/:token":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
+	"HEAD /v1/invites/:token":                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /v1/password-resets/:token":                          "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"HEAD /v1/password-resets/:token":                         "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"POST /v1/password-resets":                                "ok ok ok ok ok ok ok ok ok ok ok ok ok", // anyone may ask: 202 whatever the email
+	"POST /v1/workspaces/:ws/members/:id/password-reset":      "ok ok ok 403 403 403 401 401 404 403 401 403 404",
 }
 
 // matrixConnector is an OAuth app that says yes, so the connect routes
@@ -218,6 +224,15 @@ func TestTenancyMatrix(t *testing.T) {
 		"POST /v1/users/:id/password-reset": {path: "/v1/users/" + resetUser + "/password-reset", body: noBody, ok: 201},
 		"POST /v1/invites/:token":           {path: "%INVITE%", body: password, ok: 200},
 		"POST /v1/password-resets/:token":   {path: "%RESET%", body: password, ok: 200},
+		"GET /v1/invites/:token":            {path: "%INVITE%", body: noBody, ok: 200},
+		"HEAD /v1/invites/:token":           {path: "%INVITE%", body: noBody, ok: 200},
+		"GET /v1/password-resets/:token":    {path: "%RESET%", body: noBody, ok: 200},
+		"HEAD /v1/password-resets/:token":   {path: "%RESET%", body: noBody, ok: 200},
+		"POST /v1/password-resets": {path: "/v1/password-resets", ok: 202, body: func() (any, []string) {
+			// A minute apart: one address may ask ten times a minute.
+			b.now = b.now.Add(time.Minute)
+			return map[string]any{"email": newEmail()}, nil
+		}},
 		"POST /v1/sessions": {path: "/v1/sessions", ok: 201, body: func() (any, []string) {
 			return map[string]any{"email": "matrix@example.com", "password": testPassword}, nil
 		}},

@@ -112,7 +112,8 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		"PATCH /v1/workspaces/:ws/members/:id": {path: "/v1/workspaces/:ws/members/%MEMBER%", ok: 200, body: func() (any, []string) {
 			return map[string]any{"role": "approver"}, nil
 		}},
-		"DELETE /v1/workspaces/:ws/members/:id": {path: "/v1/workspaces/:ws/members/%MEMBER%", body: noBody, ok: 204},
+		"DELETE /v1/workspaces/:ws/members/:id":              {path: "/v1/workspaces/:ws/members/%MEMBER%", body: noBody, ok: 204},
+		"POST /v1/workspaces/:ws/members/:id/password-reset": {path: "/v1/workspaces/:ws/members/%MEMBER%/password-reset", body: noBody, ok: 201},
 	}
 	var out []scopedRoute
 	for _, r := range b.handler.(*echo.Echo).Routes() {

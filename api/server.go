@@ -19,6 +19,7 @@ import (
 	"github.com/serentak/serentak/adapters/youtube"
 	"github.com/serentak/serentak/blob"
 	"github.com/serentak/serentak/compose"
+	"github.com/serentak/serentak/mail"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/safeurl"
 
@@ -134,6 +135,10 @@ type Config struct {
 	// IdleTimeout closes a keep-alive connection that sends no next
 	// request for this long (default 60 s).
 	IdleTimeout time.Duration
+	// Mailer, when set, emails invites and password reset links to the
+	// person (passwordlinks.go); nil: the links are only answered to
+	// whoever makes them, and POST /v1/password-resets sends nothing.
+	Mailer mail.Sender
 	// YouTubeDailyUploads is the install's Google Cloud project's
 	// videos.insert calls per quota day, shared by every channel
 	// (SERENTAK_YOUTUBE_DAILY_UPLOADS; youtubequota.go): 0 takes
@@ -165,11 +170,18 @@ type Server struct {
 	options optionsCache
 	hasher  *passwordHasher
 	signIns *signInGuard
+	// resetMails counts the self-service reset emails sent per user
+	// (passwordlinks.go).
+	resetMails *signInGuard
 	// auditLast is the last audit entry's ID: the next sorts after it
 	// (serentak.NewIDAfter), so a process's entries page in the order it
 	// wrote them.
 	auditMu   sync.Mutex
 	auditLast string
+	// mailSlots bounds the emails being sent in the background; mailWG
+	// counts them (passwordlinks.go).
+	mailSlots chan struct{}
+	mailWG    sync.WaitGroup
 }
 
 // New builds the API from cfg.
@@ -208,6 +220,9 @@ func New(cfg Config) *Server {
 	s.urls = &safeurl.Checker{AllowPrivate: cfg.MediaAllowPrivate, Resolver: cfg.Resolver}
 	s.hasher = newPasswordHasher()
 	s.signIns = newSignInGuard(s.now)
+	s.mailSlots = make(chan struct{}, maxMailsAtOnce)
+	s.resetMails = newSignInGuard(s.now)
+	s.resetMails.window = resetMailWindow
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, s.now)
 	}
@@ -292,11 +307,18 @@ func (s *Server) routes() {
 
 	// People and sessions (users.go). Creating users and reset links is
 	// the operator's (checked in the handlers: no workspace here); the
-	// links' tokens and a sign-in's password are their own keys.
+	// links' tokens and a sign-in's password are their own keys. The
+	// links open a page (GET, HEAD: never used up) whose form posts to
+	// the same path (passwordlinks.go).
 	e.POST("/v1/users", s.createUser, auth...)
 	e.POST("/v1/users/:id/password-reset", s.createPasswordReset, append(auth, user)...)
-	e.POST("/v1/invites/:token", s.setPassword(serentak.TokenInvite), linkToken)
-	e.POST("/v1/password-resets/:token", s.setPassword(serentak.TokenReset), linkToken)
+	e.GET("/v1/invites/:token", s.showPasswordLink(serentak.TokenInvite))
+	e.HEAD("/v1/invites/:token", s.showPasswordLink(serentak.TokenInvite))
+	e.POST("/v1/invites/:token", s.setPassword(serentak.TokenInvite))
+	e.POST("/v1/password-resets", s.requestPasswordReset)
+	e.GET("/v1/password-resets/:token", s.showPasswordLink(serentak.TokenReset))
+	e.HEAD("/v1/password-resets/:token", s.showPasswordLink(serentak.TokenReset))
+	e.POST("/v1/password-resets/:token", s.setPassword(serentak.TokenReset))
 	e.POST("/v1/sessions", s.createSession)
 	e.DELETE("/v1/sessions/current", s.deleteSession, auth...)
 	e.GET("/v1/me", s.me, auth...)
@@ -336,6 +358,7 @@ func (s *Server) routes() {
 	e.GET("/v1/workspaces/:ws/members", s.listMembers, in(manage)...)
 	e.PATCH("/v1/workspaces/:ws/members/:id", s.changeMember, in(manage, member)...)
 	e.DELETE("/v1/workspaces/:ws/members/:id", s.removeMember, in(manage, member)...)
+	e.POST("/v1/workspaces/:ws/members/:id/password-reset", s.createMemberPasswordReset, in(manage, member)...)
 
 	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, in(manage)...)
 	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, in(read)...)

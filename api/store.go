@@ -103,6 +103,8 @@ type Store interface {
 	TouchSession(ctx context.Context, s serentak.Session, at time.Time) error
 	DeleteSession(ctx context.Context, id string) error
 	FindMembership(ctx context.Context, workspaceID, userID string) (serentak.Membership, error)
+	// FindMemberships lists a user's own workspace memberships, oldest first.
+	FindMemberships(ctx context.Context, userID string) ([]serentak.Membership, error)
 	FindMembers(ctx context.Context, workspaceID string) ([]serentak.Membership, []serentak.User, error)
 	AddMember(ctx context.Context, m serentak.Membership) error
 	// ChangeMember sets a member's role ("" removes them); conflict when

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -147,20 +146,28 @@ func (s *Server) createUser(c echo.Context) error {
 	out := userCreatedView{userView: viewUser(u)}
 	if link != nil {
 		out.InviteURL, out.InviteExpiresAt = link.URL, &link.ExpiresAt
+		s.mailLink(u, serentak.TokenInvite, serentak.DefaultLanguage, "", *link, nil)
 	}
 	return c.JSON(http.StatusCreated, out)
 }
 
 // createPasswordReset makes a single-use reset link for a user (the
-// operator key only). Nothing is mailed: the operator hands the link on.
+// operator key only), answered, and emailed to the person when a mailer
+// is configured.
 func (s *Server) createPasswordReset(c echo.Context) error {
 	if err := s.requireOperator(c); err != nil {
 		return err
 	}
-	t, link := s.newPasswordToken(c.Param("id"), serentak.TokenReset)
-	if err := s.cfg.Store.CreatePasswordToken(c.Request().Context(), t); err != nil {
+	ctx := c.Request().Context()
+	u, err := s.cfg.Store.FindUserByID(ctx, c.Param("id"))
+	if err != nil {
 		return err
 	}
+	t, link := s.newPasswordToken(u.ID, serentak.TokenReset)
+	if err := s.cfg.Store.CreatePasswordToken(ctx, t); err != nil {
+		return err
+	}
+	s.mailLink(u, serentak.TokenReset, serentak.DefaultLanguage, "", link, nil)
 	return c.JSON(http.StatusCreated, map[string]any{"reset_url": link.URL, "expires_at": link.ExpiresAt})
 }
 
@@ -169,9 +176,19 @@ type setPasswordRequest struct {
 }
 
 // setPassword uses an invite link (kind invite) or a reset link: the
-// person chooses a password; every session of theirs ends.
+// person chooses a password; every session of theirs ends. A form post
+// from the link's page answers a page (passwordlinks.go); JSON answers
+// the user.
 func (s *Server) setPassword(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if isForm(c) {
+			return s.setPasswordForm(c, kind)
+		}
+		// A token we cannot have made is not found before the body is
+		// read or a hash computed.
+		if !linkWellFormed(c.Param("token")) {
+			return errDeadLink()
+		}
 		var req setPasswordRequest
 		if _, err := s.readJSON(c, &req); err != nil {
 			return err
@@ -179,25 +196,19 @@ func (s *Server) setPassword(kind string) echo.HandlerFunc {
 		if fe := checkPassword(req.Password); fe != nil {
 			return serentak.Invalid("the password is not valid", *fe)
 		}
-		ctx, tokenHash := c.Request().Context(), serentak.HashSecret(c.Param("token"))
-		// A dead link costs no hash: look it up first (and use it up
-		// below, in one transaction, so it still works only once).
-		err := s.cfg.Store.CheckPasswordToken(ctx, tokenHash, kind, s.now())
-		if err == nil {
-			var h string
-			if h, err = s.hasher.hash(ctx, req.Password); err != nil {
-				return err
-			}
-			var u serentak.User
-			if u, err = s.cfg.Store.SetPasswordWithToken(ctx, tokenHash, kind, h, s.now()); err == nil {
-				return c.JSON(http.StatusOK, viewUser(u))
-			}
-		}
+		u, err := s.usePasswordLink(c.Request().Context(), c.Param("token"), kind, req.Password)
 		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
-			return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
+			return errDeadLink()
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, viewUser(u))
 	}
+}
+
+func errDeadLink() error {
+	return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
 }
 
 type createSessionRequest struct {
@@ -220,11 +231,7 @@ func (s *Server) createSession(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	addr, _, err := net.SplitHostPort(c.Request().RemoteAddr)
-	if err != nil {
-		addr = c.Request().RemoteAddr
-	}
-	counters := []string{"addr:" + addr, "email:" + email}
+	counters := []string{"addr:" + clientAddr(c), "email:" + email}
 	if err := s.signIns.wait(ctx, counters...); err != nil {
 		return err
 	}
@@ -341,7 +348,9 @@ type signInGuard struct {
 	mu    sync.Mutex
 	now   func() time.Time
 	delay time.Duration
-	wins  map[string]*failWindow
+	// window is how long a count lasts (signInWindow for sign-ins).
+	window time.Duration
+	wins   map[string]*failWindow
 }
 
 type failWindow struct {
@@ -350,7 +359,7 @@ type failWindow struct {
 }
 
 func newSignInGuard(now func() time.Time) *signInGuard {
-	return &signInGuard{now: now, delay: 200 * time.Millisecond, wins: map[string]*failWindow{}}
+	return &signInGuard{now: now, delay: 200 * time.Millisecond, window: signInWindow, wins: map[string]*failWindow{}}
 }
 
 // failures is the most failures of the counters in their current windows.
@@ -359,7 +368,7 @@ func (g *signInGuard) failures(keys ...string) int {
 	defer g.mu.Unlock()
 	n, now := 0, g.now()
 	for _, k := range keys {
-		if w, ok := g.wins[k]; ok && now.Sub(w.start) < signInWindow {
+		if w, ok := g.wins[k]; ok && now.Sub(w.start) < g.window {
 			n = max(n, w.n)
 		}
 	}
@@ -391,14 +400,14 @@ func (g *signInGuard) fail(keys ...string) {
 	now := g.now()
 	if len(g.wins) >= signInMaxCounters {
 		for k, w := range g.wins {
-			if now.Sub(w.start) >= signInWindow {
+			if now.Sub(w.start) >= g.window {
 				delete(g.wins, k)
 			}
 		}
 	}
 	for _, k := range keys {
 		w, ok := g.wins[k]
-		if !ok || now.Sub(w.start) >= signInWindow {
+		if !ok || now.Sub(w.start) >= g.window {
 			w = &failWindow{start: now}
 			g.wins[k] = w
 		}
@@ -410,17 +419,4 @@ func (g *signInGuard) clear(key string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	delete(g.wins, key)
-}
-
-// linkToken admits a password link whose token could be one we made (43
-// base64url characters: newSecret's 32 bytes); any other is not found
-// before the body is read or a hash computed.
-func linkToken(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		t := c.Param("token")
-		if _, err := base64.RawURLEncoding.DecodeString(t); err != nil || len(t) != 43 {
-			return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
-		}
-		return next(c)
-	}
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/serentak/serentak/mail"
 )
 
 // OAuth is one platform's app credentials and endpoints.
@@ -101,6 +103,15 @@ type Config struct {
 	Preflight           time.Duration
 	YouTubeDailyUploads int    // SERENTAK_YOUTUBE_DAILY_UPLOADS: the Google Cloud project's uploads per quota day, every channel together; 0 = YouTube's default
 	YouTubePrivacy      string // SERENTAK_YOUTUBE_PRIVACY: public | unlisted | private
+
+	// SMTPURL is the mail server invites, password resets and account
+	// problems are sent through (SERENTAK_SMTP_URL, format in package
+	// mail): smtp://USER:PASSWORD@HOST:587?from=… ; empty: no email, the
+	// links are only answered to whoever made them.
+	SMTPURL string
+	// SMTP is SMTPURL parsed, its sender replaced by SERENTAK_SMTP_FROM
+	// when that is set; nil when SMTPURL is "".
+	SMTP *mail.SMTPConfig
 }
 
 // Load reads the configuration: the file named by SERENTAK_CONFIG, else
@@ -242,6 +253,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if igToken == "" {
 		igToken = c.InstagramAPIURL + "/" + c.FacebookVersion + "/oauth/access_token"
 	}
+	c.SMTPURL = str("SERENTAK_SMTP_URL", "")
+	if err := c.loadSMTP(str("SERENTAK_SMTP_FROM", "")); err != nil {
+		errs = append(errs, err)
+	}
 	hours := integer("SERENTAK_PREFLIGHT_HOURS", 6)
 	if hours < 1 || hours > 24*7 {
 		errs = append(errs, fmt.Errorf("SERENTAK_PREFLIGHT_HOURS=%d: want 1 to 168 hours", hours))
@@ -273,6 +288,34 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SERENTAK_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// loadSMTP parses SMTPURL; from, when set, is the sender, and the URL
+// then needs no from= of its own.
+func (c *Config) loadSMTP(from string) error {
+	if c.SMTPURL == "" {
+		if from != "" {
+			return errors.New("SERENTAK_SMTP_FROM is set but SERENTAK_SMTP_URL is not: set the mail server too, or unset both")
+		}
+		return nil
+	}
+	raw := c.SMTPURL
+	if from != "" {
+		// SERENTAK_SMTP_FROM wins over the URL's own from=.
+		u, err := url.Parse(raw)
+		if err == nil {
+			q := u.Query()
+			q.Set("from", from)
+			u.RawQuery = q.Encode()
+			raw = u.String()
+		}
+	}
+	sc, err := mail.ParseURL(raw)
+	if err != nil {
+		return err
+	}
+	c.SMTP = &sc
+	return nil
 }
 
 // The two Instagram hosts, one per login.

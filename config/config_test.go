@@ -200,3 +200,43 @@ func TestLoadWebhookAllowPrivate(t *testing.T) {
 		}
 	}
 }
+
+func TestSMTP(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := Load(env(nil))
+	if err != nil || c.SMTP != nil {
+		t.Fatalf("no SMTP_URL: SMTP = %+v, err %v; want nil, nil", c.SMTP, err)
+	}
+	c, err = Load(env(map[string]string{"SERENTAK_SMTP_URL": "smtps://user:p%40ss@mail.example.com?from=noreply@example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP == nil || c.SMTP.Host != "mail.example.com" || c.SMTP.Port != "465" || !c.SMTP.ImplicitTLS || c.SMTP.Password != "p@ss" || c.SMTP.From.Address != "noreply@example.com" {
+		t.Fatalf("SMTP = %+v", c.SMTP)
+	}
+	c, err = Load(env(map[string]string{
+		"SERENTAK_SMTP_URL":  "smtp://user:pw@mail.example.com?from=old@example.com",
+		"SERENTAK_SMTP_FROM": "Serentak <halo@example.com>",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.From.Address != "halo@example.com" || c.SMTP.From.Name != "Serentak" || c.SMTP.Port != "587" {
+		t.Fatalf("SERENTAK_SMTP_FROM not used: %+v", c.SMTP)
+	}
+	for _, bad := range []map[string]string{
+		{"SERENTAK_SMTP_URL": "smtp://user:topsecret@mail.example.com"}, // no sender
+		{"SERENTAK_SMTP_URL": "imap://mail.example.com?from=a@example.com"},
+		{"SERENTAK_SMTP_FROM": "a@example.com"}, // a sender without a server
+		{"SERENTAK_SMTP_URL": "smtp://mail.example.com", "SERENTAK_SMTP_FROM": "not an address"},
+	} {
+		_, err := Load(env(bad))
+		if err == nil {
+			t.Errorf("Load(%v) accepted it", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), "topsecret") {
+			t.Errorf("Load(%v): the error shows the password: %v", bad, err)
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/serentak/serentak/blob"
 	"github.com/serentak/serentak/config"
 	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/mail"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/scheduler"
 )
@@ -91,6 +92,10 @@ type App struct {
 	publishers map[serentak.Platform]serentak.Publisher
 	oauth      *oauthParts
 	sched      *scheduler.Scheduler // nil unless this process schedules
+	// mailer sends email (SERENTAK_SMTP_URL); nil without a mail server.
+	// The API sends invites and reset links through it; the worker's
+	// account-problem emails are to use the same.
+	mailer mail.Sender
 }
 
 // New returns the App of roles on cfg. Out defaults to io.Discard.

@@ -22,6 +22,7 @@ import (
 	"github.com/serentak/serentak/config"
 	"github.com/serentak/serentak/embedredis"
 	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/mail"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/secretbox"
 )
@@ -51,7 +52,14 @@ func (a *App) open(ctx context.Context) error {
 		return err
 	}
 	a.oauth, err = newOAuthParts(a.Config, a.store, a.publishers, a.log) // connect.go
-	return err
+	if err != nil {
+		return err
+	}
+	if a.Config.SMTP != nil {
+		a.mailer = mail.NewSMTP(*a.Config.SMTP)
+		a.log.Info("email is sent through " + a.Config.SMTP.Redacted())
+	}
+	return nil
 }
 
 // openStore opens the database; migrateAll checks every table even on a

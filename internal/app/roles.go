@@ -186,6 +186,7 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 			return errors.Join(errs...)
 		},
 		WakeFunc:      wake,
+		Mailer:        a.mailer,
 		Logger:        a.log,
 		BodyLimit:     cfg.BodyLimit,
 		MediaMaxBytes: cfg.MediaMaxBytes,
