@@ -341,11 +341,35 @@ func (p *Page) Overflow() int {
 }
 
 // Screenshot saves a PNG of the whole page (not only the screen) and
-// answers its path. The file is <dir>/<test>-<name>.png, where dir is
-// SERENTAK_SCREENSHOTS when set, else the test's temporary directory.
+// answers its path. The file is <dir>/<test>-<name>-<device>.png, where
+// dir is SERENTAK_SCREENSHOTS when set, else the test's temporary
+// directory.
+//
+// The screen is made as tall as the page for the picture, as Puppeteer
+// does: captured beyond a phone-sized screen instead, an element that
+// sticks to the bottom of the screen would be drawn over the page's first
+// screenful and leave a hole where it belongs.
 func (p *Page) Screenshot(name string) string {
 	p.t.Helper()
-	png := Run(p, "screenshot "+name, chromedp.FullScreenshot(100))
+	tall := p.device
+	tall.Height = max(tall.Height, int64(Eval[float64](p, "document.documentElement.scrollHeight")))
+	p.do("make the screen as tall as the page", chromedp.Emulate(tall))
+	png := Run(p, "screenshot "+name, chromedp.CaptureScreenshot())
+	p.do("give the screen its size back", chromedp.Emulate(p.device))
+	return p.save(name, png)
+}
+
+// ScreenshotScreen saves a PNG of what the screen shows now (the first
+// screenful after Open), named as Screenshot names it, and answers its
+// path.
+func (p *Page) ScreenshotScreen(name string) string {
+	p.t.Helper()
+	return p.save(name, Run(p, "screenshot "+name, chromedp.CaptureScreenshot()))
+}
+
+// save writes a screenshot.
+func (p *Page) save(name string, png []byte) string {
+	p.t.Helper()
 	if p.dir == "" {
 		p.dir = os.Getenv(EnvScreenshots)
 		if p.dir == "" {
