@@ -189,6 +189,16 @@ func TestApprovalPageOnPhone(t *testing.T) {
 	readable(t, p)
 	p.ScreenshotScreen("opened")
 	p.Screenshot("preview")
+	// The same page on a laptop, for the agency checking it before
+	// sending (opening does not use the link).
+	desk := browser.Page(t, browsertest.Desktop)
+	if status := desk.Open(u); status != http.StatusOK {
+		t.Errorf("on a laptop: %d", status)
+	}
+	if n := desk.Overflow(); n > 0 {
+		t.Errorf("on a laptop the page is %d px too wide", n)
+	}
+	desk.Screenshot("preview")
 
 	if status := p.Follow("button.approve"); status != http.StatusOK {
 		t.Errorf("approve: %d", status)
