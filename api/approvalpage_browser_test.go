@@ -100,11 +100,17 @@ var previewRobots = []string{
 	"facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
 }
 
-// readable checks what makes the page usable on a phone: nothing wider
-// than the screen, body text of at least 16 px, and buttons a thumb can
-// hit (at least 44 px high, the size the platforms' guidelines ask).
+// readable checks what makes the page usable on a phone: nothing the
+// browser refused or failed to load, nothing wider than the screen, body
+// text of at least 16 px, and buttons a thumb can hit (at least 44 px
+// high, the size the platforms' guidelines ask).
 func readable(t *testing.T, p *browsertest.Page) {
 	t.Helper()
+	for _, pr := range p.TakeProblems() {
+		if !strings.Contains(pr, "/v1/approval-link?") { // a used or expired link's own 410
+			t.Errorf("the browser reported: %s", pr)
+		}
+	}
 	if n := p.Overflow(); n > 0 {
 		t.Errorf("the page is %d px wider than the %d px screen: the merchant must scroll sideways", n, browsertest.Phone.Width)
 	}

@@ -35,6 +35,8 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
 )
@@ -205,6 +207,7 @@ func (b *Browser) Page(t testing.TB, d Device) *Page {
 		t.Fatalf("browser: open a tab: %v", err)
 	}
 	p := &Page{t: t, ctx: ctx, device: d}
+	p.watch()
 	p.do("emulate "+d.Name, chromedp.Emulate(d))
 	return p
 }
@@ -216,6 +219,60 @@ type Page struct {
 	ctx    context.Context
 	device Device
 	dir    string // where screenshots go, once one is taken
+
+	mu       sync.Mutex
+	problems []string // what the browser reported as errors, in order
+}
+
+// watch collects the errors the browser reports for the tab (a refused
+// Content-Security-Policy, an image that did not load, an uncaught
+// JavaScript exception) until the tab closes.
+func (p *Page) watch() {
+	entries := chromedp.Events(p.ctx, cdplog.EntryAdded)
+	exceptions := chromedp.Events(p.ctx, runtime.ExceptionThrown)
+	go func() {
+		for ev, err := range entries {
+			if err != nil {
+				return
+			}
+			if e := ev.Entry; e.Level == cdplog.EntryLevelError && !strings.HasSuffix(e.URL, "/favicon.ico") {
+				p.problem(fmt.Sprintf("%s: %s %s", e.Source, e.Text, e.URL))
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			d := ev.ExceptionDetails
+			text := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				text = d.Exception.Description
+			}
+			p.problem(fmt.Sprintf("javascript: %s at %s:%d", text, d.URL, d.LineNumber+1))
+		}
+	}()
+}
+
+func (p *Page) problem(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.problems = append(p.problems, s)
+}
+
+// TakeProblems answers the errors the browser reported for this tab (in
+// its console) since the last call: a resource that did not load, a
+// Content-Security-Policy refusal, an uncaught exception. A request for
+// /favicon.ico, which browsers make by themselves, is left out. Events
+// arrive on their own, so call it after a wait that follows them (a
+// navigation, WaitFor, Eval).
+func (p *Page) TakeProblems() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.problems
+	p.problems = nil
+	return out
 }
 
 // bounded is the tab's context limited to Timeout.

@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/serentak/serentak/internal/browsertest"
+	"github.com/serentak/serentak/testkit"
 )
 
 var browser = browsertest.New()
@@ -38,6 +40,13 @@ func site(t *testing.T) *httptest.Server {
 	mux.HandleFunc("GET /wide", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
 <div style="width:500px">lebar</div></body></html>`)
+	})
+	mux.HandleFunc("GET /broken", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; img-src 'self'")
+		fmt.Fprint(w, `<!DOCTYPE html><p id="x">rusak</p><img src="/missing.png" alt=""><script>document.title = "ran"</script>`)
+	})
+	mux.HandleFunc("GET /throws", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!DOCTYPE html><p id="x">rusak</p><script>null.harga</script>`)
 	})
 	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<!DOCTYPE html><p id="ua">%s</p>`, strings.ReplaceAll(r.UserAgent(), "<", "&lt;"))
@@ -126,6 +135,43 @@ func TestOnlyLoopbackAddress(t *testing.T) {
 	}
 	if byName := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1); fetch(byName + "/whoami") {
 		t.Errorf("the browser resolved a host name: it fetched %s", byName)
+	}
+}
+
+// What the browser reports as errors is collected: a missing image, a
+// script refused by the Content-Security-Policy, an uncaught exception.
+func TestProblemsAreCollected(t *testing.T) {
+	srv := site(t)
+	p := browser.Page(t, browsertest.Phone)
+	p.Open(srv.URL + "/form")
+	if got := p.TakeProblems(); len(got) != 0 {
+		t.Errorf("a clean page: %q", got)
+	}
+	p.Open(srv.URL + "/broken")
+	wantProblems(t, p, "404 (Not Found) "+srv.URL+"/missing.png", "Content Security Policy")
+	p.Open(srv.URL + "/throws")
+	wantProblems(t, p, "TypeError: Cannot read properties of null")
+	if got := p.TakeProblems(); len(got) != 0 {
+		t.Errorf("taken twice: %q", got)
+	}
+}
+
+// wantProblems waits for the page to report one problem containing each
+// of want (events arrive on their own).
+func wantProblems(t *testing.T, p *browsertest.Page, want ...string) {
+	t.Helper()
+	var got []string
+	testkit.WaitFor(t, browsertest.Timeout, fmt.Sprintf("problems %q", want), func() bool {
+		got = append(got, p.TakeProblems()...)
+		return len(got) >= len(want)
+	})
+	for _, w := range want {
+		if !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, w) }) {
+			t.Errorf("no problem says %q: %q", w, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems %q, want %d", got, len(want))
 	}
 }
 
