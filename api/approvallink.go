@@ -241,11 +241,10 @@ func (s *Server) decideApprovalLink(c echo.Context) error {
 		return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, "rejected")})
 	}
 	s.wake()
-	notice = "approved_now"
 	if p.ScheduledAt.After(dec.At) {
-		notice = "approved"
+		return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, "approved", localTime(ws, decided.ScheduledAt))})
 	}
-	return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, notice, localTime(ws, decided.ScheduledAt))})
+	return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, "approved_now")})
 }
 
 // openApprovalLink finds the link, its workspace and its post. A link

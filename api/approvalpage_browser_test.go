@@ -302,8 +302,8 @@ func TestApprovalPageLateOnPhone(t *testing.T) {
 	if status := p.Follow("button.approve"); status != http.StatusOK {
 		t.Errorf("approve: %d", status)
 	}
-	if got := p.Text(".notice"); !strings.Contains(got, "diterbitkan sekarang") {
-		t.Errorf("after a late approval the page says %q", got)
+	if got, want := p.Text(".notice"), "Terima kasih! Postingan disetujui. Jadwalnya sudah lewat, jadi postingan diterbitkan sekarang."; got != want {
+		t.Errorf("after a late approval the page says\n%q\nwant\n%q", got, want)
 	}
 	readable(t, p)
 	p.Screenshot("approved-late")
