@@ -101,7 +101,7 @@ var previewRobots = []string{
 }
 
 // readable checks what makes the page usable on a phone: nothing the
-// browser refused or failed to load, nothing wider than the screen, body
+// browser refused or failed to load, no broken message, nothing wider than the screen, body
 // text of at least 16 px, and buttons a thumb can hit (at least 44 px
 // high, the size the platforms' guidelines ask).
 func readable(t *testing.T, p *browsertest.Page) {
@@ -110,6 +110,9 @@ func readable(t *testing.T, p *browsertest.Page) {
 		if !strings.Contains(pr, "/v1/approval-link?") { // a used or expired link's own 410
 			t.Errorf("the browser reported: %s", pr)
 		}
+	}
+	if text := p.Text("main"); strings.Contains(text, "%!") {
+		t.Errorf("the page shows a formatting error: %q", text)
 	}
 	if n := p.Overflow(); n > 0 {
 		t.Errorf("the page is %d px wider than the %d px screen: the merchant must scroll sideways", n, browsertest.Phone.Width)
