@@ -37,6 +37,9 @@ var approvalMessages = catalogue{
 		"scheduled_for":  "Jadwal terbit: %s",
 		"title_label":    "Judul",
 		"warnings_label": "Catatan",
+		"link_label":     "Tautan",
+		"decide_label":   "Keputusan Anda",
+		"to_reject":      "Tolak…",
 		"photo":          "Foto %d",
 		"video":          "Video %d",
 		"approve_button": "Setujui",
@@ -51,6 +54,10 @@ var approvalMessages = catalogue{
 		"decided":        "Postingan ini sudah tidak menunggu persetujuan, jadi tidak ada yang perlu diputuskan lagi.",
 		"bad_decision":   "Pilih Setujui atau Tolak.",
 		"comment_long":   "Alasannya tidak bisa disimpan: tulis paling banyak 2000 karakter.",
+		// A date as Indonesians write it: "Sabtu, 5 Des 2026 09.00 WIB".
+		"days":        "Minggu Senin Selasa Rabu Kamis Jumat Sabtu",
+		"months":      "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des",
+		"date_format": "%[1]s, %[2]d %[3]s %[4]d %02[5]d.%02[6]d %[7]s",
 	},
 	"en": {
 		"title":          "Post approval",
@@ -58,6 +65,9 @@ var approvalMessages = catalogue{
 		"scheduled_for":  "To be published: %s",
 		"title_label":    "Title",
 		"warnings_label": "Notes",
+		"link_label":     "Link",
+		"decide_label":   "Your decision",
+		"to_reject":      "Reject…",
 		"photo":          "Photo %d",
 		"video":          "Video %d",
 		"approve_button": "Approve",
@@ -72,6 +82,9 @@ var approvalMessages = catalogue{
 		"decided":        "This post is no longer awaiting approval: there is nothing left to decide.",
 		"bad_decision":   "Choose Approve or Reject.",
 		"comment_long":   "The reason cannot be kept: write at most 2000 characters.",
+		"days":           "Sunday Monday Tuesday Wednesday Thursday Friday Saturday",
+		"months":         "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+		"date_format":    "%[1]s, %[2]d %[3]s %[4]d %02[5]d:%02[6]d %[7]s",
 	},
 }
 
@@ -93,9 +106,9 @@ type pageData struct {
 }
 
 type pagePreview struct {
-	Platform, Title, Text string
-	Media                 []pageMedia
-	Warnings              []string
+	Platform, Title, Text, Link string
+	Media                       []pageMedia
+	Warnings                    []string
 }
 
 type pageMedia struct {
@@ -201,11 +214,10 @@ func (s *Server) decideApprovalLink(c echo.Context) error {
 		return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, "rejected")})
 	}
 	s.wake()
-	notice = "approved_now"
 	if p.ScheduledAt.After(dec.At) {
-		notice = "approved"
+		return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, "approved", localTime(ws, decided.ScheduledAt))})
 	}
-	return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, notice, s.localTime(ws, decided.ScheduledAt))})
+	return s.renderPage(c, http.StatusOK, pageData{Lang: lang, Notice: message(lang, "approved_now")})
 }
 
 // openApprovalLink finds the link, its workspace and its post. A link
@@ -247,19 +259,28 @@ func (s *Server) openApprovalLink(c echo.Context, token string) (l serentak.Appr
 // the merchant approves is what is published.
 func (s *Server) pageOf(ws serentak.Workspace, p serentak.Post) pageData {
 	lang := ws.Language
-	d := pageData{Lang: lang, Workspace: ws.Name, ScheduledAt: s.localTime(ws, p.ScheduledAt)}
+	d := pageData{Lang: lang, Workspace: ws.Name, ScheduledAt: localTime(ws, p.ScheduledAt)}
 	for _, dl := range p.Deliveries {
 		pv := pagePreview{Platform: dl.Platform.DisplayName(), Title: dl.Content.Title, Text: dl.Content.Text,
 			Warnings: dl.Content.Warnings}
-		for i, m := range dl.Content.Media {
+		if !strings.Contains(dl.Content.Text, dl.Content.Link) { // Facebook's link beside the text
+			pv.Link = dl.Content.Link
+		}
+		count := map[string]int{}
+		for _, m := range dl.Content.Media {
 			u := m.URL
 			if m.ID != "" && s.cfg.Signer != nil {
 				u = s.cfg.Signer.URL(m.ID, s.now())
 			}
-			label, image := message(lang, "video", i+1), m.Kind == serentak.MediaImage
+			// Numbered by kind, so the post's one video is "Video 1"
+			// on every platform, whatever else each one publishes.
+			image := m.Kind == serentak.MediaImage
+			kind := "video"
 			if image {
-				label = message(lang, "photo", i+1)
+				kind = "photo"
 			}
+			count[kind]++
+			label := message(lang, kind, count[kind])
 			pv.Media = append(pv.Media, pageMedia{URL: u, Label: label, Image: image})
 		}
 		d.Post = append(d.Post, pv)
@@ -267,10 +288,14 @@ func (s *Server) pageOf(ws serentak.Workspace, p serentak.Post) pageData {
 	return d
 }
 
-// localTime writes t in the workspace's time zone, as the merchant reads
-// a clock.
-func (s *Server) localTime(ws serentak.Workspace, t time.Time) string {
-	return t.In(workspaceLocation(ws)).Format("02-01-2006 15:04 MST")
+// localTime writes t in the workspace's time zone and language, as the
+// merchant reads a calendar: "Sabtu, 5 Des 2026 09.00 WIB".
+func localTime(ws serentak.Workspace, t time.Time) string {
+	t = t.In(workspaceLocation(ws))
+	lang := ws.Language
+	days, months := strings.Fields(message(lang, "days")), strings.Fields(message(lang, "months"))
+	zone, _ := t.Zone()
+	return message(lang, "date_format", days[t.Weekday()], t.Day(), months[t.Month()-1], t.Year(), t.Hour(), t.Minute(), zone)
 }
 
 // renderPage writes the approval page. It loads the post's media from

@@ -56,6 +56,9 @@ func mustContain(t *testing.T, what string, r response, status int, want ...stri
 			t.Errorf("%s: the page lacks %q:\n%s", what, s, r.body)
 		}
 	}
+	if strings.Contains(string(r.body), "%!") { // a catalogue entry given the wrong arguments
+		t.Errorf("%s: the page has a formatting error:\n%s", what, r.body)
+	}
 }
 
 // Robots fetching the link (GET, HEAD) do not use it up; the first
