@@ -134,6 +134,10 @@ type Config struct {
 	// IdleTimeout closes a keep-alive connection that sends no next
 	// request for this long (default 60 s).
 	IdleTimeout time.Duration
+	// SignInFailures counts failed sign-ins across every API process of
+	// the install (throttle.Redis); nil counts in this process only
+	// (signin.go).
+	SignInFailures FailureCounter
 	// YouTubeDailyUploads is the install's Google Cloud project's
 	// videos.insert calls per quota day, shared by every channel
 	// (SERENTAK_YOUTUBE_DAILY_UPLOADS; youtubequota.go): 0 takes
@@ -207,7 +211,7 @@ func New(cfg Config) *Server {
 	s.openAPI = openAPIFor(cfg.PublicURL)
 	s.urls = &safeurl.Checker{AllowPrivate: cfg.MediaAllowPrivate, Resolver: cfg.Resolver}
 	s.hasher = newPasswordHasher()
-	s.signIns = newSignInGuard(s.now)
+	s.signIns = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, s.now)
 	}
