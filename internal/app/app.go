@@ -91,6 +91,9 @@ type App struct {
 	publishers map[serentak.Platform]serentak.Publisher
 	oauth      *oauthParts
 	sched      *scheduler.Scheduler // nil unless this process schedules
+
+	// signInSecret names the sign-in counters in Redis (throttle.NewRedis).
+	signInSecret []byte
 }
 
 // New returns the App of roles on cfg. Out defaults to io.Discard.

@@ -37,8 +37,9 @@ func testConfig(t *testing.T, extra map[string]string) config.Config {
 	return cfg
 }
 
-// start runs a until the test ends and returns once its API listens.
-func start(t *testing.T, a *App) {
+// start runs a until the test ends and returns once its API listens, with
+// the address it listens on.
+func start(t *testing.T, a *App) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan string, 1)
@@ -53,12 +54,14 @@ func start(t *testing.T, a *App) {
 		a.Close()
 	})
 	select {
-	case <-listening:
+	case addr := <-listening:
+		return addr
 	case err := <-done:
 		t.Fatalf("Run: %v", err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("the API did not listen within 30s")
 	}
+	return ""
 }
 
 // The running API removes a resumable upload abandoned past its time.
