@@ -33,6 +33,9 @@ type benchConfig struct {
 	Latency  time.Duration // the fake platform's answer time
 	Pages    int           // Facebook Pages the posts are spread over
 	BareJobs int           // no-op tasks for the bare Asynq ceiling
+	// Auth is the credential the posts are created with: "key" (the
+	// workspace's sk_… key) or "session" (a member's ses_… token).
+	Auth string
 	// Profile, when set, receives a CPU profile of the drain: from the due
 	// second until every post has reached the fake.
 	Profile io.Writer
@@ -41,6 +44,7 @@ type benchConfig struct {
 // benchReport is what it prints.
 type benchReport struct {
 	Backend                     string
+	Auth                        string
 	Posts                       int
 	CreateP50, CreateP99        time.Duration
 	CreateRate                  float64 // achieved requests/s
@@ -67,6 +71,7 @@ func (r benchReport) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "backend                 %s\n", r.Backend)
 	fmt.Fprintf(&b, "posts due at one second %d\n", r.Posts)
+	fmt.Fprintf(&b, "posts created with      %s\n", authName(r.Auth))
 	fmt.Fprintf(&b, "POST /posts latency     p50 %v  p99 %v  (%.0f req/s)\n", r.CreateP50.Round(time.Microsecond*10), r.CreateP99.Round(time.Microsecond*10), r.CreateRate)
 	fmt.Fprintf(&b, "scheduling lateness     first %v  p50 %v  p99 %v  max %v\n", r.LateFirst.Round(time.Millisecond), r.LateP50.Round(time.Millisecond), r.LateP99.Round(time.Millisecond), r.LateMax.Round(time.Millisecond))
 	fmt.Fprintf(&b, "published early         %d\n", r.Early)
@@ -102,10 +107,14 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.DurationVar(&c.Latency, "latency", 50*time.Millisecond, "fake platform answer time")
 	fs.IntVar(&c.Pages, "pages", 10, "Facebook Pages to spread the posts over")
 	fs.IntVar(&c.BareJobs, "bare", 10000, "no-op tasks for the bare Asynq ceiling (0 skips it)")
+	fs.StringVar(&c.Auth, "auth", "key", "credential the posts are created with: key (the workspace's API key) or session (a member's signed-in session)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the drain (from the due second until every post arrived) to this file")
 	serentakBin := fs.String("serentak", "", "the serentak binary whose serve start is measured (default: go build ./cmd/serentak)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.Auth != "key" && c.Auth != "session" {
+		return fmt.Errorf("-auth %q: want key or session", c.Auth)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -166,7 +175,7 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	}
 	defer graph.Close()
 	env := pipelineEnv(getenv, dir, graph.GraphURL)
-	rep := benchReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"]), Posts: c.Posts}
+	rep := benchReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"]), Auth: c.Auth, Posts: c.Posts}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		return rep, err
@@ -181,6 +190,11 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	ws, key, accounts, err := cl.setUp(c.Pages)
 	if err != nil {
 		return rep, err
+	}
+	if c.Auth == "session" {
+		if key, err = cl.session(ws, key); err != nil {
+			return rep, err
+		}
 	}
 	// Every post is due at the same whole second, far enough ahead that all
 	// of them are created before it comes.
@@ -268,6 +282,35 @@ func (c *benchClient) setUp(pages int) (ws, key string, accounts []string, err e
 		accounts[i] = acc.ID
 	}
 	return w.ID, w.APIKey, accounts, nil
+}
+
+// benchPassword is the bench member's password.
+const benchPassword = "bench password 0123456789"
+
+// session makes a person an editor of ws (with its key) and signs them in:
+// the ses_… token posts are then created with. The sign-in itself costs
+// one argon2id hash, outside the measurement.
+func (c *benchClient) session(ws, key string) (string, error) {
+	const email = "bench@example.com"
+	if err := c.do("POST", "/v1/users", "bench-operator-key", map[string]any{"email": email, "name": "Bench", "password": benchPassword}, nil); err != nil {
+		return "", err
+	}
+	if err := c.do("POST", "/v1/workspaces/"+ws+"/members", key, map[string]any{"email": email, "role": "editor"}, nil); err != nil {
+		return "", err
+	}
+	var token string
+	if err := c.do("POST", "/v1/sessions", "", map[string]any{"email": email, "password": benchPassword}, &token, "token"); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// authName names a credential kind in the report.
+func authName(auth string) string {
+	if auth == "session" {
+		return "a session (ses_…)"
+	}
+	return "the workspace key (sk_…)"
 }
 
 // drain waits from the due second until every post reached the fake (or a
@@ -363,7 +406,9 @@ type benchClient struct {
 func (c *benchClient) do(method, path, key string, body any, out any, fields ...string) error {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+key)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -390,6 +435,8 @@ func (c *benchClient) do(method, path, key string, body any, out any, fields ...
 		o.ID, o.APIKey = vals[0], vals[1]
 	case *struct{ ID string }:
 		o.ID = vals[0]
+	case *string:
+		*o = vals[0]
 	default:
 		return errors.New("bench: unsupported answer type")
 	}
