@@ -1,12 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/gormstore"
 )
 
 // statusOn sends a request without a body to srv and returns the status.
@@ -56,5 +60,58 @@ func TestMemberChangeOnEveryProcess(t *testing.T) {
 	}
 	if got := statusOn(t, second, "GET", "/v1/me", tok); got != http.StatusOK {
 		t.Errorf("the session itself still works on the second process: %d, want 200", got)
+	}
+}
+
+// sessionCountingStore counts the reads and writes of a session's auth path.
+type sessionCountingStore struct {
+	*gormstore.Store
+	finds, memberships, touches atomic.Int32
+}
+
+func (s *sessionCountingStore) FindSessionByHash(ctx context.Context, hash string, now time.Time) (serentak.Session, error) {
+	s.finds.Add(1)
+	return s.Store.FindSessionByHash(ctx, hash, now)
+}
+
+func (s *sessionCountingStore) FindMembership(ctx context.Context, workspaceID, userID string) (serentak.Membership, error) {
+	s.memberships.Add(1)
+	return s.Store.FindMembership(ctx, workspaceID, userID)
+}
+
+func (s *sessionCountingStore) TouchSession(ctx context.Context, ses serentak.Session, at time.Time) error {
+	s.touches.Add(1)
+	return s.Store.TouchSession(ctx, ses, at)
+}
+
+// A session's request in a workspace costs two indexed reads (the session
+// by its hash, the person's membership there) and one write of its use a
+// minute: one read more than a key (TestAuthPathIsOneLookup), the price of
+// roles that change without signing in again (BENCHMARKS.md#the-authenticated-request-path).
+func TestSessionAuthPathIsTwoReads(t *testing.T) {
+	var cs *sessionCountingStore
+	b := setup(t, func(c *api.Config) {
+		cs = &sessionCountingStore{Store: c.Store.(*gormstore.Store)}
+		c.Store = cs
+	})
+	ws, key := b.workspace("Toko Budi")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	b.user("sari@example.com")
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/members", key, map[string]any{"email": "sari@example.com", "role": "editor"}), http.StatusCreated)
+	tok := b.signIn("sari@example.com", testPassword)
+	cs.finds.Store(0)
+	cs.memberships.Store(0)
+	cs.touches.Store(0)
+	for range 10 {
+		b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", tok, postBody(acc)), http.StatusCreated)
+	}
+	if f, m, w := cs.finds.Load(), cs.memberships.Load(), cs.touches.Load(); f != 10 || m != 10 || w != 0 {
+		t.Errorf("10 posts within a minute of sign-in: %d session lookups, %d membership reads, %d writes of its use; want 10, 10 and 0", f, m, w)
+	}
+	b.now = b.now.Add(time.Minute)
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", tok, postBody(acc)), http.StatusCreated)
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", tok, postBody(acc)), http.StatusCreated)
+	if w := cs.touches.Load(); w != 1 {
+		t.Errorf("a minute later: %d writes of the session's use, want 1", w)
 	}
 }
