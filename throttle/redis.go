@@ -43,20 +43,26 @@ func (r *Redis) name(key string) string {
 	return r.prefix + hex.EncodeToString(sum)
 }
 
-// Fail counts a failure against each key, in one round trip: per key, a
-// SET … NX PX that starts a window only where none is running, then an
-// INCR (which keeps the expiry), in one MULTI/EXEC so that no count is
-// ever left without its expiry and two processes cannot both start a
-// window. (On a Redis Cluster go-redis makes one MULTI per slot.)
+// failScript counts one failure against KEYS[1]: a SET … NX PX starts a
+// window of ARGV[1] ms only where none is running, then INCR counts (and
+// keeps the expiry). One script, so no count is ever left without its
+// expiry and two processes cannot both start a window.
+var failScript = redis.NewScript(`
+redis.call('SET', KEYS[1], 0, 'PX', ARGV[1], 'NX')
+return redis.call('INCR', KEYS[1])`)
+
+// Fail counts a failure against each key, in one round trip: one script
+// per key, pipelined. (One script per key rather than one for all: the
+// keys may hash to different nodes of a Redis Cluster, which go-redis
+// routes a pipeline's commands to, but a script's or a MULTI's keys must
+// share a node.)
 func (r *Redis) Fail(ctx context.Context, win time.Duration, keys ...string) error {
 	if win < time.Millisecond {
 		return errors.New("throttle: a window shorter than a millisecond")
 	}
-	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, k := range keys {
-			name := r.name(k)
-			p.SetNX(ctx, name, 0, win)
-			p.Incr(ctx, name)
+			failScript.Eval(ctx, p, []string{r.name(k)}, win.Milliseconds())
 		}
 		return nil
 	})
