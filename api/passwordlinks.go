@@ -382,7 +382,7 @@ func (s *Server) requestPasswordReset(c echo.Context) error {
 		}
 		return err
 	}
-	s.signIns.fail(counters...)
+	s.signIns.fail(c.Request().Context(), counters...)
 	s.inBackground("reset", "", func(ctx context.Context) error {
 		u, err := s.cfg.Store.FindUserByEmail(ctx, email)
 		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
@@ -391,11 +391,11 @@ func (s *Server) requestPasswordReset(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if s.resetMails.failures(u.ID) >= maxResetMails {
+		if s.resetMails.failures(ctx, "reset-mail:"+u.ID) >= maxResetMails {
 			s.log.Warn("reset email not sent: the person had enough of them this hour", "user", u.ID)
 			return nil
 		}
-		s.resetMails.fail(u.ID)
+		s.resetMails.fail(ctx, "reset-mail:"+u.ID)
 		t, link := s.newPasswordToken(u.ID, serentak.TokenReset)
 		if err := s.cfg.Store.CreatePasswordToken(ctx, t); err != nil {
 			return err

@@ -139,6 +139,10 @@ type Config struct {
 	// person (passwordlinks.go); nil: the links are only answered to
 	// whoever makes them, and POST /v1/password-resets sends nothing.
 	Mailer mail.Sender
+	// SignInFailures counts failed sign-ins across every API process of
+	// the install (throttle.Redis); nil counts in this process only
+	// (signin.go).
+	SignInFailures FailureCounter
 	// YouTubeDailyUploads is the install's Google Cloud project's
 	// videos.insert calls per quota day, shared by every channel
 	// (SERENTAK_YOUTUBE_DAILY_UPLOADS; youtubequota.go): 0 takes
@@ -219,9 +223,9 @@ func New(cfg Config) *Server {
 	s.openAPI = openAPIFor(cfg.PublicURL)
 	s.urls = &safeurl.Checker{AllowPrivate: cfg.MediaAllowPrivate, Resolver: cfg.Resolver}
 	s.hasher = newPasswordHasher()
-	s.signIns = newSignInGuard(s.now)
+	s.signIns = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.mailSlots = make(chan struct{}, maxMailsAtOnce)
-	s.resetMails = newSignInGuard(s.now)
+	s.resetMails = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.resetMails.window = resetMailWindow
 	if cfg.RateLimit > 0 {
 		s.limiter = newLimiter(cfg.RateLimit, s.now)

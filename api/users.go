@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -252,10 +251,10 @@ func (s *Server) createSession(c echo.Context) error {
 		return err
 	}
 	if !ok || !found {
-		s.signIns.fail(counters...)
+		s.signIns.fail(ctx, counters...)
 		return errSignIn()
 	}
-	s.signIns.clear(counters[1])
+	s.signIns.clear(ctx, counters[1])
 	now := s.now()
 	token := newSecret(serentak.PrefixSession)
 	ses := serentak.Session{ID: serentak.NewID(serentak.PrefixSession), UserID: u.ID, Hash: serentak.HashSecret(token),
@@ -330,93 +329,15 @@ func (s *Server) me(c echo.Context) error {
 		"memberships": ms, "memberships_next_cursor": stringPtr(next), "organizations": orgs})
 }
 
-// Sign-in throttling: failures are counted per client address and per
-// email in windows of signInWindow. From signInSlowAfter failures on,
-// each attempt waits signInDelay longer before it is checked; from
-// signInLimit on, it answers 429 without checking, until the window
-// ends. The counters live in this process (docs/api.md#sign-in-throttling).
-const (
-	signInWindow    = time.Minute
-	signInSlowAfter = 5
-	signInLimit     = 10
-	// signInMaxCounters bounds the counters kept: past it, ended windows
-	// are swept out.
-	signInMaxCounters = 100_000
-)
-
-type signInGuard struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	delay time.Duration
-	// window is how long a count lasts (signInWindow for sign-ins).
-	window time.Duration
-	wins   map[string]*failWindow
-}
-
-type failWindow struct {
-	start time.Time
-	n     int
-}
-
-func newSignInGuard(now func() time.Time) *signInGuard {
-	return &signInGuard{now: now, delay: 200 * time.Millisecond, window: signInWindow, wins: map[string]*failWindow{}}
-}
-
-// failures is the most failures of the counters in their current windows.
-func (g *signInGuard) failures(keys ...string) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n, now := 0, g.now()
-	for _, k := range keys {
-		if w, ok := g.wins[k]; ok && now.Sub(w.start) < g.window {
-			n = max(n, w.n)
+// linkToken admits a password link whose token could be one we made (43
+// base64url characters: newSecret's 32 bytes); any other is not found
+// before the body is read or a hash computed.
+func linkToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		t := c.Param("token")
+		if _, err := base64.RawURLEncoding.DecodeString(t); err != nil || len(t) != 43 {
+			return serentak.Errorf(serentak.ECodeNotFound, "this link is used or expired; ask for a new one")
 		}
+		return next(c)
 	}
-	return n
-}
-
-// wait refuses (429) or slows down an attempt after earlier failures.
-func (g *signInGuard) wait(ctx context.Context, keys ...string) error {
-	n := g.failures(keys...)
-	if n >= signInLimit {
-		return serentak.Errorf(serentak.ECodeRateLimited, "too many failed sign-ins; try again in a minute")
-	}
-	if n < signInSlowAfter {
-		return nil
-	}
-	t := time.NewTimer(time.Duration(n-signInSlowAfter+1) * g.delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (g *signInGuard) fail(keys ...string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
-	if len(g.wins) >= signInMaxCounters {
-		for k, w := range g.wins {
-			if now.Sub(w.start) >= g.window {
-				delete(g.wins, k)
-			}
-		}
-	}
-	for _, k := range keys {
-		w, ok := g.wins[k]
-		if !ok || now.Sub(w.start) >= g.window {
-			w = &failWindow{start: now}
-			g.wins[k] = w
-		}
-		w.n++
-	}
-}
-
-func (g *signInGuard) clear(key string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.wins, key)
 }

@@ -33,6 +33,11 @@ type benchConfig struct {
 	Latency  time.Duration // the fake platform's answer time
 	Pages    int           // Facebook Pages the posts are spread over
 	BareJobs int           // no-op tasks for the bare Asynq ceiling
+	// Auth is the credential the posts are created with: "key" (the
+	// workspace's sk_… key), "session" (a member's ses_… token), or
+	// "both", every other post with each, so that on a busy machine both
+	// see the same load.
+	Auth string
 	// Profile, when set, receives a CPU profile of the drain: from the due
 	// second until every post has reached the fake.
 	Profile io.Writer
@@ -41,8 +46,10 @@ type benchConfig struct {
 // benchReport is what it prints.
 type benchReport struct {
 	Backend                     string
+	Auth                        string
 	Posts                       int
 	CreateP50, CreateP99        time.Duration
+	SessionP50, SessionP99      time.Duration
 	CreateRate                  float64 // achieved requests/s
 	LateFirst, LateP50, LateP99 time.Duration
 	LateMax                     time.Duration
@@ -67,7 +74,11 @@ func (r benchReport) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "backend                 %s\n", r.Backend)
 	fmt.Fprintf(&b, "posts due at one second %d\n", r.Posts)
+	fmt.Fprintf(&b, "posts created with      %s\n", authName(r.Auth))
 	fmt.Fprintf(&b, "POST /posts latency     p50 %v  p99 %v  (%.0f req/s)\n", r.CreateP50.Round(time.Microsecond*10), r.CreateP99.Round(time.Microsecond*10), r.CreateRate)
+	if r.Auth == "both" {
+		fmt.Fprintf(&b, "  … with a session      p50 %v  p99 %v  (the line above: with the key)\n", r.SessionP50.Round(time.Microsecond*10), r.SessionP99.Round(time.Microsecond*10))
+	}
 	fmt.Fprintf(&b, "scheduling lateness     first %v  p50 %v  p99 %v  max %v\n", r.LateFirst.Round(time.Millisecond), r.LateP50.Round(time.Millisecond), r.LateP99.Round(time.Millisecond), r.LateMax.Round(time.Millisecond))
 	fmt.Fprintf(&b, "published early         %d\n", r.Early)
 	fmt.Fprintf(&b, "duplicates / lost       %d / %d\n", r.Duplicates, r.Lost)
@@ -102,10 +113,14 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.DurationVar(&c.Latency, "latency", 50*time.Millisecond, "fake platform answer time")
 	fs.IntVar(&c.Pages, "pages", 10, "Facebook Pages to spread the posts over")
 	fs.IntVar(&c.BareJobs, "bare", 10000, "no-op tasks for the bare Asynq ceiling (0 skips it)")
+	fs.StringVar(&c.Auth, "auth", "key", "credential the posts are created with: key (the workspace's API key), session (a member's signed-in session), or both (in turn)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the drain (from the due second until every post arrived) to this file")
 	serentakBin := fs.String("serentak", "", "the serentak binary whose serve start is measured (default: go build ./cmd/serentak)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.Auth != "key" && c.Auth != "session" && c.Auth != "both" {
+		return fmt.Errorf("-auth %q: want key, session or both", c.Auth)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -166,7 +181,7 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	}
 	defer graph.Close()
 	env := pipelineEnv(getenv, dir, graph.GraphURL)
-	rep := benchReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"]), Posts: c.Posts}
+	rep := benchReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"]), Auth: c.Auth, Posts: c.Posts}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		return rep, err
@@ -182,12 +197,37 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	if err != nil {
 		return rep, err
 	}
+	tokens := []string{key}
+	if c.Auth != "key" {
+		ses, err := cl.session(ws, key)
+		if err != nil {
+			return rep, err
+		}
+		tokens = []string{ses}
+		if c.Auth == "both" {
+			tokens = []string{key, ses}
+		}
+	}
 	// Every post is due at the same whole second, far enough ahead that all
 	// of them are created before it comes.
 	due := time.Now().Add(time.Duration(float64(c.Posts)/c.Rate*float64(time.Second)) + 5*time.Second).Truncate(time.Second)
-	lat, rate, err := cl.createAll(ctx, ws, key, accounts, c, due)
+	lat, rate, err := cl.createAll(ctx, ws, tokens, accounts, c, due)
 	if err != nil {
 		return rep, err
+	}
+	if len(tokens) == 2 {
+		// -auth both: CreateP50/P99 are the key's posts', SessionP50/P99
+		// the session's.
+		var withKey, withSession []time.Duration
+		for i, l := range lat {
+			if i%2 == 0 {
+				withKey = append(withKey, l)
+			} else {
+				withSession = append(withSession, l)
+			}
+		}
+		lat = withKey
+		rep.SessionP50, rep.SessionP99 = pct(withSession, 50), pct(withSession, 99)
 	}
 	rep.CreateP50, rep.CreateP99, rep.CreateRate = pct(lat, 50), pct(lat, 99), rate
 	if time.Now().After(due) {
@@ -268,6 +308,38 @@ func (c *benchClient) setUp(pages int) (ws, key string, accounts []string, err e
 		accounts[i] = acc.ID
 	}
 	return w.ID, w.APIKey, accounts, nil
+}
+
+// benchPassword is the bench member's password.
+const benchPassword = "bench password 0123456789"
+
+// session makes a person an editor of ws (with its key) and signs them in:
+// the ses_… token posts are then created with. The sign-in itself costs
+// one argon2id hash, outside the measurement.
+func (c *benchClient) session(ws, key string) (string, error) {
+	const email = "bench@example.com"
+	if err := c.do("POST", "/v1/users", "bench-operator-key", map[string]any{"email": email, "name": "Bench", "password": benchPassword}, nil); err != nil {
+		return "", err
+	}
+	if err := c.do("POST", "/v1/workspaces/"+ws+"/members", key, map[string]any{"email": email, "role": "editor"}, nil); err != nil {
+		return "", err
+	}
+	var token string
+	if err := c.do("POST", "/v1/sessions", "", map[string]any{"email": email, "password": benchPassword}, &token, "token"); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// authName names a credential kind in the report.
+func authName(auth string) string {
+	switch auth {
+	case "session":
+		return "a session (ses_…)"
+	case "both":
+		return "the workspace key (sk_…) and a session (ses_…) in turn"
+	}
+	return "the workspace key (sk_…)"
 }
 
 // drain waits from the due second until every post reached the fake (or a
@@ -363,7 +435,9 @@ type benchClient struct {
 func (c *benchClient) do(method, path, key string, body any, out any, fields ...string) error {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(b))
-	req.Header.Set("Authorization", "Bearer "+key)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -390,6 +464,8 @@ func (c *benchClient) do(method, path, key string, body any, out any, fields ...
 		o.ID, o.APIKey = vals[0], vals[1]
 	case *struct{ ID string }:
 		o.ID = vals[0]
+	case *string:
+		*o = vals[0]
 	default:
 		return errors.New("bench: unsupported answer type")
 	}
@@ -397,8 +473,9 @@ func (c *benchClient) do(method, path, key string, body any, out any, fields ...
 }
 
 // createAll creates c.Posts posts at c.Rate per second (open loop: a slow
-// answer does not slow the arrivals) and returns each request's latency.
-func (c *benchClient) createAll(ctx context.Context, ws, key string, accounts []string, cfg benchConfig, due time.Time) ([]time.Duration, float64, error) {
+// answer does not slow the arrivals), post i with tokens[i%len(tokens)],
+// and returns each request's latency.
+func (c *benchClient) createAll(ctx context.Context, ws string, tokens, accounts []string, cfg benchConfig, due time.Time) ([]time.Duration, float64, error) {
 	lat := make([]time.Duration, cfg.Posts)
 	var failed atomic.Value
 	var wg sync.WaitGroup
@@ -420,7 +497,7 @@ func (c *benchClient) createAll(ctx context.Context, ws, key string, accounts []
 				"scheduled_at": due.Format(time.RFC3339),
 			}
 			t0 := time.Now()
-			if err := c.do("POST", "/v1/workspaces/"+ws+"/posts", key, body, nil); err != nil {
+			if err := c.do("POST", "/v1/workspaces/"+ws+"/posts", tokens[i%len(tokens)], body, nil); err != nil {
 				failed.Store(err)
 			}
 			lat[i] = time.Since(t0)

@@ -4,6 +4,8 @@ package redistest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"testing"
 
@@ -60,4 +62,40 @@ func (r *Redis) FlushAll(t testing.TB) {
 	if err := r.Client.FlushDB(context.Background()).Err(); err != nil {
 		t.Fatalf("flush redis: %v", err)
 	}
+}
+
+// Prefixed is a test's share of a Redis it must not empty: a client and a
+// key prefix of the test's own. Against SERENTAK_TEST_REDIS_URL the server
+// is shared with other tests (and, on a developer's machine, with other
+// work), so the test keeps to its prefix and its keys are deleted at its
+// end; without it the test gets an in-process Redis of its own, and the
+// prefix still applies.
+func Prefixed(t testing.TB) (client *redis.Client, prefix string) {
+	t.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	prefix = "test:" + hex.EncodeToString(b[:]) + ":"
+	url := os.Getenv("SERENTAK_TEST_REDIS_URL")
+	if url == "" {
+		srv, err := embedredis.Start("")
+		if err != nil {
+			t.Fatalf("embedded redis: %v", err)
+		}
+		t.Cleanup(srv.Close)
+		url = "redis://" + srv.Addr()
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("SERENTAK_TEST_REDIS_URL: %v", err)
+	}
+	client = redis.NewClient(opt)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := client.Scan(ctx, 0, prefix+"*", 100).Iterator()
+		for iter.Next(ctx) {
+			client.Del(ctx, iter.Val())
+		}
+		client.Close()
+	})
+	return client, prefix
 }

@@ -96,6 +96,9 @@ type App struct {
 	// The API sends invites and reset links through it; the worker's
 	// account-problem emails are to use the same.
 	mailer mail.Sender
+
+	// signInSecret names the sign-in counters in Redis (throttle.NewRedis).
+	signInSecret []byte
 }
 
 // New returns the App of roles on cfg. Out defaults to io.Discard.

@@ -37,8 +37,8 @@ func testConfig(t *testing.T, extra map[string]string) config.Config {
 	return cfg
 }
 
-// start runs a until the test ends and returns once its API listens,
-// with the API's address.
+// start runs a until the test ends and returns once its API listens, with
+// the address it listens on.
 func start(t *testing.T, a *App) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

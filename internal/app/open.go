@@ -42,6 +42,7 @@ func (a *App) open(ctx context.Context) error {
 		return err
 	}
 	a.signer = &media.Signer{Secret: []byte("media-url:" + secret), BaseURL: a.Config.PublicURL, TTL: 24 * time.Hour}
+	a.signInSecret = []byte("sign-in-counters:" + secret)
 	if a.blobs, a.uploads, err = newBlobStore(a.Config); err != nil {
 		return err
 	}

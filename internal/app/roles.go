@@ -16,6 +16,7 @@ import (
 	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/scheduler"
+	"github.com/serentak/serentak/throttle"
 	"github.com/serentak/serentak/worker"
 )
 
@@ -194,6 +195,10 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		ComposeRules:  compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
 		// The same allowance the workers count (open.go).
 		YouTubeDailyUploads: cfg.YouTubeDailyUploads,
+
+		// Every API process of the install counts failed sign-ins into one
+		// number; serve's embedded Redis counts too (it expires keys).
+		SignInFailures: throttle.NewRedis(rdb, "serentak:signin:", a.signInSecret),
 	}
 }
 
