@@ -181,7 +181,8 @@ func tables() []any {
 		&templateRow{},
 		&oauthStateRow{}, &reconnectLinkRow{}, &accountHealthRow{}, // oauth.go
 		&userRow{}, &sessionRow{}, &membershipRow{}, &passwordTokenRow{}, // user.go
-		&approvalLinkRow{}, // approval.go
-		&auditRow{},        // audit.go
+		&approvalLinkRow{},                                                // approval.go
+		&auditRow{},                                                       // audit.go
+		&webhookEndpointRow{}, &webhookMessageRow{}, &webhookAttemptRow{}, // webhook.go
 	}
 }
