@@ -42,7 +42,10 @@ type Config struct {
 	SecretKey         string // SERENTAK_SECRET_KEY
 	PublicURL         string // SERENTAK_PUBLIC_URL
 	MediaAllowPrivate bool   // SERENTAK_MEDIA_ALLOW_PRIVATE
-	DataDir           string // SERENTAK_DATA_DIR
+	// WebhookAllowPrivate lets webhook endpoints be on loopback and
+	// private addresses (SERENTAK_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
+	DataDir             string // SERENTAK_DATA_DIR
 	// MediaS3URL stores uploads in an S3-compatible bucket instead of the
 	// data directory: s3://KEY:SECRET@host[:port]/bucket[/prefix]?region=…
 	MediaS3URL string // SERENTAK_MEDIA_S3_URL
@@ -176,6 +179,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SecretKey:           str("SERENTAK_SECRET_KEY", ""),
 		PublicURL:           strings.TrimRight(str("SERENTAK_PUBLIC_URL", "http://localhost:8080"), "/"),
 		MediaAllowPrivate:   boolean("SERENTAK_MEDIA_ALLOW_PRIVATE"),
+		WebhookAllowPrivate: boolean("SERENTAK_WEBHOOK_ALLOW_PRIVATE"),
 		DataDir:             str("SERENTAK_DATA_DIR", "data"),
 		FacebookAPIURL:      strings.TrimRight(str("SERENTAK_FACEBOOK_API_URL", "https://graph.facebook.com"), "/"),
 		FacebookVersion:     str("SERENTAK_FACEBOOK_API_VERSION", "v25.0"),

@@ -473,3 +473,17 @@ func (s *Store) CountDeliveries(ctx context.Context, platform serentak.Platform,
 	}
 	return int(n), nil
 }
+
+// FindDeliveryByID returns a delivery of the workspace (not_found
+// otherwise): what a delivery.* webhook event is about.
+func (s *Store) FindDeliveryByID(ctx context.Context, workspaceID, id string) (serentak.Delivery, error) {
+	var r deliveryRow
+	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return serentak.Delivery{}, serentak.NotFound("delivery")
+	}
+	if err != nil {
+		return serentak.Delivery{}, dbError("find delivery", err)
+	}
+	return toDelivery(r)
+}
