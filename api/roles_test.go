@@ -86,6 +86,16 @@ var tenancyMatrix = map[string]string{
 	"POST /v1/workspaces/:ws/posts/:id/approve":               "ok ok ok 403 ok 403 401 401 404 403 401",
 	"POST /v1/workspaces/:ws/posts/:id/approval-link":         "ok ok ok ok 403 403 401 401 404 ok 401",
 	"POST /v1/workspaces/:ws/posts/:id/reject":                "ok ok ok 403 ok 403 401 401 404 403 401",
+	// Webhooks: an admin's, reading included (where the data goes).
+	"POST /v1/workspaces/:ws/webhooks":                                  "ok ok ok 403 403 403 401 401 404 403 401",
+	"GET /v1/workspaces/:ws/webhooks":                                   "ok ok ok 403 403 403 401 401 404 403 401",
+	"GET /v1/workspaces/:ws/webhooks/:id":                               "ok ok ok 403 403 403 401 401 404 403 401",
+	"PATCH /v1/workspaces/:ws/webhooks/:id":                             "ok ok ok 403 403 403 401 401 404 403 401",
+	"DELETE /v1/workspaces/:ws/webhooks/:id":                            "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/webhooks/:id/rotate-secret":                "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/webhooks/:id/test":                         "ok ok ok 403 403 403 401 401 404 403 401",
+	"GET /v1/workspaces/:ws/webhooks/:id/deliveries":                    "ok ok ok 403 403 403 401 401 404 403 401",
+	"POST /v1/workspaces/:ws/webhooks/:id/deliveries/:attempt_id/retry": "ok ok ok 403 403 403 401 401 404 403 401",
 }
 
 // matrixConnector is an OAuth app that says yes, so the connect routes
