@@ -79,7 +79,7 @@ func (s *Store) DecidePost(ctx context.Context, workspaceID, id string, d serent
 		if err != nil {
 			return dbError("record decision", err)
 		}
-		if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
+		if err := s.recomputePostStatuses(tx, []string{id}, now, nil); err != nil {
 			return err
 		}
 		event := serentak.EventPostRejected

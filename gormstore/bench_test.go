@@ -3,6 +3,7 @@ package gormstore_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,6 +105,48 @@ func BenchmarkCompleteDelivery(b *testing.B) {
 				if err := s.s.CompleteDelivery(s.ctx, claims[i], serentak.Result{ExternalID: "1"}); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkCompleteDeliveryBurst: 500 publications recorded at the same
+// moment (a burst due at one second), batched as the worker's are; per
+// op, the whole burst. Without an endpoint the outbox costs one query per
+// batch (hooks); with one, two messages per publication.
+func BenchmarkCompleteDeliveryBurst(b *testing.B) {
+	const burst = 500
+	for _, endpoints := range []int{0, 1} {
+		b.Run(fmt.Sprintf("endpoints=%d", endpoints), func(b *testing.B) {
+			s := setup(b)
+			for range endpoints {
+				s.webhook(b, s.ws.ID)
+			}
+			at := s.clock.Now()
+			for b.Loop() {
+				b.StopTimer()
+				claims := make([]serentak.Claim, burst)
+				for i := range claims {
+					p, _, err := s.s.CreatePost(s.ctx, newPost(s.ws.ID, at, s.fb), nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					c, ok, err := s.s.ClaimDelivery(s.ctx, p.Deliveries[0].ID, 1, at.Add(time.Minute))
+					if err != nil || !ok {
+						b.Fatalf("claim: %v, %v", ok, err)
+					}
+					claims[i] = c
+				}
+				b.StartTimer()
+				var wg sync.WaitGroup
+				for _, c := range claims {
+					wg.Go(func() {
+						if err := s.s.CompleteDelivery(s.ctx, c, serentak.Result{ExternalID: "1"}); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
 			}
 		})
 	}

@@ -383,6 +383,10 @@ func (w *leaseWriteReq) emit(s *Store, tx *gorm.DB) error {
 func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 	results := make([]error, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		h, err := batchHooks(tx, batch)
+		if err != nil {
+			return err
+		}
 		var posts []string
 		for i, w := range batch {
 			results[i] = w.update(tx)
@@ -392,7 +396,7 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 			if results[i] != nil {
 				return results[i]
 			}
-			if w.event != "" {
+			if w.event != "" && !h.skip(w.workspaceID) {
 				if err := w.emit(s, tx); err != nil {
 					return err
 				}
@@ -409,7 +413,7 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 		if len(posts) == 0 {
 			return nil
 		}
-		return s.recomputePostStatuses(tx, posts, s.clock())
+		return s.recomputePostStatuses(tx, posts, s.clock(), h)
 	})
 	for i, w := range batch {
 		if err != nil {
@@ -417,6 +421,26 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 		}
 		w.out <- results[i]
 	}
+}
+
+// batchHooks is which workspaces of a batch's status changes have an
+// enabled webhook endpoint (hooks), or nil when a write does not know its
+// workspace or no write changes a status.
+func batchHooks(tx *gorm.DB, batch []*leaseWriteReq) (hooks, error) {
+	var ws []string
+	for _, w := range batch {
+		if w.event == "" && !w.recompute {
+			continue
+		}
+		if w.workspaceID == "" {
+			return nil, nil
+		}
+		ws = append(ws, w.workspaceID)
+	}
+	if len(ws) == 0 {
+		return nil, nil
+	}
+	return findHooks(tx, ws)
 }
 
 // maxLeaseWriteBatch bounds one batch of lease-guarded writes, and so how

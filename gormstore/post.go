@@ -377,7 +377,7 @@ func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serenta
 		if err != nil {
 			return dbError("cancel deliveries", err)
 		}
-		if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
+		if err := s.recomputePostStatuses(tx, []string{id}, now, nil); err != nil {
 			return err
 		}
 		out, err = loadPost(tx, workspaceID, id)
@@ -437,7 +437,7 @@ func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.
 			return dbError("reschedule post", err)
 		}
 		if hold {
-			if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
+			if err := s.recomputePostStatuses(tx, []string{id}, now, nil); err != nil {
 				return err
 			}
 		}
@@ -475,7 +475,10 @@ func postExists(tx *gorm.DB, workspaceID, id string) error {
 // status, whatever the number of posts. Locking with SELECT … FOR UPDATE
 // rather than a first UPDATE leaves one new row version per post instead
 // of two.
-func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time) error {
+//
+// A post reaching an end (published, partially published, failed) writes
+// its webhook event, unless h says its workspace has no endpoint.
+func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time, h hooks) error {
 	ids := slices.Clone(postIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -501,7 +504,7 @@ func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Ti
 		byStatus[st] = append(byStatus[st], p.ID)
 		// A post reaching an end tells of it once: the row lock makes
 		// the status read here the one this transaction replaces.
-		if event := postEndEvent(st); event != "" && string(st) != p.Status {
+		if event := postEndEvent(st); event != "" && string(st) != p.Status && !h.skip(p.WorkspaceID) {
 			if err := s.emit(tx, p.WorkspaceID, event, p.ID, now); err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,34 @@ func (s *Store) emit(tx *gorm.DB, workspaceID, eventType, subjectID string, now 
 		return dbError("write "+eventType+" webhook messages", err)
 	}
 	return nil
+}
+
+// hooks is which workspaces have an enabled webhook endpoint, found once
+// for a batch of changes (the publishing burst's lease-guarded writes,
+// batch.go): then the changes of workspaces without one write no outbox
+// statement at all, instead of one INSERT … SELECT each that inserts
+// nothing. nil: not known, every event is written.
+type hooks map[string]bool
+
+// skip reports whether workspace ws's events need not be written.
+func (h hooks) skip(ws string) bool { return h != nil && !h[ws] }
+
+// findHooks finds the hooks of the workspaces: one indexed query.
+func findHooks(tx *gorm.DB, workspaceIDs []string) (hooks, error) {
+	ids := slices.Clone(workspaceIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var found []string
+	err := tx.Model(&webhookEndpointRow{}).Distinct("workspace_id").
+		Where("workspace_id IN ? AND disabled_at IS NULL", ids).Pluck("workspace_id", &found).Error
+	if err != nil {
+		return nil, dbError("find webhook endpoints", err)
+	}
+	h := make(hooks, len(found))
+	for _, ws := range found {
+		h[ws] = true
+	}
+	return h, nil
 }
 
 // eventsText stores a list of event types: ",a,b," or "" for all.

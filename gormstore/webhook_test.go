@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -503,5 +504,46 @@ func TestWebhookDisabledAfterFailingForDays(t *testing.T) {
 	got, err := b.s.UpdateWebhook(b.ctx, got)
 	if err != nil || got.DisabledAt != nil || got.DisabledReason != "" || got.FailingSince != nil {
 		t.Fatalf("enabled: %+v, %v", got, err)
+	}
+}
+
+// Outcomes recorded together (one batch, batch.go) write the events of
+// the workspaces with endpoints, every one, and nothing for the others.
+func TestWebhookEventsOfABatch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	e := b.webhook(t, b.ws.ID)
+	otherAcc := b.account(t, b.other.ID, serentak.Facebook, "page-other")
+	var claims []serentak.Claim
+	want := map[event]bool{}
+	for i := range 20 {
+		if i%2 == 0 {
+			p := b.post(t, b.clock.Now(), b.fb)
+			claims = append(claims, claim(t, b, p.Deliveries[0]))
+			want[event{e.ID, serentak.EventDeliveryPublished, p.Deliveries[0].ID}] = true
+			want[event{e.ID, serentak.EventPostPublished, p.ID}] = true
+			continue
+		}
+		p, _, err := b.s.CreatePost(b.ctx, newPost(b.other.ID, b.clock.Now(), otherAcc), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claims = append(claims, claim(t, b, p.Deliveries[0]))
+	}
+	var wg sync.WaitGroup
+	for _, c := range claims {
+		wg.Go(func() {
+			if err := b.s.CompleteDelivery(b.ctx, c, serentak.Result{ExternalID: "x"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got := map[event]bool{}
+	for _, ev := range b.outbox(t) {
+		got[ev] = true
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
 	}
 }
