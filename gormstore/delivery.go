@@ -297,10 +297,11 @@ func (s *Store) RetryDelivery(ctx context.Context, c serentak.Claim, e serentak.
 // above, with args for its placeholders) if c is still the delivery's
 // current claim (same lease token, still publishing), else returns
 // serentak.ErrLeaseLost. With recompute it also recomputes the post's
-// status in the same transaction; an event other than "" (delivery.published,
-// delivery.failed) is written to the webhook outbox there too. The SQL is written out rather than built
-// by GORM from a map: these run several times per publish, and GORM's
-// reflection over a map of updates cost more than the statement.
+// status in the same transaction; an event other than ""
+// (delivery.published, delivery.failed) is written to the webhook outbox
+// there too. The SQL is written out rather than built by GORM from a map:
+// these run several times per publish, and GORM's reflection over a map of
+// updates cost more than the statement.
 func (s *Store) leaseWrite(ctx context.Context, c serentak.Claim, recompute bool, event string, set string, args ...any) error {
 	if c.Delivery.ID == "" || c.Token == "" {
 		return errors.New("gormstore: lease-guarded write without a claim")
