@@ -82,7 +82,7 @@ func (s *Store) upsertAccount(ctx context.Context, a serentak.Account) (acc sere
 				return dbError("update account", err)
 			}
 			if r.Status == string(serentak.AccountNeedsReauth) {
-				if err := s.emit(tx, r.WorkspaceID, serentak.EventAccountReconnected, r.ID, now); err != nil {
+				if err := s.emit(tx, now, outEvent{r.WorkspaceID, serentak.EventAccountReconnected, r.ID}); err != nil {
 					return err
 				}
 			}
@@ -161,7 +161,7 @@ func (s *Store) MarkAccountNeedsReauth(ctx context.Context, workspaceID, id, rea
 			return dbError("update account", res.Error)
 		}
 		if res.RowsAffected == 1 {
-			return s.emit(tx, workspaceID, serentak.EventAccountNeedsReauth, id, now)
+			return s.emit(tx, now, outEvent{workspaceID, serentak.EventAccountNeedsReauth, id})
 		}
 		// Already needing reauth (the reason is updated) or not found.
 		res = tx.Model(&accountRow{}).Where("id = ? AND workspace_id = ?", id, workspaceID).Updates(set)

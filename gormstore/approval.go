@@ -79,14 +79,14 @@ func (s *Store) DecidePost(ctx context.Context, workspaceID, id string, d serent
 		if err != nil {
 			return dbError("record decision", err)
 		}
-		if err := s.recomputePostStatuses(tx, []string{id}, now, nil); err != nil {
+		if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
 			return err
 		}
 		event := serentak.EventPostRejected
 		if d.Approve {
 			event = serentak.EventPostApproved
 		}
-		if err := s.emit(tx, workspaceID, event, id, now); err != nil {
+		if err := s.emit(tx, now, outEvent{workspaceID, event, id}); err != nil {
 			return err
 		}
 		out, err = loadPost(tx, workspaceID, id)

@@ -112,8 +112,8 @@ func BenchmarkCompleteDelivery(b *testing.B) {
 
 // BenchmarkCompleteDeliveryBurst: 500 publications recorded at the same
 // moment (a burst due at one second), batched as the worker's are; per
-// op, the whole burst. Without an endpoint the outbox costs one query per
-// batch (hooks); with one, two messages per publication.
+// op, the whole burst. The outbox costs a statement or two per batch;
+// with an endpoint, it writes two messages per publication.
 func BenchmarkCompleteDeliveryBurst(b *testing.B) {
 	const burst = 500
 	for _, endpoints := range []int{0, 1} {

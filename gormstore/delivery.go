@@ -366,15 +366,15 @@ func (w *leaseWriteReq) post(tx *gorm.DB) (string, error) {
 	return postID, nil
 }
 
-// emit writes the write's webhook event about its delivery.
-func (w *leaseWriteReq) emit(s *Store, tx *gorm.DB) error {
+// outEvent is the write's webhook event about its delivery.
+func (w *leaseWriteReq) outEvent(tx *gorm.DB) (outEvent, error) {
 	ws := w.workspaceID
 	if ws == "" {
 		if err := tx.Model(&deliveryRow{}).Where("id = ?", w.deliveryID).Pluck("workspace_id", &ws).Error; err != nil {
-			return dbError("find the delivery's workspace", err)
+			return outEvent{}, dbError("find the delivery's workspace", err)
 		}
 	}
-	return s.emit(tx, ws, w.event, w.deliveryID, s.clock())
+	return outEvent{ws, w.event, w.deliveryID}, nil
 }
 
 // runLeaseWrites makes a batch of lease-guarded writes in one transaction
@@ -384,11 +384,8 @@ func (w *leaseWriteReq) emit(s *Store, tx *gorm.DB) error {
 func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 	results := make([]error, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		h, err := batchHooks(tx, batch)
-		if err != nil {
-			return err
-		}
 		var posts []string
+		var events []outEvent
 		for i, w := range batch {
 			results[i] = w.update(tx)
 			if errors.Is(results[i], serentak.ErrLeaseLost) {
@@ -397,10 +394,12 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 			if results[i] != nil {
 				return results[i]
 			}
-			if w.event != "" && !h.skip(w.workspaceID) {
-				if err := w.emit(s, tx); err != nil {
+			if w.event != "" {
+				ev, err := w.outEvent(tx)
+				if err != nil {
 					return err
 				}
+				events = append(events, ev)
 			}
 			if !w.recompute {
 				continue
@@ -411,10 +410,14 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 			}
 			posts = append(posts, postID)
 		}
+		now := s.clock()
+		if err := s.emit(tx, now, events...); err != nil {
+			return err
+		}
 		if len(posts) == 0 {
 			return nil
 		}
-		return s.recomputePostStatuses(tx, posts, s.clock(), h)
+		return s.recomputePostStatuses(tx, posts, now)
 	})
 	for i, w := range batch {
 		if err != nil {
@@ -422,26 +425,6 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 		}
 		w.out <- results[i]
 	}
-}
-
-// batchHooks is which workspaces of a batch's status changes have an
-// enabled webhook endpoint (hooks), or nil when a write does not know its
-// workspace or no write changes a status.
-func batchHooks(tx *gorm.DB, batch []*leaseWriteReq) (hooks, error) {
-	var ws []string
-	for _, w := range batch {
-		if w.event == "" && !w.recompute {
-			continue
-		}
-		if w.workspaceID == "" {
-			return nil, nil
-		}
-		ws = append(ws, w.workspaceID)
-	}
-	if len(ws) == 0 {
-		return nil, nil
-	}
-	return findHooks(tx, ws)
 }
 
 // maxLeaseWriteBatch bounds one batch of lease-guarded writes, and so how

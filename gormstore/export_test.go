@@ -137,7 +137,7 @@ func Migrations(d Dialect) ([]string, error) {
 // returns fail (nil: commits).
 func EmitThenFail(ctx context.Context, s *Store, workspaceID, eventType, subjectID string, fail error) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := s.emit(tx, workspaceID, eventType, subjectID, s.clock()); err != nil {
+		if err := s.emit(tx, s.clock(), outEvent{workspaceID, eventType, subjectID}); err != nil {
 			return err
 		}
 		return fail

@@ -62,7 +62,7 @@ func (s *Store) CancelWorkspaceDeliveries(ctx context.Context, workspaceID strin
 		if err != nil {
 			return dbError("cancel deliveries", err)
 		}
-		return s.recomputePostStatuses(tx, ids, now, nil)
+		return s.recomputePostStatuses(tx, ids, now)
 	})
 }
 

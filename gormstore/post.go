@@ -182,7 +182,7 @@ func (s *Store) insertPost(tx *gorm.DB, p serentak.Post) (serentak.Post, error) 
 		}
 	}
 	if pr.Status == string(serentak.PostPendingApproval) {
-		if err := s.emit(tx, p.WorkspaceID, serentak.EventPostPendingApproval, pr.ID, now); err != nil {
+		if err := s.emit(tx, now, outEvent{p.WorkspaceID, serentak.EventPostPendingApproval, pr.ID}); err != nil {
 			return serentak.Post{}, err
 		}
 	}
@@ -377,7 +377,7 @@ func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serenta
 		if err != nil {
 			return dbError("cancel deliveries", err)
 		}
-		if err := s.recomputePostStatuses(tx, []string{id}, now, nil); err != nil {
+		if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
 			return err
 		}
 		out, err = loadPost(tx, workspaceID, id)
@@ -437,7 +437,7 @@ func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.
 			return dbError("reschedule post", err)
 		}
 		if hold {
-			if err := s.recomputePostStatuses(tx, []string{id}, now, nil); err != nil {
+			if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
 				return err
 			}
 		}
@@ -446,7 +446,7 @@ func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.
 			return err
 		}
 		// Resubmitted: the approvers have something to look at again.
-		return s.emit(tx, workspaceID, serentak.EventPostPendingApproval, id, now)
+		return s.emit(tx, now, outEvent{workspaceID, serentak.EventPostPendingApproval, id})
 	})
 	return out, err
 }
@@ -477,8 +477,8 @@ func postExists(tx *gorm.DB, workspaceID, id string) error {
 // of two.
 //
 // A post reaching an end (published, partially published, failed) writes
-// its webhook event, unless h says its workspace has no endpoint.
-func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time, h hooks) error {
+// its webhook event, all the posts' together.
+func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time) error {
 	ids := slices.Clone(postIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -499,15 +499,14 @@ func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Ti
 		statuses[r.PostID] = append(statuses[r.PostID], serentak.DeliveryStatus(r.Status))
 	}
 	byStatus := map[serentak.PostStatus][]string{}
+	var events []outEvent
 	for _, p := range locked {
 		st := serentak.DerivePostStatus(statuses[p.ID])
 		byStatus[st] = append(byStatus[st], p.ID)
 		// A post reaching an end tells of it once: the row lock makes
 		// the status read here the one this transaction replaces.
-		if event := postEndEvent(st); event != "" && string(st) != p.Status && !h.skip(p.WorkspaceID) {
-			if err := s.emit(tx, p.WorkspaceID, event, p.ID, now); err != nil {
-				return err
-			}
+		if event := postEndEvent(st); event != "" && string(st) != p.Status {
+			events = append(events, outEvent{p.WorkspaceID, event, p.ID})
 		}
 	}
 	for st, ids := range byStatus {
@@ -515,7 +514,7 @@ func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Ti
 			return dbError("update post status", err)
 		}
 	}
-	return nil
+	return s.emit(tx, now, events...)
 }
 
 // postEndEvent is the webhook event of a post reaching status st, or ""

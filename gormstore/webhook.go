@@ -80,55 +80,90 @@ const (
 	sqlMsgSending = "'" + serentak.MessageSending + "'"
 )
 
-// emitSQL writes one message per enabled endpoint of a workspace that
-// subscribes to an event, in one INSERT … SELECT: a workspace without
-// endpoints pays one indexed read and writes nothing. A message's ID is
-// the event's ID followed by the endpoint ID's random part, so one event
-// makes one message per endpoint. Its arguments: "msg_" + event ID, event
-// where the endpoint ID's random part starts (SQL counts from 1), event
-// type, subject ID, next_attempt_at, created_at, workspace ID, the event
-// type between commas and % (the LIKE pattern).
-const emitSQL = "INSERT INTO webhook_messages (id, workspace_id, endpoint_id, event_type, subject_id, status, attempts, next_attempt_at, created_at)" +
-	" SELECT CAST(? AS text) || substr(id, ?), workspace_id, id, CAST(? AS text), CAST(? AS text), " + sqlMsgPending + ", 0, ?, ?" +
-	" FROM webhook_endpoints WHERE workspace_id = ? AND disabled_at IS NULL AND (events = '' OR events LIKE ?)"
+// outEvent is one webhook event to write: its type and subject, in a
+// workspace.
+type outEvent struct{ WorkspaceID, Type, SubjectID string }
 
-// emit writes the messages of one event about subjectID in tx, the
-// transaction of the change it tells of.
-func (s *Store) emit(tx *gorm.DB, workspaceID, eventType, subjectID string, now time.Time) error {
-	eventID := serentak.PrefixMessage + serentak.NewID("")
-	err := tx.Exec(emitSQL, eventID, len(serentak.PrefixWebhook)+1, eventType, subjectID, now, now, workspaceID, "%,"+eventType+",%").Error
+// emitSQL writes the messages of a list of events in one INSERT … SELECT:
+// one message per event and enabled endpoint of its workspace that
+// subscribes to it, so workspaces without endpoints cost the statement's
+// indexed reads and write nothing. A message's ID is the event's ID
+// followed by the endpoint ID's random part, so one event makes one
+// message per endpoint. Its arguments: where an endpoint ID's random part
+// starts (SQL counts from 1), next_attempt_at, created_at, then the
+// events' IDs, workspaces, types and subjects as PostgreSQL text arrays
+// (pgArray).
+const emitSQL = "INSERT INTO webhook_messages (id, workspace_id, endpoint_id, event_type, subject_id, status, attempts, next_attempt_at, created_at)" +
+	" SELECT ev.id || substr(e.id, ?), e.workspace_id, e.id, ev.type, ev.subject, " + sqlMsgPending + ", 0, ?, ?" +
+	" FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[])) AS ev(id, ws, type, subject)" +
+	" JOIN webhook_endpoints e ON e.workspace_id = ev.ws AND e.disabled_at IS NULL AND (e.events = '' OR e.events LIKE '%,' || ev.type || ',%')"
+
+// emit writes the messages of events in tx, the transaction of the
+// changes they tell of. A batch of changes (the publishing burst's
+// lease-guarded writes, batch.go) passes all its events at once.
+//
+// On PostgreSQL that is emitSQL, one statement. On SQLite an INSERT …
+// SELECT keeps a statement journal (it may write several rows), which in
+// the pure-Go SQLite costs an allocation and release of memory pages each
+// time, several times the insert itself (BenchmarkCompleteDeliveryBurst);
+// there the endpoints are read first, and the messages, if any, inserted
+// with VALUES.
+func (s *Store) emit(tx *gorm.DB, now time.Time, events ...outEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	ids := make([]string, len(events))
+	for i := range events {
+		ids[i] = serentak.PrefixMessage + serentak.NewID("")
+	}
+	if s.dialect == Postgres {
+		ws, types, subjects := make([]string, len(events)), make([]string, len(events)), make([]string, len(events))
+		for i, ev := range events {
+			ws[i], types[i], subjects[i] = ev.WorkspaceID, ev.Type, ev.SubjectID
+		}
+		err := tx.Exec(emitSQL, len(serentak.PrefixWebhook)+1, now, now, pgArray(ids), pgArray(ws), pgArray(types), pgArray(subjects)).Error
+		if err != nil {
+			return dbError("write webhook messages", err)
+		}
+		return nil
+	}
+	workspaces := make([]string, len(events))
+	for i, ev := range events {
+		workspaces[i] = ev.WorkspaceID
+	}
+	slices.Sort(workspaces)
+	var endpoints []struct{ ID, WorkspaceID, Events string }
+	err := tx.Model(&webhookEndpointRow{}).Select("id, workspace_id, events").
+		Where("workspace_id IN ? AND disabled_at IS NULL", slices.Compact(workspaces)).Scan(&endpoints).Error
 	if err != nil {
-		return dbError("write "+eventType+" webhook messages", err)
+		return dbError("find webhook endpoints", err)
+	}
+	var rows []webhookMessageRow
+	for i, ev := range events {
+		for _, e := range endpoints {
+			if e.WorkspaceID != ev.WorkspaceID || e.Events != "" && !strings.Contains(e.Events, ","+ev.Type+",") {
+				continue
+			}
+			rows = append(rows, webhookMessageRow{
+				ID: ids[i] + e.ID[len(serentak.PrefixWebhook):], WorkspaceID: ev.WorkspaceID, EndpointID: e.ID,
+				EventType: ev.Type, SubjectID: ev.SubjectID, Status: serentak.MessagePending, NextAttemptAt: now, CreatedAt: now,
+			})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(&rows, 100).Error; err != nil {
+		return dbError("write webhook messages", err)
 	}
 	return nil
 }
 
-// hooks is which workspaces have an enabled webhook endpoint, found once
-// for a batch of changes (the publishing burst's lease-guarded writes,
-// batch.go): then the changes of workspaces without one write no outbox
-// statement at all, instead of one INSERT … SELECT each that inserts
-// nothing. nil: not known, every event is written.
-type hooks map[string]bool
-
-// skip reports whether workspace ws's events need not be written.
-func (h hooks) skip(ws string) bool { return h != nil && !h[ws] }
-
-// findHooks finds the hooks of the workspaces: one indexed query.
-func findHooks(tx *gorm.DB, workspaceIDs []string) (hooks, error) {
-	ids := slices.Clone(workspaceIDs)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	var found []string
-	err := tx.Model(&webhookEndpointRow{}).Distinct("workspace_id").
-		Where("workspace_id IN ? AND disabled_at IS NULL", ids).Pluck("workspace_id", &found).Error
-	if err != nil {
-		return nil, dbError("find webhook endpoints", err)
-	}
-	h := make(hooks, len(found))
-	for _, ws := range found {
-		h[ws] = true
-	}
-	return h, nil
+// pgArray writes values as a PostgreSQL text array literal. They are our
+// own IDs and event types (letters, digits, '_' and '.'), never input, so
+// quoting each is enough.
+func pgArray(values []string) string {
+	return `{"` + strings.Join(values, `","`) + `"}`
 }
 
 // eventsText stores a list of event types: ",a,b," or "" for all.
