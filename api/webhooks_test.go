@@ -209,8 +209,20 @@ func TestEventData(t *testing.T) {
 		}
 		return m
 	}
-	if d := render(serentak.EventDeliveryFailed, dlv["id"].(string)); d["post_id"] != post["id"] || d["id"] != dlv["id"] || d["status"] != dlv["status"] || d["content"] == nil {
+	// A delivery failed: its data carries the platform's error.
+	c, ok, err := b.store.ClaimDelivery(ctx, dlv["id"].(string), 1, time.Now().Add(time.Minute))
+	if err != nil || !ok {
+		t.Fatalf("ClaimDelivery = %v, %v", ok, err)
+	}
+	if err := b.store.FailDelivery(ctx, c, serentak.DeliveryError{Code: "rejected", Message: "The aspect ratio is not supported."}); err != nil {
+		t.Fatal(err)
+	}
+	d := render(serentak.EventDeliveryFailed, dlv["id"].(string))
+	if d["post_id"] != post["id"] || d["id"] != dlv["id"] || d["status"] != "failed" || d["content"] == nil {
 		t.Errorf("delivery data: %v", d)
+	}
+	if e, _ := d["error"].(map[string]any); e["code"] != "rejected" || e["message"] != "The aspect ratio is not supported." {
+		t.Errorf("delivery data's error: %v", d["error"])
 	}
 	if p := render(serentak.EventPostPublished, post["id"].(string)); p["id"] != post["id"] || len(p["deliveries"].([]any)) != len(deliveries) {
 		t.Errorf("post data: %v", p)
