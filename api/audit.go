@@ -41,6 +41,13 @@ var auditActions = map[string]auditAction{
 	// The link is not recorded (it is a key), only that one was made.
 	"POST /v1/workspaces/:ws/members/:id/password-reset": {name: "member.password_reset_link"},
 
+	"POST /v1/workspaces/:ws/webhooks":                                  {name: "webhook.create"},
+	"PATCH /v1/workspaces/:ws/webhooks/:id":                             {name: "webhook.update"},
+	"DELETE /v1/workspaces/:ws/webhooks/:id":                            {name: "webhook.delete"},
+	"POST /v1/workspaces/:ws/webhooks/:id/rotate-secret":                {name: "webhook.rotate_secret"},
+	"POST /v1/workspaces/:ws/webhooks/:id/test":                         {name: "webhook.test"},
+	"POST /v1/workspaces/:ws/webhooks/:id/deliveries/:attempt_id/retry": {name: "webhook.retry"},
+
 	"POST /v1/workspaces/:ws/accounts":                    {name: "account.attach"},
 	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link": {name: "account.reconnect_link"},
 

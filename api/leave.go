@@ -52,6 +52,10 @@ func (s *Server) exportWorkspace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	webhooks, err := st.FindWebhooks(ctx, wsID)
+	if err != nil {
+		return err
+	}
 	now := s.now().UTC()
 
 	h := c.Response().Header()
@@ -78,6 +82,10 @@ func (s *Server) exportWorkspace(c echo.Context) error {
 	w.raw(`],"keys":[`)
 	for i, k := range keys {
 		w.item(i, keyView{ID: k.ID, Name: k.Name, Role: k.Role, Prefix: k.Prefix, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt})
+	}
+	w.raw(`],"webhooks":[`)
+	for i, e := range webhooks { // without their secrets
+		w.item(i, viewWebhook(e))
 	}
 	w.raw(`],"media":[`)
 	n, cursor := 0, ""

@@ -27,7 +27,8 @@ import (
 // workspaceTables are the tables with a workspace_id column: after a
 // deletion none may hold a row of the workspace.
 var workspaceTables = []string{"api_keys", "accounts", "media", "posts", "deliveries", "idempotency_keys",
-	"templates", "oauth_states", "reconnect_links", "memberships", "approval_links", "audit_entries"}
+	"templates", "oauth_states", "reconnect_links", "memberships", "approval_links", "audit_entries",
+	"webhook_endpoints", "webhook_messages", "webhook_attempts"}
 
 // leaveBundle is setup with a second connection to the store's
 // database, to count and read raw rows.
@@ -124,6 +125,8 @@ func fill(t *testing.T, b *bundle, ws, owner string) (mediaID string) {
 	b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/all/en", owner, map[string]any{"footer": "Buka 08.00–20.00"}), http.StatusOK)
 	b.user("m-" + strings.ToLower(ws) + "@example.com")
 	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/members", owner, map[string]any{"email": "m-" + strings.ToLower(ws) + "@example.com", "role": "editor"}), http.StatusCreated)
+	hook := b.webhook(ws, owner)["id"].(string)
+	b.webhookAttempt(ws, owner, hook)
 	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", owner, map[string]any{"name": "ci", "role": "editor"}), http.StatusCreated)
 	return mediaID
 }
@@ -153,6 +156,7 @@ func TestExportHasEverythingButSecrets(t *testing.T) {
 		Templates []map[string]any             `json:"templates"`
 		Members   []map[string]any             `json:"members"`
 		Keys      []map[string]any             `json:"keys"`
+		Webhooks  []map[string]any             `json:"webhooks"`
 		Media     []map[string]any             `json:"media"`
 		Posts     []struct{ Deliveries []any } `json:"posts"`
 		Audit     []struct{ Action string }    `json:"audit"`
@@ -161,7 +165,7 @@ func TestExportHasEverythingButSecrets(t *testing.T) {
 		t.Fatalf("the export is not JSON: %v\n%s", err, resp.body)
 	}
 	if out.Workspace.ID != ws || len(out.Accounts) != 2 || len(out.Templates) != 1 || len(out.Members) != 1 ||
-		len(out.Keys) != 3 || len(out.Media) != 1 || len(out.Posts) != 1 || len(out.Posts[0].Deliveries) != 1 {
+		len(out.Keys) != 3 || len(out.Webhooks) != 1 || len(out.Media) != 1 || len(out.Posts) != 1 || len(out.Posts[0].Deliveries) != 1 {
 		t.Errorf("export incomplete: %s", resp.body)
 	}
 	// The audit log comes with it, newest first: the admin key made last.
@@ -173,6 +177,10 @@ func TestExportHasEverythingButSecrets(t *testing.T) {
 	secrets = append(secrets, column(t, db, "accounts", "access_token", "workspace_id", ws)...)
 	secrets = append(secrets, column(t, db, "accounts", "refresh_token", "workspace_id", ws)...)
 	secrets = append(secrets, column(t, db, "api_keys", "hash", "workspace_id", ws)...)
+	secrets = append(secrets, column(t, db, "webhook_endpoints", "secret", "workspace_id", ws)...)
+	if out.Webhooks[0]["secret"] != nil {
+		t.Errorf("the export shows a webhook's secret: %v", out.Webhooks[0])
+	}
 	for _, s := range secrets {
 		if s != "" && strings.Contains(string(resp.body), s) {
 			t.Errorf("the export contains the secret %q", s)

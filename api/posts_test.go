@@ -252,15 +252,22 @@ func TestCreatePostPlatformRules(t *testing.T) {
 	}
 }
 
+// privateURLs are URLs on loopback, private and link-local addresses, in
+// every spelling safeurl refuses: media URLs and webhook endpoints alike
+// (TestWebhookURLs).
+var privateURLs = []string{
+	"http://127.0.0.1/a.jpg", "http://10.0.0.1/a.jpg", "http://169.254.169.254/a.jpg",
+	"http://[::1]/a.jpg", "http://localhost/a.jpg", "http://localhost:8080/a.mp4",
+	// Loopback in the other spellings the fetcher (and every URL
+	// parser) reads as loopback (safeurl.HostIP).
+	"http://2130706433/a.jpg", "http://0x7f000001/a.jpg", "http://0177.0.0.1/a.jpg", "http://127.1/a.jpg",
+	"http://0/a.jpg", "http://0.0.0.0/a.jpg", "http://[::127.0.0.1]/a.jpg", "http://[::ffff:127.0.0.1]/a.jpg",
+	// A name that resolves to a private address (the tests' resolver).
+	"https://internal.example/a.jpg",
+}
+
 func TestPrivateMediaURLs(t *testing.T) {
-	urls := []string{
-		"http://127.0.0.1/a.jpg", "http://10.0.0.1/a.jpg", "http://169.254.169.254/a.jpg",
-		"http://[::1]/a.jpg", "http://localhost/a.jpg", "http://localhost:8080/a.mp4",
-		// Loopback in the other spellings the fetcher (and every URL
-		// parser) reads as loopback (safeurl.HostIP).
-		"http://2130706433/a.jpg", "http://0x7f000001/a.jpg", "http://0177.0.0.1/a.jpg", "http://127.1/a.jpg",
-		"http://0/a.jpg", "http://0.0.0.0/a.jpg", "http://[::127.0.0.1]/a.jpg", "http://[::ffff:127.0.0.1]/a.jpg",
-	}
+	urls := privateURLs
 	b := setup(t)
 	ws, key := b.workspace("Toko Budi")
 	acc := b.account(ws, key, serentak.Facebook, "111")

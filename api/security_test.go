@@ -114,6 +114,19 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		}},
 		"DELETE /v1/workspaces/:ws/members/:id":              {path: "/v1/workspaces/:ws/members/%MEMBER%", body: noBody, ok: 204},
 		"POST /v1/workspaces/:ws/members/:id/password-reset": {path: "/v1/workspaces/:ws/members/%MEMBER%/password-reset", body: noBody, ok: 201},
+		"POST /v1/workspaces/:ws/webhooks": {ok: 201, body: func() (any, []string) {
+			return map[string]any{"url": "https://cdn.example.com/hooks"}, nil
+		}},
+		"GET /v1/workspaces/:ws/webhooks":        {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/webhooks/:id":    {path: "/v1/workspaces/:ws/webhooks/%WEBHOOK%", body: noBody, ok: 200},
+		"DELETE /v1/workspaces/:ws/webhooks/:id": {path: "/v1/workspaces/:ws/webhooks/%WEBHOOK%", body: noBody, ok: 204},
+		"PATCH /v1/workspaces/:ws/webhooks/:id": {path: "/v1/workspaces/:ws/webhooks/%WEBHOOK%", ok: 200, body: func() (any, []string) {
+			return map[string]any{"events": []string{"post.failed"}}, nil
+		}},
+		"POST /v1/workspaces/:ws/webhooks/:id/rotate-secret":                {path: "/v1/workspaces/:ws/webhooks/%WEBHOOK%/rotate-secret", body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/webhooks/:id/test":                         {path: "/v1/workspaces/:ws/webhooks/%WEBHOOK%/test", body: noBody, ok: 202},
+		"GET /v1/workspaces/:ws/webhooks/:id/deliveries":                    {path: "/v1/workspaces/:ws/webhooks/%WEBHOOK%/deliveries", body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/webhooks/:id/deliveries/:attempt_id/retry": {path: "/v1/workspaces/:ws/webhooks/%ATTEMPT%/retry", body: noBody, ok: 202},
 	}
 	var out []scopedRoute
 	for _, r := range b.handler.(*echo.Echo).Routes() {
@@ -185,6 +198,13 @@ func freshPaths(b *bundle, ws, key, acc string) func(path string) string {
 			m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/members", key, map[string]any{"email": newEmail(), "role": "viewer"}), http.StatusCreated)
 			path = strings.Replace(path, "%MEMBER%", m["user_id"].(string), 1)
 		}
+		if strings.Contains(path, "%WEBHOOK%") {
+			path = strings.Replace(path, "%WEBHOOK%", b.webhook(ws, key)["id"].(string), 1)
+		}
+		if strings.Contains(path, "%ATTEMPT%") {
+			hook := b.webhook(ws, key)["id"].(string)
+			path = strings.Replace(path, "%ATTEMPT%", hook+"/deliveries/"+b.webhookAttempt(ws, key, hook), 1)
+		}
 		if strings.Contains(path, "%KEY%") {
 			k := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", key, map[string]any{"name": "to revoke", "role": "viewer"}), http.StatusCreated)
 			path = strings.Replace(path, "%KEY%", k["id"].(string), 1)
@@ -231,7 +251,8 @@ func TestWorkspaceIsolation(t *testing.T) {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.
-		missing := strings.NewReplacer("%POST%", "post_x", "%PENDING%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x", ws, "ws_missing").Replace(r.path)
+		missing := strings.NewReplacer("%POST%", "post_x", "%PENDING%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x",
+			"%WEBHOOK%", "wh_x", "%ATTEMPT%", "wh_x/deliveries/wha_x", ws, "ws_missing").Replace(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {
 			t.Errorf("%s %s (no such workspace) with the operator key: %d, want 404", r.method, missing, resp.status)

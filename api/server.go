@@ -54,7 +54,11 @@ type Config struct {
 	PublicURL string
 	// MediaAllowPrivate lets media URLs point at private addresses.
 	MediaAllowPrivate bool
-	// Resolver looks up media URL hosts; nil means net.DefaultResolver.
+	// WebhookAllowPrivate lets webhook URLs point at private addresses
+	// (SERENTAK_WEBHOOK_ALLOW_PRIVATE).
+	WebhookAllowPrivate bool
+	// Resolver looks up media and webhook URL hosts; nil means
+	// net.DefaultResolver.
 	Resolver safeurl.Resolver
 	// ReadMediaFunc reads the first bytes of a post's media URL when the
 	// post is created (or previewed), to type it from its bytes
@@ -167,7 +171,9 @@ type Server struct {
 	now     func() time.Time
 	e       *echo.Echo
 	urls    *safeurl.Checker
-	limiter *limiter
+	// webhookURLs checks webhook endpoints' URLs.
+	webhookURLs *safeurl.Checker
+	limiter     *limiter
 	// ytDays tells YouTube's quota days apart; nil loc: not loaded, and
 	// the quota is left to the workers.
 	ytDays  *youtube.QuotaDays
@@ -222,6 +228,7 @@ func New(cfg Config) *Server {
 	}
 	s.openAPI = openAPIFor(cfg.PublicURL)
 	s.urls = &safeurl.Checker{AllowPrivate: cfg.MediaAllowPrivate, Resolver: cfg.Resolver}
+	s.webhookURLs = &safeurl.Checker{AllowPrivate: cfg.WebhookAllowPrivate, Resolver: cfg.Resolver}
 	s.hasher = newPasswordHasher()
 	s.signIns = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.mailSlots = make(chan struct{}, maxMailsAtOnce)
@@ -307,6 +314,7 @@ func (s *Server) routes() {
 	account, post := idParam(serentak.PrefixAccount, "account"), idParam(serentak.PrefixPost, "post")
 	med, upload := idParam(serentak.PrefixMedia, "media"), idParam(media.PrefixUpload, "upload")
 	key := idParam(serentak.PrefixKey, "key")
+	hook := idParam(serentak.PrefixWebhook, "webhook")
 	user, member := idParam(serentak.PrefixUser, "user"), idParam(serentak.PrefixUser, "member")
 
 	// People and sessions (users.go). Creating users and reset links is
@@ -363,6 +371,17 @@ func (s *Server) routes() {
 	e.PATCH("/v1/workspaces/:ws/members/:id", s.changeMember, in(manage, member)...)
 	e.DELETE("/v1/workspaces/:ws/members/:id", s.removeMember, in(manage, member)...)
 	e.POST("/v1/workspaces/:ws/members/:id/password-reset", s.createMemberPasswordReset, in(manage, member)...)
+
+	// Webhooks (webhooks.go): an admin's, reading included.
+	e.POST("/v1/workspaces/:ws/webhooks", s.createWebhook, in(manage)...)
+	e.GET("/v1/workspaces/:ws/webhooks", s.listWebhooks, in(manage)...)
+	e.GET("/v1/workspaces/:ws/webhooks/:id", s.getWebhook, in(manage, hook)...)
+	e.PATCH("/v1/workspaces/:ws/webhooks/:id", s.patchWebhook, in(manage, hook)...)
+	e.DELETE("/v1/workspaces/:ws/webhooks/:id", s.deleteWebhook, in(manage, hook)...)
+	e.POST("/v1/workspaces/:ws/webhooks/:id/rotate-secret", s.rotateWebhookSecret, in(manage, hook)...)
+	e.POST("/v1/workspaces/:ws/webhooks/:id/test", s.testWebhook, in(manage, hook)...)
+	e.GET("/v1/workspaces/:ws/webhooks/:id/deliveries", s.listWebhookDeliveries, in(manage, hook)...)
+	e.POST("/v1/workspaces/:ws/webhooks/:id/deliveries/:attempt_id/retry", s.retryWebhookDelivery, in(manage, hook)...)
 
 	e.POST("/v1/workspaces/:ws/accounts", s.attachAccount, in(manage)...)
 	e.GET("/v1/workspaces/:ws/accounts", s.listAccounts, in(read)...)

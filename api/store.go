@@ -140,6 +140,27 @@ type Store interface {
 	AddAudit(ctx context.Context, e serentak.AuditEntry) error
 	FindAudit(ctx context.Context, workspaceID, cursor string, limit int) (entries []serentak.AuditEntry, next string, err error)
 
+	// Webhooks (webhooks.go). Every method is scoped by workspace
+	// (not_found for another's endpoint). Find* answer endpoints without
+	// their secrets; CreateWebhook and RotateWebhookSecret with them.
+	// UpdateWebhook writes url, description, events and DisabledAt (nil:
+	// enabled, which also clears FailingSince of a disabled endpoint).
+	CreateWebhook(ctx context.Context, e serentak.WebhookEndpoint) (serentak.WebhookEndpoint, error)
+	FindWebhooks(ctx context.Context, workspaceID string) ([]serentak.WebhookEndpoint, error)
+	FindWebhookByID(ctx context.Context, workspaceID, id string) (serentak.WebhookEndpoint, error)
+	UpdateWebhook(ctx context.Context, e serentak.WebhookEndpoint) (serentak.WebhookEndpoint, error)
+	DeleteWebhook(ctx context.Context, workspaceID, id string) error
+	RotateWebhookSecret(ctx context.Context, workspaceID, id, secret string) (serentak.WebhookEndpoint, error)
+	// FindWebhookAttempts pages an endpoint's attempt log newest first,
+	// by ID (next is "" on the last page).
+	FindWebhookAttempts(ctx context.Context, workspaceID, endpointID, cursor string, limit int) ([]serentak.Attempt, string, error)
+	// RetryWebhookAttempt makes the attempt's message pending and due now,
+	// whatever its status.
+	RetryWebhookAttempt(ctx context.Context, workspaceID, endpointID, attemptID string) (serentak.Message, error)
+	CreateWebhookTest(ctx context.Context, workspaceID, endpointID string) (serentak.Message, error)
+	// FindDeliveryByID: a delivery.* event's subject (EventData).
+	FindDeliveryByID(ctx context.Context, workspaceID, id string) (serentak.Delivery, error)
+
 	// Leaving (leave.go). FindMediaPage pages a workspace's media by ID
 	// (next "" on the last page); CancelWorkspaceDeliveries cancels every
 	// delivery not yet started; DeleteWorkspace erases the workspace and

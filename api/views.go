@@ -249,23 +249,28 @@ func viewPost(p serentak.Post) postView {
 		v.Media = append(v.Media, mediaRefView{ID: m.ID, URL: m.URL, Kind: string(m.Kind), ContentType: m.ContentType})
 	}
 	for _, d := range p.Deliveries {
-		var derr *deliveryErrorView
-		if d.Error != nil {
-			derr = &deliveryErrorView{Code: d.Error.Code, Message: d.Error.Message, Retryable: d.Error.Retryable}
-		}
-		v.Deliveries = append(v.Deliveries, deliveryView{
-			ID: d.ID, AccountID: d.AccountID, Platform: string(d.Platform), Status: string(d.Status),
-			Attempts: d.Attempts, ScheduledAt: d.ScheduledAt.UTC(),
-			Content: contentView{Text: d.Content.Text, Title: d.Content.Title, Link: d.Content.Link,
-				Media: viewMediaItems(d.Content.Media, publishedIndexes(p.Media, d.Content.Media))},
-			ExternalID:  stringPtr(d.ExternalID),
-			Permalink:   stringPtr(d.Permalink),
-			PublishedAt: timePtr(d.PublishedAt),
-			Error:       derr,
-			Warnings:    deliveryWarnings(d),
-		})
+		v.Deliveries = append(v.Deliveries, viewDelivery(p, d))
 	}
 	return v
+}
+
+// viewDelivery is a delivery of post p as the post's answer shows it.
+func viewDelivery(p serentak.Post, d serentak.Delivery) deliveryView {
+	var derr *deliveryErrorView
+	if d.Error != nil {
+		derr = &deliveryErrorView{Code: d.Error.Code, Message: d.Error.Message, Retryable: d.Error.Retryable}
+	}
+	return deliveryView{
+		ID: d.ID, AccountID: d.AccountID, Platform: string(d.Platform), Status: string(d.Status),
+		Attempts: d.Attempts, ScheduledAt: d.ScheduledAt.UTC(),
+		Content: contentView{Text: d.Content.Text, Title: d.Content.Title, Link: d.Content.Link,
+			Media: viewMediaItems(d.Content.Media, publishedIndexes(p.Media, d.Content.Media))},
+		ExternalID:  stringPtr(d.ExternalID),
+		Permalink:   stringPtr(d.Permalink),
+		PublishedAt: timePtr(d.PublishedAt),
+		Error:       derr,
+		Warnings:    deliveryWarnings(d),
+	}
 }
 
 // deliveryWarnings are a delivery's warnings: what composing left out or

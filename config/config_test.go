@@ -63,14 +63,15 @@ func TestEnvironmentWinsOverFile(t *testing.T) {
 func TestLoadRejectsBadValues(t *testing.T) {
 	t.Chdir(t.TempDir())
 	_, err := Load(env(map[string]string{
-		"SERENTAK_MEDIA_ALLOW_PRIVATE": "yes please",
-		"SERENTAK_SCHEDULER_TICK":      "soon",
-		"SERENTAK_LOG_LEVEL":           "loud",
+		"SERENTAK_MEDIA_ALLOW_PRIVATE":   "yes please",
+		"SERENTAK_WEBHOOK_ALLOW_PRIVATE": "sure",
+		"SERENTAK_SCHEDULER_TICK":        "soon",
+		"SERENTAK_LOG_LEVEL":             "loud",
 	}))
 	if err == nil {
 		t.Fatal("Load accepted bad values")
 	}
-	for _, want := range []string{"SERENTAK_MEDIA_ALLOW_PRIVATE", "SERENTAK_SCHEDULER_TICK", "SERENTAK_LOG_LEVEL"} {
+	for _, want := range []string{"SERENTAK_MEDIA_ALLOW_PRIVATE", "SERENTAK_WEBHOOK_ALLOW_PRIVATE", "SERENTAK_SCHEDULER_TICK", "SERENTAK_LOG_LEVEL"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}

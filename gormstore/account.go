@@ -81,6 +81,11 @@ func (s *Store) upsertAccount(ctx context.Context, a serentak.Account) (acc sere
 			if err := tx.Model(&accountRow{}).Where("id = ?", r.ID).Updates(updates).Error; err != nil {
 				return dbError("update account", err)
 			}
+			if r.Status == string(serentak.AccountNeedsReauth) {
+				if err := s.emit(tx, now, outEvent{r.WorkspaceID, serentak.EventAccountReconnected, r.ID}); err != nil {
+					return err
+				}
+			}
 			// Into a fresh row: GORM leaves a field alone when it scans NULL.
 			id := r.ID
 			r = accountRow{}
@@ -143,12 +148,30 @@ func (s *Store) UpdateAccountToken(ctx context.Context, workspaceID, id string, 
 }
 
 // MarkAccountNeedsReauth records that the account's owner must connect it
-// again, and why.
+// again, and why. Only the change to needs_reauth writes the
+// account.needs_reauth webhook event: the worker and the pre-flight check
+// may both find the same broken token, and the receiver hears of it once.
 func (s *Store) MarkAccountNeedsReauth(ctx context.Context, workspaceID, id, reason string) error {
-	return s.updateAccount(ctx, workspaceID, id, map[string]any{
-		"status":        string(serentak.AccountNeedsReauth),
-		"status_reason": reason,
-		"updated_at":    s.clock(),
+	now := s.clock()
+	set := map[string]any{"status": string(serentak.AccountNeedsReauth), "status_reason": reason, "updated_at": now}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&accountRow{}).Where("id = ? AND workspace_id = ? AND status <> ?", id, workspaceID,
+			string(serentak.AccountNeedsReauth)).Updates(set)
+		if res.Error != nil {
+			return dbError("update account", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			return s.emit(tx, now, outEvent{workspaceID, serentak.EventAccountNeedsReauth, id})
+		}
+		// Already needing reauth (the reason is updated) or not found.
+		res = tx.Model(&accountRow{}).Where("id = ? AND workspace_id = ?", id, workspaceID).Updates(set)
+		if res.Error != nil {
+			return dbError("update account", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return serentak.NotFound("account")
+		}
+		return nil
 	})
 }
 

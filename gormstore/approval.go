@@ -82,6 +82,13 @@ func (s *Store) DecidePost(ctx context.Context, workspaceID, id string, d serent
 		if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
 			return err
 		}
+		event := serentak.EventPostRejected
+		if d.Approve {
+			event = serentak.EventPostApproved
+		}
+		if err := s.emit(tx, now, outEvent{workspaceID, event, id}); err != nil {
+			return err
+		}
 		out, err = loadPost(tx, workspaceID, id)
 		return err
 	})

@@ -255,9 +255,9 @@ func (s *Store) SaveCheckpoint(ctx context.Context, c serentak.Claim, cp serenta
 		return err
 	}
 	if leaseUntil.IsZero() {
-		return s.leaseWrite(ctx, c, false, "checkpoint = ?", text)
+		return s.leaseWrite(ctx, c, false, "", "checkpoint = ?", text)
 	}
-	return s.leaseWrite(ctx, c, false, "checkpoint = ?, lease_until = ?", text, dbTime(leaseUntil))
+	return s.leaseWrite(ctx, c, false, "", "checkpoint = ?, lease_until = ?", text, dbTime(leaseUntil))
 }
 
 // CompleteDelivery records a publication.
@@ -270,7 +270,7 @@ func (s *Store) CompleteDelivery(ctx context.Context, c serentak.Claim, r serent
 	if err != nil {
 		return err
 	}
-	return s.leaseWrite(ctx, c, true,
+	return s.leaseWrite(ctx, c, true, serentak.EventDeliveryPublished,
 		"status = ?, external_id = ?, permalink = ?, published_at = ?, error_code = '', error_message = '',"+
 			" error_retryable = ?, lease_until = NULL, retry_at = NULL, warnings = ?",
 		string(serentak.DeliveryPublished), r.ExternalID, r.Permalink, dbTime(at), false, warnings)
@@ -278,7 +278,7 @@ func (s *Store) CompleteDelivery(ctx context.Context, c serentak.Claim, r serent
 
 // FailDelivery records that the delivery failed for good.
 func (s *Store) FailDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError) error {
-	return s.leaseWrite(ctx, c, true,
+	return s.leaseWrite(ctx, c, true, serentak.EventDeliveryFailed,
 		"status = ?, error_code = ?, error_message = ?, error_retryable = ?, lease_until = NULL, retry_at = NULL",
 		string(serentak.DeliveryFailed), e.Code, e.Message, e.Retryable)
 }
@@ -288,7 +288,7 @@ func (s *Store) FailDelivery(ctx context.Context, c serentak.Claim, e serentak.D
 // on. Its lease runs until RetryLeaseGrace after retryAt, so the stranded
 // sweep steps in only if the retry task was lost.
 func (s *Store) RetryDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError, retryAt time.Time) error {
-	return s.leaseWrite(ctx, c, true,
+	return s.leaseWrite(ctx, c, true, "",
 		"error_code = ?, error_message = ?, error_retryable = ?, retry_at = ?, lease_until = ?",
 		e.Code, e.Message, e.Retryable, dbTime(retryAt), dbTime(retryAt.Add(RetryLeaseGrace)))
 }
@@ -297,19 +297,23 @@ func (s *Store) RetryDelivery(ctx context.Context, c serentak.Claim, e serentak.
 // above, with args for its placeholders) if c is still the delivery's
 // current claim (same lease token, still publishing), else returns
 // serentak.ErrLeaseLost. With recompute it also recomputes the post's
-// status in the same transaction. The SQL is written out rather than built
-// by GORM from a map: these run several times per publish, and GORM's
-// reflection over a map of updates cost more than the statement.
-func (s *Store) leaseWrite(ctx context.Context, c serentak.Claim, recompute bool, set string, args ...any) error {
+// status in the same transaction; an event other than ""
+// (delivery.published, delivery.failed) is written to the webhook outbox
+// there too. The SQL is written out rather than built by GORM from a map:
+// these run several times per publish, and GORM's reflection over a map of
+// updates cost more than the statement.
+func (s *Store) leaseWrite(ctx context.Context, c serentak.Claim, recompute bool, event string, set string, args ...any) error {
 	if c.Delivery.ID == "" || c.Token == "" {
 		return errors.New("gormstore: lease-guarded write without a claim")
 	}
 	w := &leaseWriteReq{
-		query:      leaseWriteSQL(set),
-		args:       append(args, s.clock(), c.Delivery.ID, c.Token),
-		deliveryID: c.Delivery.ID,
-		postID:     c.Delivery.PostID,
-		recompute:  recompute,
+		query:       leaseWriteSQL(set),
+		args:        append(args, s.clock(), c.Delivery.ID, c.Token),
+		deliveryID:  c.Delivery.ID,
+		postID:      c.Delivery.PostID,
+		workspaceID: c.Delivery.WorkspaceID,
+		recompute:   recompute,
+		event:       event,
 	}
 	// Batched with the writes made at the same moment (batch.go).
 	w.out = make(chan error, 1)
@@ -328,12 +332,14 @@ func leaseWriteSQL(set string) string {
 
 // leaseWriteReq is one leaseWrite.
 type leaseWriteReq struct {
-	query      string
-	args       []any
-	deliveryID string
-	postID     string // may be empty: then read
-	recompute  bool
-	out        chan error // buffered: the batcher never blocks on it
+	query       string
+	args        []any
+	deliveryID  string
+	postID      string // may be empty: then read
+	workspaceID string // may be empty: then read, if there is an event
+	recompute   bool
+	event       string     // the webhook event of the write, or ""
+	out         chan error // buffered: the batcher never blocks on it
 }
 
 // update runs the guarded UPDATE: serentak.ErrLeaseLost when it changed nothing.
@@ -360,6 +366,17 @@ func (w *leaseWriteReq) post(tx *gorm.DB) (string, error) {
 	return postID, nil
 }
 
+// outEvent is the write's webhook event about its delivery.
+func (w *leaseWriteReq) outEvent(tx *gorm.DB) (outEvent, error) {
+	ws := w.workspaceID
+	if ws == "" {
+		if err := tx.Model(&deliveryRow{}).Where("id = ?", w.deliveryID).Pluck("workspace_id", &ws).Error; err != nil {
+			return outEvent{}, dbError("find the delivery's workspace", err)
+		}
+	}
+	return outEvent{ws, w.event, w.deliveryID}, nil
+}
+
 // runLeaseWrites makes a batch of lease-guarded writes in one transaction
 // (batch.go). A write whose lease was lost changes nothing and
 // answers serentak.ErrLeaseLost without failing the others; each post touched is
@@ -368,6 +385,7 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 	results := make([]error, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var posts []string
+		var events []outEvent
 		for i, w := range batch {
 			results[i] = w.update(tx)
 			if errors.Is(results[i], serentak.ErrLeaseLost) {
@@ -375,6 +393,13 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 			}
 			if results[i] != nil {
 				return results[i]
+			}
+			if w.event != "" {
+				ev, err := w.outEvent(tx)
+				if err != nil {
+					return err
+				}
+				events = append(events, ev)
 			}
 			if !w.recompute {
 				continue
@@ -385,10 +410,14 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 			}
 			posts = append(posts, postID)
 		}
+		now := s.clock()
+		if err := s.emit(tx, now, events...); err != nil {
+			return err
+		}
 		if len(posts) == 0 {
 			return nil
 		}
-		return s.recomputePostStatuses(tx, posts, s.clock())
+		return s.recomputePostStatuses(tx, posts, now)
 	})
 	for i, w := range batch {
 		if err != nil {
@@ -451,4 +480,18 @@ func (s *Store) CountDeliveries(ctx context.Context, platform serentak.Platform,
 		return 0, dbError("count deliveries", err)
 	}
 	return int(n), nil
+}
+
+// FindDeliveryByID returns a delivery of the workspace (not_found
+// otherwise): what a delivery.* webhook event is about.
+func (s *Store) FindDeliveryByID(ctx context.Context, workspaceID, id string) (serentak.Delivery, error) {
+	var r deliveryRow
+	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return serentak.Delivery{}, serentak.NotFound("delivery")
+	}
+	if err != nil {
+		return serentak.Delivery{}, dbError("find delivery", err)
+	}
+	return toDelivery(r)
 }

@@ -132,3 +132,14 @@ func Migrations(d Dialect) ([]string, error) {
 	}
 	return names, err
 }
+
+// EmitThenFail writes an event's messages in a transaction that then
+// returns fail (nil: commits).
+func EmitThenFail(ctx context.Context, s *Store, workspaceID, eventType, subjectID string, fail error) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := s.emit(tx, s.clock(), outEvent{workspaceID, eventType, subjectID}); err != nil {
+			return err
+		}
+		return fail
+	})
+}

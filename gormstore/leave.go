@@ -86,6 +86,8 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 			arg   any
 		}{
 			{"audit entries", &auditRow{}, "workspace_id = ?", workspaceID},
+			// Their messages and attempts go with them (ON DELETE CASCADE).
+			{"webhooks", &webhookEndpointRow{}, "workspace_id = ?", workspaceID},
 			{"approval links", &approvalLinkRow{}, "workspace_id = ?", workspaceID},
 			{"idempotency keys", &idempotencyRow{}, "workspace_id = ?", workspaceID},
 			{"deliveries", &deliveryRow{}, "workspace_id = ?", workspaceID},

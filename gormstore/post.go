@@ -181,6 +181,11 @@ func (s *Store) insertPost(tx *gorm.DB, p serentak.Post) (serentak.Post, error) 
 			return serentak.Post{}, dbError("create deliveries", err)
 		}
 	}
+	if pr.Status == string(serentak.PostPendingApproval) {
+		if err := s.emit(tx, now, outEvent{p.WorkspaceID, serentak.EventPostPendingApproval, pr.ID}); err != nil {
+			return serentak.Post{}, err
+		}
+	}
 	return toPost(pr, rows)
 }
 
@@ -437,7 +442,11 @@ func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.
 			}
 		}
 		out, err = loadPost(tx, workspaceID, id)
-		return err
+		if err != nil || !hold || out.Status != serentak.PostPendingApproval {
+			return err
+		}
+		// Resubmitted: the approvers have something to look at again.
+		return s.emit(tx, now, outEvent{workspaceID, serentak.EventPostPendingApproval, id})
 	})
 	return out, err
 }
@@ -466,15 +475,18 @@ func postExists(tx *gorm.DB, workspaceID, id string) error {
 // status, whatever the number of posts. Locking with SELECT … FOR UPDATE
 // rather than a first UPDATE leaves one new row version per post instead
 // of two.
+//
+// A post reaching an end (published, partially published, failed) writes
+// its webhook event, all the posts' together.
 func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time) error {
 	ids := slices.Clone(postIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	lock := "SELECT id FROM posts WHERE id IN ?"
+	lock := "SELECT id, workspace_id, status FROM posts WHERE id IN ?"
 	if s.dialect == Postgres {
-		lock = "SELECT id FROM posts WHERE id IN ? ORDER BY id FOR UPDATE"
+		lock = "SELECT id, workspace_id, status FROM posts WHERE id IN ? ORDER BY id FOR UPDATE"
 	}
-	var locked []string
+	var locked []struct{ ID, WorkspaceID, Status string }
 	if err := tx.Raw(lock, ids).Scan(&locked).Error; err != nil {
 		return dbError("lock posts", err)
 	}
@@ -487,16 +499,36 @@ func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Ti
 		statuses[r.PostID] = append(statuses[r.PostID], serentak.DeliveryStatus(r.Status))
 	}
 	byStatus := map[serentak.PostStatus][]string{}
-	for _, id := range locked {
-		st := serentak.DerivePostStatus(statuses[id])
-		byStatus[st] = append(byStatus[st], id)
+	var events []outEvent
+	for _, p := range locked {
+		st := serentak.DerivePostStatus(statuses[p.ID])
+		byStatus[st] = append(byStatus[st], p.ID)
+		// A post reaching an end tells of it once: the row lock makes
+		// the status read here the one this transaction replaces.
+		if event := postEndEvent(st); event != "" && string(st) != p.Status {
+			events = append(events, outEvent{p.WorkspaceID, event, p.ID})
+		}
 	}
 	for st, ids := range byStatus {
 		if err := tx.Exec("UPDATE posts SET status = ?, updated_at = ? WHERE id IN ?", string(st), now, ids).Error; err != nil {
 			return dbError("update post status", err)
 		}
 	}
-	return nil
+	return s.emit(tx, now, events...)
+}
+
+// postEndEvent is the webhook event of a post reaching status st, or ""
+// when st is not an end that tells of publication.
+func postEndEvent(st serentak.PostStatus) string {
+	switch st {
+	case serentak.PostPublished:
+		return serentak.EventPostPublished
+	case serentak.PostPartiallyPublished:
+		return serentak.EventPostPartiallyPublished
+	case serentak.PostFailed:
+		return serentak.EventPostFailed
+	}
+	return ""
 }
 
 func toPost(r postRow, ds []deliveryRow) (serentak.Post, error) {

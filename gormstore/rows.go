@@ -186,5 +186,6 @@ func tables() []any {
 		&approvalLinkRow{},                      // approval.go
 		&auditRow{},                             // audit.go
 		&organizationRow{}, &orgMembershipRow{}, // org.go
+		&webhookEndpointRow{}, &webhookMessageRow{}, &webhookAttemptRow{}, // webhook.go
 	}
 }

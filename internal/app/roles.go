@@ -154,21 +154,22 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		wake = a.sched.Wake
 	}
 	return api.Config{
-		Store:             a.store,
-		Blobs:             a.blobs,
-		Uploads:           a.uploads,
-		Signer:            a.signer,
-		AdminKey:          adminKey,
-		PublicURL:         cfg.PublicURL,
-		MediaAllowPrivate: cfg.MediaAllowPrivate,
-		ReadMediaFunc:     (&media.Source{AllowPrivate: cfg.MediaAllowPrivate}).Head,
-		Publishers:        enabled,
-		OptionsReaders:    readers,
-		YouTubePrivacy:    cfg.YouTubePrivacy,
-		TikTokPullFromURL: cfg.TikTokPullFromURL,
-		Connectors:        a.oauth.apiConnectors(),
-		Revokers:          revokers,
-		AccountHealthFunc: a.oauth.accountHealth,
+		Store:               a.store,
+		Blobs:               a.blobs,
+		Uploads:             a.uploads,
+		Signer:              a.signer,
+		AdminKey:            adminKey,
+		PublicURL:           cfg.PublicURL,
+		MediaAllowPrivate:   cfg.MediaAllowPrivate,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		ReadMediaFunc:       (&media.Source{AllowPrivate: cfg.MediaAllowPrivate}).Head,
+		Publishers:          enabled,
+		OptionsReaders:      readers,
+		YouTubePrivacy:      cfg.YouTubePrivacy,
+		TikTokPullFromURL:   cfg.TikTokPullFromURL,
+		Connectors:          a.oauth.apiConnectors(),
+		Revokers:            revokers,
+		AccountHealthFunc:   a.oauth.accountHealth,
 		PermissionsFunc: func(p serentak.Platform, feature string) []string {
 			if t := perms[p]; t != nil {
 				return t.PermissionsFor(feature)
