@@ -149,3 +149,10 @@ func RepeatTimes(first time.Time, every RepeatEvery, count int, loc *time.Locati
 	}
 	return out
 }
+
+// Queue is a workspace's posting slots and the next free slot times.
+type Queue struct {
+	Timezone string
+	Slots    []QueueSlot
+	Next     []time.Time // UTC
+}
