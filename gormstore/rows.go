@@ -189,5 +189,6 @@ func tables() []any {
 		&approvalLinkRow{},                      // approval.go
 		&auditRow{},                             // audit.go
 		&organizationRow{}, &orgMembershipRow{}, // org.go
+		&queueSlotRow{}, // queue.go
 	}
 }
