@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,5 +227,47 @@ func TestRepeatWaitsForApproval(t *testing.T) {
 		if p["status"] != "pending_approval" {
 			t.Errorf("post %s of an editor's repeat is %v", id, p["status"])
 		}
+	}
+}
+
+// Twenty posts queued through the API at once get twenty different slots,
+// the first twenty free ones (on PostgreSQL when
+// SERENTAK_TEST_DATABASE_URL is set, the requests really run at once).
+func TestConcurrentQueuedPostsGetDistinctSlots(t *testing.T) {
+	b := setup(t)
+	ws, key, acc := berlinWorkspace(b)
+	q := b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/queue", key, map[string]any{"slots": []any{
+		map[string]any{"day": "mon", "time": "09:00"}, map[string]any{"day": "tue", "time": "09:00"},
+		map[string]any{"day": "wed", "time": "09:00"}, map[string]any{"day": "thu", "time": "09:00"},
+	}}), http.StatusOK)
+	free := stringsOf(q["next"]) // the first 10
+	body := postBody(acc)
+	body["queue"] = true
+	const n = 20
+	got := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r := b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body)
+			if r.status != http.StatusCreated {
+				t.Errorf("queued post %d: %d %s", i, r.status, r.body)
+				return
+			}
+			var p struct {
+				ScheduledAt string `json:"scheduled_at"`
+			}
+			if err := json.Unmarshal(r.body, &p); err != nil {
+				t.Errorf("queued post %d: %v", i, err)
+			}
+			got[i] = p.ScheduledAt
+		})
+	}
+	wg.Wait()
+	slices.Sort(got)
+	if got = slices.Compact(got); len(got) != n {
+		t.Fatalf("%d different slots for %d posts: %v", len(got), n, got)
+	}
+	if !cmp.Equal(free, got[:10]) {
+		t.Errorf("the first ten slots taken %v, want the ten that were free %v", got[:10], free)
 	}
 }
