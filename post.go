@@ -74,9 +74,13 @@ type Post struct {
 	ApprovedBy string
 	// RejectionComment is what the approver said when rejecting it.
 	RejectionComment string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	Deliveries       []Delivery
+	// RepeatOf is the ID of the first post of the repeat series the post
+	// belongs to (the first post names itself); empty for a post made
+	// alone.
+	RepeatOf   string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Deliveries []Delivery
 }
 
 // DeliveryStatus is where one target of a post stands.

@@ -59,6 +59,8 @@ var auditActions = map[string]auditAction{
 	"POST /v1/workspaces/:ws/posts/:id/approval-link": {name: "post.approval_link"},
 	"POST /v1/workspaces/:ws/posts/preview":           {}, // composes, stores nothing
 
+	"PUT /v1/workspaces/:ws/queue": {name: "queue.update"},
+
 	"PUT /v1/workspaces/:ws/templates/:platform/:language":    {name: "template.put"},
 	"DELETE /v1/workspaces/:ws/templates/:platform/:language": {name: "template.delete"},
 

@@ -49,6 +49,11 @@ type postRequest struct {
 	Targets     []targetRequest `json:"targets"`
 	ScheduledAt *string         `json:"scheduled_at"`
 	Language    *string         `json:"language"`
+	// Queue takes the workspace's next free posting slot instead of
+	// scheduled_at (queue.go).
+	Queue *bool `json:"queue"`
+	// Repeat makes a series of posts from scheduled_at (queue.go).
+	Repeat *repeatRequest `json:"repeat"`
 }
 
 type productRequest struct {
@@ -118,15 +123,47 @@ func (s *Server) createPost(c echo.Context) error {
 		}
 		if found {
 			setAuditTarget(c, auditNothing) // a replay changes nothing
-			return c.JSON(http.StatusOK, viewPost(p))
+			var ids []string
+			if p.RepeatOf != "" {
+				if ids, err = s.cfg.Store.FindSeriesIDs(ctx, workspaceID(c), p.RepeatOf); err != nil {
+					return err
+				}
+			}
+			return c.JSON(http.StatusOK, viewCreated(p, ids))
 		}
 	}
+	queued := req.Queue != nil && *req.Queue
+	var extra []serentak.FieldError
+	if queued {
+		if req.ScheduledAt != nil {
+			extra = append(extra, fieldError("queue", "invalid", "give either queue or scheduled_at, not both"))
+		} else {
+			// The slot the post would take now, so that the draft is
+			// checked for its day (the YouTube quota); the store takes the
+			// slot itself, which another post may have taken meanwhile.
+			q, err := s.cfg.Store.FindQueue(ctx, workspaceID(c), s.now(), 1)
+			if err != nil {
+				return err
+			}
+			switch {
+			case len(q.Slots) == 0:
+				extra = append(extra, fieldError("queue", "no_slots", "the workspace has no posting slots; set them with PUT /v1/workspaces/{ws}/queue, or give scheduled_at"))
+			case len(q.Next) == 0:
+				extra = append(extra, fieldError("queue", "full", "every posting slot of the coming year is taken; add slots, or give scheduled_at"))
+			default:
+				at := q.Next[0].Format(time.RFC3339)
+				req.ScheduledAt = &at
+			}
+		}
+	}
+	every, count, rerrs := checkRepeat(req.Repeat, queued)
+	extra = append(extra, rerrs...)
 	d, err := s.draftPost(ctx, workspaceID(c), req, s.now())
 	if err != nil {
 		return err
 	}
 	post := d.post
-	if errs := d.faults(); len(errs) > 0 {
+	if errs := append(d.faults(), extra...); len(errs) > 0 {
 		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(errs)), errs...)
 	}
 	hold, err := s.mustHold(c)
@@ -138,17 +175,63 @@ func (s *Server) createPost(c echo.Context) error {
 			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
 		}
 	}
-	stored, created, err := s.cfg.Store.CreatePost(ctx, post, idem)
+	var (
+		stored  serentak.Post
+		ids     []string
+		created bool
+	)
+	switch {
+	case queued:
+		stored, created, err = s.cfg.Store.CreateQueuedPost(ctx, post, idem, s.now())
+	case count > 0:
+		var ws serentak.Workspace
+		if ws, err = s.cfg.Store.FindWorkspaceByID(ctx, workspaceID(c)); err != nil {
+			return err
+		}
+		loc, lerr := time.LoadLocation(ws.Timezone)
+		if lerr != nil {
+			return fmt.Errorf("api: workspace %s has an unknown timezone %q: %w", ws.ID, ws.Timezone, lerr)
+		}
+		var series []serentak.Post
+		series, created, err = s.cfg.Store.CreatePostSeries(ctx, repeatPosts(post, every, count, loc), idem)
+		if err == nil {
+			stored = series[0]
+			for _, p := range series {
+				ids = append(ids, p.ID)
+			}
+		}
+	default:
+		stored, created, err = s.cfg.Store.CreatePost(ctx, post, idem)
+	}
 	if err != nil {
 		return err
 	}
 	if !created {
 		setAuditTarget(c, auditNothing) // a replay changes nothing
-		return c.JSON(http.StatusOK, viewPost(stored))
+		return c.JSON(http.StatusOK, viewCreated(stored, ids))
 	}
 	s.wake()
 	setAuditTarget(c, stored.ID)
-	return c.JSON(http.StatusCreated, viewPost(stored))
+	return c.JSON(http.StatusCreated, viewCreated(stored, ids))
+}
+
+// createdView is a created post; a repeat's first post also lists the
+// IDs of the whole series.
+type createdView struct {
+	postView
+	Repeat *repeatView `json:"repeat,omitempty"`
+}
+
+type repeatView struct {
+	PostIDs []string `json:"post_ids"`
+}
+
+func viewCreated(p serentak.Post, seriesIDs []string) createdView {
+	v := createdView{postView: viewPost(p)}
+	if len(seriesIDs) > 0 {
+		v.Repeat = &repeatView{PostIDs: seriesIDs}
+	}
+	return v
 }
 
 // bodyHash identifies a request body for idempotency: the same JSON with

@@ -402,6 +402,9 @@ func (s *Server) routes() {
 	// server read the post's media URLs).
 	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, in(write)...)
 
+	e.GET("/v1/workspaces/:ws/queue", s.getQueue, in(read)...)
+	e.PUT("/v1/workspaces/:ws/queue", s.putQueue, in(manage)...)
+
 	e.GET("/v1/workspaces/:ws/templates", s.listTemplates, in(read)...)
 	e.PUT("/v1/workspaces/:ws/templates/:platform/:language", s.putTemplate, in(manage)...)
 	e.DELETE("/v1/workspaces/:ws/templates/:platform/:language", s.deleteTemplate, in(manage)...)

@@ -57,6 +57,19 @@ type Store interface {
 	// validation. found is false when no live post has the key.
 	FindPostByIdempotencyKey(ctx context.Context, workspaceID string, idem serentak.IdempotencyKey) (p serentak.Post, found bool, err error)
 	FindPostByID(ctx context.Context, workspaceID, id string) (serentak.Post, error)
+	// The queue (queue.go). PutQueue replaces a workspace's slots;
+	// FindQueue answers them with up to n free times from from on;
+	// CreateQueuedPost stores a post at the next free slot, chosen in its
+	// transaction so that two queued posts never share one
+	// (validation_failed naming "queue" when there is none).
+	PutQueue(ctx context.Context, workspaceID string, slots []serentak.QueueSlot) ([]serentak.QueueSlot, error)
+	FindQueue(ctx context.Context, workspaceID string, from time.Time, n int) (serentak.Queue, error)
+	CreateQueuedPost(ctx context.Context, p serentak.Post, idem *serentak.IdempotencyKey, from time.Time) (serentak.Post, bool, error)
+	// CreatePostSeries stores every post of a repeat in one transaction;
+	// a replay of its Idempotency-Key answers them all. FindSeriesIDs
+	// lists a series' post IDs by the first's.
+	CreatePostSeries(ctx context.Context, ps []serentak.Post, idem *serentak.IdempotencyKey) ([]serentak.Post, bool, error)
+	FindSeriesIDs(ctx context.Context, workspaceID, firstID string) ([]string, error)
 	FindPosts(ctx context.Context, workspaceID string, f serentak.PostFilter) ([]serentak.Post, string, error)
 	CancelPost(ctx context.Context, workspaceID, id string) (serentak.Post, error)
 	ReschedulePost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error)

@@ -98,6 +98,7 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 			{"accounts", &accountRow{}, "workspace_id = ?", workspaceID},
 			{"media", &mediaRow{}, "workspace_id = ?", workspaceID},
 			{"templates", &templateRow{}, "workspace_id = ?", workspaceID},
+			{"queue slots", &queueSlotRow{}, "workspace_id = ?", workspaceID},
 			{"memberships", &membershipRow{}, "workspace_id = ?", workspaceID},
 			{"API keys", &apiKeyRow{}, "workspace_id = ?", workspaceID},
 		}

@@ -41,34 +41,60 @@ var errIdempotencyRace = errors.New("gormstore: idempotency key taken concurrent
 // post: the primary key of the idempotency table lets one insert win, and
 // the other request rolls back and reads the winner's post.
 func (s *Store) CreatePost(ctx context.Context, p serentak.Post, idem *serentak.IdempotencyKey) (serentak.Post, bool, error) {
-	if err := checkNewPost(p); err != nil {
+	ps, created, err := s.createPosts(ctx, []serentak.Post{p}, idem, nil)
+	if err != nil {
 		return serentak.Post{}, false, err
+	}
+	return ps[0], created, nil
+}
+
+// createPosts stores posts and their deliveries in one transaction, the
+// Idempotency-Key recorded for the first. prepare, when set, runs in the
+// transaction first, before anything is written (a queued post takes its
+// slot there). A replay answers the posts the key made: the first post, or
+// every post of its repeat series.
+func (s *Store) createPosts(ctx context.Context, ps []serentak.Post, idem *serentak.IdempotencyKey, prepare func(tx *gorm.DB, ps []serentak.Post) error) ([]serentak.Post, bool, error) {
+	for _, p := range ps {
+		if err := checkNewPost(p); err != nil {
+			return nil, false, err
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		var (
-			out     serentak.Post
+			out     []serentak.Post
 			created bool
 		)
 		err := s.tx(ctx, func(tx *gorm.DB) error {
-			var err error
 			if idem != nil {
-				var found bool
-				out, found, err = s.lookUpIdempotencyKey(tx, p.WorkspaceID, *idem)
+				first, found, err := s.lookUpIdempotencyKey(tx, ps[0].WorkspaceID, *idem)
 				if err != nil || found {
+					if found {
+						out, err = loadSeries(tx, first)
+					}
 					return err
 				}
 			}
-			out, err = s.insertPost(tx, p)
-			if err != nil {
-				return err
+			todo := slices.Clone(ps)
+			if prepare != nil {
+				if err := prepare(tx, todo); err != nil {
+					return err
+				}
+			}
+			out = make([]serentak.Post, 0, len(todo))
+			for _, p := range todo {
+				stored, err := s.insertPost(tx, p)
+				if err != nil {
+					return err
+				}
+				out = append(out, stored)
 			}
 			created = true
 			if idem == nil {
 				return nil
 			}
-			err = tx.Create(&idempotencyRow{
-				WorkspaceID: p.WorkspaceID, IdemKey: idem.Key, RequestHash: idem.RequestHash,
-				PostID: p.ID, CreatedAt: s.clock(),
+			err := tx.Create(&idempotencyRow{
+				WorkspaceID: ps[0].WorkspaceID, IdemKey: idem.Key, RequestHash: idem.RequestHash,
+				PostID: ps[0].ID, CreatedAt: s.clock(),
 			}).Error
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return errIdempotencyRace
@@ -82,7 +108,7 @@ func (s *Store) CreatePost(ctx context.Context, p serentak.Post, idem *serentak.
 			continue
 		}
 		if err != nil {
-			return serentak.Post{}, false, err
+			return nil, false, err
 		}
 		return out, created, nil
 	}
@@ -193,6 +219,9 @@ func newPostRow(p serentak.Post, now time.Time) (postRow, error) {
 	r := postRow{
 		ID: p.ID, WorkspaceID: p.WorkspaceID, Caption: p.Caption,
 		ScheduledAt: dbTime(p.ScheduledAt), CreatedAt: now, UpdatedAt: now,
+	}
+	if p.RepeatOf != "" {
+		r.RepeatOf = &p.RepeatOf
 	}
 	if p.Product != nil {
 		b, err := json.Marshal(p.Product)
@@ -537,6 +566,9 @@ func toPost(r postRow, ds []deliveryRow) (serentak.Post, error) {
 		ScheduledAt: r.ScheduledAt.UTC(), Status: serentak.PostStatus(r.Status),
 		ApprovedBy: r.ApprovedBy, RejectionComment: r.RejectionComment,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if r.RepeatOf != nil {
+		p.RepeatOf = *r.RepeatOf
 	}
 	if r.Product != nil {
 		p.Product = new(serentak.Product)

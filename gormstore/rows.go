@@ -105,6 +105,9 @@ type postRow struct {
 	// ApprovedBy and RejectionComment: migration 0004.
 	ApprovedBy       string `gorm:"not null;default:''"`
 	RejectionComment string `gorm:"type:text;not null;default:''"`
+	// RepeatOf: migration 0009; the first post of its repeat series (the
+	// first names itself), nil for a post made alone.
+	RepeatOf *string
 }
 
 func (postRow) TableName() string { return "posts" }
@@ -187,5 +190,6 @@ func tables() []any {
 		&auditRow{},                             // audit.go
 		&organizationRow{}, &orgMembershipRow{}, // org.go
 		&webhookEndpointRow{}, &webhookMessageRow{}, &webhookAttemptRow{}, // webhook.go
+		&queueSlotRow{}, // queue.go
 	}
 }
