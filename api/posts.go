@@ -96,12 +96,9 @@ type rescheduleRequest struct {
 // stores it with its deliveries in one call — or stores nothing and
 // answers 422 listing every fault.
 func (s *Server) createPost(c echo.Context) error {
-	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
-	switch {
-	case len(key) > maxIdempotencyKey:
-		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
-	case !storableText(key): // header values may carry bytes that are not UTF-8
-		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be UTF-8 text")
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	var req postRequest
 	raw, err := s.readJSON(c, &req)
@@ -121,26 +118,16 @@ func (s *Server) createPost(c echo.Context) error {
 			return c.JSON(http.StatusOK, viewPost(p))
 		}
 	}
-	d, err := s.draftPost(ctx, workspaceID(c), req, s.now())
-	if err != nil {
-		return err
-	}
-	post := d.post
-	if errs := d.faults(); len(errs) > 0 {
-		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(errs)), errs...)
-	}
 	hold, err := s.mustHold(c)
 	if err != nil {
 		return err
 	}
-	if hold {
-		for i := range post.Deliveries {
-			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
-		}
-	}
-	stored, created, err := s.cfg.Store.CreatePost(ctx, post, idem)
+	stored, created, faults, err := s.makePost(ctx, workspaceID(c), req, hold, idem)
 	if err != nil {
 		return err
+	}
+	if len(faults) > 0 {
+		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(faults)), faults...)
 	}
 	if !created {
 		setAuditTarget(c, auditNothing) // a replay changes nothing
@@ -149,6 +136,43 @@ func (s *Server) createPost(c echo.Context) error {
 	s.wake()
 	setAuditTarget(c, stored.ID)
 	return c.JSON(http.StatusCreated, viewPost(stored))
+}
+
+// idempotencyKey reads the request's Idempotency-Key header ("" when
+// absent).
+func idempotencyKey(c echo.Context) (string, error) {
+	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
+	switch {
+	case len(key) > maxIdempotencyKey:
+		return "", serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
+	case !storableText(key): // header values may carry bytes that are not UTF-8
+		return "", serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be UTF-8 text")
+	}
+	return key, nil
+}
+
+// makePost is the one way a post is made, for POST /posts and for each
+// row of an import: the request checked and composed for every target
+// (draftPost), held for approval when hold is set (mustHold), then stored
+// with its deliveries in one transaction (Store.CreatePost). A request
+// with faults stores nothing and returns them; created is false when idem
+// named a post made before.
+func (s *Server) makePost(ctx context.Context, ws string, req postRequest, hold bool, idem *serentak.IdempotencyKey) (stored serentak.Post, created bool, faults []serentak.FieldError, err error) {
+	d, err := s.draftPost(ctx, ws, req, s.now())
+	if err != nil {
+		return serentak.Post{}, false, nil, err
+	}
+	if faults := d.faults(); len(faults) > 0 {
+		return serentak.Post{}, false, faults, nil
+	}
+	post := d.post
+	if hold {
+		for i := range post.Deliveries {
+			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
+		}
+	}
+	stored, created, err = s.cfg.Store.CreatePost(ctx, post, idem)
+	return stored, created, nil, err
 }
 
 // bodyHash identifies a request body for idempotency: the same JSON with
