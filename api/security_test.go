@@ -81,7 +81,10 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		}},
 		"POST /v1/workspaces/:ws/posts/:id/cancel": {path: "/v1/workspaces/:ws/posts/%POST%/cancel", body: noBody, ok: 200},
 		"POST /v1/workspaces/:ws/posts/preview":    {body: func() (any, []string) { return postBody(acc), nil }, ok: 200},
-		"GET /v1/workspaces/:ws/templates":         {body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/posts/import": {body: func() (any, []string) {
+			return "caption,accounts\nBuka jam 8,facebook\n", []string{"Content-Type", "text/csv"}
+		}, ok: 200},
+		"GET /v1/workspaces/:ws/templates": {body: noBody, ok: 200},
 		"PUT /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/instagram/id", ok: 200,
 			body: func() (any, []string) { return map[string]any{"order_label": "Order di sini:"}, nil }},
 		"DELETE /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/all/en", ok: 204,
