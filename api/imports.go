@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,11 +13,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/sheet"
 )
 
@@ -114,7 +117,8 @@ func (s *Server) importPosts(c echo.Context) error {
 			fieldError("rows", "required", "the file has a header but no rows; add one row per post"))
 	}
 
-	ctx := c.Request().Context()
+	// Rows of one file often share a photo: its URL is read once.
+	ctx := context.WithValue(c.Request().Context(), headCacheKey{}, &headCache{heads: map[string]headResult{}})
 	ws, err := s.cfg.Store.FindWorkspaceByID(ctx, workspaceID(c))
 	if err != nil {
 		return err
@@ -509,4 +513,33 @@ func rowHash(cols map[string]int, rec sheet.Record) string {
 		fmt.Fprintf(h, "%s=%q\n", name, strings.TrimSpace(rec.Fields[i]))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// headCacheKey marks a request context whose media URLs are read once
+// for the whole request (readHeads): an import of many rows showing the
+// same photo.
+type headCacheKey struct{}
+
+// headCache is what reading each media URL gave, for one request.
+type headCache struct {
+	mu    sync.Mutex
+	heads map[string]headResult
+}
+
+// reader wraps read so each URL is read at most once; a failed read is
+// kept too, so a dead URL does not make every row wait for it again.
+func (c *headCache) reader(read func(context.Context, string) (media.Head, error)) func(context.Context, string) (media.Head, error) {
+	return func(ctx context.Context, u string) (media.Head, error) {
+		c.mu.Lock()
+		r, ok := c.heads[u]
+		c.mu.Unlock()
+		if ok {
+			return r.head, r.err
+		}
+		h, err := read(ctx, u)
+		c.mu.Lock()
+		c.heads[u] = headResult{h, err}
+		c.mu.Unlock()
+		return h, err
+	}
 }

@@ -1,18 +1,22 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/media"
 )
 
 // importRows is the answer of POST …/posts/import, typed.
@@ -309,4 +313,25 @@ func TestImportRefusesFiles(t *testing.T) {
 		b.expectError(b.importCSV(ws, key, "", []byte(`{"a":1}`), "Content-Type", "application/json"), http.StatusBadRequest, "bad_request")
 		b.expectError(b.importCSV(ws, key, "", []byte("caption,accounts\n\"Buka,facebook\nx\"y,z\n")), http.StatusBadRequest, "bad_request")
 	})
+}
+
+// Rows sharing a photo make the server read its URL once per file, not
+// once per row.
+func TestImportReadsEachMediaURLOnce(t *testing.T) {
+	var reads atomic.Int32
+	b := setup(t, func(c *api.Config) {
+		c.ReadMediaFunc = func(ctx context.Context, u string) (media.Head, error) {
+			reads.Add(1)
+			return media.Head{ContentType: "image/jpeg", Kind: serentak.MediaImage, Size: 1000}, nil
+		}
+	})
+	ws, key := b.workspace("Toko Budi")
+	b.account(ws, key, serentak.Facebook, "111")
+	csv := "name,media_urls,accounts\n" + strings.Repeat("Keripik,https://cdn.example.com/p?id=7,facebook\n", 3) + "Kue,https://cdn.example.com/kue,facebook\n"
+	if a := b.importOK(ws, key, "", []byte(csv)); a.Created != 4 {
+		t.Fatalf("import = %+v", a)
+	}
+	if n := reads.Load(); n != 2 {
+		t.Errorf("%d reads of 2 URLs in 4 rows, want 2", n)
+	}
 }

@@ -563,6 +563,9 @@ func (b *postBuilder) readHeads(items []mediaRequest) map[string]headResult {
 	if read == nil {
 		return nil
 	}
+	if c, ok := b.ctx.Value(headCacheKey{}).(*headCache); ok {
+		read = c.reader(read) // an import: each URL read once per file
+	}
 	var urls []string
 	seen := map[string]bool{}
 	for _, m := range items {
