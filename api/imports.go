@@ -112,7 +112,15 @@ func (s *Server) importPosts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(sh.Records) == 0 {
+	// A row of empty cells (",,,,", which Excel saves for a formatted but
+	// empty row) is no post and not reported; the rows keep their numbers.
+	records := sh.Records[:0]
+	for _, rec := range sh.Records {
+		if !blankRecord(rec) {
+			records = append(records, rec)
+		}
+	}
+	if len(records) == 0 {
 		return serentak.Invalid("the file has no rows",
 			fieldError("rows", "required", "the file has a header but no rows; add one row per post"))
 	}
@@ -136,8 +144,8 @@ func (s *Server) importPosts(c echo.Context) error {
 		return err
 	}
 
-	rows := make([]importRow, len(sh.Records))
-	for i, rec := range sh.Records {
+	rows := make([]importRow, len(records))
+	for i, rec := range records {
 		rows[i] = readImportRow(rec, cols, accounts, loc)
 		if key != "" {
 			rows[i].idem = &serentak.IdempotencyKey{Key: rowKey(key, rec.Row), RequestHash: rowHash(cols, rec)}
@@ -211,6 +219,16 @@ func (s *Server) importPosts(c echo.Context) error {
 		s.wake()
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// blankRecord reports whether every cell of rec is empty or spaces.
+func blankRecord(rec sheet.Record) bool {
+	for _, f := range rec.Fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return rec.Extra == 0
 }
 
 // csvContentType accepts what browsers and tools send a .csv file as.

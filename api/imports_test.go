@@ -217,13 +217,14 @@ func TestImportDryRun(t *testing.T) {
 	b := setup(t)
 	ws, key := b.workspace("Toko Budi")
 	b.account(ws, key, serentak.Facebook, "111")
-	csv := "name,price,accounts\nKeripik,25000,facebook\nKue,abc,facebook\n"
+	// Row 3 is empty cells, as Excel saves a formatted empty row: no post, not reported.
+	csv := "name,price,accounts\nKeripik,25000,facebook\n, ,\nKue,abc,facebook\n"
 	a := b.importOK(ws, key, "?dry_run=true", []byte(csv))
-	if !a.DryRun || a.Created != 1 || a.Failed != 1 || a.Rows[0].PostID != nil || len(a.Rows[0].Errors) != 0 {
+	if !a.DryRun || a.Created != 1 || a.Failed != 1 || len(a.Rows) != 2 || a.Rows[1].Row != 4 || a.Rows[0].PostID != nil || len(a.Rows[0].Errors) != 0 {
 		t.Errorf("dry run = %+v", a)
 	}
 	if diff := cmp.Diff([]string{"price invalid"}, rowErrors(a, 1)); diff != "" {
-		t.Errorf("row 3 (-want +got):\n%s", diff)
+		t.Errorf("row 4 (-want +got):\n%s", diff)
 	}
 	if n := b.countPosts(ws, key); n != 0 {
 		t.Errorf("a dry run stored %d posts", n)

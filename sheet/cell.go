@@ -54,8 +54,8 @@ func Amount(s string) (string, error) {
 	}, orig)
 	t = strings.TrimSuffix(t, ",-")
 	t = strings.TrimSuffix(t, ".-")
-	t = strings.TrimLeftFunc(t, isCurrencyMark)
-	t = strings.TrimRightFunc(t, isCurrencyMark)
+	t = currencyBefore.ReplaceAllString(t, "")
+	t = currencyAfter.ReplaceAllString(t, "")
 	if t == "" {
 		return "", fmt.Errorf("%q is not a price: write the amount, e.g. 25000 or Rp25.000", orig)
 	}
@@ -117,11 +117,14 @@ func Amount(s string) (string, error) {
 	return intPart, nil
 }
 
-// isCurrencyMark reports whether r belongs to a currency word or symbol
-// written beside a price: Rp, Rp., IDR, $, US$, €.
-func isCurrencyMark(r rune) bool {
-	return unicode.IsLetter(r) || unicode.Is(unicode.Sc, r) || r == '.'
-}
+// currencyBefore and currencyAfter are the currency words and symbols
+// written beside a price. Only these: "25rb" (ribu, thousand) or "25k"
+// must not become 25 by dropping the letters, so any other word is an
+// error.
+var (
+	currencyBefore = regexp.MustCompile(`(?i)^(rp\.?|idr|usd|us\$|eur|sgd|s\$|myr|rm|jpy|\$|€|¥|£)`)
+	currencyAfter  = regexp.MustCompile(`(?i)(rp|idr|usd|eur|sgd|myr|jpy|€)$`)
+)
 
 // timeLayouts are the ways a scheduled time is written in a sheet, in the
 // workspace's timezone: the contract's 2026-12-24 09:00, Indonesian dates

@@ -154,13 +154,16 @@ func TestAmount(t *testing.T) {
 		{"€4,50", "4.50"},
 		{"25\u00a0000", "25000"},
 		{"0", "0"},
+		{"25000 IDR", "25000"},
+		{"rp25.000", "25000"},
+		{"Rp.25.000", "25000"},
 	} {
 		got, err := sheet.Amount(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("Amount(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 		}
 	}
-	for _, in := range []string{"", "Rp", "-5000", "abc", "25.00.0,5,5", "1.25.000", "12.3456.789", "25,000.5.5", "2x5"} {
+	for _, in := range []string{"", "Rp", "-5000", "abc", "25.00.0,5,5", "1.25.000", "12.3456.789", "25,000.5.5", "2x5", "25rb", "25k", "Rp 25 ribu", "2.5E+04"} {
 		if got, err := sheet.Amount(in); err == nil {
 			t.Errorf("Amount(%q) = %q, want an error", in, got)
 		}
