@@ -51,7 +51,9 @@ var auditActions = map[string]auditAction{
 	"POST /v1/workspaces/:ws/accounts":                    {name: "account.attach"},
 	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link": {name: "account.reconnect_link"},
 
-	"POST /v1/workspaces/:ws/posts":                   {name: "post.create"},
+	"POST /v1/workspaces/:ws/posts": {name: "post.create"},
+	// One entry per file (not per post); none when no post was made.
+	"POST /v1/workspaces/:ws/posts/import":            {name: "post.import"},
 	"PATCH /v1/workspaces/:ws/posts/:id":              {name: "post.update"},
 	"POST /v1/workspaces/:ws/posts/:id/cancel":        {name: "post.cancel"},
 	"POST /v1/workspaces/:ws/posts/:id/approve":       {name: "post.approve"},

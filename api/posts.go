@@ -101,12 +101,9 @@ type rescheduleRequest struct {
 // stores it with its deliveries in one call — or stores nothing and
 // answers 422 listing every fault.
 func (s *Server) createPost(c echo.Context) error {
-	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
-	switch {
-	case len(key) > maxIdempotencyKey:
-		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
-	case !storableText(key): // header values may carry bytes that are not UTF-8
-		return serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be UTF-8 text")
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
 	}
 	var req postRequest
 	raw, err := s.readJSON(c, &req)
@@ -132,79 +129,16 @@ func (s *Server) createPost(c echo.Context) error {
 			return c.JSON(http.StatusOK, viewCreated(p, ids))
 		}
 	}
-	queued := req.Queue != nil && *req.Queue
-	var extra []serentak.FieldError
-	if queued {
-		if req.ScheduledAt != nil {
-			extra = append(extra, fieldError("queue", "invalid", "give either queue or scheduled_at, not both"))
-		} else {
-			// The slot the post would take now, so that the draft is
-			// checked for its day (the YouTube quota); the store takes the
-			// slot itself, which another post may have taken meanwhile.
-			q, err := s.cfg.Store.FindQueue(ctx, workspaceID(c), s.now(), 1)
-			if err != nil {
-				return err
-			}
-			switch {
-			case len(q.Slots) == 0:
-				extra = append(extra, fieldError("queue", "no_slots", "the workspace has no posting slots; set them with PUT /v1/workspaces/{ws}/queue, or give scheduled_at"))
-			case len(q.Next) == 0:
-				extra = append(extra, fieldError("queue", "full", "every posting slot of the coming year is taken; add slots, or give scheduled_at"))
-			default:
-				at := q.Next[0].Format(time.RFC3339)
-				req.ScheduledAt = &at
-			}
-		}
-	}
-	every, count, rerrs := checkRepeat(req.Repeat, queued)
-	extra = append(extra, rerrs...)
-	d, err := s.draftPost(ctx, workspaceID(c), req, s.now())
-	if err != nil {
-		return err
-	}
-	post := d.post
-	if errs := append(d.faults(), extra...); len(errs) > 0 {
-		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(errs)), errs...)
-	}
 	hold, err := s.mustHold(c)
 	if err != nil {
 		return err
 	}
-	if hold {
-		for i := range post.Deliveries {
-			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
-		}
-	}
-	var (
-		stored  serentak.Post
-		ids     []string
-		created bool
-	)
-	switch {
-	case queued:
-		stored, created, err = s.cfg.Store.CreateQueuedPost(ctx, post, idem, s.now())
-	case count > 0:
-		var ws serentak.Workspace
-		if ws, err = s.cfg.Store.FindWorkspaceByID(ctx, workspaceID(c)); err != nil {
-			return err
-		}
-		loc, lerr := time.LoadLocation(ws.Timezone)
-		if lerr != nil {
-			return fmt.Errorf("api: workspace %s has an unknown timezone %q: %w", ws.ID, ws.Timezone, lerr)
-		}
-		var series []serentak.Post
-		series, created, err = s.cfg.Store.CreatePostSeries(ctx, repeatPosts(post, every, count, loc), idem)
-		if err == nil {
-			stored = series[0]
-			for _, p := range series {
-				ids = append(ids, p.ID)
-			}
-		}
-	default:
-		stored, created, err = s.cfg.Store.CreatePost(ctx, post, idem)
-	}
+	stored, ids, created, faults, err := s.makePost(ctx, workspaceID(c), req, hold, idem)
 	if err != nil {
 		return err
+	}
+	if len(faults) > 0 {
+		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(faults)), faults...)
 	}
 	if !created {
 		setAuditTarget(c, auditNothing) // a replay changes nothing
@@ -232,6 +166,92 @@ func viewCreated(p serentak.Post, seriesIDs []string) createdView {
 		v.Repeat = &repeatView{PostIDs: seriesIDs}
 	}
 	return v
+}
+
+// idempotencyKey reads the request's Idempotency-Key header ("" when
+// absent).
+func idempotencyKey(c echo.Context) (string, error) {
+	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
+	switch {
+	case len(key) > maxIdempotencyKey:
+		return "", serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
+	case !storableText(key): // header values may carry bytes that are not UTF-8
+		return "", serentak.Errorf(serentak.ECodeBadRequest, "Idempotency-Key must be UTF-8 text")
+	}
+	return key, nil
+}
+
+// makePost is the one way a post is made, for POST /posts and for each
+// row of an import: a queued post given the next free slot's time, the
+// request checked and composed for every target (draftPost), held for
+// approval when hold is set (mustHold), then stored with its deliveries in
+// one transaction (Store.CreatePost; CreateQueuedPost, which takes the
+// slot; CreatePostSeries for a repeat, whose IDs come back in seriesIDs).
+// A request with faults stores nothing and returns them; created is false
+// when idem named a post made before.
+func (s *Server) makePost(ctx context.Context, ws string, req postRequest, hold bool, idem *serentak.IdempotencyKey) (stored serentak.Post, seriesIDs []string, created bool, faults []serentak.FieldError, err error) {
+	queued := req.Queue != nil && *req.Queue
+	if queued {
+		if req.ScheduledAt != nil {
+			faults = append(faults, fieldError("queue", "invalid", "give either queue or scheduled_at, not both"))
+		} else {
+			// The slot the post would take now, so that the draft is
+			// checked for its day (the YouTube quota); the store takes the
+			// slot itself, which another post may have taken meanwhile.
+			q, err := s.cfg.Store.FindQueue(ctx, ws, s.now(), 1)
+			if err != nil {
+				return serentak.Post{}, nil, false, nil, err
+			}
+			switch {
+			case len(q.Slots) == 0:
+				faults = append(faults, fieldError("queue", "no_slots", "the workspace has no posting slots; set them with PUT /v1/workspaces/{ws}/queue, or give scheduled_at"))
+			case len(q.Next) == 0:
+				faults = append(faults, fieldError("queue", "full", "every posting slot of the coming year is taken; add slots, or give scheduled_at"))
+			default:
+				at := q.Next[0].Format(time.RFC3339)
+				req.ScheduledAt = &at
+			}
+		}
+	}
+	every, count, rerrs := checkRepeat(req.Repeat, queued)
+	faults = append(faults, rerrs...)
+	d, err := s.draftPost(ctx, ws, req, s.now())
+	if err != nil {
+		return serentak.Post{}, nil, false, nil, err
+	}
+	if faults = append(d.faults(), faults...); len(faults) > 0 {
+		return serentak.Post{}, nil, false, faults, nil
+	}
+	post := d.post
+	if hold {
+		for i := range post.Deliveries {
+			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
+		}
+	}
+	switch {
+	case queued:
+		stored, created, err = s.cfg.Store.CreateQueuedPost(ctx, post, idem, s.now())
+	case count > 0:
+		w, err := s.cfg.Store.FindWorkspaceByID(ctx, ws)
+		if err != nil {
+			return serentak.Post{}, nil, false, nil, err
+		}
+		loc, err := time.LoadLocation(w.Timezone)
+		if err != nil {
+			return serentak.Post{}, nil, false, nil, fmt.Errorf("api: workspace %s has an unknown timezone %q: %w", w.ID, w.Timezone, err)
+		}
+		series, c, err := s.cfg.Store.CreatePostSeries(ctx, repeatPosts(post, every, count, loc), idem)
+		if err != nil {
+			return serentak.Post{}, nil, false, nil, err
+		}
+		stored, created = series[0], c
+		for _, p := range series {
+			seriesIDs = append(seriesIDs, p.ID)
+		}
+	default:
+		stored, created, err = s.cfg.Store.CreatePost(ctx, post, idem)
+	}
+	return stored, seriesIDs, created, nil, err
 }
 
 // bodyHash identifies a request body for idempotency: the same JSON with
@@ -621,6 +641,9 @@ func (b *postBuilder) readHeads(items []mediaRequest) map[string]headResult {
 	read := b.s.cfg.ReadMediaFunc
 	if read == nil {
 		return nil
+	}
+	if c, ok := b.ctx.Value(headCacheKey{}).(*headCache); ok {
+		read = c.reader(read) // an import: each URL read once per file
 	}
 	var urls []string
 	seen := map[string]bool{}

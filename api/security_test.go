@@ -86,6 +86,9 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		"PUT /v1/workspaces/:ws/queue": {ok: 200, body: func() (any, []string) {
 			return map[string]any{"slots": []any{map[string]any{"day": "mon", "time": "09:00"}}}, nil
 		}},
+		"POST /v1/workspaces/:ws/posts/import": {body: func() (any, []string) {
+			return "caption,accounts\nBuka jam 8,facebook\n", []string{"Content-Type", "text/csv"}
+		}, ok: 200},
 		"PUT /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/instagram/id", ok: 200,
 			body: func() (any, []string) { return map[string]any{"order_label": "Order di sini:"}, nil }},
 		"DELETE /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/all/en", ok: 204,

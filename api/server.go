@@ -391,6 +391,8 @@ func (s *Server) routes() {
 	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, in(manage, account)...)
 
 	e.POST("/v1/workspaces/:ws/posts", s.createPost, in(write)...)
+	// A CSV file of posts, each made as POST /posts makes one (imports.go).
+	e.POST("/v1/workspaces/:ws/posts/import", s.importPosts, in(write)...)
 	e.GET("/v1/workspaces/:ws/posts", s.listPosts, in(read)...)
 	e.GET("/v1/workspaces/:ws/posts/:id", s.getPost, in(read, post)...)
 	e.PATCH("/v1/workspaces/:ws/posts/:id", s.reschedulePost, in(write, post)...)
