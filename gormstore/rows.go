@@ -105,6 +105,10 @@ type postRow struct {
 	// ApprovedBy and RejectionComment: migration 0004.
 	ApprovedBy       string `gorm:"not null;default:''"`
 	RejectionComment string `gorm:"type:text;not null;default:''"`
+	// Source is the request the post was made from, merged with each
+	// edit's; DeletedAt marks a deleted post (migration 0009).
+	Source    string `gorm:"type:text;not null;default:''"`
+	DeletedAt *time.Time
 }
 
 func (postRow) TableName() string { return "posts" }
