@@ -49,6 +49,9 @@ type postRequest struct {
 	Targets     []targetRequest `json:"targets"`
 	ScheduledAt *string         `json:"scheduled_at"`
 	Language    *string         `json:"language"`
+	// Draft stores the post as a draft: checked for shape only, nothing
+	// queued (draftFaults); POST …/schedule checks and schedules it.
+	Draft bool `json:"draft"`
 }
 
 type productRequest struct {
@@ -126,15 +129,25 @@ func (s *Server) createPost(c echo.Context) error {
 		return err
 	}
 	post := d.post
-	if errs := d.faults(); len(errs) > 0 {
+	post.Source = compactJSON(raw)
+	errs := d.faults()
+	if req.Draft {
+		errs = d.draftFaults()
+	}
+	if len(errs) > 0 {
 		return serentak.Invalid(fmt.Sprintf("the post has %d problem(s); nothing was stored", len(errs)), errs...)
 	}
-	hold, err := s.mustHold(c)
-	if err != nil {
-		return err
+	hold := false
+	if !req.Draft { // a draft is not publishable: approval comes when it is scheduled
+		if hold, err = s.mustHold(c); err != nil {
+			return err
+		}
 	}
-	if hold {
-		for i := range post.Deliveries {
+	for i := range post.Deliveries {
+		switch {
+		case req.Draft:
+			post.Deliveries[i].Status = serentak.DeliveryDraft
+		case hold:
 			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
 		}
 	}
@@ -154,13 +167,18 @@ func (s *Server) createPost(c echo.Context) error {
 // bodyHash identifies a request body for idempotency: the same JSON with
 // other whitespace is the same request.
 func bodyHash(raw []byte) string {
+	sum := sha256.Sum256(compactJSON(raw))
+	return hex.EncodeToString(sum[:])
+}
+
+// compactJSON is raw without insignificant whitespace (raw itself when it
+// is not JSON).
+func compactJSON(raw []byte) []byte {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
-		buf.Reset()
-		buf.Write(raw)
+		return append([]byte(nil), raw...)
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return hex.EncodeToString(sum[:])
+	return buf.Bytes()
 }
 
 // postBuilder collects the faults of one post request.
@@ -219,6 +237,22 @@ func (d draft) faults() []serentak.FieldError {
 		}
 	}
 	return append(d.errs, mergeTargetFaults(d.errs, tf)...)
+}
+
+// draftFaults are the faults that refuse a draft ("draft": true): those of
+// the request's shape — a field of the wrong form, an account or media
+// item not in the workspace, too many items. What depends on the
+// platforms' rules (compose: a caption too long for X) or on time (a
+// scheduled_at gone by) is checked when the draft is scheduled.
+func (d draft) draftFaults() []serentak.FieldError {
+	var out []serentak.FieldError
+	for _, e := range d.errs {
+		if e.Field == "scheduled_at" && (e.Code == "in_past" || e.Code == "too_far") {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // draftPost checks a request and composes it for every target. The error
@@ -803,16 +837,10 @@ func (s *Server) cancelPost(c echo.Context) error {
 	return c.JSON(http.StatusOK, viewPost(p))
 }
 
-// reschedulePost moves the deliveries that have not started.
-func (s *Server) reschedulePost(c echo.Context) error {
-	var req rescheduleRequest
-	if _, err := s.readJSON(c, &req); err != nil {
-		return err
-	}
-	if req.ScheduledAt == nil {
-		return serentak.Invalid("give the new time", fieldError("scheduled_at", "required", "give the new time, e.g. 2026-12-01T09:00:00+07:00"))
-	}
-	at, fe := checkScheduledAt("scheduled_at", req.ScheduledAt, s.now())
+// reschedulePost moves the deliveries that have not started to at: a post
+// made before posts kept their request, edited for its time alone.
+func (s *Server) reschedulePost(c echo.Context, raw *string) error {
+	at, fe := checkScheduledAt("scheduled_at", raw, s.now())
 	if fe != nil {
 		return serentak.Invalid("the new time is not valid", *fe)
 	}
@@ -829,5 +857,14 @@ func (s *Server) reschedulePost(c echo.Context) error {
 		return err
 	}
 	s.wake()
-	return c.JSON(http.StatusOK, viewPost(p))
+	res := serentak.EditResult{Changed: []string{}, Removed: []string{}, Unchanged: []serentak.UnchangedDelivery{}}
+	for _, d := range p.Deliveries {
+		switch {
+		case d.Status.Editable():
+			res.Changed = append(res.Changed, d.ID)
+		case d.Status != serentak.DeliveryCanceled:
+			res.Unchanged = append(res.Unchanged, unchangedOf(d, "it is left as it was"))
+		}
+	}
+	return c.JSON(http.StatusOK, editView{postView: viewPost(p), Edit: res})
 }
