@@ -159,7 +159,9 @@ func (s *Server) createPost(c echo.Context) error {
 		setAuditTarget(c, auditNothing) // a replay changes nothing
 		return c.JSON(http.StatusOK, viewPost(stored))
 	}
-	s.wake()
+	if !req.Draft { // nothing of a draft is due
+		s.wake()
+	}
 	setAuditTarget(c, stored.ID)
 	return c.JSON(http.StatusCreated, viewPost(stored))
 }
