@@ -23,7 +23,7 @@ type editView struct {
 	Edit serentak.EditResult `json:"edit"`
 }
 
-// editPost changes a post (docs/api.md#edit-a-post): the fields given
+// editPost changes a post (docs/api.md#edit): the fields given
 // replace the post's, its deliveries not yet started are recomposed and
 // checked exactly as on create (draftPost), and the others are reported
 // unchanged.
