@@ -162,10 +162,11 @@ func (s *Server) applyEdit(c echo.Context, p serentak.Post, patch map[string]jso
 	}
 
 	// The stored deliveries by account: a target naming the same account
-	// is the same delivery, recomposed.
+	// is the same delivery, recomposed. A canceled one (its account was
+	// removed, say) is history: naming its account again adds a delivery.
 	byAccount := map[string]serentak.Delivery{}
 	for _, sd := range p.Deliveries {
-		if sd.Status != serentak.DeliveryCanceled || byAccount[sd.AccountID].ID == "" {
+		if sd.Status != serentak.DeliveryCanceled {
 			byAccount[sd.AccountID] = sd
 		}
 	}
