@@ -807,7 +807,7 @@ func (s *Server) listPosts(c echo.Context) error {
 	f := serentak.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
 	var errs []serentak.FieldError
 	if f.Status != "" && !f.Status.Valid() {
-		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled, pending_approval, rejected"))
+		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled, pending_approval, rejected, draft"))
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
