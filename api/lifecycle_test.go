@@ -214,3 +214,39 @@ func TestDeletePost(t *testing.T) {
 		t.Errorf("audit log has no post.delete of %s:\n%s", id, log)
 	}
 }
+
+// TestEditPostMadeBeforeSources edits a post stored without its request
+// (made before posts kept it): it is recomposed from its stored fields,
+// and a new time alone moves it without recomposing.
+func TestEditPostMadeBeforeSources(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Budi")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	at := b.now.Add(time.Hour)
+	p := serentak.Post{ID: serentak.NewID(serentak.PrefixPost), WorkspaceID: ws,
+		Product:     &serentak.Product{Name: "Keripik Singkong", Price: &serentak.Price{Amount: 25000, Currency: "IDR"}, URL: "https://wa.me/6281234567890"},
+		Hashtags:    []string{"umkm"},
+		Media:       []serentak.MediaRef{{URL: "https://cdn.example.com/k.jpg", Kind: serentak.MediaImage}},
+		ScheduledAt: at,
+		Deliveries: []serentak.Delivery{{ID: serentak.NewID(serentak.PrefixDelivery), AccountID: acc, Platform: serentak.Facebook,
+			Content: serentak.Content{Text: "lama"}, ScheduledAt: at, Status: serentak.DeliveryScheduled, Version: 1}},
+	}
+	if _, _, err := b.store.CreatePost(context.Background(), p, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := "/v1/workspaces/" + ws + "/posts/" + p.ID
+	later := b.now.Add(3 * time.Hour).UTC().Format(time.RFC3339)
+	m := b.expect(b.do("PATCH", path, key, map[string]any{"scheduled_at": later}), http.StatusOK)
+	d := deliveriesOf(m)[0]
+	if d["content"].(map[string]any)["text"] != "lama" || d["scheduled_at"] != later {
+		t.Errorf("moved delivery = %v, want its content kept and the new time", d)
+	}
+	if ch := m["edit"].(map[string]any)["changed"].([]any); len(ch) != 1 {
+		t.Errorf("edit = %v", m["edit"])
+	}
+	m = b.expect(b.do("PATCH", path, key, map[string]any{"caption": "Baru!"}), http.StatusOK)
+	d = deliveriesOf(m)[0]
+	if text := d["content"].(map[string]any)["text"].(string); !strings.HasPrefix(text, "Baru!") || d["scheduled_at"] != later {
+		t.Errorf("recomposed delivery = %v", d)
+	}
+}
