@@ -47,13 +47,16 @@ const (
 	PostPendingApproval PostStatus = "pending_approval"
 	// PostRejected: an approver refused it; nothing of it is published.
 	PostRejected PostStatus = "rejected"
+	// PostDraft: made with "draft": true and not scheduled yet; nothing of
+	// it is queued until POST …/posts/{id}/schedule.
+	PostDraft PostStatus = "draft"
 )
 
 // Valid reports whether s is a known post status.
 func (s PostStatus) Valid() bool {
 	switch s {
 	case PostScheduled, PostPublishing, PostPublished, PostPartiallyPublished, PostFailed, PostCanceled,
-		PostPendingApproval, PostRejected:
+		PostPendingApproval, PostRejected, PostDraft:
 		return true
 	}
 	return false
@@ -77,7 +80,11 @@ type Post struct {
 	// RepeatOf is the ID of the first post of the repeat series the post
 	// belongs to (the first post names itself); empty for a post made
 	// alone.
-	RepeatOf   string
+	RepeatOf string
+	// Source is the request the post was made from (JSON), merged with
+	// every edit's: an edit names only what changes, and what it leaves
+	// out (a target's caption, the language) is read from here.
+	Source     []byte
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Deliveries []Delivery
@@ -97,7 +104,19 @@ const (
 	// nothing of them is queued.
 	DeliveryPendingApproval DeliveryStatus = "pending_approval"
 	DeliveryRejected        DeliveryStatus = "rejected"
+	// DeliveryDraft carries its post's draft status: not queued either.
+	DeliveryDraft DeliveryStatus = "draft"
 )
+
+// Editable reports whether a delivery in status s has not started and can
+// still be edited, rescheduled, canceled or removed.
+func (s DeliveryStatus) Editable() bool {
+	switch s {
+	case DeliveryScheduled, DeliveryPendingApproval, DeliveryRejected, DeliveryDraft:
+		return true
+	}
+	return false
+}
 
 // Final reports whether no further transition can happen.
 func (s DeliveryStatus) Final() bool {
@@ -146,14 +165,16 @@ type DeliveryError struct {
 }
 
 // DerivePostStatus computes a post's status from its deliveries' statuses:
-// canceled when all are canceled; pending_approval or rejected while
+// canceled when all are canceled; draft while any delivery is; pending_approval or rejected while
 // any delivery is (the approval status holds the whole post); scheduled while nothing has started;
 // publishing while anything is still to happen after something started;
 // then published, partially_published or failed by what was delivered.
 func DerivePostStatus(ds []DeliveryStatus) PostStatus {
-	var scheduled, publishing, published, failed, canceled, pending, rejected int
+	var scheduled, publishing, published, failed, canceled, pending, rejected, drafts int
 	for _, s := range ds {
 		switch s {
+		case DeliveryDraft:
+			drafts++
 		case DeliveryPendingApproval:
 			pending++
 		case DeliveryRejected:
@@ -173,6 +194,8 @@ func DerivePostStatus(ds []DeliveryStatus) PostStatus {
 	switch {
 	case len(ds) == 0 || canceled == len(ds):
 		return PostCanceled
+	case drafts > 0:
+		return PostDraft
 	case pending > 0:
 		return PostPendingApproval
 	case rejected > 0:
@@ -202,4 +225,48 @@ type PostFilter struct {
 	Status PostStatus // empty: any
 	Limit  int        // 1..100; 0 means 20
 	Cursor string     // from a previous page; empty for the first
+}
+
+// PostEdit is a checked change of a stored post (an edit, or a draft
+// scheduled): the post's own fields as they become, and what happens to
+// each delivery. Every delivery change is conditional on the delivery
+// being still as the caller read it (Version and Status): one claimed by a
+// worker meanwhile is left as it is and reported unchanged, so a delivery
+// publishes entirely its old content or entirely its new one.
+type PostEdit struct {
+	// Post holds the new Product, Caption, Hashtags, Media, ScheduledAt
+	// and Source; its Deliveries are ignored.
+	Post Post
+	// Deliveries are the post's deliveries after the edit, in target
+	// order: stored ones (ID, Version and Status as read) recomposed, and
+	// new ones (New).
+	Deliveries []DeliveryEdit
+	// Remove are the stored deliveries whose targets the edit dropped.
+	Remove []DeliveryEdit
+}
+
+// DeliveryEdit is one delivery of a PostEdit.
+type DeliveryEdit struct {
+	// Delivery is the delivery as it becomes: Content, Status,
+	// ScheduledAt (and for a new one all of it).
+	Delivery Delivery
+	New      bool
+	// Version and Status are the stored delivery's as the caller read
+	// them.
+	Version int
+	Status  DeliveryStatus
+}
+
+// EditResult says, per delivery, what an edit did.
+type EditResult struct {
+	Changed   []string            `json:"changed"`
+	Removed   []string            `json:"removed"`
+	Unchanged []UnchangedDelivery `json:"unchanged"`
+}
+
+// UnchangedDelivery is a delivery an edit left as it was, and why.
+type UnchangedDelivery struct {
+	ID     string         `json:"id"`
+	Status DeliveryStatus `json:"status"`
+	Reason string         `json:"reason"`
 }

@@ -14,6 +14,7 @@ func TestDerivePostStatus(t *testing.T) {
 		c = DeliveryCanceled
 		a = DeliveryPendingApproval
 		r = DeliveryRejected
+		d = DeliveryDraft
 	)
 	tests := []struct {
 		in   []DeliveryStatus
@@ -34,6 +35,8 @@ func TestDerivePostStatus(t *testing.T) {
 		{[]DeliveryStatus{a, c}, PostPendingApproval},
 		{[]DeliveryStatus{r, r}, PostRejected},
 		{[]DeliveryStatus{r, c}, PostRejected},
+		{[]DeliveryStatus{d, d}, PostDraft},
+		{[]DeliveryStatus{d, c}, PostDraft},
 	}
 	for _, tt := range tests {
 		if got := DerivePostStatus(tt.in); got != tt.want {

@@ -56,6 +56,8 @@ var auditActions = map[string]auditAction{
 	"POST /v1/workspaces/:ws/posts/import":            {name: "post.import"},
 	"PATCH /v1/workspaces/:ws/posts/:id":              {name: "post.update"},
 	"POST /v1/workspaces/:ws/posts/:id/cancel":        {name: "post.cancel"},
+	"POST /v1/workspaces/:ws/posts/:id/schedule":      {name: "post.schedule"},
+	"DELETE /v1/workspaces/:ws/posts/:id":             {name: "post.delete"},
 	"POST /v1/workspaces/:ws/posts/:id/approve":       {name: "post.approve"},
 	"POST /v1/workspaces/:ws/posts/:id/reject":        {name: "post.reject"},
 	"POST /v1/workspaces/:ws/posts/:id/approval-link": {name: "post.approval_link"},

@@ -187,7 +187,11 @@ func (s *Server) importPosts(c echo.Context) error {
 		default:
 			var faults []serentak.FieldError
 			if len(r.errs) == 0 {
-				post, _, _, faults, err = s.makePost(ctx, ws.ID, r.req, hold, r.idem)
+				var source []byte // what an edit of the post merges into
+				if source, err = json.Marshal(r.req); err != nil {
+					return fmt.Errorf("api: encode import row %d: %w", r.row, err)
+				}
+				post, _, _, faults, err = s.makePost(ctx, ws.ID, r.req, source, hold, r.idem)
 			} else {
 				// A cell that could not be read is a fault of the row;
 				// the rest is still checked so that every fault of the

@@ -54,6 +54,9 @@ type postRequest struct {
 	Queue *bool `json:"queue"`
 	// Repeat makes a series of posts from scheduled_at (queue.go).
 	Repeat *repeatRequest `json:"repeat"`
+	// Draft stores the post as a draft: checked for shape only, nothing
+	// queued (draftFaults); POST …/schedule checks and schedules it.
+	Draft bool `json:"draft"`
 }
 
 type productRequest struct {
@@ -129,11 +132,13 @@ func (s *Server) createPost(c echo.Context) error {
 			return c.JSON(http.StatusOK, viewCreated(p, ids))
 		}
 	}
-	hold, err := s.mustHold(c)
-	if err != nil {
-		return err
+	hold := false
+	if !req.Draft { // a draft is not publishable: approval comes when it is scheduled
+		if hold, err = s.mustHold(c); err != nil {
+			return err
+		}
 	}
-	stored, ids, created, faults, err := s.makePost(ctx, workspaceID(c), req, hold, idem)
+	stored, ids, created, faults, err := s.makePost(ctx, workspaceID(c), req, raw, hold, idem)
 	if err != nil {
 		return err
 	}
@@ -144,7 +149,9 @@ func (s *Server) createPost(c echo.Context) error {
 		setAuditTarget(c, auditNothing) // a replay changes nothing
 		return c.JSON(http.StatusOK, viewCreated(stored, ids))
 	}
-	s.wake()
+	if !req.Draft { // nothing of a draft is due
+		s.wake()
+	}
 	setAuditTarget(c, stored.ID)
 	return c.JSON(http.StatusCreated, viewCreated(stored, ids))
 }
@@ -189,8 +196,18 @@ func idempotencyKey(c echo.Context) (string, error) {
 // slot; CreatePostSeries for a repeat, whose IDs come back in seriesIDs).
 // A request with faults stores nothing and returns them; created is false
 // when idem named a post made before.
-func (s *Server) makePost(ctx context.Context, ws string, req postRequest, hold bool, idem *serentak.IdempotencyKey) (stored serentak.Post, seriesIDs []string, created bool, faults []serentak.FieldError, err error) {
+func (s *Server) makePost(ctx context.Context, ws string, req postRequest, source []byte, hold bool, idem *serentak.IdempotencyKey) (stored serentak.Post, seriesIDs []string, created bool, faults []serentak.FieldError, err error) {
 	queued := req.Queue != nil && *req.Queue
+	if req.Draft && (queued || req.Repeat != nil) {
+		// A draft has no time yet: the slot or the series is chosen when
+		// it is scheduled, which takes a time (POST …/schedule).
+		field := "queue"
+		if !queued {
+			field = "repeat"
+		}
+		faults = append(faults, fieldError(field, "invalid", "a draft takes neither queue nor repeat; schedule the draft with a time, or make the post without draft"))
+		queued, req.Queue, req.Repeat = false, nil, nil
+	}
 	if queued {
 		if req.ScheduledAt != nil {
 			faults = append(faults, fieldError("queue", "invalid", "give either queue or scheduled_at, not both"))
@@ -219,12 +236,20 @@ func (s *Server) makePost(ctx context.Context, ws string, req postRequest, hold 
 	if err != nil {
 		return serentak.Post{}, nil, false, nil, err
 	}
-	if faults = append(d.faults(), faults...); len(faults) > 0 {
+	checks := d.faults()
+	if req.Draft {
+		checks = d.draftFaults()
+	}
+	if faults = append(checks, faults...); len(faults) > 0 {
 		return serentak.Post{}, nil, false, faults, nil
 	}
 	post := d.post
-	if hold {
-		for i := range post.Deliveries {
+	post.Source = compactJSON(source)
+	for i := range post.Deliveries {
+		switch {
+		case req.Draft: // not publishable: approval comes when it is scheduled
+			post.Deliveries[i].Status = serentak.DeliveryDraft
+		case hold:
 			post.Deliveries[i].Status = serentak.DeliveryPendingApproval
 		}
 	}
@@ -257,13 +282,18 @@ func (s *Server) makePost(ctx context.Context, ws string, req postRequest, hold 
 // bodyHash identifies a request body for idempotency: the same JSON with
 // other whitespace is the same request.
 func bodyHash(raw []byte) string {
+	sum := sha256.Sum256(compactJSON(raw))
+	return hex.EncodeToString(sum[:])
+}
+
+// compactJSON is raw without insignificant whitespace (raw itself when it
+// is not JSON).
+func compactJSON(raw []byte) []byte {
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
-		buf.Reset()
-		buf.Write(raw)
+		return append([]byte(nil), raw...)
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return hex.EncodeToString(sum[:])
+	return buf.Bytes()
 }
 
 // postBuilder collects the faults of one post request.
@@ -322,6 +352,22 @@ func (d draft) faults() []serentak.FieldError {
 		}
 	}
 	return append(d.errs, mergeTargetFaults(d.errs, tf)...)
+}
+
+// draftFaults are the faults that refuse a draft ("draft": true): those of
+// the request's shape — a field of the wrong form, an account or media
+// item not in the workspace, too many items. What depends on the
+// platforms' rules (compose: a caption too long for X) or on time (a
+// scheduled_at gone by) is checked when the draft is scheduled.
+func (d draft) draftFaults() []serentak.FieldError {
+	var out []serentak.FieldError
+	for _, e := range d.errs {
+		if e.Field == "scheduled_at" && (e.Code == "in_past" || e.Code == "too_far") {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // draftPost checks a request and composes it for every target. The error
@@ -877,7 +923,7 @@ func (s *Server) listPosts(c echo.Context) error {
 	f := serentak.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
 	var errs []serentak.FieldError
 	if f.Status != "" && !f.Status.Valid() {
-		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled, pending_approval, rejected"))
+		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled, pending_approval, rejected, draft"))
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -909,16 +955,10 @@ func (s *Server) cancelPost(c echo.Context) error {
 	return c.JSON(http.StatusOK, viewPost(p))
 }
 
-// reschedulePost moves the deliveries that have not started.
-func (s *Server) reschedulePost(c echo.Context) error {
-	var req rescheduleRequest
-	if _, err := s.readJSON(c, &req); err != nil {
-		return err
-	}
-	if req.ScheduledAt == nil {
-		return serentak.Invalid("give the new time", fieldError("scheduled_at", "required", "give the new time, e.g. 2026-12-01T09:00:00+07:00"))
-	}
-	at, fe := checkScheduledAt("scheduled_at", req.ScheduledAt, s.now())
+// reschedulePost moves the deliveries that have not started to at: a post
+// made before posts kept their request, edited for its time alone.
+func (s *Server) reschedulePost(c echo.Context, raw *string) error {
+	at, fe := checkScheduledAt("scheduled_at", raw, s.now())
 	if fe != nil {
 		return serentak.Invalid("the new time is not valid", *fe)
 	}
@@ -935,5 +975,14 @@ func (s *Server) reschedulePost(c echo.Context) error {
 		return err
 	}
 	s.wake()
-	return c.JSON(http.StatusOK, viewPost(p))
+	res := serentak.EditResult{Changed: []string{}, Removed: []string{}, Unchanged: []serentak.UnchangedDelivery{}}
+	for _, d := range p.Deliveries {
+		switch {
+		case d.Status.Editable():
+			res.Changed = append(res.Changed, d.ID)
+		case d.Status != serentak.DeliveryCanceled:
+			res.Unchanged = append(res.Unchanged, unchangedOf(d, "it is left as it was"))
+		}
+	}
+	return c.JSON(http.StatusOK, editView{postView: viewPost(p), Edit: res})
 }

@@ -89,6 +89,8 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		"POST /v1/workspaces/:ws/posts/import": {body: func() (any, []string) {
 			return "caption,accounts\nBuka jam 8,facebook\n", []string{"Content-Type", "text/csv"}
 		}, ok: 200},
+		"DELETE /v1/workspaces/:ws/posts/:id":        {path: "/v1/workspaces/:ws/posts/%POST%", body: noBody, ok: 204},
+		"POST /v1/workspaces/:ws/posts/:id/schedule": {path: "/v1/workspaces/:ws/posts/%DRAFT%/schedule", body: noBody, ok: 200},
 		"PUT /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/instagram/id", ok: 200,
 			body: func() (any, []string) { return map[string]any{"order_label": "Order di sini:"}, nil }},
 		"DELETE /v1/workspaces/:ws/templates/:platform/:language": {path: "/v1/workspaces/:ws/templates/all/en", ok: 204,
@@ -187,7 +189,16 @@ func freshPaths(b *bundle, ws, key, acc string) func(path string) string {
 		}
 		return p["id"].(string)
 	}
+	freshDraft := func() string {
+		body := postBody(acc)
+		body["scheduled_at"] = b.now.Add(time.Hour).Format(time.RFC3339)
+		body["draft"] = true
+		return b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)["id"].(string)
+	}
 	return func(path string) string {
+		if strings.Contains(path, "%DRAFT%") {
+			path = strings.Replace(path, "%DRAFT%", freshDraft(), 1)
+		}
 		if strings.Contains(path, "%PENDING%") {
 			path = strings.Replace(path, "%PENDING%", freshPending(), 1)
 		}
@@ -258,7 +269,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.
-		missing := strings.NewReplacer("%POST%", "post_x", "%PENDING%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x",
+		missing := strings.NewReplacer("%POST%", "post_x", "%PENDING%", "post_x", "%DRAFT%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x",
 			"%WEBHOOK%", "wh_x", "%ATTEMPT%", "wh_x/deliveries/wha_x", ws, "ws_missing").Replace(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {

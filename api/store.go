@@ -76,6 +76,11 @@ type Store interface {
 	// ResubmitPost reschedules and holds the post for approval again
 	// (an editor's change in a workspace with approval_required).
 	ResubmitPost(ctx context.Context, workspaceID, id string, at time.Time) (serentak.Post, error)
+	// UpdatePost applies a checked edit; each delivery changes only if
+	// still as read (not claimed meanwhile), and conflict when none could.
+	UpdatePost(ctx context.Context, workspaceID, id string, e serentak.PostEdit) (serentak.Post, serentak.EditResult, error)
+	// DeletePost cancels the deliveries not started and hides the post.
+	DeletePost(ctx context.Context, workspaceID, id string) error
 	// DecidePost approves or rejects a post in pending_approval (conflict
 	// otherwise); with a link hash, uses the link up in the same
 	// transaction (not_found when it is used or expired).

@@ -46,7 +46,7 @@ func (s *Store) CancelWorkspaceDeliveries(ctx context.Context, workspaceID strin
 		var ids []string
 		err := tx.Model(&deliveryRow{}).Distinct("post_id").
 			Where("workspace_id = ? AND status IN ?", workspaceID, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
 			Pluck("post_id", &ids).Error
 		if err != nil {
 			return dbError("find deliveries to cancel", err)
@@ -57,7 +57,7 @@ func (s *Store) CancelWorkspaceDeliveries(ctx context.Context, workspaceID strin
 		now := s.clock()
 		err = tx.Model(&deliveryRow{}).
 			Where("workspace_id = ? AND status IN ?", workspaceID, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
 			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "updated_at": now}).Error
 		if err != nil {
 			return dbError("cancel deliveries", err)

@@ -66,7 +66,7 @@ func (s *Store) DeleteMedia(ctx context.Context, workspaceID, id string) (serent
 				// A post awaiting approval (or rejected, and so perhaps
 				// resubmitted) still needs its media.
 				[]string{string(serentak.DeliveryScheduled), string(serentak.DeliveryPublishing),
-					string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)},
+					string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)},
 				fmt.Sprintf(`%%"id":%q%%`, id)).
 			Limit(3).Pluck("post_id", &postIDs).Error
 		if err != nil {

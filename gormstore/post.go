@@ -218,7 +218,7 @@ func (s *Store) insertPost(tx *gorm.DB, p serentak.Post) (serentak.Post, error) 
 func newPostRow(p serentak.Post, now time.Time) (postRow, error) {
 	r := postRow{
 		ID: p.ID, WorkspaceID: p.WorkspaceID, Caption: p.Caption,
-		ScheduledAt: dbTime(p.ScheduledAt), CreatedAt: now, UpdatedAt: now,
+		ScheduledAt: dbTime(p.ScheduledAt), CreatedAt: now, UpdatedAt: now, Source: string(p.Source),
 	}
 	if p.RepeatOf != "" {
 		r.RepeatOf = &p.RepeatOf
@@ -288,7 +288,7 @@ func (s *Store) FindPostByID(ctx context.Context, workspaceID, id string) (seren
 
 func loadPost(db *gorm.DB, workspaceID, id string) (serentak.Post, error) {
 	var pr postRow
-	err := db.Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&pr).Error
+	err := db.Where("id = ? AND workspace_id = ? AND deleted_at IS NULL", id, workspaceID).Take(&pr).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return serentak.Post{}, serentak.NotFound("post")
 	}
@@ -313,7 +313,7 @@ func (s *Store) FindPosts(ctx context.Context, workspaceID string, f serentak.Po
 	}
 	limit = min(limit, MaxPostLimit)
 	db := s.db.WithContext(ctx)
-	q := db.Where("workspace_id = ?", workspaceID)
+	q := db.Where("workspace_id = ? AND deleted_at IS NULL", workspaceID)
 	if f.Status != "" {
 		if !f.Status.Valid() {
 			return nil, "", serentak.Invalid("unknown post status",
@@ -401,7 +401,7 @@ func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serenta
 		now := s.clock()
 		err := tx.Model(&deliveryRow{}).
 			Where("post_id = ? AND status IN ?", id, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
 			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "updated_at": now}).Error
 		if err != nil {
 			return dbError("cancel deliveries", err)
@@ -451,7 +451,7 @@ func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.
 		}
 		res := tx.Model(&deliveryRow{}).
 			Where("post_id = ? AND status IN ?", id, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected)}).
+				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
 			Updates(set)
 		if res.Error != nil {
 			return dbError("reschedule deliveries", res.Error)
@@ -482,7 +482,7 @@ func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.
 
 func postExists(tx *gorm.DB, workspaceID, id string) error {
 	var n int64
-	if err := tx.Model(&postRow{}).Where("id = ? AND workspace_id = ?", id, workspaceID).Count(&n).Error; err != nil {
+	if err := tx.Model(&postRow{}).Where("id = ? AND workspace_id = ? AND deleted_at IS NULL", id, workspaceID).Count(&n).Error; err != nil {
 		return dbError("find post", err)
 	}
 	if n == 0 {
@@ -569,6 +569,9 @@ func toPost(r postRow, ds []deliveryRow) (serentak.Post, error) {
 	}
 	if r.RepeatOf != nil {
 		p.RepeatOf = *r.RepeatOf
+	}
+	if r.Source != "" {
+		p.Source = []byte(r.Source)
 	}
 	if r.Product != nil {
 		p.Product = new(serentak.Product)

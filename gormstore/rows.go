@@ -108,6 +108,10 @@ type postRow struct {
 	// RepeatOf: migration 0009; the first post of its repeat series (the
 	// first names itself), nil for a post made alone.
 	RepeatOf *string
+	// Source is the request the post was made from, merged with each
+	// edit's; DeletedAt marks a deleted post (migration 0010).
+	Source    string `gorm:"type:text;not null;default:''"`
+	DeletedAt *time.Time
 }
 
 func (postRow) TableName() string { return "posts" }
