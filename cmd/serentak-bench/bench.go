@@ -44,9 +44,16 @@ type benchConfig struct {
 	// WebhookDelay, when set, registers a webhook endpoint on the
 	// workspace, sending to a receiver in this process that answers after
 	// that long: every post then also makes post.published and
-	// delivery.published events, sent while the burst drains.
+	// delivery.published events; and webhookBacklog test events are
+	// asked for before the burst, so that every webhook slot is waiting on
+	// the receiver while the burst drains (its own events come after it).
 	WebhookDelay time.Duration
 }
+
+// webhookBacklog is how many test events -webhook-delay queues before the
+// burst: at 20 sends per 2 s, enough to keep the webhook worker saturated
+// well past the drain of any burst the bench runs.
+const webhookBacklog = 300
 
 // benchReport is what it prints.
 type benchReport struct {
@@ -75,7 +82,8 @@ type benchReport struct {
 	PeakRSSMiB  float64
 	// WebhookDelay is the receiver's answer time (0: no endpoint);
 	// WebhookRequests and WebhookEvents the requests it got by the end of
-	// the drain, and how many distinct webhook-ids among them.
+	// the drain (the backlog's first), and how many distinct webhook-ids
+	// among them.
 	WebhookDelay                   time.Duration
 	WebhookRequests, WebhookEvents int
 }
@@ -91,7 +99,7 @@ func (r benchReport) String() string {
 	}
 	fmt.Fprintf(&b, "scheduling lateness     first %v  p50 %v  p99 %v  max %v\n", r.LateFirst.Round(time.Millisecond), r.LateP50.Round(time.Millisecond), r.LateP99.Round(time.Millisecond), r.LateMax.Round(time.Millisecond))
 	if r.WebhookDelay > 0 {
-		fmt.Fprintf(&b, "webhooks                a receiver answering in %v got %d requests (%d events) by the end of the drain\n", r.WebhookDelay, r.WebhookRequests, r.WebhookEvents)
+		fmt.Fprintf(&b, "webhooks                a receiver answering in %v got %d requests (%d events) by the end of the drain, %d test events queued before\n", r.WebhookDelay, r.WebhookRequests, r.WebhookEvents, webhookBacklog)
 	} else {
 		fmt.Fprintf(&b, "webhooks                none\n")
 	}
@@ -223,8 +231,14 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 		return rep, err
 	}
 	if hooks != nil {
-		if err := cl.do("POST", "/v1/workspaces/"+ws+"/webhooks", key, map[string]any{"url": hooks.URL, "description": "bench receiver"}, nil); err != nil {
+		var hook struct{ ID string }
+		if err := cl.do("POST", "/v1/workspaces/"+ws+"/webhooks", key, map[string]any{"url": hooks.URL, "description": "bench receiver"}, &hook, "id"); err != nil {
 			return rep, err
+		}
+		for range webhookBacklog {
+			if err := cl.do("POST", "/v1/workspaces/"+ws+"/webhooks/"+hook.ID+"/test", key, nil, nil); err != nil {
+				return rep, err
+			}
 		}
 	}
 	tokens := []string{key}
