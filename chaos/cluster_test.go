@@ -29,6 +29,7 @@ import (
 	"github.com/serentak/serentak/adapters/youtube/fakeyoutube"
 	"github.com/serentak/serentak/embedredis"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/webhook/webhooktest"
 )
 
 // Fixed identities on the fake platforms.
@@ -59,15 +60,18 @@ type options struct {
 // cluster is one Serentak installation made of separate processes, its own
 // Redis and database, and fake platforms in the test process.
 type cluster struct {
-	t      *testing.T
-	dir    string
-	env    map[string]string
-	redis  *redisServer
-	proxy  *Proxy
-	graph  *fakegraph.Server
-	ig     *fakeig.Server
-	yt     *fakeyoutube.Server
-	tt     *faketiktok.Server
+	t     *testing.T
+	dir   string
+	env   map[string]string
+	redis *redisServer
+	proxy *Proxy
+	graph *fakegraph.Server
+	ig    *fakeig.Server
+	yt    *fakeyoutube.Server
+	tt    *faketiktok.Server
+	// hooks receives the webhooks of the workspace setup makes, checking
+	// each signature independently.
+	hooks  *webhooktest.Receiver
 	apiURL string
 
 	mu    sync.Mutex
@@ -124,6 +128,8 @@ func newCluster(t *testing.T, o options) *cluster {
 	c.tt.AddUser(faketiktok.User{OpenID: ttOpenID, Username: "tokochaos", Nickname: "Toko Chaos", AccessToken: ttToken})
 
 	c.redis = startRedis(t)
+	// Before the processes, so it closes after they are gone.
+	c.hooks = webhooktest.NewReceiver(t, "", time.Now)
 
 	c.env = map[string]string{
 		"PATH":                              os.Getenv("PATH"),
@@ -147,6 +153,7 @@ func newCluster(t *testing.T, o options) *cluster {
 		"SERENTAK_DATABASE_MAX_CONNS":       "4",
 		"SERENTAK_WORKER_LEASE":             workerLease.String(),
 		"SERENTAK_SCHEDULER_STRANDED_GRACE": "5s",
+		"SERENTAK_WEBHOOK_ALLOW_PRIVATE":    "true", // the receiver is on 127.0.0.1
 	}
 	c.apiURL = "http://" + c.env["SERENTAK_ADDR"]
 	// Every process is killed when the test ends, whatever happened.
@@ -613,5 +620,14 @@ func (c *cluster) setup() *tenant {
 		c.t.Fatalf("chaos: attach the TikTok account: %v", err)
 	}
 	tn.tt = acc.ID
+	// A webhook endpoint of every event: the report checks that each
+	// post's and delivery's event arrived.
+	var hook struct {
+		Secret string `json:"secret"`
+	}
+	if _, err := tn.do(ctx, "POST", "/v1/workspaces/"+ws.ID+"/webhooks", map[string]any{"url": c.hooks.URL() + "/hooks"}, &hook); err != nil {
+		c.t.Fatalf("chaos: create the webhook endpoint: %v", err)
+	}
+	c.hooks.SetSecrets(hook.Secret, "")
 	return tn
 }

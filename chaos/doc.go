@@ -15,6 +15,10 @@
 // records: published, duplicates (the same post twice on a page or
 // account; for YouTube and TikTok, a second video made for one delivery), lost (accepted, not on the platform, not failed with a reason)
 // and stuck (not final by the deadline). The last three must be zero.
+// A webhook receiver in the test, with an endpoint on the scenario's
+// workspace, must also have got the event of every final post and delivery
+// at least once (a retry of one webhook-id is allowed), each signature
+// verified independently.
 //
 //	go test ./chaos/                                  # short form (CI)
 //	SERENTAK_CHAOS_PUBLISHES=120 go test -v ./chaos/  # long form, 120 posts under worker kills

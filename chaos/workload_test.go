@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -307,12 +308,21 @@ type Report struct {
 	// Unaccepted counts platform posts of no accepted post.
 	Unaccepted int
 	Attempts   int // publish attempts over all deliveries
-	Details    []string
+	// WebhooksMissing counts posts and deliveries whose terminal event
+	// (post.published, delivery.failed, …) never reached the receiver;
+	// WebhooksUnverified the requests whose signature did not verify.
+	// WebhookRequests and WebhookEvents are the requests received and the
+	// distinct webhook-ids among them (a retry of one event is allowed).
+	WebhooksMissing, WebhooksUnverified int
+	WebhookRequests, WebhookEvents      int
+	Details                             []string
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("%s: accepted=%d published=%d failed=%d duplicates=%d lost=%d stuck=%d mismatched=%d unaccepted=%d attempts=%d",
-		r.Scenario, r.Accepted, r.Published, r.Failed, r.Duplicates, r.Lost, r.Stuck, r.Mismatched, r.Unaccepted, r.Attempts)
+	return fmt.Sprintf("%s: accepted=%d published=%d failed=%d duplicates=%d lost=%d stuck=%d mismatched=%d unaccepted=%d attempts=%d"+
+		" webhooks: requests=%d events=%d missing=%d unverified=%d",
+		r.Scenario, r.Accepted, r.Published, r.Failed, r.Duplicates, r.Lost, r.Stuck, r.Mismatched, r.Unaccepted, r.Attempts,
+		r.WebhookRequests, r.WebhookEvents, r.WebhooksMissing, r.WebhooksUnverified)
 }
 
 // platformPosts maps platform → marker → the IDs of the posts carrying it.
@@ -436,7 +446,81 @@ func (tn *tenant) report(t *testing.T, c *cluster, scenario string, l *ledger) R
 		sort.Strings(extra)
 		note("posts on the platforms that no accepted post made: %s", strings.Join(extra, ", "))
 	}
+	c.webhookReport(l, ps, &r, note)
 	return r
+}
+
+// terminalEvents are the events a post or delivery in a final status
+// sends.
+var terminalEvents = map[string]string{
+	"post published": "post.published", "post partially_published": "post.partially_published", "post failed": "post.failed",
+	"delivery published": "delivery.published", "delivery failed": "delivery.failed",
+}
+
+// webhookReport waits (up to a minute: a send cut by a kill waits for its
+// lease) until every final post and delivery of the ledger has had its
+// event at the receiver at least once, then counts what is missing.
+// Duplicates of one webhook-id are allowed (at-least-once); a missing
+// event, or a request whose signature does not verify, is not.
+func (c *cluster) webhookReport(l *ledger, ps map[string]post, r *Report, note func(string, ...any)) {
+	want := map[string]string{} // "type subject" → marker, for the notes
+	for _, s := range l.all() {
+		p, ok := ps[s.postID]
+		if !ok {
+			continue
+		}
+		if ev, ok := terminalEvents["post "+p.Status]; ok {
+			want[ev+" "+p.ID] = s.marker
+		}
+		for _, d := range p.Deliveries {
+			if ev, ok := terminalEvents["delivery "+d.Status]; ok {
+				want[ev+" "+d.ID] = s.marker
+			}
+		}
+	}
+	var missing []string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got := map[string]bool{}
+		ids := map[string]bool{}
+		reqs := c.hooks.Requests()
+		r.WebhooksUnverified = 0
+		for _, q := range reqs {
+			if q.Verified != nil {
+				r.WebhooksUnverified++
+				continue
+			}
+			var body struct {
+				Type string `json:"type"`
+				Data struct {
+					ID string `json:"id"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(q.Body, &body) == nil {
+				got[body.Type+" "+body.Data.ID] = true
+			}
+			ids[q.Header.Get("Webhook-Id")] = true
+		}
+		r.WebhookRequests, r.WebhookEvents = len(reqs), len(ids)
+		missing = missing[:0]
+		for k := range want {
+			if !got[k] {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	r.WebhooksMissing = len(missing)
+	sort.Strings(missing)
+	for _, k := range missing {
+		note("%s: the webhook %s never arrived", want[k], k)
+	}
+	if r.WebhooksUnverified > 0 {
+		note("%d webhook requests did not verify", r.WebhooksUnverified)
+	}
 }
 
 // check fails the test unless the report shows the guarantee held.
@@ -449,7 +533,8 @@ func (r Report) check(t *testing.T) {
 	if r.Accepted == 0 {
 		t.Error("nothing was accepted: the scenario proved nothing")
 	}
-	if r.Duplicates != 0 || r.Lost != 0 || r.Stuck != 0 || r.Mismatched != 0 || r.Unaccepted != 0 {
+	if r.Duplicates != 0 || r.Lost != 0 || r.Stuck != 0 || r.Mismatched != 0 || r.Unaccepted != 0 ||
+		r.WebhooksMissing != 0 || r.WebhooksUnverified != 0 {
 		t.Errorf("the guarantee broke: %s", r)
 	}
 	if r.Failed != 0 {

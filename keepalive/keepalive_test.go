@@ -3,6 +3,7 @@ package keepalive_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -265,6 +266,12 @@ func TestPreflightFlagsABrokenAccountHoursAhead(t *testing.T) {
 	yt := b.connect(b.ytConn, b.yt)
 	soon := b.post(b.clock.Now().Add(5*time.Hour), tt, yt)
 	later := b.post(b.clock.Now().Add(30*time.Hour), tt)
+	hook, err := b.store.CreateWebhook(b.ctx, serentak.WebhookEndpoint{ID: serentak.NewID(serentak.PrefixWebhook), WorkspaceID: b.ws.ID,
+		URL: "https://hooks.example.com/serentak", Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		Events: []string{serentak.EventAccountNeedsReauth, serentak.EventAccountReconnected}})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The TikTok owner removes the app; YouTube is fine.
 	b.tt.Revoke()
@@ -310,9 +317,12 @@ func TestPreflightFlagsABrokenAccountHoursAhead(t *testing.T) {
 	if n, err := b.keeper.CheckDue(b.ctx); err != nil || n != 0 {
 		t.Errorf("second CheckDue = %d, %v; want 0", n, err)
 	}
+	// The webhook receiver hears of it once, before any post is due.
+	b.wantEvents(hook, serentak.EventAccountNeedsReauth+" "+tt.ID)
 
 	// The owner reconnects: the account works again and the flags go.
 	b.connect(b.ttConn, b.tt)
+	b.wantEvents(hook, serentak.EventAccountNeedsReauth+" "+tt.ID, serentak.EventAccountReconnected+" "+tt.ID)
 	if got := b.account(tt.ID); got.Status != serentak.AccountActive {
 		t.Errorf("after reconnecting: %s", got.Status)
 	}
@@ -324,6 +334,25 @@ func TestPreflightFlagsABrokenAccountHoursAhead(t *testing.T) {
 		}
 	}
 	b.assertNoTokens(tt.Token.AccessToken, tt.Token.RefreshToken)
+}
+
+// wantEvents checks the webhook messages written for endpoint e, as
+// "type subject", oldest first.
+func (b *bundle) wantEvents(e serentak.WebhookEndpoint, want ...string) {
+	b.t.Helper()
+	ms, err := b.store.DueMessages(b.ctx, b.clock.Now(), 100)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		if m.EndpointID == e.ID {
+			got = append(got, m.EventType+" "+m.SubjectID)
+		}
+	}
+	if !slices.Equal(got, want) {
+		b.t.Errorf("webhook events %q, want %q", got, want)
+	}
 }
 
 func TestPreflightSkipsFarDeliveriesAndFlagsWorkerBrokenAccounts(t *testing.T) {

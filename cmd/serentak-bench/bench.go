@@ -41,7 +41,19 @@ type benchConfig struct {
 	// Profile, when set, receives a CPU profile of the drain: from the due
 	// second until every post has reached the fake.
 	Profile io.Writer
+	// WebhookDelay, when set, registers a webhook endpoint on the
+	// workspace, sending to a receiver in this process that answers after
+	// that long: every post then also makes post.published and
+	// delivery.published events; and webhookBacklog test events are
+	// asked for before the burst, so that every webhook slot is waiting on
+	// the receiver while the burst drains (its own events come after it).
+	WebhookDelay time.Duration
 }
+
+// webhookBacklog is how many test events -webhook-delay queues before the
+// burst: at 20 sends per 2 s, enough to keep the webhook worker saturated
+// well past the drain of any burst the bench runs.
+const webhookBacklog = 300
 
 // benchReport is what it prints.
 type benchReport struct {
@@ -68,6 +80,12 @@ type benchReport struct {
 	// Concurrency is the worker's per-platform concurrency in the run.
 	Concurrency int
 	PeakRSSMiB  float64
+	// WebhookDelay is the receiver's answer time (0: no endpoint);
+	// WebhookRequests and WebhookEvents the requests it got by the end of
+	// the drain (the backlog's first), and how many distinct webhook-ids
+	// among them.
+	WebhookDelay                   time.Duration
+	WebhookRequests, WebhookEvents int
 }
 
 func (r benchReport) String() string {
@@ -80,6 +98,11 @@ func (r benchReport) String() string {
 		fmt.Fprintf(&b, "  … with a session      p50 %v  p99 %v  (the line above: with the key)\n", r.SessionP50.Round(time.Microsecond*10), r.SessionP99.Round(time.Microsecond*10))
 	}
 	fmt.Fprintf(&b, "scheduling lateness     first %v  p50 %v  p99 %v  max %v\n", r.LateFirst.Round(time.Millisecond), r.LateP50.Round(time.Millisecond), r.LateP99.Round(time.Millisecond), r.LateMax.Round(time.Millisecond))
+	if r.WebhookDelay > 0 {
+		fmt.Fprintf(&b, "webhooks                a receiver answering in %v got %d requests (%d events) by the end of the drain, %d test events queued before\n", r.WebhookDelay, r.WebhookRequests, r.WebhookEvents, webhookBacklog)
+	} else {
+		fmt.Fprintf(&b, "webhooks                none\n")
+	}
 	fmt.Fprintf(&b, "published early         %d\n", r.Early)
 	fmt.Fprintf(&b, "duplicates / lost       %d / %d\n", r.Duplicates, r.Lost)
 	fmt.Fprintf(&b, "drain from the second   %.0f deliveries/s (claims made during the lead are not counted)\n", r.Throughput)
@@ -114,6 +137,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.IntVar(&c.Pages, "pages", 10, "Facebook Pages to spread the posts over")
 	fs.IntVar(&c.BareJobs, "bare", 10000, "no-op tasks for the bare Asynq ceiling (0 skips it)")
 	fs.StringVar(&c.Auth, "auth", "key", "credential the posts are created with: key (the workspace's API key), session (a member's signed-in session), or both (in turn)")
+	fs.DurationVar(&c.WebhookDelay, "webhook-delay", 0, "register a webhook endpoint whose receiver answers after this long (0: no webhooks)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the drain (from the due second until every post arrived) to this file")
 	serentakBin := fs.String("serentak", "", "the serentak binary whose serve start is measured (default: go build ./cmd/serentak)")
 	if err := fs.Parse(args); err != nil {
@@ -181,7 +205,16 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	}
 	defer graph.Close()
 	env := pipelineEnv(getenv, dir, graph.GraphURL)
-	rep := benchReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"]), Auth: c.Auth, Posts: c.Posts}
+	rep := benchReport{Backend: backendName(env["SERENTAK_DATABASE_URL"], env["SERENTAK_REDIS_URL"]), Auth: c.Auth, Posts: c.Posts, WebhookDelay: c.WebhookDelay}
+	var hooks *slowReceiver
+	if c.WebhookDelay > 0 {
+		if hooks, err = startSlowReceiver(c.WebhookDelay); err != nil {
+			return rep, err
+		}
+		defer hooks.Close()
+		// The receiver is on 127.0.0.1.
+		env["SERENTAK_WEBHOOK_ALLOW_PRIVATE"] = "true"
+	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		return rep, err
@@ -196,6 +229,17 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	ws, key, accounts, err := cl.setUp(c.Pages)
 	if err != nil {
 		return rep, err
+	}
+	if hooks != nil {
+		var hook struct{ ID string }
+		if err := cl.do("POST", "/v1/workspaces/"+ws+"/webhooks", key, map[string]any{"url": hooks.URL, "description": "bench receiver"}, &hook, "id"); err != nil {
+			return rep, err
+		}
+		for range webhookBacklog {
+			if err := cl.do("POST", "/v1/workspaces/"+ws+"/webhooks/"+hook.ID+"/test", key, nil, nil); err != nil {
+				return rep, err
+			}
+		}
 	}
 	tokens := []string{key}
 	if c.Auth != "key" {
@@ -235,6 +279,9 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 	}
 	if err := drain(graph, c, due, &rep); err != nil {
 		return rep, err
+	}
+	if hooks != nil {
+		rep.WebhookRequests, rep.WebhookEvents = hooks.Counts()
 	}
 	if c.BareJobs > 0 {
 		if rep.BareAsynq, err = bareCeiling(ctx, cfg, c.BareJobs); err != nil {

@@ -5,7 +5,8 @@
 //
 //	go run ./cmd/serentak-bench -posts 1000 -rate 200
 //
-// Flags: -posts, -rate, -latency, -pages, -bare, -auth (key, session or
+// Flags: -posts, -rate, -latency, -pages, -bare, -webhook-delay (a webhook
+// endpoint whose receiver answers after that long), -auth (key, session or
 // both: the credential the posts are created with), -cpuprofile, and
 // -serentak (the binary whose start is measured; built from ./cmd/serentak
 // when not given). SERENTAK_DATABASE_URL and SERENTAK_REDIS_URL choose the
