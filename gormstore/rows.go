@@ -187,5 +187,6 @@ func tables() []any {
 		&auditRow{},                             // audit.go
 		&organizationRow{}, &orgMembershipRow{}, // org.go
 		&webhookEndpointRow{}, &webhookMessageRow{}, &webhookAttemptRow{}, // webhook.go
+		&notificationRow{}, &notificationSendRow{}, // notification.go
 	}
 }
