@@ -120,7 +120,7 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "notifications applied"}, applied(t, ms)); diff != "" {
 		t.Errorf("migrations after the upgrade (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(want, schemaOf(t, s)); diff != "" {
