@@ -16,11 +16,17 @@ const (
 	NotificationFailed  = "failed" // MaxAttempts tries failed
 )
 
-// NotifiedEvents are the webhook event types that also email the
-// workspace's admins: the store writes a notification with their event,
-// in the same transaction.
-func NotifiedEvents() []string {
-	return []string{EventPostFailed, EventPostPartiallyPublished, EventAccountNeedsReauth}
+// Notified reports whether events of type t also email the workspace's
+// admins (post.failed, post.partially_published, account.needs_reauth):
+// the store writes a notification with such an event, in the same
+// transaction. A switch, not a list: it runs for every event the
+// publishing burst writes.
+func Notified(t string) bool {
+	switch t {
+	case EventPostFailed, EventPostPartiallyPublished, EventAccountNeedsReauth:
+		return true
+	}
+	return false
 }
 
 // Notification is one problem to tell a workspace's admins about by

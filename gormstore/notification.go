@@ -3,7 +3,6 @@ package gormstore
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -45,13 +44,13 @@ type notificationSendRow struct {
 func (notificationSendRow) TableName() string { return "notification_sends" }
 
 // recordNotifications writes, in tx, a notification for each event that
-// emails the admins (serentak.NotifiedEvents), whether or not any webhook
+// emails the admins (serentak.Notified), whether or not any webhook
 // endpoint hears of it. emit calls it, so the email and the webhook are
 // written by the same code, with the change.
 func recordNotifications(tx *gorm.DB, now time.Time, events []outEvent) error {
 	var rows []notificationRow
 	for _, ev := range events {
-		if !slices.Contains(serentak.NotifiedEvents(), ev.Type) {
+		if !serentak.Notified(ev.Type) {
 			continue
 		}
 		rows = append(rows, notificationRow{
