@@ -88,6 +88,8 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 			{"audit entries", &auditRow{}, "workspace_id = ?", workspaceID},
 			// Their messages and attempts go with them (ON DELETE CASCADE).
 			{"webhooks", &webhookEndpointRow{}, "workspace_id = ?", workspaceID},
+			{"notifications", &notificationRow{}, "workspace_id = ?", workspaceID},
+			{"notification times", &notificationSendRow{}, "account_id IN (?)", accounts},
 			{"approval links", &approvalLinkRow{}, "workspace_id = ?", workspaceID},
 			{"idempotency keys", &idempotencyRow{}, "workspace_id = ?", workspaceID},
 			{"deliveries", &deliveryRow{}, "workspace_id = ?", workspaceID},

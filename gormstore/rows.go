@@ -194,6 +194,7 @@ func tables() []any {
 		&auditRow{},                             // audit.go
 		&organizationRow{}, &orgMembershipRow{}, // org.go
 		&webhookEndpointRow{}, &webhookMessageRow{}, &webhookAttemptRow{}, // webhook.go
-		&queueSlotRow{}, // queue.go
+		&queueSlotRow{},                            // queue.go
+		&notificationRow{}, &notificationSendRow{}, // notification.go
 	}
 }

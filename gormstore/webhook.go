@@ -99,7 +99,8 @@ const emitSQL = "INSERT INTO webhook_messages (id, workspace_id, endpoint_id, ev
 	" JOIN webhook_endpoints e ON e.workspace_id = ev.ws AND e.disabled_at IS NULL AND (e.events = '' OR e.events LIKE '%,' || ev.type || ',%')"
 
 // emit writes the messages of events in tx, the transaction of the
-// changes they tell of. A batch of changes (the publishing burst's
+// changes they tell of, and the notifications of those that email the
+// workspace's admins (recordNotifications). A batch of changes (the publishing burst's
 // lease-guarded writes, batch.go) passes all its events at once.
 //
 // On PostgreSQL that is emitSQL, one statement. On SQLite an INSERT …
@@ -111,6 +112,9 @@ const emitSQL = "INSERT INTO webhook_messages (id, workspace_id, endpoint_id, ev
 func (s *Store) emit(tx *gorm.DB, now time.Time, events ...outEvent) error {
 	if len(events) == 0 {
 		return nil
+	}
+	if err := recordNotifications(tx, now, events); err != nil { // notification.go
+		return err
 	}
 	ids := make([]string, len(events))
 	for i := range events {

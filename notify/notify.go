@@ -1,10 +1,11 @@
 // Package notify tells a workspace's admins by email when something needs
 // them (issue 17, "People are told too"): a post that failed or partly
 // failed, an account that needs reconnecting. It writes the email in the
-// workspace's language and decides whether it is due; the caller (the
-// worker's event hook, wired later) finds the problem and the admins,
-// stores when an email about the problem last went out, and passes it
-// back in.
+// workspace's language and decides whether it is due. The Notifier
+// (notifier.go, in the scheduler role) reads the problems the store wrote
+// with their webhook events (the notifications table), finds the admins,
+// keeps when an email about each account's problem last went out, and
+// sends.
 //
 // Dedup rule: at most one email per account per problem in any Window
 // (24 hours, rolling): Due. A second failure of the same account within
@@ -60,6 +61,10 @@ type Problem struct {
 	// ReconnectURL is the link that logs the account in again (required
 	// for AccountNeedsReconnect; shown with the post kinds when set).
 	ReconnectURL string
+
+	// account is the account to reconnect (the Notifier makes its link
+	// only when the email is due).
+	account serentak.Account
 }
 
 // Key is the dedup key of p: one per account per kind.

@@ -93,8 +93,8 @@ type App struct {
 	oauth      *oauthParts
 	sched      *scheduler.Scheduler // nil unless this process schedules
 	// mailer sends email (SERENTAK_SMTP_URL); nil without a mail server.
-	// The API sends invites and reset links through it; the worker's
-	// account-problem emails are to use the same.
+	// The API sends invites and reset links through it; the scheduler
+	// role's notifier tells admins about problems through it.
 	mailer mail.Sender
 
 	// signInSecret names the sign-in counters in Redis (throttle.NewRedis).

@@ -21,8 +21,8 @@ import (
 )
 
 // schedulerRole moves due deliveries and due webhook messages from the
-// database into Redis, and keeps accounts' tokens fresh before their
-// deliveries are due.
+// database into Redis, keeps accounts' tokens fresh before their
+// deliveries are due, and emails admins about problems.
 func (a *App) schedulerRole() ([]part, error) {
 	cfg := a.Config
 	s, err := scheduler.New(scheduler.Config{
@@ -42,7 +42,11 @@ func (a *App) schedulerRole() ([]part, error) {
 	if dispatch != nil {
 		parts = append(parts, dispatch)
 	}
-	return parts, nil
+	tell, err := a.notifier() // notify.go
+	if err != nil {
+		return nil, err
+	}
+	return append(parts, tell), nil
 }
 
 // workerRole publishes the deliveries Redis hands it, and sends webhooks.
