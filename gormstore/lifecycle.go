@@ -41,6 +41,10 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, e serent
 		if err := postExists(tx, workspaceID, id); err != nil {
 			return err
 		}
+		var before string // the post's status, to tell when the edit holds it for approval
+		if err := tx.Model(&postRow{}).Select("status").Where("id = ?", id).Scan(&before).Error; err != nil {
+			return dbError("read post status", err)
+		}
 		now := s.clock()
 		p := e.Post
 		p.ID, p.WorkspaceID = id, workspaceID
@@ -134,8 +138,16 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, e serent
 		if err := s.recomputePostStatuses(tx, []string{id}, now); err != nil {
 			return err
 		}
-		out, err = loadPost(tx, workspaceID, id)
-		return err
+		if out, err = loadPost(tx, workspaceID, id); err != nil {
+			return err
+		}
+		// An editor's edit in a workspace with approval holds the post
+		// again (contract: "edited after approval"): the event comes with
+		// the change.
+		if out.Status == serentak.PostPendingApproval && before != string(serentak.PostPendingApproval) {
+			return s.emit(tx, now, outEvent{workspaceID, serentak.EventPostPendingApproval, id})
+		}
+		return nil
 	})
 	return out, res, err
 }

@@ -261,3 +261,38 @@ func TestDraftPostStatus(t *testing.T) {
 		t.Errorf("scheduled draft = %q, %v", got.Status, err)
 	}
 }
+
+// An edit that holds a scheduled post for approval again (an editor's, in
+// a workspace with approval) tells the webhooks so, in its transaction;
+// an edit that leaves the status as it was tells nothing.
+func TestUpdatePostHeldForApprovalEmitsAnEvent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	hook := b.webhook(t, b.ws.ID)
+	p := b.post(t, b.clock.Now().Add(time.Hour), b.fb)
+	b.drain(t)
+	if _, _, err := b.s.UpdatePost(b.ctx, b.ws.ID, p.ID, editOf(p, "tetap")); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.outbox(t); len(got) != 0 {
+		t.Errorf("an edit keeping the status wrote %v, want nothing", got)
+	}
+	p, err := b.s.FindPostByID(b.ctx, b.ws.ID, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := editOf(p, "ditahan")
+	for i := range e.Deliveries {
+		e.Deliveries[i].Delivery.Status = serentak.DeliveryPendingApproval
+	}
+	got, _, err := b.s.UpdatePost(b.ctx, b.ws.ID, p.ID, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != serentak.PostPendingApproval {
+		t.Fatalf("status %s, want pending_approval", got.Status)
+	}
+	if diff := cmp.Diff([]event{{hook.ID, serentak.EventPostPendingApproval, p.ID}}, b.outbox(t)); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+}
