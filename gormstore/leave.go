@@ -78,7 +78,8 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 		if err := tx.Model(&mediaRow{}).Where("workspace_id = ?", workspaceID).Pluck("storage_key", &keys).Error; err != nil {
 			return dbError("find media", err)
 		}
-		accounts := tx.Model(&accountRow{}).Select("id").Where("workspace_id = ?", workspaceID)
+		// Unscoped: removed accounts (soft-deleted) go too, for real.
+		accounts := tx.Unscoped().Model(&accountRow{}).Select("id").Where("workspace_id = ?", workspaceID)
 		steps := []struct {
 			what  string
 			model any
@@ -100,7 +101,7 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 			{"API keys", &apiKeyRow{}, "workspace_id = ?", workspaceID},
 		}
 		for _, st := range steps {
-			if err := tx.Where(st.where, st.arg).Delete(st.model).Error; err != nil {
+			if err := tx.Unscoped().Where(st.where, st.arg).Delete(st.model).Error; err != nil {
 				return dbError("delete "+st.what, err)
 			}
 		}
