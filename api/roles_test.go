@@ -66,6 +66,8 @@ var tenancyMatrix = map[string]string{
 	"DELETE /v1/workspaces/:ws/keys/:id":                      "ok ok ok 403 403 403 401 401 404 403 401 403 404",
 	"POST /v1/workspaces/:ws/accounts":                        "ok ok ok 403 403 403 401 401 404 403 401 403 404",
 	"GET /v1/workspaces/:ws/accounts":                         "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
+	"DELETE /v1/workspaces/:ws/accounts/:id":                  "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"GET /v1/workspaces/:ws/media":                            "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
 	"GET /v1/workspaces/:ws/accounts/:id":                     "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
 	"GET /v1/workspaces/:ws/accounts/:id/options":             "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
 	"GET /v1/workspaces/:ws/accounts/connect/:platform":       "ok ok ok 403 403 403 401 401 404 403 401 403 404",
