@@ -124,12 +124,12 @@ func (postRow) TableName() string { return "posts" }
 // query can return.
 type deliveryRow struct {
 	ID     string `gorm:"primaryKey"`
-	PostID string `gorm:"not null;index:idx_deliveries_post"`
+	PostID string `gorm:"not null;index:idx_deliveries_post_account,priority:1"`
 	// Position is the target's place in the request, so a post's deliveries
 	// come back in the order they were given.
 	Position    int    `gorm:"not null"`
 	WorkspaceID string `gorm:"not null"`
-	AccountID   string `gorm:"not null;index:idx_deliveries_account"`
+	AccountID   string `gorm:"not null;index:idx_deliveries_account;index:idx_deliveries_post_account,priority:2"`
 	Platform    string `gorm:"not null"`
 	Status      string `gorm:"not null"`
 	// Content is JSON, composed at creation and published verbatim.
