@@ -220,11 +220,38 @@ type IdempotencyKey struct {
 	RequestHash string
 }
 
-// PostFilter selects posts of a workspace, newest scheduled first.
+// PostFilter selects posts of a workspace, newest scheduled first unless
+// Ascending. Every field set narrows the selection (AND); Statuses is any
+// of them (OR).
 type PostFilter struct {
 	Status PostStatus // empty: any
-	Limit  int        // 1..100; 0 means 20
-	Cursor string     // from a previous page; empty for the first
+	// Statuses adds more statuses to Status: a post in any of them.
+	Statuses []PostStatus
+	// From and To bound the post's scheduled time, From included, To
+	// excluded; zero: unbounded.
+	From, To time.Time
+	// AccountID and Platform keep posts with a delivery to that account,
+	// or to that platform.
+	AccountID string
+	Platform  Platform
+	// Ascending orders by scheduled time oldest first (a calendar);
+	// otherwise newest first. A cursor belongs to one order.
+	Ascending bool
+	Limit     int    // 1..100; 0 means 20
+	Cursor    string // from a previous page; empty for the first
+}
+
+// AllStatuses returns Status and Statuses together, without repeats.
+func (f PostFilter) AllStatuses() []PostStatus {
+	var out []PostStatus
+	seen := map[PostStatus]bool{}
+	for _, s := range append([]PostStatus{f.Status}, f.Statuses...) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // PostEdit is a checked change of a stored post (an edit, or a draft

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -175,4 +176,30 @@ func (s *Server) permissionWarnings(acc serentak.Account, o serentak.Options, gr
 			m.NeededFor, m.Permission, strings.ReplaceAll(m.NeededFor, "_", " ")))
 	}
 	return out
+}
+
+// deleteAccount removes a connected account (docs/api.md#removing-an-account):
+// in one transaction its deliveries not started are canceled with the
+// reason account_removed and its tokens erased; a delivery being
+// published finishes. Then its token is revoked at the platform where the
+// platform allows it (as when a workspace is deleted); a failure is logged
+// and does not undo the removal: the merchant can still remove the app on
+// the platform. The account answers 404 from then on; connecting the same
+// platform account again makes a new one.
+func (s *Server) deleteAccount(c echo.Context) error {
+	ctx := c.Request().Context()
+	ws := workspaceID(c)
+	acc, err := s.cfg.Store.DeleteAccount(ctx, ws, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if r := s.cfg.Revokers[acc.Platform]; r != nil {
+		// The removal is committed: a client hanging up must not stop the
+		// revocation.
+		if err := r.RevokeToken(context.WithoutCancel(ctx), acc); err != nil {
+			s.log.Warn("could not revoke a removed account's token at its platform; the account is removed anyway",
+				"request_id", requestID(c), "workspace", ws, "account", acc.ID, "platform", acc.Platform, "error", err.Error())
+		}
+	}
+	return c.NoContent(http.StatusNoContent)
 }

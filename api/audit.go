@@ -50,6 +50,7 @@ var auditActions = map[string]auditAction{
 
 	"POST /v1/workspaces/:ws/accounts":                    {name: "account.attach"},
 	"POST /v1/workspaces/:ws/accounts/:id/reconnect-link": {name: "account.reconnect_link"},
+	"DELETE /v1/workspaces/:ws/accounts/:id":              {name: "account.delete"},
 
 	"POST /v1/workspaces/:ws/posts": {name: "post.create"},
 	// One entry per file (not per post); none when no post was made.

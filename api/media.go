@@ -185,6 +185,27 @@ func (rr requestReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// listMedia pages through the workspace's media library, newest first.
+func (s *Server) listMedia(c echo.Context) error {
+	q := c.QueryParams()
+	if err := storableQuery(q); err != nil {
+		return err
+	}
+	cursor, limit, err := pageQuery(q, serentak.PrefixMedia)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.cfg.Store.FindMedia(c.Request().Context(), workspaceID(c), cursor, limit)
+	if err != nil {
+		return err
+	}
+	out := mediaListView{Data: make([]mediaView, 0, len(items)), NextCursor: stringPtr(next)}
+	for _, m := range items {
+		out.Data = append(out.Data, viewMedia(m))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 func (s *Server) getMedia(c echo.Context) error {
 	m, err := s.cfg.Store.FindMediaByID(c.Request().Context(), workspaceID(c), c.Param("id"))
 	if err != nil {

@@ -920,17 +920,9 @@ func (s *Server) listPosts(c echo.Context) error {
 	if err := storableQuery(q); err != nil {
 		return err
 	}
-	f := serentak.PostFilter{Status: serentak.PostStatus(q.Get("status")), Cursor: q.Get("cursor")}
-	var errs []serentak.FieldError
-	if f.Status != "" && !f.Status.Valid() {
-		errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled, pending_approval, rejected, draft"))
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			errs = append(errs, fieldError("limit", "invalid", "must be an integer from 1 to 100"))
-		}
-		f.Limit = n
+	f, errs, err := s.postFilter(c, q)
+	if err != nil {
+		return err
 	}
 	if len(errs) > 0 {
 		return serentak.Invalid("invalid query parameters", errs...)
@@ -944,6 +936,79 @@ func (s *Server) listPosts(c echo.Context) error {
 		out.Data = append(out.Data, viewPost(p))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// postFilter reads the list filters of GET …/posts (docs/api.md#list-filters),
+// every fault at once. from and to are RFC 3339 times, or dates
+// (2026-12-24) meaning that day's midnight in the workspace's timezone, as
+// a calendar shows them.
+func (s *Server) postFilter(c echo.Context, q url.Values) (serentak.PostFilter, []serentak.FieldError, error) {
+	f := serentak.PostFilter{Cursor: q.Get("cursor")}
+	var errs []serentak.FieldError
+	for _, v := range q["status"] {
+		st := serentak.PostStatus(strings.TrimSpace(v))
+		if !st.Valid() {
+			errs = append(errs, fieldError("status", "invalid", "must be one of scheduled, publishing, published, partially_published, failed, canceled, pending_approval, rejected (repeat status= for several)"))
+			break
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	var loc *time.Location // the workspace's, read once when a date needs it
+	var storeErr error
+	bound := func(name string) time.Time {
+		v := strings.TrimSpace(q.Get(name))
+		if v == "" {
+			return time.Time{}
+		}
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t
+		}
+		day, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			errs = append(errs, fieldError(name, "invalid", "must be an RFC 3339 time (2026-12-24T09:00:00+07:00) or a date (2026-12-24, midnight in the workspace's timezone)"))
+			return time.Time{}
+		}
+		if loc == nil {
+			ws, err := s.cfg.Store.FindWorkspaceByID(c.Request().Context(), workspaceID(c))
+			if err != nil {
+				storeErr = err
+				return time.Time{}
+			}
+			loc = workspaceLocation(ws)
+		}
+		return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+	}
+	f.From, f.To = bound("from"), bound("to")
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+		errs = append(errs, fieldError("to", "invalid", "must be after from (to is excluded)"))
+	}
+	if v := q.Get("account_id"); v != "" {
+		if !wellFormedID(v, serentak.PrefixAccount) {
+			errs = append(errs, fieldError("account_id", "invalid", "must be an account ID (acc_…)"))
+		}
+		f.AccountID = v
+	}
+	if v := q.Get("platform"); v != "" {
+		f.Platform = serentak.Platform(v)
+		if !f.Platform.Valid() {
+			errs = append(errs, fieldError("platform", "invalid", "must be one of %s", platformList()))
+		}
+	}
+	switch q.Get("order") {
+	case "", "desc":
+	case "asc":
+		f.Ascending = true
+	default:
+		errs = append(errs, fieldError("order", "invalid", "must be asc (oldest scheduled first, for a calendar) or desc (newest first, the default)"))
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			errs = append(errs, fieldError("limit", "invalid", "must be an integer from 1 to 100"))
+		}
+		f.Limit = n
+	}
+	return f, errs, storeErr
 }
 
 // cancelPost cancels the deliveries that have not started.

@@ -117,6 +117,8 @@ var tenancyMatrix = map[string]string{
 	"POST /v1/workspaces/:ws/posts/import":                              "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
 	"DELETE /v1/workspaces/:ws/posts/:id":                               "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
 	"POST /v1/workspaces/:ws/posts/:id/schedule":                        "ok ok ok ok 403 403 401 401 404 ok 401 ok 404",
+	"DELETE /v1/workspaces/:ws/accounts/:id":                            "ok ok ok 403 403 403 401 401 404 403 401 403 404",
+	"GET /v1/workspaces/:ws/media":                                      "ok ok ok ok ok ok 401 401 404 ok 401 ok 404",
 }
 
 // matrixConnector is an OAuth app that says yes, so the connect routes

@@ -99,8 +99,10 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 				b.expect(b.do("PUT", "/v1/workspaces/"+ws+"/templates/all/en", key, map[string]any{"footer": "Buka 08.00–20.00"}), http.StatusOK)
 				return nil, nil
 			}},
-		"GET /v1/workspaces/:ws/media/:id":    {path: "/v1/workspaces/:ws/media/" + med, body: noBody, ok: 200},
-		"DELETE /v1/workspaces/:ws/media/:id": {path: "/v1/workspaces/:ws/media/%MEDIA%", body: noBody, ok: 204},
+		"GET /v1/workspaces/:ws/media/:id":       {path: "/v1/workspaces/:ws/media/" + med, body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/media":           {body: noBody, ok: 200},
+		"DELETE /v1/workspaces/:ws/accounts/:id": {path: "/v1/workspaces/:ws/accounts/%ACCOUNT%", body: noBody, ok: 204},
+		"DELETE /v1/workspaces/:ws/media/:id":    {path: "/v1/workspaces/:ws/media/%MEDIA%", body: noBody, ok: 204},
 		"POST /v1/workspaces/:ws/uploads": {body: func() (any, []string) {
 			return map[string]any{"size": 1000}, nil
 		}, ok: 201},
@@ -223,6 +225,9 @@ func freshPaths(b *bundle, ws, key, acc string) func(path string) string {
 			hook := b.webhook(ws, key)["id"].(string)
 			path = strings.Replace(path, "%ATTEMPT%", hook+"/deliveries/"+b.webhookAttempt(ws, key, hook), 1)
 		}
+		if strings.Contains(path, "%ACCOUNT%") {
+			path = strings.Replace(path, "%ACCOUNT%", b.account(ws, key, serentak.Facebook, serentak.NewID("page-")), 1)
+		}
 		if strings.Contains(path, "%KEY%") {
 			k := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/keys", key, map[string]any{"name": "to revoke", "role": "viewer"}), http.StatusCreated)
 			path = strings.Replace(path, "%KEY%", k["id"].(string), 1)
@@ -269,7 +274,7 @@ func TestWorkspaceIsolation(t *testing.T) {
 			t.Errorf("%s %s with its own key: %d, want %d: %s", r.method, path, resp.status, r.ok, resp.body)
 		}
 		// A workspace that does not exist, for the operator.
-		missing := strings.NewReplacer("%POST%", "post_x", "%PENDING%", "post_x", "%DRAFT%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%MEMBER%", "usr_x",
+		missing := strings.NewReplacer("%POST%", "post_x", "%PENDING%", "post_x", "%DRAFT%", "post_x", "%MEDIA%", "med_x", "%UPLOAD%", "upl_x", "%KEY%", "key_x", "%ACCOUNT%", "acc_x", "%MEMBER%", "usr_x",
 			"%WEBHOOK%", "wh_x", "%ATTEMPT%", "wh_x/deliveries/wha_x", ws, "ws_missing").Replace(r.path)
 		body, hdr = r.body()
 		if resp := b.do(r.method, missing, adminKey, body, hdr...); resp.status != http.StatusNotFound {

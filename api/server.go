@@ -389,6 +389,7 @@ func (s *Server) routes() {
 	e.GET("/v1/workspaces/:ws/accounts/:id/options", s.getAccountOptions, in(read, account)...)
 	e.GET("/v1/workspaces/:ws/accounts/connect/:platform", s.connectAccount, in(manage)...)
 	e.POST("/v1/workspaces/:ws/accounts/:id/reconnect-link", s.createReconnectLink, in(manage, account)...)
+	e.DELETE("/v1/workspaces/:ws/accounts/:id", s.deleteAccount, in(manage, account)...)
 
 	e.POST("/v1/workspaces/:ws/posts", s.createPost, in(write)...)
 	// A CSV file of posts, each made as POST /posts makes one (imports.go).
@@ -414,6 +415,7 @@ func (s *Server) routes() {
 	e.DELETE("/v1/workspaces/:ws/templates/:platform/:language", s.deleteTemplate, in(manage)...)
 
 	e.POST("/v1/workspaces/:ws/media", s.uploadMedia, in(write)...)
+	e.GET("/v1/workspaces/:ws/media", s.listMedia, in(read)...)
 	e.GET("/v1/workspaces/:ws/media/:id", s.getMedia, in(read, med)...)
 	e.DELETE("/v1/workspaces/:ws/media/:id", s.deleteMedia, in(write, med)...)
 

@@ -43,9 +43,17 @@ type Store interface {
 	UpsertAccount(ctx context.Context, a serentak.Account) (serentak.Account, bool, error)
 	FindAccountByID(ctx context.Context, workspaceID, id string) (serentak.Account, error)
 	FindAccounts(ctx context.Context, workspaceID string) ([]serentak.Account, error)
+	// DeleteAccount removes an account (not_found when there is none):
+	// its deliveries not started are canceled with the error
+	// account_removed, its tokens erased; it returns the account as it
+	// was, tokens included, to revoke them at the platform.
+	DeleteAccount(ctx context.Context, workspaceID, id string) (serentak.Account, error)
 
 	CreateMedia(ctx context.Context, m serentak.Media) error
 	FindMediaByID(ctx context.Context, workspaceID, id string) (serentak.Media, error)
+	// FindMedia pages through the workspace's media, newest first; the
+	// cursor is the last ID of the previous page, next is "" on the last.
+	FindMedia(ctx context.Context, workspaceID, cursor string, limit int) (media []serentak.Media, next string, err error)
 	// DeleteMedia removes the record and returns it, so its bytes can be
 	// removed next.
 	DeleteMedia(ctx context.Context, workspaceID, id string) (serentak.Media, error)

@@ -101,6 +101,11 @@ type mediaView struct {
 	serentak.Inspection
 }
 
+type mediaListView struct {
+	Data       []mediaView `json:"data"`
+	NextCursor *string     `json:"next_cursor"`
+}
+
 func viewMedia(m serentak.Media) mediaView {
 	return mediaView{ID: m.ID, ContentType: m.ContentType, Size: m.Size, Kind: string(m.Kind), CreatedAt: m.CreatedAt.UTC(), Inspection: m.Inspection}
 }

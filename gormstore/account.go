@@ -205,3 +205,81 @@ func (s *Store) toAccount(r accountRow) (serentak.Account, error) {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}, nil
 }
+
+// AccountRemovedCode is the error code of a delivery canceled because its
+// account was removed (DeleteAccount).
+const AccountRemovedCode = "account_removed"
+
+// DeleteAccount removes an account of the workspace, in one transaction:
+// its deliveries not started (scheduled, awaiting approval or rejected)
+// become canceled with the error account_removed and their posts' statuses
+// are recomputed; its tokens are erased; its reconnect links and health
+// record go; the row is marked deleted (kept, because past deliveries name
+// it) and answers not_found from then on. A delivery being published keeps
+// its claim and finishes with the token it already holds. It returns the
+// account as it was, tokens included, so that the caller can revoke them at
+// the platform after the commit.
+func (s *Store) DeleteAccount(ctx context.Context, workspaceID, id string) (serentak.Account, error) {
+	var out serentak.Account
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var r accountRow
+		err := tx.Where("id = ? AND workspace_id = ?", id, workspaceID).Take(&r).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return serentak.NotFound("account")
+		}
+		if err != nil {
+			return dbError("find account", err)
+		}
+		if out, err = s.toAccount(r); err != nil {
+			return err
+		}
+		now := s.clock()
+		var postIDs []string
+		err = tx.Model(&deliveryRow{}).Distinct("post_id").
+			Where("workspace_id = ? AND account_id = ? AND status IN ?", workspaceID, id, notStarted()).
+			Pluck("post_id", &postIDs).Error
+		if err != nil {
+			return dbError("find the account's deliveries", err)
+		}
+		if len(postIDs) > 0 {
+			err = tx.Model(&deliveryRow{}).
+				Where("workspace_id = ? AND account_id = ? AND status IN ?", workspaceID, id, notStarted()).
+				Updates(map[string]any{
+					"status": string(serentak.DeliveryCanceled), "updated_at": now,
+					"error_code": AccountRemovedCode, "error_message": "account removed: the account was disconnected from this workspace before this delivery started",
+					"error_retryable": false,
+				}).Error
+			if err != nil {
+				return dbError("cancel the account's deliveries", err)
+			}
+			if err := s.recomputePostStatuses(tx, postIDs, now); err != nil {
+				return err
+			}
+		}
+		for _, st := range []struct {
+			what  string
+			model any
+		}{{"reconnect links", &reconnectLinkRow{}}, {"account health", &accountHealthRow{}}} {
+			if err := tx.Where("account_id = ?", id).Delete(st.model).Error; err != nil {
+				return dbError("delete the account's "+st.what, err)
+			}
+		}
+		err = tx.Model(&accountRow{}).Where("id = ?", id).Updates(map[string]any{
+			"access_token": "", "refresh_token": "", "token_expires_at": nil,
+			"updated_at": now, "deleted_at": now,
+		}).Error
+		if err != nil {
+			return dbError("delete account", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// notStarted lists the statuses of deliveries that have not started
+// (serentak.DeliveryStatus.Editable): what a cancel, a delete or an edit
+// may still change.
+func notStarted() []string {
+	return []string{string(serentak.DeliveryScheduled), string(serentak.DeliveryPendingApproval),
+		string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}
+}

@@ -142,10 +142,11 @@ func (s *Store) claimBatch(tx *gorm.DB, batch []*claimReq, results []claimResult
 }
 
 // claimed turns a claimed row and its account into a claim. An account
-// that is missing, or of another workspace, cannot happen (a foreign key
-// ties a delivery to its account, and accounts are never deleted); the
-// claim then stands until its lease runs out, and the error says why
-// nothing was published.
+// of another workspace cannot happen (a foreign key ties a delivery to its
+// account); a missing one is an account removed (DeleteAccount: its
+// soft-deleted row is left out of the batch's read) while a delivery of
+// it was retrying. The claim then stands until its lease runs out, and the
+// error says why nothing was published.
 func (s *Store) claimed(r deliveryRow, acc accountRow, token string) claimResult {
 	if acc.ID == "" || acc.WorkspaceID != r.WorkspaceID {
 		return claimResult{err: fmt.Errorf("gormstore: claim delivery %s: %w", r.ID, serentak.NotFound("account"))}

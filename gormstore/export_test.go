@@ -143,3 +143,17 @@ func EmitThenFail(ctx context.Context, s *Store, workspaceID, eventType, subject
 		return fail
 	})
 }
+
+// PostsSQL is FindPosts' query for f with its values inlined, for EXPLAIN.
+func PostsSQL(s *Store, workspaceID string, f serentak.PostFilter, limit int) (string, error) {
+	var qerr error
+	sql := s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		q, err := postsQuery(tx, workspaceID, f)
+		if err != nil {
+			qerr = err
+			return tx
+		}
+		return q.Limit(limit + 1).Find(&[]postRow{})
+	})
+	return sql, qerr
+}

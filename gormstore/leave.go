@@ -45,8 +45,7 @@ func (s *Store) CancelWorkspaceDeliveries(ctx context.Context, workspaceID strin
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		var ids []string
 		err := tx.Model(&deliveryRow{}).Distinct("post_id").
-			Where("workspace_id = ? AND status IN ?", workspaceID, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
+			Where("workspace_id = ? AND status IN ?", workspaceID, notStarted()).
 			Pluck("post_id", &ids).Error
 		if err != nil {
 			return dbError("find deliveries to cancel", err)
@@ -56,8 +55,7 @@ func (s *Store) CancelWorkspaceDeliveries(ctx context.Context, workspaceID strin
 		}
 		now := s.clock()
 		err = tx.Model(&deliveryRow{}).
-			Where("workspace_id = ? AND status IN ?", workspaceID, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
+			Where("workspace_id = ? AND status IN ?", workspaceID, notStarted()).
 			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "updated_at": now}).Error
 		if err != nil {
 			return dbError("cancel deliveries", err)
@@ -78,7 +76,8 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 		if err := tx.Model(&mediaRow{}).Where("workspace_id = ?", workspaceID).Pluck("storage_key", &keys).Error; err != nil {
 			return dbError("find media", err)
 		}
-		accounts := tx.Model(&accountRow{}).Select("id").Where("workspace_id = ?", workspaceID)
+		// Unscoped: removed accounts (soft-deleted) go too, for real.
+		accounts := tx.Unscoped().Model(&accountRow{}).Select("id").Where("workspace_id = ?", workspaceID)
 		steps := []struct {
 			what  string
 			model any
@@ -105,7 +104,7 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 			{"API keys", &apiKeyRow{}, "workspace_id = ?", workspaceID},
 		}
 		for _, st := range steps {
-			if err := tx.Where(st.where, st.arg).Delete(st.model).Error; err != nil {
+			if err := tx.Unscoped().Where(st.where, st.arg).Delete(st.model).Error; err != nil {
 				return dbError("delete "+st.what, err)
 			}
 		}

@@ -209,8 +209,7 @@ func (s *Store) DeletePost(ctx context.Context, workspaceID, id string) error {
 		}
 		now := s.clock()
 		err := tx.Model(&deliveryRow{}).
-			Where("post_id = ? AND status IN ?", id, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
+			Where("post_id = ? AND status IN ?", id, notStarted()).
 			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "version": gorm.Expr("version + 1"),
 				"enqueued_at": nil, "updated_at": now}).Error
 		if err != nil {

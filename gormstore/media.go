@@ -97,3 +97,31 @@ func mediaFromRow(r mediaRow) serentak.Media {
 		},
 	}
 }
+
+// FindMedia pages through the workspace's media, newest first. IDs begin
+// with their creation time (serentak.NewID), so the ID alone orders the
+// list and is the cursor: the ID of the last item of the previous page.
+// next is "" on the last page.
+func (s *Store) FindMedia(ctx context.Context, workspaceID, cursor string, limit int) ([]serentak.Media, string, error) {
+	if limit < 1 || limit > 100 {
+		limit = 20
+	}
+	q := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID)
+	if cursor != "" {
+		q = q.Where("id < ?", cursor)
+	}
+	var rows []mediaRow
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", dbError("find media", err)
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].ID
+	}
+	out := make([]serentak.Media, len(rows))
+	for i, r := range rows {
+		out[i] = mediaFromRow(r)
+	}
+	return out, next, nil
+}

@@ -313,30 +313,19 @@ func (s *Store) FindPosts(ctx context.Context, workspaceID string, f serentak.Po
 	}
 	limit = min(limit, MaxPostLimit)
 	db := s.db.WithContext(ctx)
-	q := db.Where("workspace_id = ? AND deleted_at IS NULL", workspaceID)
-	if f.Status != "" {
-		if !f.Status.Valid() {
-			return nil, "", serentak.Invalid("unknown post status",
-				serentak.FieldError{Field: "status", Code: "invalid", Message: fmt.Sprintf("%q is not a post status", f.Status)})
-		}
-		q = q.Where("status = ?", string(f.Status))
-	}
-	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		q = q.Where("(scheduled_at < ? OR (scheduled_at = ? AND id < ?))", at, at, id)
+	q, err := postsQuery(db, workspaceID, f)
+	if err != nil {
+		return nil, "", err
 	}
 	var prs []postRow
-	if err := q.Order("scheduled_at DESC, id DESC").Limit(limit + 1).Find(&prs).Error; err != nil {
+	if err := q.Limit(limit + 1).Find(&prs).Error; err != nil {
 		return nil, "", dbError("find posts", err)
 	}
 	next := ""
 	if len(prs) > limit {
 		prs = prs[:limit]
 		last := prs[limit-1]
-		next = encodeCursor(last.ScheduledAt, last.ID)
+		next = encodeCursor(last.ScheduledAt, last.ID, f.Ascending)
 	}
 	if len(prs) == 0 {
 		return []serentak.Post{}, "", nil
@@ -366,28 +355,89 @@ func (s *Store) FindPosts(ctx context.Context, workspaceID string, f serentak.Po
 	return posts, next, nil
 }
 
-// A cursor is the last post's scheduled time (Unix microseconds) and ID,
-// base64url-encoded: opaque to clients, exact for the keyset comparison.
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMicro(), 10) + "|" + id))
+// postsQuery is FindPosts' query without its limit: the workspace's posts
+// that f selects, in f's order, after f's cursor. The scheduled-time range
+// and the order are served by idx_posts_page (workspace_id, scheduled_at,
+// id) — migration 0009 explains the calendar's plan; account and platform
+// are a semi-join on the post's deliveries.
+func postsQuery(db *gorm.DB, workspaceID string, f serentak.PostFilter) (*gorm.DB, error) {
+	q := db.Model(&postRow{}).Where("workspace_id = ? AND deleted_at IS NULL", workspaceID)
+	if statuses := f.AllStatuses(); len(statuses) > 0 {
+		names := make([]string, len(statuses))
+		for i, st := range statuses {
+			if !st.Valid() {
+				return nil, serentak.Invalid("unknown post status",
+					serentak.FieldError{Field: "status", Code: "invalid", Message: fmt.Sprintf("%q is not a post status", st)})
+			}
+			names[i] = string(st)
+		}
+		q = q.Where("status IN ?", names)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("scheduled_at >= ?", dbTime(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("scheduled_at < ?", dbTime(f.To))
+	}
+	if f.AccountID != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = posts.id AND d.account_id = ?)", f.AccountID)
+	}
+	if f.Platform != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = posts.id AND d.platform = ?)", string(f.Platform))
+	}
+	if f.Cursor != "" {
+		at, id, asc, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		if asc != f.Ascending {
+			return nil, serentak.Invalid("invalid cursor",
+				serentak.FieldError{Field: "cursor", Code: "invalid", Message: "this cursor belongs to the other order; pass the same order as for the previous page"})
+		}
+		if f.Ascending {
+			q = q.Where("(scheduled_at > ? OR (scheduled_at = ? AND id > ?))", at, at, id)
+		} else {
+			q = q.Where("(scheduled_at < ? OR (scheduled_at = ? AND id < ?))", at, at, id)
+		}
+	}
+	if f.Ascending {
+		return q.Order("scheduled_at, id"), nil
+	}
+	return q.Order("scheduled_at DESC, id DESC"), nil
 }
 
-func decodeCursor(c string) (time.Time, string, error) {
+// A cursor is the last post's scheduled time (Unix microseconds) and ID,
+// base64url-encoded: opaque to clients, exact for the keyset comparison.
+// An ascending page's cursor starts with "a", so that it is refused in the
+// other order rather than silently skipping posts.
+func encodeCursor(at time.Time, id string, ascending bool) string {
+	prefix := ""
+	if ascending {
+		prefix = "a"
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.FormatInt(at.UnixMicro(), 10) + "|" + id))
+}
+
+func decodeCursor(c string) (at time.Time, id string, ascending bool, err error) {
 	bad := serentak.Invalid("invalid cursor",
 		serentak.FieldError{Field: "cursor", Code: "invalid", Message: "pass the next_cursor of a previous page unchanged"})
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return time.Time{}, "", bad
+		return time.Time{}, "", false, bad
 	}
-	us, id, ok := strings.Cut(string(b), "|")
-	if !ok || id == "" {
-		return time.Time{}, "", bad
+	s := string(b)
+	if rest, ok := strings.CutPrefix(s, "a"); ok {
+		s, ascending = rest, true
+	}
+	us, id, ok := strings.Cut(s, "|")
+	if !ok || id == "" || strings.HasPrefix(us, "+") {
+		return time.Time{}, "", false, bad
 	}
 	n, err := strconv.ParseInt(us, 10, 64)
 	if err != nil {
-		return time.Time{}, "", bad
+		return time.Time{}, "", false, bad
 	}
-	return time.UnixMicro(n).UTC(), id, nil
+	return time.UnixMicro(n).UTC(), id, ascending, nil
 }
 
 // CancelPost cancels the deliveries that have not started; started ones are
@@ -400,8 +450,7 @@ func (s *Store) CancelPost(ctx context.Context, workspaceID, id string) (serenta
 		}
 		now := s.clock()
 		err := tx.Model(&deliveryRow{}).
-			Where("post_id = ? AND status IN ?", id, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
+			Where("post_id = ? AND status IN ?", id, notStarted()).
 			Updates(map[string]any{"status": string(serentak.DeliveryCanceled), "updated_at": now}).Error
 		if err != nil {
 			return dbError("cancel deliveries", err)
@@ -450,8 +499,7 @@ func (s *Store) reschedule(ctx context.Context, workspaceID, id string, at time.
 			set["status"] = string(serentak.DeliveryPendingApproval)
 		}
 		res := tx.Model(&deliveryRow{}).
-			Where("post_id = ? AND status IN ?", id, []string{string(serentak.DeliveryScheduled),
-				string(serentak.DeliveryPendingApproval), string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}).
+			Where("post_id = ? AND status IN ?", id, notStarted()).
 			Updates(set)
 		if res.Error != nil {
 			return dbError("reschedule deliveries", res.Error)

@@ -1,6 +1,10 @@
 package gormstore
 
-import "time"
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
 
 // Row types are the tables. They stay private: the rest of the program sees
 // only the domain types of package serentak, converted at this package's
@@ -58,16 +62,21 @@ type accountRow struct {
 	AccessToken    string `gorm:"type:text;not null"`
 	RefreshToken   string `gorm:"type:text;not null"`
 	TokenExpiresAt *time.Time
-	CreatedAt      time.Time     `gorm:"not null"`
-	UpdatedAt      time.Time     `gorm:"not null"`
-	Workspace      *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	CreatedAt      time.Time `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
+	// DeletedAt marks an account removed (DeleteAccount, migration 0009):
+	// its row stays because past deliveries name it, but GORM leaves it
+	// out of every query (soft delete), so it answers not_found and the
+	// same platform account connected again is a new row.
+	DeletedAt gorm.DeletedAt
+	Workspace *workspaceRow `gorm:"foreignKey:WorkspaceID"`
 }
 
 func (accountRow) TableName() string { return "accounts" }
 
 type mediaRow struct {
 	ID          string        `gorm:"primaryKey"`
-	WorkspaceID string        `gorm:"not null;index:idx_media_workspace"`
+	WorkspaceID string        `gorm:"not null;index:idx_media_page"` // with id (migration 0009)
 	ContentType string        `gorm:"not null"`
 	Size        int64         `gorm:"not null"`
 	Kind        string        `gorm:"not null"`
@@ -122,12 +131,12 @@ func (postRow) TableName() string { return "posts" }
 // query can return.
 type deliveryRow struct {
 	ID     string `gorm:"primaryKey"`
-	PostID string `gorm:"not null;index:idx_deliveries_post"`
+	PostID string `gorm:"not null;index:idx_deliveries_post_account,priority:1"`
 	// Position is the target's place in the request, so a post's deliveries
 	// come back in the order they were given.
 	Position    int    `gorm:"not null"`
 	WorkspaceID string `gorm:"not null"`
-	AccountID   string `gorm:"not null;index:idx_deliveries_account"`
+	AccountID   string `gorm:"not null;index:idx_deliveries_account;index:idx_deliveries_post_account,priority:2"`
 	Platform    string `gorm:"not null"`
 	Status      string `gorm:"not null"`
 	// Content is JSON, composed at creation and published verbatim.

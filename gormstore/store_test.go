@@ -29,10 +29,17 @@ type bundle struct {
 
 func setup(t testing.TB) *bundle {
 	t.Helper()
+	return setupURL(t, "")
+}
+
+// setupURL is setup on the database at url ("": a new one), for tests that
+// also reach it directly (storetest.SeedFuturePosts).
+func setupURL(t testing.TB, url string) *bundle {
+	t.Helper()
 	clk := testkit.NewClock(time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC))
 	b := &bundle{
 		ctx:   context.Background(),
-		s:     storetest.Open(t, gormstore.Config{Now: clk.Now}),
+		s:     storetest.Open(t, gormstore.Config{URL: url, Now: clk.Now}),
 		clock: clk,
 	}
 	b.ws = b.workspace(t, "Toko Keripik")
