@@ -195,6 +195,13 @@ func (s *Server) addOrgMember(c echo.Context) error {
 	out := memberView{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role, CreatedAt: m.CreatedAt}
 	if link != nil {
 		out.InviteURL, out.InviteExpiresAt = link.URL, &link.ExpiresAt
+		// Emailed as a workspace's invite is; an organization has no
+		// language of its own, so Bahasa Indonesia.
+		org, err := s.cfg.Store.FindOrganizationByID(ctx, m.OrganizationID)
+		if err != nil {
+			return err
+		}
+		s.mailLink(u, serentak.TokenInvite, serentak.DefaultLanguage, org.Name, *link, nil)
 	}
 	return c.JSON(http.StatusCreated, out)
 }

@@ -206,3 +206,17 @@ func TestMeBoundsOrganizationWorkspaces(t *testing.T) {
 		t.Errorf("the rest: %v (next %v), want %v", got, rest["next_cursor"], all[100:])
 	}
 }
+
+// An organization's invite is emailed, as a workspace's is, naming the
+// organization.
+func TestOrganizationInviteIsEmailed(t *testing.T) {
+	smtp, opt := withMail(t)
+	b := setup(t, opt)
+	org := b.organization("Agensi Maju")
+	m := b.expect(b.do("POST", "/v1/organizations/"+org+"/members", adminKey, map[string]any{"email": "baru@example.com", "role": "editor"}), http.StatusCreated)
+	link, _ := m["invite_url"].(string)
+	got := smtp.WaitFor(t, 1)[0]
+	if link == "" || got.To[0] != "baru@example.com" || !strings.Contains(got.Text, link) || !strings.Contains(got.Text, "Agensi Maju") {
+		t.Errorf("invite %q; email to %v %q:\n%s", link, got.To, got.Subject, got.Text)
+	}
+}

@@ -479,7 +479,11 @@ func (c *cluster) webhookReport(l *ledger, ps map[string]post, r *Report, note f
 		}
 	}
 	var missing []string
-	deadline := time.Now().Add(60 * time.Second)
+	// A send cut off by a SIGKILL is due again when its claim's lease
+	// ends (the 15 s timeout and a margin), then waits for the
+	// dispatcher's requeue of a task it believes queued (30 s): up to
+	// about a minute late, never lost. Two minutes leaves room for that.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		got := map[string]bool{}
 		ids := map[string]bool{}

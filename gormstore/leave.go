@@ -17,24 +17,7 @@ func (s *Store) FindMediaPage(ctx context.Context, workspaceID, cursor string, l
 	if limit < 1 || limit > 1000 {
 		limit = 100
 	}
-	q := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID)
-	if cursor != "" {
-		q = q.Where("id > ?", cursor)
-	}
-	var rows []mediaRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", dbError("find media", err)
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	out := make([]serentak.Media, len(rows))
-	for i, r := range rows {
-		out[i] = mediaFromRow(r)
-	}
-	return out, next, nil
+	return s.mediaPage(ctx, workspaceID, cursor, limit, false)
 }
 
 // CancelWorkspaceDeliveries cancels every delivery of the workspace that

@@ -106,12 +106,22 @@ func (s *Store) FindMedia(ctx context.Context, workspaceID, cursor string, limit
 	if limit < 1 || limit > 100 {
 		limit = 20
 	}
+	return s.mediaPage(ctx, workspaceID, cursor, limit, true)
+}
+
+// mediaPage is one page of a workspace's media by ID after cursor (before
+// it, newest first), and the cursor of the next page ("" on the last).
+func (s *Store) mediaPage(ctx context.Context, workspaceID, cursor string, limit int, newestFirst bool) ([]serentak.Media, string, error) {
+	after, order := "id > ?", "id"
+	if newestFirst {
+		after, order = "id < ?", "id DESC"
+	}
 	q := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID)
 	if cursor != "" {
-		q = q.Where("id < ?", cursor)
+		q = q.Where(after, cursor)
 	}
 	var rows []mediaRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", dbError("find media", err)
 	}
 	next := ""

@@ -58,8 +58,11 @@ const MaxResponseBytes = 4 << 10
 const MaxRetryAfter = 10 * time.Hour
 
 // leaseMargin is how long a claim outlasts an attempt's timeout: the time
-// to claim, render and record around the request.
-const leaseMargin = 30 * time.Second
+// to claim, render and record around the request. It is also how soon,
+// after the timeout, a send cut off by a killed worker is due again, so it
+// is kept short: an attempt that records after its lease ended gets
+// ErrLeaseLost, and at worst the receiver sees the same webhook-id twice.
+const leaseMargin = 10 * time.Second
 
 // Config configures a Sender. Store and Data are required.
 type Config struct {
