@@ -36,28 +36,11 @@ func (s *Store) AddAudit(ctx context.Context, e serentak.AuditEntry) error {
 // which starts with the time in milliseconds); cursor is the last ID of the
 // previous page, next is "" on the last page.
 func (s *Store) FindAudit(ctx context.Context, workspaceID, cursor string, limit int) ([]serentak.AuditEntry, string, error) {
-	if limit < 1 || limit > 100 {
-		limit = 20
-	}
 	q := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID)
-	if cursor != "" {
-		q = q.Where("id < ?", cursor)
-	}
-	var rows []auditRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", dbError("find audit entries", err)
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	out := make([]serentak.AuditEntry, len(rows))
-	for i, r := range rows {
-		out[i] = serentak.AuditEntry{
+	return idPage(q, cursor, pageLimit(limit), true, func(r auditRow) string { return r.ID }, func(r auditRow) serentak.AuditEntry {
+		return serentak.AuditEntry{
 			ID: r.ID, WorkspaceID: r.WorkspaceID, Actor: serentak.Actor{Type: r.ActorType, ID: r.ActorID},
 			Action: r.Action, TargetID: r.TargetID, CreatedAt: r.CreatedAt.UTC(),
 		}
-	}
-	return out, next, nil
+	}, "audit entries")
 }

@@ -103,35 +103,12 @@ func mediaFromRow(r mediaRow) serentak.Media {
 // list and is the cursor: the ID of the last item of the previous page.
 // next is "" on the last page.
 func (s *Store) FindMedia(ctx context.Context, workspaceID, cursor string, limit int) ([]serentak.Media, string, error) {
-	if limit < 1 || limit > 100 {
-		limit = 20
-	}
-	return s.mediaPage(ctx, workspaceID, cursor, limit, true)
+	return s.mediaPage(ctx, workspaceID, cursor, pageLimit(limit), true)
 }
 
 // mediaPage is one page of a workspace's media by ID after cursor (before
 // it, newest first), and the cursor of the next page ("" on the last).
 func (s *Store) mediaPage(ctx context.Context, workspaceID, cursor string, limit int, newestFirst bool) ([]serentak.Media, string, error) {
-	after, order := "id > ?", "id"
-	if newestFirst {
-		after, order = "id < ?", "id DESC"
-	}
 	q := s.db.WithContext(ctx).Where("workspace_id = ?", workspaceID)
-	if cursor != "" {
-		q = q.Where(after, cursor)
-	}
-	var rows []mediaRow
-	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", dbError("find media", err)
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	out := make([]serentak.Media, len(rows))
-	for i, r := range rows {
-		out[i] = mediaFromRow(r)
-	}
-	return out, next, nil
+	return idPage(q, cursor, limit, newestFirst, func(r mediaRow) string { return r.ID }, mediaFromRow, "media")
 }

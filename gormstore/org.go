@@ -90,57 +90,15 @@ func (s *Store) UpdateOrganization(ctx context.Context, o serentak.Organization)
 // FindOrganizations returns one page of every organization by ID (the
 // operator's list) and the next page's cursor ("" at the end).
 func (s *Store) FindOrganizations(ctx context.Context, cursor string, limit int) ([]serentak.Organization, string, error) {
-	limit = pageLimit(limit)
 	q := s.db.WithContext(ctx).Model(&organizationRow{})
-	if cursor != "" {
-		q = q.Where("id > ?", cursor)
-	}
-	var rows []organizationRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", dbError("find organizations", err)
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	out := make([]serentak.Organization, len(rows))
-	for i, r := range rows {
-		out[i] = r.organization()
-	}
-	return out, next, nil
-}
-
-// pageLimit keeps a page's size within 1..100 (20 otherwise).
-func pageLimit(limit int) int {
-	if limit < 1 || limit > 100 {
-		return 20
-	}
-	return limit
+	return idPage(q, cursor, pageLimit(limit), false, func(r organizationRow) string { return r.ID }, organizationRow.organization, "organizations")
 }
 
 // FindOrgWorkspaces returns one page, by ID, of the workspaces an
 // organization owns (idx_workspaces_organization).
 func (s *Store) FindOrgWorkspaces(ctx context.Context, orgID, cursor string, limit int) ([]serentak.Workspace, string, error) {
-	limit = pageLimit(limit)
 	q := s.db.WithContext(ctx).Model(&workspaceRow{}).Where("organization_id = ?", orgID)
-	if cursor != "" {
-		q = q.Where("id > ?", cursor)
-	}
-	var rows []workspaceRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", dbError("find the organization's workspaces", err)
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	out := make([]serentak.Workspace, len(rows))
-	for i, r := range rows {
-		out[i] = r.workspace()
-	}
-	return out, next, nil
+	return idPage(q, cursor, pageLimit(limit), false, func(r workspaceRow) string { return r.ID }, workspaceRow.workspace, "the organization's workspaces")
 }
 
 // FindOrgMembership returns a user's membership of an organization

@@ -372,35 +372,18 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, workspaceID, id, secret
 // previous page, next is "" on the last page. not_found when the
 // workspace has no such endpoint.
 func (s *Store) FindWebhookAttempts(ctx context.Context, workspaceID, endpointID, cursor string, limit int) ([]serentak.Attempt, string, error) {
-	if limit < 1 || limit > 100 {
-		limit = 20
-	}
 	db := s.db.WithContext(ctx)
 	if _, err := findWebhookRow(db, workspaceID, endpointID); err != nil {
 		return nil, "", err
 	}
 	q := db.Where("endpoint_id = ? AND workspace_id = ?", endpointID, workspaceID)
-	if cursor != "" {
-		q = q.Where("id < ?", cursor)
-	}
-	var rows []webhookAttemptRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", dbError("find webhook attempts", err)
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	out := make([]serentak.Attempt, len(rows))
-	for i, r := range rows {
-		out[i] = serentak.Attempt{
+	return idPage(q, cursor, pageLimit(limit), true, func(r webhookAttemptRow) string { return r.ID }, func(r webhookAttemptRow) serentak.Attempt {
+		return serentak.Attempt{
 			ID: r.ID, WorkspaceID: r.WorkspaceID, EndpointID: r.EndpointID, MessageID: r.MessageID,
 			EventType: r.EventType, StatusCode: r.StatusCode, Error: r.Error,
 			Duration: time.Duration(r.DurationMS) * time.Millisecond, At: r.At.UTC(), NextRetryAt: utcPtr(r.NextRetryAt),
 		}
-	}
-	return out, next, nil
+	}, "webhook attempts")
 }
 
 // RetryWebhookAttempt sends the message of an attempt again at once,

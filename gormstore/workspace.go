@@ -96,27 +96,8 @@ func (s *Store) UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (ser
 // operator's list), and the cursor of the next page ("" at the end): the
 // last ID of the page. limit is 1..100.
 func (s *Store) FindWorkspaces(ctx context.Context, cursor string, limit int) ([]serentak.Workspace, string, error) {
-	if limit < 1 || limit > 100 {
-		limit = 20
-	}
 	q := s.db.WithContext(ctx).Model(&workspaceRow{})
-	if cursor != "" {
-		q = q.Where("id > ?", cursor)
-	}
-	var rows []workspaceRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", dbError("find workspaces", err)
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	out := make([]serentak.Workspace, len(rows))
-	for i, r := range rows {
-		out[i] = r.workspace()
-	}
-	return out, next, nil
+	return idPage(q, cursor, pageLimit(limit), false, func(r workspaceRow) string { return r.ID }, workspaceRow.workspace, "workspaces")
 }
 
 // keyRow is key as stored. A key without a role is an owner key (the
