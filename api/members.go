@@ -149,6 +149,43 @@ func (s *Server) member(c echo.Context) (serentak.Membership, error) {
 
 // changeMember sets a member's role.
 func (s *Server) changeMember(c echo.Context) error {
+	return s.changeMemberIn(c, s.workspaceMembers(c))
+}
+
+// removeMember ends a membership (the user stays, with their other
+// workspaces).
+func (s *Server) removeMember(c echo.Context) error {
+	return s.removeMemberIn(c, s.workspaceMembers(c))
+}
+
+// memberScope is where a membership lives, a workspace or an
+// organization: the one change and removal path serves both.
+type memberScope struct {
+	// find is the member the request's :id names, one the caller may
+	// manage (member, orgMember).
+	find func(c echo.Context) (userID string, role serentak.Role, created time.Time, err error)
+	// change gives the member role; "" removes them.
+	change func(ctx context.Context, userID string, role serentak.Role) error
+	// changed records a change beyond the audit middleware (organizations,
+	// which have no audit list: recordOrgChange); nil for a workspace.
+	changed func(c echo.Context, removed bool, userID string, role serentak.Role)
+}
+
+func (s *Server) workspaceMembers(c echo.Context) memberScope {
+	return memberScope{
+		find: func(c echo.Context) (string, serentak.Role, time.Time, error) {
+			m, err := s.member(c)
+			return m.UserID, m.Role, m.CreatedAt, err
+		},
+		change: func(ctx context.Context, userID string, role serentak.Role) error {
+			return s.cfg.Store.ChangeMember(ctx, workspaceID(c), userID, role)
+		},
+	}
+}
+
+// changeMemberIn sets a member's role: one the caller's covers, given to a
+// member whose role the caller's covers.
+func (s *Server) changeMemberIn(c echo.Context, in memberScope) error {
 	var req memberRequest
 	if _, err := s.readJSON(c, &req); err != nil {
 		return err
@@ -157,7 +194,7 @@ func (s *Server) changeMember(c echo.Context) error {
 	if fe != nil {
 		return serentak.Invalid("the member is not valid", *fe)
 	}
-	m, err := s.member(c)
+	userID, _, created, err := in.find(c)
 	if err != nil {
 		return err
 	}
@@ -165,25 +202,30 @@ func (s *Server) changeMember(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.cfg.Store.ChangeMember(ctx, m.WorkspaceID, m.UserID, role); err != nil {
+	if err := in.change(ctx, userID, role); err != nil {
 		return err
 	}
-	u, err := s.cfg.Store.FindUserByID(ctx, m.UserID)
+	if in.changed != nil {
+		in.changed(c, false, userID, role)
+	}
+	u, err := s.cfg.Store.FindUserByID(ctx, userID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, memberView{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role, CreatedAt: m.CreatedAt})
+	return c.JSON(http.StatusOK, memberView{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role, CreatedAt: created})
 }
 
-// removeMember ends a membership (the user stays, with their other
-// workspaces).
-func (s *Server) removeMember(c echo.Context) error {
-	m, err := s.member(c)
+// removeMemberIn ends a membership the caller may manage.
+func (s *Server) removeMemberIn(c echo.Context, in memberScope) error {
+	userID, _, _, err := in.find(c)
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.ChangeMember(c.Request().Context(), m.WorkspaceID, m.UserID, ""); err != nil {
+	if err := in.change(c.Request().Context(), userID, ""); err != nil {
 		return err
+	}
+	if in.changed != nil {
+		in.changed(c, true, userID, "")
 	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -233,46 +234,33 @@ func (s *Server) orgMember(c echo.Context) (serentak.OrgMembership, error) {
 
 // changeOrgMember sets a member's organization role.
 func (s *Server) changeOrgMember(c echo.Context) error {
-	var req memberRequest
-	if _, err := s.readJSON(c, &req); err != nil {
-		return err
-	}
-	role, fe := checkRole(req.Role)
-	if fe != nil {
-		return serentak.Invalid("the member is not valid", *fe)
-	}
-	m, err := s.orgMember(c)
-	if err != nil {
-		return err
-	}
-	if err := s.mayGive(c, role); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	if err := s.cfg.Store.ChangeOrgMember(ctx, m.OrganizationID, m.UserID, role); err != nil {
-		return err
-	}
-	s.recordOrgChange(c, "organization.member.update", m.UserID, role)
-	u, err := s.cfg.Store.FindUserByID(ctx, m.UserID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, memberView{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role, CreatedAt: m.CreatedAt})
+	return s.changeMemberIn(c, s.orgMembers(c))
 }
 
 // removeOrgMember ends an organization membership: the person loses the
 // role in every workspace of the organization, not their own
 // memberships of some of them.
 func (s *Server) removeOrgMember(c echo.Context) error {
-	m, err := s.orgMember(c)
-	if err != nil {
-		return err
+	return s.removeMemberIn(c, s.orgMembers(c))
+}
+
+func (s *Server) orgMembers(c echo.Context) memberScope {
+	return memberScope{
+		find: func(c echo.Context) (string, serentak.Role, time.Time, error) {
+			m, err := s.orgMember(c)
+			return m.UserID, m.Role, m.CreatedAt, err
+		},
+		change: func(ctx context.Context, userID string, role serentak.Role) error {
+			return s.cfg.Store.ChangeOrgMember(ctx, organizationID(c), userID, role)
+		},
+		changed: func(c echo.Context, removed bool, userID string, role serentak.Role) {
+			action := "organization.member.update"
+			if removed {
+				action = "organization.member.remove"
+			}
+			s.recordOrgChange(c, action, userID, role)
+		},
 	}
-	if err := s.cfg.Store.ChangeOrgMember(c.Request().Context(), m.OrganizationID, m.UserID, ""); err != nil {
-		return err
-	}
-	s.recordOrgChange(c, "organization.member.remove", m.UserID, "")
-	return c.NoContent(http.StatusNoContent)
 }
 
 // recordOrgChange records a change of an organization's members. The
