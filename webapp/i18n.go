@@ -15,20 +15,35 @@ import (
 )
 
 // catalogue is every message of the web app by language, then ID
-// (messages/id.json, messages/en.json): templates and handlers hold no
+// (messages/id/*.json, messages/en/*.json): templates and handlers hold no
 // words of their own.
 type catalogue map[string]map[string]string
 
 func mustLoadCatalogue(fsys fs.FS) catalogue {
 	cat := catalogue{}
 	for _, lang := range serentak.Languages {
-		b, err := fs.ReadFile(fsys, path.Join("messages", lang+".json"))
-		if err != nil {
-			panic(fmt.Sprintf("webapp: the %s catalogue: %v", lang, err))
+		// One file per page or group of pages (messages/<lang>/*.json),
+		// so pages are added without touching each other's messages.
+		files, err := fs.Glob(fsys, path.Join("messages", lang, "*.json"))
+		if err != nil || len(files) == 0 {
+			panic(fmt.Sprintf("webapp: no %s catalogue (%v)", lang, err))
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("webapp: the %s catalogue: %v", lang, err))
+		for _, f := range files {
+			b, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				panic(fmt.Sprintf("webapp: %s: %v", f, err))
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				panic(fmt.Sprintf("webapp: %s: %v", f, err))
+			}
+			for id, s := range part {
+				if _, dup := m[id]; dup {
+					panic(fmt.Sprintf("webapp: %s: message %q is defined twice", f, id))
+				}
+				m[id] = s
+			}
 		}
 		cat[lang] = m
 	}

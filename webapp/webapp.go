@@ -34,7 +34,7 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-//go:embed messages/*.json
+//go:embed messages
 var messageFiles embed.FS
 
 // Sign-up policies (SERENTAK_SIGNUP).
