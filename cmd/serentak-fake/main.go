@@ -74,10 +74,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(&cmd, "    %s=%s \\\n", k, env[k])
 	}
 	cmd.WriteString("    go run ./cmd/serentak serve\n")
+	envCmd := "go run ./cmd/serentak-fake -env"
+	if a := ln.Addr().String(); a != defaultAddr {
+		envCmd += " -addr " + a
+	}
+	if st.PublicURL != fakestack.DefaultPublicURL {
+		envCmd += " -public-url " + st.PublicURL
+	}
 	fmt.Fprintf(out, `Fakes of Facebook, Instagram, YouTube and TikTok, and of their logins, are listening on %[1]s. Start Serentak against them:
 
 %[2]s
-(or: eval "$(go run ./cmd/serentak-fake -env)" && go run ./cmd/serentak serve)
+(or: eval "$(%[11]s)" && go run ./cmd/serentak serve)
 
 Connect accounts through the OAuth flow (GET /v1/workspaces/{ws}/accounts/connect/{platform});
 each login plays the user and sends the browser straight back to %[3]s:
@@ -96,7 +103,7 @@ Media for posts: %[1]s/fake-media/video.mp4 and %[1]s/fake-media/image.jpg.
 SERENTAK_MEDIA_ALLOW_PRIVATE lets Serentak fetch media from this machine.
 Press Ctrl-C to stop.
 `, st.URL, cmd.String(), st.PublicURL, fakestack.PageName, fakestack.IGUsername, fakestack.ChannelTitle,
-		fakestack.TikTokUsername, fakestack.TikTokNickname, fakestack.PageID, fakestack.PageToken)
+		fakestack.TikTokUsername, fakestack.TikTokNickname, fakestack.PageID, fakestack.PageToken, envCmd)
 	<-ctx.Done()
 	return nil
 }

@@ -96,6 +96,9 @@ func TestFakeServesThePrintedPage(t *testing.T) {
 	if want := fakestack.EnvFor(url, fakestack.DefaultPublicURL); fmt.Sprint(env) != fmt.Sprint(want) {
 		t.Errorf("printed settings\n%v\nwant\n%v", env, want)
 	}
+	if want := `eval "$(go run ./cmd/serentak-fake -env -addr ` + strings.TrimPrefix(url, "http://") + `)"`; !strings.Contains(banner, want) {
+		t.Errorf("output lacks %q, the -env line for this address:\n%s", want, banner)
+	}
 	for _, want := range []string{"external_id   1029384756", "access_token  EAAB-demo-page-token", `Page "Dapur Bu Sari"`, "@dapurbusari", "dapurbusari (\"Dapur Bu Sari\")"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("output lacks %q:\n%s", want, banner)
