@@ -138,12 +138,15 @@ func Start(cfg Config) (*Stack, error) {
 	}
 
 	googleTokens := fakeyoutube.NewTokens()
-	s.YouTube = fakeyoutube.New(fakeyoutube.WithTokens(googleTokens))
+	// The platform fakes know the logins' apps too: revoking a token
+	// (deleting a workspace) sends the app's credentials there.
+	yc, tc := clients["youtube"], clients["tiktok"]
+	s.YouTube = fakeyoutube.New(fakeyoutube.WithTokens(googleTokens), fakeyoutube.WithClient(yc.id, yc.secret))
 	s.GoogleLogin = login(fakeoauth.Google, "youtube", fakeoauth.Options{GoogleTokens: googleTokens})
 	s.GoogleLogin.Channels = []fakeoauth.Channel{{ID: ChannelID, Title: ChannelTitle}}
 
 	tiktokTokens := faketiktok.NewTokens()
-	s.TikTok = faketiktok.New(faketiktok.WithTokens(tiktokTokens))
+	s.TikTok = faketiktok.New(faketiktok.WithTokens(tiktokTokens), faketiktok.WithClient(tc.id, tc.secret))
 	// creator_info answers with the account's privacy options (public
 	// account: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY),
 	// comments, duets and stitches allowed, and 600 s at most.

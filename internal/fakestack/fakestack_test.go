@@ -90,6 +90,17 @@ func TestTikTokLoginTokenWorksOnTheAPI(t *testing.T) {
 	if err := json.Unmarshal(raw, &out); err != nil || ci.StatusCode != 200 {
 		t.Fatalf("creator_info: %d %s", ci.StatusCode, raw)
 	}
+	// Deleting the workspace revokes the token, with the app's credentials.
+	rv, err := http.PostForm(env["SERENTAK_TIKTOK_API_URL"]+"/v2/oauth/revoke/", url.Values{
+		"client_key": {env["SERENTAK_TIKTOK_CLIENT_ID"]}, "client_secret": {env["SERENTAK_TIKTOK_CLIENT_SECRET"]}, "token": {tok.AccessToken},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv.Body.Close()
+	if rv.StatusCode != 200 || !slices.Equal(s.TikTok.Revoked(), []string{tok.AccessToken}) {
+		t.Errorf("revoke with the printed app: %d, revoked %v", rv.StatusCode, s.TikTok.Revoked())
+	}
 	d := out.Data
 	if d.Username != TikTokUsername || d.Nickname != TikTokNickname ||
 		!slices.Equal(d.Privacy, []string{"PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"}) ||
