@@ -321,7 +321,8 @@ func TestConnectFourAndPublishToAll(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("create post: %d %v", code, post)
 	}
-	deadline := time.Now().Add(2 * time.Minute)
+	created := time.Now()
+	deadline := created.Add(2 * time.Minute)
 	for {
 		code, post = s.call("GET", "/v1/workspaces/"+ws+"/posts/"+post["id"].(string), key, nil)
 		if code != 200 {
@@ -335,9 +336,11 @@ func TestConnectFourAndPublishToAll(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	t.Logf("post %v %v after it was made (due 1 s after)", post["status"], time.Since(created).Round(100*time.Millisecond))
 	published := map[string]bool{}
 	for _, d := range post["deliveries"].([]any) {
 		d := d.(map[string]any)
+		t.Logf("%v: %v at %v", d["platform"], d["status"], d["published_at"])
 		if d["status"] == "published" {
 			published[d["platform"].(string)] = true
 		} else {
