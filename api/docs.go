@@ -153,6 +153,7 @@ pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;border-radius:4px}
 th,td{text-align:left;vertical-align:top;border-bottom:1px solid #eee;padding:.3rem .5rem}
 .req{color:#cf222e;font-size:.8rem}.muted{color:#666;font-size:.9rem}
 summary{cursor:pointer}
+p,li,td,summary{overflow-wrap:anywhere}
 `
 
 // renderDocs renders the reference page of the OpenAPI document raw.

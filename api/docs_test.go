@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/serentak/serentak/internal/browsertest"
 )
 
 // TestDocsPage: GET /docs is the reference rendered from the document,
@@ -53,3 +55,43 @@ func TestDocsPage(t *testing.T) {
 	}
 	t.Logf("/docs: %d bytes", len(r.body))
 }
+
+// TestDocsPageOnAPhone: the reference in a real browser on a phone-sized
+// screen: nothing refused by its Content-Security-Policy or failed to
+// load, nothing wider than the screen, every operation shown.
+func TestDocsPageOnAPhone(t *testing.T) {
+	d := openAPI(t)
+	b := setup(t)
+	p := browser.Page(t, browsertest.Phone)
+	if status := p.Open(b.srv.URL + "/docs"); status != http.StatusOK {
+		t.Fatalf("GET /docs = %d", status)
+	}
+	ops := 0
+	for _, item := range d.Paths.Map() {
+		ops += len(item.Operations())
+	}
+	if n := p.Count("section.op"); n != ops {
+		t.Errorf("the page shows %d operations, the document has %d", n, ops)
+	}
+	if over := p.Overflow(); over > 0 {
+		t.Errorf("the page is %d CSS pixels wider than the phone's screen", over)
+		t.Log("text wider than the screen:\n" + browsertest.Eval[string](p, widerThanScreen))
+	}
+	for _, pr := range p.TakeProblems() {
+		t.Errorf("the browser reported: %s", pr)
+	}
+	p.ScreenshotScreen("top")
+}
+
+// widerThanScreen names the text that sticks out of a phone's screen,
+// outside the tables and examples that scroll on their own.
+const widerThanScreen = `(() => {
+  const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), out = [];
+  for (let n; (n = w.nextNode()) && out.length < 10; ) {
+    if (n.parentElement.closest('.t, pre, details:not([open])')) continue;
+    const r = document.createRange();
+    r.selectNodeContents(n);
+    if (r.getBoundingClientRect().right > window.screen.width) out.push(n.parentElement.tagName + ': ' + n.textContent.slice(0, 80));
+  }
+  return out.join('\n');
+})()`
