@@ -152,3 +152,66 @@ func checkAgainstOpenAPI(t *testing.T, req *http.Request, res response) {
 		t.Errorf("%s %s → %d does not match openapi.json: %v\nbody: %s", req.Method, req.URL.Path, res.status, err, res.body)
 	}
 }
+
+// TestOpenAPIOperationsDescribed keeps the document useful to people and
+// client generators as routes are added: every operation has a unique
+// operationId, a tag, a description, and an example for each body it
+// takes or answers with (the loader has already checked that the examples
+// match their schemas). An operation with no body at all (a HEAD, a 204)
+// has nothing to show beyond its errors, whose shared answers carry
+// examples.
+func TestOpenAPIOperationsDescribed(t *testing.T) {
+	d := openAPI(t)
+	seen := map[string]string{}
+	for path, item := range d.Paths.Map() {
+		for method, op := range item.Operations() {
+			where := method + " " + path
+			switch {
+			case op.OperationID == "":
+				t.Errorf("%s: no operationId", where)
+			case seen[op.OperationID] != "":
+				t.Errorf("%s: operationId %q is also %s's", where, op.OperationID, seen[op.OperationID])
+			}
+			seen[op.OperationID] = where
+			if strings.TrimSpace(op.Description) == "" {
+				t.Errorf("%s: no description", where)
+			}
+			if len(op.Tags) == 0 {
+				t.Errorf("%s: no tag", where)
+			}
+			if rb := op.RequestBody; rb != nil && rb.Value != nil {
+				for mt, m := range rb.Value.Content {
+					if !hasExample(m) {
+						t.Errorf("%s: the %s request body has no example", where, mt)
+					}
+				}
+			}
+			for status, res := range op.Responses.Map() {
+				if res.Ref != "" || res.Value == nil || (status[0] != '2' && status[0] != '3') {
+					continue
+				}
+				for mt, m := range res.Value.Content {
+					if !hasExample(m) {
+						t.Errorf("%s: the %s %s answer has no example", where, status, mt)
+					}
+				}
+			}
+		}
+	}
+	for name, res := range d.Components.Responses {
+		for mt, m := range res.Value.Content {
+			if !hasExample(m) {
+				t.Errorf("components/responses/%s: the %s answer has no example", name, mt)
+			}
+		}
+	}
+}
+
+// hasExample reports whether a body shows what it looks like: raw bytes
+// (a file, a chunk) have nothing to show.
+func hasExample(m *openapi3.MediaType) bool {
+	if m.Example != nil || len(m.Examples) > 0 {
+		return true
+	}
+	return m.Schema != nil && m.Schema.Value != nil && m.Schema.Value.Format == "binary"
+}

@@ -167,10 +167,14 @@ const (
 type Server struct {
 	cfg     Config
 	openAPI []byte
-	log     *slog.Logger
-	now     func() time.Time
-	e       *echo.Echo
-	urls    *safeurl.Checker
+	// The reference page at /docs, rendered from openAPI on first use.
+	docsOnce sync.Once
+	docsPage []byte
+	docsErr  error
+	log      *slog.Logger
+	now      func() time.Time
+	e        *echo.Echo
+	urls     *safeurl.Checker
 	// webhookURLs checks webhook endpoints' URLs.
 	webhookURLs *safeurl.Checker
 	limiter     *limiter
@@ -288,6 +292,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.json", s.serveOpenAPI)
+	e.GET("/docs", s.serveDocs)
 	e.GET("/public/media/:id", s.publicMedia)
 	e.HEAD("/public/media/:id", s.publicMedia) // some fetchers ask for the size first
 	e.GET("/v1/oauth/:platform/callback", s.oauthCallback)
