@@ -285,8 +285,12 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 // the OpenAPI drift test.
 func (s *Server) routes() {
 	e := s.e
+	// HEAD answers as GET without a body (net/http drops it): load
+	// balancers and probes that only look at the status.
 	e.GET("/healthz", s.healthz)
+	e.HEAD("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.json", s.serveOpenAPI)
 	e.GET("/public/media/:id", s.publicMedia)
 	e.HEAD("/public/media/:id", s.publicMedia) // some fetchers ask for the size first

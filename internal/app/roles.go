@@ -28,6 +28,7 @@ func (a *App) schedulerRole() ([]part, error) {
 	s, err := scheduler.New(scheduler.Config{
 		Store: a.store, Redis: a.redis, Logger: a.log,
 		Tick: cfg.Tick, Horizon: cfg.Horizon, Lead: cfg.Lead, StrandedGrace: cfg.StrandedGrace,
+		RedisStartsEmpty: cfg.Redis == nil, // serve's in-process Redis
 	})
 	if err != nil {
 		return nil, err
