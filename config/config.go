@@ -68,6 +68,11 @@ type Config struct {
 	BodyLimit     int64   // SERENTAK_BODY_LIMIT_BYTES
 	MediaMaxBytes int64   // SERENTAK_MEDIA_MAX_BYTES
 	RateLimit     float64 // SERENTAK_RATE_LIMIT: requests/s per key, 0 = off
+	// CORSOrigins are the browser origins allowed to call the API
+	// (SERENTAK_CORS_ORIGINS, comma-separated): exact origins
+	// (https://app.example.com, lower case), or "*" for any origin
+	// without credentials. Empty: none.
+	CORSOrigins []string
 	Concurrency   int     // SERENTAK_WORKER_CONCURRENCY: per platform queue (Facebook, Instagram)
 	// UploadConcurrency (SERENTAK_WORKER_UPLOAD_CONCURRENCY) is the same
 	// for YouTube and TikTok, which are sent the media's bytes: each
@@ -220,6 +225,18 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.RateLimit = r
 	}
+	for _, o := range strings.Split(get("SERENTAK_CORS_ORIGINS"), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		origin, err := parseOrigin(o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SERENTAK_CORS_ORIGINS: %w", err))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, origin)
+	}
 	if c.RedisURL != "" {
 		var err error
 		if c.Redis, err = ParseRedisURL(c.RedisURL); err != nil {
@@ -288,6 +305,21 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SERENTAK_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// parseOrigin checks one of SERENTAK_CORS_ORIGINS: "*", or an origin as
+// a browser sends it, scheme://host[:port] with nothing after, which it
+// returns in lower case (browsers send it so).
+func parseOrigin(o string) (string, error) {
+	if o == "*" {
+		return o, nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "/") {
+		return "", fmt.Errorf("%q is not an origin: want scheme://host[:port] exactly as the browser's address bar shows it, without a path or a trailing slash (https://app.example.com), or * for any origin without credentials", o)
+	}
+	return strings.ToLower(o), nil
 }
 
 // loadSMTP parses SMTPURL; from, when set, is the sender, and the URL

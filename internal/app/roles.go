@@ -205,6 +205,9 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		// Every API process of the install counts failed sign-ins into one
 		// number; serve's embedded Redis counts too (it expires keys).
 		SignInFailures: throttle.NewRedis(rdb, "serentak:signin:", a.signInSecret),
+		// …and takes every request from one allowance per key.
+		RateLimits:  throttle.NewRedis(rdb, "serentak:rate:", a.signInSecret),
+		CORSOrigins: cfg.CORSOrigins,
 	}
 }
 
