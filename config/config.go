@@ -68,11 +68,6 @@ type Config struct {
 	BodyLimit     int64   // SERENTAK_BODY_LIMIT_BYTES
 	MediaMaxBytes int64   // SERENTAK_MEDIA_MAX_BYTES
 	RateLimit     float64 // SERENTAK_RATE_LIMIT: requests/s per key, 0 = off
-	// CORSOrigins are the browser origins allowed to call the API
-	// (SERENTAK_CORS_ORIGINS, comma-separated): exact origins
-	// (https://app.example.com, lower case), or "*" for any origin
-	// without credentials. Empty: none.
-	CORSOrigins []string
 	Concurrency   int     // SERENTAK_WORKER_CONCURRENCY: per platform queue (Facebook, Instagram)
 	// UploadConcurrency (SERENTAK_WORKER_UPLOAD_CONCURRENCY) is the same
 	// for YouTube and TikTok, which are sent the media's bytes: each
@@ -117,6 +112,12 @@ type Config struct {
 	// SMTP is SMTPURL parsed, its sender replaced by SERENTAK_SMTP_FROM
 	// when that is set; nil when SMTPURL is "".
 	SMTP *mail.SMTPConfig
+
+	// CORSOrigins are the browser origins allowed to call the API
+	// (SERENTAK_CORS_ORIGINS, comma-separated): exact origins
+	// (https://app.example.com, lower case), or "*" for any origin
+	// without credentials. Empty: none.
+	CORSOrigins []string
 }
 
 // Load reads the configuration: the file named by SERENTAK_CONFIG, else
