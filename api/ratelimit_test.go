@@ -170,3 +170,34 @@ func TestAuthFailuresLimited(t *testing.T) {
 	b.now = b.now.Add(time.Minute)
 	b.expect(b.do("GET", path, key, nil), http.StatusOK)
 }
+
+// Failed authentications are counted across the API processes of an
+// installation (the shared count of sign-in throttling): 20 failures
+// spread over three processes close the address on all of them.
+func TestAuthFailuresAcrossProcesses(t *testing.T) {
+	client, prefix := redistest.Prefixed(t)
+	shared := func(c *api.Config) {
+		c.AuthFailureLimit = 0
+		c.SignInFailures = throttle.NewRedis(client, prefix+"signin:", []byte("install secret"))
+	}
+	b := setup(t, shared)
+	ws, key := b.workspace("Toko Budi")
+	servers := []*api.Server{b.server}
+	for range 2 {
+		cfg := api.Config{Store: b.store, Blobs: b.blobs, Signer: b.signer, AdminKey: adminKey}
+		shared(&cfg)
+		servers = append(servers, api.New(cfg))
+	}
+	lb, _ := roundRobin(t, servers)
+	url := lb.URL + "/v1/workspaces/" + ws
+	for i := range api.DefaultAuthFailureLimit {
+		if res := get(t, url, "sk_not-a-key-"+strconv.Itoa(i)); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("bad key %d: %d, want 401", i+1, res.StatusCode)
+		}
+	}
+	for i := range len(servers) {
+		if res := get(t, url, key); res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("good key on process %d after 20 failures over all: %d, want 429", i, res.StatusCode)
+		}
+	}
+}
