@@ -57,7 +57,7 @@ func newRateLimiter(perSecond float64, burst int, shared RateCounter, now func()
 	every := time.Duration(float64(time.Second) / perSecond)
 	return &rateLimiter{
 		shared: shared, local: throttle.NewMemory(now), log: log, warn: &warnEvery{every: time.Minute},
-		rate: throttle.Rate{Every: max(every, time.Millisecond), Burst: burst},
+		rate: throttle.Rate{Every: max(every, time.Microsecond), Burst: burst},
 	}
 }
 

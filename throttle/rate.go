@@ -23,8 +23,8 @@ type Rate struct {
 func (r Rate) Window() time.Duration { return time.Duration(r.Burst) * r.Every }
 
 func (r Rate) valid() error {
-	if r.Every < time.Millisecond || r.Burst < 1 {
-		return fmt.Errorf("throttle: rate of one per %v with a burst of %d; want at least a millisecond and a burst of 1", r.Every, r.Burst)
+	if r.Every < time.Microsecond || r.Burst < 1 {
+		return fmt.Errorf("throttle: rate of one per %v with a burst of %d; want at least a microsecond and a burst of 1", r.Every, r.Burst)
 	}
 	return nil
 }
@@ -81,14 +81,17 @@ func (m *Memory) Take(_ context.Context, key string, r Rate) (Decision, error) {
 
 // rateScript is gcra on Redis's clock, so that every process sharing the
 // Redis decides against the same time. KEYS[1] holds the key's
-// theoretical arrival time in milliseconds (Lua's numbers keep them
-// exact; microseconds would not survive its %.14g), expiring when the
-// allowance is whole again. ARGV: Every, and Burst × Every, in
-// milliseconds. It answers {allowed, remaining, reset ms, retry ms}.
+// theoretical arrival time in microseconds, expiring when the allowance
+// is whole again. Lua's numbers are doubles, exact for these integers;
+// how one is written into a command depends on the Lua build (Lua 5.1's
+// own format, %.14g, would round 16 digits; Redis 7 and miniredis keep
+// them), so string.format('%.0f') writes them whole everywhere. ARGV: Every, and
+// Burst × Every, in microseconds. It answers {allowed, remaining, reset
+// µs, retry µs}.
 var rateScript = redis.NewScript(`
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local every = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
@@ -97,7 +100,7 @@ local used = tat + every - now
 if used > window then
   return {0, 0, tat - now, used - window}
 end
-redis.call('SET', KEYS[1], tat + every, 'PX', used)
+redis.call('SET', KEYS[1], string.format('%.0f', tat + every), 'PX', string.format('%.0f', math.ceil(used / 1000)))
 return {1, math.floor((window - used) / every), used, 0}`)
 
 // Take decides one request against key's allowance at r, shared by
@@ -107,13 +110,13 @@ func (r *Redis) Take(ctx context.Context, key string, rt Rate) (Decision, error)
 	if err := rt.valid(); err != nil {
 		return Decision{}, err
 	}
-	res, err := rateScript.Run(ctx, r.rdb, []string{r.name(key)}, rt.Every.Milliseconds(), rt.Window().Milliseconds()).Int64Slice()
+	res, err := rateScript.Run(ctx, r.rdb, []string{r.name(key)}, rt.Every.Microseconds(), rt.Window().Microseconds()).Int64Slice()
 	if err != nil {
 		return Decision{}, fmt.Errorf("take from a rate allowance in Redis: %w", err)
 	}
 	if len(res) != 4 {
 		return Decision{}, errors.New("take from a rate allowance in Redis: the script answered " + fmt.Sprint(res))
 	}
-	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
-	return Decision{Allowed: res[0] == 1, Remaining: int(min(res[1], math.MaxInt32)), Reset: ms(res[2]), RetryAfter: ms(res[3])}, nil
+	µs := func(v int64) time.Duration { return time.Duration(v) * time.Microsecond }
+	return Decision{Allowed: res[0] == 1, Remaining: int(min(res[1], math.MaxInt32)), Reset: µs(res[2]), RetryAfter: µs(res[3])}, nil
 }

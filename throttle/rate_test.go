@@ -2,6 +2,7 @@ package throttle_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,17 @@ func TestRedisRate(t *testing.T) {
 		}
 		if ttl := client.PTTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > 300*time.Millisecond {
 			t.Errorf("expires in %v, want within the 300 ms the allowance takes to fill", ttl)
+		}
+		// The time is kept whole, in microseconds of Redis's clock, never
+		// in a rounded number format (1.7806e+15).
+		now, err := client.Time(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := client.Get(ctx, keys[0]).Val()
+		tat, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || tat < now.UnixMicro() || tat > now.Add(300*time.Millisecond).UnixMicro() {
+			t.Errorf("stored %q; want microseconds within 300 ms after Redis's %d", raw, now.UnixMicro())
 		}
 	})
 }
