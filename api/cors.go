@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Browser apps on other origins (SERENTAK_CORS_ORIGINS). The API
+// Browser apps on other origins (SERENTAK_CORS_ORIGINS). The REST API
 // authenticates with a bearer key, never a cookie, so what a listed
 // origin gains is only the right to send that header and read the
 // answers; the origins are exact (scheme, host and port), checked by
