@@ -143,6 +143,17 @@ func TestDomainIsStandardLibraryOnly(t *testing.T) {
 	}
 }
 
+// TestFakeCommandsLinkNoTesting fails, naming the import chain, when a
+// command that runs the platform fakes (serentak-fake, serentak-bench)
+// or the stack of them links the testing package: the fakes import no
+// "testing" (fakeoauth.Start, fakeplatform) so that programs can run them.
+func TestFakeCommandsLinkNoTesting(t *testing.T) {
+	g := listDeps(t, "./cmd/serentak-fake", "./cmd/serentak-bench", "./internal/fakestack")
+	for _, v := range violations(g, func(p string) bool { return p == "testing" }) {
+		t.Errorf("a command or the fake stack links testing: %s", v)
+	}
+}
+
 // TestViolationsNameTheChain holds the check itself to finding a forbidden
 // package however deep it is, and naming how it is reached.
 func TestViolationsNameTheChain(t *testing.T) {

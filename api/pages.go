@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -78,26 +77,5 @@ func pageLanguage(c echo.Context) string {
 	case "id", "en":
 		return q
 	}
-	best, bestQ := serentak.DefaultLanguage, 0.0
-	for _, part := range strings.Split(c.Request().Header.Get("Accept-Language"), ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		lang := ""
-		switch primary {
-		case "id", "in": // "in": Indonesian's withdrawn code, still sent by old Android
-			lang = "id"
-		case "en":
-			lang = "en"
-		}
-		if lang != "" && q > bestQ {
-			best, bestQ = lang, q
-		}
-	}
-	return best
+	return serentak.PreferredLanguage(c.Request().Header.Get("Accept-Language"))
 }

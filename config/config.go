@@ -46,8 +46,11 @@ type Config struct {
 	MediaAllowPrivate bool   // SERENTAK_MEDIA_ALLOW_PRIVATE
 	// WebhookAllowPrivate lets webhook URLs point at loopback and private
 	// addresses (tests, intranets).
-	WebhookAllowPrivate bool   // SERENTAK_WEBHOOK_ALLOW_PRIVATE
-	DataDir             string // SERENTAK_DATA_DIR
+	WebhookAllowPrivate bool // SERENTAK_WEBHOOK_ALLOW_PRIVATE
+	// SignUp is who may sign up in the web app: "first" (the first
+	// person, while the install has no user), "open" or "closed".
+	SignUp  string // SERENTAK_SIGNUP
+	DataDir string // SERENTAK_DATA_DIR
 	// MediaS3URL stores uploads in an S3-compatible bucket instead of the
 	// data directory: s3://KEY:SECRET@host[:port]/bucket[/prefix]?region=…
 	MediaS3URL string // SERENTAK_MEDIA_S3_URL
@@ -197,6 +200,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PublicURL:           strings.TrimRight(str("SERENTAK_PUBLIC_URL", "http://localhost:8080"), "/"),
 		MediaAllowPrivate:   boolean("SERENTAK_MEDIA_ALLOW_PRIVATE"),
 		WebhookAllowPrivate: boolean("SERENTAK_WEBHOOK_ALLOW_PRIVATE"),
+		SignUp:              str("SERENTAK_SIGNUP", "first"),
 		DataDir:             str("SERENTAK_DATA_DIR", "data"),
 		FacebookAPIURL:      strings.TrimRight(str("SERENTAK_FACEBOOK_API_URL", "https://graph.facebook.com"), "/"),
 		FacebookVersion:     str("SERENTAK_FACEBOOK_API_VERSION", "v25.0"),
@@ -225,6 +229,11 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SERENTAK_RATE_LIMIT=%q: want requests per second ≥ 0", v))
 		}
 		c.RateLimit = r
+	}
+	switch c.SignUp {
+	case "first", "open", "closed":
+	default:
+		errs = append(errs, fmt.Errorf("SERENTAK_SIGNUP=%q: want first, open or closed", c.SignUp))
 	}
 	for _, o := range strings.Split(get("SERENTAK_CORS_ORIGINS"), ",") {
 		o = strings.TrimSpace(o)

@@ -335,3 +335,13 @@ func (s *Store) ChangeMember(ctx context.Context, workspaceID, userID string, ro
 		return nil
 	})
 }
+
+// AnyUser reports whether the install has a user (the web app's sign-up
+// for the first person only).
+func (s *Store) AnyUser(ctx context.Context) (bool, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&userRow{}).Limit(1).Count(&n).Error; err != nil {
+		return false, dbError("count users", err)
+	}
+	return n > 0, nil
+}

@@ -14,6 +14,10 @@
 //
 // The authorize endpoint plays the user: it redirects back at once, with
 // a code, or with error=access_denied when Deny is set.
+//
+// It imports no "testing": Start runs a fake for a command or an
+// in-process stack (internal/fakestack, cmd/serentak-fake); New is Start
+// for a test, closed when the test ends.
 package fakeoauth
 
 import (
@@ -26,7 +30,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/serentak/serentak/adapters/tiktok/faketiktok"
@@ -84,6 +87,12 @@ type Server struct {
 	OpenID   string // TikTok
 	Name     string // TikTok display name
 
+	// Issued, when set, is told of every token the Facebook and Instagram
+	// logins issue (their tokens are kept here, not by a platform fake),
+	// so that a platform fake beside this one (fakegraph, fakeig) can
+	// accept them. It is called without the fake's lock held.
+	Issued func(Token)
+
 	// The token keepers of TikTok and Google, whichever this fake plays;
 	// keeper is the one in use (nil for Facebook and Instagram, whose
 	// tokens are kept below).
@@ -105,6 +114,37 @@ type keeper interface {
 	RevokeAll()
 }
 
+// Token is a token the Facebook or Instagram login issued.
+type Token struct {
+	Value string
+	// Kind is "short" or "long" (user tokens) or "page" (a Page token of
+	// /me/accounts).
+	Kind string
+	// PageID is a Page token's Page.
+	PageID string
+	// IGUserID is the Instagram professional account the token publishes
+	// to: Instagram Login's user, or the Page's linked account.
+	IGUserID string
+	Scopes   []string
+}
+
+// TB is what New and Authorize need of a test: testing.TB has it.
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Fatalf(format string, args ...any)
+}
+
+// Options are what a fake shares with the platform fakes beside it.
+type Options struct {
+	// GoogleTokens and TikTokTokens are the token keepers of the
+	// fakeyoutube and faketiktok servers the logins' tokens must work on
+	// (fakeyoutube.WithTokens, faketiktok.WithTokens); nil: a keeper of
+	// the fake's own.
+	GoogleTokens *fakeyoutube.Tokens
+	TikTokTokens *faketiktok.Tokens
+}
+
 // grant is what a code or token stands for.
 type grant struct {
 	scopes    []string
@@ -116,8 +156,16 @@ type grant struct {
 }
 
 // New starts a fake of kind k, closed when the test ends.
-func New(t testing.TB, k Kind) *Server {
+func New(t TB, k Kind) *Server {
 	t.Helper()
+	s := Start(k, Options{})
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake of kind k on a fresh port of 127.0.0.1. Close it
+// when done.
+func Start(k Kind, o Options) *Server {
 	s := &Server{
 		Kind: k, ClientID: "client-" + string(k), ClientSecret: "secret-" + string(k) + "-" + randHex(6),
 		Version: "v25.0", Now: time.Now, AccessTTL: time.Hour, RefreshTTL: 180 * 24 * time.Hour, PageSize: 1,
@@ -125,14 +173,19 @@ func New(t testing.TB, k Kind) *Server {
 	}
 	switch k {
 	case TikTok:
-		s.tiktok = faketiktok.NewTokens()
+		s.tiktok = o.TikTokTokens
+		if s.tiktok == nil {
+			s.tiktok = faketiktok.NewTokens()
+		}
 		s.keeper = s.tiktok
 	case Google:
-		s.google = fakeyoutube.NewTokens()
+		s.google = o.GoogleTokens
+		if s.google == nil {
+			s.google = fakeyoutube.NewTokens()
+		}
 		s.keeper = s.google
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
 	return s
 }
 
@@ -164,7 +217,7 @@ func (s *Server) Calls(route string) int {
 // Authorize plays the browser: it opens the authorize URL, which must
 // point at this server, and returns the query of the redirect back to
 // RedirectURI. It fails the test when the fake refuses the request.
-func (s *Server) Authorize(t testing.TB, authorizeURL string) url.Values {
+func (s *Server) Authorize(t TB, authorizeURL string) url.Values {
 	t.Helper()
 	if !strings.HasPrefix(authorizeURL, s.URL+"/") {
 		t.Fatalf("authorize URL %q does not point at the fake %s", authorizeURL, s.URL)
@@ -296,10 +349,9 @@ func (s *Server) takeCode(code, redirect string) *grant {
 	return g
 }
 
-// issue makes a token of kind for g.
+// issue makes a token of kind for g, and tells Issued.
 func (s *Server) issue(kind string, g *grant, ttl time.Duration) string {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	tok := kind + "-" + randHex(12)
 	ng := *g
 	ng.kind = kind
@@ -308,6 +360,20 @@ func (s *Server) issue(kind string, g *grant, ttl time.Duration) string {
 		ng.expires = s.Now().Add(ttl)
 	}
 	s.access[tok] = &ng
+	s.mu.Unlock()
+	if s.Issued != nil {
+		t := Token{Value: tok, Kind: kind, Scopes: append([]string(nil), g.scopes...)}
+		switch {
+		case g.page != nil:
+			t.PageID = g.page.ID
+			if g.page.IG != nil {
+				t.IGUserID = g.page.IG.ID
+			}
+		case s.Kind == InstagramLogin:
+			t.IGUserID = s.IGUser.ID
+		}
+		s.Issued(t)
+	}
 	return tok
 }
 

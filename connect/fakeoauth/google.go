@@ -20,8 +20,14 @@ func (s *Server) serveGoogle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.authorize(w, r, "client_id", " ", true, func(code string, g *grant) {
+			// A user with one channel uploads to it; with several,
+			// the grant names none (docs of fakeyoutube.Grant).
+			var channel string
+			if len(s.Channels) == 1 {
+				channel = s.Channels[0].ID
+			}
 			s.google.AddCode(code, fakeyoutube.Code{
-				Grant:       fakeyoutube.Grant{Scopes: g.scopes},
+				Grant:       fakeyoutube.Grant{ChannelID: channel, Scopes: g.scopes},
 				RedirectURI: g.redirect, CodeChallenge: g.challenge,
 			}, g.expires)
 		})

@@ -17,6 +17,7 @@ import (
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/scheduler"
 	"github.com/serentak/serentak/throttle"
+	"github.com/serentak/serentak/webapp"
 	"github.com/serentak/serentak/worker"
 )
 
@@ -108,6 +109,10 @@ func (a *App) apiRole() ([]part, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (SERENTAK_ADDR): %w", a.Config.Addr, err)
 	}
+	// The web app serves its pages and hands every other path to the API.
+	hs := srv.HTTPServer(ln.Addr().String())
+	hs.Handler = webapp.New(webapp.Config{API: srv.Handler(), PublicURL: a.Config.PublicURL,
+		OperatorKey: key, SignUp: a.Config.SignUp, AnyUser: a.store.AnyUser, Log: a.log})
 	a.log.Info("api listening", "addr", ln.Addr().String())
 	if a.Listening != nil {
 		a.Listening <- ln.Addr().String()
@@ -117,7 +122,7 @@ func (a *App) apiRole() ([]part, error) {
 		every = DefaultSweepEvery
 	}
 	return []part{
-		serveHTTP(srv.HTTPServer(ln.Addr().String()), api.Listener(ln), a.log),
+		serveHTTP(hs, api.Listener(ln), a.log),
 		func(ctx context.Context) error { return sweepUploads(ctx, a.uploads.Sweep, every, a.log) },
 	}, nil
 }

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/device"
@@ -70,6 +71,10 @@ type Device struct {
 	Scale         float64 // device pixels per CSS pixel
 	Mobile, Touch bool
 	UserAgent     string
+	// Language is the Accept-Language the browser sends: headless
+	// Chromium sends en-US whatever its --lang, and the merchants'
+	// phones ask for Bahasa Indonesia.
+	Language string
 }
 
 // Phone is a mid-range Android phone, the screen the merchants of
@@ -77,12 +82,14 @@ type Device struct {
 var Phone = Device{
 	Name: "phone", Width: 360, Height: 800, Scale: 2, Mobile: true, Touch: true,
 	UserAgent: "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36",
+	Language:  "id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7",
 }
 
 // Desktop is a laptop's window.
 var Desktop = Device{
 	Name: "desktop", Width: 1280, Height: 800, Scale: 1,
 	UserAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+	Language:  "id-ID,id;q=0.9,en-US;q=0.8,en;q=0.7",
 }
 
 // Device makes d a chromedp.Device.
@@ -209,6 +216,14 @@ func (b *Browser) Page(t testing.TB, d Device) *Page {
 	p := &Page{t: t, ctx: ctx, device: d}
 	p.watch()
 	p.do("emulate "+d.Name, chromedp.Emulate(d))
+	if d.Language != "" {
+		ctx, cancel := p.bounded()
+		defer cancel()
+		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Accept-Language": d.Language}}); err != nil {
+			t.Fatalf("browser: ask for %s: %v", d.Language, err)
+		}
+	}
 	return p
 }
 

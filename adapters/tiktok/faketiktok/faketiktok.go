@@ -157,6 +157,11 @@ func WithoutRateLimits() Option { return func(s *Server) { s.noLimits = true } }
 // with.
 func WithMediaClient(c *http.Client) Option { return func(s *Server) { s.media = c } }
 
+// WithTokens makes the fake keep its codes and tokens in t, shared with
+// the fake of TikTok's login (connect/fakeoauth.Options), so that the
+// tokens a login issues work on this fake's API.
+func WithTokens(t *Tokens) Option { return func(s *Server) { s.tokens = t } }
+
 // Server is a running fake. Use URL as the adapter's BaseURL; the
 // token endpoint is URL+"/v2/oauth/token/".
 type Server struct {

@@ -151,6 +151,11 @@ func WithClient(id, secret string) Option {
 	return func(s *Server) { s.clientID, s.clientSecret = id, secret }
 }
 
+// WithTokens makes the fake keep its codes and tokens in t, shared with
+// the fake of Google's login (connect/fakeoauth.Options), so that the
+// tokens a login issues work on this fake's API.
+func WithTokens(t *Tokens) Option { return func(s *Server) { s.tokens = t } }
+
 // Server is a running fake. Use URL as the adapter's BaseURL and URL+"/token"
 // as its TokenURL.
 type Server struct {

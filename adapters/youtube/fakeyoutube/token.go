@@ -30,8 +30,9 @@ import (
 
 // Grant is whose channel a code or token reaches, and what it allows.
 type Grant struct {
-	// ChannelID is the channel the fake's API calls act on; "" for the
-	// login fake's grants, which belong to a Google user, not one channel.
+	// ChannelID is the channel the fake's API calls act on. The login
+	// fake's grants belong to a Google user: they name the user's channel
+	// when there is exactly one, else none ("").
 	ChannelID string
 	// Scopes are the scopes the user granted.
 	Scopes []string
