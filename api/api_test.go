@@ -75,6 +75,10 @@ func setup(t *testing.T, opts ...func(*api.Config)) *bundle {
 		WakeFunc:   func() { b.wakes.Add(1) },
 		Logger:     slog.New(slog.NewJSONHandler(b.logs, nil)),
 		Now:        func() time.Time { return b.now },
+		// Tests fail to authenticate on purpose, hundreds of times from
+		// 127.0.0.1 (the tenancy matrix); TestAuthFailuresLimited turns
+		// the limit on.
+		AuthFailureLimit: -1,
 	}
 	for _, o := range opts {
 		o(&cfg)

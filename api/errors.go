@@ -102,8 +102,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"path", logPath(c), "error", err.Error())
 	}
 	status := statusOf[app.Code]
-	if app.Code == serentak.ECodeRateLimited {
-		c.Response().Header().Set("Retry-After", "1")
+	if app.Code == serentak.ECodeRateLimited && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", "1") // unless the refusal knows better
 	}
 	details := app.Details
 	if details == nil {

@@ -6,11 +6,10 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -165,7 +164,9 @@ func (s *Server) recoverMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authMiddleware requires "Authorization: Bearer <key>": the operator key
-// or a workspace key.
+// or a workspace key. An address that failed too often (authFails) is
+// answered 429 before its key is looked at: however good the next key, it
+// waits out the window.
 func (s *Server) authMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		scheme, key, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
@@ -173,33 +174,52 @@ func (s *Server) authMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.EqualFold(scheme, "Bearer") || key == "" {
 			return serentak.Errorf(serentak.ECodeUnauthorized, "send your API key as Authorization: Bearer <key>")
 		}
-		if s.isAdminKey(key) {
-			c.Set(ctxPrincipal, principal{operator: true})
-			return next(c)
-		}
-		if strings.HasPrefix(key, serentak.PrefixSession) {
-			ses, err := s.cfg.Store.FindSessionByHash(c.Request().Context(), serentak.HashSecret(key), s.now())
-			if serentak.ErrorCode(err) == serentak.ECodeNotFound {
-				return serentak.Errorf(serentak.ECodeUnauthorized, "this session has ended; sign in again")
+		addr := "auth-addr:" + clientAddr(c)
+		if s.authFails != nil {
+			if err := s.authFails.wait(c.Request().Context(), addr); err != nil {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(authFailWindow.Seconds())))
+				return err
 			}
-			if err != nil {
-				return fmt.Errorf("look up session: %w", err)
-			}
-			s.recordSessionUse(c, ses)
-			c.Set(ctxPrincipal, principal{userID: ses.UserID, sessionID: ses.ID})
-			return next(c)
 		}
-		k, err := s.cfg.Store.FindAPIKeyByHash(c.Request().Context(), serentak.HashSecret(key))
-		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
-			return serentak.Errorf(serentak.ECodeUnauthorized, "invalid API key")
-		}
+		p, err := s.authenticate(c, key)
 		if err != nil {
-			return fmt.Errorf("look up API key: %w", err)
+			// An unknown or revoked key, an ended session: counted.
+			if s.authFails != nil && serentak.ErrorCode(err) == serentak.ECodeUnauthorized {
+				s.authFails.fail(c.Request().Context(), addr)
+			}
+			return err
 		}
-		s.recordKeyUse(c, k)
-		c.Set(ctxPrincipal, principal{keyID: k.ID, workspaceID: k.WorkspaceID, role: k.Role})
+		c.Set(ctxPrincipal, p)
 		return next(c)
 	}
+}
+
+// authenticate finds who key is: the operator, a person's session or a
+// workspace key; 401 when it is none of them.
+func (s *Server) authenticate(c echo.Context, key string) (principal, error) {
+	if s.isAdminKey(key) {
+		return principal{operator: true}, nil
+	}
+	if strings.HasPrefix(key, serentak.PrefixSession) {
+		ses, err := s.cfg.Store.FindSessionByHash(c.Request().Context(), serentak.HashSecret(key), s.now())
+		if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+			return principal{}, serentak.Errorf(serentak.ECodeUnauthorized, "this session has ended; sign in again")
+		}
+		if err != nil {
+			return principal{}, fmt.Errorf("look up session: %w", err)
+		}
+		s.recordSessionUse(c, ses)
+		return principal{userID: ses.UserID, sessionID: ses.ID}, nil
+	}
+	k, err := s.cfg.Store.FindAPIKeyByHash(c.Request().Context(), serentak.HashSecret(key))
+	if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+		return principal{}, serentak.Errorf(serentak.ECodeUnauthorized, "invalid API key")
+	}
+	if err != nil {
+		return principal{}, fmt.Errorf("look up API key: %w", err)
+	}
+	s.recordKeyUse(c, k)
+	return principal{keyID: k.ID, workspaceID: k.WorkspaceID, role: k.Role}, nil
 }
 
 // recordKeyUse writes a key's last use when the one stored is a minute
@@ -333,64 +353,4 @@ func (s *Server) need(p serentak.Power) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
-}
-
-// rateLimitMiddleware limits requests per key (cfg.RateLimit per second).
-func (s *Server) rateLimitMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if s.limiter == nil {
-			return next(c)
-		}
-		p := principalOf(c)
-		id := "operator"
-		switch {
-		case p.userID != "":
-			id = "user:" + p.userID
-		case !p.operator:
-			id = p.keyID
-		}
-		if !s.limiter.allow(id) {
-			return serentak.Errorf(serentak.ECodeRateLimited, "too many requests for this API key; retry after a second")
-		}
-		return next(c)
-	}
-}
-
-// limiter is a token bucket per key. Buckets are made only for keys that
-// authenticated, so their number is bounded by the keys that exist.
-type limiter struct {
-	mu      sync.Mutex
-	rate    float64
-	burst   float64
-	now     func() time.Time
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newLimiter(rate float64, now func() time.Time) *limiter {
-	return &limiter{rate: rate, burst: math.Max(1, 2*rate), now: now, buckets: map[string]*bucket{}}
-}
-
-func (l *limiter) allow(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
-	}
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = math.Min(l.burst, b.tokens+elapsed*l.rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

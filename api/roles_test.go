@@ -42,6 +42,8 @@ var tenancyMatrix = map[string]string{
 	"DELETE /v1/organizations/:org/members/:id":                         "ok 404 404 404 404 404 401 401 404 404 401 403 404",
 	"GET /healthz":                                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /readyz":                                                       "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"HEAD /healthz":                                                     "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"HEAD /readyz":                                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /openapi.json":                                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /docs":                                                         "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /public/media/:id":                                             "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
@@ -229,6 +231,8 @@ func TestTenancyMatrix(t *testing.T) {
 		"POST /v1/approval-link":            {path: "/v1/approval-link", body: decide, ok: 200},
 		"GET /healthz":                      {path: "/healthz", body: noBody, ok: 200},
 		"GET /readyz":                       {path: "/readyz", body: noBody, ok: 200},
+		"HEAD /healthz":                     {path: "/healthz", body: noBody, ok: 200},
+		"HEAD /readyz":                      {path: "/readyz", body: noBody, ok: 200},
 		"GET /openapi.json":                 {path: "/openapi.json", body: noBody, ok: 200},
 		"GET /docs":                         {path: "/docs", body: noBody, ok: 200},
 		"GET /public/media/:id":             {path: link, body: noBody, ok: 200},

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -123,9 +124,24 @@ type Config struct {
 	// for this long (default 60 s), so a dead phone connection frees the
 	// upload.
 	UploadIdleTimeout time.Duration
-	// RateLimit is requests per second per API key (burst: twice that, at
-	// least 1); 0 turns rate limiting off.
+	// RateLimit is requests per second per API key (burst: RateBurst); 0
+	// turns rate limiting off.
 	RateLimit float64
+	// RateBurst is how many requests a key may make at once; 0: twice
+	// RateLimit, at least 1.
+	RateBurst int
+	// RateLimits keeps the keys' allowances across every API process of
+	// the install (throttle.Redis); nil keeps them in this process only
+	// (ratelimit.go).
+	RateLimits RateCounter
+	// AuthFailureLimit is how many failed authentications (an unknown or
+	// revoked key, an ended session) a client address may make in a
+	// minute before it is answered 429, counted in SignInFailures: 0 takes
+	// DefaultAuthFailureLimit, a negative value turns it off.
+	AuthFailureLimit int
+	// CORSOrigins are the browser origins allowed to call the API
+	// (SERENTAK_CORS_ORIGINS; cors.go); empty: none.
+	CORSOrigins []string
 	// ReadTimeout bounds reading one request, its body included (default
 	// 30 s), so a client sending a byte at a time cannot hold a
 	// connection. The upload routes extend it while bytes keep coming
@@ -177,7 +193,11 @@ type Server struct {
 	urls     *safeurl.Checker
 	// webhookURLs checks webhook endpoints' URLs.
 	webhookURLs *safeurl.Checker
-	limiter     *limiter
+	limiter     *rateLimiter // nil: no rate limit
+	// authFails counts failed authentications per client address
+	// (authMiddleware); nil: not limited.
+	authFails *signInGuard
+	cors      *cors
 	// ytDays tells YouTube's quota days apart; nil loc: not loaded, and
 	// the quota is left to the workers.
 	ytDays  *youtube.QuotaDays
@@ -239,13 +259,23 @@ func New(cfg Config) *Server {
 	s.resetMails = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.resetMails.window = resetMailWindow
 	if cfg.RateLimit > 0 {
-		s.limiter = newLimiter(cfg.RateLimit, s.now)
+		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cfg.RateLimits, s.now, s.log)
 	}
+	if cfg.AuthFailureLimit >= 0 {
+		s.authFails = newSignInGuard(cfg.SignInFailures, s.now, s.log)
+		s.authFails.window = authFailWindow
+		s.authFails.limit = cmp.Or(cfg.AuthFailureLimit, DefaultAuthFailureLimit)
+		s.authFails.slowAfter = s.authFails.limit // refused, never slowed
+		s.authFails.timeout = sharedCountTimeout
+		s.authFails.refusal = "too many failed authentications from this address; try again in a minute"
+	}
+	s.cors = newCORS(cfg.CORSOrigins)
 
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(s.corsMiddleware)
 	e.Use(s.writeDeadlineMiddleware, s.requestIDMiddleware, s.accessLogMiddleware, s.recoverMiddleware)
 	s.e = e
 	s.routes()
@@ -289,8 +319,12 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 // the OpenAPI drift test.
 func (s *Server) routes() {
 	e := s.e
+	// HEAD answers as GET without a body (net/http drops it): load
+	// balancers and probes that only look at the status.
 	e.GET("/healthz", s.healthz)
+	e.HEAD("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.json", s.serveOpenAPI)
 	e.GET("/docs", s.serveDocs)
 	e.GET("/public/media/:id", s.publicMedia)

@@ -54,17 +54,34 @@ type signInGuard struct {
 	delay  time.Duration
 	// window is how long a count lasts: signInWindow for sign-ins.
 	window time.Duration
+	// From slowAfter failures on, each attempt waits longer; from limit
+	// on, it is refused with refusal (sign-ins: signInSlowAfter,
+	// signInLimit).
+	slowAfter, limit int
+	refusal          string
+	// timeout bounds one call to the shared counter (signInCountTimeout).
+	timeout time.Duration
+	// warn keeps the shared counter's failures to a warning a minute.
+	warn *warnEvery
 }
 
 func newSignInGuard(shared FailureCounter, now func() time.Time, log *slog.Logger) *signInGuard {
-	return &signInGuard{shared: shared, local: throttle.NewMemory(now), log: log, delay: signInDelay, window: signInWindow}
+	return &signInGuard{shared: shared, local: throttle.NewMemory(now), log: log, delay: signInDelay, window: signInWindow,
+		slowAfter: signInSlowAfter, limit: signInLimit, refusal: "too many failed sign-ins; try again in a minute",
+		timeout: signInCountTimeout, warn: &warnEvery{every: time.Minute}}
 }
 
 // sharedCtx is ctx for one call to the shared counter: bounded by
-// signInCountTimeout, and not ended when the client hangs up, so a client
-// cannot dodge the count of its failure by closing the connection.
-func sharedCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), signInCountTimeout)
+// g.timeout, and not ended when the client hangs up, so a client cannot
+// dodge the count of its failure by closing the connection.
+func (g *signInGuard) sharedCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
+}
+
+// warnf logs a failure of the shared counter, at most once a minute: it
+// may be asked on every request while Redis is down.
+func (g *signInGuard) warnf(msg string, err error) {
+	g.warn.do(func() { g.log.Warn(msg, "error", err) })
 }
 
 // failures is the most failures of the counters in their current windows:
@@ -73,13 +90,13 @@ func sharedCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 // the shared count only, and this process must not hold to its own.)
 func (g *signInGuard) failures(ctx context.Context, keys ...string) int {
 	if g.shared != nil {
-		sctx, cancel := sharedCtx(ctx)
+		sctx, cancel := g.sharedCtx(ctx)
 		defer cancel()
 		n, err := g.shared.Failures(sctx, keys...)
 		if err == nil {
 			return n
 		}
-		g.log.Warn("sign-in throttling falls back on this process's count: the shared count cannot be read; check Redis", "error", err)
+		g.warnf("failure throttling (sign-ins, failed authentications) falls back on this process's count: the shared count cannot be read; check Redis", err)
 	}
 	n, _ := g.local.Failures(ctx, keys...)
 	return n
@@ -88,13 +105,13 @@ func (g *signInGuard) failures(ctx context.Context, keys ...string) int {
 // wait refuses (429) or slows down an attempt after earlier failures.
 func (g *signInGuard) wait(ctx context.Context, keys ...string) error {
 	n := g.failures(ctx, keys...)
-	if n >= signInLimit {
-		return serentak.Errorf(serentak.ECodeRateLimited, "too many failed sign-ins; try again in a minute")
+	if n >= g.limit {
+		return serentak.Errorf(serentak.ECodeRateLimited, "%s", g.refusal)
 	}
-	if n < signInSlowAfter {
+	if n < g.slowAfter {
 		return nil
 	}
-	t := time.NewTimer(time.Duration(n-signInSlowAfter+1) * g.delay)
+	t := time.NewTimer(time.Duration(n-g.slowAfter+1) * g.delay)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -110,10 +127,10 @@ func (g *signInGuard) fail(ctx context.Context, keys ...string) {
 	if g.shared == nil {
 		return
 	}
-	ctx, cancel := sharedCtx(ctx)
+	ctx, cancel := g.sharedCtx(ctx)
 	defer cancel()
 	if err := g.shared.Fail(ctx, g.window, keys...); err != nil {
-		g.log.Warn("a failed sign-in is counted in this process only: the shared count cannot be written; check Redis", "error", err)
+		g.warnf("a failure (sign-in, authentication) is counted in this process only: the shared count cannot be written; check Redis", err)
 	}
 }
 
@@ -123,9 +140,9 @@ func (g *signInGuard) clear(ctx context.Context, key string) {
 	if g.shared == nil {
 		return
 	}
-	ctx, cancel := sharedCtx(ctx)
+	ctx, cancel := g.sharedCtx(ctx)
 	defer cancel()
 	if err := g.shared.Clear(ctx, key); err != nil {
-		g.log.Warn("a successful sign-in's email keeps its failure count until its window ends: the shared count cannot be cleared; check Redis", "error", err)
+		g.warnf("a successful sign-in's email keeps its failure count until its window ends: the shared count cannot be cleared; check Redis", err)
 	}
 }

@@ -46,6 +46,15 @@ func TestHealth(t *testing.T) {
 		if !strings.Contains(down.logs.String(), "10.1.2.3") {
 			t.Errorf("%s: the log lacks the dial error: %s", name, down.logs.String())
 		}
+		// HEAD answers as GET, without a body (load balancers, probes).
+		if r := down.do("HEAD", "/readyz", "", nil); r.status != http.StatusServiceUnavailable || len(r.body) != 0 {
+			t.Errorf("%s: HEAD /readyz = %d with %d bytes, want 503 without a body", name, r.status, len(r.body))
+		}
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if r := b.do("HEAD", path, "", nil); r.status != http.StatusOK || len(r.body) != 0 {
+			t.Errorf("HEAD %s = %d with %d bytes, want 200 without a body", path, r.status, len(r.body))
+		}
 	}
 }
 

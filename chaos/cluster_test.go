@@ -34,7 +34,7 @@ import (
 
 // Fixed identities on the fake platforms.
 const (
-	adminKey  = "chaos-operator-key"
+	adminKey  = "chaos-operator-key-0123456789abcdef"
 	pageID    = "1029384756"
 	pageToken = "EAAB-chaos-page-token"
 	igUserID  = "17841400000000001"
@@ -140,7 +140,7 @@ func newCluster(t *testing.T, o options) *cluster {
 		"SERENTAK_DATABASE_URL":             dbURL,
 		"SERENTAK_REDIS_URL":                c.redis.URL(),
 		"SERENTAK_ADMIN_KEY":                adminKey,
-		"SERENTAK_SECRET_KEY":               "chaos-secret-key",
+		"SERENTAK_SECRET_KEY":               "chaos-secret-key-0123456789abcdef",
 		"SERENTAK_FACEBOOK_API_URL":         c.graph.URL,
 		"SERENTAK_INSTAGRAM_API_URL":        c.ig.URL,
 		"SERENTAK_YOUTUBE_API_URL":          c.yt.URL,

@@ -115,6 +115,12 @@ type Config struct {
 	// SMTP is SMTPURL parsed, its sender replaced by SERENTAK_SMTP_FROM
 	// when that is set; nil when SMTPURL is "".
 	SMTP *mail.SMTPConfig
+
+	// CORSOrigins are the browser origins allowed to call the API
+	// (SERENTAK_CORS_ORIGINS, comma-separated): exact origins
+	// (https://app.example.com, lower case), or "*" for any origin
+	// without credentials. Empty: none.
+	CORSOrigins []string
 }
 
 // Load reads the configuration: the file named by SERENTAK_CONFIG, else
@@ -229,6 +235,18 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("SERENTAK_SIGNUP=%q: want first, open or closed", c.SignUp))
 	}
+	for _, o := range strings.Split(get("SERENTAK_CORS_ORIGINS"), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		origin, err := parseOrigin(o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SERENTAK_CORS_ORIGINS: %w", err))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, origin)
+	}
 	if c.RedisURL != "" {
 		var err error
 		if c.Redis, err = ParseRedisURL(c.RedisURL); err != nil {
@@ -297,6 +315,21 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SERENTAK_LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
 	}
 	return c, errors.Join(errs...)
+}
+
+// parseOrigin checks one of SERENTAK_CORS_ORIGINS: "*", or an origin as
+// a browser sends it, scheme://host[:port] with nothing after, which it
+// returns in lower case (browsers send it so).
+func parseOrigin(o string) (string, error) {
+	if o == "*" {
+		return o, nil
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "/") {
+		return "", fmt.Errorf("%q is not an origin: want scheme://host[:port] exactly as the browser's address bar shows it, without a path or a trailing slash (https://app.example.com), or * for any origin without credentials", o)
+	}
+	return strings.ToLower(o), nil
 }
 
 // loadSMTP parses SMTPURL; from, when set, is the sender, and the URL

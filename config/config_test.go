@@ -241,3 +241,24 @@ func TestSMTP(t *testing.T) {
 		}
 	}
 }
+
+// SERENTAK_CORS_ORIGINS takes exact origins (lower-cased, as browsers
+// send them) and "*", and refuses what a browser never sends as an Origin.
+func TestCORSOrigins(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := Load(env(map[string]string{"SERENTAK_CORS_ORIGINS": " https://App.Example.com , http://localhost:5173,*"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.CORSOrigins, " "); got != "https://app.example.com http://localhost:5173 *" {
+		t.Errorf("CORSOrigins = %q", got)
+	}
+	if c, _ := Load(env(nil)); len(c.CORSOrigins) != 0 {
+		t.Errorf("no setting: %v, want none", c.CORSOrigins)
+	}
+	for _, bad := range []string{"app.example.com", "https://app.example.com/", "https://app.example.com/path", "ftp://x.example", "https://u:p@x.example", "null"} {
+		if _, err := Load(env(map[string]string{"SERENTAK_CORS_ORIGINS": bad})); err == nil || !strings.Contains(err.Error(), "SERENTAK_CORS_ORIGINS") {
+			t.Errorf("%q: %v, want refused naming the setting", bad, err)
+		}
+	}
+}

@@ -73,6 +73,10 @@ type Config struct {
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// RedisStartsEmpty says Redis is serve's in-process one, empty at every
+	// start: the first pass finding no marker is then the normal start,
+	// logged at INFO, not a loss.
+	RedisStartsEmpty bool
 }
 
 // Scheduler runs the passes. Use New.
@@ -88,6 +92,8 @@ type Scheduler struct {
 	// insp looks at a stranded delivery's task (replaceDead).
 	insp *asynq.Inspector
 	wake chan struct{}
+	// resets counts the resets this process made (reset's log level).
+	resets atomic.Int64
 }
 
 // Stats counts what one pass did.
@@ -247,7 +253,17 @@ func (s *Scheduler) reset(ctx context.Context, st *Stats) (int64, error) {
 	st.Reset = true
 	st.ResetCount += n
 	s.client.Store(asynq.NewClientFromRedisClient(s.rdb))
-	s.log.Warn("Redis lost the scheduler's marker (new, flushed, or restarted without persistence); re-enqueueing every scheduled delivery", "deliveries", n)
+	// A loss is worth a warning only when something was lost: a new
+	// Redis (n == 0) and serve's in-process Redis at start are normal.
+	first := s.resets.Add(1) == 1
+	switch {
+	case n == 0:
+		s.log.Info("Redis holds no scheduler marker (a new or emptied Redis); nothing was queued in it", "deliveries", n)
+	case first && s.cfg.RedisStartsEmpty:
+		s.log.Info("the in-process Redis starts empty; re-enqueueing every scheduled delivery from the database", "deliveries", n)
+	default:
+		s.log.Warn("Redis lost the scheduler's marker (flushed, or restarted without persistence); re-enqueueing every scheduled delivery", "deliveries", n)
+	}
 	return n, nil
 }
 

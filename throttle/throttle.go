@@ -11,6 +11,11 @@
 //
 // A key's window starts at its first failure and lasts window; the next
 // failure after it starts a new one.
+//
+// Both also keep rate allowances (rate.go): Take(ctx, key, rate) decides
+// one request against a key's allowance, a token bucket (GCRA) that the
+// API's per-key rate limit keeps in Redis so that every API process
+// enforces one limit.
 package throttle
 
 import (
@@ -29,6 +34,8 @@ type Memory struct {
 	now     func() time.Time
 	maxKeys int
 	wins    map[string]*window
+	// tats are the rate allowances' theoretical arrival times (Take).
+	tats map[string]time.Time
 }
 
 type window struct {

@@ -21,7 +21,7 @@ import (
 )
 
 const (
-	testAdminKey = "test-operator-key"
+	testAdminKey = "test-operator-key-0123456789abcdef"
 	pageID       = "1029384756"
 	pageToken    = "EAAB-page-token-secret"
 	igUserID     = "17841400000000001"
@@ -67,7 +67,7 @@ func newEnv(t *testing.T, graph *fakegraph.Server, ig *fakeig.Server) map[string
 		"SERENTAK_DATA_DIR":            dir,
 		"SERENTAK_DATABASE_URL":        filepath.Join(dir, "serentak.db"),
 		"SERENTAK_ADMIN_KEY":           testAdminKey,
-		"SERENTAK_SECRET_KEY":          "test-secret-key",
+		"SERENTAK_SECRET_KEY":          "test-secret-key-0123456789abcdef",
 		"SERENTAK_FACEBOOK_API_URL":    graph.URL,
 		"SERENTAK_INSTAGRAM_API_URL":   ig.URL,
 		"SERENTAK_MEDIA_ALLOW_PRIVATE": "true",

@@ -6,6 +6,7 @@
 //	serentak scheduler  the scheduler only
 //	serentak migrate    apply the pending schema migrations, then exit
 //	serentak migrate status  list the schema migrations, applied or pending
+//	serentak healthcheck  exit 0 when the local process is ready (for images without a shell)
 //
 // The wiring is package internal/app; this reads the command line.
 // The benchmark is cmd/serentak-bench, the fake platform cmd/serentak-fake.
@@ -34,6 +35,9 @@ commands:
   scheduler  run the scheduler
   migrate    apply the pending schema migrations and exit
              (migrate status: list them, applied or pending)
+  healthcheck  exit 0 when the local API answers /readyz, else 1
+             (-url URL: another URL; -role worker|scheduler: the database
+             and Redis answer instead)
 
 Configuration comes from SERENTAK_* environment variables (see README.md and
 configs/serentak.example.env).
@@ -61,9 +65,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case command == "help" || command == "-h" || command == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case !isRole && command != "migrate":
+	case !isRole && command != "migrate" && command != "healthcheck":
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("unknown command %q", command)
+	}
+	if command == "healthcheck" {
+		return healthcheck(ctx, args[1:], getenv, stdout)
 	}
 	if command == "migrate" {
 		if err := checkMigrateArgs(args[1:]); err != nil {

@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// The production binary offers its roles, migrate and help; the benchmark
+// The production binary offers its roles, migrate, healthcheck and help; the benchmark
 // and the fake platform are commands of their own (cmd/serentak-bench,
 // cmd/serentak-fake).
 func TestUsage(t *testing.T) {
@@ -19,7 +19,7 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, &out, nil); err != nil {
 		t.Fatalf("help: %v", err)
 	}
-	for _, want := range []string{"serve", "api", "worker", "scheduler", "migrate"} {
+	for _, want := range []string{"serve", "api", "worker", "scheduler", "migrate", "healthcheck"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out.String())
 		}
@@ -73,5 +73,32 @@ func TestNoFakeOrBenchInTheBinary(t *testing.T) {
 		if strings.HasPrefix(base, "fake") || strings.HasSuffix(base, "test") || strings.Contains(pkg, "bench") {
 			t.Errorf("the serentak binary links %s", pkg)
 		}
+	}
+}
+
+// The production roles refuse an operator or secret key shorter than 32
+// characters, saying how to make one; serve takes them (demos, tests).
+func TestShortKeysRefused(t *testing.T) {
+	long := "0123456789abcdef0123456789abcdef" // 32: the shortest accepted
+	for _, role := range []string{"api", "worker", "scheduler"} {
+		for name, env := range map[string]map[string]string{
+			"SERENTAK_ADMIN_KEY":  {"SERENTAK_ADMIN_KEY": "short-operator-key", "SERENTAK_SECRET_KEY": long},
+			"SERENTAK_SECRET_KEY": {"SERENTAK_ADMIN_KEY": long, "SERENTAK_SECRET_KEY": long[:31]},
+		} {
+			env["SERENTAK_CONFIG"] = os.DevNull
+			env["SERENTAK_DATA_DIR"] = t.TempDir()
+			err := run(context.Background(), []string{role}, func(k string) string { return env[k] }, &bytes.Buffer{}, nil)
+			if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "at least 32") ||
+				!strings.Contains(err.Error(), "head -c 32 /dev/urandom | base64") {
+				t.Errorf("%s with a short %s: %v; want it refused, saying how to make one", role, name, err)
+			}
+		}
+	}
+	// serve checks no length: told to stop before it starts, it returns nil.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	env := map[string]string{"SERENTAK_ADMIN_KEY": "short", "SERENTAK_SECRET_KEY": "short", "SERENTAK_CONFIG": os.DevNull, "SERENTAK_DATA_DIR": t.TempDir()}
+	if err := run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &bytes.Buffer{}, nil); err != nil {
+		t.Errorf("serve with short keys: %v", err)
 	}
 }

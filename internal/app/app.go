@@ -64,6 +64,37 @@ func (r Roles) String() string {
 	return fmt.Sprintf("%+v", Roles(r))
 }
 
+// MinKeyLength is the shortest SERENTAK_ADMIN_KEY and SERENTAK_SECRET_KEY
+// the production roles accept. The operator key is a password anyone who
+// reaches the API may guess at, and the secret key seals every stored
+// token: 32 characters of base64 carry 192 bits or more. The keys Serentak
+// generates (43 characters) and the README's command (44) pass.
+const MinKeyLength = 32
+
+// keyAdvice says how to make a key that passes (README, Production).
+const keyAdvice = "head -c 32 /dev/urandom | base64"
+
+// checkKeys refuses short keys in the production roles (api, worker,
+// scheduler). serve, the all-in-one install on one machine, takes any: it
+// generates its own unless told otherwise, and tests and demos give it
+// short ones.
+func checkKeys(cfg config.Config, embedded bool) error {
+	if embedded {
+		return nil
+	}
+	var errs []error
+	for _, k := range []struct{ name, value string }{
+		{"SERENTAK_ADMIN_KEY", cfg.AdminKey},
+		{"SERENTAK_SECRET_KEY", cfg.SecretKey},
+	} {
+		if k.value != "" && len(k.value) < MinKeyLength {
+			errs = append(errs, fmt.Errorf("%s is %d characters; the api, worker and scheduler processes need at least %d (generate one with: %s)",
+				k.name, len(k.value), MinKeyLength, keyAdvice))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // DefaultSweepEvery is how often the API removes resumable uploads
 // abandoned past their time (media.Uploads.TTL).
 const DefaultSweepEvery = 10 * time.Minute
@@ -127,6 +158,9 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) run(ctx context.Context) error {
+	if err := checkKeys(a.Config, a.embedded()); err != nil {
+		return err
+	}
 	if err := a.open(ctx); err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/serentak/serentak/config"
 	"github.com/serentak/serentak/media"
+	"github.com/serentak/serentak/testkit"
 )
 
 // testConfig is serve's configuration on a fresh data directory: SQLite,
@@ -202,6 +203,21 @@ func TestSeparateRolesNeedRedis(t *testing.T) {
 		a.Close()
 		if err == nil || !strings.Contains(err.Error(), "SERENTAK_REDIS_URL") {
 			t.Errorf("%s without SERENTAK_REDIS_URL: %v, want an error naming it", command, err)
+		}
+	}
+}
+
+// A fresh serve logs nothing at WARN or above: what every start does (an
+// empty in-process Redis, generated keys) is normal, and a warning on
+// every start teaches operators to ignore warnings.
+func TestFreshServeLogsNoWarning(t *testing.T) {
+	logs := &testkit.Buffer{}
+	start(t, New(testConfig(t, nil), Serve, logs))
+	// The scheduler's first pass has found the new Redis without its marker.
+	testkit.WaitFor(t, 10*time.Second, "the scheduler's first pass", func() bool { return strings.Contains(logs.String(), "scheduler marker") })
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			t.Errorf("a fresh serve logs: %s", line)
 		}
 	}
 }

@@ -79,6 +79,12 @@ func openStore(ctx context.Context, cfg config.Config, secret string, skipMigrat
 	return store, nil
 }
 
+// openStoreWithKey opens the database for a look only (healthcheck): no
+// migration, one connection.
+func openStoreWithKey(ctx context.Context, cfg config.Config, key []byte) (*gormstore.Store, error) {
+	return gormstore.Open(ctx, gormstore.Config{URL: cfg.DatabaseURL, SecretKey: key, MaxOpenConns: 1, SkipMigrations: true})
+}
+
 // connectRedis returns how to reach Redis: SERENTAK_REDIS_URL, or for
 // serve an in-process Redis.
 func (a *App) connectRedis() (asynq.RedisConnOpt, error) {
@@ -180,7 +186,7 @@ func secretKey(cfg config.Config, embedded bool, log *slog.Logger) (string, erro
 		return cfg.SecretKey, nil
 	}
 	if !embedded && cfg.IsPostgres() {
-		return "", errors.New("SERENTAK_SECRET_KEY is not set: every api and worker process must share one key to read stored tokens (generate one with: openssl rand -base64 32)")
+		return "", errors.New("SERENTAK_SECRET_KEY is not set: every api and worker process must share one key to read stored tokens (generate one with: " + keyAdvice + ")")
 	}
 	v, created, err := config.Persisted(cfg.DataDir, "secret.key")
 	if err != nil {
@@ -199,7 +205,7 @@ func adminKey(cfg config.Config, embedded bool, out io.Writer, log *slog.Logger)
 		return cfg.AdminKey, nil
 	}
 	if !embedded && cfg.IsPostgres() {
-		return "", errors.New("SERENTAK_ADMIN_KEY is not set: every api process must share one operator key")
+		return "", errors.New("SERENTAK_ADMIN_KEY is not set: every api process must share one operator key (generate one with: " + keyAdvice + ")")
 	}
 	v, created, err := config.Persisted(cfg.DataDir, "admin.key")
 	if err != nil {

@@ -29,6 +29,7 @@ func (a *App) schedulerRole() ([]part, error) {
 	s, err := scheduler.New(scheduler.Config{
 		Store: a.store, Redis: a.redis, Logger: a.log,
 		Tick: cfg.Tick, Horizon: cfg.Horizon, Lead: cfg.Lead, StrandedGrace: cfg.StrandedGrace,
+		RedisStartsEmpty: cfg.Redis == nil, // serve's in-process Redis
 	})
 	if err != nil {
 		return nil, err
@@ -209,6 +210,9 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		// Every API process of the install counts failed sign-ins into one
 		// number; serve's embedded Redis counts too (it expires keys).
 		SignInFailures: throttle.NewRedis(rdb, "serentak:signin:", a.signInSecret),
+		// …and takes every request from one allowance per key.
+		RateLimits:  throttle.NewRedis(rdb, "serentak:rate:", a.signInSecret),
+		CORSOrigins: cfg.CORSOrigins,
 	}
 }
 
