@@ -495,3 +495,25 @@ func (s *Store) FindDeliveryByID(ctx context.Context, workspaceID, id string) (s
 	}
 	return toDelivery(r)
 }
+
+// CountDueDeliveries counts, by platform, the deliveries whose time has
+// come (scheduled_at <= now) and that no worker has started: the
+// scheduler role's serentak_queue_due gauge.
+func (s *Store) CountDueDeliveries(ctx context.Context, now time.Time) (map[serentak.Platform]int, error) {
+	var rows []struct {
+		Platform string
+		N        int
+	}
+	err := s.db.WithContext(ctx).Model(&deliveryRow{}).
+		Select("platform, COUNT(*) AS n").
+		Where("status = "+sqlScheduled+" AND scheduled_at <= ?", dbTime(now)).
+		Group("platform").Scan(&rows).Error
+	if err != nil {
+		return nil, dbError("count due deliveries", err)
+	}
+	out := map[serentak.Platform]int{}
+	for _, r := range rows {
+		out[serentak.Platform(r.Platform)] = r.N
+	}
+	return out, nil
+}

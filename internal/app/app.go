@@ -22,6 +22,7 @@ import (
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/mail"
 	"github.com/serentak/serentak/media"
+	"github.com/serentak/serentak/metrics"
 	"github.com/serentak/serentak/scheduler"
 )
 
@@ -76,6 +77,9 @@ type App struct {
 	Out io.Writer
 	// Listening, when set, receives the API's address once it listens.
 	Listening chan<- string
+	// MetricsListening, when set, receives the metrics listener's address
+	// once it listens (worker and scheduler processes).
+	MetricsListening chan<- string
 	// SweepEvery is how often abandoned uploads are removed;
 	// DefaultSweepEvery when zero.
 	SweepEvery time.Duration
@@ -92,6 +96,8 @@ type App struct {
 	publishers map[serentak.Platform]serentak.Publisher
 	oauth      *oauthParts
 	sched      *scheduler.Scheduler // nil unless this process schedules
+	// metrics is the process's one registry; every role counts into it.
+	metrics *metrics.Metrics
 	// mailer sends email (SERENTAK_SMTP_URL); nil without a mail server.
 	// The API sends invites and reset links through it; the scheduler
 	// role's notifier tells admins about problems through it.
@@ -106,7 +112,7 @@ func New(cfg config.Config, roles Roles, out io.Writer) *App {
 	if out == nil {
 		out = io.Discard
 	}
-	return &App{Config: cfg, Roles: roles, Out: out, log: newLogger(out, cfg.LogLevel)}
+	return &App{Config: cfg, Roles: roles, Out: out, log: newLogger(out, cfg.LogLevel), metrics: metrics.New()}
 }
 
 // part is one thing a role runs until ctx ends; it returns nil then, and an
@@ -166,6 +172,13 @@ func (a *App) roles() ([]part, error) {
 			return nil, err
 		}
 		parts = append(parts, p...)
+	}
+	serve, err := a.metricsListener() // metrics.go
+	if err != nil {
+		return nil, err
+	}
+	if serve != nil {
+		parts = append(parts, serve)
 	}
 	return parts, nil
 }

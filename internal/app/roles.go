@@ -34,6 +34,7 @@ func (a *App) schedulerRole() ([]part, error) {
 	}
 	a.onClose(s.Close)
 	a.sched = s
+	a.watchShared() // metrics.go
 	parts := []part{s.Run, a.oauth.keeper.Run}
 	dispatch, err := a.webhookDispatcher()
 	if err != nil {
@@ -70,6 +71,7 @@ func (a *App) workerRole() ([]part, error) {
 		Logger:                   a.log,
 		DelayedTaskCheckInterval: cfg.CheckInterval,
 		TaskCheckInterval:        cfg.CheckInterval,
+		Observer:                 a.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -191,13 +193,16 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 			}
 			return errors.Join(errs...)
 		},
-		WakeFunc:      wake,
-		Mailer:        a.mailer,
-		Logger:        a.log,
-		BodyLimit:     cfg.BodyLimit,
-		MediaMaxBytes: cfg.MediaMaxBytes,
-		RateLimit:     cfg.RateLimit,
-		ComposeRules:  compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
+		WakeFunc:           wake,
+		Metrics:            a.metrics.Handler(),
+		MetricsPublic:      cfg.MetricsPublic,
+		ObserveRequestFunc: a.metrics.APIRequest,
+		Mailer:             a.mailer,
+		Logger:             a.log,
+		BodyLimit:          cfg.BodyLimit,
+		MediaMaxBytes:      cfg.MediaMaxBytes,
+		RateLimit:          cfg.RateLimit,
+		ComposeRules:       compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
 		// The same allowance the workers count (open.go).
 		YouTubeDailyUploads: cfg.YouTubeDailyUploads,
 
