@@ -23,6 +23,7 @@ import (
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/media/mediatest"
+	"github.com/serentak/serentak/metrics"
 	"github.com/serentak/serentak/testkit"
 )
 
@@ -75,6 +76,7 @@ func setup(t *testing.T, opts ...func(*api.Config)) *bundle {
 		WakeFunc:   func() { b.wakes.Add(1) },
 		Logger:     slog.New(slog.NewJSONHandler(b.logs, nil)),
 		Now:        func() time.Time { return b.now },
+		Metrics:    metrics.New().Handler(),
 	}
 	for _, o := range opts {
 		o(&cfg)

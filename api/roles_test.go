@@ -43,6 +43,7 @@ var tenancyMatrix = map[string]string{
 	"GET /healthz":                                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /readyz":                                                       "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /openapi.json":                                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /metrics":                                                      "ok 403 403 403 403 403 401 401 403 403 401 403 403",
 	"GET /public/media/:id":                                             "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
 	"HEAD /public/media/:id":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /v1/oauth/:platform/callback":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
@@ -229,6 +230,7 @@ func TestTenancyMatrix(t *testing.T) {
 		"GET /healthz":                      {path: "/healthz", body: noBody, ok: 200},
 		"GET /readyz":                       {path: "/readyz", body: noBody, ok: 200},
 		"GET /openapi.json":                 {path: "/openapi.json", body: noBody, ok: 200},
+		"GET /metrics":                      {path: "/metrics", body: noBody, ok: 200},
 		"GET /public/media/:id":             {path: link, body: noBody, ok: 200},
 		"HEAD /public/media/:id":            {path: link, body: noBody, ok: 200},
 		"GET /v1/oauth/:platform/callback":  {path: "/v1/oauth/facebook/callback?code=c&state=s", body: noBody, ok: 200},
