@@ -178,3 +178,70 @@ func TestDashboard(t *testing.T) {
 	}
 	_ = metrics.Namespace
 }
+
+// The monitoring stack's files hang together: every file compose mounts
+// exists, Prometheus loads the alerts where compose mounts them, and it
+// scrapes each role.
+func TestMonitoringStack(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			Volumes []string
+		}
+	}
+	raw, err := os.ReadFile("../deployments/compose.monitoring.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatalf("compose.monitoring.yaml: %v", err)
+	}
+	mounted := map[string]bool{}
+	for name, s := range compose.Services {
+		for _, v := range s.Volumes {
+			src, dst, _ := strings.Cut(v, ":")
+			dst, _, _ = strings.Cut(dst, ":")
+			if !strings.HasPrefix(src, "./") {
+				continue // a named volume
+			}
+			if _, err := os.Stat("../deployments/" + src); err != nil {
+				t.Errorf("%s mounts %s, which does not exist", name, src)
+			}
+			mounted[dst] = true
+		}
+	}
+	var prom struct {
+		RuleFiles     []string `yaml:"rule_files"`
+		ScrapeConfigs []struct {
+			JobName      string `yaml:"job_name"`
+			DNSSDConfigs []struct {
+				Names []string
+				Port  int
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	raw, err = os.ReadFile("../deployments/prometheus/prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, &prom); err != nil {
+		t.Fatalf("prometheus.yml: %v", err)
+	}
+	for _, f := range prom.RuleFiles {
+		if !mounted[f] {
+			t.Errorf("prometheus.yml loads %s, which compose does not mount", f)
+		}
+	}
+	scraped := map[string]int{}
+	for _, sc := range prom.ScrapeConfigs {
+		for _, d := range sc.DNSSDConfigs {
+			for _, n := range d.Names {
+				scraped[n] = d.Port
+			}
+		}
+	}
+	for role, port := range map[string]int{"api": 8080, "worker": 9090, "scheduler": 9090} {
+		if scraped[role] != port {
+			t.Errorf("prometheus.yml scrapes %s on port %d, want %d", role, scraped[role], port)
+		}
+	}
+}
