@@ -77,9 +77,6 @@ type App struct {
 	Out io.Writer
 	// Listening, when set, receives the API's address once it listens.
 	Listening chan<- string
-	// MetricsListening, when set, receives the metrics listener's address
-	// once it listens (worker and scheduler processes).
-	MetricsListening chan<- string
 	// SweepEvery is how often abandoned uploads are removed;
 	// DefaultSweepEvery when zero.
 	SweepEvery time.Duration

@@ -53,9 +53,6 @@ func (a *App) metricsListener() (part, error) {
 		return nil, fmt.Errorf("listen on %s (SERENTAK_METRICS_ADDR; \"off\" serves no metrics): %w", cfg.MetricsAddr, err)
 	}
 	a.log.Info("metrics listening", "addr", ln.Addr().String())
-	if a.MetricsListening != nil {
-		a.MetricsListening <- ln.Addr().String()
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", operatorOnly(key, a.metrics.Handler()))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -193,22 +193,25 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 			}
 			return errors.Join(errs...)
 		},
-		WakeFunc:           wake,
-		Metrics:            a.metrics.Handler(),
-		MetricsPublic:      cfg.MetricsPublic,
-		ObserveRequestFunc: a.metrics.APIRequest,
-		Mailer:             a.mailer,
-		Logger:             a.log,
-		BodyLimit:          cfg.BodyLimit,
-		MediaMaxBytes:      cfg.MediaMaxBytes,
-		RateLimit:          cfg.RateLimit,
-		ComposeRules:       compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
+		WakeFunc:      wake,
+		Mailer:        a.mailer,
+		Logger:        a.log,
+		BodyLimit:     cfg.BodyLimit,
+		MediaMaxBytes: cfg.MediaMaxBytes,
+		RateLimit:     cfg.RateLimit,
+		ComposeRules:  compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
 		// The same allowance the workers count (open.go).
 		YouTubeDailyUploads: cfg.YouTubeDailyUploads,
 
 		// Every API process of the install counts failed sign-ins into one
 		// number; serve's embedded Redis counts too (it expires keys).
 		SignInFailures: throttle.NewRedis(rdb, "serentak:signin:", a.signInSecret),
+
+		// The process's one registry (metrics.go): the API's durations
+		// count into it, and /metrics answers all of it.
+		Metrics:            a.metrics.Handler(),
+		MetricsPublic:      cfg.MetricsPublic,
+		ObserveRequestFunc: a.metrics.APIRequest,
 	}
 }
 
