@@ -23,6 +23,7 @@ import (
 	"github.com/serentak/serentak/gormstore/storetest"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/media/mediatest"
+	"github.com/serentak/serentak/metrics"
 	"github.com/serentak/serentak/testkit"
 )
 
@@ -79,6 +80,7 @@ func setup(t *testing.T, opts ...func(*api.Config)) *bundle {
 		// 127.0.0.1 (the tenancy matrix); TestAuthFailuresLimited turns
 		// the limit on.
 		AuthFailureLimit: -1,
+		Metrics:    metrics.New().Handler(),
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -143,6 +143,9 @@ func (s *Server) accessLogMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("request_id", requestID(c)),
 			slog.String("workspace", ws),
 		)
+		if s.cfg.ObserveRequestFunc != nil {
+			s.cfg.ObserveRequestFunc(c.Request().Method, c.Path(), status, time.Since(start))
+		}
 		return nil
 	}
 }

@@ -46,6 +46,7 @@ var tenancyMatrix = map[string]string{
 	"HEAD /readyz":                                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /openapi.json":                                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /docs":                                                         "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /metrics":                                                      "ok 403 403 403 403 403 401 401 403 403 401 403 403",
 	"GET /public/media/:id":                                             "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
 	"HEAD /public/media/:id":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /v1/oauth/:platform/callback":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
@@ -235,6 +236,7 @@ func TestTenancyMatrix(t *testing.T) {
 		"HEAD /readyz":                      {path: "/readyz", body: noBody, ok: 200},
 		"GET /openapi.json":                 {path: "/openapi.json", body: noBody, ok: 200},
 		"GET /docs":                         {path: "/docs", body: noBody, ok: 200},
+		"GET /metrics":                      {path: "/metrics", body: noBody, ok: 200},
 		"GET /public/media/:id":             {path: link, body: noBody, ok: 200},
 		"HEAD /public/media/:id":            {path: link, body: noBody, ok: 200},
 		"GET /v1/oauth/:platform/callback":  {path: "/v1/oauth/facebook/callback?code=c&state=s", body: noBody, ok: 200},

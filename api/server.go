@@ -168,6 +168,15 @@ type Config struct {
 	// (SERENTAK_YOUTUBE_DAILY_UPLOADS; youtubequota.go): 0 takes
 	// youtube.DefaultDailyUploads, a negative value turns the check off.
 	YouTubeDailyUploads int
+	// Metrics, when set, answers GET /metrics (package metrics' Handler):
+	// to the operator key, or to anyone when MetricsPublic is set
+	// (SERENTAK_METRICS_PUBLIC). nil: /metrics answers 404.
+	Metrics       http.Handler
+	MetricsPublic bool
+	// ObserveRequestFunc, when set, is told every request's method, route
+	// template (c.Path(): /v1/workspaces/:ws/posts, never an ID; "" when
+	// no route matched), status and duration.
+	ObserveRequestFunc func(method, route string, status int, d time.Duration)
 }
 
 // Defaults of the HTTP server's timeouts (HTTPServer).
@@ -327,6 +336,11 @@ func (s *Server) routes() {
 	e.HEAD("/readyz", s.readyz)
 	e.GET("/openapi.json", s.serveOpenAPI)
 	e.GET("/docs", s.serveDocs)
+	if s.cfg.MetricsPublic {
+		e.GET("/metrics", s.serveMetrics)
+	} else {
+		e.GET("/metrics", s.serveMetrics, s.authMiddleware, s.operatorOnly)
+	}
 	e.GET("/public/media/:id", s.publicMedia)
 	e.HEAD("/public/media/:id", s.publicMedia) // some fetchers ask for the size first
 	e.GET("/v1/oauth/:platform/callback", s.oauthCallback)

@@ -136,6 +136,7 @@ func newCluster(t *testing.T, o options) *cluster {
 		"HOME":                              c.dir,
 		"SERENTAK_CONFIG":                   os.DevNull,
 		"SERENTAK_ADDR":                     "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		"SERENTAK_METRICS_ADDR":             "127.0.0.1:0", // several workers on one machine
 		"SERENTAK_DATA_DIR":                 c.dir,
 		"SERENTAK_DATABASE_URL":             dbURL,
 		"SERENTAK_REDIS_URL":                c.redis.URL(),

@@ -107,6 +107,15 @@ type Config struct {
 	YouTubeDailyUploads int    // SERENTAK_YOUTUBE_DAILY_UPLOADS: the Google Cloud project's uploads per quota day, every channel together; 0 = YouTube's default
 	YouTubePrivacy      string // SERENTAK_YOUTUBE_PRIVACY: public | unlisted | private
 
+	// MetricsPublic serves /metrics without the operator key
+	// (SERENTAK_METRICS_PUBLIC): for a Prometheus that can reach it on a
+	// private network only.
+	MetricsPublic bool
+	// MetricsAddr is where the worker and scheduler roles, which have no
+	// API, serve /metrics (SERENTAK_METRICS_ADDR, default :9090; "off":
+	// not at all). The api role and serve answer /metrics on the API.
+	MetricsAddr string
+
 	// SMTPURL is the mail server invites, password resets and account
 	// problems are sent through (SERENTAK_SMTP_URL, format in package
 	// mail): smtp://USER:PASSWORD@HOST:587?from=… ; empty: no email, the
@@ -222,6 +231,8 @@ func Load(getenv func(string) string) (Config, error) {
 		TikTokPullFromURL:   boolean("SERENTAK_TIKTOK_PULL_FROM_URL"),
 		YouTubeDailyUploads: int(integer("SERENTAK_YOUTUBE_DAILY_UPLOADS", 0)),
 		YouTubePrivacy:      str("SERENTAK_YOUTUBE_PRIVACY", "public"),
+		MetricsPublic:       boolean("SERENTAK_METRICS_PUBLIC"),
+		MetricsAddr:         str("SERENTAK_METRICS_ADDR", ":9090"),
 	}
 	if v := get("SERENTAK_RATE_LIMIT"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)

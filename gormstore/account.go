@@ -283,3 +283,27 @@ func notStarted() []string {
 	return []string{string(serentak.DeliveryScheduled), string(serentak.DeliveryPendingApproval),
 		string(serentak.DeliveryRejected), string(serentak.DeliveryDraft)}
 }
+
+// CountAccounts counts the connected accounts (removed ones left out) by
+// platform and status: the scheduler role's serentak_accounts gauge.
+func (s *Store) CountAccounts(ctx context.Context) (map[serentak.Platform]map[serentak.AccountStatus]int, error) {
+	var rows []struct {
+		Platform, Status string
+		N                int
+	}
+	err := s.db.WithContext(ctx).Model(&accountRow{}).
+		Select("platform, status, COUNT(*) AS n").
+		Group("platform, status").Scan(&rows).Error
+	if err != nil {
+		return nil, dbError("count accounts", err)
+	}
+	out := map[serentak.Platform]map[serentak.AccountStatus]int{}
+	for _, r := range rows {
+		p := serentak.Platform(r.Platform)
+		if out[p] == nil {
+			out[p] = map[serentak.AccountStatus]int{}
+		}
+		out[p][serentak.AccountStatus(r.Status)] = r.N
+	}
+	return out, nil
+}

@@ -495,3 +495,37 @@ func (s *Store) FindDeliveryByID(ctx context.Context, workspaceID, id string) (s
 	}
 	return toDelivery(r)
 }
+
+// CountDueDeliveries counts, by platform, the deliveries whose time has
+// come (scheduled_at <= now) and that no worker has started: the
+// scheduler role's serentak_queue_due gauge. It adds the two parts
+// dueCountQueries counts.
+func (s *Store) CountDueDeliveries(ctx context.Context, now time.Time) (map[serentak.Platform]int, error) {
+	out := map[serentak.Platform]int{}
+	for _, q := range dueCountQueries(s.db.WithContext(ctx), now) {
+		var rows []struct {
+			Platform string
+			N        int
+		}
+		if err := q.Scan(&rows).Error; err != nil {
+			return nil, dbError("count due deliveries", err)
+		}
+		for _, r := range rows {
+			out[serentak.Platform(r.Platform)] += r.N
+		}
+	}
+	return out, nil
+}
+
+// dueCountQueries count the deliveries due and not started by platform,
+// keyed by the partial index that serves each (0001_initial.sql): those
+// not enqueued yet, and those enqueued. One query over both would match
+// neither index and scan every scheduled delivery, however far ahead.
+func dueCountQueries(db *gorm.DB, now time.Time) map[string]*gorm.DB {
+	q := func(enqueued string) *gorm.DB {
+		return db.Session(&gorm.Session{}).Model(&deliveryRow{}).Select("platform, COUNT(*) AS n").
+			Where("status = "+sqlScheduled+" AND enqueued_at "+enqueued+" AND scheduled_at <= ?", dbTime(now)).
+			Group("platform")
+	}
+	return map[string]*gorm.DB{"idx_deliveries_due": q("IS NULL"), "idx_deliveries_enqueued": q("IS NOT NULL")}
+}

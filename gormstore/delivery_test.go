@@ -438,34 +438,40 @@ func TestSchedulerQueriesUseTheirIndexes(t *testing.T) {
 	if err := b.s.Migrate(b.ctx); err != nil { // a second migration keeps them
 		t.Fatal(err)
 	}
-	db := gormstore.DB(b.s)
 	for index, query := range gormstore.SchedulerQueries(b.s, b.clock.Now()) {
-		var plan []string
-		switch b.s.Dialect() {
-		case gormstore.SQLite:
-			var rows []struct{ Detail string }
-			if err := db.Raw("EXPLAIN QUERY PLAN " + query).Scan(&rows).Error; err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range rows {
-				plan = append(plan, r.Detail)
-			}
-		case gormstore.Postgres:
-			// With a handful of rows a sequential scan is cheapest; forbid
-			// it to see whether the index can serve the query at all.
-			tx := db.Begin()
-			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-				t.Fatal(err)
-			}
-			if err := tx.Raw("EXPLAIN " + query).Scan(&plan).Error; err != nil {
-				t.Fatal(err)
-			}
-			tx.Rollback()
-		}
-		if !strings.Contains(strings.Join(plan, "\n"), index) {
-			t.Errorf("query %s\nplan does not use %s:\n%s", query, index, strings.Join(plan, "\n"))
+		if plan := queryPlan(t, b, query); !strings.Contains(plan, index) {
+			t.Errorf("query %s\nplan does not use %s:\n%s", query, index, plan)
 		}
 	}
+}
+
+// queryPlan is the database's plan of query, lines joined.
+func queryPlan(t *testing.T, b *bundle, query string) string {
+	t.Helper()
+	db := gormstore.DB(b.s)
+	var plan []string
+	switch b.s.Dialect() {
+	case gormstore.SQLite:
+		var rows []struct{ Detail string }
+		if err := db.Raw("EXPLAIN QUERY PLAN " + query).Scan(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			plan = append(plan, r.Detail)
+		}
+	case gormstore.Postgres:
+		// With a handful of rows a sequential scan is cheapest; forbid
+		// it to see whether the index can serve the query at all.
+		tx := db.Begin()
+		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Raw("EXPLAIN " + query).Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		tx.Rollback()
+	}
+	return strings.Join(plan, "\n")
 }
 
 // TestLeaseGuardedWritesUseThePrimaryKey: every checkpoint and outcome is

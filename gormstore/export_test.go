@@ -34,6 +34,19 @@ func SchedulerQueries(s *Store, now time.Time) map[string]string {
 	}
 }
 
+// CountQueries are the SQL of CountDueDeliveries' queries at now, keyed
+// by the index each must use.
+func CountQueries(s *Store, now time.Time) map[string]string {
+	out := map[string]string{}
+	for index := range dueCountQueries(s.db, now) {
+		out[index] = s.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+			var rows []struct{ N int }
+			return dueCountQueries(tx, now)[index].Scan(&rows)
+		})
+	}
+	return out
+}
+
 // withExtra is the store's migrations followed by one per statement of
 // extra, numbered on from the last and named extra_1, extra_2, ….
 func withExtra(s *Store, extra []string) ([]migration, error) {

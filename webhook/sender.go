@@ -82,6 +82,9 @@ type Config struct {
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// ObserveFunc, when set, is told the outcome of every Send (package
+	// metrics counts the attempts made).
+	ObserveFunc func(Outcome)
 }
 
 // Sender makes attempts at sending messages.
@@ -163,6 +166,14 @@ func (o Outcome) String() string {
 // reached (the message stays due and the dispatcher enqueues it again) or
 // ctx ended.
 func (s *Sender) Send(ctx context.Context, id string) (Outcome, error) {
+	o, err := s.send(ctx, id)
+	if s.cfg.ObserveFunc != nil {
+		s.cfg.ObserveFunc(o)
+	}
+	return o, err
+}
+
+func (s *Sender) send(ctx context.Context, id string) (Outcome, error) {
 	now := s.cfg.Now()
 	m, e, ok, err := s.cfg.Store.ClaimMessage(ctx, id, now, now.Add(s.cfg.Timeout+leaseMargin))
 	if err != nil {

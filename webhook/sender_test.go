@@ -405,3 +405,16 @@ func TestSendNeverLeaksTheSecret(t *testing.T) {
 		}
 	}
 }
+
+// ObserveFunc hears the outcome of every Send (metrics count attempts).
+func TestSendTellsItsOutcome(t *testing.T) {
+	b := setup(t)
+	var heard []webhook.Outcome
+	s := b.sender(t, func(c *webhook.Config) { c.ObserveFunc = func(o webhook.Outcome) { heard = append(heard, o) } })
+	m := b.addMessage(t, nil)
+	send(t, s, m.ID)
+	send(t, s, m.ID) // sent already
+	if want := []webhook.Outcome{webhook.Succeeded, webhook.NotDue}; fmt.Sprint(heard) != fmt.Sprint(want) {
+		t.Errorf("heard %v, want %v", heard, want)
+	}
+}

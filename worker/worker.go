@@ -83,7 +83,45 @@ type Config struct {
 	BackoffFunc func(n int) time.Duration
 	// Rand returns a number in [0, 1) for retry jitter; math/rand when nil.
 	Rand func() float64
+	// Observer is told each attempt's outcome and each call of a
+	// platform's publisher (package metrics counts them); nil: nobody.
+	Observer Observer
 }
+
+// Outcome is how a publish attempt ended, as the logs' "outcome" and the
+// metrics' outcome label say it.
+type Outcome string
+
+// The outcomes of an attempt that claimed its delivery.
+const (
+	OutcomePublished  Outcome = "published"
+	OutcomeFailed     Outcome = "failed"
+	OutcomeRetry      Outcome = "retry"
+	OutcomeHandedBack Outcome = "handed_back"
+	// OutcomeLeaseLost: another worker took the delivery over.
+	OutcomeLeaseLost Outcome = "lease_lost"
+)
+
+// Outcomes lists every Outcome.
+var Outcomes = []Outcome{OutcomePublished, OutcomeFailed, OutcomeRetry, OutcomeHandedBack, OutcomeLeaseLost}
+
+// Observer is told what the worker does (metrics.Metrics).
+type Observer interface {
+	// Outcome: an attempt ended so, and it was recorded.
+	Outcome(p serentak.Platform, o Outcome)
+	// Late: a delivery was published d after its scheduled time.
+	Late(p serentak.Platform, d time.Duration)
+	// PlatformCall: the platform's publisher returned err after working
+	// d, the wait for the scheduled time left out.
+	PlatformCall(p serentak.Platform, err error, d time.Duration)
+}
+
+// nobody is the Observer when none is configured.
+type nobody struct{}
+
+func (nobody) Outcome(serentak.Platform, Outcome)                   {}
+func (nobody) Late(serentak.Platform, time.Duration)                {}
+func (nobody) PlatformCall(serentak.Platform, error, time.Duration) {}
 
 // Worker runs one Asynq server per platform queue.
 type Worker struct {
@@ -145,6 +183,9 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Float64
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nobody{}
 	}
 	if cfg.BackoffFunc == nil {
 		rnd := cfg.Rand
@@ -280,6 +321,9 @@ type attempt struct {
 	checkpoint serentak.Checkpoint // the last one saved
 	leaseLost  bool
 	leaseUntil time.Time // as last written
+	// waited is how long the attempt has waited for the scheduled time,
+	// which is not the platform's time (PlatformCall).
+	waited time.Duration
 }
 
 func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, maxRetry int) error {
@@ -384,13 +428,29 @@ func (a *attempt) publish(ctx context.Context, pub serentak.Publisher) (serentak
 		OpenMediaFunc: a.w.cfg.OpenMediaFunc,
 		DueFunc:       a.waitUntilDue,
 	}
-	return pub.Publish(ctx, req)
+	start := a.w.cfg.Now()
+	a.mu.Lock()
+	waitedBefore := a.waited
+	a.mu.Unlock()
+	res, err := pub.Publish(ctx, req)
+	if ctx.Err() == nil { // an interrupted call says nothing of the platform
+		a.mu.Lock()
+		waited := a.waited - waitedBefore
+		a.mu.Unlock()
+		a.w.cfg.Observer.PlatformCall(d.Platform, err, a.w.cfg.Now().Sub(start)-waited)
+	}
+	return res, err
 }
 
 // waitUntilDue blocks until the delivery's scheduled time.
 func (a *attempt) waitUntilDue(ctx context.Context) error {
 	if wait := a.claim.Delivery.ScheduledAt.Sub(a.w.cfg.Now()); wait > 0 {
-		return sleep(ctx, wait)
+		start := a.w.cfg.Now()
+		err := sleep(ctx, wait)
+		a.mu.Lock()
+		a.waited += a.w.cfg.Now().Sub(start)
+		a.mu.Unlock()
+		return err
 	}
 	return ctx.Err()
 }
@@ -454,7 +514,8 @@ func (a *attempt) lost(err error) bool {
 	a.mu.Unlock()
 	if lost || errors.Is(err, serentak.ErrLeaseLost) {
 		a.log.Warn("lease lost: another worker has taken this delivery over; leaving it to them",
-			"outcome", "lease_lost", "duration", a.w.cfg.Now().Sub(a.start), "err", err)
+			"outcome", OutcomeLeaseLost, "duration", a.w.cfg.Now().Sub(a.start), "err", err)
+		a.w.cfg.Observer.Outcome(a.claim.Delivery.Platform, OutcomeLeaseLost)
 		return true
 	}
 	return false
@@ -548,6 +609,9 @@ func recordCtx() (context.Context, context.CancelFunc) {
 }
 
 func (a *attempt) complete(res serentak.Result) error {
+	// The platform's answer is in: the post is public now, however late
+	// the record below is.
+	late := a.w.cfg.Now().Sub(a.claim.Delivery.ScheduledAt)
 	if res.PublishedAt.IsZero() {
 		res.PublishedAt = a.w.cfg.Now()
 	}
@@ -556,8 +620,10 @@ func (a *attempt) complete(res serentak.Result) error {
 	if err := a.w.cfg.Store.CompleteDelivery(ctx, a.claim, res); err != nil {
 		return a.recordFailed("complete", err)
 	}
-	a.log.Info("delivery published", "outcome", "published", "external_id", res.ExternalID,
+	a.log.Info("delivery published", "outcome", OutcomePublished, "external_id", res.ExternalID,
 		"duration", a.w.cfg.Now().Sub(a.start))
+	a.w.cfg.Observer.Outcome(a.claim.Delivery.Platform, OutcomePublished)
+	a.w.cfg.Observer.Late(a.claim.Delivery.Platform, late)
 	return nil
 }
 
@@ -567,8 +633,9 @@ func (a *attempt) fail(dec decision) error {
 	if err := a.w.cfg.Store.FailDelivery(ctx, a.claim, serentak.DeliveryError{Code: dec.Code, Message: dec.Message}); err != nil {
 		return a.recordFailed("fail", err)
 	}
-	a.log.Warn("delivery failed", "outcome", "failed", "code", dec.Code, "message", dec.Message,
+	a.log.Warn("delivery failed", "outcome", OutcomeFailed, "code", dec.Code, "message", dec.Message,
 		"duration", a.w.cfg.Now().Sub(a.start))
+	a.w.cfg.Observer.Outcome(a.claim.Delivery.Platform, OutcomeFailed)
 	return nil
 }
 
@@ -604,8 +671,9 @@ func (a *attempt) retry(dec decision, last bool) error {
 	if err := a.w.cfg.Store.RetryDelivery(ctx, a.claim, e, retryAt); err != nil {
 		return a.recordFailed("retry", err)
 	}
-	a.log.Warn("delivery will be retried", "outcome", "retry", "code", dec.Code, "message", dec.Message,
+	a.log.Warn("delivery will be retried", "outcome", OutcomeRetry, "code", dec.Code, "message", dec.Message,
 		"retry_in", dec.Delay, "spends_budget", dec.Failure, "duration", a.w.cfg.Now().Sub(a.start))
+	a.w.cfg.Observer.Outcome(a.claim.Delivery.Platform, OutcomeRetry)
 	if last {
 		return nil
 	}
@@ -627,12 +695,14 @@ func (a *attempt) handBack(cause error) error {
 	}
 	if err := a.w.cfg.Store.RetryDelivery(ctx, a.claim, e, retryAt); err != nil {
 		if errors.Is(err, serentak.ErrLeaseLost) {
+			a.w.cfg.Observer.Outcome(a.claim.Delivery.Platform, OutcomeLeaseLost)
 			return nil
 		}
 		a.log.Error("could not hand the delivery back; it waits for its lease to run out", "err", err)
 	}
-	a.log.Info("attempt interrupted; delivery handed back", "outcome", "handed_back", "err", cause,
+	a.log.Info("attempt interrupted; delivery handed back", "outcome", OutcomeHandedBack, "err", cause,
 		"duration", a.w.cfg.Now().Sub(a.start))
+	a.w.cfg.Observer.Outcome(a.claim.Delivery.Platform, OutcomeHandedBack)
 	return &retryError{Delay: retryAt.Sub(a.w.cfg.Now()), Code: CodeInterrupted, Message: cause.Error()}
 }
 
@@ -642,7 +712,8 @@ func (a *attempt) handBack(cause error) error {
 func (a *attempt) recordFailed(what string, err error) error {
 	if errors.Is(err, serentak.ErrLeaseLost) {
 		a.log.Warn("lease lost before the outcome was recorded; another worker has taken over",
-			"outcome", "lease_lost", "duration", a.w.cfg.Now().Sub(a.start))
+			"outcome", OutcomeLeaseLost, "duration", a.w.cfg.Now().Sub(a.start))
+		a.w.cfg.Observer.Outcome(a.claim.Delivery.Platform, OutcomeLeaseLost)
 		return nil
 	}
 	return fmt.Errorf("worker: record outcome (%s) of delivery %s: %w", what, a.claim.Delivery.ID, err)

@@ -64,6 +64,7 @@ func newEnv(t *testing.T, graph *fakegraph.Server, ig *fakeig.Server) map[string
 	dir := t.TempDir()
 	env := map[string]string{
 		"SERENTAK_ADDR":                "127.0.0.1:0",
+		"SERENTAK_METRICS_ADDR":        "127.0.0.1:0",
 		"SERENTAK_DATA_DIR":            dir,
 		"SERENTAK_DATABASE_URL":        filepath.Join(dir, "serentak.db"),
 		"SERENTAK_ADMIN_KEY":           testAdminKey,

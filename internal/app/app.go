@@ -22,6 +22,7 @@ import (
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/mail"
 	"github.com/serentak/serentak/media"
+	"github.com/serentak/serentak/metrics"
 	"github.com/serentak/serentak/scheduler"
 )
 
@@ -123,6 +124,8 @@ type App struct {
 	publishers map[serentak.Platform]serentak.Publisher
 	oauth      *oauthParts
 	sched      *scheduler.Scheduler // nil unless this process schedules
+	// metrics is the process's one registry; every role counts into it.
+	metrics *metrics.Metrics
 	// mailer sends email (SERENTAK_SMTP_URL); nil without a mail server.
 	// The API sends invites and reset links through it; the scheduler
 	// role's notifier tells admins about problems through it.
@@ -137,7 +140,7 @@ func New(cfg config.Config, roles Roles, out io.Writer) *App {
 	if out == nil {
 		out = io.Discard
 	}
-	return &App{Config: cfg, Roles: roles, Out: out, log: newLogger(out, cfg.LogLevel)}
+	return &App{Config: cfg, Roles: roles, Out: out, log: newLogger(out, cfg.LogLevel), metrics: metrics.New()}
 }
 
 // part is one thing a role runs until ctx ends; it returns nil then, and an
@@ -200,6 +203,13 @@ func (a *App) roles() ([]part, error) {
 			return nil, err
 		}
 		parts = append(parts, p...)
+	}
+	serve, err := a.metricsListener() // metrics.go
+	if err != nil {
+		return nil, err
+	}
+	if serve != nil {
+		parts = append(parts, serve)
 	}
 	return parts, nil
 }

@@ -24,9 +24,10 @@ func testConfig(t *testing.T, extra map[string]string) config.Config {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
-		"SERENTAK_ADDR":     "127.0.0.1:0",
-		"SERENTAK_DATA_DIR": dir,
-		"SERENTAK_CONFIG":   os.DevNull,
+		"SERENTAK_ADDR":         "127.0.0.1:0",
+		"SERENTAK_METRICS_ADDR": "127.0.0.1:0",
+		"SERENTAK_DATA_DIR":     dir,
+		"SERENTAK_CONFIG":       os.DevNull,
 	}
 	for k, v := range extra {
 		env[k] = v

@@ -6,6 +6,7 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/config"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/metrics"
 )
 
 // The API asks TikTok what an account can choose (creator_info) through
@@ -28,7 +29,7 @@ func TestAPIOptionsWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &App{Config: cfg, store: store, publishers: pubs, oauth: o}
+	a := &App{Config: cfg, store: store, publishers: pubs, oauth: o, metrics: metrics.New()}
 	c := a.apiConfig("op-key", nil)
 	if r := c.OptionsReaders[serentak.TikTok]; r == nil || any(r) != any(pubs[serentak.TikTok]) {
 		t.Errorf("TikTok's options reader = %v, want the TikTok publisher", r)

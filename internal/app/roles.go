@@ -36,6 +36,7 @@ func (a *App) schedulerRole() ([]part, error) {
 	}
 	a.onClose(s.Close)
 	a.sched = s
+	a.watchShared() // metrics.go
 	parts := []part{s.Run, a.oauth.keeper.Run}
 	dispatch, err := a.webhookDispatcher()
 	if err != nil {
@@ -72,6 +73,7 @@ func (a *App) workerRole() ([]part, error) {
 		Logger:                   a.log,
 		DelayedTaskCheckInterval: cfg.CheckInterval,
 		TaskCheckInterval:        cfg.CheckInterval,
+		Observer:                 a.metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -213,6 +215,12 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		// …and takes every request from one allowance per key.
 		RateLimits:  throttle.NewRedis(rdb, "serentak:rate:", a.signInSecret),
 		CORSOrigins: cfg.CORSOrigins,
+
+		// The process's one registry (metrics.go): the API's durations
+		// count into it, and /metrics answers all of it.
+		Metrics:            a.metrics.Handler(),
+		MetricsPublic:      cfg.MetricsPublic,
+		ObserveRequestFunc: a.metrics.APIRequest,
 	}
 }
 

@@ -34,6 +34,7 @@ func (a *App) webhookWorker() (part, error) {
 		},
 		AllowPrivate: a.Config.WebhookAllowPrivate,
 		Logger:       a.log,
+		ObserveFunc:  a.metrics.WebhookAttempt,
 	})
 	if err != nil {
 		return nil, err
