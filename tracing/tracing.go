@@ -72,3 +72,13 @@ func LogAttrs(ctx context.Context) []any {
 	}
 	return []any{"trace_id", sc.TraceID().String()}
 }
+
+// TraceID returns the trace ID a traceparent names, or "" when it names
+// none.
+func TraceID(traceparent string) string {
+	sc := trace.SpanContextFromContext(WithTraceParent(context.Background(), traceparent))
+	if !sc.IsValid() {
+		return ""
+	}
+	return sc.TraceID().String()
+}
