@@ -29,6 +29,7 @@ func (a *App) schedulerRole() ([]part, error) {
 	s, err := scheduler.New(scheduler.Config{
 		Store: a.store, Redis: a.redis, Logger: a.log,
 		Tick: cfg.Tick, Horizon: cfg.Horizon, Lead: cfg.Lead, StrandedGrace: cfg.StrandedGrace,
+		TracerProvider: a.tracer,
 	})
 	if err != nil {
 		return nil, err
@@ -71,6 +72,7 @@ func (a *App) workerRole() ([]part, error) {
 		Logger:                   a.log,
 		DelayedTaskCheckInterval: cfg.CheckInterval,
 		TaskCheckInterval:        cfg.CheckInterval,
+		TracerProvider:           a.tracer,
 	})
 	if err != nil {
 		return nil, err
@@ -196,13 +198,14 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 			}
 			return errors.Join(errs...)
 		},
-		WakeFunc:      wake,
-		Mailer:        a.mailer,
-		Logger:        a.log,
-		BodyLimit:     cfg.BodyLimit,
-		MediaMaxBytes: cfg.MediaMaxBytes,
-		RateLimit:     cfg.RateLimit,
-		ComposeRules:  compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
+		WakeFunc:       wake,
+		TracerProvider: a.tracer,
+		Mailer:         a.mailer,
+		Logger:         a.log,
+		BodyLimit:      cfg.BodyLimit,
+		MediaMaxBytes:  cfg.MediaMaxBytes,
+		RateLimit:      cfg.RateLimit,
+		ComposeRules:   compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
 		// The same allowance the workers count (open.go).
 		YouTubeDailyUploads: cfg.YouTubeDailyUploads,
 
