@@ -35,7 +35,7 @@ func Tracer(tp trace.TracerProvider) trace.Tracer {
 func traceContext() propagation.TraceContext { return propagation.TraceContext{} }
 
 // TraceParent returns the W3C traceparent of ctx's span ("00-<trace>-<span>-01"),
-// or "" when ctx has no recording or sampled span (tracing off).
+// or "" when ctx has no valid span (tracing off).
 func TraceParent(ctx context.Context) string {
 	if !trace.SpanContextFromContext(ctx).IsValid() {
 		return ""
