@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/serentak/serentak/tracing"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,6 +22,7 @@ import (
 	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/safeurl"
+	"github.com/serentak/serentak/tracing"
 )
 
 // Limits of a post request. Platform limits (caption length, hashtag

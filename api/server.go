@@ -6,7 +6,6 @@ package api
 
 import (
 	"context"
-	"go.opentelemetry.io/otel/trace"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/youtube"

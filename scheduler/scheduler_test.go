@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"io"
 	"log/slog"
 	"strings"
@@ -15,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/embedredis/redistest"
