@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/hex"
@@ -422,6 +423,33 @@ func TestTracingOffConnectsNowhere(t *testing.T) {
 			}
 			if n := accepted.Load(); n != 0 {
 				t.Errorf("%d connections to the OTLP endpoint with tracing off", n)
+			}
+		})
+	}
+}
+
+// The protocol is the standard variable's: http/protobuf by default, grpc
+// on request, anything else refused at start with the variable named.
+func TestTracingProtocol(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
+	for _, tc := range []struct{ protocol, wantErr string }{
+		{"", ""}, {"http/protobuf", ""}, {"grpc", ""}, {"http/json", "OTEL_EXPORTER_OTLP_PROTOCOL"},
+	} {
+		t.Run(cmp.Or(tc.protocol, "default"), func(t *testing.T) {
+			t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", tc.protocol)
+			a := New(testConfig(t, nil), Roles{Worker: true}, io.Discard)
+			tp, err := a.openTracing(context.Background())
+			switch {
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("openTracing = %v, want an error naming %s", err, tc.wantErr)
+				}
+			case err != nil || tp == nil:
+				t.Errorf("openTracing = %v, %v; want a provider", tp, err)
+			}
+			if err := a.Close(); err != nil { // no span was made, so none is sent
+				t.Errorf("Close: %v", err)
 			}
 		})
 	}
