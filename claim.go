@@ -11,6 +11,11 @@ type DueDelivery struct {
 	Platform    Platform
 	Version     int
 	ScheduledAt time.Time
+	// PostID and WorkspaceID name the delivery in log lines.
+	PostID      string
+	WorkspaceID string
+	// TraceParent is the stored Delivery.TraceParent.
+	TraceParent string
 }
 
 // Claim is a delivery a worker holds for one publish attempt, with its

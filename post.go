@@ -151,8 +151,12 @@ type Delivery struct {
 	// container ID, an upload session, "a /feed call was sent"), so a retry
 	// after a crash resumes instead of repeating a non-idempotent call.
 	Checkpoint Checkpoint
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// TraceParent is the W3C traceparent of the request that created the
+	// delivery ("" when tracing was off), stored so that the scheduler,
+	// reading the delivery later, continues that request's trace.
+	TraceParent string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // DeliveryError says why a delivery failed or is being retried. Code is

@@ -22,6 +22,7 @@ import (
 	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/safeurl"
+	"github.com/serentak/serentak/tracing"
 )
 
 // Limits of a post request. Platform limits (caption length, hashtag
@@ -245,7 +246,10 @@ func (s *Server) makePost(ctx context.Context, ws string, req postRequest, sourc
 	}
 	post := d.post
 	post.Source = compactJSON(source)
+	// The scheduler continues this request's trace from the database.
+	traceParent := tracing.TraceParent(ctx)
 	for i := range post.Deliveries {
+		post.Deliveries[i].TraceParent = traceParent
 		switch {
 		case req.Draft: // not publishable: approval comes when it is scheduled
 			post.Deliveries[i].Status = serentak.DeliveryDraft

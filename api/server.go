@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/youtube"
@@ -104,8 +105,11 @@ type Config struct {
 	// WakeFunc, when set, nudges the scheduler after a post is created or
 	// rescheduled, so a post due now does not wait for the next tick.
 	WakeFunc func()
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// TracerProvider makes the server span of each request; nil: tracing
+	// off.
+	TracerProvider trace.TracerProvider
+	Logger         *slog.Logger
+	Now            func() time.Time
 	// ComposeRules are the install's platform rule settings composing
 	// uses (SERENTAK_INSTAGRAM_MAX_HASHTAGS); zero: compose's defaults.
 	ComposeRules compose.Rules
@@ -285,7 +289,7 @@ func New(cfg Config) *Server {
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(s.corsMiddleware)
-	e.Use(s.writeDeadlineMiddleware, s.requestIDMiddleware, s.accessLogMiddleware, s.recoverMiddleware)
+	e.Use(s.traceMiddleware(), s.writeDeadlineMiddleware, s.requestIDMiddleware, s.accessLogMiddleware, s.recoverMiddleware)
 	s.e = e
 	s.routes()
 	return s

@@ -36,10 +36,13 @@ const (
 	sqlPublishing = "'" + string(serentak.DeliveryPublishing) + "'"
 )
 
+// dueColumns are the columns of a serentak.DueDelivery.
+const dueColumns = "id, post_id, workspace_id, platform, version, scheduled_at, trace_parent"
+
 // dueQuery is FindDueDeliveries' query, served by idx_deliveries_due.
 func dueQuery(db *gorm.DB, before time.Time, limit int) *gorm.DB {
 	return db.Model(&deliveryRow{}).
-		Select("id, platform, version, scheduled_at").
+		Select(dueColumns).
 		Where("status = "+sqlScheduled+" AND enqueued_at IS NULL AND scheduled_at <= ?", dbTime(before)).
 		Order("scheduled_at").Limit(limit)
 }
@@ -144,14 +147,14 @@ func (s *Store) FindStrandedDeliveries(ctx context.Context, now time.Time, grace
 
 // strandedQuery is served by idx_deliveries_enqueued.
 func strandedQuery(db *gorm.DB, cutoff time.Time, limit int) *gorm.DB {
-	return db.Model(&deliveryRow{}).Select("id, platform, version, scheduled_at").
+	return db.Model(&deliveryRow{}).Select(dueColumns).
 		Where("status = "+sqlScheduled+" AND enqueued_at IS NOT NULL AND enqueued_at < ? AND scheduled_at < ?", cutoff, cutoff).
 		Order("scheduled_at").Limit(limit)
 }
 
 // leaseExpiredQuery is served by idx_deliveries_leased.
 func leaseExpiredQuery(db *gorm.DB, now time.Time, limit int) *gorm.DB {
-	return db.Model(&deliveryRow{}).Select("id, platform, version, scheduled_at").
+	return db.Model(&deliveryRow{}).Select(dueColumns).
 		Where("status = "+sqlPublishing+" AND lease_until < ?", now).
 		Order("lease_until").Limit(limit)
 }
@@ -159,7 +162,8 @@ func leaseExpiredQuery(db *gorm.DB, now time.Time, limit int) *gorm.DB {
 func toDue(rows []deliveryRow) []serentak.DueDelivery {
 	out := make([]serentak.DueDelivery, len(rows))
 	for i, r := range rows {
-		out[i] = serentak.DueDelivery{ID: r.ID, Platform: serentak.Platform(r.Platform), Version: r.Version, ScheduledAt: r.ScheduledAt.UTC()}
+		out[i] = serentak.DueDelivery{ID: r.ID, Platform: serentak.Platform(r.Platform), Version: r.Version, ScheduledAt: r.ScheduledAt.UTC(),
+			PostID: r.PostID, WorkspaceID: r.WorkspaceID, TraceParent: r.TraceParent}
 	}
 	return out
 }
@@ -442,7 +446,7 @@ func toDelivery(r deliveryRow) (serentak.Delivery, error) {
 		Platform: serentak.Platform(r.Platform), Status: serentak.DeliveryStatus(r.Status),
 		ScheduledAt: r.ScheduledAt.UTC(), Version: r.Version, Attempts: r.Attempts,
 		ExternalID: r.ExternalID, Permalink: r.Permalink, PublishedAt: fromDBPtr(r.PublishedAt),
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), TraceParent: r.TraceParent,
 	}
 	if err := json.Unmarshal([]byte(r.Content), &d.Content); err != nil {
 		return d, fmt.Errorf("gormstore: delivery %s: decode content: %w", r.ID, err)

@@ -745,3 +745,24 @@ func TestManyOutcomesAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A delivery keeps the traceparent of the request that made it: the
+// scheduler reads it with the due deliveries, the worker with its claim.
+func TestDeliveryKeepsTraceParent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	p := newPost(b.ws.ID, b.clock.Now(), b.fb)
+	p.Deliveries[0].TraceParent = tp
+	stored, _, err := b.s.CreatePost(b.ctx, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	due, err := b.s.FindDueDeliveries(b.ctx, b.clock.Now().Add(time.Minute), 10)
+	if err != nil || len(due) != 1 || due[0].TraceParent != tp || due[0].PostID != stored.ID || due[0].WorkspaceID != b.ws.ID {
+		t.Fatalf("due = %+v, %v; want the delivery with its traceparent, post and workspace", due, err)
+	}
+	if c := claim(t, b, stored.Deliveries[0]); c.Delivery.TraceParent != tp {
+		t.Errorf("claimed delivery's TraceParent = %q, want %q", c.Delivery.TraceParent, tp)
+	}
+}

@@ -254,7 +254,7 @@ func newDeliveryRow(p serentak.Post, position int, d serentak.Delivery, now time
 		ID: d.ID, PostID: p.ID, Position: position, WorkspaceID: p.WorkspaceID,
 		AccountID: d.AccountID, Platform: string(d.Platform), Status: string(d.Status),
 		Content: string(content), ScheduledAt: dbTime(d.ScheduledAt), Version: d.Version,
-		Checkpoint: cp, CreatedAt: now, UpdatedAt: now, Warnings: "[]",
+		Checkpoint: cp, CreatedAt: now, UpdatedAt: now, Warnings: "[]", TraceParent: d.TraceParent,
 	}
 	if r.Status == "" {
 		r.Status = string(serentak.DeliveryScheduled)

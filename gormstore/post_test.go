@@ -380,7 +380,7 @@ func TestReschedulePost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]serentak.DueDelivery{{ID: moved.ID, Platform: moved.Platform, Version: 2, ScheduledAt: at}}, due); diff != "" {
+	if diff := cmp.Diff([]serentak.DueDelivery{{ID: moved.ID, Platform: moved.Platform, Version: 2, ScheduledAt: at, PostID: p.ID, WorkspaceID: p.WorkspaceID}}, due); diff != "" {
 		t.Errorf("due after reschedule (-want +got):\n%s", diff)
 	}
 
@@ -436,7 +436,8 @@ func deliveryStatuses(p serentak.Post) []serentak.DeliveryStatus {
 func dueOf(p serentak.Post) []serentak.DueDelivery {
 	var out []serentak.DueDelivery
 	for _, d := range p.Deliveries {
-		out = append(out, serentak.DueDelivery{ID: d.ID, Platform: d.Platform, Version: d.Version, ScheduledAt: d.ScheduledAt})
+		out = append(out, serentak.DueDelivery{ID: d.ID, Platform: d.Platform, Version: d.Version, ScheduledAt: d.ScheduledAt,
+			PostID: p.ID, WorkspaceID: p.WorkspaceID, TraceParent: d.TraceParent})
 	}
 	return out
 }

@@ -168,10 +168,13 @@ type deliveryRow struct {
 	// Warnings is the JSON list of what the platform did differently from
 	// what was asked (Result.Warnings), written on publication
 	// (migration 0002).
-	Warnings  string        `gorm:"type:text;not null;default:'[]'"`
-	Post      *postRow      `gorm:"foreignKey:PostID"`
-	Workspace *workspaceRow `gorm:"foreignKey:WorkspaceID"`
-	Account   *accountRow   `gorm:"foreignKey:AccountID"`
+	Warnings string `gorm:"type:text;not null;default:'[]'"`
+	// TraceParent is the W3C traceparent of the request that created the
+	// delivery, "" without tracing (migration 0013).
+	TraceParent string        `gorm:"not null;default:''"`
+	Post        *postRow      `gorm:"foreignKey:PostID"`
+	Workspace   *workspaceRow `gorm:"foreignKey:WorkspaceID"`
+	Account     *accountRow   `gorm:"foreignKey:AccountID"`
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }

@@ -18,9 +18,13 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/task"
+	"github.com/serentak/serentak/tracing"
 )
 
 // Store is what the scheduler needs from the database.
@@ -77,6 +81,9 @@ type Config struct {
 	// start: the first pass finding no marker is then the normal start,
 	// logged at INFO, not a loss.
 	RedisStartsEmpty bool
+	// TracerProvider makes the span of each enqueue, continuing the trace
+	// of the request that created the delivery; nil: tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // Scheduler runs the passes. Use New.
@@ -94,6 +101,7 @@ type Scheduler struct {
 	wake chan struct{}
 	// resets counts the resets this process made (reset's log level).
 	resets atomic.Int64
+	tracer trace.Tracer
 }
 
 // Stats counts what one pass did.
@@ -146,11 +154,12 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, fmt.Errorf("scheduler: unsupported Redis connection option %T", cfg.Redis)
 	}
 	s := &Scheduler{
-		cfg:  cfg,
-		log:  cfg.Logger.With("component", "scheduler"),
-		rdb:  rdb,
-		insp: asynq.NewInspectorFromRedisClient(rdb),
-		wake: make(chan struct{}, 1),
+		cfg:    cfg,
+		log:    cfg.Logger.With("component", "scheduler"),
+		rdb:    rdb,
+		insp:   asynq.NewInspectorFromRedisClient(rdb),
+		wake:   make(chan struct{}, 1),
+		tracer: tracing.Tracer(cfg.TracerProvider),
 	}
 	s.client.Store(asynq.NewClientFromRedisClient(rdb))
 	return s, nil
@@ -319,7 +328,7 @@ func (s *Scheduler) enqueueStranded(ctx context.Context, st *Stats) error {
 		switch err := results[i]; {
 		case err == nil:
 			st.StrandedEnqueued++
-			s.log.Warn("stranded delivery enqueued again", "delivery_id", d.ID, "platform", d.Platform, "version", d.Version, "scheduled_at", d.ScheduledAt)
+			deliveryLog(s.log, d).Warn("stranded delivery enqueued again", "platform", d.Platform, "version", d.Version, "scheduled_at", d.ScheduledAt)
 		case isAlreadyQueued(err):
 			replaced, err := s.replaceDead(ctx, d)
 			switch {
@@ -329,10 +338,10 @@ func (s *Scheduler) enqueueStranded(ctx context.Context, st *Stats) error {
 				}
 			case replaced:
 				st.StrandedEnqueued++
-				s.log.Warn("stranded delivery's task is held by a dead worker (or archived); enqueued a replacement",
-					"delivery_id", d.ID, "platform", d.Platform, "version", d.Version, "scheduled_at", d.ScheduledAt)
+				deliveryLog(s.log, d).Warn("stranded delivery's task is held by a dead worker (or archived); enqueued a replacement",
+					"platform", d.Platform, "version", d.Version, "scheduled_at", d.ScheduledAt)
 			default:
-				s.log.Debug("stranded delivery still has its task", "delivery_id", d.ID, "version", d.Version)
+				deliveryLog(s.log, d).Debug("stranded delivery still has its task", "version", d.Version)
 			}
 		default:
 			if firstErr == nil {
@@ -385,8 +394,7 @@ func (s *Scheduler) replaceDead(ctx context.Context, d serentak.DueDelivery) (bo
 			return false, nil
 		}
 		id = task.ReplacementID(d.ID, d.Version, n)
-		t, opts := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt.Add(-s.cfg.Lead))
-		_, err = s.client.Load().EnqueueContext(ctx, t, append(opts, asynq.TaskID(id))...)
+		err = s.enqueueOne(ctx, s.client.Load(), d, asynq.TaskID(id))
 		if err == nil {
 			return true, nil
 		}
@@ -428,10 +436,7 @@ func (s *Scheduler) each(ctx context.Context, ds []serentak.DueDelivery, report 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d := ds[i]
-				t, opts := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt.Add(-s.cfg.Lead))
-				_, err := client.EnqueueContext(ctx, t, opts...)
-				report(i, err)
+				report(i, s.enqueueOne(ctx, client, ds[i]))
 			}
 		}()
 	}
@@ -446,4 +451,42 @@ func (s *Scheduler) each(ctx context.Context, ds []serentak.DueDelivery, report 
 // exists: another scheduler, or an earlier pass, made it.
 func isAlreadyQueued(err error) bool {
 	return errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask)
+}
+
+// enqueueOne enqueues d's task (extra options after the task's own) in a
+// span that continues the trace of the request that created d: the span
+// is a child of d's stored traceparent, and the task carries the span's
+// own traceparent, so the worker's span is the next link of one trace.
+func (s *Scheduler) enqueueOne(ctx context.Context, client *asynq.Client, d serentak.DueDelivery, extra ...asynq.Option) error {
+	ctx, span := s.tracer.Start(tracing.WithTraceParent(ctx, d.TraceParent), "scheduler enqueue",
+		trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(
+			attribute.String("serentak.delivery.id", d.ID),
+			attribute.String("serentak.post.id", d.PostID),
+			attribute.String("serentak.workspace.id", d.WorkspaceID),
+			attribute.String("serentak.platform", string(d.Platform)),
+			attribute.Int("serentak.delivery.version", d.Version),
+		))
+	defer span.End()
+	p := task.PublishPayload{DeliveryID: d.ID, Version: d.Version, TraceParent: tracing.TraceParent(ctx)}
+	t, opts := task.NewPublishOf(p, d.Platform, d.ScheduledAt.Add(-s.cfg.Lead))
+	_, err := client.EnqueueContext(ctx, t, append(opts, extra...)...)
+	switch {
+	case err == nil:
+	case isAlreadyQueued(err):
+		span.SetAttributes(attribute.Bool("serentak.task.existed", true))
+	default:
+		span.SetStatus(codes.Error, "enqueue failed")
+	}
+	return err
+}
+
+// deliveryLog is log with the fields that name d in every line about it:
+// its delivery, post and workspace, and its trace when it has one.
+func deliveryLog(log *slog.Logger, d serentak.DueDelivery) *slog.Logger {
+	args := []any{"delivery_id", d.ID, "post_id", d.PostID, "workspace_id", d.WorkspaceID}
+	if tid := tracing.TraceID(d.TraceParent); tid != "" {
+		args = append(args, "trace_id", tid)
+	}
+	return log.With(args...)
 }

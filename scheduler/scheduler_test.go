@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/embedredis/redistest"
@@ -548,4 +550,46 @@ func BenchmarkTick(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+// The enqueue continues the trace stored with the delivery: its span is a
+// child of the creating request's, and the task carries the enqueue span's
+// traceparent for the worker.
+func TestEnqueueContinuesTheStoredTrace(t *testing.T) {
+	b := setup(t)
+	const stored = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	p := serentak.Post{
+		ID: serentak.NewID(serentak.PrefixPost), WorkspaceID: b.acc.WorkspaceID, Caption: "hi", ScheduledAt: time.Now(),
+		Deliveries: []serentak.Delivery{{
+			ID: serentak.NewID(serentak.PrefixDelivery), AccountID: b.acc.ID, Platform: serentak.Facebook,
+			Content: serentak.Content{Text: "hi"}, ScheduledAt: time.Now(), TraceParent: stored,
+		}},
+	}
+	out, _, err := b.store.CreatePost(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := tracetest.NewSpanRecorder()
+	s := b.newScheduler(t, func(c *scheduler.Config) {
+		c.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	})
+	tick(t, s)
+
+	spans := rec.Ended()
+	if len(spans) != 1 || spans[0].Name() != "scheduler enqueue" {
+		t.Fatalf("%d spans, want one scheduler enqueue", len(spans))
+	}
+	sp := spans[0]
+	if sp.Parent().TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" || sp.Parent().SpanID().String() != "00f067aa0ba902b7" {
+		t.Errorf("enqueue span's parent = %v, want the stored traceparent's span", sp.Parent())
+	}
+	info := b.taskOf(t, out.Deliveries[0])
+	if info == nil {
+		t.Fatal("no task enqueued")
+	}
+	pl, err := task.ParsePublish(asynq.NewTask(info.Type, info.Payload))
+	want := "00-4bf92f3577b34da6a3ce929d0e0e4736-" + sp.SpanContext().SpanID().String() + "-01"
+	if err != nil || pl.TraceParent != want {
+		t.Errorf("task traceparent = %q, %v; want %q (the enqueue span)", pl.TraceParent, err, want)
+	}
 }

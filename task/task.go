@@ -21,6 +21,10 @@ const TypePublish = "delivery:publish"
 type PublishPayload struct {
 	DeliveryID string `json:"delivery_id"`
 	Version    int    `json:"version"`
+	// TraceParent is the W3C traceparent of the scheduler's span that
+	// enqueued the task, so the worker's span is its child; empty when
+	// tracing is off. Old payloads without it decode as before.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // Queue is the Asynq queue of a platform. Each platform has its own queue
@@ -50,13 +54,19 @@ const MaxRetry = 12
 // times in whole seconds, so processAt is rounded down; the worker waits out
 // the remainder so nothing is ever published early.
 func NewPublish(deliveryID string, version int, platform serentak.Platform, processAt time.Time) (*asynq.Task, []asynq.Option) {
-	b, err := json.Marshal(PublishPayload{DeliveryID: deliveryID, Version: version})
+	return NewPublishOf(PublishPayload{DeliveryID: deliveryID, Version: version}, platform, processAt)
+}
+
+// NewPublishOf is NewPublish with the whole payload (a traceparent too).
+// The task's ID depends on the delivery and version alone.
+func NewPublishOf(p PublishPayload, platform serentak.Platform, processAt time.Time) (*asynq.Task, []asynq.Option) {
+	b, err := json.Marshal(p)
 	if err != nil {
-		panic(err) // two plain fields cannot fail to marshal
+		panic(err) // plain string and int fields cannot fail to marshal
 	}
 	return asynq.NewTask(TypePublish, b), []asynq.Option{
 		asynq.Queue(Queue(platform)),
-		asynq.TaskID(ID(deliveryID, version)),
+		asynq.TaskID(ID(p.DeliveryID, p.Version)),
 		asynq.ProcessAt(processAt.Truncate(time.Second)),
 		asynq.MaxRetry(MaxRetry),
 	}

@@ -18,9 +18,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/task"
+	"github.com/serentak/serentak/tracing"
 )
 
 // Store is what the worker needs from the database. The delivery writes are
@@ -86,6 +90,9 @@ type Config struct {
 	// Observer is told each attempt's outcome and each call of a
 	// platform's publisher (package metrics counts them); nil: nobody.
 	Observer Observer
+	// TracerProvider makes the span of each publish task, child of the
+	// scheduler's span the task carries; nil: tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // Outcome is how a publish attempt ended, as the logs' "outcome" and the
@@ -127,6 +134,7 @@ func (nobody) PlatformCall(serentak.Platform, error, time.Duration) {}
 type Worker struct {
 	cfg     Config
 	log     *slog.Logger
+	tracer  trace.Tracer
 	servers []*asynq.Server
 	// baseCtx is the parent of every task's context. Shutdown cancels it
 	// shortly before Asynq gives up on the tasks in flight, so a handler
@@ -191,7 +199,7 @@ func New(cfg Config) (*Worker, error) {
 		rnd := cfg.Rand
 		cfg.BackoffFunc = func(n int) time.Duration { return backoff(n, rnd) }
 	}
-	w := &Worker{cfg: cfg, log: cfg.Logger.With("component", "worker")}
+	w := &Worker{cfg: cfg, log: cfg.Logger.With("component", "worker"), tracer: tracing.Tracer(cfg.TracerProvider)}
 
 	w.baseCtx, w.cancelBase = context.WithCancel(context.Background())
 	// Every platform gets a server, even one without a publisher, so its
@@ -286,13 +294,24 @@ func (w *Worker) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	retried, maxRetry := retryCounts(ctx)
+	ctx, span := w.tracer.Start(tracing.WithTraceParent(ctx, p.TraceParent), "worker publish",
+		trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(
+			attribute.String("serentak.delivery.id", p.DeliveryID),
+			attribute.Int("serentak.delivery.version", p.Version),
+			attribute.Int("serentak.task.retried", retried),
+		))
+	defer span.End()
 	err = w.process(ctx, p, retried, maxRetry)
+	if err != nil {
+		span.SetStatus(codes.Error, "publish attempt ended in error; the task is retried")
+	}
 	if err != nil && retried >= maxRetry {
 		// Asynq would archive the task, and an archived task pins its ID:
 		// the scheduler's sweep could never enqueue the delivery again.
 		// End the task instead; the delivery's lease runs out and the
 		// sweep enqueues it anew.
-		w.log.Warn("last retry of a task ended in error; leaving the delivery to the stranded sweep",
+		w.log.With(tracing.LogAttrs(ctx)...).Warn("last retry of a task ended in error; leaving the delivery to the stranded sweep",
 			"delivery_id", p.DeliveryID, "version", p.Version, "err", err)
 		return nil
 	}
@@ -344,9 +363,16 @@ func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, ma
 		leaseUntil: leaseUntil,
 		start:      w.cfg.Now(),
 		checkpoint: maps.Clone(d.Checkpoint),
-		log: w.log.With("delivery_id", d.ID, "platform", d.Platform,
-			"attempt", d.Attempts, "version", d.Version),
+		// Every line about this delivery names it, its post and its
+		// workspace, and its trace when tracing is on.
+		log: w.log.With(append([]any{"delivery_id", d.ID, "post_id", d.PostID, "workspace_id", d.WorkspaceID,
+			"platform", d.Platform, "attempt", d.Attempts, "version", d.Version}, tracing.LogAttrs(ctx)...)...),
 	}
+	trace.SpanFromContext(ctx).SetAttributes(
+		attribute.String("serentak.post.id", d.PostID),
+		attribute.String("serentak.workspace.id", d.WorkspaceID),
+		attribute.String("serentak.platform", string(d.Platform)),
+		attribute.Int("serentak.delivery.attempt", d.Attempts))
 
 	// The task may start early: by the scheduler's lead, and by up to a
 	// second more because Asynq keeps times in whole seconds. Nothing may

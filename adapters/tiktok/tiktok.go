@@ -43,9 +43,9 @@ const (
 	MaxChunkSize int64 = 64_000_000
 	// maxChunkCount is the documented ceiling on chunks per upload.
 	maxChunkCount = 1000
-	// defaultTimeout bounds one HTTP call; a 64 MB chunk at a slow 1 MB/s
+	// DefaultTimeout bounds one HTTP call (of the default client); a 64 MB chunk at a slow 1 MB/s
 	// still fits.
-	defaultTimeout = 3 * time.Minute
+	DefaultTimeout = 3 * time.Minute
 )
 
 // Privacy levels creator_info may offer.
@@ -133,7 +133,7 @@ func New(cfg Config) *Publisher {
 		// the process calling CloseIdleConnections on the shared one (an
 		// httptest.Server closing does) would break a chunk just as it
 		// reuses a pooled connection.
-		p.client = &http.Client{Timeout: defaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		p.client = &http.Client{Timeout: DefaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if p.now == nil {
 		p.now = time.Now

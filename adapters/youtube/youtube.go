@@ -78,9 +78,9 @@ const (
 	maxProcessingWait = 2 * time.Hour
 	// tokenMargin is how close to expiry a token is refreshed before use.
 	tokenMargin = 2 * time.Minute
-	// requestTimeout bounds one request; a chunk of DefaultChunkSize must
+	// RequestTimeout bounds one request (of the default client); a chunk of DefaultChunkSize must
 	// get through within it.
-	requestTimeout = 5 * time.Minute
+	RequestTimeout = 5 * time.Minute
 )
 
 // Config configures a Publisher. Zero fields take defaults.
@@ -217,7 +217,7 @@ func New(cfg Config) (*Publisher, error) {
 	// process calling CloseIdleConnections on the shared one (an
 	// httptest.Server closing does) would break a chunk just as it reuses
 	// a pooled connection.
-	c := http.Client{Timeout: requestTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	c := http.Client{Timeout: RequestTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	if cfg.HTTPClient != nil {
 		c = *cfg.HTTPClient
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/serentak/serentak"
@@ -133,6 +134,9 @@ type App struct {
 
 	// signInSecret names the sign-in counters in Redis (throttle.NewRedis).
 	signInSecret []byte
+	// tracer makes the spans of every role; nil when tracing is off
+	// (tracing.go).
+	tracer trace.TracerProvider
 }
 
 // New returns the App of roles on cfg. Out defaults to io.Discard.

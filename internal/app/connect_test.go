@@ -24,7 +24,7 @@ func TestOAuthWiring(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := storetest.New(t)
-	pubs, err := newPublishers(cfg, nil)
+	pubs, err := newPublishers(cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/facebook"
+	"github.com/serentak/serentak/adapters/graph"
 	"github.com/serentak/serentak/adapters/instagram"
 	"github.com/serentak/serentak/adapters/tiktok"
 	"github.com/serentak/serentak/adapters/youtube"
@@ -30,6 +33,10 @@ import (
 // open opens what the roles share: the database, Redis, the media stores,
 // the publishers and the OAuth parts.
 func (a *App) open(ctx context.Context) error {
+	var err error
+	if a.tracer, err = a.openTracing(ctx); err != nil {
+		return err
+	}
 	secret, err := secretKey(a.Config, a.embedded(), a.log)
 	if err != nil {
 		return err
@@ -49,7 +56,7 @@ func (a *App) open(ctx context.Context) error {
 	// One client for the publishers' shared counts (the YouTube quota).
 	rdb := redis.NewUniversalClient(redisUniversal(a.redis))
 	a.onClose(rdb.Close)
-	if a.publishers, err = newPublishers(a.Config, youtubeQuota{rdb: rdb}); err != nil {
+	if a.publishers, err = newPublishers(a.Config, youtubeQuota{rdb: rdb}, a.tracer); err != nil {
 		return err
 	}
 	a.oauth, err = newOAuthParts(a.Config, a.store, a.publishers, a.log) // connect.go
@@ -149,9 +156,12 @@ var (
 
 // newPublishers builds one Publisher per platform, each reaching its
 // platform only through its configured base URL. quota counts YouTube
-// uploads for every worker of the install (nil: per process).
-func newPublishers(cfg config.Config, quota youtube.QuotaStore) (map[serentak.Platform]serentak.Publisher, error) {
+// uploads for every worker of the install (nil: per process). With tracing
+// on (tp), every platform call is a client span.
+func newPublishers(cfg config.Config, quota youtube.QuotaStore, tp trace.TracerProvider) (map[serentak.Platform]serentak.Publisher, error) {
+	clone := func() *http.Transport { return http.DefaultTransport.(*http.Transport).Clone() }
 	yt, err := youtube.New(youtube.Config{
+		HTTPClient:    platformClient(tp, string(serentak.YouTube), youtube.RequestTimeout, clone()),
 		BaseURL:       cfg.YouTubeAPIURL,
 		TokenURL:      cfg.YouTube.TokenURL,
 		ClientID:      cfg.YouTube.ClientID,
@@ -164,10 +174,13 @@ func newPublishers(cfg config.Config, quota youtube.QuotaStore) (map[serentak.Pl
 		return nil, fmt.Errorf("youtube: %w", err)
 	}
 	return map[serentak.Platform]serentak.Publisher{
-		serentak.Facebook:  facebook.New(facebook.Config{BaseURL: cfg.FacebookAPIURL, Version: cfg.FacebookVersion}),
-		serentak.Instagram: instagram.New(instagram.Config{BaseURL: cfg.InstagramAPIURL, Version: cfg.FacebookVersion}),
-		serentak.YouTube:   yt,
+		serentak.Facebook: facebook.New(facebook.Config{BaseURL: cfg.FacebookAPIURL, Version: cfg.FacebookVersion,
+			HTTPClient: platformClient(tp, string(serentak.Facebook), graph.DefaultTimeout, graphTransport())}),
+		serentak.Instagram: instagram.New(instagram.Config{BaseURL: cfg.InstagramAPIURL, Version: cfg.FacebookVersion,
+			HTTPClient: platformClient(tp, string(serentak.Instagram), graph.DefaultTimeout, graphTransport())}),
+		serentak.YouTube: yt,
 		serentak.TikTok: tiktok.New(tiktok.Config{
+			HTTPClient:       platformClient(tp, string(serentak.TikTok), tiktok.DefaultTimeout, clone()),
 			BaseURL:          cfg.TikTokAPIURL,
 			TokenURL:         cfg.TikTok.TokenURL,
 			ClientKey:        cfg.TikTok.ClientID,

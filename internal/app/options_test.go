@@ -21,7 +21,7 @@ func TestAPIOptionsWiring(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := storetest.New(t)
-	pubs, err := newPublishers(cfg, nil) // nil: this publisher counts its own YouTube uploads
+	pubs, err := newPublishers(cfg, nil, nil) // nil: this publisher counts its own YouTube uploads
 	if err != nil {
 		t.Fatal(err)
 	}

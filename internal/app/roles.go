@@ -30,6 +30,7 @@ func (a *App) schedulerRole() ([]part, error) {
 		Store: a.store, Redis: a.redis, Logger: a.log,
 		Tick: cfg.Tick, Horizon: cfg.Horizon, Lead: cfg.Lead, StrandedGrace: cfg.StrandedGrace,
 		RedisStartsEmpty: cfg.Redis == nil, // serve's in-process Redis
+		TracerProvider:   a.tracer,
 	})
 	if err != nil {
 		return nil, err
@@ -74,6 +75,7 @@ func (a *App) workerRole() ([]part, error) {
 		DelayedTaskCheckInterval: cfg.CheckInterval,
 		TaskCheckInterval:        cfg.CheckInterval,
 		Observer:                 a.metrics,
+		TracerProvider:           a.tracer,
 	})
 	if err != nil {
 		return nil, err
@@ -199,13 +201,14 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 			}
 			return errors.Join(errs...)
 		},
-		WakeFunc:      wake,
-		Mailer:        a.mailer,
-		Logger:        a.log,
-		BodyLimit:     cfg.BodyLimit,
-		MediaMaxBytes: cfg.MediaMaxBytes,
-		RateLimit:     cfg.RateLimit,
-		ComposeRules:  compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
+		WakeFunc:       wake,
+		TracerProvider: a.tracer,
+		Mailer:         a.mailer,
+		Logger:         a.log,
+		BodyLimit:      cfg.BodyLimit,
+		MediaMaxBytes:  cfg.MediaMaxBytes,
+		RateLimit:      cfg.RateLimit,
+		ComposeRules:   compose.Rules{InstagramMaxHashtags: cfg.InstagramMaxHashtags},
 		// The same allowance the workers count (open.go).
 		YouTubeDailyUploads: cfg.YouTubeDailyUploads,
 
