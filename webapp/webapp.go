@@ -158,6 +158,9 @@ func (a *App) routes() {
 	// and this one (404 outside their reach, as the API answers).
 	ws := []echo.MiddlewareFunc{a.signedIn, a.workspace}
 	e.GET("/w/:ws", a.dashboard, ws...)
+	e.GET("/w/:ws/accounts", a.showAccounts, ws...)
+	e.GET("/w/:ws/accounts/connect/:platform", a.connectAccount, ws...)
+	e.POST("/w/:ws/accounts/:id/remove", a.removeAccount, append(ws, a.sessionCSRF)...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets
