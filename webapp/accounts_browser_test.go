@@ -1,0 +1,224 @@
+package webapp_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/serentak/serentak/connect/fakeoauth"
+	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/internal/browsertest"
+	"github.com/serentak/serentak/secretbox"
+)
+
+// logins are the four platforms' login fakes an install is pointed at.
+type logins struct {
+	fb, ig, yt, tt *fakeoauth.Server
+	dir, secret    string // the install's data directory and secret key, to reach its database
+}
+
+// serveWithLogins starts serve with the four platforms' OAuth apps
+// configured against fakeoauth fakes (Facebook with one Page, Instagram
+// Login, Google with one channel, TikTok), each redirecting back to this
+// install's callback. The port is picked first: the platforms must know
+// the callback before serve starts.
+func serveWithLogins(t *testing.T) (*site, *logins) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	l := &logins{fb: fakeoauth.New(t, fakeoauth.Facebook), ig: fakeoauth.New(t, fakeoauth.InstagramLogin),
+		yt: fakeoauth.New(t, fakeoauth.Google), tt: fakeoauth.New(t, fakeoauth.TikTok),
+		dir: t.TempDir(), secret: "webapp-accounts-test-secret-0123456789"}
+	l.fb.Pages = []fakeoauth.Page{{ID: "1001", Name: "Dapur Bu Sari"}}
+	l.ig.IGUser = fakeoauth.IGAccount{ID: "17841400000000001", Username: "dapurbusari"}
+	l.yt.Channels = []fakeoauth.Channel{{ID: "UCsari", Title: "Dapur Sari TV"}}
+	l.tt.OpenID, l.tt.Name = "open-sari", "Sari Masak"
+	env := map[string]string{"SERENTAK_ADDR": addr, "SERENTAK_PUBLIC_URL": "http://" + addr,
+		"SERENTAK_DATA_DIR": l.dir, "SERENTAK_SECRET_KEY": l.secret}
+	for _, p := range []struct {
+		name        string
+		f           *fakeoauth.Server
+		auth, token string
+	}{
+		{"FACEBOOK", l.fb, "/v25.0/dialog/oauth", "/v25.0/oauth/access_token"},
+		{"INSTAGRAM", l.ig, "/oauth/authorize", "/oauth/access_token"},
+		{"YOUTUBE", l.yt, "/o/oauth2/v2/auth", "/token"},
+		{"TIKTOK", l.tt, "/v2/auth/authorize/", "/v2/oauth/token/"},
+	} {
+		env["SERENTAK_"+p.name+"_CLIENT_ID"] = p.f.ClientID
+		env["SERENTAK_"+p.name+"_CLIENT_SECRET"] = p.f.ClientSecret
+		env["SERENTAK_"+p.name+"_AUTH_URL"] = p.f.URL + p.auth
+		env["SERENTAK_"+p.name+"_TOKEN_URL"] = p.f.URL + p.token
+		env["SERENTAK_"+p.name+"_API_URL"] = p.f.URL
+		p.f.RedirectURI = "http://" + addr + "/v1/oauth/" + strings.ToLower(p.name) + "/callback"
+	}
+	return serve(t, env), l
+}
+
+// markNeedsReauth does what the keep-alive check or a failed publish
+// does when a platform refuses an account's token.
+func (l *logins) markNeedsReauth(t *testing.T, ws, platform string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := gormstore.Open(ctx, gormstore.Config{URL: filepath.Join(l.dir, "serentak.db"), SecretKey: secretbox.KeyFromString(l.secret), MaxOpenConns: 1, SkipMigrations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	accs, err := st.FindAccounts(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range accs {
+		if string(a.Platform) == platform {
+			if err := st.MarkAccountNeedsReauth(ctx, ws, a.ID, "the token was revoked (Google said invalid_grant)"); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %s account in %s", platform, ws)
+}
+
+// A new merchant on a phone lands on the accounts page after sign-up,
+// connects all four platforms by tapping, comes back each time to the
+// page with the count; a refused login says so; an account whose token
+// stopped working says it needs reconnecting, and reconnecting makes it
+// active again; removing asks first.
+func TestConnectAccountsOnAPhone(t *testing.T) {
+	s, l := serveWithLogins(t)
+	p := browser.Page(t, browsertest.Phone)
+	path := signUpInBrowser(t, s, p, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
+	ws := strings.TrimSuffix(strings.TrimPrefix(path, "/w/"), "/accounts")
+	if path != "/w/"+ws+"/accounts" {
+		t.Fatalf("after sign-up the browser is at %q, want the accounts page", path)
+	}
+	if got := p.Text(".flash"); !strings.Contains(got, "Akun Anda sudah jadi") {
+		t.Errorf("after sign-up the page says %q, want the welcome", got)
+	}
+	if n := p.Count(".connect-grid.big a.connect"); n != 4 {
+		t.Errorf("the empty page has %d big connect buttons, want 4", n)
+	}
+	if got := p.Text(".connect-grid.big li:nth-child(2) p"); !strings.Contains(got, "profesional") {
+		t.Errorf("the Instagram button says %q, want that it needs a professional account", got)
+	}
+	p.Screenshot("accounts-empty-phone")
+	if o := p.Overflow(); o > 0 {
+		t.Errorf("the empty accounts page is %d px wider than the phone", o)
+	}
+
+	// The desktop, signed in as the same person, for the screenshots.
+	d := browser.Page(t, browsertest.Desktop)
+	d.Open(s.base + "/signin")
+	d.Fill("#email", "sari@example.com")
+	d.Fill("#password", "rahasia-dapur-2026")
+	d.Follow("button[type=submit]")
+	d.Open(s.base + path)
+	d.Screenshot("accounts-empty-desktop")
+
+	for _, platform := range []string{"facebook", "instagram", "youtube", "tiktok"} {
+		if st := p.Follow("a.connect.p-" + platform); st != http.StatusOK {
+			t.Fatalf("connecting %s ended on a %d", platform, st)
+		}
+		if got := browsertest.Eval[string](p, "location.pathname"); got != path {
+			t.Fatalf("after connecting %s the browser is at %q, want back at %q", platform, got, path)
+		}
+		if got := p.Text("#connected"); got != "1 akun terhubung." {
+			t.Errorf("after connecting %s the page says %q, want 1 akun terhubung.", platform, got)
+		}
+	}
+	if n := p.Count(".account[data-health=active]"); n != 4 {
+		t.Errorf("%d healthy accounts after connecting four, want 4", n)
+	}
+	if got := p.Text(".account[data-platform=tiktok] strong"); got != "Sari Masak" {
+		t.Errorf("the TikTok account is named %q, want the creator's nickname", got)
+	}
+	p.Screenshot("accounts-four-phone")
+	if o := p.Overflow(); o > 0 {
+		t.Errorf("the accounts page is %d px wider than the phone", o)
+	}
+	d.Open(s.base + path)
+	d.Screenshot("accounts-four-desktop")
+
+	// A refused login comes back with the reason in words.
+	l.fb.Deny = true
+	p.Follow("a.connect.p-facebook")
+	if got := p.Text(".alert"); !strings.Contains(got, "tidak memberi izin") {
+		t.Errorf("a refused login says %q, want that access was not allowed", got)
+	}
+	l.fb.Deny = false
+
+	// The platform stops taking the YouTube token; the check marks it.
+	l.yt.Revoke()
+	l.markNeedsReauth(t, ws, "youtube")
+	p.Open(s.base + path)
+	yt := ".account[data-platform=youtube]"
+	if got := p.Text(yt + " .badge"); got != "Perlu dihubungkan ulang" {
+		t.Errorf("the revoked account's badge says %q, want Perlu dihubungkan ulang", got)
+	}
+	if got := p.Text(yt + " .reason"); !strings.Contains(got, "invalid_grant") {
+		t.Errorf("the revoked account's reason is %q, want the platform's", got)
+	}
+	p.Screenshot("accounts-reauth-phone")
+	d.Open(s.base + path)
+	d.Screenshot("accounts-reauth-desktop")
+	if st := p.Follow(yt + " a.reconnect"); st != http.StatusOK {
+		t.Fatalf("reconnecting ended on a %d", st)
+	}
+	if got := p.Text(yt + " .badge"); got != "Aktif" {
+		t.Errorf("after reconnecting the badge says %q, want Aktif", got)
+	}
+	if n := p.Count(".account"); n != 4 {
+		t.Errorf("%d accounts after reconnecting, want the same 4", n)
+	}
+
+	// In English once.
+	p.Follow("a.lang")
+	if got := p.Text("h1"); got != "Social accounts" {
+		t.Errorf("in English the title is %q", got)
+	}
+	p.Follow("a.lang")
+
+	// Removing asks first, without a script.
+	tt := ".account[data-platform=tiktok]"
+	p.Click(tt + " details.remove summary")
+	if got := p.Text(tt + " details.remove p"); !strings.Contains(got, "Sari Masak") {
+		t.Errorf("the confirmation says %q, want the account's name", got)
+	}
+	p.Follow(tt + " details.remove button.danger")
+	if got := p.Text(".flash"); !strings.Contains(got, "sudah dihapus") {
+		t.Errorf("after removing, the page says %q", got)
+	}
+	if n := p.Count(".account"); n != 3 {
+		t.Errorf("%d accounts after removing one, want 3", n)
+	}
+	if probs := p.TakeProblems(); len(probs) > 0 {
+		t.Errorf("the browser reported: %v", probs)
+	}
+	if probs := d.TakeProblems(); len(probs) > 0 {
+		t.Errorf("the desktop browser reported: %v", probs)
+	}
+}
+
+// A platform whose OAuth app is not configured: its connect button
+// comes back with the settings the operator must set.
+func TestConnectNotConfigured(t *testing.T) {
+	s := serve(t, nil)
+	c := s.newClient()
+	ws := strings.TrimSuffix(c.signUp("Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026"), "/accounts")
+	res, body := c.get(ws + "/accounts/connect/facebook")
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != ws+"/accounts?not_configured=facebook" {
+		t.Fatalf("connecting an unconfigured platform = %d %q %s", res.StatusCode, loc, body)
+	}
+	_, body = c.get(ws + "/accounts?not_configured=facebook")
+	if !strings.Contains(body, "SERENTAK_FACEBOOK_CLIENT_ID") || !strings.Contains(body, "SERENTAK_FACEBOOK_CLIENT_SECRET") {
+		t.Errorf("the page does not name the settings to set:\n%s", body)
+	}
+}
