@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serentak/serentak/connect/fakeoauth"
 	"github.com/serentak/serentak/gormstore"
@@ -220,5 +221,38 @@ func TestConnectNotConfigured(t *testing.T) {
 	_, body = c.get(ws + "/accounts?not_configured=facebook")
 	if !strings.Contains(body, "SERENTAK_FACEBOOK_CLIENT_ID") || !strings.Contains(body, "SERENTAK_FACEBOOK_CLIENT_SECRET") {
 		t.Errorf("the page does not name the settings to set:\n%s", body)
+	}
+
+	// An Instagram token that lapses in two days (attached by token, as
+	// the page's scripts could): the page warns, with the day. A YouTube
+	// token of an hour is refreshed as it is used: no warning.
+	const mark = `name="csrf-token" content="`
+	i := strings.Index(body, mark)
+	if i < 0 {
+		t.Fatal("no CSRF token in the page")
+	}
+	tok := body[i+len(mark):]
+	tok = tok[:strings.IndexByte(tok, '"')]
+	for _, acc := range []string{
+		`{"platform":"instagram","external_id":"17841400000000009","name":"dapurbusari","access_token":"IGAA-token","token_expires_at":"` + time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339) + `"}`,
+		`{"platform":"youtube","external_id":"UCsari","name":"Dapur Sari TV","access_token":"ya29-token","refresh_token":"1//r","token_expires_at":"` + time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `"}`,
+	} {
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/app/api/v1/workspaces/"+strings.TrimPrefix(ws, "/w/")+"/accounts", strings.NewReader(acc))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", tok)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := readBody(t, res); res.StatusCode != http.StatusCreated {
+			t.Fatalf("attach: %d %s", res.StatusCode, b)
+		}
+	}
+	_, body = c.get(ws + "/accounts")
+	if !strings.Contains(body, `data-platform="instagram" data-health="expiring"`) || !strings.Contains(body, "Segera kedaluwarsa") {
+		t.Errorf("an Instagram token lapsing in two days is not shown as expiring:\n%s", body)
+	}
+	if !strings.Contains(body, `data-platform="youtube" data-health="active"`) {
+		t.Errorf("a YouTube access token of an hour is shown as a problem:\n%s", body)
 	}
 }
