@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,5 +255,35 @@ func TestConnectNotConfigured(t *testing.T) {
 	}
 	if !strings.Contains(body, `data-platform="youtube" data-health="active"`) {
 		t.Errorf("a YouTube access token of an hour is shown as a problem:\n%s", body)
+	}
+
+	// An editor sees the accounts' health but no button to connect or
+	// remove (the API would refuse them): who to ask instead.
+	api := func(method, path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+operatorKey)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := readBody(t, res); res.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
+		}
+	}
+	api("POST", "/v1/users", `{"email":"budi@example.com","name":"Budi","password":"rahasia-budi-2026"}`)
+	api("POST", "/v1/workspaces/"+strings.TrimPrefix(ws, "/w/")+"/members", `{"email":"budi@example.com","role":"editor"}`)
+	e := s.newClient()
+	_, page := e.get("/signin")
+	if res, b := e.post("/signin", url.Values{"csrf_token": {csrf(t, page)}, "email": {"budi@example.com"}, "password": {"rahasia-budi-2026"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the editor's sign-in: %d %s", res.StatusCode, b)
+	}
+	_, body = e.get(ws + "/accounts")
+	if strings.Contains(body, "/accounts/connect/") || strings.Contains(body, "/remove") {
+		t.Errorf("an editor's accounts page offers to connect or remove:\n%s", body)
+	}
+	if !strings.Contains(body, `data-platform="instagram"`) {
+		t.Errorf("an editor does not see the accounts")
 	}
 }
