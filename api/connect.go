@@ -221,6 +221,11 @@ func (s *Server) oauthCallback(c echo.Context) error {
 			accounts, err = conn.Callback(c.Request().Context(), c.QueryParams())
 		}
 	}
+	// The platform's login through a link a workspace admin made: the
+	// actor is that OAuth flow.
+	for _, a := range accounts {
+		s.record(c, a.WorkspaceID, serentak.Actor{Type: serentak.ActorOAuth}, "account.connect", a.ID)
+	}
 	// Back to the web app's page it started on, which words the outcome
 	// (checked again: the state was written by this server, but a path is
 	// cheap to check twice).
@@ -231,9 +236,6 @@ func (s *Server) oauthCallback(c echo.Context) error {
 					"path", c.Request().URL.Path, "error", err.Error())
 			}
 		}
-		for _, a := range accounts {
-			s.record(c, a.WorkspaceID, serentak.Actor{Type: serentak.ActorOAuth}, "account.connect", a.ID)
-		}
 		c.Response().Header().Set("Referrer-Policy", "no-referrer")
 		return c.Redirect(http.StatusSeeOther, returnURL(returnTo, len(accounts), err))
 	}
@@ -242,11 +244,6 @@ func (s *Server) oauthCallback(c echo.Context) error {
 			return s.htmlError(c, err)
 		}
 		return err
-	}
-	// The platform's login through a link a workspace admin made: the
-	// actor is that OAuth flow.
-	for _, a := range accounts {
-		s.record(c, a.WorkspaceID, serentak.Actor{Type: serentak.ActorOAuth}, "account.connect", a.ID)
 	}
 	views := viewAccounts(accounts)
 	if wantsHTML(c) {
