@@ -53,8 +53,8 @@ func TestSignUpSignOutSignInOnAPhone(t *testing.T) {
 	if got := p.Text(".main-nav a.cta"); got != "New post" {
 		t.Errorf("in English the compose link reads %q, want New post", got)
 	}
-	if got := browsertest.Eval[string](p, "location.pathname"); got != ws {
-		t.Errorf("switching language went to %q, want to stay on %q", got, ws)
+	if got := browsertest.Eval[string](p, "location.pathname"); got != ws+"/accounts" {
+		t.Errorf("switching language went to %q, want to stay on %q", got, ws+"/accounts")
 	}
 	p.Open(s.base + ws)
 	if got := browsertest.Eval[string](p, "document.documentElement.lang"); got != "en" {
