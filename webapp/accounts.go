@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -45,10 +46,18 @@ type accountItem struct {
 	Health string `json:"-"`
 }
 
+// platformChoice is a connect button: a platform, whether its OAuth app
+// is configured, and if not the settings the operator must set.
+type platformChoice struct {
+	Name                 string
+	Ready                bool
+	IDSetting, SecretSet string
+}
+
 // accountsPage is the page's data.
 type accountsPage struct {
 	Accounts  []accountItem
-	Platforms []string
+	Platforms []platformChoice
 	// Connected is how many accounts the login that just came back
 	// connected (0: none came back).
 	Connected int
@@ -70,7 +79,12 @@ func (a *App) showAccounts(c echo.Context) error {
 			acc.Health = "expiring"
 		}
 	}
-	data := accountsPage{Accounts: list.Data, Platforms: platformOrder}
+	data := accountsPage{Accounts: list.Data}
+	for _, p := range platformOrder {
+		id, secret := settingsOf(p)
+		data.Platforms = append(data.Platforms, platformChoice{Name: p, Ready: a.cfg.Connectable == nil || a.cfg.Connectable[p],
+			IDSetting: id, SecretSet: secret})
+	}
 	v, _ := c.Get(ctxView).(*view)
 	q := c.QueryParams()
 	if n, err := strconv.Atoi(q.Get("connected")); err == nil && n > 0 {
@@ -82,11 +96,16 @@ func (a *App) showAccounts(c echo.Context) error {
 		v.Error = &apiError{Message: a.word(c, connectErrorMessage(code))}
 	}
 	if p := q.Get("not_configured"); slices.Contains(platformOrder, p) && v != nil && serentak.Role(v.Role).Can(serentak.PowerManage) {
-		up := map[string]string{"facebook": "FACEBOOK", "instagram": "INSTAGRAM", "youtube": "YOUTUBE", "tiktok": "TIKTOK"}[p]
-		v.Error = &apiError{Message: a.word(c, "accounts.not_configured", a.word(c, "accounts.platform."+p),
-			"SERENTAK_"+up+"_CLIENT_ID", "SERENTAK_"+up+"_CLIENT_SECRET")}
+		id, secret := settingsOf(p)
+		v.Error = &apiError{Message: a.word(c, "accounts.not_configured", a.word(c, "accounts.platform."+p), id, secret)}
 	}
 	return a.render(c, http.StatusOK, "accounts", "accounts.title", data)
+}
+
+// settingsOf names the settings of a platform's OAuth app.
+func settingsOf(platform string) (clientID, clientSecret string) {
+	up := strings.ToUpper(platform)
+	return "SERENTAK_" + up + "_CLIENT_ID", "SERENTAK_" + up + "_CLIENT_SECRET"
 }
 
 // connectErrorMessage is the message ID for the API's connect_error code.

@@ -209,12 +209,36 @@ func TestConnectAccountsOnAPhone(t *testing.T) {
 	}
 }
 
-// A platform whose OAuth app is not configured: its connect button
-// comes back with the settings the operator must set.
+// A platform whose OAuth app is not configured: the page names the
+// settings the operator must set instead of a connect button.
 func TestConnectNotConfigured(t *testing.T) {
 	s := serve(t, nil)
 	c := s.newClient()
 	ws := c.signUp("Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
+	// Before any tap: no button to a login that cannot work, the settings
+	// instead.
+	_, body := c.get(ws + "/accounts")
+	if strings.Contains(body, "/accounts/connect/") || !strings.Contains(body, "SERENTAK_TIKTOK_CLIENT_SECRET") {
+		t.Errorf("with no OAuth app configured the page offers a login, or does not name the settings:\n%s", body)
+	}
+	p := browser.Page(t, browsertest.Phone)
+	p.Open(s.base + "/signin")
+	p.Fill("#email", "sari@example.com")
+	p.Fill("#password", "rahasia-dapur-2026")
+	p.Follow("button[type=submit]")
+	p.Open(s.base + ws + "/accounts")
+	if n := p.Count(".not-ready"); n != 4 {
+		t.Errorf("%d platforms say they need the operator, want 4", n)
+	}
+	p.Screenshot("accounts-not-configured-phone")
+	if o := p.Overflow(); o > 0 {
+		t.Errorf("the page is %d px wider than the phone", o)
+	}
+	if probs := p.TakeProblems(); len(probs) > 0 {
+		t.Errorf("the browser reported: %v", probs)
+	}
+
+	// A link kept from before says the same.
 	res, body := c.get(ws + "/accounts/connect/facebook")
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != ws+"/accounts?not_configured=facebook" {
 		t.Fatalf("connecting an unconfigured platform = %d %q %s", res.StatusCode, loc, body)

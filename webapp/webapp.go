@@ -65,8 +65,13 @@ type Config struct {
 	// AnyUser reports whether the install has a user already (for
 	// SignUpFirst). Nil: as if it had.
 	AnyUser func(ctx context.Context) (bool, error)
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Connectable tells which platforms' OAuth apps are configured
+	// ("facebook": true, …), so the accounts page can tell an admin which
+	// settings a platform needs before they tap its button. Nil: as if
+	// all were (the button then comes back saying what is missing).
+	Connectable map[string]bool
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // App is the web app. It is an http.Handler for the whole site: the
