@@ -19,6 +19,10 @@ type OAuthState struct {
 	// it does.
 	AccountID string
 	LinkHash  string
+	// ReturnTo is a local path (/w/ws_…/accounts) the callback sends the
+	// person back to, for a login started from the web app; "" answers
+	// with the callback's own page.
+	ReturnTo  string
 	ExpiresAt time.Time
 }
 

@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +29,73 @@ type Reconnector interface {
 	// ReconnectAuthorizeURL is where a link's token sends its holder; a
 	// not_found error when the link is unknown, expired or used.
 	ReconnectAuthorizeURL(ctx context.Context, token string) (string, error)
+}
+
+// Returner is the optional Connector capability behind return_to: a login
+// started from the web app comes back to the page it started on, with
+// what happened in the query, instead of ending on the callback's page.
+type Returner interface {
+	// AuthorizeURLReturning is AuthorizeURL with a local path kept in
+	// the state.
+	AuthorizeURLReturning(ctx context.Context, workspaceID, returnTo string) (string, error)
+	// CallbackReturning is Callback that also answers the state's path
+	// ("" when none, or when the state is unknown).
+	CallbackReturning(ctx context.Context, query url.Values) (accounts []serentak.Account, returnTo string, err error)
+}
+
+// maxReturnTo bounds return_to: a page's path and query, not a payload.
+const maxReturnTo = 512
+
+// checkReturnTo accepts a path on this site only ("/w/ws_…/accounts"),
+// so a connect link cannot send a person who logged in to another site
+// (an open redirect): no scheme, no host, no "//" or "/\" that browsers
+// read as another host, no control characters.
+func checkReturnTo(s string) error {
+	bad := func(why string) error {
+		msg := "return_to must be a path on this site such as /w/ws_…/accounts: " + why
+		return serentak.Invalid(msg, fieldError("return_to", "invalid", "%s", msg))
+	}
+	switch {
+	case len(s) > maxReturnTo:
+		return bad(fmt.Sprintf("it is longer than %d characters", maxReturnTo))
+	case !strings.HasPrefix(s, "/"):
+		return bad("it does not begin with /")
+	case strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\"):
+		return bad("it names another host")
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }):
+		return bad("it holds a control character or a backslash")
+	case !storableText(s):
+		return bad("it is not text")
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return bad("it is not a plain path")
+	}
+	return nil
+}
+
+// returnURL is the path to send a person back to after a login: rt
+// with connected=<how many accounts> or connect_error=<code> added to
+// its query (and the fragment dropped). The code is the error's first
+// detail code when it has one (access_denied, missing_permissions,
+// no_accounts), else its error code.
+func returnURL(rt string, accounts int, err error) string {
+	u, _ := url.Parse(rt) // checked by checkReturnTo
+	q := u.Query()
+	q.Del("connected")
+	q.Del("connect_error")
+	if err == nil {
+		q.Set("connected", strconv.Itoa(accounts))
+	} else {
+		code := serentak.ErrorCode(err)
+		var app *serentak.Error
+		if errors.As(err, &app) && len(app.Details) > 0 && app.Details[0].Code != "" {
+			code = app.Details[0].Code
+		}
+		q.Set("connect_error", code)
+	}
+	u.RawQuery, u.Fragment = q.Encode(), ""
+	return u.String()
 }
 
 // accountHealthView is an account with its health: the account list and
@@ -80,7 +150,19 @@ func (s *Server) connectAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := conn.AuthorizeURL(c.Request().Context(), workspaceID(c))
+	var u string
+	if rt := c.QueryParam("return_to"); rt != "" {
+		if err := checkReturnTo(rt); err != nil {
+			return err
+		}
+		r, ok := conn.(Returner)
+		if !ok {
+			return serentak.Invalid(fmt.Sprintf("connecting %s cannot return to a page", p.DisplayName()))
+		}
+		u, err = r.AuthorizeURLReturning(c.Request().Context(), workspaceID(c), rt)
+	} else {
+		u, err = conn.AuthorizeURL(c.Request().Context(), workspaceID(c))
+	}
 	if err != nil {
 		return err
 	}
@@ -131,19 +213,37 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	}
 	err := storableQuery(c.QueryParams())
 	var accounts []serentak.Account
+	var returnTo string
 	if err == nil {
-		accounts, err = conn.Callback(c.Request().Context(), c.QueryParams())
+		if r, ok := conn.(Returner); ok {
+			accounts, returnTo, err = r.CallbackReturning(c.Request().Context(), c.QueryParams())
+		} else {
+			accounts, err = conn.Callback(c.Request().Context(), c.QueryParams())
+		}
+	}
+	// The platform's login through a link a workspace admin made: the
+	// actor is that OAuth flow.
+	for _, a := range accounts {
+		s.record(c, a.WorkspaceID, serentak.Actor{Type: serentak.ActorOAuth}, "account.connect", a.ID)
+	}
+	// Back to the web app's page it started on, which words the outcome
+	// (checked again: the state was written by this server, but a path is
+	// cheap to check twice).
+	if returnTo != "" && checkReturnTo(returnTo) == nil {
+		if err != nil {
+			if _, internal := toAppError(err); internal {
+				s.log.Error("internal error", "request_id", requestID(c), "method", c.Request().Method,
+					"path", c.Request().URL.Path, "error", err.Error())
+			}
+		}
+		c.Response().Header().Set("Referrer-Policy", "no-referrer")
+		return c.Redirect(http.StatusSeeOther, returnURL(returnTo, len(accounts), err))
 	}
 	if err != nil {
 		if wantsHTML(c) {
 			return s.htmlError(c, err)
 		}
 		return err
-	}
-	// The platform's login through a link a workspace admin made: the
-	// actor is that OAuth flow.
-	for _, a := range accounts {
-		s.record(c, a.WorkspaceID, serentak.Actor{Type: serentak.ActorOAuth}, "account.connect", a.ID)
 	}
 	views := viewAccounts(accounts)
 	if wantsHTML(c) {

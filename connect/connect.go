@@ -55,6 +55,21 @@ const (
 // must be reconnected (the worker uses the same code when it fails one).
 const NeedsReauthCode = "needs_reauth"
 
+// Detail codes of the callback's errors (the error's details[0].code), so
+// a page can word them: the person refused access at the platform, the
+// login granted less than publishing needs, or reached no account that
+// can publish (no Page, no linked Instagram account, no channel).
+const (
+	DeniedCode             = "access_denied"
+	MissingPermissionsCode = "missing_permissions"
+	NoAccountsCode         = "no_accounts"
+)
+
+// refused is a validation error of a login with a detail code.
+func refused(code, msg string) *serentak.Error {
+	return serentak.Invalid(msg, serentak.FieldError{Field: "login", Code: code, Message: msg})
+}
+
 // Store is what connecting needs from storage; *gormstore.Store has it.
 type Store interface {
 	UpsertAccount(ctx context.Context, a serentak.Account) (serentak.Account, bool, error)
@@ -203,6 +218,13 @@ func (c *Connector) AuthorizeURL(ctx context.Context, workspaceID string) (strin
 	return c.start(ctx, serentak.OAuthState{WorkspaceID: workspaceID})
 }
 
+// AuthorizeURLReturning is AuthorizeURL for a login that must come back
+// to a page of the web app: returnTo (a local path the caller checked)
+// is kept in the state, and CallbackReturning gives it back.
+func (c *Connector) AuthorizeURLReturning(ctx context.Context, workspaceID, returnTo string) (string, error) {
+	return c.start(ctx, serentak.OAuthState{WorkspaceID: workspaceID, ReturnTo: returnTo})
+}
+
 func (c *Connector) start(ctx context.Context, st serentak.OAuthState) (string, error) {
 	st.State = randomToken()
 	st.Platform = c.flow.platform()
@@ -254,8 +276,27 @@ func (c *Connector) ReconnectAuthorizeURL(ctx context.Context, token string) (st
 // Callback finishes a login from the platform's redirect and returns the
 // accounts created or updated.
 func (c *Connector) Callback(ctx context.Context, q url.Values) ([]serentak.Account, error) {
+	as, _, err := c.CallbackReturning(ctx, q)
+	return as, err
+}
+
+// CallbackReturning is Callback that also answers the state's return
+// path (AuthorizeURLReturning), with the error too: a login refused at
+// the platform still goes back to the page it started from. returnTo is
+// "" when the state is unknown, used or expired.
+func (c *Connector) CallbackReturning(ctx context.Context, q url.Values) (accounts []serentak.Account, returnTo string, err error) {
 	p := c.flow.platform()
 	st, err := c.cfg.Store.ConsumeOAuthState(ctx, p, q.Get("state"))
+	if err == nil {
+		returnTo = st.ReturnTo
+	}
+	accounts, err = c.finish(ctx, p, st, err, q)
+	return accounts, returnTo, err
+}
+
+// finish is the callback after the state was consumed (err: how that
+// went).
+func (c *Connector) finish(ctx context.Context, p serentak.Platform, st serentak.OAuthState, err error, q url.Values) ([]serentak.Account, error) {
 	switch {
 	case errors.Is(err, serentak.ErrStateUnknown):
 		return nil, serentak.Errorf(serentak.ECodeBadRequest,
@@ -271,8 +312,10 @@ func (c *Connector) Callback(ctx context.Context, q url.Values) ([]serentak.Acco
 	}
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" || q.Get("error_reason") == "user_denied" {
-			return nil, serentak.Errorf(serentak.ECodeBadRequest,
+			err := serentak.Errorf(serentak.ECodeBadRequest,
 				"you did not allow Serentak to use your %s account, so nothing was connected; to connect it, start again and choose Allow", p.DisplayName())
+			err.Details = []serentak.FieldError{{Field: "error", Code: DeniedCode, Message: err.Message}}
+			return nil, err
 		}
 		return nil, serentak.Errorf(serentak.ECodeBadRequest, "%s did not finish the sign-in (%s); start connecting again",
 			p.DisplayName(), clip(e, 64))

@@ -569,3 +569,68 @@ func TestInstagramLoginRefresher(t *testing.T) {
 		t.Error("Instagram with Facebook Login has a refresher; its Page tokens have no refresh grant")
 	}
 }
+
+// A login started with return_to (the web app's accounts page) comes back
+// to that page, with how many accounts it connected, or why none: every
+// Page of a Facebook login, a refusal at the platform, a login that
+// switched off a permission publishing needs. A path to another site is
+// refused before any login starts.
+func TestConnectReturnsToThePage(t *testing.T) {
+	pc := cases[0] // Facebook, three Pages
+	b := setup(t, pc)
+	page := "/w/" + b.ws.ID + "/accounts"
+	start := func(rt string) (int, []byte) {
+		t.Helper()
+		code, _, body := b.do("GET", "/v1/workspaces/"+b.ws.ID+"/accounts/connect/facebook?"+url.Values{"return_to": {rt}}.Encode(), b.key, "")
+		return code, body
+	}
+	back := func(rt string) *url.URL {
+		t.Helper()
+		code, body := start(rt)
+		if code != http.StatusOK {
+			t.Fatalf("connect with return_to = %d %s", code, body)
+		}
+		var out struct {
+			AuthorizeURL string `json:"authorize_url"`
+		}
+		if err := json.Unmarshal(body, &out); err != nil {
+			t.Fatal(err)
+		}
+		q := b.fake.Authorize(t, out.AuthorizeURL)
+		code, h, body := b.do("GET", "/v1/oauth/facebook/callback?"+q.Encode(), "", "text/html")
+		if code != http.StatusSeeOther {
+			t.Fatalf("callback = %d %s, want 303 back to the page", code, body)
+		}
+		u, err := url.Parse(h.Get("Location"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+
+	u := back(page + "?tab=all#top")
+	if u.Path != page || u.Query().Get("connected") != "3" || u.Query().Get("tab") != "all" || u.Host != "" || u.Fragment != "" {
+		t.Errorf("after connecting three Pages the callback went to %q, want %s?connected=3&tab=all", u, page)
+	}
+
+	b.fake.Deny = true
+	u = back(page)
+	if u.Path != page || u.Query().Get("connect_error") != "access_denied" || u.Query().Has("connected") {
+		t.Errorf("a refused login went to %q, want %s?connect_error=access_denied", u, page)
+	}
+	b.fake.Deny = false
+
+	b.fake.Granted = []string{"pages_show_list"}
+	u = back(page)
+	if got := u.Query().Get("connect_error"); got != "missing_permissions" {
+		t.Errorf("a login without the publishing permissions went to %q, want connect_error=missing_permissions", u)
+	}
+	b.fake.Granted = nil
+
+	for _, rt := range []string{"https://evil.example/w", "//evil.example/w", "/\\evil.example", "w/ws", "/w/\nx", strings.Repeat("/a", 300)} {
+		if code, body := start(rt); code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "return_to") {
+			t.Errorf("return_to %q = %d %s, want 422 naming return_to", rt, code, body)
+		}
+	}
+	b.assertNoTokens()
+}

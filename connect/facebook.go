@@ -86,7 +86,7 @@ func (f *facebookFlow) exchange(ctx context.Context, code, _ string) ([]found, e
 		})
 	}
 	if len(out) == 0 {
-		return nil, serentak.Invalid("the Facebook login shared no Page; connect again and choose at least one Page you manage")
+		return nil, refused(NoAccountsCode, "the Facebook login shared no Page; connect again and choose at least one Page you manage")
 	}
 	return out, nil
 }
@@ -168,7 +168,7 @@ func (c *Connector) facebookLogin(ctx context.Context, code string, required []s
 		}
 	}
 	if len(missing) > 0 {
-		return "", nil, serentak.Invalid(fmt.Sprintf(
+		return "", nil, refused(MissingPermissionsCode, fmt.Sprintf(
 			"Serentak needs the %s permissions %s to publish, and they were not granted; connect again and leave them switched on",
 			p.DisplayName(), strings.Join(missing, ", ")))
 	}

@@ -109,7 +109,7 @@ func (f *igFacebookFlow) exchange(ctx context.Context, code, _ string) ([]found,
 		})
 	}
 	if len(out) == 0 {
-		return nil, serentak.Invalid("none of the Facebook Pages shared has an Instagram professional account linked; link one to a Page (Instagram settings → Business tools) or share the Page it is linked to, then connect again")
+		return nil, refused(NoAccountsCode, "none of the Facebook Pages shared has an Instagram professional account linked; link one to a Page (Instagram settings → Business tools) or share the Page it is linked to, then connect again")
 	}
 	return out, nil
 }
@@ -174,7 +174,7 @@ func (f *igLoginFlow) exchange(ctx context.Context, code, _ string) ([]found, er
 			}
 		}
 		if len(missing) > 0 {
-			return nil, serentak.Invalid(fmt.Sprintf("Serentak needs the Instagram permissions %s to publish, and they were not granted; connect again and allow them", strings.Join(missing, ", ")))
+			return nil, refused(MissingPermissionsCode, fmt.Sprintf("Serentak needs the Instagram permissions %s to publish, and they were not granted; connect again and allow them", strings.Join(missing, ", ")))
 		}
 	}
 

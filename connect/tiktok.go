@@ -71,7 +71,7 @@ func (f *tiktokFlow) exchange(ctx context.Context, code, _ string) ([]found, err
 	}
 	scopes := splitScopes(tok.Scope)
 	if len(scopes) > 0 && !contains(scopes, "video.publish") && !contains(scopes, "video.upload") {
-		return nil, serentak.Invalid("Serentak needs permission to post videos to TikTok, and it was not granted; connect again and allow it")
+		return nil, refused(MissingPermissionsCode, "Serentak needs permission to post videos to TikTok, and it was not granted; connect again and allow it")
 	}
 	user, err := f.userInfo(ctx, tok.AccessToken)
 	if err != nil {

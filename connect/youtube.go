@@ -51,14 +51,14 @@ func (f *youtubeFlow) exchange(ctx context.Context, code, verifier string) ([]fo
 	}
 	scopes := strings.Fields(fmt.Sprint(tok.Extra("scope")))
 	if len(scopes) > 0 && !contains(scopes, youtubeScopes[0]) {
-		return nil, serentak.Invalid("Serentak needs permission to upload videos to YouTube, and it was not granted; connect again and tick every box on Google's consent screen")
+		return nil, refused(MissingPermissionsCode, "Serentak needs permission to upload videos to YouTube, and it was not granted; connect again and tick every box on Google's consent screen")
 	}
 	channels, err := f.channels(ctx, tok.AccessToken)
 	if err != nil {
 		return nil, fmt.Errorf("connect: list the YouTube channels: %w", err)
 	}
 	if len(channels) == 0 {
-		return nil, serentak.Invalid("this Google account has no YouTube channel; create one on YouTube, then connect again")
+		return nil, refused(NoAccountsCode, "this Google account has no YouTube channel; create one on YouTube, then connect again")
 	}
 	var out []found
 	for _, ch := range channels {

@@ -25,8 +25,9 @@ type oauthStateRow struct {
 	WorkspaceID string        `gorm:"not null"`
 	Platform    string        `gorm:"not null"`
 	Verifier    string        `gorm:"type:text;not null"`
-	AccountID   string        `gorm:"not null"` // reconnect: the account it must reach
-	LinkHash    string        `gorm:"not null"` // reconnect: the link it came from
+	AccountID   string        `gorm:"not null"`           // reconnect: the account it must reach
+	LinkHash    string        `gorm:"not null"`           // reconnect: the link it came from
+	ReturnTo    string        `gorm:"type:text;not null"` // the web app's page to come back to; "" for none
 	ExpiresAt   time.Time     `gorm:"not null;index:idx_oauth_states_expiry"`
 	UsedAt      *time.Time    // set once; a used state is kept until it expires to tell "used" from "unknown"
 	CreatedAt   time.Time     `gorm:"not null"`
@@ -83,7 +84,7 @@ func (s *Store) CreateOAuthState(ctx context.Context, st serentak.OAuthState) er
 		}
 		r := oauthStateRow{
 			Hash: hash, WorkspaceID: st.WorkspaceID, Platform: string(st.Platform),
-			Verifier: s.box.Seal(st.Verifier, hash), AccountID: st.AccountID, LinkHash: st.LinkHash,
+			Verifier: s.box.Seal(st.Verifier, hash), AccountID: st.AccountID, LinkHash: st.LinkHash, ReturnTo: st.ReturnTo,
 			ExpiresAt: dbTime(st.ExpiresAt), CreatedAt: now,
 		}
 		if err := tx.Create(&r).Error; err != nil {
@@ -133,7 +134,7 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, platform serentak.Platfor
 		}
 		out = serentak.OAuthState{
 			State: state, WorkspaceID: r.WorkspaceID, Platform: serentak.Platform(r.Platform),
-			Verifier: verifier, AccountID: r.AccountID, LinkHash: r.LinkHash, ExpiresAt: r.ExpiresAt.UTC(),
+			Verifier: verifier, AccountID: r.AccountID, LinkHash: r.LinkHash, ReturnTo: r.ReturnTo, ExpiresAt: r.ExpiresAt.UTC(),
 		}
 		return nil
 	})

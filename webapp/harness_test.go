@@ -148,6 +148,7 @@ func (c *client) signUp(business, name, email, password string) string {
 	}
 	loc := res.Header.Get("Location")
 	ws, _, _ := strings.Cut(loc, "?")
+	ws = strings.TrimSuffix(ws, "/accounts") // sign-up lands on the accounts page
 	if !strings.HasPrefix(ws, "/w/ws_") {
 		c.s.t.Fatalf("sign-up went to %q, want a workspace", loc)
 	}
@@ -170,5 +171,5 @@ func signUpInBrowser(t *testing.T, s *site, p *browsertest.Page, business, name,
 	if !strings.HasPrefix(path, "/w/ws_") {
 		t.Fatalf("after sign-up the browser is at %q, want a workspace's page", path)
 	}
-	return path
+	return strings.TrimSuffix(path, "/accounts") // sign-up lands on the accounts page
 }

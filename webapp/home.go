@@ -185,7 +185,7 @@ func (a *App) signUp(c echo.Context) error {
 		return err
 	}
 	a.setSession(c, ses.Token, ses.ExpiresAt)
-	return c.Redirect(http.StatusSeeOther, "/w/"+url.PathEscape(ws)+"?done=signup.welcome")
+	return c.Redirect(http.StatusSeeOther, "/w/"+url.PathEscape(ws)+"/accounts?done=signup.welcome")
 }
 
 // createWorkspace makes another workspace, owned by the signed-in person.

@@ -34,8 +34,11 @@ func TestSignUpSignOutSignInOnAPhone(t *testing.T) {
 	}
 	p.Screenshot("signup")
 	ws := signUpInBrowser(t, s, p, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
-	if got := p.Text("h1"); got != "Dapur Bu Sari" {
-		t.Errorf("after sign-up the page's title is %q, want the business's name", got)
+	if got := p.Text(".switcher summary"); got != "Dapur Bu Sari" {
+		t.Errorf("after sign-up the workspace is %q, want the business's name", got)
+	}
+	if got := p.Text("h1"); got != "Akun sosial" {
+		t.Errorf("after sign-up the page is %q, want the accounts page (connect first)", got)
 	}
 	if got := p.Text(".flash"); !strings.Contains(got, "Akun Anda sudah jadi") {
 		t.Errorf("after sign-up the page says %q, want the welcome", got)
@@ -50,8 +53,8 @@ func TestSignUpSignOutSignInOnAPhone(t *testing.T) {
 	if got := p.Text(".main-nav a.cta"); got != "New post" {
 		t.Errorf("in English the compose link reads %q, want New post", got)
 	}
-	if got := browsertest.Eval[string](p, "location.pathname"); got != ws {
-		t.Errorf("switching language went to %q, want to stay on %q", got, ws)
+	if got := browsertest.Eval[string](p, "location.pathname"); got != ws+"/accounts" {
+		t.Errorf("switching language went to %q, want to stay on %q", got, ws+"/accounts")
 	}
 	p.Open(s.base + ws)
 	if got := browsertest.Eval[string](p, "document.documentElement.lang"); got != "en" {

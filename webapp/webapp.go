@@ -65,8 +65,13 @@ type Config struct {
 	// AnyUser reports whether the install has a user already (for
 	// SignUpFirst). Nil: as if it had.
 	AnyUser func(ctx context.Context) (bool, error)
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Connectable tells which platforms' OAuth apps are configured
+	// ("facebook": true, …), so the accounts page can tell an admin which
+	// settings a platform needs before they tap its button. Nil: as if
+	// all were (the button then comes back saying what is missing).
+	Connectable map[string]bool
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // App is the web app. It is an http.Handler for the whole site: the
@@ -158,6 +163,9 @@ func (a *App) routes() {
 	// and this one (404 outside their reach, as the API answers).
 	ws := []echo.MiddlewareFunc{a.signedIn, a.workspace}
 	e.GET("/w/:ws", a.dashboard, ws...)
+	e.GET("/w/:ws/accounts", a.showAccounts, ws...)
+	e.GET("/w/:ws/accounts/connect/:platform", a.connectAccount, ws...)
+	e.POST("/w/:ws/accounts/:id/remove", a.removeAccount, append(ws, a.sessionCSRF)...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets

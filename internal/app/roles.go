@@ -116,7 +116,9 @@ func (a *App) apiRole() ([]part, error) {
 	// The web app serves its pages and hands every other path to the API.
 	hs := srv.HTTPServer(ln.Addr().String())
 	hs.Handler = webapp.New(webapp.Config{API: srv.Handler(), PublicURL: a.Config.PublicURL,
-		OperatorKey: key, SignUp: a.Config.SignUp, AnyUser: a.store.AnyUser, Log: a.log})
+		OperatorKey: key, SignUp: a.Config.SignUp, AnyUser: a.store.AnyUser, Log: a.log,
+		Connectable: map[string]bool{"facebook": a.Config.Facebook.Configured(), "instagram": a.Config.Instagram.Configured(),
+			"youtube": a.Config.YouTube.Configured(), "tiktok": a.Config.TikTok.Configured()}})
 	a.log.Info("api listening", "addr", ln.Addr().String())
 	if a.Listening != nil {
 		a.Listening <- ln.Addr().String()
