@@ -158,6 +158,8 @@ func (a *App) routes() {
 	// and this one (404 outside their reach, as the API answers).
 	ws := []echo.MiddlewareFunc{a.signedIn, a.workspace}
 	e.GET("/w/:ws", a.dashboard, ws...)
+	e.GET("/w/:ws/posts/new", a.showCompose, ws...)
+	e.POST("/w/:ws/posts/new", a.submitCompose, append(ws, a.sessionCSRF)...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets
