@@ -221,6 +221,10 @@ func TestComposeProductPostOnAPhone(t *testing.T) {
 	tomorrow := time.Now().In(jakarta(t)).Add(24*time.Hour).Format("2006-01-02") + "T09:30"
 	browsertest.Run(p, "choose the time", chromedp.SetValue(chromedp.CSS("#scheduled_at"), tomorrow))
 	p.Screenshot("compose-filled")
+	for _, part := range []string{"tiktok-" + tt, "previews"} {
+		browsertest.Eval[bool](p, "document.getElementById('"+part+"').scrollIntoView(), true")
+		p.ScreenshotScreen("compose-" + strings.Split(part, "-")[0])
+	}
 	if o := p.Overflow(); o > 0 {
 		t.Errorf("the filled composer is %d px wider than the phone", o)
 	}
@@ -294,6 +298,8 @@ func TestComposeOnADesktopInEnglish(t *testing.T) {
 	pickFiles(p, writeFile(t, "chips.jpg", mediatest.JPEG(1200, 1200, 0)))
 	waitUntil(t, p, "four previews with the photo", `document.querySelectorAll('#previews .pv').length === 4 && document.querySelector('#previews .pv-instagram img.pv-pic') && Array.from(document.querySelectorAll('#previews .pv-text')).every(e => e.textContent.includes('Rp25'))`)
 	p.Screenshot("compose-filled")
+	browsertest.Eval[bool](p, "document.getElementById('previews').scrollIntoView(), true")
+	p.ScreenshotScreen("compose-previews")
 	if probs := p.TakeProblems(); len(probs) > 0 {
 		t.Errorf("the browser reported: %v", probs)
 	}
