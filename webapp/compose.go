@@ -126,6 +126,17 @@ type composePage struct {
 	Err *apiError
 	// Words are the messages the page's script shows (compose.js.*).
 	Words map[string]string
+	// PostID is the post being edited ("" for a new one), PostStatus its
+	// status (a draft can be scheduled from here).
+	PostID, PostStatus string
+}
+
+// title is the page's title: a new post, or an edit.
+func (p *composePage) title() string {
+	if p.PostID != "" {
+		return "compose.edit_title"
+	}
+	return "compose.title"
 }
 
 // FieldError is the fault of one field ("product.name"), or "".
@@ -201,12 +212,50 @@ func (a *App) showCompose(c echo.Context) error {
 // submitCompose is the form sent: "preview" shows the API's previews,
 // "draft" and "schedule" make the post and go to its page.
 func (a *App) submitCompose(c echo.Context) error {
-	accs, err := a.composeAccounts(c)
-	if err != nil {
+	page, body, err := a.readCompose(c, "")
+	if err != nil || body == nil {
 		return err
 	}
+	action := c.FormValue("action")
+	if action == "draft" {
+		body["draft"] = true
+	}
+	var post struct {
+		ID string `json:"id"`
+	}
+	err = a.call(c, http.MethodPost, a.wsAPI(c, "/posts"), body, &post)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status < 500 {
+		return a.refuseCompose(c, page, ae)
+	} else if err != nil {
+		return err
+	}
+	done := "compose.scheduled"
+	if action == "draft" {
+		done = "compose.drafted"
+	}
+	return c.Redirect(http.StatusSeeOther, wsPath(c, "posts/"+url.PathEscape(post.ID))+"?done="+done)
+}
+
+// refuseCompose shows the form again with the API's refusal: its message
+// at the top, each fault beside its field.
+func (a *App) refuseCompose(c echo.Context, page *composePage, e *apiError) error {
 	v, _ := c.Get(ctxView).(*view)
-	page := &composePage{Accounts: accs, Timezone: v.Workspace.Timezone, Words: a.composeWords(c)}
+	v.Error, page.Err = e, e
+	a.spreadTargetErrors(page, e.Details)
+	return a.render(c, http.StatusUnprocessableEntity, "compose", page.title(), page)
+}
+
+// readCompose reads the sent form (uploading the files sent with it) into
+// the page and the API's body. It has answered already (a refusal, or the
+// previews asked for) when the body is nil.
+func (a *App) readCompose(c echo.Context, postID string) (*composePage, map[string]any, error) {
+	accs, err := a.composeAccounts(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, _ := c.Get(ctxView).(*view)
+	page := &composePage{Accounts: accs, Timezone: v.Workspace.Timezone, Words: a.composeWords(c), PostID: postID}
 	f := &page.Form
 	f.Name, f.Price, f.CompareAt = strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("price")), strings.TrimSpace(c.FormValue("compare_at_price"))
 	f.Description, f.URL, f.WhatsApp = c.FormValue("description"), strings.TrimSpace(c.FormValue("url")), strings.TrimSpace(c.FormValue("whatsapp"))
@@ -232,10 +281,8 @@ func (a *App) submitCompose(c echo.Context) error {
 				Disclose: c.FormValue(p+"disclose") != "", Yours: c.FormValue(p+"yours") != "", Branded: c.FormValue(p+"branded") != ""}
 		}
 	}
-	refuse := func(e *apiError) error {
-		v.Error, page.Err = e, e
-		a.spreadTargetErrors(page, e.Details)
-		return a.render(c, http.StatusUnprocessableEntity, "compose", "compose.title", page)
+	refuse := func(e *apiError) (*composePage, map[string]any, error) {
+		return nil, nil, a.refuseCompose(c, page, e)
 	}
 
 	// Files sent with the form (without the page's script, which uploads
@@ -251,7 +298,7 @@ func (a *App) submitCompose(c echo.Context) error {
 				ae.Details = append(ae.Details, fieldDetail{Field: "media", Message: ae.Message})
 				return refuse(ae)
 			} else if err != nil {
-				return err
+				return nil, nil, err
 			}
 			f.MediaIDs = append(f.MediaIDs, id)
 		}
@@ -268,40 +315,22 @@ func (a *App) submitCompose(c echo.Context) error {
 	if bad != nil {
 		return refuse(bad)
 	}
-	action := c.FormValue("action")
-	if action == "preview" {
-		var prev previewAnswer
-		err := a.call(c, http.MethodPost, a.wsAPI(c, "/posts/preview"), body, &prev)
-		var ae *apiError
-		if errors.As(err, &ae) && ae.Status < 500 {
-			page.PreviewError = ae
-			a.spreadTargetErrors(page, ae.Details)
-		} else if err != nil {
-			return err
-		} else {
-			a.namePreviews(page, &prev)
-			page.Preview = &prev
-		}
-		return a.render(c, http.StatusOK, "compose", "compose.title", page)
+	if c.FormValue("action") != "preview" {
+		return page, body, nil
 	}
-	if action == "draft" {
-		body["draft"] = true
-	}
-	var post struct {
-		ID string `json:"id"`
-	}
-	err = a.call(c, http.MethodPost, a.wsAPI(c, "/posts"), body, &post)
+	var prev previewAnswer
+	err = a.call(c, http.MethodPost, a.wsAPI(c, "/posts/preview"), body, &prev)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Status < 500 {
-		return refuse(ae)
+		page.PreviewError = ae
+		a.spreadTargetErrors(page, ae.Details)
 	} else if err != nil {
-		return err
+		return nil, nil, err
+	} else {
+		a.namePreviews(page, &prev)
+		page.Preview = &prev
 	}
-	done := "compose.scheduled"
-	if action == "draft" {
-		done = "compose.drafted"
-	}
-	return c.Redirect(http.StatusSeeOther, wsPath(c, "posts/"+url.PathEscape(post.ID))+"?done="+done)
+	return nil, nil, a.render(c, http.StatusOK, "compose", page.title(), page)
 }
 
 // composeBody turns the form into the body of POST …/posts (and of the
@@ -456,4 +485,109 @@ func (a *App) uploadFile(c echo.Context, fh *multipart.FileHeader) (string, erro
 		return "", err
 	}
 	return m.ID, nil
+}
+
+// postAnswer is GET …/posts/{id}, the fields the composer fills in.
+type postAnswer struct {
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+	Product     *struct {
+		Name           string      `json:"name"`
+		Price          *priceValue `json:"price"`
+		CompareAtPrice *priceValue `json:"compare_at_price"`
+		Description    string      `json:"description"`
+		URL            string      `json:"url"`
+		WhatsApp       string      `json:"whatsapp"`
+	} `json:"product"`
+	Hashtags []string `json:"hashtags"`
+	Media    []struct {
+		ID string `json:"id"`
+	} `json:"media"`
+	Deliveries []struct {
+		AccountID string `json:"account_id"`
+	} `json:"deliveries"`
+}
+
+type priceValue struct {
+	Amount float64 `json:"amount"`
+}
+
+func (p *priceValue) text() string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(p.Amount, 'f', -1, 64)
+}
+
+// showEdit is the composer filled with a post not yet published (a draft,
+// a scheduled post): what the API keeps of it. TikTok's choices are asked
+// again, as TikTok's guidelines want them made by the person each time.
+func (a *App) showEdit(c echo.Context) error {
+	var post postAnswer
+	if err := a.call(c, http.MethodGet, a.wsAPI(c, "/posts/"+url.PathEscape(c.Param("id"))), nil, &post); err != nil {
+		return err
+	}
+	accs, err := a.composeAccounts(c)
+	if err != nil {
+		return err
+	}
+	v, _ := c.Get(ctxView).(*view)
+	page := &composePage{Accounts: accs, Timezone: v.Workspace.Timezone, Words: a.composeWords(c), PostID: post.ID, PostStatus: post.Status}
+	f := &page.Form
+	f.When = "at"
+	if pr := post.Product; pr != nil {
+		f.Name, f.Price, f.CompareAt = pr.Name, pr.Price.text(), pr.CompareAtPrice.text()
+		f.Description, f.URL, f.WhatsApp = pr.Description, pr.URL, pr.WhatsApp
+	}
+	f.Hashtags = strings.Join(post.Hashtags, " ")
+	if !post.ScheduledAt.IsZero() {
+		f.At = inZone(post.ScheduledAt, page.Timezone).Format("2006-01-02T15:04")
+	}
+	for _, m := range post.Media {
+		f.MediaIDs = append(f.MediaIDs, m.ID)
+		var med composeMedia
+		if err := a.call(c, http.MethodGet, a.wsAPI(c, "/media/"+url.PathEscape(m.ID)), nil, &med); err == nil {
+			med.Num = len(page.Media) + 1
+			page.Media = append(page.Media, med)
+		}
+	}
+	picked := map[string]bool{}
+	for _, d := range post.Deliveries {
+		picked[d.AccountID] = true
+	}
+	for _, acc := range accs {
+		acc.Selected = picked[acc.ID]
+	}
+	return a.render(c, http.StatusOK, "compose", page.title(), page)
+}
+
+// submitEdit saves the edited post (PATCH …/posts/{id}, which recomposes
+// every delivery not yet started); "schedule" then schedules a draft.
+func (a *App) submitEdit(c echo.Context) error {
+	id := c.Param("id")
+	page, body, err := a.readCompose(c, id)
+	if err != nil || body == nil {
+		return err
+	}
+	page.PostStatus = c.FormValue("status")
+	// An edit takes a time, not the queue, and stays what it was (a
+	// draft stays a draft until scheduled).
+	delete(body, "queue")
+	path := a.wsAPI(c, "/posts/"+url.PathEscape(id))
+	err = a.call(c, http.MethodPatch, path, body, nil)
+	if err == nil && c.FormValue("action") == "schedule" && page.PostStatus == "draft" {
+		err = a.call(c, http.MethodPost, path+"/schedule", map[string]any{}, nil)
+	}
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status < 500 {
+		return a.refuseCompose(c, page, ae)
+	} else if err != nil {
+		return err
+	}
+	done := "compose.saved"
+	if c.FormValue("action") == "schedule" && page.PostStatus == "draft" {
+		done = "compose.scheduled"
+	}
+	return c.Redirect(http.StatusSeeOther, wsPath(c, "posts/"+url.PathEscape(id))+"?done="+done)
 }

@@ -407,3 +407,52 @@ func TestComposeWithoutScripts(t *testing.T) {
 		t.Errorf("TikTok was sent %s, want %s (Stitch off: the creator turned it off)", g, want)
 	}
 }
+
+// A draft is saved, opened again filled in, changed, and scheduled, all
+// without scripts.
+func TestComposeEditADraft(t *testing.T) {
+	s, _ := composeSite(t)
+	c := s.newClient()
+	wsPath := c.signUp("Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")
+	ws := strings.TrimPrefix(wsPath, "/w/")
+	accs := s.attachFour(ws)
+	_, page := c.get(wsPath + "/posts/new")
+	tok := csrf(t, page)
+	form := url.Values{"csrf_token": {tok}, "name": {"Kue Lapis Legit"}, "price": {"25.000"}, "hashtags": {"kue lapis"},
+		"account": {accs["facebook"], accs["instagram"]}, "when": {"at"}, "action": {"draft"}}
+	res, page := c.multipartPost(wsPath+"/posts/new", form, map[string][]byte{"kue.jpg": mediatest.JPEG(800, 800, 0)})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft: %d\n%s", res.StatusCode, page)
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(res.Header.Get("Location"), wsPath+"/posts/"), "?")
+	if post := s.operator("GET", "/v1/workspaces/"+ws+"/posts/"+id, nil, http.StatusOK); post["status"] != "draft" {
+		t.Fatalf("the post is %v, want a draft", post["status"])
+	}
+
+	res, page = c.get(wsPath + "/posts/" + id + "/edit")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("edit: %d", res.StatusCode)
+	}
+	for _, want := range []string{`value="Kue Lapis Legit"`, `value="25000"`, `value="kue lapis"`, `name="media_id" value="med_`,
+		`id="acc-` + accs["facebook"] + `" name="account" value="` + accs["facebook"] + `" data-platform="facebook" data-name="Warung Sari" checked`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the edit form lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `id="acc-`+accs["youtube"]+`" name="account" value="`+accs["youtube"]+`" data-platform="youtube" data-name="Warung Sari TV" checked`) {
+		t.Error("YouTube is picked, but the post is not for it")
+	}
+	media := s.operator("GET", "/v1/workspaces/"+ws+"/posts/"+id, nil, http.StatusOK)["media"].([]any)[0].(map[string]any)["id"].(string)
+	tomorrow := time.Now().In(jakarta(t)).Add(24*time.Hour).Format("2006-01-02") + "T10:00"
+	form = url.Values{"csrf_token": {tok}, "status": {"draft"}, "name": {"Kue Lapis Legit"}, "price": {"22000"}, "hashtags": {"kue lapis"},
+		"media_id": {media}, "account": {accs["facebook"], accs["instagram"]}, "when": {"at"}, "scheduled_at": {tomorrow}, "action": {"schedule"}}
+	res, page = c.multipartPost(wsPath+"/posts/"+id+"/edit", form, nil)
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), wsPath+"/posts/"+id+"?done=") {
+		t.Fatalf("schedule the draft: %d %s\n%s", res.StatusCode, res.Header.Get("Location"), page)
+	}
+	post := s.operator("GET", "/v1/workspaces/"+ws+"/posts/"+id, nil, http.StatusOK)
+	price := post["product"].(map[string]any)["price"].(map[string]any)["amount"]
+	if post["status"] != "scheduled" || price != 22000.0 || post["scheduled_at"] != tomorrowUTC(t, tomorrow) {
+		t.Errorf("after the edit the post is %v at %v for %v, want scheduled at %s for 22000", post["status"], post["scheduled_at"], price, tomorrowUTC(t, tomorrow))
+	}
+}

@@ -338,7 +338,9 @@
   filesInput.addEventListener("change", pick);
   form.addEventListener("submit", function (e) {
     const action = e.submitter ? e.submitter.value : "";
-    const why = action === "schedule" ? blocked() : busy > 0 ? say("busy") : "";
+    // A draft may be unfinished; what will be published may not.
+    const unfinished = form.querySelector('input[name="status"]') && form.querySelector('input[name="status"]').value === "draft" && action === "save";
+    const why = action === "draft" || action === "preview" || unfinished ? (busy > 0 ? say("busy") : "") : blocked();
     if (why) {
       e.preventDefault();
       submitError.textContent = why;
