@@ -340,11 +340,35 @@ func TestComposeWithoutScripts(t *testing.T) {
 	wsPath := c.signUp("Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")
 	ws := strings.TrimPrefix(wsPath, "/w/")
 	accs := s.attachFour(ws)
+	// A TikTok account whose token TikTok no longer takes: shown, not
+	// pickable, with why.
+	broken := s.operator("POST", "/v1/workspaces/"+ws+"/accounts", map[string]any{"platform": "tiktok", "external_id": "open-gone",
+		"name": "warungsari_lama", "access_token": "act.revoked"}, http.StatusCreated)["id"].(string)
 	res, page := c.get(wsPath + "/posts/new")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("composer: %d", res.StatusCode)
 	}
 	tok := csrf(t, page)
+	if !strings.Contains(page, `value="`+broken+`" data-platform="tiktok" data-name="warungsari_lama" disabled`) {
+		t.Error("the TikTok account TikTok refuses can be picked")
+	}
+	if !strings.Contains(page, `class="badge bad"`) || !strings.Contains(page, `class="muted reason"`) {
+		t.Error("the refused account is not shown with its reason")
+	}
+	// The page and what it loads stay under 100 KB.
+	size := len(page)
+	for _, asset := range []string{"app.css", "app.js", "compose.css", "compose.js"} {
+		i := strings.Index(page, "/static/"+asset)
+		if i < 0 {
+			t.Fatalf("the page does not load %s", asset)
+		}
+		href := page[i:]
+		_, body := c.get(href[:strings.IndexByte(href, '"')])
+		size += len(body)
+	}
+	if size > 100<<10 {
+		t.Errorf("the composer weighs %d bytes with its styles and scripts, want under 100 KB", size)
+	}
 	form := url.Values{"csrf_token": {tok}, "name": {"Keripik Singkong Pedas"}, "price": {"Rp25.000"}, "whatsapp": {"0852-1234-5678"},
 		"account": {accs["facebook"], accs["instagram"], accs["tiktok"]}, "when": {"at"}, "action": {"preview"}}
 	res, page = c.multipartPost(wsPath+"/posts/new", form, nil)
