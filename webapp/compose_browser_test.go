@@ -191,6 +191,15 @@ func TestComposeProductPostOnAPhone(t *testing.T) {
 	pickFiles(p, writeFile(t, "keripik.mp4", short))
 	waitUntil(t, p, "the video uploaded", `document.querySelectorAll('.media-item[data-id^="med_"]').length === 2`)
 
+	// Scheduling before TikTok's privacy is chosen is stopped on the page.
+	p.Click("button[value=schedule]")
+	if got := p.Text("#submit-error"); !strings.Contains(got, "siapa yang boleh melihat") {
+		t.Errorf("scheduling without a TikTok privacy level says %q", got)
+	}
+	if got := browsertest.Eval[string](p, "location.pathname"); got != wsPath+"/posts/new" {
+		t.Fatalf("scheduling without a TikTok privacy level went to %q", got)
+	}
+
 	// TikTok's choices: who may see it, comments on, the post disclosed
 	// as the merchant's own brand.
 	tt := accs["tiktok"]
@@ -478,5 +487,28 @@ func TestComposeEditADraft(t *testing.T) {
 	price := post["product"].(map[string]any)["price"].(map[string]any)["amount"]
 	if post["status"] != "scheduled" || price != 22000.0 || post["scheduled_at"] != tomorrowUTC(t, tomorrow) {
 		t.Errorf("after the edit the post is %v at %v for %v, want scheduled at %s for 22000", post["status"], post["scheduled_at"], price, tomorrowUTC(t, tomorrow))
+	}
+}
+
+// "Next free slot" takes the workspace's queue: the post gets the first
+// slot, as the API chooses it.
+func TestComposeQueued(t *testing.T) {
+	s, _ := composeSite(t)
+	c := s.newClient()
+	wsPath := c.signUp("Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")
+	ws := strings.TrimPrefix(wsPath, "/w/")
+	accs := s.attachFour(ws)
+	q := s.operator("PUT", "/v1/workspaces/"+ws+"/queue", map[string]any{"slots": []map[string]string{{"day": "mon", "time": "09:00"}, {"day": "thu", "time": "19:00"}}}, http.StatusOK)
+	_, page := c.get(wsPath + "/posts/new")
+	form := url.Values{"csrf_token": {csrf(t, page)}, "name": {"Kue Lapis Legit"}, "price": {"25000"}, "whatsapp": {"0852-1234-5678"},
+		"account": {accs["facebook"]}, "when": {"queue"}, "scheduled_at": {""}, "action": {"schedule"}}
+	res, page := c.multipartPost(wsPath+"/posts/new", form, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("queue: %d\n%s", res.StatusCode, page)
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(res.Header.Get("Location"), wsPath+"/posts/"), "?")
+	post := s.operator("GET", "/v1/workspaces/"+ws+"/posts/"+id, nil, http.StatusOK)
+	if want := q["next"].([]any)[0]; post["scheduled_at"] != want {
+		t.Errorf("queued at %v, want the next slot %v", post["scheduled_at"], want)
 	}
 }
