@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
 )
 
 // The composer: one product post for every selected account, with the
@@ -163,8 +165,12 @@ func (a *App) wsAPI(c echo.Context, rest string) string {
 }
 
 // composeAccounts loads the workspace's accounts and, for TikTok ones,
-// the creator's settings.
+// the creator's settings. A role that cannot write posts (a viewer, an
+// approver) is told so before filling in a form the API would refuse.
 func (a *App) composeAccounts(c echo.Context) ([]*composeAccount, error) {
+	if v, _ := c.Get(ctxView).(*view); v == nil || !serentak.Role(v.Role).Can(serentak.PowerWrite) {
+		return nil, &apiError{Status: http.StatusForbidden, Code: "forbidden"}
+	}
 	var list struct {
 		Data []*composeAccount `json:"data"`
 	}
