@@ -68,6 +68,13 @@ func (a *App) callAs(c echo.Context, bearer, method, path string, in, out any) e
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return a.serveAPI(req, out)
+}
+
+// serveAPI asks the API req, in process, and decodes its answer into out
+// (nil: ignored); an API error comes back as *apiError.
+func (a *App) serveAPI(req *http.Request, out any) error {
+	method, path := req.Method, req.URL.Path
 	rec := newRecorder()
 	a.cfg.API.ServeHTTP(rec, req)
 	if rec.code >= 400 {

@@ -166,6 +166,10 @@ func (a *App) routes() {
 	e.GET("/w/:ws/accounts", a.showAccounts, ws...)
 	e.GET("/w/:ws/accounts/connect/:platform", a.connectAccount, ws...)
 	e.POST("/w/:ws/accounts/:id/remove", a.removeAccount, append(ws, a.sessionCSRF)...)
+	e.GET("/w/:ws/posts/new", a.showCompose, ws...)
+	e.POST("/w/:ws/posts/new", a.submitCompose, append(ws, a.sessionCSRF)...)
+	e.GET("/w/:ws/posts/:id/edit", a.showEdit, ws...)
+	e.POST("/w/:ws/posts/:id/edit", a.submitEdit, append(ws, a.sessionCSRF)...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets
