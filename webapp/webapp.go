@@ -158,6 +158,11 @@ func (a *App) routes() {
 	// and this one (404 outside their reach, as the API answers).
 	ws := []echo.MiddlewareFunc{a.signedIn, a.workspace}
 	e.GET("/w/:ws", a.dashboard, ws...)
+	e.GET("/w/:ws/calendar", a.calendar, ws...)
+	e.GET("/w/:ws/posts/:id", a.showPost, ws...)
+	e.POST("/w/:ws/posts/:id/reschedule", a.reschedulePost, append(ws, a.sessionCSRF)...)
+	e.POST("/w/:ws/posts/:id/cancel", a.cancelPost, append(ws, a.sessionCSRF)...)
+	e.POST("/w/:ws/posts/:id/delete", a.deletePost, append(ws, a.sessionCSRF)...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets
