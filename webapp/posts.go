@@ -29,12 +29,12 @@ type postItem struct {
 }
 
 type deliveryItem struct {
-	ID          string `json:"id"`
-	AccountID   string `json:"account_id"`
-	Platform    string `json:"platform"`
-	Status      string `json:"status"`
-	Attempts    int    `json:"attempts"`
-	Content     struct {
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Platform  string `json:"platform"`
+	Status    string `json:"status"`
+	Attempts  int    `json:"attempts"`
+	Content   struct {
 		Text  string `json:"text"`
 		Title string `json:"title"`
 	} `json:"content"`

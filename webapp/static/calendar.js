@@ -89,7 +89,7 @@
     const entry = grip.closest(".entry[draggable=true]");
     if (!entry) return;
     e.preventDefault();
-    grip.setPointerCapture(e.pointerId);
+    try { grip.setPointerCapture(e.pointerId); } catch (err) { /* a pointer the page did not see start */ }
     touch = { entry: entry, id: e.pointerId };
     entry.classList.add("lifted");
   });
