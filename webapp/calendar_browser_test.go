@@ -210,7 +210,34 @@ func TestCalendarAndPostPage(t *testing.T) {
 	if want := monday.AddDate(0, 0, 4).Add(16*time.Hour + 45*time.Minute).UTC().Format(time.RFC3339); moved["scheduled_at"] != want {
 		t.Errorf("after the form the post is at %v, want %s (Friday 16.45 WIB)", moved["scheduled_at"], want)
 	}
+	// A finger drags the post by its grip to Saturday, on the phone's
+	// week (the days one under the other).
+	phone.Open(s.base + wsPath + "/calendar?view=week&date=" + date)
+	saturday := monday.AddDate(0, 0, 5).Format(time.DateOnly)
+	got := browsertest.Eval[string](phone, fmt.Sprintf(`(async () => {
+		const grip = document.querySelector('.entry[data-post="%s"] .grip');
+		const day = document.querySelector('.day[data-date="%s"]');
+		const start = grip.getBoundingClientRect();
+		const at = (x, y) => ({bubbles: true, cancelable: true, pointerId: 7, pointerType: "touch", isPrimary: true, clientX: x, clientY: y});
+		grip.dispatchEvent(new PointerEvent("pointerdown", at(start.x + 5, start.y + 5)));
+		day.scrollIntoView();
+		const r = day.getBoundingClientRect();
+		grip.dispatchEvent(new PointerEvent("pointermove", at(r.x + r.width / 2, r.y + 10)));
+		grip.dispatchEvent(new PointerEvent("pointerup", at(r.x + r.width / 2, r.y + 10)));
+		for (let i = 0; i < 100 && !document.getElementById("cal-status").textContent; i++) await new Promise(r => setTimeout(r, 100));
+		return document.getElementById("cal-status").textContent;
+	})()`, wed, saturday))
+	if !strings.Contains(got, "dipindah") || strings.Contains(got, "tidak") {
+		t.Errorf("after the finger's drag the page says %q", got)
+	}
+	_, moved = s.apiCall("GET", "/v1/workspaces/"+ws+"/posts/"+wed, nil)
+	if want := monday.AddDate(0, 0, 5).Add(16*time.Hour + 45*time.Minute).UTC().Format(time.RFC3339); moved["scheduled_at"] != want {
+		t.Errorf("after the finger's drag the post is at %v, want %s (Saturday 16.45 WIB)", moved["scheduled_at"], want)
+	}
+	phone.Screenshot("week-after-touch-drag")
+
 	// A time gone by: the API's refusal beside the field.
+	phone.Follow(`.entry[data-post="` + wed + `"] a`)
 	browsertest.Eval[bool](phone, `(document.querySelector("#scheduled_at").value = "2020-01-01T09:00", true)`)
 	phone.Follow("#reschedule button[type=submit]")
 	if n := phone.Count(".alert"); n == 0 {
