@@ -280,6 +280,8 @@ func TestCalendarAndPostPage(t *testing.T) {
 		t.Errorf("the failed post's advice is %q", got)
 	}
 	phone.Screenshot("post-failed")
+	desk.Open(s.base + wsPath + "/posts/" + bad)
+	desk.Screenshot("post-failed")
 	if probs := phone.TakeProblems(); len(probs) > 0 {
 		t.Errorf("the browser reported: %v", probs)
 	}
@@ -293,6 +295,8 @@ func TestCalendarAndPostPage(t *testing.T) {
 		t.Errorf("the dashboard's next posts read %q", got)
 	}
 	phone.Screenshot("dashboard")
+	desk.Open(s.base + wsPath)
+	desk.Screenshot("dashboard")
 
 	// In English, a token Facebook no longer takes: reconnect.
 	graph.RevokeToken(calPageToken)

@@ -25,13 +25,13 @@ func (a *App) dashboard(c echo.Context) error {
 	now := a.cfg.Now()
 	var d dashboardData
 	up, err := a.listPosts(c, url.Values{"from": {now.UTC().Format(time.RFC3339)}, "order": {"asc"},
-		"status": {"scheduled", "pending_approval", "publishing"}}, 1)
+		"status": {"scheduled", "pending_approval", "publishing"}, "limit": {"5"}}, 1)
 	if err != nil {
 		return err
 	}
 	d.Upcoming = up[:min(5, len(up))]
 	failed, err := a.listPosts(c, url.Values{"from": {now.Add(-failedWithin).UTC().Format(time.RFC3339)},
-		"status": {"failed", "partially_published"}}, 1)
+		"status": {"failed", "partially_published"}, "limit": {"5"}}, 1)
 	if err != nil {
 		return err
 	}

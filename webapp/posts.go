@@ -122,11 +122,13 @@ func statusTone(status string) string {
 	return ""
 }
 
-// listPosts reads every page of GET …/posts?query (at most pages×100
-// posts: a calendar's month).
+// listPosts reads up to pages pages of GET …/posts?query (100 posts a
+// page unless query gives a limit).
 func (a *App) listPosts(c echo.Context, query url.Values, pages int) ([]postItem, error) {
 	var all []postItem
-	query.Set("limit", "100")
+	if query.Get("limit") == "" {
+		query.Set("limit", "100")
+	}
 	for range pages {
 		var page postPage
 		if err := a.call(c, http.MethodGet, "/v1/workspaces/"+url.PathEscape(c.Param("ws"))+"/posts?"+query.Encode(), nil, &page); err != nil {
