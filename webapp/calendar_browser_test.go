@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -316,5 +317,68 @@ func TestCalendarAndPostPage(t *testing.T) {
 	phone.Screenshot("dashboard-en")
 	if probs := phone.TakeProblems(); len(probs) > 0 {
 		t.Errorf("the browser reported: %v", probs)
+	}
+}
+
+// The post's forms work without JavaScript: plain POSTs that reschedule
+// (the time read in the workspace's timezone), cancel and delete through
+// the API, then redirect.
+func TestPostFormsWithoutJavaScript(t *testing.T) {
+	s := serve(t, nil)
+	c := s.newClient()
+	wsPath := c.signUp("Toko Budi", "Budi", "budi@example.com", "rahasia-budi-2026")
+	ws := strings.TrimPrefix(wsPath, "/w/")
+	code, acc := s.apiCall("POST", "/v1/workspaces/"+ws+"/accounts", map[string]any{
+		"platform": "facebook", "external_id": "2000002", "name": "Toko Budi", "access_token": "EAAB-never-used"})
+	if code != http.StatusCreated {
+		t.Fatalf("attach account: %d %v", code, acc)
+	}
+	jkt, _ := time.LoadLocation("Asia/Jakarta")
+	at := time.Now().In(jkt).AddDate(0, 1, 0).Truncate(time.Hour)
+	id := s.makePost(ws, acc["id"].(string), "Kopi Gayo", at)
+	postPath := wsPath + "/posts/" + id
+
+	res, page := c.get(postPath)
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, "Kopi Gayo") {
+		t.Fatalf("post page: %d\n%s", res.StatusCode, page)
+	}
+	if !strings.Contains(page, `value="`+at.Format("2006-01-02T15:04")+`"`) {
+		t.Errorf("the reschedule form does not hold the post's time in Jakarta (%s)", at.Format("2006-01-02T15:04"))
+	}
+	token := csrf(t, page)
+	next := at.AddDate(0, 0, 1).Add(2 * time.Hour)
+	res, body := c.post(postPath+"/reschedule", url.Values{"csrf_token": {token}, "scheduled_at": {next.Format("2006-01-02T15:04")}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reschedule: %d\n%s", res.StatusCode, body)
+	}
+	if _, p := s.apiCall("GET", "/v1/workspaces/"+ws+"/posts/"+id, nil); p["scheduled_at"] != next.UTC().Format(time.RFC3339) {
+		t.Errorf("after the form the post is at %v, want %s", p["scheduled_at"], next.UTC().Format(time.RFC3339))
+	}
+	res, body = c.post(postPath+"/reschedule", url.Values{"csrf_token": {token}, "scheduled_at": {"kemarin"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Isi tanggal dan jam yang benar") {
+		t.Errorf("a time that does not parse: %d, want 422 with the field's message", res.StatusCode)
+	}
+	res, _ = c.post(postPath+"/reschedule", url.Values{"scheduled_at": {next.Format("2006-01-02T15:04")}})
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("a form without its CSRF token: %d, want 403", res.StatusCode)
+	}
+	res, body = c.post(postPath+"/cancel", url.Values{"csrf_token": {token}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cancel: %d\n%s", res.StatusCode, body)
+	}
+	if _, p := s.apiCall("GET", "/v1/workspaces/"+ws+"/posts/"+id, nil); p["status"] != "canceled" {
+		t.Errorf("after cancel the post is %v", p["status"])
+	}
+	// A canceled post cannot move: the API's refusal, on the page.
+	res, body = c.post(postPath+"/reschedule", url.Values{"csrf_token": {token}, "scheduled_at": {next.Format("2006-01-02T15:04")}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, `class="alert"`) {
+		t.Errorf("rescheduling a canceled post: %d, want 409 with the API's message", res.StatusCode)
+	}
+	res, body = c.post(postPath+"/delete", url.Values{"csrf_token": {token}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), wsPath+"/calendar") {
+		t.Fatalf("delete: %d %s\n%s", res.StatusCode, res.Header.Get("Location"), body)
+	}
+	if res, _ := c.get(postPath); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a deleted post's page: %d, want 404", res.StatusCode)
 	}
 }
