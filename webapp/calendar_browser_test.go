@@ -202,6 +202,7 @@ func TestCalendarAndPostPage(t *testing.T) {
 	if st := phone.Follow(`.entry[data-post="` + wed + `"] a`); st != http.StatusOK {
 		t.Fatalf("post page: %d", st)
 	}
+	phone.Screenshot("post-scheduled")
 	browsertest.Eval[bool](phone, `(document.querySelector("#scheduled_at").value = "`+monday.AddDate(0, 0, 4).Format(time.DateOnly)+`T16:45", true)`)
 	phone.Follow("#reschedule button[type=submit]")
 	if got := phone.Text(".flash"); !strings.Contains(got, "sudah dipindah") {

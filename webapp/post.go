@@ -32,6 +32,7 @@ type postData struct {
 	// datetime-local.
 	At       string
 	Day      string // the post's date, for the way back to the calendar
+	Zone     string // the zone's abbreviation at that time: WIB
 	InFlight bool
 	// Values is what the reschedule form was sent, after a refusal.
 	Values url.Values
@@ -89,7 +90,8 @@ func (a *App) renderPost(c echo.Context, status int, values url.Values) error {
 	if v != nil && v.Workspace != nil {
 		tz = v.Workspace.Timezone
 	}
-	d := postData{Post: p, At: inZone(p.ScheduledAt, tz).Format("2006-01-02T15:04"), Day: inZone(p.ScheduledAt, tz).Format(time.DateOnly), InFlight: p.InFlight(a.cfg.Now()), Values: values}
+	d := postData{Post: p, At: inZone(p.ScheduledAt, tz).Format("2006-01-02T15:04"), Day: inZone(p.ScheduledAt, tz).Format(time.DateOnly),
+		Zone: inZone(p.ScheduledAt, tz).Format("MST"), InFlight: p.InFlight(a.cfg.Now()), Values: values}
 	for _, dl := range p.Deliveries {
 		o := outcome{deliveryItem: dl, Account: names[dl.AccountID]}
 		o.Problem, o.Remedy, o.Reconnect = remedy(dl)
