@@ -174,6 +174,20 @@ func TestCalendarAndPostPage(t *testing.T) {
 		t.Errorf("the month shows %d posts, want 3", n)
 	}
 	desk.Screenshot("month")
+
+	// Filtered by account: another Page's post shows only under it.
+	_, other := s.apiCall("POST", "/v1/workspaces/"+ws+"/accounts", map[string]any{
+		"platform": "facebook", "external_id": "1000002", "name": "Cabang Bogor", "access_token": "EAAB-other-page"})
+	s.makePost(ws, other["id"].(string), "Bolu Talas", monday.AddDate(0, 0, 2).Add(8*time.Hour))
+	desk.Open(s.base + wsPath + "/calendar?view=month&date=" + date)
+	if n := desk.Count(".cal-month .entry"); n != 4 {
+		t.Errorf("the month of every account shows %d posts, want 4", n)
+	}
+	browsertest.Eval[bool](desk, `(document.querySelector("#account").value = "`+other["id"].(string)+`", true)`)
+	desk.Follow(".cal-filter button[type=submit]")
+	if n, got := desk.Count(".cal-month .entry"), desk.Text(".cal-month .entry"); n != 1 || !strings.Contains(got, "Bolu Talas") {
+		t.Errorf("filtered by Cabang Bogor the month shows %d posts (%q), want Bolu Talas alone", n, got)
+	}
 	if probs := desk.TakeProblems(); len(probs) > 0 {
 		t.Errorf("the browser reported: %v", probs)
 	}
@@ -280,6 +294,9 @@ func TestCalendarAndPostPage(t *testing.T) {
 	}
 	if got := phone.Text(".problem-fix"); !strings.Contains(got, "ubah teks") {
 		t.Errorf("the failed post's advice is %q", got)
+	}
+	if got := phone.Text(`.main-nav a[aria-current="page"]`); got != "Kalender" {
+		t.Errorf("on a post's page the menu marks %q, want Kalender", got)
 	}
 	phone.Screenshot("post-failed")
 	desk.Open(s.base + wsPath + "/posts/" + bad)

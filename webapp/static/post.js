@@ -7,6 +7,14 @@
 (function () {
   const post = document.getElementById("post");
   if (!post) return;
+  // A post belongs to the calendar: the main menu says so (after app.js
+  // has marked the longest matching link, the dashboard's).
+  document.addEventListener("DOMContentLoaded", function () {
+    const cal = document.querySelector('.main-nav a[href$="/calendar"]');
+    if (!cal) return;
+    document.querySelectorAll('.main-nav a[aria-current="page"]').forEach(function (a) { a.removeAttribute("aria-current"); });
+    cal.setAttribute("aria-current", "page");
+  });
   // A scheduled post not yet due is watched from shortly before its time.
   let wait = 3000;
   if (post.dataset.watch !== "true") {
