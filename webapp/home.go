@@ -108,11 +108,6 @@ func (a *App) listWorkspaces(c echo.Context) error {
 	return a.render(c, http.StatusOK, "workspaces", "workspaces.title", map[string]any{"CanCreate": a.canCreateWorkspace(c)})
 }
 
-// dashboard is a workspace's first page.
-func (a *App) dashboard(c echo.Context) error {
-	return a.render(c, http.StatusOK, "dashboard", "dashboard.title", nil)
-}
-
 // signUpOpen reports whether this person may sign up here now.
 func (a *App) signUpOpen(c echo.Context) bool {
 	if a.cfg.OperatorKey == "" {

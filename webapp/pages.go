@@ -69,6 +69,12 @@ func funcs(cat catalogue, lang string, as *assets) template.FuncMap {
 		// do; the API refuses it whatever the page shows.
 		"can": func(role, power string) bool { return serentak.Role(role).Can(powerNamed(power)) },
 		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// Calendar parts (the time already in the zone wanted): day
+		// names, short months, a 24-hour time for scripts.
+		"weekday": func(t time.Time) string { return l.days[t.Weekday()] },
+		"month":   func(t time.Time) string { return l.months[t.Month()-1] },
+		"hm":      func(t time.Time, tz string) string { return inZone(t, tz).Format("15:04") },
+		"local":   func(t time.Time, tz string) string { return inZone(t, tz).Format("2006-01-02T15:04") },
 	}
 }
 

@@ -170,6 +170,11 @@ func (a *App) routes() {
 	e.POST("/w/:ws/posts/new", a.submitCompose, append(ws, a.sessionCSRF)...)
 	e.GET("/w/:ws/posts/:id/edit", a.showEdit, ws...)
 	e.POST("/w/:ws/posts/:id/edit", a.submitEdit, append(ws, a.sessionCSRF)...)
+	e.GET("/w/:ws/calendar", a.calendar, ws...)
+	e.GET("/w/:ws/posts/:id", a.showPost, ws...)
+	e.POST("/w/:ws/posts/:id/reschedule", a.reschedulePost, append(ws, a.sessionCSRF)...)
+	e.POST("/w/:ws/posts/:id/cancel", a.cancelPost, append(ws, a.sessionCSRF)...)
+	e.POST("/w/:ws/posts/:id/delete", a.deletePost, append(ws, a.sessionCSRF)...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets
