@@ -197,4 +197,3 @@ func (a *App) importExample(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="contoh-import-serentak.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", []byte(strings.Join(lines, "\r\n")+"\r\n"))
 }
-

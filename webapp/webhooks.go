@@ -39,7 +39,9 @@ type webhookAttempt struct {
 }
 
 // OK reports whether the receiver answered 2xx.
-func (w webhookAttempt) OK() bool { return w.StatusCode != nil && *w.StatusCode >= 200 && *w.StatusCode < 300 }
+func (w webhookAttempt) OK() bool {
+	return w.StatusCode != nil && *w.StatusCode >= 200 && *w.StatusCode < 300
+}
 
 type webhooksData struct {
 	Hooks  []webhook
