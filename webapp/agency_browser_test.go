@@ -265,9 +265,12 @@ func TestApproveByLinkOnAPhone(t *testing.T) {
 	}
 	look(t, editor, "approvals-link")
 
-	// The merchant opens the link on their phone and approves.
+	// The merchant opens the link on their phone and approves. The link
+	// is on the install's public URL (SERENTAK_PUBLIC_URL, not known
+	// before the test's port is): the browser opens the same path here.
 	merchant := browser.Page(t, browsertest.Phone)
-	if st := merchant.Open(link); st != http.StatusOK {
+	_, rest, _ := strings.Cut(link, "/v1/approval-link")
+	if st := merchant.Open(s.base + "/v1/approval-link" + rest); st != http.StatusOK {
 		t.Fatalf("the approval link answered %d", st)
 	}
 	merchant.Follow("button.approve")

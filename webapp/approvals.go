@@ -55,6 +55,19 @@ func (p queuedPost) Text() string {
 	return p.Deliveries[0].Content.Text
 }
 
+// By is who decided the post ("link", a key ID, "operator"), or "".
+func (p queuedPost) By() string { return deref(p.ApprovedBy) }
+
+// Reason is the rejection's comment, or "".
+func (p queuedPost) Reason() string { return deref(p.RejectionComment) }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // Platforms are the post's platforms, each once.
 func (p queuedPost) Platforms() []string {
 	var out []string
