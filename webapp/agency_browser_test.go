@@ -142,6 +142,9 @@ func TestInviteAMemberOnAPhone(t *testing.T) {
 	look(t, p, "more")
 
 	p.Follow(fmt.Sprintf(".hub a[href='%s/members']", ws))
+	if got := p.Text(".main-nav a[aria-current=page]"); got != "Lainnya" {
+		t.Errorf("on the members page the menu marks %q, want Lainnya", got)
+	}
 	if got := p.Text("h1"); got != "Anggota tim" {
 		t.Errorf("members page title %q", got)
 	}
