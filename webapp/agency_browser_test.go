@@ -449,6 +449,17 @@ func TestEditorIsRefusedTheKeysPage(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity && res.StatusCode != http.StatusForbidden {
 		t.Errorf("an editor saving the settings: %d, want the API's refusal", res.StatusCode)
 	}
+	_, imp := c.get(ws + "/import")
+	if !strings.Contains(imp, `id="upload"`) {
+		t.Errorf("an editor is not offered the import's upload")
+	}
+	s.addPerson(ws, "ani@example.com", "approver", "approver-sandi-2026")
+	a := s.newClient()
+	_, page = a.get("/signin")
+	a.post("/signin", url.Values{"csrf_token": {csrf(t, page)}, "email": {"ani@example.com"}, "password": {"approver-sandi-2026"}})
+	if _, imp := a.get(ws + "/import"); strings.Contains(imp, `id="upload"`) {
+		t.Errorf("an approver is offered the import's upload, which their role lacks")
+	}
 	var w struct{ Name string }
 	s.apiAs(operatorKey, "GET", "/v1/workspaces/"+strings.TrimPrefix(ws, "/w/"), nil, &w)
 	if w.Name != "Dapur Bu Sari" {

@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -32,6 +33,11 @@ func (a *App) showSettings(c echo.Context, d *settingsData) error {
 		d = &settingsData{Name: w.Name, Timezone: w.Timezone, Language: w.Language, ApprovalRequired: w.ApprovalRequired}
 	}
 	d.IndonesianZones, d.OtherZones = indonesianZones, otherZones
+	if !slices.Contains(indonesianZones, d.Timezone) && !slices.Contains(otherZones, d.Timezone) && d.Timezone != "" {
+		// A zone set through the API stays selected, not silently changed
+		// by the next save.
+		d.OtherZones = append([]string{d.Timezone}, otherZones...)
+	}
 	return a.render(c, pageStatus(c), "settings", "settings.title", d)
 }
 
