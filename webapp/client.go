@@ -49,13 +49,29 @@ func (a *App) call(c echo.Context, method, path string, in, out any) error {
 // callAs is call with another bearer key (the operator's, for sign-up;
 // none, for sign-in).
 func (a *App) callAs(c echo.Context, bearer, method, path string, in, out any) error {
+	if in == nil {
+		return a.send(c, bearer, method, path, nil, out)
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("encode the body of %s %s: %w", method, path, err)
+	}
+	return a.send(c, bearer, method, path, &rawBody{Type: "application/json", Bytes: b}, out)
+}
+
+// rawBody is a request body of any type (a CSV file for the import).
+type rawBody struct {
+	Type  string
+	Bytes []byte
+	// Header holds extra request headers (Idempotency-Key).
+	Header map[string]string
+}
+
+// send is callAs with the body as bytes: in nil sends none.
+func (a *App) send(c echo.Context, bearer, method, path string, in *rawBody, out any) error {
 	var body io.Reader = http.NoBody
 	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode the body of %s %s: %w", method, path, err)
-		}
-		body = bytes.NewReader(b)
+		body = bytes.NewReader(in.Bytes)
 	}
 	req, err := a.apiRequest(c, method, path, body)
 	if err != nil {
@@ -66,7 +82,10 @@ func (a *App) callAs(c echo.Context, bearer, method, path string, in, out any) e
 	}
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", in.Type)
+		for k, v := range in.Header {
+			req.Header.Set(k, v)
+		}
 	}
 	return a.serveAPI(req, out)
 }

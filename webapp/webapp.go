@@ -175,6 +175,33 @@ func (a *App) routes() {
 	e.POST("/w/:ws/posts/:id/reschedule", a.reschedulePost, append(ws, a.sessionCSRF)...)
 	e.POST("/w/:ws/posts/:id/cancel", a.cancelPost, append(ws, a.sessionCSRF)...)
 	e.POST("/w/:ws/posts/:id/delete", a.deletePost, append(ws, a.sessionCSRF)...)
+
+	// The agency's pages (agency.go and one file each): the hub, then
+	// members, approvals, import, templates, keys, webhooks, settings.
+	wsPost := append(ws[:len(ws):len(ws)], a.sessionCSRF)
+	e.GET("/w/:ws/more", a.more, ws...)
+	e.GET("/w/:ws/members", a.members, ws...)
+	e.POST("/w/:ws/members", a.inviteMember, wsPost...)
+	e.POST("/w/:ws/members/:id/role", a.changeMember, wsPost...)
+	e.POST("/w/:ws/members/:id/remove", a.removeMember, wsPost...)
+	e.GET("/w/:ws/approvals", a.approvals, ws...)
+	e.POST("/w/:ws/approvals/:id/link", a.makeApprovalLink, wsPost...)
+	e.POST("/w/:ws/approvals/:id/:decision", a.decidePost, wsPost...)
+	e.GET("/w/:ws/import", a.importPage, ws...)
+	e.GET("/w/:ws/import/example.csv", a.importExample, ws...)
+	e.POST("/w/:ws/import", a.checkImport, wsPost...)
+	e.POST("/w/:ws/import/commit", a.commitImport, wsPost...)
+	e.GET("/w/:ws/templates", a.templates, ws...)
+	e.POST("/w/:ws/templates/:platform/:language", a.saveTemplate, wsPost...)
+	e.POST("/w/:ws/templates/:platform/:language/reset", a.resetTemplate, wsPost...)
+	e.GET("/w/:ws/keys", a.keys, ws...)
+	e.POST("/w/:ws/keys", a.createKey, wsPost...)
+	e.POST("/w/:ws/keys/:id/revoke", a.revokeKey, wsPost...)
+	e.GET("/w/:ws/webhooks", a.webhooks, ws...)
+	e.POST("/w/:ws/webhooks", a.createWebhook, wsPost...)
+	e.POST("/w/:ws/webhooks/:id/:action", a.webhookAction, wsPost...)
+	e.GET("/w/:ws/settings", a.settings, ws...)
+	e.POST("/w/:ws/settings", a.saveSettings, wsPost...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets

@@ -32,9 +32,15 @@ window.serentak = (function () {
   document.addEventListener("DOMContentLoaded", function () {
     const here = location.pathname;
     let best = null;
+    const section = here.split("/")[3] || "";
     document.querySelectorAll(".main-nav a").forEach(function (a) {
       const p = new URL(a.href).pathname;
-      if ((here === p || here.startsWith(p + "/")) && (!best || p.length > new URL(best.href).pathname.length)) best = a;
+      // The workspace's home (/w/ws) is a prefix of every page: it is
+      // current only itself. A link may also stand for other sections
+      // (data-sections: "Lainnya" for the pages it lists).
+      const home = p.split("/").length === 3;
+      const also = (a.dataset.sections || "").split(" ").indexOf(section) >= 0;
+      if (also || ((here === p || (!home && here.startsWith(p + "/"))) && (!best || p.length > new URL(best.href).pathname.length))) best = a;
     });
     if (best) best.setAttribute("aria-current", "page");
   });
