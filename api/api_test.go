@@ -80,7 +80,7 @@ func setup(t *testing.T, opts ...func(*api.Config)) *bundle {
 		// 127.0.0.1 (the tenancy matrix); TestAuthFailuresLimited turns
 		// the limit on.
 		AuthFailureLimit: -1,
-		Metrics:    metrics.New().Handler(),
+		Metrics:          metrics.New().Handler(),
 	}
 	for _, o := range opts {
 		o(&cfg)
