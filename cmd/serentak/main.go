@@ -7,6 +7,8 @@
 //	serentak migrate    apply the pending schema migrations, then exit
 //	serentak migrate status  list the schema migrations, applied or pending
 //	serentak healthcheck  exit 0 when the local process is ready (for images without a shell)
+//	serentak backup     a consistent copy of the embedded SQLite install, while it runs
+//	serentak restore FILE  that copy into a new data directory
 //
 // The wiring is package internal/app; this reads the command line.
 // The benchmark is cmd/serentak-bench, the fake platform cmd/serentak-fake.
@@ -38,6 +40,9 @@ commands:
   healthcheck  exit 0 when the local API answers /readyz, else 1
              (-url URL: another URL; -role worker|scheduler: the database
              and Redis answer instead)
+  backup     write a .tar.gz of the SQLite database (while serve runs), the
+             keys and the media (-o FILE; -without-keys); PostgreSQL: pg_dump
+  restore FILE  unpack a backup into a new SERENTAK_DATA_DIR
 
 Configuration comes from SERENTAK_* environment variables (see README.md and
 configs/serentak.example.env).
@@ -65,12 +70,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case command == "help" || command == "-h" || command == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case !isRole && command != "migrate" && command != "healthcheck":
+	case !isRole && command != "migrate" && command != "healthcheck" && command != "backup" && command != "restore":
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("unknown command %q", command)
 	}
 	if command == "healthcheck" {
 		return healthcheck(ctx, args[1:], getenv, stdout)
+	}
+	if command == "backup" {
+		return backup(ctx, args[1:], getenv, stdout)
+	}
+	if command == "restore" {
+		return restore(ctx, args[1:], getenv, stdout)
 	}
 	if command == "migrate" {
 		if err := checkMigrateArgs(args[1:]); err != nil {

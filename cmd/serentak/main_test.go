@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// The production binary offers its roles, migrate, healthcheck and help; the benchmark
+// The production binary offers its roles, migrate, healthcheck, backup, restore and help; the benchmark
 // and the fake platform are commands of their own (cmd/serentak-bench,
 // cmd/serentak-fake).
 func TestUsage(t *testing.T) {
@@ -19,7 +19,7 @@ func TestUsage(t *testing.T) {
 	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, &out, nil); err != nil {
 		t.Fatalf("help: %v", err)
 	}
-	for _, want := range []string{"serve", "api", "worker", "scheduler", "migrate", "healthcheck"} {
+	for _, want := range []string{"serve", "api", "worker", "scheduler", "migrate", "healthcheck", "backup", "restore"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("usage lacks %q:\n%s", want, out.String())
 		}
