@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
@@ -12,25 +13,51 @@ import (
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/blob"
+	"github.com/serentak/serentak/blob/s3test"
+	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/media/mediatest"
 	"github.com/serentak/serentak/testkit"
 )
 
-// Three API processes share one database and one media directory, behind
+// Three API processes share one database and one upload directory, behind
 // a round-robin balancer with no sticky sessions: a resumable upload in
 // five chunks lands each chunk on another process than the one before and
-// becomes media a post can use, byte for byte. The same chunk sent at once
-// to two processes is taken by one; the other answers 409 with the offset
-// to resume from.
+// becomes media a post can use, byte for byte, on disk or in an S3 bucket
+// (the fake of blob/s3test). The same chunk sent at once to two processes
+// is taken by one; the other answers 409 with the offset to resume from.
 func TestResumableUploadAcrossProcesses(t *testing.T) {
-	b := setup(t)
+	t.Run("disk", func(t *testing.T) {
+		// Uploads nil: each process makes its own, beside the shared blobs.
+		b := setup(t)
+		uploadAcrossProcesses(t, b, b.blobs, func() *media.Uploads { return nil })
+	})
+	t.Run("s3", func(t *testing.T) {
+		_, srv := s3test.New(t)
+		cfg, err := blob.ParseS3URL(s3test.URL(srv, "serentak"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Transport = srv.Client().Transport
+		bucket, err := blob.NewS3(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared := t.TempDir() // SERENTAK_UPLOADS_DIR, one volume every process mounts
+		uploads := func() *media.Uploads { return &media.Uploads{Dir: shared, MaxBytes: 1 << 30} }
+		b := setup(t, func(c *api.Config) { c.Blobs, c.Uploads = bucket, uploads() })
+		uploadAcrossProcesses(t, b, bucket, uploads)
+	})
+}
+
+func uploadAcrossProcesses(t *testing.T, b *bundle, blobs blob.Store, uploads func() *media.Uploads) {
 	ws, key := b.workspace("Toko Budi")
 	acc := b.account(ws, key, serentak.Facebook, "111")
 	servers := []*api.Server{b.server}
 	for range 2 {
 		// Each api.Server is a process of its own: its own media.Uploads
-		// (made from the shared blob directory), its own locks.
-		servers = append(servers, api.New(api.Config{Store: b.store, Blobs: b.blobs, Signer: b.signer, AdminKey: adminKey,
+		// on the shared directory, its own locks.
+		servers = append(servers, api.New(api.Config{Store: b.store, Blobs: blobs, Uploads: uploads(), Signer: b.signer, AdminKey: adminKey,
 			Publishers: map[serentak.Platform]bool{serentak.Facebook: true}, AuthFailureLimit: -1,
 			Now: func() time.Time { return b.now }}))
 	}
@@ -95,7 +122,16 @@ func TestResumableUploadAcrossProcesses(t *testing.T) {
 		t.Fatalf("last chunk's answer = %v", final)
 	}
 	mediaID := med["id"].(string)
-	if got, want := sha256.Sum256(b.storedBytes(mediaID)), sha256.Sum256(video); got != want {
+	rc, _, _, err := blobs.Open(context.Background(), mediaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sha256.Sum256(stored), sha256.Sum256(video); got != want {
 		t.Fatalf("stored media sha256 %x, uploaded %x", got, want)
 	}
 	// Any process answers the finished upload, and a post takes the media.
