@@ -504,7 +504,7 @@ func (u *Uploads) sweepDir(ws string) (open, removed int, err error) {
 		up, err := u.Find(ws, id)
 		switch {
 		case errors.Is(err, ErrUploadNotFound):
-			if u.locked(id) {
+			if u.locked(id) || u.lockedElsewhere(ws, id) {
 				continue
 			}
 			if err := u.remove(ws, id); err != nil {
@@ -518,6 +518,23 @@ func (u *Uploads) sweepDir(ws string) (open, removed int, err error) {
 		}
 	}
 	return open, removed, nil
+}
+
+// lockedElsewhere reports whether another process sharing Dir is writing
+// the upload (holds its flock): every API process sweeps, and one must not
+// remove an upload from under another's request.
+func (u *Uploads) lockedElsewhere(ws, id string) bool {
+	part, _, err := u.paths(ws, id)
+	if err != nil {
+		return false
+	}
+	f, err := os.OpenFile(part, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	ok, err := tryFileLock(f)
+	return err == nil && !ok
 }
 
 func (u *Uploads) locked(id string) bool {

@@ -69,3 +69,33 @@ func TestUploadsShareADirectory(t *testing.T) {
 		t.Fatalf("the other process after Finish: %+v, %v", got, err)
 	}
 }
+
+// Every API process sweeps the shared directory; an upload another
+// process is writing is left alone, even past its time, until it is done.
+func TestSweepLeavesAnUploadAnotherProcessWrites(t *testing.T) {
+	dir := t.TempDir()
+	past := &Uploads{Dir: dir, MaxBytes: 1 << 20, Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }}
+	now := &Uploads{Dir: dir, MaxBytes: 1 << 20}
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 2000)...)
+	up, err := past.Create("ws_1", int64(len(png)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := past.Write(context.Background(), "ws_1", up.ID, 0, pr, nil)
+		done <- err
+	}()
+	pw.Write(png[:100]) // past holds the upload now
+	if n, err := now.Sweep(); err != nil || n != 0 {
+		t.Fatalf("Sweep while another process writes = %d, %v; want 0 removed", n, err)
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("the write = %v", err)
+	}
+	if n, err := now.Sweep(); err != nil || n != 1 {
+		t.Fatalf("Sweep once it is done = %d, %v; want 1 removed", n, err)
+	}
+}
