@@ -54,6 +54,12 @@ type Config struct {
 	// MediaS3URL stores uploads in an S3-compatible bucket instead of the
 	// data directory: s3://KEY:SECRET@host[:port]/bucket[/prefix]?region=…
 	MediaS3URL string // SERENTAK_MEDIA_S3_URL
+	// UploadsDir is where resumable uploads are assembled until their
+	// last byte; several API processes share it (one volume every API pod
+	// mounts) so that any of them takes the next chunk. Empty: beside the
+	// media on disk (SERENTAK_DATA_DIR/media/.uploads), or
+	// SERENTAK_DATA_DIR/uploads with a bucket.
+	UploadsDir string // SERENTAK_UPLOADS_DIR
 
 	FacebookAPIURL  string // SERENTAK_FACEBOOK_API_URL
 	FacebookVersion string // SERENTAK_FACEBOOK_API_VERSION
@@ -266,6 +272,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.DatabaseURL = str("SERENTAK_DATABASE_URL", filepath.Join(c.DataDir, "serentak.db"))
 	c.MediaS3URL = str("SERENTAK_MEDIA_S3_URL", "")
+	c.UploadsDir = str("SERENTAK_UPLOADS_DIR", "")
 	c.InstagramLogin = str("SERENTAK_INSTAGRAM_LOGIN", "instagram")
 	// Each login has its own host ("Host URL" in the Requirements table of
 	// every Instagram Platform reference page, e.g.

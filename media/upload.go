@@ -68,11 +68,16 @@ type Upload struct {
 // connection keeps every byte that reached the disk and the client goes on
 // from there.
 //
-// One request writes an upload at a time. A new request for an upload
-// still being written (a phone that reconnected while the server has not
-// yet noticed the old connection is dead) asks the old one to stop and
-// takes over. This lock is in this process: run several API processes
-// behind sticky routing (or one process) for resumable uploads.
+// Several API processes may share Dir (one data volume, an NFS or EFS
+// mount): the state is in the files, not in memory, so any process takes
+// the next chunk. One request writes an upload at a time, across processes:
+// an exclusive flock on the .part file, held from reading the offset until
+// the bytes are written, so two processes sent the same offset at once do
+// not both take it (the second finds the offset moved: 409). Within a
+// process, a new request for an upload still being written (a phone that
+// reconnected while the server has not yet noticed the old connection is
+// dead) asks the old one to stop and takes over; a request in another
+// process is waited for, up to TakeoverWait.
 type Uploads struct {
 	Dir string
 	// MaxBytes caps an upload's declared size.
@@ -212,17 +217,72 @@ func (u *Uploads) save(up Upload) error {
 	return nil
 }
 
-// lock makes the caller the only writer of upload id. When another
-// request holds it, that request is asked to stop (its stop func), and the
-// caller waits for it up to TakeoverWait. stop is how a later request
-// stops this one; nil means it must be waited for.
-func (u *Uploads) lock(ctx context.Context, id string, stop func()) (release func(), err error) {
+// lock makes the caller the only writer of upload id, in this process
+// and in every process sharing Dir. When another request of this process
+// holds it, that request is asked to stop (its stop func); the caller
+// waits for it, and for a holder in another process, up to TakeoverWait.
+// stop is how a later request stops this one; nil means it must be
+// waited for.
+func (u *Uploads) lock(ctx context.Context, ws, id string, stop func()) (release func(), err error) {
 	wait := u.TakeoverWait
 	if wait <= 0 {
 		wait = 10 * time.Second
 	}
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
+	unlockHere, err := u.lockHere(ctx, id, stop, deadline.C)
+	if err != nil {
+		return nil, err
+	}
+	unlockFile, err := u.lockFile(ctx, ws, id, deadline.C)
+	if err != nil {
+		unlockHere()
+		return nil, err
+	}
+	return func() { unlockFile(); unlockHere() }, nil
+}
+
+// lockFile takes the flock of the upload's .part file, polling until
+// another process lets it go or deadline. With no .part file (finished or
+// removed) there is nothing to write and no lock to take: the caller's
+// Find says what became of the upload.
+func (u *Uploads) lockFile(ctx context.Context, ws, id string, deadline <-chan time.Time) (unlock func(), err error) {
+	part, _, err := u.paths(ws, id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(part, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return func() {}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("media: open upload %s to lock it: %w", id, err)
+	}
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		ok, err := tryFileLock(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("media: lock upload %s: %w", id, err)
+		}
+		if ok {
+			return func() { f.Close() }, nil // closing the file lets the lock go
+		}
+		select {
+		case <-poll.C:
+		case <-deadline:
+			f.Close()
+			return nil, ErrUploadBusy
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// lockHere is the lock among the requests of this process, with takeover.
+func (u *Uploads) lockHere(ctx context.Context, id string, stop func(), deadline <-chan time.Time) (release func(), err error) {
 	for {
 		u.mu.Lock()
 		if u.locks == nil {
@@ -246,7 +306,7 @@ func (u *Uploads) lock(ctx context.Context, id string, stop func()) (release fun
 		}
 		select {
 		case <-held.released:
-		case <-deadline.C:
+		case <-deadline:
 			return nil, ErrUploadBusy
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -264,7 +324,7 @@ func (u *Uploads) lock(ctx context.Context, id string, stop func()) (release fun
 // is not an image or video the platforms take is removed (TypeError)
 // before the rest of a large file is sent.
 func (u *Uploads) Write(ctx context.Context, ws, id string, offset int64, body io.Reader, stop func()) (Upload, error) {
-	release, err := u.lock(ctx, id, stop)
+	release, err := u.lock(ctx, ws, id, stop)
 	if err != nil {
 		return Upload{}, err
 	}
@@ -348,7 +408,7 @@ func readHead(path string, n int) ([]byte, error) {
 // again, so a client whose last answer was lost can ask once more. When
 // store fails the upload stays as it was; the caller may Delete it.
 func (u *Uploads) Finish(ctx context.Context, ws, id string, store func(path string, up Upload) (mediaID string, err error)) (Upload, error) {
-	release, err := u.lock(ctx, id, nil)
+	release, err := u.lock(ctx, ws, id, nil)
 	if err != nil {
 		return Upload{}, err
 	}
@@ -381,7 +441,7 @@ func (u *Uploads) Delete(ctx context.Context, ws, id string) error {
 	if _, err := u.Find(ws, id); err != nil {
 		return err
 	}
-	release, err := u.lock(ctx, id, nil)
+	release, err := u.lock(ctx, ws, id, nil)
 	if err != nil {
 		return err
 	}
@@ -444,7 +504,7 @@ func (u *Uploads) sweepDir(ws string) (open, removed int, err error) {
 		up, err := u.Find(ws, id)
 		switch {
 		case errors.Is(err, ErrUploadNotFound):
-			if u.locked(id) {
+			if u.locked(id) || u.lockedElsewhere(ws, id) {
 				continue
 			}
 			if err := u.remove(ws, id); err != nil {
@@ -458,6 +518,23 @@ func (u *Uploads) sweepDir(ws string) (open, removed int, err error) {
 		}
 	}
 	return open, removed, nil
+}
+
+// lockedElsewhere reports whether another process sharing Dir is writing
+// the upload (holds its flock): every API process sweeps, and one must not
+// remove an upload from under another's request.
+func (u *Uploads) lockedElsewhere(ws, id string) bool {
+	part, _, err := u.paths(ws, id)
+	if err != nil {
+		return false
+	}
+	f, err := os.OpenFile(part, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	ok, err := tryFileLock(f)
+	return err == nil && !ok
 }
 
 func (u *Uploads) locked(id string) bool {
@@ -512,7 +589,7 @@ func (u *Uploads) DeleteWorkspace(ctx context.Context, ws string) error {
 		if !ok || !strings.HasPrefix(id, PrefixUpload) {
 			continue
 		}
-		release, err := u.lock(ctx, id, nil)
+		release, err := u.lock(ctx, ws, id, nil)
 		if err != nil {
 			return err
 		}

@@ -222,3 +222,21 @@ func TestFreshServeLogsNoWarning(t *testing.T) {
 		}
 	}
 }
+
+// SERENTAK_UPLOADS_DIR puts resumable uploads in a directory every API
+// process mounts, with media on disk or in a bucket.
+func TestUploadsDirShared(t *testing.T) {
+	shared := t.TempDir()
+	for _, env := range []map[string]string{
+		{"SERENTAK_UPLOADS_DIR": shared},
+		{"SERENTAK_UPLOADS_DIR": shared, "SERENTAK_MEDIA_S3_URL": "http://key:secret@127.0.0.1:9/bucket"},
+	} {
+		_, uploads, err := newBlobStore(testConfig(t, env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uploads.Dir != shared {
+			t.Errorf("with %v, uploads in %s, want %s", env, uploads.Dir, shared)
+		}
+	}
+}

@@ -126,14 +126,18 @@ func redisUniversal(o asynq.RedisConnOpt) *redis.UniversalOptions {
 
 // newBlobStore returns where uploaded media live, the data directory or an
 // S3-compatible bucket (SERENTAK_MEDIA_S3_URL), and where resumable uploads
-// are assembled: on local disk either way, then moved into the store. On
-// disk they sit beside the blobs in a directory no blob key can name (keys
+// are assembled: in a directory either way (SERENTAK_UPLOADS_DIR, which
+// several API processes share), then moved into the store. By default, on
+// disk, they sit beside the blobs in a directory no blob key can name (keys
 // never start with a dot), so finishing one is a rename.
 func newBlobStore(cfg config.Config) (blob.Store, *media.Uploads, error) {
 	uploads := &media.Uploads{MaxBytes: api.DefaultUploadMaxBytes}
 	if cfg.MediaS3URL == "" {
 		dir := filepath.Join(cfg.DataDir, "media")
 		uploads.Dir = filepath.Join(dir, ".uploads")
+		if cfg.UploadsDir != "" {
+			uploads.Dir = cfg.UploadsDir
+		}
 		return &blob.Disk{Dir: dir}, uploads, nil
 	}
 	s3cfg, err := blob.ParseS3URL(cfg.MediaS3URL)
@@ -145,6 +149,9 @@ func newBlobStore(cfg config.Config) (blob.Store, *media.Uploads, error) {
 		return nil, nil, fmt.Errorf("SERENTAK_MEDIA_S3_URL: %w", err)
 	}
 	uploads.Dir = filepath.Join(cfg.DataDir, "uploads")
+	if cfg.UploadsDir != "" {
+		uploads.Dir = cfg.UploadsDir
+	}
 	return s3, uploads, nil
 }
 
