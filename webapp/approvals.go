@@ -9,42 +9,15 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// queuedPost is a post as the approval queue shows it (GET …/posts).
+// queuedPost is a post as the approval queue shows it: the post as the
+// calendar reads it, and who decided it.
 type queuedPost struct {
-	ID          string    `json:"id"`
-	Status      string    `json:"status"`
-	ScheduledAt time.Time `json:"scheduled_at"`
-	Product     *struct {
-		Name string `json:"name"`
-	} `json:"product"`
-	Caption    *string `json:"caption"`
-	Deliveries []struct {
-		Platform string `json:"platform"`
-		Content  struct {
-			Text string `json:"text"`
-		} `json:"content"`
-	} `json:"deliveries"`
-	ApprovedBy       *string `json:"approved_by"`
-	RejectionComment *string `json:"rejection_comment"`
+	postItem
+	ApprovedBy *string `json:"approved_by"`
 }
 
-// Title is what the post is about: its product's name, else the start
-// of its text.
-func (p queuedPost) Title() string {
-	if p.Product != nil && p.Product.Name != "" {
-		return p.Product.Name
-	}
-	s := ""
-	if p.Caption != nil {
-		s = *p.Caption
-	} else if len(p.Deliveries) > 0 {
-		s = p.Deliveries[0].Content.Text
-	}
-	if r := []rune(strings.TrimSpace(s)); len(r) > 80 {
-		return string(r[:80]) + "…"
-	}
-	return strings.TrimSpace(s)
-}
+// Title is what the post is about (postItem.Name).
+func (p queuedPost) Title() string { return p.Name() }
 
 // Text is the first delivery's composed text, as the first platform
 // will publish it.
