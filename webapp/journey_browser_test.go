@@ -185,8 +185,9 @@ func TestNewcomerSchedulesToFourNetworksOnAPhone(t *testing.T) {
 	}
 
 	// The post's page follows the post until it is out; a person waits
-	// and looks again.
-	deadline := time.Now().Add(90 * time.Second)
+	// and looks again. Instagram takes longest: it processes the
+	// carousel's photo and video, checked every 10 s.
+	deadline := time.Now().Add(3 * time.Minute)
 	for browsertest.Eval[string](p, "document.getElementById('post').dataset.status") != "published" {
 		if time.Now().After(deadline) {
 			_, post := s.apiCall("GET", "/v1/workspaces/"+strings.TrimPrefix(postPath[:strings.Index(postPath, "/posts/")], "/w/")+"/posts/"+strings.TrimPrefix(postPath, wsPath+"/posts/"), nil)

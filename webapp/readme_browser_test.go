@@ -31,7 +31,20 @@ func shoot(t *testing.T, p *browsertest.Page, name string) {
 	if probs := p.TakeProblems(); len(probs) > 0 {
 		t.Errorf("%s: the browser reported: %v", name, probs)
 	}
-	src := p.Screenshot(name)
+	keep(t, p.Screenshot(name), name)
+}
+
+// shootScreen saves what a phone's screen shows with the element sel at
+// its top, as <dir>/<name>.png: a whole composer is five screens tall.
+func shootScreen(t *testing.T, p *browsertest.Page, name, sel string) {
+	t.Helper()
+	browsertest.Eval[bool](p, "document.querySelector('"+sel+"').scrollIntoView(), true")
+	keep(t, p.ScreenshotScreen(name), name)
+}
+
+// keep copies the screenshot at src to the README's directory as name.
+func keep(t *testing.T, src, name string) {
+	t.Helper()
 	dir := os.Getenv(EnvREADMEScreenshots)
 	if dir == "" {
 		return
@@ -117,7 +130,7 @@ func TestScreenshotsForTheREADME(t *testing.T) {
 			`document.querySelectorAll('#previews .pv').length === 4 && !document.querySelector('#previews .pv-errors')`)
 	}
 	compose(p)
-	shoot(t, p, "compose-phone")
+	shootScreen(t, p, "compose-phone", "#previews")
 	compose(d)
 	shoot(t, d, "compose-desktop")
 	browsertest.Eval[bool](d, `(() => { const e = document.getElementById('scheduled_at'); e.value = ''; e.dispatchEvent(new Event('change', {bubbles: true})); return true })()`)
@@ -129,7 +142,13 @@ func TestScreenshotsForTheREADME(t *testing.T) {
 	if !ok {
 		t.Fatalf("after scheduling the desktop is at %q", postPath)
 	}
-	s.waitPost(ws, id, "published")
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(time.Second) { // Instagram's carousel takes a while
+		if _, post := s.apiCall("GET", "/v1/workspaces/"+ws+"/posts/"+id, nil); post["status"] == "published" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the post is %v after 3 minutes, want published: %v", post["status"], post["deliveries"])
+		}
+	}
 	d.Open(s.base + postPath)
 	shoot(t, d, "post-desktop")
 	p.Open(s.base + postPath)
