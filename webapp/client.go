@@ -56,22 +56,23 @@ func (a *App) callAs(c echo.Context, bearer, method, path string, in, out any) e
 	if err != nil {
 		return fmt.Errorf("encode the body of %s %s: %w", method, path, err)
 	}
-	return a.send(c, bearer, method, path, &rawBody{Type: "application/json", Bytes: b}, out)
+	return a.send(c, bearer, method, path, &rawBody{Type: "application/json", Body: bytes.NewReader(b)}, out)
 }
 
-// rawBody is a request body of any type (a CSV file for the import).
+// rawBody is a request body of any type (a CSV file for the import, a
+// file streamed from a form).
 type rawBody struct {
-	Type  string
-	Bytes []byte
+	Type string
+	Body io.Reader
 	// Header holds extra request headers (Idempotency-Key).
 	Header map[string]string
 }
 
-// send is callAs with the body as bytes: in nil sends none.
+// send is callAs with the body as it is: in nil sends none.
 func (a *App) send(c echo.Context, bearer, method, path string, in *rawBody, out any) error {
 	var body io.Reader = http.NoBody
 	if in != nil {
-		body = bytes.NewReader(in.Bytes)
+		body = in.Body
 	}
 	req, err := a.apiRequest(c, method, path, body)
 	if err != nil {

@@ -477,17 +477,10 @@ func (a *App) uploadFile(c echo.Context, fh *multipart.FileHeader) (string, erro
 		}
 		pw.CloseWithError(err)
 	}()
-	req, err := a.apiRequest(c, http.MethodPost, a.wsAPI(c, "/media"), pr)
-	if err != nil {
-		pr.Close()
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+sessionToken(c))
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept", "application/json")
 	var m composeMedia
-	if err := a.serveAPI(req, &m); err != nil {
-		pr.Close()
+	err = a.send(c, sessionToken(c), http.MethodPost, a.wsAPI(c, "/media"), &rawBody{Type: mw.FormDataContentType(), Body: pr}, &m)
+	pr.Close() // ends the writer, should the API have stopped reading
+	if err != nil {
 		return "", err
 	}
 	return m.ID, nil

@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -105,7 +106,7 @@ func (a *App) runImport(c echo.Context, raw []byte, d importData) error {
 	}
 	var rep importReport
 	err := a.send(c, sessionToken(c), http.MethodPost, path,
-		&rawBody{Type: "text/csv", Bytes: raw, Header: map[string]string{"Idempotency-Key": d.Key}}, &rep)
+		&rawBody{Type: "text/csv", Body: bytes.NewReader(raw), Header: map[string]string{"Idempotency-Key": d.Key}}, &rep)
 	if err != nil {
 		return a.showRefusal(c, err, func() error { return a.render(c, pageStatus(c), "import", "import.title", importData{}) })
 	}
