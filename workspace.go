@@ -21,7 +21,14 @@ type Workspace struct {
 	// OrganizationID is the organization that owns the workspace; "":
 	// none. Its members hold their organization role here.
 	OrganizationID string
-	CreatedAt      time.Time
+	// TrackedLinks puts {SERENTAK_PUBLIC_URL}/o/{code} in composed text in
+	// place of the order link, one code per delivery, so clicks are
+	// counted per platform (issue 22).
+	TrackedLinks bool
+	// Handle names the workspace's link-in-bio page,
+	// {SERENTAK_PUBLIC_URL}/b/{handle}; "": none yet.
+	Handle    string
+	CreatedAt time.Time
 }
 
 // DefaultLanguage is a workspace's language unless set.

@@ -68,6 +68,9 @@ func (s *Store) DeleteWorkspace(ctx context.Context, workspaceID string) ([]stri
 			arg   any
 		}{
 			{"audit entries", &auditRow{}, "workspace_id = ?", workspaceID},
+			{"tracked links", &trackedLinkRow{}, "workspace_id = ?", workspaceID},
+			{"delivery metrics", &deliveryMetricsRow{}, "workspace_id = ?", workspaceID},
+			{"link-in-bio clicks", &bioClickRow{}, "workspace_id = ?", workspaceID},
 			// Their messages and attempts go with them (ON DELETE CASCADE).
 			{"webhooks", &webhookEndpointRow{}, "workspace_id = ?", workspaceID},
 			{"notifications", &notificationRow{}, "workspace_id = ?", workspaceID},

@@ -28,6 +28,9 @@ type workspaceRow struct {
 	ApprovalRequired bool   `gorm:"not null;default:false"`
 	// OrganizationID: migration 0008; nil when no organization owns it.
 	OrganizationID *string
+	// TrackedLinks and Handle: migration 0015.
+	TrackedLinks bool   `gorm:"not null;default:false"`
+	Handle       string `gorm:"not null;default:''"`
 }
 
 func (workspaceRow) TableName() string { return "workspaces" }
@@ -208,5 +211,6 @@ func tables() []any {
 		&webhookEndpointRow{}, &webhookMessageRow{}, &webhookAttemptRow{}, // webhook.go
 		&queueSlotRow{},                            // queue.go
 		&notificationRow{}, &notificationSendRow{}, // notification.go
+		&trackedLinkRow{}, &deliveryMetricsRow{}, &bioClickRow{}, // orderlinks.go
 	}
 }

@@ -67,7 +67,7 @@ func (s *Store) FindWorkspaceByID(ctx context.Context, id string) (serentak.Work
 
 func (r workspaceRow) workspace() serentak.Workspace {
 	ws := serentak.Workspace{ID: r.ID, Name: r.Name, Timezone: r.Timezone, Language: r.Language,
-		ApprovalRequired: r.ApprovalRequired, CreatedAt: r.CreatedAt.UTC()}
+		ApprovalRequired: r.ApprovalRequired, TrackedLinks: r.TrackedLinks, Handle: r.Handle, CreatedAt: r.CreatedAt.UTC()}
 	if r.OrganizationID != nil {
 		ws.OrganizationID = *r.OrganizationID
 	}
@@ -75,13 +75,14 @@ func (r workspaceRow) workspace() serentak.Workspace {
 }
 
 // UpdateWorkspace writes a workspace's settings (name, timezone,
-// language, approval_required) and returns it as stored.
+// language, approval_required, tracked_links) and returns it as stored.
 func (s *Store) UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (serentak.Workspace, error) {
 	if ws.Language == "" {
 		ws.Language = serentak.DefaultLanguage
 	}
 	res := s.db.WithContext(ctx).Model(&workspaceRow{}).Where("id = ?", ws.ID).Updates(map[string]any{
 		"name": ws.Name, "timezone": ws.Timezone, "language": ws.Language, "approval_required": ws.ApprovalRequired,
+		"tracked_links": ws.TrackedLinks,
 	})
 	if res.Error != nil {
 		return serentak.Workspace{}, dbError("update workspace", res.Error)
