@@ -14,6 +14,11 @@
 // defines, as kubeconform's -strict schemas: a misspelt field fails).
 // As in the schemas kubeconform publishes, an int-or-string (a port, a
 // maxUnavailable) takes either, and a quantity a string or a number.
+//
+// -crd adds a CustomResourceDefinition's kinds, from the schema of each
+// of its versions (KEDA's ScaledObject, from the github.com/kedacore/keda/v2
+// module's config/crd/bases), strict as well except where the CRD keeps
+// unknown fields.
 package main
 
 import (
@@ -23,17 +28,35 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
+
+// crdFlags is the -crd files, in order.
+type crdFlags []string
+
+func (c *crdFlags) String() string     { return strings.Join(*c, ",") }
+func (c *crdFlags) Set(v string) error { *c = append(*c, v); return nil }
 
 func main() {
 	swagger := flag.String("swagger", "", "Kubernetes' api/openapi-spec/swagger.json")
 	out := flag.String("out", "", "directory to write the schemas to")
+	var crds crdFlags
+	flag.Var(&crds, "crd", "a CustomResourceDefinition YAML file whose kinds to add (repeatable)")
 	flag.Parse()
 	if *swagger == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: schemas -swagger swagger.json -out DIR")
 		os.Exit(2)
 	}
 	n, err := write(*swagger, *out)
+	for _, c := range crds {
+		if err != nil {
+			break
+		}
+		var m int
+		m, err = writeCRD(c, *out)
+		n += m
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "schemas:", err)
 		os.Exit(1)
@@ -76,27 +99,99 @@ func write(swaggerPath, dir string) (int, error) {
 			group, _ := gvk["group"].(string)
 			version, _ := gvk["version"].(string)
 			kind, _ := gvk["kind"].(string)
-			// kubeconform's KindSuffix: "-v1" for the core group, else
-			// the group's first label and the version ("-apps-v1",
-			// "-networking-v1").
-			suffix := "-" + strings.ToLower(version)
-			if group != "" {
-				first, _, _ := strings.Cut(group, ".")
-				suffix = "-" + strings.ToLower(first) + suffix
-			}
 			used := map[string]any{}
 			reach(defs, name, used)
-			body, err := json.Marshal(map[string]any{"$ref": "#/definitions/" + name, "definitions": used})
-			if err != nil {
-				return n, err
-			}
-			if err := os.WriteFile(filepath.Join(dir, strings.ToLower(kind)+suffix+".json"), body, 0o644); err != nil {
+			if err := writeSchema(dir, group, version, kind, map[string]any{"$ref": "#/definitions/" + name, "definitions": used}); err != nil {
 				return n, err
 			}
 			n++
 		}
 	}
 	return n, nil
+}
+
+// writeSchema writes schema under the name kubeconform looks up: the kind
+// and its KindSuffix, "-v1" for the core group, else the group's first
+// label and the version ("-apps-v1", "-networking-v1", "-keda-v1alpha1").
+func writeSchema(dir, group, version, kind string, schema any) error {
+	suffix := "-" + strings.ToLower(version)
+	if group != "" {
+		first, _, _ := strings.Cut(group, ".")
+		suffix = "-" + strings.ToLower(first) + suffix
+	}
+	body, err := json.Marshal(schema)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, strings.ToLower(kind)+suffix+".json"), body, 0o644)
+}
+
+// writeCRD writes the schema of each version of a CustomResourceDefinition.
+func writeCRD(path, dir string) (int, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var crd struct {
+		Spec struct {
+			Group string
+			Names struct{ Kind string }
+			// Versions' schemas as decoded from YAML; JSON keeps
+			// their types (yaml.v3 gives map[string]any).
+			Versions []struct {
+				Name   string
+				Schema struct {
+					OpenAPIV3Schema map[string]any `yaml:"openAPIV3Schema"`
+				}
+			}
+		}
+	}
+	if err := yaml.Unmarshal(raw, &crd); err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	n := 0
+	for _, v := range crd.Spec.Versions {
+		s := v.Schema.OpenAPIV3Schema
+		if s == nil {
+			continue
+		}
+		crdStrict(s)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return n, err
+		}
+		if err := writeSchema(dir, crd.Spec.Group, v.Name, crd.Spec.Names.Kind, s); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("%s: no version with a schema (is it a CustomResourceDefinition?)", path)
+	}
+	return n, nil
+}
+
+// crdStrict is strict for a CRD's structural schema: an object is closed
+// unless it keeps unknown fields, and an int-or-string takes either.
+func crdStrict(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		if x["x-kubernetes-int-or-string"] == true {
+			delete(x, "type")
+			x["oneOf"] = []any{map[string]any{"type": "string"}, map[string]any{"type": "integer"}}
+		}
+		if _, ok := x["properties"]; ok && x["x-kubernetes-preserve-unknown-fields"] != true {
+			if _, set := x["additionalProperties"]; !set {
+				x["additionalProperties"] = false
+			}
+		}
+		for _, c := range x {
+			crdStrict(c)
+		}
+	case []any:
+		for _, c := range x {
+			crdStrict(c)
+		}
+	}
 }
 
 // strict closes every object schema with properties to other fields, as
