@@ -35,9 +35,13 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/tracing"
 )
 
 // Defaults for Config.
@@ -114,6 +118,10 @@ type Config struct {
 	StateTTL   time.Duration // DefaultStateTTL when zero
 	LinkTTL    time.Duration // DefaultLinkTTL when zero
 	Logger     *slog.Logger
+	// TracerProvider makes a span of each callback and a client span of
+	// each call to the platform in it (the code exchange first); nil:
+	// tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // Connector runs one platform's OAuth flow and checks its accounts.
@@ -122,6 +130,7 @@ type Connector struct {
 	flow      flow
 	client    *http.Client
 	log       *slog.Logger
+	tracer    trace.Tracer
 	refresher serentak.TokenRefresher // nil: see Refresher
 }
 
@@ -170,17 +179,25 @@ func newConnector(cfg Config, makeFlow func(c *Connector) flow) (*Connector, err
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
-	c := &Connector{cfg: cfg, client: cfg.HTTPClient, log: cfg.Logger}
+	c := &Connector{cfg: cfg, client: cfg.HTTPClient, log: cfg.Logger, tracer: tracing.Tracer(cfg.TracerProvider)}
+	c.flow = makeFlow(c)
 	if c.client == nil {
 		// Its own transport: a CloseIdleConnections on the shared default
 		// one (an httptest.Server closing calls it) would break a token
 		// request just as it reuses a pooled connection.
 		c.client = &http.Client{Timeout: defaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
+	if cfg.TracerProvider != nil {
+		// The calls' spans carry the method, host, path template and
+		// status only (tracing.Transport): not the code, the client
+		// secret or a token, which travel in bodies, queries and headers.
+		traced := *c.client
+		traced.Transport = tracing.Transport(traced.Transport, cfg.TracerProvider, string(c.flow.platform()))
+		c.client = &traced
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	c.flow = makeFlow(c)
 	return c, nil
 }
 
@@ -286,12 +303,36 @@ func (c *Connector) Callback(ctx context.Context, q url.Values) ([]serentak.Acco
 // "" when the state is unknown, used or expired.
 func (c *Connector) CallbackReturning(ctx context.Context, q url.Values) (accounts []serentak.Account, returnTo string, err error) {
 	p := c.flow.platform()
+	// The span names the platform, the workspace and what came of it;
+	// never the state, the code or a token (the query holds the first
+	// two).
+	ctx, span := c.tracer.Start(ctx, "connect callback", trace.WithAttributes(attribute.String("serentak.platform", string(p))))
+	defer span.End()
 	st, err := c.cfg.Store.ConsumeOAuthState(ctx, p, q.Get("state"))
 	if err == nil {
 		returnTo = st.ReturnTo
+		span.SetAttributes(attribute.String("serentak.workspace.id", st.WorkspaceID),
+			attribute.Bool("serentak.connect.reconnect", st.AccountID != ""))
 	}
 	accounts, err = c.finish(ctx, p, st, err, q)
+	span.SetAttributes(attribute.Int("serentak.connect.accounts", len(accounts)))
+	if err != nil {
+		// The error's kind, not its text: a platform's message may quote
+		// what it was sent.
+		span.SetStatus(codes.Error, "callback failed")
+		span.SetAttributes(attribute.String("error.type", errorType(err)))
+	}
 	return accounts, returnTo, err
+}
+
+// errorType is a failed callback's error.type: the serentak error code,
+// or the Go type.
+func errorType(err error) string {
+	var se *serentak.Error
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return fmt.Sprintf("%T", err)
 }
 
 // finish is the callback after the state was consumed (err: how that

@@ -28,7 +28,12 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/tracing"
 )
 
 // NeedsReauthCode is the delivery error code of a flagged delivery; the
@@ -97,12 +102,17 @@ type Config struct {
 	Lease  time.Duration
 	Now    func() time.Time
 	Logger *slog.Logger
+	// TracerProvider makes a span of each refresh and each pre-flight
+	// check, parent of the refreshers' and verifiers' calls to the
+	// platforms; nil: tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // Keeper runs the passes.
 type Keeper struct {
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	log    *slog.Logger
+	tracer trace.Tracer
 }
 
 // New returns a Keeper.
@@ -125,7 +135,7 @@ func New(cfg Config) (*Keeper, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	k := &Keeper{cfg: cfg, log: cfg.Logger}
+	k := &Keeper{cfg: cfg, log: cfg.Logger, tracer: tracing.Tracer(cfg.TracerProvider)}
 	if k.log == nil {
 		k.log = slog.New(slog.DiscardHandler)
 	}
@@ -230,8 +240,14 @@ func (k *Keeper) refresh(ctx context.Context, a serentak.Account, force bool) (r
 	if !force && (cur.Token.ExpiresAt.IsZero() || cur.Token.ExpiresAt.After(k.cfg.Now().Add(k.window(cur.Platform)))) {
 		return cur.Token.AccessToken != a.Token.AccessToken, nil
 	}
+	// A span for a refresh actually made (not for one found unneeded
+	// under the lease): the account, never its tokens.
+	ctx, span := k.tracer.Start(ctx, "keepalive refresh", trace.WithAttributes(accountAttrs(cur)...),
+		trace.WithAttributes(attribute.Bool("serentak.keepalive.forced", force)))
+	defer span.End()
 	tok, err := r.RefreshToken(ctx, cur)
 	if err != nil {
+		span.SetStatus(codes.Error, "refresh failed")
 		var pe *serentak.PublishError
 		if errors.As(err, &pe) && pe.Kind == serentak.AuthExpired {
 			// A process refreshing without the lease (a worker reacting to
@@ -297,8 +313,31 @@ func (k *Keeper) CheckDue(ctx context.Context) (int, error) {
 	return broken, errors.Join(errs...)
 }
 
-// check is one account's pre-flight check.
+// check is one account's pre-flight check, in a span of its own.
 func (k *Keeper) check(ctx context.Context, a serentak.Account) error {
+	ctx, span := k.tracer.Start(ctx, "keepalive check", trace.WithAttributes(accountAttrs(a)...))
+	defer span.End()
+	err := k.checkAccount(ctx, a)
+	switch {
+	case errors.Is(err, errBroken):
+		span.SetStatus(codes.Error, "needs reauth")
+		span.SetAttributes(attribute.Bool("serentak.account.needs_reauth", true))
+	case err != nil:
+		span.SetStatus(codes.Error, "check not made")
+	}
+	return err
+}
+
+// accountAttrs names an account in a span.
+func accountAttrs(a serentak.Account) []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String("serentak.account.id", a.ID),
+		attribute.String("serentak.workspace.id", a.WorkspaceID),
+		attribute.String("serentak.platform", string(a.Platform)),
+	}
+}
+
+func (k *Keeper) checkAccount(ctx context.Context, a serentak.Account) error {
 	if a.Token.RefreshToken != "" && k.cfg.Refreshers[a.Platform] != nil {
 		if _, err := k.refresh(ctx, a, true); err != nil {
 			return err

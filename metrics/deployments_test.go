@@ -2,7 +2,10 @@ package metrics_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -177,6 +180,53 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 	_ = metrics.Namespace
+}
+
+// Prometheus' own parser accepts every query of the dashboard and the
+// alert rules (promtool check rules): a PromQL syntax error the tests
+// above, which only read series names, would miss. It needs promtool
+// (Debian: apt-get install prometheus); .ci/monitoring installs it and
+// sets SERENTAK_TEST_PROMTOOL=required, so CI fails rather than skips.
+func TestPromtoolParsesDashboardAndAlerts(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("SERENTAK_TEST_PROMTOOL") == "required" {
+			t.Fatal("promtool is not on PATH and SERENTAK_TEST_PROMTOOL=required")
+		}
+		t.Skip("promtool is not on PATH (Debian: apt-get install prometheus)")
+	}
+	raw, err := os.ReadFile("../deployments/grafana/serentak-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct{ Targets []struct{ Expr string } }
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatal(err)
+	}
+	// Each query as a recording rule, Grafana's variables as Grafana
+	// fills them: $job with every job, $__rate_interval with a range.
+	fill := strings.NewReplacer(`"$job"`, `".*"`, "$__rate_interval", "1m")
+	type rule struct{ Record, Expr string }
+	var rules []rule
+	for i, p := range dash.Panels {
+		for j, q := range p.Targets {
+			rules = append(rules, rule{Record: fmt.Sprintf("dashboard:panel%d_%d", i, j), Expr: fill.Replace(q.Expr)})
+		}
+	}
+	out, err := yaml.Marshal(map[string]any{"groups": []any{map[string]any{"name": "dashboard", "rules": rules}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "dashboard.rules.yaml")
+	if err := os.WriteFile(file, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(promtool, "check", "rules", file, "../deployments/prometheus/alerts.yaml")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, msg)
+	}
 }
 
 // The monitoring stack's files hang together: every file compose mounts

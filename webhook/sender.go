@@ -21,8 +21,13 @@ import (
 	"strconv"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/safeurl"
+	"github.com/serentak/serentak/tracing"
 )
 
 // Store is what sending needs from the database (gormstore implements it).
@@ -85,6 +90,9 @@ type Config struct {
 	// ObserveFunc, when set, is told the outcome of every Send (package
 	// metrics counts the attempts made).
 	ObserveFunc func(Outcome)
+	// TracerProvider makes one client span per attempt (docs/tracing.md);
+	// nil: tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // Sender makes attempts at sending messages.
@@ -93,6 +101,7 @@ type Sender struct {
 	log     *slog.Logger
 	checker *safeurl.Checker
 	client  *http.Client
+	tracer  trace.Tracer
 }
 
 // NewSender returns a Sender.
@@ -117,6 +126,7 @@ func NewSender(cfg Config) (*Sender, error) {
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "webhook"),
 		checker: checker,
+		tracer:  tracing.Tracer(cfg.TracerProvider),
 		client: &http.Client{
 			Transport: &http.Transport{
 				// No proxy: a proxy would connect for us, past the check of
@@ -183,6 +193,31 @@ func (s *Sender) send(ctx context.Context, id string) (Outcome, error) {
 		return NotDue, nil
 	}
 	log := s.log.With("message_id", m.ID, "endpoint_id", e.ID, "event", m.EventType, "attempt", m.Attempts+1)
+	// One span per attempt made. It names the endpoint by its ID, never
+	// by its URL: receivers put their own secrets in it (a path token, a
+	// ?key=), and the signing secret and the signature stay out too.
+	ctx, span := s.tracer.Start(ctx, "webhook send", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("serentak.webhook.endpoint.id", e.ID),
+			attribute.String("serentak.webhook.event_type", m.EventType),
+			attribute.String("serentak.webhook.message.id", m.ID),
+			attribute.String("serentak.workspace.id", m.WorkspaceID),
+			attribute.Int("serentak.webhook.attempt", m.Attempts+1),
+			attribute.String("http.request.method", http.MethodPost),
+		))
+	defer span.End()
+	outcome, err := s.attempt(ctx, log, m, e, now)
+	span.SetAttributes(attribute.String("serentak.webhook.outcome", outcome.String()))
+	if outcome != Succeeded {
+		span.SetStatus(codes.Error, outcome.String())
+	}
+	return outcome, err
+}
+
+// attempt is send once the message is claimed: render, sign, POST,
+// record.
+func (s *Sender) attempt(ctx context.Context, log *slog.Logger, m serentak.Message, e serentak.WebhookEndpoint, now time.Time) (Outcome, error) {
+	var err error
 
 	a := serentak.Attempt{
 		ID: serentak.NewID(serentak.PrefixAttempt), WorkspaceID: m.WorkspaceID, EndpointID: e.ID,
@@ -212,6 +247,9 @@ func (s *Sender) send(ctx context.Context, id string) (Outcome, error) {
 		}
 	}
 
+	if a.StatusCode != 0 {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.Int("http.response.status_code", a.StatusCode))
+	}
 	outcome := s.next(&m, &a, now, retryAfter)
 	if err := s.cfg.Store.RecordAttempt(ctx, m, a); err != nil {
 		if errors.Is(err, serentak.ErrLeaseLost) {

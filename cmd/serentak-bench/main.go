@@ -11,7 +11,8 @@
 // -serentak (the binary whose start is measured; built from ./cmd/serentak
 // when not given). SERENTAK_DATABASE_URL and SERENTAK_REDIS_URL choose the
 // backends, as for serentak itself; unset, a throwaway SQLite file and the
-// embedded Redis.
+// embedded Redis. SERENTAK_ADDR fixes the API's address (a free port
+// otherwise), for a Prometheus to scrape its /metrics (docs/monitoring.md).
 package main
 
 import (

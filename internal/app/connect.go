@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
 	"github.com/serentak/serentak/config"
@@ -22,13 +24,13 @@ type oauthParts struct {
 	store      *gormstore.Store
 }
 
-func newOAuthParts(cfg config.Config, store *gormstore.Store, publishers map[serentak.Platform]serentak.Publisher, log *slog.Logger) (*oauthParts, error) {
+func newOAuthParts(cfg config.Config, store *gormstore.Store, publishers map[serentak.Platform]serentak.Publisher, log *slog.Logger, tp trace.TracerProvider) (*oauthParts, error) {
 	o := &oauthParts{connectors: map[serentak.Platform]*connect.Connector{}, store: store}
 	base := func(oc config.OAuth, apiURL string) connect.Config {
 		return connect.Config{
 			Store: store, ClientID: oc.ClientID, ClientSecret: oc.ClientSecret,
 			AuthURL: oc.AuthURL, TokenURL: oc.TokenURL, PublicURL: cfg.PublicURL,
-			APIURL: apiURL, Version: cfg.FacebookVersion, Logger: log,
+			APIURL: apiURL, Version: cfg.FacebookVersion, Logger: log, TracerProvider: tp,
 		}
 	}
 	builders := []struct {
@@ -62,7 +64,7 @@ func newOAuthParts(cfg config.Config, store *gormstore.Store, publishers map[ser
 		o.connectors[b.p] = c
 	}
 
-	k, err := newKeeper(cfg, store, publishers, o.connectors, log)
+	k, err := newKeeper(cfg, store, publishers, o.connectors, log, tp)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func newOAuthParts(cfg config.Config, store *gormstore.Store, publishers map[ser
 // refreshers where they have one, so the worker and the keeper share the
 // TikTok adapter's in-process de-duplication of rotating refreshes.
 func newKeeper(cfg config.Config, store *gormstore.Store, publishers map[serentak.Platform]serentak.Publisher,
-	connectors map[serentak.Platform]*connect.Connector, log *slog.Logger) (*keepalive.Keeper, error) {
+	connectors map[serentak.Platform]*connect.Connector, log *slog.Logger, tp trace.TracerProvider) (*keepalive.Keeper, error) {
 	refreshers := map[serentak.Platform]serentak.TokenRefresher{}
 	for p, pub := range publishers {
 		if r, ok := pub.(serentak.TokenRefresher); ok {
@@ -90,6 +92,7 @@ func newKeeper(cfg config.Config, store *gormstore.Store, publishers map[serenta
 	}
 	return keepalive.New(keepalive.Config{
 		Store: store, Refreshers: refreshers, Verifiers: verifiers, Preflight: cfg.Preflight, Logger: log,
+		TracerProvider: tp,
 	})
 }
 

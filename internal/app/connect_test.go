@@ -28,7 +28,7 @@ func TestOAuthWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := newOAuthParts(cfg, store, pubs, nil)
+	o, err := newOAuthParts(cfg, store, pubs, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

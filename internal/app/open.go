@@ -59,7 +59,7 @@ func (a *App) open(ctx context.Context) error {
 	if a.publishers, err = newPublishers(a.Config, youtubeQuota{rdb: rdb}, a.tracer); err != nil {
 		return err
 	}
-	a.oauth, err = newOAuthParts(a.Config, a.store, a.publishers, a.log) // connect.go
+	a.oauth, err = newOAuthParts(a.Config, a.store, a.publishers, a.log, a.tracer) // connect.go
 	if err != nil {
 		return err
 	}

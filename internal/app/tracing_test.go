@@ -130,7 +130,10 @@ func freeAddr(t *testing.T) string {
 // The "done when": with OTEL_EXPORTER_OTLP_ENDPOINT set, one post
 // to the four (fake) platforms is one trace in the collector, from the
 // POST /posts request through the scheduler and the workers to every
-// platform's API, and no span carries a token.
+// platform's API. The OAuth callbacks that connected the accounts, the
+// webhook the post's publication sent and a token refresh by the keeper
+// are spans too, and no span carries a token, an OAuth code or state,
+// the webhook's URL or its signing secret.
 func TestOnePostIsOneTraceToFourPlatforms(t *testing.T) {
 	col := &collector{}
 	otlp := httptest.NewServer(col)
@@ -156,6 +159,8 @@ func TestOnePostIsOneTraceToFourPlatforms(t *testing.T) {
 		"SERENTAK_SECRET_KEY":     "test-secret-key",
 		"SERENTAK_SCHEDULER_TICK": "50ms",
 		"SERENTAK_CONFIG":         os.DevNull,
+		// The webhook receiver below is on 127.0.0.1.
+		"SERENTAK_WEBHOOK_ALLOW_PRIVATE": "true",
 	}
 	for k, v := range stack.Env() {
 		env[k] = v
@@ -212,6 +217,36 @@ func TestOnePostIsOneTraceToFourPlatforms(t *testing.T) {
 		t.Fatalf("create workspace: %d %v", code, out)
 	}
 	ws, key := out["id"].(string), out["api_key"].(string)
+
+	// A receiver whose URL holds secrets of its own, in its path and its
+	// query, as receivers' URLs do.
+	hooks := make(chan http.Header, 8)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hooks <- r.Header.Clone():
+		default:
+		}
+	}))
+	defer receiver.Close()
+	secrets := []string{"pathsecret7Qx", "querysecret9Zk"} // anything no span may carry
+	code, hook := call("POST", "/v1/workspaces/"+ws+"/webhooks", key, map[string]any{
+		"url": receiver.URL + "/hooks/" + secrets[0] + "?key=" + secrets[1], "events": []string{"post.published"}})
+	if code != 201 {
+		t.Fatalf("create webhook: %d %v", code, hook)
+	}
+	signing, _ := hook["secret"].(string)
+	secrets = append(secrets, signing, strings.TrimPrefix(signing, "whsec_"))
+
+	// The OAuth codes and states of the logins, seen in the redirects to
+	// the callback.
+	browser := &http.Client{CheckRedirect: func(r *http.Request, _ []*http.Request) error {
+		for _, k := range []string{"code", "state"} {
+			if v := r.URL.Query().Get(k); v != "" {
+				secrets = append(secrets, v)
+			}
+		}
+		return nil
+	}}
 	accounts := map[string]string{}
 	for _, p := range []string{"facebook", "instagram", "youtube", "tiktok"} {
 		code, out := call("GET", "/v1/workspaces/"+ws+"/accounts/connect/"+p, key, nil)
@@ -220,7 +255,7 @@ func TestOnePostIsOneTraceToFourPlatforms(t *testing.T) {
 			t.Fatalf("connect %s: %d %v", p, code, out)
 		}
 		req, _ := http.NewRequest("GET", authorize, nil)
-		code, out = do(t, req)
+		code, out = doWith(t, browser, req)
 		data, _ := out["data"].([]any)
 		if code != 200 || len(data) != 1 {
 			t.Fatalf("%s login and callback: %d %v, want one account", p, code, out)
@@ -260,6 +295,44 @@ func TestOnePostIsOneTraceToFourPlatforms(t *testing.T) {
 	if post["status"] != "published" {
 		t.Fatalf("post %v, want published: %v", post["status"], post)
 	}
+	var signature string
+	select {
+	case h := <-hooks:
+		signature = h.Get("webhook-signature")
+	case <-time.After(time.Minute):
+		t.Fatal("no webhook within a minute of the post's publication")
+	}
+
+	// The keeper refreshes the YouTube token once it is near its expiry:
+	// make it so, and run a refresh pass.
+	tokens := func() []string {
+		var out []string
+		for _, id := range accounts {
+			acc, err := a.store.FindAccountByID(ctx, ws, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, acc.Token.AccessToken, acc.Token.RefreshToken)
+		}
+		return out
+	}
+	secrets = append(append(secrets, signature), tokens()...)
+	yt, err := a.store.FindAccountByID(ctx, ws, accounts["youtube"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if yt.Token.RefreshToken == "" {
+		t.Fatal("the YouTube account has no refresh token")
+	}
+	soon := yt.Token
+	soon.ExpiresAt = time.Now().Add(time.Minute)
+	if ok, err := a.store.SwapAccountToken(ctx, ws, yt.ID, yt.Token.RefreshToken, soon); err != nil || !ok {
+		t.Fatalf("SwapAccountToken = %v, %v", ok, err)
+	}
+	if n, err := a.oauth.keeper.RefreshDue(ctx); err != nil || n != 1 {
+		t.Fatalf("RefreshDue = %d, %v; want the YouTube token refreshed", n, err)
+	}
+	secrets = append(secrets, tokens()...) // the refreshed ones too
 	stop()
 
 	spans := col.all()
@@ -312,15 +385,86 @@ func TestOnePostIsOneTraceToFourPlatforms(t *testing.T) {
 		}
 	}
 
-	// No span, of any trace, carries a token or a query string's secret.
+	// The OAuth callbacks: a span each, whose children are the client
+	// spans of the calls to the platform, the code exchange among them
+	// (Graph's GET /oauth/access_token, the others' POST …/token).
+	callbacks := map[string]bool{}
+	for _, s := range spans {
+		if s.span.Name != "connect callback" {
+			continue
+		}
+		p := attr(s.span, "serentak.platform")
+		callbacks[p] = true
+		if attr(s.span, "serentak.workspace.id") != ws || attr(s.span, "serentak.connect.accounts") != "1" {
+			t.Errorf("%s callback span: workspace %q, accounts %q; want %s, 1", p, attr(s.span, "serentak.workspace.id"), attr(s.span, "serentak.connect.accounts"), ws)
+		}
+		var exchange bool
+		for _, c := range spans {
+			if bytes.Equal(c.span.ParentSpanId, s.span.SpanId) && c.span.Kind == tracepb.Span_SPAN_KIND_CLIENT &&
+				strings.HasSuffix(c.span.Name, " "+p) && strings.Contains(attr(c.span, "url.template"), "token") {
+				exchange = true
+			}
+		}
+		if !exchange {
+			t.Errorf("the %s callback span has no client span of the token exchange (…token…)", p)
+		}
+	}
+	if len(callbacks) != 4 {
+		t.Errorf("callback spans of %v, want the four platforms", callbacks)
+	}
+
+	// The webhook: one client span per attempt, naming the endpoint by
+	// its ID and the event by its type.
+	var hookSpans int
+	for _, s := range spans {
+		if s.span.Name != "webhook send" {
+			continue
+		}
+		hookSpans++
+		if s.span.Kind != tracepb.Span_SPAN_KIND_CLIENT || attr(s.span, "serentak.webhook.endpoint.id") != hook["id"] ||
+			attr(s.span, "serentak.webhook.event_type") != "post.published" || attr(s.span, "http.response.status_code") != "200" ||
+			attr(s.span, "serentak.webhook.outcome") != "succeeded" {
+			t.Errorf("webhook span: kind %v, attributes %v; want a client span of endpoint %v, post.published, 200, succeeded", s.span.Kind, s.span.Attributes, hook["id"])
+		}
+	}
+	if hookSpans != 1 {
+		t.Errorf("%d webhook send spans, want 1", hookSpans)
+	}
+
+	// The keeper's refresh: a span of the account, parent of the call to
+	// Google's token endpoint.
+	var refreshed bool
+	for _, s := range spans {
+		if s.span.Name != "keepalive refresh" || attr(s.span, "serentak.account.id") != yt.ID {
+			continue
+		}
+		for _, c := range spans {
+			if bytes.Equal(c.span.ParentSpanId, s.span.SpanId) && c.span.Name == "POST youtube" {
+				refreshed = true
+			}
+		}
+	}
+	if !refreshed {
+		t.Errorf("no keepalive refresh span of the YouTube account with its POST youtube child")
+	}
+
+	// No span, of any trace, carries a token, an OAuth code or state, a
+	// query string's secret, a webhook's URL secret, signing secret or
+	// signature.
 	for _, s := range spans {
 		texts := []string{s.span.Name}
 		for _, kv := range s.span.Attributes {
 			texts = append(texts, kv.Key+"="+anyValue(kv.Value))
 		}
+		for _, ev := range s.span.Events {
+			for _, kv := range ev.Attributes {
+				texts = append(texts, kv.Key+"="+anyValue(kv.Value))
+			}
+		}
+		texts = append(texts, s.span.GetStatus().GetMessage())
 		for _, text := range texts {
-			for _, bad := range []string{"EAAB", "access_token", "Bearer", "act.", "ya29."} {
-				if strings.Contains(text, bad) {
+			for _, bad := range append([]string{"EAAB", "access_token=", "Bearer", "act.", "ya29.", "client_secret"}, secrets...) {
+				if bad != "" && strings.Contains(text, bad) {
 					t.Errorf("span %q carries %q: %s", s.span.Name, bad, text)
 				}
 			}
@@ -349,7 +493,13 @@ func TestOnePostIsOneTraceToFourPlatforms(t *testing.T) {
 
 func do(t *testing.T, req *http.Request) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	return doWith(t, http.DefaultClient, req)
+}
+
+// doWith is do through client.
+func doWith(t *testing.T, client *http.Client, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}

@@ -35,6 +35,8 @@ func (a *App) webhookWorker() (part, error) {
 		AllowPrivate: a.Config.WebhookAllowPrivate,
 		Logger:       a.log,
 		ObserveFunc:  a.metrics.WebhookAttempt,
+		// One span per attempt; webhook endpoints' URLs are not in it.
+		TracerProvider: a.tracer,
 	})
 	if err != nil {
 		return nil, err
