@@ -86,3 +86,14 @@ var unaccented = map[rune]rune{
 	'ì': 'i', 'í': 'i', 'î': 'i', 'ï': 'i', 'ò': 'o', 'ó': 'o', 'ô': 'o', 'õ': 'o', 'ö': 'o',
 	'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u', 'ñ': 'n', 'ç': 'c', 'ý': 'y', 'ÿ': 'y',
 }
+
+// BioClick is what one click on a link-in-bio page's order button is
+// counted under (table bio_clicks): the product's post, the platform the
+// visitor came from ("instagram", "tiktok", "facebook", "youtube", or
+// BioSourceOther), and the day in the workspace's time zone (YYYY-MM-DD).
+type BioClick struct {
+	WorkspaceID, PostID, Source, Day string
+}
+
+// BioSourceOther is the source of a visitor whose platform is not known.
+const BioSourceOther = "other"
