@@ -59,7 +59,7 @@ var bioCSSVersion = func() string {
 var bioMessages = catalogue{
 	"id": {
 		"title":        "Produk %s",
-		"intro":        "Pesan langsung lewat tombol di bawah produk.",
+		"intro":        "Ketuk Pesan di samping produk untuk memesan.",
 		"order":        "Pesan",
 		"order_label":  "Pesan %s",
 		"empty":        "Belum ada produk yang ditawarkan saat ini. Kunjungi lagi nanti, ya!",
@@ -69,7 +69,7 @@ var bioMessages = catalogue{
 	},
 	"en": {
 		"title":        "%s's products",
-		"intro":        "Order straight from the button under each product.",
+		"intro":        "Tap Order beside a product to order it.",
 		"order":        "Order",
 		"order_label":  "Order %s",
 		"empty":        "Nothing is on offer right now. Please come back later!",
