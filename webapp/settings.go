@@ -20,8 +20,8 @@ var (
 )
 
 type settingsData struct {
-	IndonesianZones, OtherZones  []string
-	Name, Timezone, Language     string
+	IndonesianZones, OtherZones    []string
+	Name, Timezone, Language       string
 	ApprovalRequired, TrackedLinks bool
 	// The link-in-bio page: its handle (the form's value: the one set,
 	// else the one proposed from the business name, else what was typed),
