@@ -59,3 +59,6 @@ func AuditActions() map[string]string {
 // WaitForMail waits until the emails s is sending in the background are
 // sent (or have failed).
 func WaitForMail(s *Server) { s.mailWG.Wait() }
+
+// FlushClicks writes the link-in-bio clicks s holds now.
+func FlushClicks(ctx context.Context, s *Server) error { return s.bioClicks.Flush(ctx) }

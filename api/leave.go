@@ -68,7 +68,7 @@ func (s *Server) exportWorkspace(c echo.Context) error {
 	w.raw(`{"exported_at":`)
 	w.value(now)
 	w.raw(`,"workspace":`)
-	w.value(viewWorkspace(ws))
+	w.value(s.viewWorkspace(c, ws))
 	w.raw(`,"accounts":`)
 	w.value(viewAccounts(accounts))
 	w.raw(`,"templates":[`)

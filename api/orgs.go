@@ -160,7 +160,7 @@ func (s *Server) listOrgWorkspaces(c echo.Context) error {
 	}
 	out := workspaceListView{Data: make([]workspaceView, len(wss)), NextCursor: stringPtr(next)}
 	for i, ws := range wss {
-		out.Data[i] = viewWorkspace(ws)
+		out.Data[i] = s.viewWorkspace(c, ws)
 	}
 	return c.JSON(http.StatusOK, out)
 }

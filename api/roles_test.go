@@ -48,6 +48,10 @@ var tenancyMatrix = map[string]string{
 	"GET /docs":                                                         "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /metrics":                                                      "ok 403 403 403 403 403 401 401 403 403 401 403 403",
 	"GET /public/media/:id":                                             "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
+	"GET /public/bio.css":                                               "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /b/:handle":                                                    "ok ok ok ok ok ok ok ok ok ok ok ok ok", // public: the link-in-bio page
+	"HEAD /b/:handle":                                                   "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /b/:handle/o/:post":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"HEAD /public/media/:id":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /v1/oauth/:platform/callback":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
 	"GET /v1/oauth/:platform/reconnect":                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
@@ -226,7 +230,24 @@ func TestTenancyMatrix(t *testing.T) {
 	decide := func() (any, []string) {
 		return "decision=approve&token=" + newLink(), []string{"Content-Type", "application/x-www-form-urlencoded"}
 	}
+	// The link-in-bio page and the order button of a published post.
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, owner, map[string]any{"handle": "toko-budi"}), http.StatusOK)
+	bioPost := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", owner, map[string]any{
+		"product":      map[string]any{"name": "Keripik", "whatsapp": "081234567890"},
+		"scheduled_at": b.now.Add(time.Minute).Format(time.RFC3339), "targets": []any{map[string]any{"account_id": acc}},
+	}), http.StatusCreated)
+	bioClaim, claimed, err := b.store.ClaimDelivery(t.Context(), bioPost["deliveries"].([]any)[0].(map[string]any)["id"].(string), 1, time.Now().Add(time.Minute))
+	if err != nil || !claimed {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	if err := b.store.CompleteDelivery(t.Context(), bioClaim, serentak.Result{ExternalID: "1_2"}); err != nil {
+		t.Fatal(err)
+	}
 	unscoped := map[string]scopedRoute{
+		"GET /b/:handle":                    {path: "/b/toko-budi", body: noBody, ok: 200},
+		"HEAD /b/:handle":                   {path: "/b/toko-budi", body: noBody, ok: 200},
+		"GET /b/:handle/o/:post":            {path: "/b/toko-budi/o/" + bioPost["id"].(string), body: noBody, ok: 302},
+		"GET /public/bio.css":               {path: "/public/bio.css", body: noBody, ok: 200},
 		"GET /v1/approval-link":             {path: shown, body: noBody, ok: 200},
 		"HEAD /v1/approval-link":            {path: shown, body: noBody, ok: 200},
 		"POST /v1/approval-link":            {path: "/v1/approval-link", body: decide, ok: 200},

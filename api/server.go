@@ -20,6 +20,7 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/youtube"
 	"github.com/serentak/serentak/blob"
+	"github.com/serentak/serentak/clicks"
 	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/mail"
 	"github.com/serentak/serentak/media"
@@ -181,6 +182,10 @@ type Config struct {
 	// template (c.Path(): /v1/workspaces/:ws/posts, never an ID; "" when
 	// no route matched), status and duration.
 	ObserveRequestFunc func(method, route string, status int, d time.Duration)
+	// BioClickFlushEvery is how often the link-in-bio page's clicks,
+	// counted in memory, are written (RunClickCounts); 0:
+	// clicks.DefaultFlushEvery.
+	BioClickFlushEvery time.Duration
 }
 
 // Defaults of the HTTP server's timeouts (HTTPServer).
@@ -229,6 +234,10 @@ type Server struct {
 	// counts them (passwordlinks.go).
 	mailSlots chan struct{}
 	mailWG    sync.WaitGroup
+	// bioClicks buffers the link-in-bio page's counted clicks;
+	// bioRepeats tells a repeated click from a first (bio.go).
+	bioClicks  *clicks.Counter[serentak.BioClick]
+	bioRepeats *clicks.Repeats
 }
 
 // New builds the API from cfg.
@@ -283,6 +292,8 @@ func New(cfg Config) *Server {
 		s.authFails.refusal = "too many failed authentications from this address; try again in a minute"
 	}
 	s.cors = newCORS(cfg.CORSOrigins)
+	s.bioClicks = clicks.NewCounter(cfg.Store.AddBioClicks, cfg.BioClickFlushEvery, s.log)
+	s.bioRepeats = clicks.NewRepeats(bioRepeatWindow)
 
 	e := echo.New()
 	e.HideBanner = true
@@ -353,6 +364,11 @@ func (s *Server) routes() {
 	e.GET(approvalLinkPath, s.showApprovalLink)
 	e.HEAD(approvalLinkPath, s.showApprovalLink) // link-preview robots: never uses the link
 	e.POST(approvalLinkPath, s.decideApprovalLink)
+	// The link-in-bio page (bio.go): public, its handle is the name.
+	e.GET("/b/:handle", s.showBio)
+	e.HEAD("/b/:handle", s.showBio)
+	e.GET("/b/:handle/o/:post", s.orderFromBio)
+	e.GET(bioStylePath, s.bioStyle)
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	// in is a /v1/workspaces/{ws} route's middleware: the caller, its

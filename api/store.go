@@ -22,6 +22,13 @@ type Store interface {
 	// UpdateWorkspace writes a workspace's settings (not_found when there
 	// is no such workspace).
 	UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (serentak.Workspace, error)
+	// FindWorkspaceByHandle finds the workspace of a link-in-bio page
+	// (not_found when no workspace has the handle).
+	FindWorkspaceByHandle(ctx context.Context, handle string) (serentak.Workspace, error)
+	// AddBioClicks adds counted link-in-bio clicks, in one transaction
+	// (a clicks.FlushFunc); clicks of a workspace deleted since are
+	// dropped.
+	AddBioClicks(ctx context.Context, counts map[serentak.BioClick]int64) error
 	// FindWorkspaces pages through every workspace by ID; next is ""
 	// on the last page.
 	FindWorkspaces(ctx context.Context, cursor string, limit int) (ws []serentak.Workspace, next string, err error)

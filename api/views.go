@@ -3,6 +3,8 @@ package api
 import (
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/serentak/serentak"
 )
 
@@ -17,8 +19,14 @@ type workspaceView struct {
 	// Language is "id" or "en" (composed text, the merchant's pages).
 	Language string `json:"language"`
 	// ApprovalRequired holds editors' posts for approval.
-	ApprovalRequired bool      `json:"approval_required"`
-	CreatedAt        time.Time `json:"created_at"`
+	ApprovalRequired bool `json:"approval_required"`
+	// TrackedLinks: composed text carries tracked order links.
+	TrackedLinks bool `json:"tracked_links"`
+	// Handle names the link-in-bio page at BioURL; "" (and no BioURL):
+	// none yet.
+	Handle    string    `json:"handle"`
+	BioURL    string    `json:"bio_url,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 	// OrganizationID: the organization that owns it, if one does.
 	OrganizationID string `json:"organization_id,omitempty"`
 	// Role is the calling person's role here (their own list only).
@@ -26,13 +34,18 @@ type workspaceView struct {
 	APIKey string        `json:"api_key,omitempty"` // only when just minted
 }
 
-func viewWorkspace(w serentak.Workspace) workspaceView {
+func (s *Server) viewWorkspace(c echo.Context, w serentak.Workspace) workspaceView {
 	lang := w.Language
 	if lang == "" {
 		lang = serentak.DefaultLanguage
 	}
-	return workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, Language: lang,
-		ApprovalRequired: w.ApprovalRequired, CreatedAt: w.CreatedAt.UTC(), OrganizationID: w.OrganizationID}
+	v := workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, Language: lang,
+		ApprovalRequired: w.ApprovalRequired, TrackedLinks: w.TrackedLinks, Handle: w.Handle,
+		CreatedAt: w.CreatedAt.UTC(), OrganizationID: w.OrganizationID}
+	if w.Handle != "" {
+		v.BioURL = s.baseURL(c) + "/b/" + w.Handle
+	}
+	return v
 }
 
 // workspaceListView is a page of workspaces.

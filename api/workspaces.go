@@ -77,7 +77,7 @@ func (s *Server) createWorkspace(c echo.Context) error {
 		return err
 	}
 	s.record(c, ws.ID, actorOf(principalOf(c)), "workspace.create", ws.ID)
-	v := viewWorkspace(ws)
+	v := s.viewWorkspace(c, ws)
 	v.APIKey = secret
 	return c.JSON(http.StatusCreated, v)
 }
@@ -119,13 +119,31 @@ func checkTimezone(tz string) (serentak.FieldError, bool) {
 	return serentak.FieldError{}, true
 }
 
+// checkHandle accepts a link-in-bio handle ("" clears it): written
+// lower-case, as people type it into a profile.
+func checkHandle(h string) (serentak.FieldError, bool) {
+	switch serentak.HandleProblem(h) {
+	case "":
+		return serentak.FieldError{}, true
+	case "length":
+		if h == "" {
+			return serentak.FieldError{}, true
+		}
+		return fieldError("handle", "invalid", "must be %d to %d characters long", serentak.MinHandleLen, serentak.MaxHandleLen), false
+	case "reserved":
+		return fieldError("handle", "reserved", "%q is kept for the site itself; choose another", h), false
+	}
+	return fieldError("handle", "invalid", "may hold only the letters a to z, digits and single hyphens between them, e.g. toko-sari"), false
+}
+
 type patchWorkspaceRequest struct {
 	Name             *string `json:"name"`
 	Timezone         *string `json:"timezone"`
 	Language         *string `json:"language"`
 	ApprovalRequired *bool   `json:"approval_required"`
-	// tracked_links is a later issue's: until then it is refused as an
-	// unknown field (decodeStrict), not silently dropped.
+	TrackedLinks     *bool   `json:"tracked_links"`
+	// Handle names the link-in-bio page; "" removes it.
+	Handle *string `json:"handle"`
 }
 
 // patchWorkspace changes a workspace's settings (the manage power); a
@@ -165,6 +183,15 @@ func (s *Server) patchWorkspace(c echo.Context) error {
 	if req.ApprovalRequired != nil {
 		ws.ApprovalRequired = *req.ApprovalRequired
 	}
+	if req.TrackedLinks != nil {
+		ws.TrackedLinks = *req.TrackedLinks
+	}
+	if req.Handle != nil {
+		ws.Handle = strings.ToLower(strings.TrimSpace(*req.Handle))
+		if fe, ok := checkHandle(ws.Handle); !ok {
+			errs = append(errs, fe)
+		}
+	}
 	if len(errs) > 0 {
 		return serentak.Invalid("the workspace is not valid", errs...)
 	}
@@ -172,7 +199,7 @@ func (s *Server) patchWorkspace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewWorkspace(ws))
+	return c.JSON(http.StatusOK, s.viewWorkspace(c, ws))
 }
 
 // listWorkspaces answers the workspaces the caller may see: the operator
@@ -192,7 +219,7 @@ func (s *Server) listWorkspaces(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, workspaceListView{Data: []workspaceView{viewWorkspace(ws)}})
+		return c.JSON(http.StatusOK, workspaceListView{Data: []workspaceView{s.viewWorkspace(c, ws)}})
 	}
 	cursor, limit, err := pageQuery(q, serentak.PrefixWorkspace)
 	if err != nil {
@@ -204,7 +231,7 @@ func (s *Server) listWorkspaces(c echo.Context) error {
 	}
 	out := workspaceListView{Data: make([]workspaceView, 0, len(wss)), NextCursor: stringPtr(next)}
 	for _, ws := range wss {
-		out.Data = append(out.Data, viewWorkspace(ws))
+		out.Data = append(out.Data, s.viewWorkspace(c, ws))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -214,7 +241,7 @@ func (s *Server) getWorkspace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewWorkspace(ws))
+	return c.JSON(http.StatusOK, s.viewWorkspace(c, ws))
 }
 
 // listMemberWorkspaces answers a person's workspaces, paged by ID: those
@@ -231,7 +258,7 @@ func (s *Server) listMemberWorkspaces(c echo.Context, userID string) error {
 	}
 	out := workspaceListView{Data: make([]workspaceView, len(as)), NextCursor: stringPtr(next)}
 	for i, a := range as {
-		out.Data[i] = viewWorkspace(a.Workspace)
+		out.Data[i] = s.viewWorkspace(c, a.Workspace)
 		out.Data[i].Role = a.Role
 	}
 	return c.JSON(http.StatusOK, out)

@@ -1,6 +1,16 @@
 package gormstore
 
-import "time"
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/serentak/serentak"
+)
 
 // The tables of order links that count (migration 0015, issue 22):
 // tracked links and their clicks, platform metrics per delivery, and
@@ -47,3 +57,30 @@ type bioClickRow struct {
 }
 
 func (bioClickRow) TableName() string { return "bio_clicks" }
+
+// AddBioClicks adds counted link-in-bio clicks to bio_clicks, in one
+// transaction (a Counter's flush, clicks.FlushFunc). Clicks of a
+// workspace deleted since are dropped, so one such click cannot hold the
+// others back forever.
+func (s *Store) AddBioClicks(ctx context.Context, counts map[serentak.BioClick]int64) error {
+	// In a stable order, so two processes flushing at once on PostgreSQL
+	// lock the rows in the same order and cannot deadlock.
+	keys := slices.SortedFunc(maps.Keys(counts), func(a, b serentak.BioClick) int {
+		return strings.Compare(a.WorkspaceID+"\x00"+a.PostID+"\x00"+a.Source+"\x00"+a.Day,
+			b.WorkspaceID+"\x00"+b.PostID+"\x00"+b.Source+"\x00"+b.Day)
+	})
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		for _, k := range keys {
+			// The SELECT's WHERE also keeps SQLite from reading ON
+			// CONFLICT as part of the SELECT (sqlite.org/lang_upsert.html).
+			err := tx.Exec(`INSERT INTO bio_clicks (workspace_id, post_id, source, day, clicks)
+				SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?)
+				ON CONFLICT (workspace_id, post_id, source, day) DO UPDATE SET clicks = bio_clicks.clicks + excluded.clicks`,
+				k.WorkspaceID, k.PostID, k.Source, k.Day, counts[k], k.WorkspaceID).Error
+			if err != nil {
+				return dbError("add link-in-bio clicks", err)
+			}
+		}
+		return nil
+	})
+}

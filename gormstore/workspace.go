@@ -75,15 +75,21 @@ func (r workspaceRow) workspace() serentak.Workspace {
 }
 
 // UpdateWorkspace writes a workspace's settings (name, timezone,
-// language, approval_required, tracked_links) and returns it as stored.
+// language, approval_required, tracked_links, handle) and returns it as
+// stored. A handle another workspace holds is a conflict naming the field
+// "handle" (the unique index decides, so two at once cannot both take it).
 func (s *Store) UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (serentak.Workspace, error) {
 	if ws.Language == "" {
 		ws.Language = serentak.DefaultLanguage
 	}
 	res := s.db.WithContext(ctx).Model(&workspaceRow{}).Where("id = ?", ws.ID).Updates(map[string]any{
 		"name": ws.Name, "timezone": ws.Timezone, "language": ws.Language, "approval_required": ws.ApprovalRequired,
-		"tracked_links": ws.TrackedLinks,
+		"tracked_links": ws.TrackedLinks, "handle": ws.Handle,
 	})
+	if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
+		return serentak.Workspace{}, &serentak.Error{Code: serentak.ECodeConflict, Message: "this handle is taken by another workspace",
+			Details: []serentak.FieldError{{Field: "handle", Code: "taken", Message: "another workspace has this handle; choose another"}}}
+	}
 	if res.Error != nil {
 		return serentak.Workspace{}, dbError("update workspace", res.Error)
 	}
@@ -91,6 +97,23 @@ func (s *Store) UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (ser
 		return serentak.Workspace{}, serentak.NotFound("workspace")
 	}
 	return s.FindWorkspaceByID(ctx, ws.ID)
+}
+
+// FindWorkspaceByHandle returns the workspace whose link-in-bio page is
+// /b/{handle} (not_found when none is; "" is never one).
+func (s *Store) FindWorkspaceByHandle(ctx context.Context, handle string) (serentak.Workspace, error) {
+	if handle == "" {
+		return serentak.Workspace{}, serentak.NotFound("workspace")
+	}
+	var r workspaceRow
+	err := s.db.WithContext(ctx).Where("handle = ?", handle).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return serentak.Workspace{}, serentak.NotFound("workspace")
+	}
+	if err != nil {
+		return serentak.Workspace{}, dbError("find workspace by handle", err)
+	}
+	return r.workspace(), nil
 }
 
 // FindWorkspaces returns one page of every workspace, by ID (the

@@ -29,6 +29,9 @@ type workspaceView struct {
 	Timezone         string `json:"timezone"`
 	Language         string `json:"language"`
 	ApprovalRequired bool   `json:"approval_required"`
+	TrackedLinks     bool   `json:"tracked_links"`
+	Handle           string `json:"handle"`
+	BioURL           string `json:"bio_url"`
 	OrganizationID   string `json:"organization_id"`
 	Role             string `json:"role"`
 }

@@ -202,6 +202,7 @@ func (a *App) routes() {
 	e.POST("/w/:ws/webhooks/:id/:action", a.webhookAction, wsPost...)
 	e.GET("/w/:ws/settings", a.settings, ws...)
 	e.POST("/w/:ws/settings", a.saveSettings, wsPost...)
+	e.POST("/w/:ws/settings/bio", a.saveBioHandle, wsPost...)
 }
 
 // headers are sent with every page: a Content-Security-Policy that lets

@@ -100,7 +100,8 @@ func (a *App) workerRole() ([]part, error) {
 	return parts, nil
 }
 
-// apiRole serves the REST API, and removes abandoned resumable uploads.
+// apiRole serves the REST API, removes abandoned resumable uploads and
+// writes the link-in-bio clicks it counts.
 func (a *App) apiRole() ([]part, error) {
 	key, err := adminKey(a.Config, a.embedded(), a.Out, a.log)
 	if err != nil {
@@ -130,6 +131,9 @@ func (a *App) apiRole() ([]part, error) {
 	return []part{
 		serveHTTP(hs, api.Listener(ln), a.log),
 		func(ctx context.Context) error { return sweepUploads(ctx, a.uploads.Sweep, every, a.log) },
+		// The link-in-bio page's clicks, counted in memory, written every
+		// few seconds and once more at the end.
+		srv.RunClickCounts,
 	}, nil
 }
 

@@ -1,0 +1,295 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/gormstore"
+	"github.com/serentak/serentak/gormstore/storetest"
+)
+
+// Visitors' User-Agents, as the apps send them.
+const (
+	instagramApp = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 340.0.0.22.109 (iPhone14,5; iOS 17_5; id_ID; id; scale=3.00; 1170x2532; 623449563)"
+	tiktokApp    = "Mozilla/5.0 (Linux; Android 12; V2111 Build/SP1A.210812.003; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/112.0.5615.136 Mobile Safari/537.36 trill_320604 JsSdk/1.0 NetType/WIFI Channel/googleplay AppName/musical_ly app_version/32.6.4 ByteLocale/id BytedanceWebview/d8a21c6"
+	chromePhone  = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+	whatsAppBot  = "WhatsApp/2.23.20.0 A"
+)
+
+// bioBundle is an API whose database the test can read (bio_clicks has no
+// reader in the API: the stats do).
+type bioBundle struct {
+	*bundle
+	url string
+}
+
+func setupBio(t *testing.T) bioBundle {
+	t.Helper()
+	u := storetest.URL(t)
+	st := storetest.Open(t, gormstore.Config{URL: u})
+	b := setup(t, func(c *api.Config) { c.Store = st })
+	b.store = st
+	// An order button's 302 is the answer: nothing here may reach wa.me.
+	b.srv.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return bioBundle{bundle: b, url: u}
+}
+
+// publishedPost makes a post of product (name, price in rupiah), with a
+// photo, at b.now+1 min, and publishes it as a worker would; it returns
+// the post's ID.
+func (b bioBundle) publishedPost(ws, key, acc, name string, price float64, photo bool) string {
+	b.t.Helper()
+	body := map[string]any{
+		"product":      map[string]any{"name": name, "price": map[string]any{"amount": price, "currency": "IDR"}, "whatsapp": "0812-3456-7890"},
+		"scheduled_at": b.now.Add(time.Minute).Format(time.RFC3339),
+		"targets":      []any{map[string]any{"account_id": acc}},
+	}
+	if photo {
+		med := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
+		body["media"] = []any{map[string]any{"id": med}}
+	}
+	m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+	ctx := b.t.Context()
+	d := m["deliveries"].([]any)[0].(map[string]any)["id"].(string)
+	claim, ok, err := b.store.ClaimDelivery(ctx, d, 1, time.Now().Add(time.Minute))
+	if err != nil || !ok {
+		b.t.Fatalf("claim: %v %v", ok, err)
+	}
+	if err := b.store.CompleteDelivery(ctx, claim, serentak.Result{ExternalID: "1_" + d, PublishedAt: b.now.Add(time.Minute)}); err != nil {
+		b.t.Fatal(err)
+	}
+	return m["id"].(string)
+}
+
+// bioClicks reads bio_clicks: "post source day" → clicks.
+func (b bioBundle) bioClicks() map[string]int64 {
+	b.t.Helper()
+	if err := api.FlushClicks(b.t.Context(), b.server); err != nil {
+		b.t.Fatal(err)
+	}
+	rows, err := storetest.OpenSQL(b.t, b.url).Query(`SELECT post_id, source, day, clicks FROM bio_clicks`)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var post, src, day string
+		var n int64
+		if err := rows.Scan(&post, &src, &day, &n); err != nil {
+			b.t.Fatal(err)
+		}
+		out[post+" "+src+" "+day] = n
+	}
+	return out
+}
+
+var orderHref = regexp.MustCompile(`href="(/b/[^"]+/o/[^"]+)"`)
+
+// TestBioPageListsCurrentProducts: the page shows the products of the
+// posts published in the last 30 days, newest first, a product posted
+// again once, with Rp prices, in the workspace's language, under a strict
+// CSP and without a script.
+func TestBioPageListsCurrentProducts(t *testing.T) {
+	b := setupBio(t)
+	ws, key := b.workspace("Toko Sari")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	start := b.now
+	b.now = start.Add(-40 * 24 * time.Hour) // a post from 40 days ago has left the page
+	b.publishedPost(ws, key, acc, "Sambal Roa Lama", 30000, false)
+	b.now = start.Add(-3 * 24 * time.Hour)
+	b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 20000, false) // posted again below: shown once
+	b.now = start.Add(-2 * 24 * time.Hour)
+	older := b.publishedPost(ws, key, acc, "Kopi Gayo 250 g", 85000, false)
+	b.now = start
+	newest := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, true)
+	// A post still to come is not on the page.
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, map[string]any{
+		"product":      map[string]any{"name": "Rendang Kemasan", "whatsapp": "081234567890"},
+		"scheduled_at": start.Add(time.Hour).Format(time.RFC3339), "targets": []any{map[string]any{"account_id": acc}},
+	}), http.StatusCreated)
+	b.now = start.Add(2 * time.Minute)
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari"}), http.StatusOK)
+
+	r := b.do("GET", "/b/toko-sari", "", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /b/toko-sari: %d %s", r.status, r.body)
+	}
+	page := string(r.body)
+	for _, want := range []string{`<html lang="id">`, "Toko Sari", "Keripik Singkong Pedas", "Rp25.000", "Kopi Gayo 250 g", "Rp85.000",
+		">Pesan<", `loading="lazy"`, `/public/media/`, `href="/public/bio.css?v=`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q:\n%s", want, page)
+		}
+	}
+	for _, gone := range []string{"Sambal Roa Lama", "Rendang Kemasan", "Rp20.000", "<script", "style="} {
+		if strings.Contains(page, gone) {
+			t.Errorf("the page shows %q:\n%s", gone, page)
+		}
+	}
+	var hrefs []string
+	for _, m := range orderHref.FindAllStringSubmatch(page, -1) {
+		hrefs = append(hrefs, m[1])
+	}
+	if diff := cmp.Diff([]string{"/b/toko-sari/o/" + newest, "/b/toko-sari/o/" + older}, hrefs); diff != "" {
+		t.Errorf("order buttons, newest first (-want +got):\n%s", diff)
+	}
+	csp := r.header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "style-src 'self'", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") {
+			t.Errorf("CSP %q, want %q and no script or inline style", csp, want)
+		}
+	}
+	css := b.do("GET", strings.TrimPrefix(regexp.MustCompile(`href="(/public/bio.css[^"]*)"`).FindStringSubmatch(page)[1], ""), "", nil)
+	if css.status != http.StatusOK || !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") || !strings.Contains(css.header.Get("Cache-Control"), "immutable") {
+		t.Errorf("stylesheet: %d %v", css.status, css.header)
+	}
+	if head := b.do("HEAD", "/b/toko-sari", "", nil); head.status != http.StatusOK || len(head.body) != 0 {
+		t.Errorf("HEAD: %d, %d bytes", head.status, len(head.body))
+	}
+
+	// In English when the workspace is.
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"language": "en"}), http.StatusOK)
+	page = string(b.do("GET", "/b/toko-sari", "", nil).body)
+	for _, want := range []string{`<html lang="en">`, ">Order<", "Rp25.000"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the English page lacks %q:\n%s", want, page)
+		}
+	}
+}
+
+// TestBioClicksCounted: a click from Instagram through the page's button
+// is counted under instagram, and goes to the wa.me link with its message
+// and a reference; a preview robot's and a repeat are not counted; a
+// TikTok in-app browser's is counted under tiktok without ?src=.
+func TestBioClicksCounted(t *testing.T) {
+	b := setupBio(t)
+	ws, key := b.workspace("Toko Sari")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	b.now = time.Date(2026, 12, 3, 23, 30, 0, 0, time.UTC) // already 4 December in Jakarta
+	id := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, false)
+	b.now = b.now.Add(2 * time.Minute)
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari"}), http.StatusOK)
+
+	page := b.do("GET", "/b/toko-sari", "", nil, "Referer", "https://l.instagram.com/?u=https%3A%2F%2Fserentak.example%2Fb%2Ftoko-sari", "User-Agent", chromePhone)
+	m := orderHref.FindStringSubmatch(string(page.body))
+	if m == nil {
+		t.Fatalf("no order button:\n%s", page.body)
+	}
+	button := strings.ReplaceAll(m[1], "&amp;", "&")
+	if want := "/b/toko-sari/o/" + id + "?src=instagram"; button != want {
+		t.Fatalf("the button is %s, want %s (the source carried)", button, want)
+	}
+	click := func(ua string) response {
+		t.Helper()
+		r := b.do("GET", button, "", nil, "User-Agent", ua)
+		if r.status != http.StatusFound {
+			t.Fatalf("click as %q: %d %s", ua, r.status, r.body)
+		}
+		return r
+	}
+	r := click(chromePhone)
+	loc, err := url.Parse(r.header.Get("Location"))
+	if err != nil || loc.Host != "wa.me" || loc.Path != "/6281234567890" {
+		t.Fatalf("Location %q, want the wa.me link", r.header.Get("Location"))
+	}
+	if got, want := loc.Query().Get("text"), "Halo, saya mau pesan Keripik Singkong Pedas (ref BIO-IG)"; got != want {
+		t.Errorf("the message is %q, want %q", got, want)
+	}
+	click(chromePhone) // a repeat: the same visitor a moment later
+	click(whatsAppBot) // the preview of a shared link
+	b.now = b.now.Add(time.Minute)
+	if r := b.do("GET", "/b/toko-sari/o/"+id, "", nil, "User-Agent", tiktokApp); r.status != http.StatusFound {
+		t.Fatalf("TikTok click: %d", r.status)
+	}
+
+	want := map[string]int64{id + " instagram 2026-12-04": 1, id + " tiktok 2026-12-04": 1}
+	if diff := cmp.Diff(want, b.bioClicks()); diff != "" {
+		t.Errorf("bio_clicks (-want +got):\n%s", diff)
+	}
+	// Flushed counts are not written twice.
+	if diff := cmp.Diff(want, b.bioClicks()); diff != "" {
+		t.Errorf("bio_clicks after a second flush (-want +got):\n%s", diff)
+	}
+}
+
+// TestBioUnknownHandle: an unknown handle, or a post not on the page,
+// answers a friendly 404 page, not the JSON error.
+func TestBioUnknownHandle(t *testing.T) {
+	b := setupBio(t)
+	ws, key := b.workspace("Toko Sari")
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari"}), http.StatusOK)
+	for _, path := range []string{"/b/toko-lain", "/b/TOKO", "/b/toko-sari/o/pst_01jb2c3d4e5f6g7h8j9k0m1n2p", "/b/toko-sari/o/x", "/b/toko-lain/o/pst_01jb2c3d4e5f6g7h8j9k0m1n2p"} {
+		r := b.do("GET", path, "", nil, "Accept-Language", "en-US,en;q=0.9")
+		if r.status != http.StatusNotFound || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(string(r.body), "No shop has this address") {
+			t.Errorf("GET %s: %d %s %s", path, r.status, r.header.Get("Content-Type"), r.body)
+		}
+	}
+	if r := b.do("GET", "/b/toko-lain", "", nil); !strings.Contains(string(r.body), "Halaman tidak ditemukan") {
+		t.Errorf("the 404 page is not in Bahasa Indonesia by default:\n%s", r.body)
+	}
+	// A workspace with no product yet says so.
+	if r := b.do("GET", "/b/toko-sari", "", nil); r.status != http.StatusOK || !strings.Contains(string(r.body), "Belum ada produk") {
+		t.Errorf("empty page: %d %s", r.status, r.body)
+	}
+}
+
+// TestWorkspaceHandle: the handle's rules, its URL in the answers, the
+// conflict when another workspace holds it, and clearing it (SQLite, and
+// PostgreSQL with SERENTAK_TEST_DATABASE_URL).
+func TestWorkspaceHandle(t *testing.T) {
+	b := setup(t)
+	ws, key := b.workspace("Toko Sari")
+	other, otherKey := b.workspace("Toko Sari Juga")
+	patch := func(ws, key string, handle any) response {
+		return b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": handle})
+	}
+	for _, bad := range []string{"ab", "toko sari", "toko_sari", "-toko", "toko--sari", "tokó", strings.Repeat("a", 31)} {
+		b.expectError(patch(ws, key, bad), http.StatusUnprocessableEntity, "validation_failed", "handle")
+	}
+	if m := b.expectError(patch(ws, key, "admin"), http.StatusUnprocessableEntity, "validation_failed", "handle"); !strings.Contains(mustJSON(t, m), "reserved") {
+		t.Errorf("a reserved word is not said to be: %v", m)
+	}
+	m := b.expect(patch(ws, key, " Toko-Sari "), http.StatusOK)
+	if m["handle"] != "toko-sari" || m["bio_url"] != b.srv.URL+"/b/toko-sari" {
+		t.Errorf("after PATCH: handle %v bio_url %v", m["handle"], m["bio_url"])
+	}
+	if m := b.expect(b.do("GET", "/v1/workspaces/"+ws, key, nil), http.StatusOK); m["bio_url"] != b.srv.URL+"/b/toko-sari" {
+		t.Errorf("GET: bio_url %v", m["bio_url"])
+	}
+	b.expectError(patch(other, otherKey, "toko-sari"), http.StatusConflict, "conflict", "handle")
+	// Keeping one's own handle is no conflict.
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari", "name": "Toko Sari Jaya"}), http.StatusOK)
+
+	m = b.expect(patch(ws, key, ""), http.StatusOK)
+	if _, has := m["bio_url"]; m["handle"] != "" || has {
+		t.Errorf("after clearing: %v", m)
+	}
+	if r := b.do("GET", "/b/toko-sari", "", nil); r.status != http.StatusNotFound {
+		t.Errorf("a cleared handle's page: %d", r.status)
+	}
+	b.expect(patch(other, otherKey, "toko-sari"), http.StatusOK) // free again
+	// Two workspaces without a handle do not conflict.
+	b.expect(patch(ws, key, ""), http.StatusOK)
+	third, thirdKey := b.workspace("Toko Ketiga")
+	b.expect(patch(third, thirdKey, ""), http.StatusOK)
+
+	updates := 0
+	for _, a := range b.auditLog(ws, key) {
+		if strings.HasPrefix(a, "workspace.update "+ws) {
+			updates++
+		}
+	}
+	if updates != 4 { // set, kept with a new name, cleared twice
+		t.Errorf("%d handle changes audited, want 4", updates)
+	}
+}
