@@ -130,3 +130,20 @@ func SumStats(ds []DeliveryStats, bio []BioClicks) StatsSummary {
 	slices.SortStableFunc(out.Products, func(a, b ProductStats) int { return cmp.Compare(b.Total, a.Total) })
 	return out
 }
+
+// metricOrder is the order a person reads a post's numbers in: how many
+// saw it first, then how many acted on it. Names not here follow, by name.
+var metricOrder = []string{"views", "impressions", "reach", "plays", "likes", "reactions", "comments", "shares", "saved"}
+
+// SortMetricNames orders a delivery's metric names as metricOrder says.
+func SortMetricNames(names []string) {
+	rank := func(n string) int {
+		if i := slices.Index(metricOrder, n); i >= 0 {
+			return i
+		}
+		return len(metricOrder)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b))
+	})
+}

@@ -40,3 +40,11 @@ func TestSumStats(t *testing.T) {
 		t.Errorf("SumStats (-want +got):\n%s", diff)
 	}
 }
+
+func TestSortMetricNames(t *testing.T) {
+	names := []string{"comments", "zeta", "likes", "views", "alpha", "shares"}
+	serentak.SortMetricNames(names)
+	if diff := cmp.Diff([]string{"views", "likes", "comments", "shares", "alpha", "zeta"}, names); diff != "" {
+		t.Errorf("SortMetricNames (-want +got):\n%s", diff)
+	}
+}

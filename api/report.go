@@ -46,6 +46,8 @@ var reportMessages = catalogue{
 		"platform":            "Platform",
 		"posts":               "Postingan",
 		"clicks":              "Klik tautan pesan",
+		"clicks_short":        "Klik",
+		"clicks_note":         "Klik: klik pada tautan pesan di tiap postingan (robot pratinjau tautan tidak dihitung). Statistik platform dijumlahkan per nama.",
 		"metrics":             "Statistik platform",
 		"total":               "Total",
 		"bio_clicks":          "Klik tombol pesan di halaman link-in-bio: %s",
@@ -81,6 +83,8 @@ var reportMessages = catalogue{
 		"platform":            "Platform",
 		"posts":               "Posts",
 		"clicks":              "Order link clicks",
+		"clicks_short":        "Clicks",
+		"clicks_note":         "Clicks: clicks on each post's order link (link preview robots are not counted). Platform metrics are summed by name.",
 		"metrics":             "Platform metrics",
 		"total":               "Total",
 		"bio_clicks":          "Order button clicks on the link-in-bio page: %s",
@@ -121,6 +125,7 @@ h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e7e5e4;vertical-align:top}
 td.n,th.n{text-align:right;white-space:nowrap}
+td .muted{display:block;margin:.1rem 0 0}
 tfoot td{font-weight:700;border-top:2px solid #1c1917}
 .item{border:1px solid #e7e5e4;border-radius:.5rem;padding:.75rem;margin:0 0 .75rem;overflow-wrap:anywhere;break-inside:avoid}
 .item h3{font-size:1.05rem;margin:0 0 .25rem}
@@ -230,7 +235,9 @@ func (s *Server) reportOf(ws serentak.Workspace, lang, month string, start time.
 	num := func(v float64) string { return p.Sprint(xnumber.Decimal(v, xnumber.MaxFractionDigits(2))) }
 	metrics := func(m map[string]float64) []reportMetric {
 		var out []reportMetric
-		for _, name := range slices.Sorted(maps.Keys(m)) {
+		names := slices.Collect(maps.Keys(m))
+		serentak.SortMetricNames(names)
+		for _, name := range names {
 			label := name
 			if l, ok := reportMessages[lang]["metric."+name]; ok {
 				label = l
@@ -302,7 +309,8 @@ func writeReportCSV(c echo.Context, ws serentak.Workspace, month, lang string, d
 			names[k] = true
 		}
 	}
-	metricNames := slices.Sorted(maps.Keys(names))
+	metricNames := slices.Collect(maps.Keys(names))
+	serentak.SortMetricNames(metricNames)
 	loc := workspaceLocation(ws)
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")

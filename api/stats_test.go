@@ -174,7 +174,7 @@ func TestPublicationReport(t *testing.T) {
 			"Statistik platform tidak tersedia: insights_permission_missing",
 			"Klik tombol pesan di halaman link-in-bio: 3",
 			// Totals per platform: Facebook's two posts and their clicks.
-			`<td>Facebook</td><td class="n">2</td><td class="n">1.234</td>`,
+			`<td>Facebook<span class="muted">15.000 tayangan, 12 reaksi</span></td><td class="n">2</td><td class="n">1.234</td>`,
 		} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the page lacks %q", want)
@@ -222,8 +222,8 @@ func TestPublicationReport(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := [][]string{
-				{"published_at", "platform", "account", "post_id", "product", "price", "currency", "permalink", "clicks", "reactions", "views", "metrics_unavailable"},
-				{"2026-11-10T09:00:00+07:00", "facebook", "Toko page-1", d1[0].PostID, "Keripik Singkong Pedas", "25000", "IDR", "https://www.facebook.com/111_222", "1234", "12", "15000", ""},
+				{"published_at", "platform", "account", "post_id", "product", "price", "currency", "permalink", "clicks", "views", "reactions", "metrics_unavailable"},
+				{"2026-11-10T09:00:00+07:00", "facebook", "Toko page-1", d1[0].PostID, "Keripik Singkong Pedas", "25000", "IDR", "https://www.facebook.com/111_222", "1234", "15000", "12", ""},
 				{"2026-11-10T09:01:00+07:00", "instagram", "Toko ig-1", d1[1].PostID, "Keripik Singkong Pedas", "25000", "IDR", "https://www.instagram.com/p/ABC/", "0", "", "", "insights_permission_missing"},
 				{"2026-11-11T09:00:00+07:00", "facebook", "Toko page-1", d2[0].PostID, `'=HYPERLINK("http://evil.example","Klik")`, "25000", "IDR", "https://www.facebook.com/111_333", "0", "", "", "not_fetched"},
 			}

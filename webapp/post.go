@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
 )
 
 // The post's page (/w/:ws/posts/:id): what the post is, where it went
@@ -52,7 +54,9 @@ type deliveryStats struct {
 func (a *App) statsOf(c echo.Context, o *outcome, st deliveryStats) {
 	lang := language(c)
 	o.Clicks = st.Clicks
-	for _, name := range slices.Sorted(maps.Keys(st.Metrics)) {
+	names := slices.Collect(maps.Keys(st.Metrics))
+	serentak.SortMetricNames(names)
+	for _, name := range names {
 		label := name // a platform's name the catalogue lacks is shown as the platform gives it
 		if _, ok := a.pages.cat[lang]["post.metric."+name]; ok {
 			label = a.pages.cat.text(lang, "post.metric."+name)
