@@ -121,6 +121,9 @@ func TestPostStatsAndReportOnAPhone(t *testing.T) {
 	if got := d.Text("[data-delivery='" + dfb.ID + "'] .stats"); !strings.Contains(got, "12 order link clicks") || !strings.Contains(got, "1,530 views") {
 		t.Errorf("in English Facebook's numbers read %q", got)
 	}
+	if got := d.Text("[data-delivery='" + dig.ID + "'] .stats"); got != "1 order link click" {
+		t.Errorf("in English Instagram's one click reads %q", got)
+	}
 	look(t, d, "post-stats-en")
 	d.Open(s.base + wsPath + "/more")
 	d.Follow("#reports .month-report a")
