@@ -969,7 +969,7 @@ func (s *Server) postFilter(c echo.Context, q url.Values) (serentak.PostFilter, 
 		}
 		day, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			errs = append(errs, fieldError(name, "invalid", "must be an RFC 3339 time (2026-12-24T09:00:00+07:00) or a date (2026-12-24, midnight in the workspace's timezone)"))
+			errs = append(errs, timeBoundError(name))
 			return time.Time{}
 		}
 		if loc == nil {
@@ -1013,6 +1013,12 @@ func (s *Server) postFilter(c echo.Context, q url.Values) (serentak.PostFilter, 
 		f.Limit = n
 	}
 	return f, errs, storeErr
+}
+
+// timeBoundError is the fault of a from or to that is neither an RFC 3339
+// time nor a date.
+func timeBoundError(name string) serentak.FieldError {
+	return fieldError(name, "invalid", "must be an RFC 3339 time (2026-12-24T09:00:00+07:00) or a date (2026-12-24, midnight in the workspace's timezone)")
 }
 
 // cancelPost cancels the deliveries that have not started.

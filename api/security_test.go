@@ -79,10 +79,13 @@ func scopedRoutes(t *testing.T, b *bundle, ws, key, acc string) []scopedRoute {
 		"PATCH /v1/workspaces/:ws/posts/:id": {path: "/v1/workspaces/:ws/posts/%POST%", ok: 200, body: func() (any, []string) {
 			return map[string]any{"scheduled_at": b.now.Add(2 * time.Hour).Format(time.RFC3339)}, nil
 		}},
-		"POST /v1/workspaces/:ws/posts/:id/cancel": {path: "/v1/workspaces/:ws/posts/%POST%/cancel", body: noBody, ok: 200},
-		"POST /v1/workspaces/:ws/posts/preview":    {body: func() (any, []string) { return postBody(acc), nil }, ok: 200},
-		"GET /v1/workspaces/:ws/templates":         {body: noBody, ok: 200},
-		"GET /v1/workspaces/:ws/queue":             {body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/posts/:id/cancel":   {path: "/v1/workspaces/:ws/posts/%POST%/cancel", body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/posts/:id/stats":     {path: "/v1/workspaces/:ws/posts/%POST%/stats", body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/stats":               {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/reports/publication": {body: noBody, ok: 200},
+		"POST /v1/workspaces/:ws/posts/preview":      {body: func() (any, []string) { return postBody(acc), nil }, ok: 200},
+		"GET /v1/workspaces/:ws/templates":           {body: noBody, ok: 200},
+		"GET /v1/workspaces/:ws/queue":               {body: noBody, ok: 200},
 		"PUT /v1/workspaces/:ws/queue": {ok: 200, body: func() (any, []string) {
 			return map[string]any{"slots": []any{map[string]any{"day": "mon", "time": "09:00"}}}, nil
 		}},

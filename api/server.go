@@ -480,6 +480,12 @@ func (s *Server) routes() {
 	// server read the post's media URLs).
 	e.POST("/v1/workspaces/:ws/posts/preview", s.previewPost, in(write)...)
 
+	// Stats and the monthly proof-of-publication report (stats.go,
+	// report.go): whoever reads the workspace.
+	e.GET("/v1/workspaces/:ws/posts/:id/stats", s.getPostStats, in(read, post)...)
+	e.GET("/v1/workspaces/:ws/stats", s.getStats, in(read)...)
+	e.GET("/v1/workspaces/:ws/reports/publication", s.publicationReport, in(read)...)
+
 	e.GET("/v1/workspaces/:ws/queue", s.getQueue, in(read)...)
 	e.PUT("/v1/workspaces/:ws/queue", s.putQueue, in(manage)...)
 

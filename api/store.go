@@ -109,6 +109,16 @@ type Store interface {
 	// YouTube uploads already planned for a quota day.
 	CountDeliveries(ctx context.Context, platform serentak.Platform, from, to time.Time) (int, error)
 
+	// Stats and reports (stats.go, report.go): FindPostStats is every
+	// delivery of a post with its clicks and metrics (not_found "post");
+	// FindPublishedStats the workspace's deliveries published in
+	// [from, to), oldest first, with their posts; FindBioClicks the
+	// link-in-bio page's clicks per post and source on the days
+	// [fromDay, toDay) (YYYY-MM-DD). One query each.
+	FindPostStats(ctx context.Context, workspaceID, postID string) ([]serentak.DeliveryStats, error)
+	FindPublishedStats(ctx context.Context, workspaceID string, from, to time.Time) ([]serentak.DeliveryStats, error)
+	FindBioClicks(ctx context.Context, workspaceID, fromDay, toDay string) ([]serentak.BioClicks, error)
+
 	// The workspace's own wording of composed posts, by platform (or
 	// serentak.AllPlatforms) and language. PutTemplate creates or replaces
 	// one (not_found when the workspace does not exist); DeleteTemplate

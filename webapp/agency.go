@@ -2,9 +2,11 @@ package webapp
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -74,7 +76,33 @@ func wsAPI(c echo.Context, rest string) string {
 // more is the hub of the pages a workspace has beyond the main menu,
 // each shown to the roles that may use it.
 func (a *App) more(c echo.Context) error {
-	return a.render(c, http.StatusOK, "more", "more.title", nil)
+	return a.render(c, http.StatusOK, "more", "more.title", moreData{Reports: a.reportLinks(c)})
+}
+
+type moreData struct{ Reports []reportLink }
+
+// reportLink is one month's proof-of-publication report, as a page and
+// as CSV: the API's, opened through /app/api/ with the person's session.
+type reportLink struct{ Label, Page, CSV string }
+
+// reportLinks are this month's and last month's reports, months in the
+// workspace's timezone, the page in the person's language.
+func (a *App) reportLinks(c echo.Context) []reportLink {
+	v, _ := c.Get(ctxView).(*view)
+	now := a.cfg.Now().In(zone(v))
+	this := time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, now.Location())
+	l := localeOf(language(c))
+	var out []reportLink
+	for i, label := range []string{"more.reports_this_month", "more.reports_last_month"} {
+		m := this.AddDate(0, -i, 0)
+		q := url.Values{"month": {m.Format("2006-01")}, "lang": {l.lang}}
+		page := "/app/api" + wsAPI(c, "reports/publication") + "?" + q.Encode()
+		out = append(out, reportLink{
+			Label: a.word(c, label, fmt.Sprintf("%s %d", l.months[m.Month()-1], m.Year())),
+			Page:  page, CSV: page + "&format=csv",
+		})
+	}
+	return out
 }
 
 // pageStatus is 200, or 422 when the page shows the API's refusal of a

@@ -2,11 +2,16 @@ package webapp
 
 import (
 	"errors"
+	"maps"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/serentak/serentak"
 )
 
 // The post's page (/w/:ws/posts/:id): what the post is, where it went
@@ -23,6 +28,48 @@ type outcome struct {
 	// what to do about it; Reconnect links to the accounts page.
 	Problem, Remedy string
 	Reconnect       bool
+	// What it brought, once published (GET …/posts/{id}/stats): the
+	// clicks on its tracked order link, the platform's metrics (names
+	// in the page's language where the catalogue has them), or why
+	// there are none yet (NoMetrics, in words).
+	Clicks    int64
+	Metrics   []metricItem
+	NoMetrics string
+}
+
+type metricItem struct {
+	Name  string
+	Value int64
+}
+
+// deliveryStats is a delivery's part of GET …/posts/{id}/stats.
+type deliveryStats struct {
+	DeliveryID         string             `json:"delivery_id"`
+	Clicks             int64              `json:"clicks"`
+	Metrics            map[string]float64 `json:"metrics"`
+	MetricsUnavailable string             `json:"metrics_unavailable"`
+}
+
+// statsOf turns a delivery's stats into what the page shows.
+func (a *App) statsOf(c echo.Context, o *outcome, st deliveryStats) {
+	lang := language(c)
+	o.Clicks = st.Clicks
+	names := slices.Collect(maps.Keys(st.Metrics))
+	serentak.SortMetricNames(names)
+	for _, name := range names {
+		label := name // a platform's name the catalogue lacks is shown as the platform gives it
+		if _, ok := a.pages.cat[lang]["post.metric."+name]; ok {
+			label = a.pages.cat.text(lang, "post.metric."+name)
+		}
+		o.Metrics = append(o.Metrics, metricItem{Name: label, Value: int64(math.Round(st.Metrics[name]))})
+	}
+	switch st.MetricsUnavailable {
+	case "", "not_published":
+	case "not_fetched":
+		o.NoMetrics = a.word(c, "post.stats.not_fetched")
+	default:
+		o.NoMetrics = a.word(c, "post.stats.unavailable", st.MetricsUnavailable)
+	}
 }
 
 type postData struct {
@@ -90,11 +137,24 @@ func (a *App) renderPost(c echo.Context, status int, values url.Values) error {
 	if v != nil && v.Workspace != nil {
 		tz = v.Workspace.Timezone
 	}
+	var stats struct {
+		Data []deliveryStats `json:"data"`
+	}
+	if err := a.call(c, http.MethodGet, a.postPath(c)+"/stats", nil, &stats); err != nil {
+		return err
+	}
+	byDelivery := map[string]deliveryStats{}
+	for _, st := range stats.Data {
+		byDelivery[st.DeliveryID] = st
+	}
 	d := postData{Post: p, At: inZone(p.ScheduledAt, tz).Format("2006-01-02T15:04"), Day: inZone(p.ScheduledAt, tz).Format(time.DateOnly),
 		Zone: inZone(p.ScheduledAt, tz).Format("MST"), InFlight: p.InFlight(a.cfg.Now()), Values: values}
 	for _, dl := range p.Deliveries {
 		o := outcome{deliveryItem: dl, Account: names[dl.AccountID]}
 		o.Problem, o.Remedy, o.Reconnect = remedy(dl)
+		if st, ok := byDelivery[dl.ID]; ok && dl.Status == "published" {
+			a.statsOf(c, &o, st)
+		}
 		d.Outcomes = append(d.Outcomes, o)
 	}
 	if values != nil && values.Get("scheduled_at") != "" {
