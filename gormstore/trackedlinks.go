@@ -98,4 +98,3 @@ func (s *Store) AddLinkClicks(ctx context.Context, clicks map[string]int64, at t
 		return nil
 	})
 }
-
