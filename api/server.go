@@ -181,6 +181,24 @@ type Config struct {
 	// template (c.Path(): /v1/workspaces/:ws/posts, never an ID; "" when
 	// no route matched), status and duration.
 	ObserveRequestFunc func(method, route string, status int, d time.Duration)
+
+	// Tracked order links (orderlinks.go). LinkClicks remembers who
+	// clicked a link within LinkRepeatWindow across every API process of
+	// the install (throttle.Redis); nil: in this process only.
+	LinkClicks RateCounter
+	// LinkSecret derives the daily salt of the repeat keys; every API
+	// process of an install must have the same. Empty: random per
+	// process.
+	LinkSecret []byte
+	// LinkRepeatWindow: a click from the same client, browser and link
+	// within it is not counted again (default 30 minutes).
+	LinkRepeatWindow time.Duration
+	// LinkFlushEvery is how often counted clicks are written to the
+	// database (default 2 s).
+	LinkFlushEvery time.Duration
+	// ObserveClickFunc, when set, is told each tracked link request's
+	// outcome (ClickOutcomes).
+	ObserveClickFunc func(outcome string)
 }
 
 // Defaults of the HTTP server's timeouts (HTTPServer).
@@ -229,6 +247,8 @@ type Server struct {
 	// counts them (passwordlinks.go).
 	mailSlots chan struct{}
 	mailWG    sync.WaitGroup
+	// links serves and counts tracked order links (orderlinks.go).
+	links *linkRedirects
 }
 
 // New builds the API from cfg.
@@ -283,6 +303,7 @@ func New(cfg Config) *Server {
 		s.authFails.refusal = "too many failed authentications from this address; try again in a minute"
 	}
 	s.cors = newCORS(cfg.CORSOrigins)
+	s.links = newLinkRedirects(s)
 
 	e := echo.New()
 	e.HideBanner = true
@@ -353,6 +374,9 @@ func (s *Server) routes() {
 	e.GET(approvalLinkPath, s.showApprovalLink)
 	e.HEAD(approvalLinkPath, s.showApprovalLink) // link-preview robots: never uses the link
 	e.POST(approvalLinkPath, s.decideApprovalLink)
+	// Tracked order links: public, like the media a platform pulls.
+	e.GET(linkPath, s.followLink)
+	e.HEAD(linkPath, s.followLink) // link checkers: answered, never counted
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	// in is a /v1/workspaces/{ws} route's middleware: the caller, its

@@ -17,13 +17,18 @@ type workspaceView struct {
 	// Language is "id" or "en" (composed text, the merchant's pages).
 	Language string `json:"language"`
 	// ApprovalRequired holds editors' posts for approval.
-	ApprovalRequired bool      `json:"approval_required"`
-	CreatedAt        time.Time `json:"created_at"`
+	ApprovalRequired bool `json:"approval_required"`
+	// TrackedLinks puts {SERENTAK_PUBLIC_URL}/o/{code} in composed text.
+	TrackedLinks bool      `json:"tracked_links"`
+	CreatedAt    time.Time `json:"created_at"`
 	// OrganizationID: the organization that owns it, if one does.
 	OrganizationID string `json:"organization_id,omitempty"`
 	// Role is the calling person's role here (their own list only).
 	Role   serentak.Role `json:"role,omitempty"`
 	APIKey string        `json:"api_key,omitempty"` // only when just minted
+	// Warnings: what the PATCH that switched tracked links on should tell
+	// (publicURLWarnings); absent otherwise.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func viewWorkspace(w serentak.Workspace) workspaceView {
@@ -32,7 +37,7 @@ func viewWorkspace(w serentak.Workspace) workspaceView {
 		lang = serentak.DefaultLanguage
 	}
 	return workspaceView{ID: w.ID, Name: w.Name, Timezone: w.Timezone, Language: lang,
-		ApprovalRequired: w.ApprovalRequired, CreatedAt: w.CreatedAt.UTC(), OrganizationID: w.OrganizationID}
+		ApprovalRequired: w.ApprovalRequired, TrackedLinks: w.TrackedLinks, CreatedAt: w.CreatedAt.UTC(), OrganizationID: w.OrganizationID}
 }
 
 // workspaceListView is a page of workspaces.

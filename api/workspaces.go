@@ -124,8 +124,7 @@ type patchWorkspaceRequest struct {
 	Timezone         *string `json:"timezone"`
 	Language         *string `json:"language"`
 	ApprovalRequired *bool   `json:"approval_required"`
-	// tracked_links is a later issue's: until then it is refused as an
-	// unknown field (decodeStrict), not silently dropped.
+	TrackedLinks     *bool   `json:"tracked_links"`
 }
 
 // patchWorkspace changes a workspace's settings (the manage power); a
@@ -165,6 +164,9 @@ func (s *Server) patchWorkspace(c echo.Context) error {
 	if req.ApprovalRequired != nil {
 		ws.ApprovalRequired = *req.ApprovalRequired
 	}
+	if req.TrackedLinks != nil {
+		ws.TrackedLinks = *req.TrackedLinks
+	}
 	if len(errs) > 0 {
 		return serentak.Invalid("the workspace is not valid", errs...)
 	}
@@ -172,7 +174,13 @@ func (s *Server) patchWorkspace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewWorkspace(ws))
+	v := viewWorkspace(ws)
+	if req.TrackedLinks != nil && ws.TrackedLinks {
+		// Switched on whatever the public URL (the contract); the answer
+		// says when buyers' phones could not open the links.
+		v.Warnings = s.publicURLWarnings(ctx)
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 // listWorkspaces answers the workspaces the caller may see: the operator
