@@ -150,7 +150,7 @@ func TestPatchAndListWorkspaces(t *testing.T) {
 		{`{"timezone":"Mars/Olympus"}`, 422, []string{"timezone"}},
 		{`{"language":"jv"}`, 422, []string{"language"}},
 		{`{"name":" "}`, 422, []string{"name"}},
-		{`{"tracked_links":true}`, 422, []string{"tracked_links"}}, // a later issue's setting
+		{`{"tracked_links":"yes"}`, 422, []string{"tracked_links"}},
 	} {
 		r := b.do("PATCH", "/v1/workspaces/"+ws, owner, tt.body)
 		if r.status != tt.status {

@@ -49,6 +49,8 @@ var tenancyMatrix = map[string]string{
 	"GET /metrics":                                                      "ok 403 403 403 403 403 401 401 403 403 401 403 403",
 	"GET /public/media/:id":                                             "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the signed link is the key
 	"HEAD /public/media/:id":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /o/:code":                                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok", // a tracked link: public, the code is the key
+	"HEAD /o/:code":                                                     "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /v1/oauth/:platform/callback":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
 	"GET /v1/oauth/:platform/reconnect":                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
 	"POST /v1/users":                                                    "ok 403 403 403 403 403 401 401 403 403 401 403 403",
@@ -227,18 +229,22 @@ func TestTenancyMatrix(t *testing.T) {
 		return "decision=approve&token=" + newLink(), []string{"Content-Type", "application/x-www-form-urlencoded"}
 	}
 	unscoped := map[string]scopedRoute{
-		"GET /v1/approval-link":             {path: shown, body: noBody, ok: 200},
-		"HEAD /v1/approval-link":            {path: shown, body: noBody, ok: 200},
-		"POST /v1/approval-link":            {path: "/v1/approval-link", body: decide, ok: 200},
-		"GET /healthz":                      {path: "/healthz", body: noBody, ok: 200},
-		"GET /readyz":                       {path: "/readyz", body: noBody, ok: 200},
-		"HEAD /healthz":                     {path: "/healthz", body: noBody, ok: 200},
-		"HEAD /readyz":                      {path: "/readyz", body: noBody, ok: 200},
-		"GET /openapi.json":                 {path: "/openapi.json", body: noBody, ok: 200},
-		"GET /docs":                         {path: "/docs", body: noBody, ok: 200},
-		"GET /metrics":                      {path: "/metrics", body: noBody, ok: 200},
-		"GET /public/media/:id":             {path: link, body: noBody, ok: 200},
-		"HEAD /public/media/:id":            {path: link, body: noBody, ok: 200},
+		"GET /v1/approval-link":  {path: shown, body: noBody, ok: 200},
+		"HEAD /v1/approval-link": {path: shown, body: noBody, ok: 200},
+		"POST /v1/approval-link": {path: "/v1/approval-link", body: decide, ok: 200},
+		"GET /healthz":           {path: "/healthz", body: noBody, ok: 200},
+		"GET /readyz":            {path: "/readyz", body: noBody, ok: 200},
+		"HEAD /healthz":          {path: "/healthz", body: noBody, ok: 200},
+		"HEAD /readyz":           {path: "/readyz", body: noBody, ok: 200},
+		"GET /openapi.json":      {path: "/openapi.json", body: noBody, ok: 200},
+		"GET /docs":              {path: "/docs", body: noBody, ok: 200},
+		"GET /metrics":           {path: "/metrics", body: noBody, ok: 200},
+		"GET /public/media/:id":  {path: link, body: noBody, ok: 200},
+		"HEAD /public/media/:id": {path: link, body: noBody, ok: 200},
+		// Every caller gets the same answer, credentials or not (the
+		// redirect itself: orderlinks_test.go).
+		"GET /o/:code":                      {path: "/o/zzzzzzz", body: noBody, ok: 404},
+		"HEAD /o/:code":                     {path: "/o/zzzzzzz", body: noBody, ok: 404},
 		"GET /v1/oauth/:platform/callback":  {path: "/v1/oauth/facebook/callback?code=c&state=s", body: noBody, ok: 200},
 		"GET /v1/oauth/:platform/reconnect": {path: "/v1/oauth/facebook/reconnect?token=t", body: noBody, ok: 302},
 		"POST /v1/workspaces":               {path: "/v1/workspaces", body: newWorkspace, ok: 201},

@@ -102,7 +102,7 @@ func TestCreateWorkspace(t *testing.T) {
 	b := setup(t)
 	r := b.do("POST", "/v1/workspaces", adminKey, map[string]any{"name": "Toko Budi", "timezone": "Asia/Makassar"})
 	m := b.expect(r, http.StatusCreated)
-	checkKeys(t, "created workspace", m, "id", "name", "timezone", "language", "approval_required", "api_key", "created_at")
+	checkKeys(t, "created workspace", m, "id", "name", "timezone", "language", "approval_required", "tracked_links", "api_key", "created_at")
 	if !strings.HasPrefix(m["id"].(string), "ws_") || m["name"] != "Toko Budi" || m["timezone"] != "Asia/Makassar" {
 		t.Fatalf("workspace = %v", m)
 	}
@@ -116,7 +116,7 @@ func TestCreateWorkspace(t *testing.T) {
 	// The key works in its workspace; GET has no api_key.
 	id, key := m["id"].(string), m["api_key"].(string)
 	got := b.expect(b.do("GET", "/v1/workspaces/"+id, key, nil), http.StatusOK)
-	checkKeys(t, "workspace", got, "id", "name", "timezone", "language", "approval_required", "created_at")
+	checkKeys(t, "workspace", got, "id", "name", "timezone", "language", "approval_required", "tracked_links", "created_at")
 
 	// Default timezone when absent.
 	m = b.expect(b.do("POST", "/v1/workspaces", adminKey, map[string]any{"name": "Toko Sari"}), http.StatusCreated)
