@@ -176,6 +176,10 @@ type TrackedLink struct {
 	// letters and the code's first characters ("IG-7K2"), so the merchant
 	// can tell which post and platform a chat came from.
 	Ref string
+	// Clicks counted so far, and the last one's time (zero: none); read
+	// from the store, never written through this type.
+	Clicks      int64
+	LastClickAt time.Time
 }
 
 // DeliveryError says why a delivery failed or is being retried. Code is

@@ -7,9 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -498,32 +496,22 @@ func (s *Server) publicURLWarnings(ctx context.Context) []string {
 		out = append(out, unreachable)
 	default:
 		if ip, ok, _ := safeurl.HostIP(host); ok {
-			if safeurl.Blocked(ip) || isSharedAddress(ip) {
+			if safeurl.Blocked(ip) {
 				out = append(out, unreachable)
 			}
 			break
 		}
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		checker := &safeurl.Checker{Resolver: s.cfg.Resolver}
-		var dnsErr *net.DNSError
-		switch err := checker.Check(cctx, raw); {
-		case errors.Is(err, safeurl.ErrPrivate):
+		// A name: where it points (a name that does not resolve is not
+		// said: DNS may fail for a moment).
+		checker := &safeurl.Checker{Resolver: s.cfg.Resolver, Timeout: 2 * time.Second}
+		if errors.Is(checker.Check(ctx, raw), safeurl.ErrPrivate) {
 			out = append(out, unreachable)
-		case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-			out = append(out, "SERENTAK_PUBLIC_URL's name ("+host+") is not found in DNS, so tracked links cannot be opened; ask the operator to check it")
 		}
 	}
 	if u.Scheme == "http" {
 		out = append(out, "SERENTAK_PUBLIC_URL uses plain http: tracked links are opened without encryption, and some apps and browsers warn before opening them; an https address is better")
 	}
 	return out
-}
-
-// isSharedAddress: carrier-grade NAT (100.64.0.0/10, RFC 6598) is not
-// reachable from the internet either.
-func isSharedAddress(ip netip.Addr) bool {
-	return netip.MustParsePrefix("100.64.0.0/10").Contains(ip.Unmap())
 }
 
 func hasAnySuffix(s string, suffixes ...string) bool {

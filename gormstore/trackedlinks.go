@@ -58,14 +58,14 @@ func replaceTrackedLink(tx *gorm.DB, workspaceID, postID string, d serentak.Deli
 // answers (the order link) is already public in the post.
 func (s *Store) FindTrackedLink(ctx context.Context, code string) (serentak.TrackedLink, error) {
 	var r trackedLinkRow
-	err := s.db.WithContext(ctx).Select("code", "target_url", "ref").Where("code = ?", code).Take(&r).Error
+	err := s.db.WithContext(ctx).Select("code", "target_url", "ref", "clicks", "last_click_at").Where("code = ?", code).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return serentak.TrackedLink{}, serentak.NotFound("link")
 	}
 	if err != nil {
 		return serentak.TrackedLink{}, dbError("find tracked link", err)
 	}
-	return serentak.TrackedLink{Code: r.Code, Target: r.TargetURL, Ref: r.Ref}, nil
+	return serentak.TrackedLink{Code: r.Code, Target: r.TargetURL, Ref: r.Ref, Clicks: r.Clicks, LastClickAt: fromDBPtr(r.LastClickAt)}, nil
 }
 
 // AddLinkClicks adds clicks to the tracked links by code, and sets their
