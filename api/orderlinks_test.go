@@ -309,3 +309,43 @@ func benchLinks(b *testing.B) (http.Handler, string) {
 	}
 	return api.New(api.Config{Store: st, PublicURL: "https://cdn.example.com"}).Handler(), code
 }
+
+// A repeated post's copies and an edited post each get codes of their
+// own: every published text leads to its own delivery.
+func TestTrackedLinksOfRepeatsAndEdits(t *testing.T) {
+	lb := setupLinks(t)
+	body := postBody(lb.fb)
+	body["scheduled_at"] = lb.now.Add(time.Hour).Format(time.RFC3339)
+	body["repeat"] = map[string]any{"every": "week", "count": 3}
+	m := lb.expect(lb.do("POST", "/v1/workspaces/"+lb.ws+"/posts", lb.key, body), http.StatusCreated)
+	seen := map[string]bool{}
+	for _, id := range m["repeat"].(map[string]any)["post_ids"].([]any) {
+		p := lb.expect(lb.do("GET", "/v1/workspaces/"+lb.ws+"/posts/"+id.(string), lb.key, nil), http.StatusOK)
+		text := p["deliveries"].([]any)[0].(map[string]any)["content"].(map[string]any)["text"].(string)
+		found := codeInText.FindStringSubmatch(text)
+		if found == nil || seen[found[1]] {
+			t.Fatalf("post %s: code %v, already seen %v", id, found, seen)
+		}
+		seen[found[1]] = true
+		l, err := lb.store.FindTrackedLink(context.Background(), found[1])
+		if err != nil || !strings.Contains(l.Target, "FB-"+strings.ToUpper(found[1][:3])) {
+			t.Errorf("post %s: tracked link %+v, %v; want its own reference in the target", id, l, err)
+		}
+	}
+
+	id := m["id"].(string)
+	old := m["deliveries"].([]any)[0].(map[string]any)["content"].(map[string]any)["text"].(string)
+	e := lb.expect(lb.do("PATCH", "/v1/workspaces/"+lb.ws+"/posts/"+id, lb.key, map[string]any{"product": map[string]any{
+		"name": "Keripik Balado", "price": map[string]any{"amount": 27000, "currency": "IDR"}, "url": "https://toko.example.com/balado"}}), http.StatusOK)
+	text := e["deliveries"].([]any)[0].(map[string]any)["content"].(map[string]any)["text"].(string)
+	code := codeInText.FindStringSubmatch(text)
+	if code == nil || strings.Contains(old, code[1]) {
+		t.Fatalf("edited text %q: a new code expected (was %q)", text, old)
+	}
+	if l, err := lb.store.FindTrackedLink(context.Background(), code[1]); err != nil || l.Target != "https://toko.example.com/balado" {
+		t.Errorf("the edited delivery's link: %+v, %v", l, err)
+	}
+	if _, err := lb.store.FindTrackedLink(context.Background(), codeInText.FindStringSubmatch(old)[1]); err == nil {
+		t.Error("the code of the text before the edit still leads somewhere")
+	}
+}
