@@ -155,8 +155,31 @@ type Delivery struct {
 	// delivery ("" when tracing was off), stored so that the scheduler,
 	// reading the delivery later, continues that request's trace.
 	TraceParent string
+	// TrackedLink is set by the API when it composes the delivery in a
+	// workspace with tracked links on, and stored with it (same
+	// transaction); deliveries read from the store leave it nil.
+	TrackedLink *TrackedLink
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// TrackedLink is a delivery's tracked order link
+// (docs/api.md#order-links-that-count): its composed text carries
+// {SERENTAK_PUBLIC_URL}/o/{Code} (or, where links cannot be tapped, Ref
+// beside the WhatsApp number), and /o/{Code} answers 302 to Target.
+type TrackedLink struct {
+	Code string
+	// Target is the order link the code leads to: a wa.me link with its
+	// prefilled message and Ref added.
+	Target string
+	// Ref is the short reference a WhatsApp chat shows, the platform's
+	// letters and the code's first characters ("IG-7K2"), so the merchant
+	// can tell which post and platform a chat came from.
+	Ref string
+	// Clicks counted so far, and the last one's time (zero: none); read
+	// from the store, never written through this type.
+	Clicks      int64
+	LastClickAt time.Time
 }
 
 // DeliveryError says why a delivery failed or is being retried. Code is

@@ -40,6 +40,34 @@ func NewID(prefix string) string {
 	return prefix + idEncoding.EncodeToString(b[:])
 }
 
+// LinkCodeLen is the length of a tracked order link's code: 7 characters
+// of the IDs' alphabet, 35 random bits (34 billion codes), short enough
+// that {SERENTAK_PUBLIC_URL}/o/{code} fits every caption the composer
+// fits, and too many to find a merchant's links by trying codes.
+const LinkCodeLen = 7
+
+// NewLinkCode returns a random tracked order link code
+// (docs/api.md#order-links-that-count).
+func NewLinkCode() string {
+	var b [5]byte // 40 bits, 8 characters; the first 7 are kept
+	rand.Read(b[:])
+	return idEncoding.EncodeToString(b[:])[:LinkCodeLen]
+}
+
+// ValidLinkCode reports whether s could be a code NewLinkCode made, so a
+// request for anything else is answered without a look-up.
+func ValidLinkCode(s string) bool {
+	if len(s) != LinkCodeLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
 // HasPrefix reports whether id looks like an ID of the kind prefix names.
 func HasPrefix(id, prefix string) bool {
 	return strings.HasPrefix(id, prefix) && len(id) > len(prefix)

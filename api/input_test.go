@@ -131,8 +131,9 @@ func TestPathAndQueryMustBeStorable(t *testing.T) {
 				continue
 			}
 			switch {
-			case r.Method == "GET" && (strings.Contains(r.Path, ":token") || strings.HasPrefix(r.Path, "/b/")):
-				// A link's page (and the link-in-bio page) answers a
+			case r.Method == "GET" && (strings.Contains(r.Path, ":token") || strings.Contains(r.Path, ":code") || strings.HasPrefix(r.Path, "/b/")):
+				// A link's page (an invite, a tracked order link, the
+				// link-in-bio page) answers a
 				// browser with a page saying so.
 				if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 					t.Errorf("%s %s: Content-Type %q, want a page", r.Method, path, ct)

@@ -217,7 +217,7 @@ func (s *Server) applyEdit(c echo.Context, p serentak.Post, patch map[string]jso
 		case stored:
 			kept[sd.ID] = true
 			was := sd.Status
-			sd.Content, sd.ScheduledAt, sd.Status = nd.Content, nd.ScheduledAt, status(was)
+			sd.Content, sd.ScheduledAt, sd.Status, sd.TrackedLink = nd.Content, nd.ScheduledAt, status(was), nd.TrackedLink
 			e.Deliveries = append(e.Deliveries, serentak.DeliveryEdit{Delivery: sd, Version: sd.Version, Status: was})
 		default:
 			nd.Status = status("")

@@ -418,10 +418,16 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		}
 	}
 	var overrides []serentak.TemplateOverride
+	tracked := false // the workspace's tracked_links (docs/api.md#order-links-that-count)
 	if len(accounts) > 0 {
 		if overrides, err = s.cfg.Store.FindTemplates(ctx, ws); err != nil {
 			return draft{}, err
 		}
+		w, err := s.cfg.Store.FindWorkspaceByID(ctx, ws)
+		if err != nil {
+			return draft{}, err
+		}
+		tracked = w.TrackedLinks && s.cfg.PublicURL != ""
 	}
 
 	d := draft{post: serentak.Post{
@@ -442,7 +448,18 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		if t.Media != nil {
 			ct.Media = append([]int{}, *t.Media...) // [] chooses nothing; nil lets the platform choose
 		}
+		var link *serentak.TrackedLink
+		if tracked {
+			// One code per delivery; compose measures the text with it.
+			link = newTrackedLink(acc.Platform)
+			in.Tracked = &compose.Tracked{URL: s.trackedURL(link.Code), Ref: link.Ref}
+		}
 		r := compose.Fit(acc.Platform, in, ct)
+		if link != nil && r.TrackedTarget != "" {
+			link.Target = r.TrackedTarget
+		} else {
+			link = nil // the content carries neither the link nor the reference
+		}
 		for _, i := range r.Media {
 			r.Warnings = append(r.Warnings, b.notes[i]...)
 		}
@@ -466,7 +483,7 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		d.post.Deliveries = append(d.post.Deliveries, serentak.Delivery{
 			ID: serentak.NewID(serentak.PrefixDelivery), PostID: d.post.ID, WorkspaceID: ws,
 			AccountID: acc.ID, Platform: acc.Platform, Status: serentak.DeliveryScheduled,
-			Content: r.Content, ScheduledAt: at, Version: 1,
+			Content: r.Content, ScheduledAt: at, Version: 1, TrackedLink: link,
 			CreatedAt: now.UTC(), UpdatedAt: now.UTC(),
 		})
 	}

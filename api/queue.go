@@ -180,6 +180,7 @@ func repeatPosts(first serentak.Post, every serentak.RepeatEvery, count int, loc
 		for i, d := range first.Deliveries {
 			if k > 0 {
 				d.ID = serentak.NewID(serentak.PrefixDelivery)
+				retrack(&d) // each delivery its own code
 			}
 			d.PostID = p.ID
 			d.ScheduledAt = d.ScheduledAt.Add(shift)

@@ -53,6 +53,8 @@ var tenancyMatrix = map[string]string{
 	"HEAD /b/:handle":                                                   "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /b/:handle/o/:post":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"HEAD /public/media/:id":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /o/:code":                                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok", // a tracked link: public, the code is the key
+	"HEAD /o/:code":                                                     "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /v1/oauth/:platform/callback":                                  "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the single-use state is the key
 	"GET /v1/oauth/:platform/reconnect":                                 "ok ok ok ok ok ok ok ok ok ok ok ok ok", // the link's token is the key
 	"POST /v1/users":                                                    "ok 403 403 403 403 403 401 401 403 403 401 403 403",
@@ -263,6 +265,8 @@ func TestTenancyMatrix(t *testing.T) {
 		"GET /metrics":                      {path: "/metrics", body: noBody, ok: 200},
 		"GET /public/media/:id":             {path: link, body: noBody, ok: 200},
 		"HEAD /public/media/:id":            {path: link, body: noBody, ok: 200},
+		"GET /o/:code":                      {path: "/o/zzzzzzz", body: noBody, ok: 404}, // the same page for every caller; the redirect: orderlinks_test.go
+		"HEAD /o/:code":                     {path: "/o/zzzzzzz", body: noBody, ok: 404},
 		"GET /v1/oauth/:platform/callback":  {path: "/v1/oauth/facebook/callback?code=c&state=s", body: noBody, ok: 200},
 		"GET /v1/oauth/:platform/reconnect": {path: "/v1/oauth/facebook/reconnect?token=t", body: noBody, ok: 302},
 		"POST /v1/workspaces":               {path: "/v1/workspaces", body: newWorkspace, ok: 201},

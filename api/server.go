@@ -186,6 +186,24 @@ type Config struct {
 	// counted in memory, are written (RunClickCounts); 0:
 	// clicks.DefaultFlushEvery.
 	BioClickFlushEvery time.Duration
+
+	// Tracked order links (orderlinks.go). LinkClicks remembers who
+	// clicked a link within LinkRepeatWindow across every API process of
+	// the install (throttle.Redis); nil: in this process only.
+	LinkClicks RateCounter
+	// LinkSecret derives the daily salt of the repeat keys; every API
+	// process of an install must have the same. Empty: random per
+	// process.
+	LinkSecret []byte
+	// LinkRepeatWindow: a click from the same client, browser and link
+	// within it is not counted again (default 30 minutes).
+	LinkRepeatWindow time.Duration
+	// LinkFlushEvery is how often counted clicks are written to the
+	// database (default 2 s).
+	LinkFlushEvery time.Duration
+	// ObserveClickFunc, when set, is told each tracked link request's
+	// outcome (ClickOutcomes).
+	ObserveClickFunc func(outcome string)
 }
 
 // Defaults of the HTTP server's timeouts (HTTPServer).
@@ -238,6 +256,8 @@ type Server struct {
 	// bioRepeats tells a repeated click from a first (bio.go).
 	bioClicks  *clicks.Counter[serentak.BioClick]
 	bioRepeats *clicks.Repeats
+	// links serves and counts tracked order links (orderlinks.go).
+	links *linkRedirects
 }
 
 // New builds the API from cfg.
@@ -294,6 +314,7 @@ func New(cfg Config) *Server {
 	s.cors = newCORS(cfg.CORSOrigins)
 	s.bioClicks = clicks.NewCounter(cfg.Store.AddBioClicks, cfg.BioClickFlushEvery, s.log)
 	s.bioRepeats = clicks.NewRepeats(bioRepeatWindow)
+	s.links = newLinkRedirects(s)
 
 	e := echo.New()
 	e.HideBanner = true
@@ -369,6 +390,9 @@ func (s *Server) routes() {
 	e.HEAD("/b/:handle", s.showBio)
 	e.GET("/b/:handle/o/:post", s.orderFromBio)
 	e.GET(bioStylePath, s.bioStyle)
+	// Tracked order links: public, like the media a platform pulls.
+	e.GET(linkPath, s.followLink)
+	e.HEAD(linkPath, s.followLink) // link checkers: answered, never counted
 
 	auth := []echo.MiddlewareFunc{s.authMiddleware, s.rateLimitMiddleware}
 	// in is a /v1/workspaces/{ws} route's middleware: the caller, its

@@ -47,6 +47,14 @@ type Store interface {
 	// serentak.KeyUseResolution before it is recorded.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 
+	// FindTrackedLink finds a tracked order link by its code (not_found
+	// when there is none), for GET /o/{code}: the code is the key, in no
+	// workspace's scope.
+	FindTrackedLink(ctx context.Context, code string) (serentak.TrackedLink, error)
+	// AddLinkClicks adds counted clicks by code (clicks = clicks + n) and
+	// sets their last click time.
+	AddLinkClicks(ctx context.Context, clicks map[string]int64, at time.Time) error
+
 	UpsertAccount(ctx context.Context, a serentak.Account) (serentak.Account, bool, error)
 	FindAccountByID(ctx context.Context, workspaceID, id string) (serentak.Account, error)
 	FindAccounts(ctx context.Context, workspaceID string) ([]serentak.Account, error)

@@ -32,6 +32,9 @@ type workspaceView struct {
 	// Role is the calling person's role here (their own list only).
 	Role   serentak.Role `json:"role,omitempty"`
 	APIKey string        `json:"api_key,omitempty"` // only when just minted
+	// Warnings: what the PATCH that switched tracked links on should tell
+	// (publicURLWarnings); absent otherwise.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func (s *Server) viewWorkspace(c echo.Context, w serentak.Workspace) workspaceView {

@@ -199,7 +199,13 @@ func (s *Server) patchWorkspace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.viewWorkspace(c, ws))
+	v := s.viewWorkspace(c, ws)
+	if req.TrackedLinks != nil && ws.TrackedLinks {
+		// Switched on whatever the public URL (the contract); the answer
+		// says when buyers' phones could not open the links.
+		v.Warnings = s.publicURLWarnings(ctx)
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 // listWorkspaces answers the workspaces the caller may see: the operator

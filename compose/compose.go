@@ -39,6 +39,14 @@
 //     under 1%, so a post never claims more than the real discount.
 //   - A product's own call to action replaces the template's order label
 //     on every platform, Instagram's "Link pemesanan:" included.
+//   - With a tracked link (Input.Tracked, docs/api.md#order-links-that-count)
+//     the text carries the tracked URL in place of the order link, and is
+//     measured and fitted with it. The order link it leads to keeps a
+//     wa.me message and gains the reference, "(kode IG-7K2)" (en: "(ref
+//     IG-7K2)"), which the merchant sees in the chat. Where links cannot be
+//     tapped and the number is shown, the reference follows the number,
+//     "WA 0852-1234-5678 (kode IG-7K2)", so a buyer who types the number
+//     can quote it; where the link-in-bio words are shown, neither is.
 package compose
 
 import (
@@ -73,6 +81,15 @@ type Input struct {
 	Template *serentak.Template
 	// Rules are the install's settings (SERENTAK_INSTAGRAM_MAX_HASHTAGS).
 	Rules Rules
+	// Tracked, when set, is this target's tracked order link: the text
+	// carries it in place of the order link (see the package comment).
+	Tracked *Tracked
+}
+
+// Tracked is one delivery's tracked order link.
+type Tracked struct {
+	URL string // {SERENTAK_PUBLIC_URL}/o/{code}
+	Ref string // "IG-7K2" (serentak.TrackedLink.Ref)
 }
 
 // Rules are the install's settings of platform rules that the platforms
@@ -120,6 +137,11 @@ type Result struct {
 	Shortened []string              `json:"shortened,omitempty"` // each change made to composed text to fit, in words
 	Warnings  []string              `json:"warnings,omitempty"`  // accepted, but worth telling the user
 	Errors    []serentak.FieldError `json:"errors,omitempty"`
+	// TrackedTarget is where Input.Tracked's URL leads (the order link, a
+	// wa.me message with the reference added) when the content carries
+	// the tracked URL or the reference; "" when it carries neither (no
+	// order link, a caption of the user's, the link-in-bio words).
+	TrackedTarget string `json:"-"`
 }
 
 // Fit returns the content for platform p, fitted to its rules, with the
@@ -156,6 +178,10 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 		// preview card. It stays in Text too: a photo or video post has no
 		// link field, and a caption without the link loses the order.
 		r.Content.Link = c.link
+		c.tracked = c.tracked || c.target != "" && c.link != ""
+	}
+	if c.tracked {
+		r.TrackedTarget = c.target
 	}
 	r.Errors = append(c.errs, sel.errs...)
 	r.Warnings = append(r.Warnings, sel.warnings...)
@@ -179,8 +205,13 @@ type composer struct {
 	tags         []string          // post hashtags: normalised, deduplicated, no '#'
 	link         string            // order link, with a WhatsApp message when added
 	number       string            // WhatsApp number (E.164) to show where links cannot be tapped, or ""
-	photo        bool              // TikTok photo post
-	video        bool              // the post has a video
+	// target is the order link a tracked link leads to ("" without
+	// Input.Tracked); link is then the tracked URL, ref its reference.
+	target  string
+	ref     string
+	tracked bool // the content carries the tracked URL or the reference
+	photo   bool // TikTok photo post
+	video   bool // the post has a video
 }
 
 // read cleans the input and checks what does not depend on the platform.
@@ -224,6 +255,10 @@ func (c *composer) read(in Input, t Target) {
 		c.caption, c.captionField = clean(in.Caption), "caption"
 	case c.product == nil:
 		c.errs = append(c.errs, fieldErr("caption", codeRequired, "give a caption or a product to compose one from"))
+	}
+	if in.Tracked != nil && c.link != "" {
+		c.target = withRef(c.link, refNote(in.Tracked.Ref, c.tmpl.Language))
+		c.link, c.ref = in.Tracked.URL, in.Tracked.Ref
 	}
 	c.givenTitle = oneLine(clean(t.Title))
 	c.tags = in.Hashtags // cleaned by Prepare
@@ -357,11 +392,18 @@ func (c *composer) composedText(rule textRule) string {
 			switch {
 			case c.number != "":
 				target = "WA " + readableNumber(c.number, c.tmpl.Language)
+				if c.ref != "" {
+					target += " " + refNote(c.ref, c.tmpl.Language)
+					c.tracked = true
+				}
 			case c.tmpl.LinkInBio != "":
 				target = oneLine(clean(c.tmpl.LinkInBio))
 			default:
 				label = c.tmpl.TextLinkLabel // a link to copy
+				c.tracked = c.target != ""
 			}
+		} else {
+			c.tracked = c.target != ""
 		}
 		if pr.CTA != "" {
 			label = pr.CTA

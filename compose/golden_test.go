@@ -272,8 +272,11 @@ func checkInvariants(t *testing.T, p serentak.Platform, in Input, tg Target, r R
 		checkCut(t, string(p)+" title", name, c.Title)
 	}
 	prepared, _, _ := Prepare(in)
-	if u := prepared.Product.URL; p == serentak.Facebook && u != "" && !strings.HasPrefix(c.Link, u) {
+	if u := prepared.Product.URL; p == serentak.Facebook && u != "" && in.Tracked == nil && !strings.HasPrefix(c.Link, u) {
 		t.Errorf("facebook: link %q is not the order link %q", c.Link, u)
+	}
+	if p == serentak.Facebook && in.Tracked != nil && (prepared.Product.URL != "" || prepared.Product.WhatsApp != "") && c.Link != in.Tracked.URL {
+		t.Errorf("facebook: link %q is not the tracked link %q", c.Link, in.Tracked.URL)
 	}
 	for _, s := range []string{c.Text, c.Link} {
 		if bad := brokenChatLink.FindString(s); bad != "" {
@@ -302,10 +305,13 @@ func wantOrder(p serentak.Platform, in Input, tmpl serentak.Template) string {
 	if link == "" {
 		return ""
 	}
+	if in.Tracked != nil {
+		link = in.Tracked.URL
+	}
 	if p != serentak.Instagram && p != serentak.TikTok {
 		return link
 	}
-	if pr.WhatsApp != "" || chatLink.MatchString(link) {
+	if pr.WhatsApp != "" || chatLink.MatchString(pr.URL) {
 		return "WA "
 	}
 	if tmpl.LinkInBio != "" {

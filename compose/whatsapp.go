@@ -312,3 +312,43 @@ func countryCode(d string) string {
 	}
 	return d
 }
+
+// refNote is a tracked link's reference as a chat or a caption shows it:
+// "(kode IG-7K2)", in English "(ref IG-7K2)".
+func refNote(ref, lang string) string {
+	if lang == "en" {
+		return "(ref " + ref + ")"
+	}
+	return "(kode " + ref + ")"
+}
+
+// withRef adds note to the prefilled message of a WhatsApp chat link
+// (wa.me/<number> or api.whatsapp.com/send with a text parameter), so the
+// chat a tracked link opens names the post and platform it came from.
+// Any other link is returned as it is: its site has no message to carry it.
+func withRef(link, note string) string {
+	u, err := url.Parse(link)
+	if err != nil || u.Fragment != "" {
+		return link
+	}
+	host := strings.ToLower(u.Hostname())
+	if !isChatHost(host) && host != "api.whatsapp.com" {
+		return link
+	}
+	params := strings.Split(u.RawQuery, "&")
+	for i, p := range params {
+		v, ok := strings.CutPrefix(p, "text=")
+		if !ok {
+			continue
+		}
+		msg, err := url.QueryUnescape(v)
+		if err != nil {
+			return link
+		}
+		// %20, not '+': the message is shown as encoded (orderURL).
+		params[i] = "text=" + strings.ReplaceAll(url.QueryEscape(strings.TrimSpace(msg)+" "+note), "+", "%20")
+		base, _, _ := strings.Cut(link, "?")
+		return base + "?" + strings.Join(params, "&")
+	}
+	return link
+}

@@ -99,8 +99,15 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, e serent
 				res.Unchanged = append(res.Unchanged, u)
 			case removing[d.Delivery.ID]:
 				res.Removed = append(res.Removed, d.Delivery.ID)
+				if err := tx.Where("delivery_id = ?", d.Delivery.ID).Delete(&trackedLinkRow{}).Error; err != nil {
+					return dbError("delete tracked link", err)
+				}
 			default:
 				res.Changed = append(res.Changed, d.Delivery.ID)
+				// Recomposed: its text carries the new code, or none.
+				if err := replaceTrackedLink(tx, workspaceID, id, d.Delivery, now); err != nil {
+					return err
+				}
 			}
 		}
 		if len(res.Changed)+len(res.Removed) == 0 && len(added) == 0 {
@@ -122,6 +129,13 @@ func (s *Store) UpdatePost(ctx context.Context, workspaceID, id string, e serent
 			}
 			if err := tx.Create(&rows).Error; err != nil {
 				return dbError("add deliveries", err)
+			}
+			ds := make([]serentak.Delivery, 0, len(added))
+			for _, d := range added {
+				ds = append(ds, d.Delivery)
+			}
+			if err := insertTrackedLinks(tx, workspaceID, id, ds, now); err != nil {
+				return err
 			}
 		}
 		pr, err := newPostRow(p, now)

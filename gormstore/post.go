@@ -206,6 +206,9 @@ func (s *Store) insertPost(tx *gorm.DB, p serentak.Post) (serentak.Post, error) 
 		if err := tx.CreateInBatches(&rows, 100).Error; err != nil {
 			return serentak.Post{}, dbError("create deliveries", err)
 		}
+		if err := insertTrackedLinks(tx, p.WorkspaceID, p.ID, p.Deliveries, now); err != nil {
+			return serentak.Post{}, err
+		}
 	}
 	if pr.Status == string(serentak.PostPendingApproval) {
 		if err := s.emit(tx, now, outEvent{p.WorkspaceID, serentak.EventPostPendingApproval, pr.ID}); err != nil {

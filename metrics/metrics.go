@@ -61,6 +61,7 @@ type Metrics struct {
 	callErrors      *prometheus.CounterVec
 	webhookAttempts *prometheus.CounterVec
 	requests        *prometheus.HistogramVec
+	linkRedirects   *prometheus.CounterVec
 }
 
 // New returns a registry with the Go runtime's and the process's
@@ -95,6 +96,10 @@ func New() *Metrics {
 		Help:    "API requests by method, route template (never an ID) and status code.",
 		Buckets: apiBuckets,
 	}, []string{"method", "route", "code"})
+	m.linkRedirects = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "link_redirects_total",
+		Help: "Tracked order link requests (GET/HEAD /o/{code}) by outcome: counted, or why not (robot, prefetch, head, repeat, dropped, unknown).",
+	}, []string{"outcome"})
 
 	for _, p := range serentak.Platforms {
 		for _, o := range worker.Outcomes {
@@ -114,7 +119,7 @@ func New() *Metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.deliveries, m.lateness, m.calls, m.callErrors, m.webhookAttempts, m.requests,
+		m.deliveries, m.lateness, m.calls, m.callErrors, m.webhookAttempts, m.requests, m.linkRedirects,
 	)
 	return m
 }
@@ -188,4 +193,14 @@ func (m *Metrics) APIRequest(method, route string, status int, d time.Duration) 
 		route = "unmatched"
 	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Observe(max(d, 0).Seconds())
+}
+
+// LinkRedirects returns the API's api.Config.ObserveClickFunc, which
+// counts tracked link requests by outcome; outcomes (api.ClickOutcomes)
+// are present at zero from the start.
+func (m *Metrics) LinkRedirects(outcomes []string) func(outcome string) {
+	for _, o := range outcomes {
+		m.linkRedirects.WithLabelValues(o)
+	}
+	return func(outcome string) { m.linkRedirects.WithLabelValues(outcome).Inc() }
 }

@@ -134,6 +134,8 @@ type App struct {
 
 	// signInSecret names the sign-in counters in Redis (throttle.NewRedis).
 	signInSecret []byte
+	// linkSecret salts the tracked links' repeat keys (api.Config.LinkSecret).
+	linkSecret []byte
 	// tracer makes the spans of every role; nil when tracing is off
 	// (tracing.go).
 	tracer trace.TracerProvider

@@ -50,6 +50,7 @@ func (a *App) open(ctx context.Context) error {
 	}
 	a.signer = &media.Signer{Secret: []byte("media-url:" + secret), BaseURL: a.Config.PublicURL, TTL: 24 * time.Hour}
 	a.signInSecret = []byte("sign-in-counters:" + secret)
+	a.linkSecret = []byte("tracked-link-clicks:" + secret)
 	if a.blobs, a.uploads, err = newBlobStore(a.Config); err != nil {
 		return err
 	}

@@ -129,7 +129,16 @@ func (a *App) apiRole() ([]part, error) {
 		every = DefaultSweepEvery
 	}
 	return []part{
-		serveHTTP(hs, api.Listener(ln), a.log),
+		// Clicks on tracked links are counted until the server has
+		// stopped taking requests, then written once more.
+		func(ctx context.Context) error {
+			clicks, stop := context.WithCancel(context.Background())
+			counted := make(chan error, 1)
+			go func() { counted <- srv.CountClicks(clicks) }()
+			err := serveHTTP(hs, api.Listener(ln), a.log)(ctx)
+			stop()
+			return errors.Join(err, <-counted)
+		},
 		func(ctx context.Context) error { return sweepUploads(ctx, a.uploads.Sweep, every, a.log) },
 		// The link-in-bio page's clicks, counted in memory, written every
 		// few seconds and once more at the end.
@@ -230,6 +239,13 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		Metrics:            a.metrics.Handler(),
 		MetricsPublic:      cfg.MetricsPublic,
 		ObserveRequestFunc: a.metrics.APIRequest,
+
+		// Tracked order links: every API process agrees on repeats
+		// (Redis, keys hashed again under signInSecret; serve's embedded
+		// Redis expires them too).
+		LinkClicks:       throttle.NewRedis(rdb, "serentak:linkclick:", a.signInSecret),
+		LinkSecret:       a.linkSecret,
+		ObserveClickFunc: a.metrics.LinkRedirects(api.ClickOutcomes),
 	}
 }
 
