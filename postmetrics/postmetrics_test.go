@@ -28,12 +28,12 @@ import (
 
 // The demo identities on the fakes.
 const (
-	pageID, pageToken       = "1001", "EAA-page-1001"
-	igUser, igToken         = "17841400000000001", "IGAA-ig-token"
-	channelID, ytToken      = "UCchannel000000000000001", "ya29.access"
-	openID, ttToken         = "open-1", "act.access"
-	ttUsername              = "warungsari"
-	videoSize         int64 = 300_000
+	pageID, pageToken        = "1001", "EAA-page-1001"
+	igUser, igToken          = "17841400000000001", "IGAA-ig-token"
+	channelID, ytToken       = "UCchannel000000000000001", "ya29.access"
+	openID, ttToken          = "open-1", "act.access"
+	ttUsername               = "warungsari"
+	videoSize          int64 = 300_000
 )
 
 // world is a store, the four fakes, their publishers, and a fetcher, on one
