@@ -43,11 +43,22 @@ func (p *Publisher) FetchMetrics(ctx context.Context, req serentak.MetricsReques
 
 // metricsError marks a permission error about insights as
 // serentak.ErrMetricsPermission rather than AuthExpired: the token works
-// for publishing, so the account must not be marked needs_reauth.
+// for publishing, so the account must not be marked needs_reauth. The
+// error is told by the permission its message names (Classify reads codes
+// 10 and 200–299 as AuthExpired; any other code naming read_insights is
+// taken as the same refusal).
 func metricsError(err error) error {
 	pe, ok := err.(*serentak.PublishError)
-	if !ok || pe.Kind != serentak.AuthExpired {
+	if !ok || (pe.Kind != serentak.AuthExpired && pe.Kind != serentak.Rejected) {
 		return err
+	}
+	// A permission the app itself lacks (App Review, development mode) is
+	// the operator's to fix; reconnecting the Page cannot help.
+	lower := strings.ToLower(pe.Message)
+	for _, phrase := range appRestrictionPhrases {
+		if strings.Contains(lower, phrase) {
+			return err
+		}
 	}
 	perms := MissingPermissions(pe.Message)
 	if !slices.ContainsFunc(perms, func(p string) bool { return slices.Contains(metricsPermissions, p) || p == "pages_read_engagement" }) {
