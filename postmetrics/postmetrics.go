@@ -45,10 +45,14 @@ type Schedule struct {
 // fetching more often shows nothing new.
 var DefaultSchedule = Schedule{Hourly: time.Hour, HourlyFor: 48 * time.Hour, Daily: 24 * time.Hour, Until: 30 * 24 * time.Hour}
 
-// Defaults for Config.
+// Defaults for Config. A delivery takes 76 fetches over its month (48 in
+// its first two days), so 100 a minute keep up with about 1,900 deliveries
+// published a day; beyond that fetches run late, never lost. The
+// database's share is small (a batch of 50 took 86 ms on SQLite and 200 ms
+// on PostgreSQL with a no-op fetcher); the platforms' answers dominate.
 const (
 	DefaultEvery = time.Minute
-	DefaultBatch = 50
+	DefaultBatch = 100
 	DefaultLease = 5 * time.Minute
 	// defaultRateLimitWait is the pushback of a rate-limited answer
 	// without a hint.
