@@ -399,6 +399,7 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var posts []string
 		var events []outEvent
+		var metrics []*deliveryMetricsRow
 		for i, w := range batch {
 			results[i] = w.update(tx)
 			if errors.Is(results[i], serentak.ErrLeaseLost) {
@@ -408,9 +409,7 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 				return results[i]
 			}
 			if w.metrics != nil {
-				if err := insertMetricsRow(tx, w.metrics); err != nil {
-					return err
-				}
+				metrics = append(metrics, w.metrics)
 			}
 			if w.event != "" {
 				ev, err := w.outEvent(tx)
@@ -427,6 +426,10 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 				return err
 			}
 			posts = append(posts, postID)
+		}
+		// One INSERT for the burst's publications' metrics rows.
+		if err := insertMetricsRows(tx, metrics); err != nil {
+			return err
 		}
 		now := s.clock()
 		if err := s.emit(tx, now, events...); err != nil {

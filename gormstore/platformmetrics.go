@@ -38,23 +38,29 @@ func (s *Store) newMetricsRow(d serentak.Delivery, externalID string, publishedA
 	return row
 }
 
-// insertMetricsRow inserts row unless the delivery has one already (a
-// publication recorded twice changes nothing). Names a claim left empty
-// are read from the delivery.
-func insertMetricsRow(tx *gorm.DB, row *deliveryMetricsRow) error {
-	if row.WorkspaceID == "" || row.PostID == "" || row.Platform == "" {
-		var d deliveryRow
-		if err := tx.Select("workspace_id", "post_id", "platform", "external_id").Where("id = ?", row.DeliveryID).Take(&d).Error; err != nil {
-			return dbError("find the delivery of a metrics row", err)
-		}
-		r := *row
-		r.WorkspaceID, r.PostID, r.Platform = d.WorkspaceID, d.PostID, d.Platform
-		if why := serentak.MetricsUnavailable(serentak.Platform(d.Platform), d.ExternalID); why != "" {
-			r.Unavailable, r.NextFetchAt = why, nil
-		}
-		row = &r
+// insertMetricsRows inserts rows, in one statement, but for deliveries
+// that have one already (a publication recorded twice changes nothing).
+// Names a claim left empty are read from the delivery.
+func insertMetricsRows(tx *gorm.DB, rows []*deliveryMetricsRow) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(row).Error; err != nil {
+	out := make([]deliveryMetricsRow, 0, len(rows))
+	for _, row := range rows {
+		r := *row
+		if r.WorkspaceID == "" || r.PostID == "" || r.Platform == "" {
+			var d deliveryRow
+			if err := tx.Select("workspace_id", "post_id", "platform", "external_id").Where("id = ?", r.DeliveryID).Take(&d).Error; err != nil {
+				return dbError("find the delivery of a metrics row", err)
+			}
+			r.WorkspaceID, r.PostID, r.Platform = d.WorkspaceID, d.PostID, d.Platform
+			if why := serentak.MetricsUnavailable(serentak.Platform(d.Platform), d.ExternalID); why != "" {
+				r.Unavailable, r.NextFetchAt = why, nil
+			}
+		}
+		out = append(out, r)
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&out).Error; err != nil {
 		return dbError("insert delivery metrics", err)
 	}
 	return nil
