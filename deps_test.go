@@ -16,7 +16,7 @@ import (
 // driver or gormstore, so a type that crosses packages lives here and not
 // in the store. cmd/serentak alone wires gormstore in.
 var (
-	driverFree = []string{"./worker", "./scheduler", "./connect", "./api", "./keepalive", "./compose", "./task", "./webhook", "./metrics", "./clicks"}
+	driverFree = []string{"./worker", "./scheduler", "./connect", "./api", "./keepalive", "./compose", "./task", "./webhook", "./metrics", "./clicks", "./postmetrics"}
 	// forbidden are import path prefixes; a prefix ending in "/" matches
 	// the packages under it, any other matches that package and those
 	// under it.

@@ -130,8 +130,11 @@ func (s *Server) getAccount(c echo.Context) error {
 // adapters' knowledge (PermissionsFor), asked through
 // Config.PermissionsFunc.
 
-// permissionFeatures are the features an account's answer checks.
-var permissionFeatures = []string{"first_comment"}
+// permissionFeatures are the features an account's answer checks: the
+// first comment, and platform metrics (docs/api.md#platform-metrics),
+// which an account connected before Serentak asked for their permission
+// lacks until it is reconnected.
+var permissionFeatures = []string{"first_comment", serentak.FeatureMetrics}
 
 // missingPermission is one permission an account lacks for a feature.
 type missingPermission struct {

@@ -13,6 +13,8 @@ import (
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/adapters/facebook"
 	"github.com/serentak/serentak/adapters/instagram"
+	"github.com/serentak/serentak/adapters/tiktok"
+	"github.com/serentak/serentak/adapters/youtube"
 	"github.com/serentak/serentak/api"
 )
 
@@ -43,6 +45,11 @@ func (g *grantedScopes) health(ctx context.Context, ws string) (map[string]seren
 // internal/app does, with Instagram on Instagram Login.
 func withPermissions(g *grantedScopes) func(*api.Config) {
 	ig := instagram.New(instagram.Config{})
+	yt, err := youtube.New(youtube.Config{})
+	if err != nil {
+		panic(err)
+	}
+	tt := tiktok.New(tiktok.Config{})
 	return func(c *api.Config) {
 		allPlatforms(c)
 		c.AccountHealthFunc = g.health
@@ -52,6 +59,10 @@ func withPermissions(g *grantedScopes) func(*api.Config) {
 				return facebook.PermissionsFor(feature)
 			case serentak.Instagram:
 				return ig.PermissionsFor(feature)
+			case serentak.YouTube:
+				return yt.PermissionsFor(feature)
+			case serentak.TikTok:
+				return tt.PermissionsFor(feature)
 			}
 			return nil
 		}
@@ -79,9 +90,9 @@ func missingOf(t *testing.T, acc any) []missing {
 	return out
 }
 
-// An account connected before Serentak asked for the comments permission
-// is told which one it lacks; one that granted it, one whose scopes are
-// unknown and a platform without first comments are told nothing.
+// An account connected before Serentak asked for the comments or the
+// metrics permission is told which one it lacks; one that granted them
+// and one whose scopes are unknown are told nothing.
 func TestAccountMissingPermissions(t *testing.T) {
 	g := &grantedScopes{scopes: map[string][]string{}}
 	b := setup(t, withPermissions(g))
@@ -90,17 +101,23 @@ func TestAccountMissingPermissions(t *testing.T) {
 	newFB := b.account(ws, key, serentak.Facebook, "fb-new")
 	oldIG := b.account(ws, key, serentak.Instagram, "ig-old")
 	yt := b.account(ws, key, serentak.YouTube, "yt1")
+	newYT := b.account(ws, key, serentak.YouTube, "yt2")
+	oldTT := b.account(ws, key, serentak.TikTok, "tt1")
 	unknown := b.account(ws, key, serentak.Facebook, "fb-attached") // attached with its token: no scopes
 	g.set(oldFB, "pages_show_list", "pages_read_engagement", "pages_manage_posts")
-	g.set(newFB, "pages_show_list", "pages_read_engagement", "pages_manage_posts", "pages_manage_engagement")
+	g.set(newFB, "pages_show_list", "pages_read_engagement", "pages_manage_posts", "pages_manage_engagement", "read_insights")
 	g.set(oldIG, "instagram_business_basic", "instagram_business_content_publish")
 	g.set(yt, "https://www.googleapis.com/auth/youtube.upload")
+	g.set(newYT, "https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly")
+	g.set(oldTT, "user.info.basic", "video.publish", "video.upload")
 
 	want := map[string][]missing{
-		oldFB:   {{"pages_manage_engagement", "first_comment"}},
+		oldFB:   {{"pages_manage_engagement", "first_comment"}, {"read_insights", "metrics"}},
 		newFB:   {},
-		oldIG:   {{"instagram_business_manage_comments", "first_comment"}},
-		yt:      {},
+		oldIG:   {{"instagram_business_manage_comments", "first_comment"}, {"instagram_business_manage_insights", "metrics"}},
+		yt:      {{"https://www.googleapis.com/auth/youtube.readonly", "metrics"}},
+		newYT:   {},
+		oldTT:   {{"video.list", "metrics"}},
 		unknown: {},
 	}
 	list := b.expect(b.do("GET", "/v1/workspaces/"+ws+"/accounts", key, nil), http.StatusOK)

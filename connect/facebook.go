@@ -24,9 +24,14 @@ const DefaultGraphVersion = "v25.0"
 // the Pages pages_show_list; those three are required, the rest asked for
 // (pages_manage_engagement for first comments, publish_video for videos).
 // pages_read_user_engagement, which Meta's comments guide lists, is no
-// permission and is never asked for.
+// permission and is never asked for. read_insights is asked for the
+// posts' metrics (Page Post Insights, "Permissions": read_insights with
+// pages_read_engagement,
+// https://developers.facebook.com/docs/graph-api/reference/post/insights/;
+// docs/platforms/facebook.md#metrics); not required: a Page without it
+// publishes, and its accounts' missing_permissions say what metrics need.
 var (
-	facebookScopes   = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement", "business_management", "publish_video"}
+	facebookScopes   = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement", "business_management", "publish_video", "read_insights"}
 	facebookRequired = []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement"}
 )
 

@@ -43,9 +43,13 @@ var (
 	// instagram_business_manage_comments with Instagram Login,
 	// instagram_manage_comments with Facebook Login. It is not required:
 	// an account without it publishes, and a first comment then says
-	// which permission is missing.
-	instagramScopes   = []string{"instagram_business_basic", "instagram_business_content_publish", "instagram_business_manage_comments"}
-	igFacebookScopes  = []string{"instagram_basic", "instagram_content_publish", "instagram_manage_comments", "pages_show_list", "pages_read_engagement", "business_management"}
+	// which permission is missing. The same holds for the insights
+	// permission metrics need (Insights guide, "Permissions":
+	// https://developers.facebook.com/documentation/instagram-platform/insights.md):
+	// instagram_business_manage_insights with Instagram Login,
+	// instagram_manage_insights with Facebook Login.
+	instagramScopes   = []string{"instagram_business_basic", "instagram_business_content_publish", "instagram_business_manage_comments", "instagram_business_manage_insights"}
+	igFacebookScopes  = []string{"instagram_basic", "instagram_content_publish", "instagram_manage_comments", "instagram_manage_insights", "pages_show_list", "pages_read_engagement", "business_management"}
 	igFacebookNeeded  = []string{"instagram_basic", "instagram_content_publish", "pages_show_list"}
 	igLoginPermNeeded = []string{"instagram_business_basic", "instagram_business_content_publish"}
 )

@@ -14,8 +14,9 @@ import (
 
 // tiktokScopes (docs/platforms/tiktok.md#connecting): user.info.basic for
 // the user's name, video.publish for direct posts, video.upload for inbox
-// drafts.
-var tiktokScopes = []string{"user.info.basic", "video.publish", "video.upload"}
+// drafts, video.list for the posts' metrics (Query Videos, "Scope";
+// docs/platforms/tiktok.md#metrics), which publishing does not need.
+var tiktokScopes = []string{"user.info.basic", "video.publish", "video.upload", "video.list"}
 
 // NewTikTok returns the TikTok connector (Login Kit for Web, OAuth v2):
 // client_key instead of client_id, comma-separated scopes, and one account

@@ -274,7 +274,7 @@ func (s *Store) CompleteDelivery(ctx context.Context, c serentak.Claim, r serent
 	if err != nil {
 		return err
 	}
-	return s.leaseWrite(ctx, c, true, serentak.EventDeliveryPublished,
+	return s.leaseWriteWith(ctx, c, true, serentak.EventDeliveryPublished, s.newMetricsRow(c.Delivery, r.ExternalID, at),
 		"status = ?, external_id = ?, permalink = ?, published_at = ?, error_code = '', error_message = '',"+
 			" error_retryable = ?, lease_until = NULL, retry_at = NULL, warnings = ?",
 		string(serentak.DeliveryPublished), r.ExternalID, r.Permalink, dbTime(at), false, warnings)
@@ -307,6 +307,13 @@ func (s *Store) RetryDelivery(ctx context.Context, c serentak.Claim, e serentak.
 // these run several times per publish, and GORM's reflection over a map of
 // updates cost more than the statement.
 func (s *Store) leaseWrite(ctx context.Context, c serentak.Claim, recompute bool, event string, set string, args ...any) error {
+	return s.leaseWriteWith(ctx, c, recompute, event, nil, set, args...)
+}
+
+// leaseWriteWith is leaseWrite that also inserts metrics, the delivery's
+// delivery_metrics row, in the same transaction when the write is made
+// (CompleteDelivery; platformmetrics.go).
+func (s *Store) leaseWriteWith(ctx context.Context, c serentak.Claim, recompute bool, event string, metrics *deliveryMetricsRow, set string, args ...any) error {
 	if c.Delivery.ID == "" || c.Token == "" {
 		return errors.New("gormstore: lease-guarded write without a claim")
 	}
@@ -318,6 +325,7 @@ func (s *Store) leaseWrite(ctx context.Context, c serentak.Claim, recompute bool
 		workspaceID: c.Delivery.WorkspaceID,
 		recompute:   recompute,
 		event:       event,
+		metrics:     metrics,
 	}
 	// Batched with the writes made at the same moment (batch.go).
 	w.out = make(chan error, 1)
@@ -342,8 +350,9 @@ type leaseWriteReq struct {
 	postID      string // may be empty: then read
 	workspaceID string // may be empty: then read, if there is an event
 	recompute   bool
-	event       string     // the webhook event of the write, or ""
-	out         chan error // buffered: the batcher never blocks on it
+	event       string              // the webhook event of the write, or ""
+	metrics     *deliveryMetricsRow // inserted with the write, when set
+	out         chan error          // buffered: the batcher never blocks on it
 }
 
 // update runs the guarded UPDATE: serentak.ErrLeaseLost when it changed nothing.
@@ -390,6 +399,7 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var posts []string
 		var events []outEvent
+		var metrics []*deliveryMetricsRow
 		for i, w := range batch {
 			results[i] = w.update(tx)
 			if errors.Is(results[i], serentak.ErrLeaseLost) {
@@ -397,6 +407,9 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 			}
 			if results[i] != nil {
 				return results[i]
+			}
+			if w.metrics != nil {
+				metrics = append(metrics, w.metrics)
 			}
 			if w.event != "" {
 				ev, err := w.outEvent(tx)
@@ -413,6 +426,10 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 				return err
 			}
 			posts = append(posts, postID)
+		}
+		// One INSERT for the burst's publications' metrics rows.
+		if err := insertMetricsRows(tx, metrics); err != nil {
+			return err
 		}
 		now := s.clock()
 		if err := s.emit(tx, now, events...); err != nil {

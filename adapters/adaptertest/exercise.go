@@ -47,6 +47,13 @@ type Fixture struct {
 	// before this content is public. When false, the suite's Pending
 	// subtest is skipped.
 	Pending bool
+	// Metrics, for a publisher that is a serentak.MetricsFetcher, sets
+	// counts on the fake for the published item externalID and returns
+	// one metric FetchMetrics must then report, by the platform's name.
+	Metrics func(externalID string) (name string, value int64)
+	// DenyMetrics returns the request's account with a token that lacks
+	// the permission metrics need (connected before Serentak asked for it).
+	DenyMetrics func() serentak.Account
 }
 
 // Exercise runs the conformance suite: the contract every
@@ -191,6 +198,45 @@ func Exercise(t *testing.T, h Harness) {
 		f.advance(err)
 		res := h.untilDone(t, f, s)
 		f.wantPublished(t, res.ExternalID)
+	})
+
+	t.Run("Metrics", func(t *testing.T) {
+		t.Parallel()
+		f := h.Setup(t)
+		mf, ok := f.Publisher.(serentak.MetricsFetcher)
+		if !ok || f.Metrics == nil {
+			t.Skip("this platform's adapter reads no metrics")
+		}
+		res := h.untilDone(t, f, &Store{})
+		name, want := f.Metrics(res.ExternalID)
+		req := serentak.MetricsRequest{Account: f.Request.Account, ExternalID: res.ExternalID, PublishedAt: res.PublishedAt}
+		m, err := mf.FetchMetrics(context.Background(), req)
+		f.noSecrets(t, err)
+		if err != nil || m[name] != want {
+			t.Fatalf("FetchMetrics = %v, %v; want %s = %d", m, err, name, want)
+		}
+		// An item the platform does not have for this account is refused,
+		// not reported as zeros.
+		gone := req
+		gone.ExternalID = "99999999999999999"
+		if m, err := mf.FetchMetrics(context.Background(), gone); err == nil {
+			t.Errorf("FetchMetrics of an item the account does not have = %v, want an error", m)
+		}
+		// Without the permission: told as such, and never AuthExpired,
+		// which would send an account that publishes fine to needs_reauth.
+		if f.DenyMetrics == nil {
+			return
+		}
+		denied := req
+		denied.Account = f.DenyMetrics()
+		_, err = mf.FetchMetrics(context.Background(), denied)
+		NoSecrets(t, err, denied.Account.Token.AccessToken, denied.Account.Token.RefreshToken)
+		if !errors.Is(err, serentak.ErrMetricsPermission) {
+			t.Fatalf("FetchMetrics without the metrics permission = %v; want ErrMetricsPermission", err)
+		}
+		if pe := PublishErr(t, err); pe.Kind == serentak.AuthExpired {
+			t.Errorf("a missing metrics permission is AuthExpired (%v)", err)
+		}
 	})
 
 	t.Run("CanceledReturnsPromptly", func(t *testing.T) {

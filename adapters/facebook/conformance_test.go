@@ -37,6 +37,14 @@ func TestConformance(t *testing.T) {
 				fake.Inject(func(*http.Request) *fakegraph.Fault { return &fakegraph.Fault{Code: 100, Message: msg} })
 			},
 			SetLatency: fake.SetLatency,
+			Metrics: func(id string) (string, int64) {
+				fake.SetInsights(id, map[string]any{"post_media_view": 1234, "post_reactions_by_type_total": map[string]int{"like": 3, "love": 2}})
+				return "post_media_view", 1234
+			},
+			DenyMetrics: func() serentak.Account {
+				fake.DenyPermission(pageToken, "read_insights")
+				return serentak.Account{ID: "acc_1", Platform: serentak.Facebook, ExternalID: pageID, Token: serentak.Token{AccessToken: pageToken}}
+			},
 		}
 	}})
 }

@@ -171,7 +171,8 @@ const FeatureFirstComment = "first_comment"
 // https://developers.facebook.com/documentation/pages-api/comments-mentions;
 // docs/platforms/facebook.md#first-comment).
 var featurePermissions = map[string][]string{
-	FeatureFirstComment: commentPermissions,
+	FeatureFirstComment:     commentPermissions,
+	serentak.FeatureMetrics: metricsPermissions, // metrics.go
 }
 
 // PermissionsFor returns the permissions a feature ("first_comment") needs

@@ -45,8 +45,8 @@ const FeatureFirstComment = "first_comment"
 // https://developers.facebook.com/documentation/instagram-platform/instagram-graph-api/reference/ig-media/comments;
 // docs/platforms/instagram.md#first-comment).
 var featurePermissions = map[bool]map[string][]string{
-	false: {FeatureFirstComment: {"instagram_business_manage_comments"}}, // Instagram Login
-	true:  {FeatureFirstComment: {"instagram_manage_comments"}},          // Facebook Login
+	false: {FeatureFirstComment: {"instagram_business_manage_comments"}, serentak.FeatureMetrics: {metricsPermission[false]}}, // Instagram Login
+	true:  {FeatureFirstComment: {"instagram_manage_comments"}, serentak.FeatureMetrics: {metricsPermission[true]}},           // Facebook Login
 }
 
 // facebookLogin reports whether the base URL is the Facebook Login host

@@ -43,6 +43,15 @@ func TestConformance(t *testing.T) {
 			SetLatency: fake.SetLatency,
 			Advance:    clk.Advance,
 			Pending:    true,
+			Metrics: func(id string) (string, int64) {
+				fake.SetInsights(id, map[string]int64{"views": 321, "likes": 12})
+				return "views", 321
+			},
+			DenyMetrics: func() serentak.Account {
+				// Publishing's permissions, without insights.
+				fake.AddToken(igUser, "IGAA-no-insights", fakeig.LoginInstagram, "instagram_business_basic", "instagram_business_content_publish")
+				return serentak.Account{ID: "acc_1", Platform: serentak.Instagram, ExternalID: igUser, Token: serentak.Token{AccessToken: "IGAA-no-insights"}}
+			},
 		}
 	}})
 }

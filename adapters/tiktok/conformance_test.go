@@ -56,6 +56,16 @@ func TestConformance(t *testing.T) {
 			SetLatency: fake.SetLatency,
 			Advance:    clk.Advance,
 			Pending:    true,
+			Metrics: func(id string) (string, int64) {
+				fake.SetCounts(id, map[string]int64{"view_count": 777, "like_count": 70})
+				return "view_count", 777
+			},
+			DenyMetrics: func() serentak.Account {
+				// Connected before Serentak asked for video.list.
+				fake.AddUser(faketiktok.User{OpenID: openID, Username: username, AccessToken: "act.no-video-list",
+					Scopes: []string{"user.info.basic", "video.publish", "video.upload"}})
+				return serentak.Account{ID: "acc_1", Platform: serentak.TikTok, ExternalID: openID, Token: serentak.Token{AccessToken: "act.no-video-list"}}
+			},
 		}
 	}})
 }

@@ -57,6 +57,15 @@ func TestConformance(t *testing.T) {
 			SetLatency: fake.SetLatency,
 			Advance:    clk.Advance,
 			Pending:    true,
+			Metrics: func(id string) (string, int64) {
+				fake.SetStatistics(id, fakeyoutube.Statistics{Views: 4321, Likes: 21, Comments: 4})
+				return "viewCount", 4321
+			},
+			DenyMetrics: func() serentak.Account {
+				// Connected with youtube.upload only.
+				fake.AddAccessTokenWithScopes(channelID, "ya29.upload-only", clk.Now().Add(time.Hour), "https://www.googleapis.com/auth/youtube.upload")
+				return serentak.Account{ID: "acc_1", Platform: serentak.YouTube, ExternalID: channelID, Token: serentak.Token{AccessToken: "ya29.upload-only"}}
+			},
 		}
 	}})
 }

@@ -156,10 +156,18 @@ func newBlobStore(cfg config.Config) (blob.Store, *media.Uploads, error) {
 	return s3, uploads, nil
 }
 
-// The Meta publishers tell which permissions a feature needs (apiConfig).
+// The publishers tell which permissions a feature needs (apiConfig), and
+// read their platform's metrics (platformMetrics).
 var (
 	_ permissionTeller = (*facebook.Publisher)(nil)
 	_ permissionTeller = (*instagram.Publisher)(nil)
+	_ permissionTeller = (*youtube.Publisher)(nil)
+	_ permissionTeller = (*tiktok.Publisher)(nil)
+
+	_ serentak.MetricsFetcher = (*facebook.Publisher)(nil)
+	_ serentak.MetricsFetcher = (*instagram.Publisher)(nil)
+	_ serentak.MetricsFetcher = (*youtube.Publisher)(nil)
+	_ serentak.MetricsFetcher = (*tiktok.Publisher)(nil)
 )
 
 // newPublishers builds one Publisher per platform, each reaching its

@@ -23,7 +23,8 @@ import (
 
 // schedulerRole moves due deliveries and due webhook messages from the
 // database into Redis, keeps accounts' tokens fresh before their
-// deliveries are due, and emails admins about problems.
+// deliveries are due, fetches published deliveries' platform metrics,
+// and emails admins about problems.
 func (a *App) schedulerRole() ([]part, error) {
 	cfg := a.Config
 	s, err := scheduler.New(scheduler.Config{
@@ -38,7 +39,7 @@ func (a *App) schedulerRole() ([]part, error) {
 	a.onClose(s.Close)
 	a.sched = s
 	a.watchShared() // metrics.go
-	parts := []part{s.Run, a.oauth.keeper.Run}
+	parts := []part{s.Run, a.oauth.keeper.Run, a.platformMetrics().Run}
 	dispatch, err := a.webhookDispatcher()
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@
 //	GET  {page}/feed, {page}/published_posts, {page}/videos   newest first; since, until, limit, fields
 //	GET  {object-id}      a page, post, photo or video (its status: video.go); fields
 //	POST, GET {object-id}/comments   a Page's comments on its posts (comments.go)
+//	GET  {post-id}/insights   a Page post's insights, by documented metric names (insights.go)
 //
 // Posting needs pages_manage_posts and commenting pages_manage_engagement;
 // DenyPermission takes one from a token.
@@ -126,6 +127,9 @@ type Server struct {
 	// has every permission).
 	denied   map[string]map[string]bool
 	comments map[string][]*Comment // by object ID
+	// insights are the counts a post's insights answer (SetInsights);
+	// a post absent has zeros.
+	insights map[string]map[string]any
 }
 
 type photo struct {
@@ -171,6 +175,7 @@ func New(opts ...Option) *Server {
 		chunkSize: DefaultChunkSize,
 		denied:    map[string]map[string]bool{},
 		comments:  map[string][]*Comment{},
+		insights:  map[string]map[string]any{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -124,6 +124,9 @@ func (s *Server) route(r *http.Request, at time.Time) (any, *graphErr) {
 	if edge == "comments" {
 		return s.serveComments(r, id, tok, tokenPage, p, at)
 	}
+	if edge == "insights" {
+		return s.serveInsights(r, id, tok, tokenPage, p)
+	}
 	if edge == "" {
 		if r.Method != http.MethodGet {
 			return nil, errf(100, 33, "Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", strings.ToLower(r.Method), id)

@@ -190,8 +190,9 @@ type Server struct {
 	expired    map[string]bool
 	users      map[string]bool
 	containers map[string]*Container
-	order      []string // container IDs in creation order
-	published  []*Media // in publication order
+	order      []string                    // container IDs in creation order
+	published  []*Media                    // in publication order
+	insights   map[string]map[string]int64 // SetInsights, by media ID
 	nextID     int64
 	traceN     int
 }
@@ -213,6 +214,7 @@ func New(opts ...Option) *Server {
 		expired:         map[string]bool{},
 		users:           map[string]bool{},
 		containers:      map[string]*Container{},
+		insights:        map[string]map[string]int64{},
 		nextID:          17900000000000001,
 	}
 	for _, o := range opts {

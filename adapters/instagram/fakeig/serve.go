@@ -136,6 +136,9 @@ func (s *Server) route(r *http.Request) (any, *graphErr) {
 	if edge == "comments" {
 		return s.comments(r.Method, id, ti, p)
 	}
+	if edge == "insights" && id != user {
+		return s.mediaInsights(r.Method, id, ti, p)
+	}
 	// Edges belong to the IG user; a token for another account cannot
 	// see this one.
 	if id != user {

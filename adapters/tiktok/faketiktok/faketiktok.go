@@ -68,6 +68,10 @@ type User struct {
 	PrivacyOptions                                []string
 	CommentDisabled, DuetDisabled, StitchDisabled bool
 	MaxVideoPostDurationSec                       int // default 600
+	// Scopes are what the user's tokens were granted; nil: the default
+	// (userScopes). A user connected before Serentak asked for
+	// video.list has every scope but it.
+	Scopes []string
 }
 
 // Publish is one publish_id the fake handed out.
@@ -189,7 +193,8 @@ type Server struct {
 	unaudited bool
 	publishes []*publish
 	byID      map[string]*publish
-	byUpload  map[string]*publish // upload_id → publish
+	counts    map[string]map[string]int64 // SetCounts, by post ID
+	byUpload  map[string]*publish         // upload_id → publish
 	hits      map[string][]time.Time
 	failNext  []string // fail_reasons for the next publishes
 	revoked   []string // access tokens revoked (revoke.go)
@@ -227,6 +232,7 @@ func New(opts ...Option) *Server {
 		tokens:   NewTokens(),
 		users:    map[string]*user{},
 		byID:     map[string]*publish{},
+		counts:   map[string]map[string]int64{},
 		byUpload: map[string]*publish{},
 		hits:     map[string][]time.Time{},
 		nextID:   1000001,
@@ -259,7 +265,11 @@ func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.OpenID] = &user{User: u}
-	now, g := s.now(), Grant{OpenID: u.OpenID, Scopes: userScopes}
+	scopes := userScopes
+	if u.Scopes != nil {
+		scopes = u.Scopes
+	}
+	now, g := s.now(), Grant{OpenID: u.OpenID, Scopes: scopes}
 	if u.AccessToken != "" {
 		s.tokens.AddAccess(u.AccessToken, g, now.Add(s.accessTTL))
 	}
@@ -269,8 +279,8 @@ func (s *Server) AddUser(u User) {
 }
 
 // userScopes are the scopes the users the fake knows (AddUser,
-// AddAuthCode) granted: what posting needs.
-var userScopes = []string{"user.info.basic", "video.publish", "video.upload"}
+// AddAuthCode) granted: what posting needs, and video.list for metrics.
+var userScopes = []string{"user.info.basic", "video.publish", "video.upload", "video.list"}
 
 // SetPrivacyOptions changes what creator_info offers the user and what init
 // accepts.
@@ -280,6 +290,14 @@ func (s *Server) SetPrivacyOptions(openID string, options ...string) {
 	if u := s.users[openID]; u != nil {
 		u.PrivacyOptions = append([]string(nil), options...)
 	}
+}
+
+// SetCounts sets what the video query answers for a public post's counts
+// (view_count, like_count, comment_count, share_count).
+func (s *Server) SetCounts(postID string, counts map[string]int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts[postID] = counts
 }
 
 // AddAuthCode makes a single-use authorization code for the user, good

@@ -22,6 +22,8 @@ const (
 	PathInboxInit   = "/v2/post/publish/inbox/video/init/"
 	PathContentInit = "/v2/post/publish/content/init/"
 	PathStatus      = "/v2/post/publish/status/fetch/"
+	// PathVideoQuery is the Display API's video query (videos.go).
+	PathVideoQuery = "/v2/video/query/"
 	// PathUpload is where the fake's upload_url points: its own host, as
 	// the real one points at open-upload.tiktokapis.com.
 	PathUpload = "/upload/"
@@ -34,6 +36,11 @@ var limits = map[string]int{
 	PathContentInit: 6,
 	PathCreatorInfo: 20,
 	PathStatus:      30,
+	// 600 a minute (Rate Limits,
+	// https://developers.tiktok.com/docs/en/tiktok-api-v2-rate-limit;
+	// counted per user here, a stricter reading of a per-app limit only
+	// when one user fills it).
+	PathVideoQuery: 600,
 }
 
 // maxBody caps a JSON request body.
@@ -179,6 +186,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, at time.Time) {
 			data, e = s.contentInit(r, u, at)
 		case PathStatus:
 			data, e = s.status(r, u, at)
+		case PathVideoQuery:
+			data, e = s.videoQuery(r, u, at)
 		}
 	}
 	if e != nil {

@@ -203,6 +203,22 @@ type video struct {
 	rejection string // status.rejectionReason when YouTube rejects it
 	deleted   bool
 	procReads int // reads that still see it processing
+	stats     Statistics
+}
+
+// SetStatistics sets what the video's statistics part answers.
+func (s *Server) SetStatistics(videoID string, st Statistics) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v := s.byID[videoID]; v != nil {
+		v.stats = st
+	}
+}
+
+// AddAccessTokenWithScopes makes a working access token for the channel
+// granted only scopes (a channel connected before Serentak asked for one).
+func (s *Server) AddAccessTokenWithScopes(channelID, token string, expires time.Time, scopes ...string) {
+	s.tokens.AddAccess(token, Grant{ChannelID: channelID, Scopes: scopes}, expires)
 }
 
 // New starts a fake YouTube on 127.0.0.1. Close it when done.

@@ -151,18 +151,24 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, req Request, at 
 
 // bearer returns the channel of a valid "Authorization: Bearer" token.
 func (s *Server) bearer(r *http.Request, at time.Time) (string, *gErr) {
+	g, e := s.bearerGrant(r, at)
+	return g.ChannelID, e
+}
+
+// bearerGrant returns the grant of a valid "Authorization: Bearer" token.
+func (s *Server) bearerGrant(r *http.Request, at time.Time) (Grant, *gErr) {
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || tok == "" {
 		e := errf("required", "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
 		e.status = http.StatusUnauthorized
-		return "", e
+		return Grant{}, e
 	}
 	g, ok := s.tokens.Access(tok, at)
 	if !ok {
-		return "", errf("authError", "")
+		return Grant{}, errf("authError", "")
 	}
-	return g.ChannelID, nil
+	return g, nil
 }
 
 func writeFault(w http.ResponseWriter, f Fault) int {

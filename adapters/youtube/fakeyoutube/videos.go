@@ -2,20 +2,47 @@ package fakeyoutube
 
 import (
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // listParts are the parts videos.list serves here.
-var listParts = map[string]bool{"id": true, "snippet": true, "status": true, "processingDetails": true}
+var listParts = map[string]bool{"id": true, "snippet": true, "status": true, "processingDetails": true, "statistics": true}
+
+// readScopes are the scopes videos.list takes with OAuth: "at least one
+// of" youtube.readonly, youtube, youtube.force-ssl, youtubepartner
+// (Videos: list, "Authorization":
+// https://developers.google.com/youtube/v3/docs/videos/list).
+// youtube.upload alone is refused with insufficientPermissions.
+var readScopes = []string{
+	"https://www.googleapis.com/auth/youtube.readonly",
+	"https://www.googleapis.com/auth/youtube",
+	"https://www.googleapis.com/auth/youtube.force-ssl",
+	"https://www.googleapis.com/auth/youtubepartner",
+}
+
+// Statistics are the counts a video's statistics part answers
+// (SetStatistics). LikesHidden leaves likeCount out, as when the owner
+// hides it; CommentsOff leaves commentCount out, as when comments are
+// disabled (Videos resource, statistics).
+type Statistics struct {
+	Views, Likes, Comments   int64
+	LikesHidden, CommentsOff bool
+}
 
 // list answers GET /youtube/v3/videos?part=…&id=…. Each read of a video's
 // status or processingDetails moves its processing along: "processing"
 // for the first WithProcessingReads reads, then "succeeded".
 func (s *Server) list(r *http.Request, at time.Time) (answer, *gErr) {
-	channel, e := s.bearer(r, at)
+	g, e := s.bearerGrant(r, at)
 	if e != nil {
 		return answer{}, e
+	}
+	channel := g.ChannelID
+	if !slices.ContainsFunc(g.Scopes, func(sc string) bool { return slices.Contains(readScopes, sc) }) {
+		return answer{}, errf("insufficientPermissions", "Request had insufficient authentication scopes.")
 	}
 	q := r.URL.Query()
 	if q.Get("part") == "" {
@@ -103,6 +130,16 @@ func resource(v *video, parts []string, owner bool) map[string]any {
 				st[k] = x
 			}
 			out["status"] = st
+		case "statistics":
+			// Counts are strings (unsigned long), as in the resource.
+			st := map[string]any{"viewCount": strconv.FormatInt(v.stats.Views, 10), "favoriteCount": "0"}
+			if !v.stats.LikesHidden {
+				st["likeCount"] = strconv.FormatInt(v.stats.Likes, 10)
+			}
+			if !v.stats.CommentsOff {
+				st["commentCount"] = strconv.FormatInt(v.stats.Comments, 10)
+			}
+			out["statistics"] = st
 		case "processingDetails":
 			if owner {
 				pd := map[string]any{"processingStatus": processing}
