@@ -74,6 +74,15 @@ type PublishRequest struct {
 	// made) and right after (recording what it returned). A publisher must
 	// not make the call when SaveFunc fails.
 	SaveFunc func(ctx context.Context, cp Checkpoint) error
+	// KeepFunc records a checkpoint whose loss is safe: what a call
+	// returned (the ID of the post just made public), which a later
+	// attempt would otherwise find by reconciling with the platform, as
+	// it must anyway when the worker dies between the call and its save.
+	// The worker stores it with the attempt's next write (the next
+	// SaveFunc, or the outcome) instead of at once, so a publication
+	// costs one write less. Never use it for the checkpoint before a
+	// call. Nil (a tool, the conformance suite): SaveFunc is used.
+	KeepFunc func(ctx context.Context, cp Checkpoint) error
 	// MediaURLFunc returns a URL the platform can fetch for an uploaded
 	// media item (a signed link under SERENTAK_PUBLIC_URL).
 	MediaURLFunc func(m MediaRef) (string, error)

@@ -231,7 +231,13 @@ const claimSQL = "UPDATE deliveries SET status = " + sqlPublishing +
 // last argument is the post's updated_at. The LEFT JOIN keeps a claimed
 // row whose account is missing (acc_id empty), so that it is an error
 // rather than "nothing to do".
-const claimAllSQL = "WITH d AS (" + claimSQL + ")," +
+//
+// Its commit does not wait for the WAL flush: the CTE s turns
+// synchronous_commit off for the statement's own transaction (see
+// claims.go for why a claim may be lost in a crash). s is read by the
+// final SELECT (FROM s, d), so it runs.
+const claimAllSQL = "WITH s AS (SELECT " + asyncCommitSQL + ")," +
+	" d AS (" + claimSQL + ")," +
 	" p AS (UPDATE posts SET status = '" + string(serentak.PostPublishing) + "', updated_at = ? WHERE id IN (SELECT post_id FROM d))" +
 	" SELECT d.*," +
 	" COALESCE(a.id, '') AS acc_id, COALESCE(a.workspace_id, '') AS acc_workspace_id," +
@@ -240,7 +246,7 @@ const claimAllSQL = "WITH d AS (" + claimSQL + ")," +
 	" COALESCE(a.status_reason, '') AS acc_status_reason, COALESCE(a.access_token, '') AS acc_access_token," +
 	" COALESCE(a.refresh_token, '') AS acc_refresh_token, a.token_expires_at AS acc_token_expires_at," +
 	" COALESCE(a.created_at, d.created_at) AS acc_created_at, COALESCE(a.updated_at, d.updated_at) AS acc_updated_at" +
-	" FROM d LEFT JOIN accounts a ON a.id = d.account_id AND a.workspace_id = d.workspace_id"
+	" FROM s, d LEFT JOIN accounts a ON a.id = d.account_id AND a.workspace_id = d.workspace_id"
 
 // claimedRow is a row of claimAllSQL.
 type claimedRow struct {
@@ -266,6 +272,14 @@ func (s *Store) SaveCheckpoint(ctx context.Context, c serentak.Claim, cp serenta
 
 // CompleteDelivery records a publication.
 func (s *Store) CompleteDelivery(ctx context.Context, c serentak.Claim, r serentak.Result) error {
+	return s.CompleteDeliveryWithCheckpoint(ctx, c, r, nil)
+}
+
+// CompleteDeliveryWithCheckpoint records a publication and, when cp is not
+// nil, the checkpoint that holds it (the one the adapter kept after its
+// call, PublishRequest.KeepFunc), in the same write: what used to be a
+// checkpoint write and an outcome write is one.
+func (s *Store) CompleteDeliveryWithCheckpoint(ctx context.Context, c serentak.Claim, r serentak.Result, cp serentak.Checkpoint) error {
 	at := r.PublishedAt
 	if at.IsZero() {
 		at = s.now()
@@ -274,10 +288,18 @@ func (s *Store) CompleteDelivery(ctx context.Context, c serentak.Claim, r serent
 	if err != nil {
 		return err
 	}
-	return s.leaseWriteWith(ctx, c, true, serentak.EventDeliveryPublished, s.newMetricsRow(c.Delivery, r.ExternalID, at),
-		"status = ?, external_id = ?, permalink = ?, published_at = ?, error_code = '', error_message = '',"+
-			" error_retryable = ?, lease_until = NULL, retry_at = NULL, warnings = ?",
-		string(serentak.DeliveryPublished), r.ExternalID, r.Permalink, dbTime(at), false, warnings)
+	set := "status = ?, external_id = ?, permalink = ?, published_at = ?, error_code = '', error_message = ''," +
+		" error_retryable = ?, lease_until = NULL, retry_at = NULL, warnings = ?"
+	args := []any{string(serentak.DeliveryPublished), r.ExternalID, r.Permalink, dbTime(at), false, warnings}
+	if cp != nil {
+		text, err := jsonText(cp, "{}")
+		if err != nil {
+			return err
+		}
+		set += ", checkpoint = ?"
+		args = append(args, text)
+	}
+	return s.leaseWriteWith(ctx, c, true, serentak.EventDeliveryPublished, s.newMetricsRow(c.Delivery, r.ExternalID, at), set, args...)
 }
 
 // FailDelivery records that the delivery failed for good.
@@ -395,6 +417,13 @@ func (w *leaseWriteReq) outEvent(tx *gorm.DB) (outEvent, error) {
 // answers serentak.ErrLeaseLost without failing the others; each post touched is
 // recomputed once, after every write. Any other error fails the batch.
 func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
+	if len(batch) == 1 && !batch[0].recompute && batch[0].event == "" {
+		// A checkpoint written alone is one statement, atomic by itself:
+		// no BEGIN and COMMIT round trips around it.
+		w := batch[0]
+		w.out <- w.update(s.db.WithContext(ctx))
+		return
+	}
 	results := make([]error, len(batch))
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var posts []string
@@ -432,13 +461,12 @@ func (s *Store) runLeaseWrites(ctx context.Context, batch []*leaseWriteReq) {
 			return err
 		}
 		now := s.clock()
-		if err := s.emit(tx, now, events...); err != nil {
-			return err
-		}
 		if len(posts) == 0 {
-			return nil
+			return s.emit(tx, now, events...)
 		}
-		return s.recomputePostStatuses(tx, posts, now)
+		// The deliveries' events are written with their posts' (one
+		// INSERT for all).
+		return s.recomputePostStatusesWith(tx, posts, now, events...)
 	})
 	for i, w := range batch {
 		if err != nil {

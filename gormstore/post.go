@@ -559,27 +559,40 @@ func postExists(tx *gorm.DB, workspaceID, id string) error {
 // A post reaching an end (published, partially published, failed) writes
 // its webhook event, all the posts' together.
 func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Time) error {
+	return s.recomputePostStatusesWith(tx, postIDs, now)
+}
+
+// recomputePostStatusesWith is recomputePostStatuses writing events to the
+// outbox with the posts' own, in one INSERT.
+//
+// One statement locks the posts and reads their deliveries' statuses: on
+// PostgreSQL FOR UPDATE OF posts locks only the posts' rows, in ID order
+// (the locks are taken above the sort), as before when the lock and the
+// read were two statements.
+func (s *Store) recomputePostStatusesWith(tx *gorm.DB, postIDs []string, now time.Time, events ...outEvent) error {
 	ids := slices.Clone(postIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	lock := "SELECT id, workspace_id, status FROM posts WHERE id IN ?"
+	lock := "SELECT p.id, p.workspace_id, p.status, COALESCE(d.status, '') AS delivery_status FROM posts p" +
+		" LEFT JOIN deliveries d ON d.post_id = p.id WHERE p.id IN ? ORDER BY p.id"
 	if s.dialect == Postgres {
-		lock = "SELECT id, workspace_id, status FROM posts WHERE id IN ? ORDER BY id FOR UPDATE"
+		lock += " FOR UPDATE OF p"
+	}
+	var rows []struct{ ID, WorkspaceID, Status, DeliveryStatus string }
+	if err := tx.Raw(lock, ids).Scan(&rows).Error; err != nil {
+		return dbError("lock posts and read their delivery statuses", err)
 	}
 	var locked []struct{ ID, WorkspaceID, Status string }
-	if err := tx.Raw(lock, ids).Scan(&locked).Error; err != nil {
-		return dbError("lock posts", err)
-	}
-	var rows []struct{ PostID, Status string }
-	if err := tx.Raw("SELECT post_id, status FROM deliveries WHERE post_id IN ?", ids).Scan(&rows).Error; err != nil {
-		return dbError("read delivery statuses", err)
-	}
 	statuses := make(map[string][]serentak.DeliveryStatus, len(ids))
 	for _, r := range rows {
-		statuses[r.PostID] = append(statuses[r.PostID], serentak.DeliveryStatus(r.Status))
+		if len(locked) == 0 || locked[len(locked)-1].ID != r.ID {
+			locked = append(locked, struct{ ID, WorkspaceID, Status string }{r.ID, r.WorkspaceID, r.Status})
+		}
+		if r.DeliveryStatus != "" {
+			statuses[r.ID] = append(statuses[r.ID], serentak.DeliveryStatus(r.DeliveryStatus))
+		}
 	}
 	byStatus := map[serentak.PostStatus][]string{}
-	var events []outEvent
 	for _, p := range locked {
 		st := serentak.DerivePostStatus(statuses[p.ID])
 		byStatus[st] = append(byStatus[st], p.ID)

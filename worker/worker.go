@@ -34,7 +34,9 @@ type Store interface {
 	ClaimDelivery(ctx context.Context, id string, version int, leaseUntil time.Time) (serentak.Claim, bool, error)
 	// SaveCheckpoint with a zero leaseUntil leaves the lease as it is.
 	SaveCheckpoint(ctx context.Context, c serentak.Claim, cp serentak.Checkpoint, leaseUntil time.Time) error
-	CompleteDelivery(ctx context.Context, c serentak.Claim, r serentak.Result) error
+	// CompleteDeliveryWithCheckpoint records a publication and, when cp is
+	// not nil, the checkpoint with it, in one write.
+	CompleteDeliveryWithCheckpoint(ctx context.Context, c serentak.Claim, r serentak.Result, cp serentak.Checkpoint) error
 	FailDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError) error
 	RetryDelivery(ctx context.Context, c serentak.Claim, e serentak.DeliveryError, retryAt time.Time) error
 	MarkAccountNeedsReauth(ctx context.Context, workspaceID, id, reason string) error
@@ -337,7 +339,10 @@ type attempt struct {
 	start time.Time
 
 	mu         sync.Mutex
-	checkpoint serentak.Checkpoint // the last one saved
+	checkpoint serentak.Checkpoint // the last one saved or kept
+	// kept is a checkpoint the publisher kept (PublishRequest.KeepFunc)
+	// and that no write has stored yet: the next one stores it.
+	kept       serentak.Checkpoint
 	leaseLost  bool
 	leaseUntil time.Time // as last written
 	// waited is how long the attempt has waited for the scheduled time,
@@ -450,6 +455,7 @@ func (a *attempt) publish(ctx context.Context, pub serentak.Publisher) (serentak
 		Attempt:       d.Attempts,
 		Checkpoint:    cp,
 		SaveFunc:      a.save,
+		KeepFunc:      a.keep,
 		MediaURLFunc:  a.w.mediaURL,
 		OpenMediaFunc: a.w.cfg.OpenMediaFunc,
 		DueFunc:       a.waitUntilDue,
@@ -517,12 +523,50 @@ func (a *attempt) save(ctx context.Context, cp serentak.Checkpoint) error {
 		a.leaseLost = true
 	}
 	if err == nil {
+		// A later checkpoint holds what an earlier one kept (adapters add
+		// to their checkpoint, never take back).
+		a.kept = nil
 		a.checkpoint = maps.Clone(cp)
 		if !until.IsZero() {
 			a.leaseUntil = until
 		}
 	}
 	return err
+}
+
+// keep is the attempt's KeepFunc: the checkpoint is stored by the
+// attempt's next write, the outcome's as a rule (CompleteDeliveryWithCheckpoint),
+// saving a write per publication. Until then only this process knows it;
+// if it dies first, the next attempt reconciles with the platform, as it
+// would if the process had died just before a save. Every outcome writes
+// it (storeKept before a failure or a retry).
+func (a *attempt) keep(_ context.Context, cp serentak.Checkpoint) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.kept = maps.Clone(cp)
+	a.checkpoint = maps.Clone(cp)
+	return nil
+}
+
+// takeKept returns the checkpoint kept and not stored yet, or nil.
+func (a *attempt) takeKept() serentak.Checkpoint {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.kept
+}
+
+// storeKept saves a kept checkpoint before an outcome other than a
+// publication, which has no checkpoint of its own. A failure here loses
+// nothing that reconciling cannot find, so it is only logged; a lost
+// lease fails the outcome's own write too.
+func (a *attempt) storeKept(ctx context.Context) {
+	cp := a.takeKept()
+	if cp == nil {
+		return
+	}
+	if err := a.save(ctx, cp); err != nil {
+		a.log.Warn("could not store the checkpoint kept by the publisher; the next attempt reconciles", "err", err)
+	}
 }
 
 // leaseFresh is how recently written a lease is left as it is: a tenth of
@@ -643,7 +687,7 @@ func (a *attempt) complete(res serentak.Result) error {
 	}
 	ctx, cancel := recordCtx()
 	defer cancel()
-	if err := a.w.cfg.Store.CompleteDelivery(ctx, a.claim, res); err != nil {
+	if err := a.w.cfg.Store.CompleteDeliveryWithCheckpoint(ctx, a.claim, res, a.takeKept()); err != nil {
 		return a.recordFailed("complete", err)
 	}
 	a.log.Info("delivery published", "outcome", OutcomePublished, "external_id", res.ExternalID,
@@ -656,6 +700,7 @@ func (a *attempt) complete(res serentak.Result) error {
 func (a *attempt) fail(dec decision) error {
 	ctx, cancel := recordCtx()
 	defer cancel()
+	a.storeKept(ctx)
 	if err := a.w.cfg.Store.FailDelivery(ctx, a.claim, serentak.DeliveryError{Code: dec.Code, Message: dec.Message}); err != nil {
 		return a.recordFailed("fail", err)
 	}
@@ -690,9 +735,10 @@ func (a *attempt) reauth(dec decision) error {
 // it instead; then the task ends and the stranded sweep re-enqueues the
 // delivery once its retry time has passed.
 func (a *attempt) retry(dec decision, last bool) error {
-	retryAt := a.w.cfg.Now().Add(dec.Delay)
 	ctx, cancel := recordCtx()
 	defer cancel()
+	a.storeKept(ctx)
+	retryAt := a.w.cfg.Now().Add(dec.Delay)
 	e := serentak.DeliveryError{Code: dec.Code, Message: dec.Message, Retryable: true}
 	if err := a.w.cfg.Store.RetryDelivery(ctx, a.claim, e, retryAt); err != nil {
 		return a.recordFailed("retry", err)
@@ -714,6 +760,7 @@ func (a *attempt) retry(dec decision, last bool) error {
 func (a *attempt) handBack(cause error) error {
 	ctx, cancel := recordCtx()
 	defer cancel()
+	a.storeKept(ctx)
 	e := serentak.DeliveryError{Code: CodeInterrupted, Message: "the worker stopped during the attempt; it will be tried again", Retryable: true}
 	retryAt := a.w.cfg.Now()
 	if s := a.claim.Delivery.ScheduledAt; s.After(retryAt) {

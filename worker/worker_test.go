@@ -956,3 +956,41 @@ func TestCheckpointsExtendTheLeaseOnlyWhenItHasAged(t *testing.T) {
 		t.Errorf("the save a minute later set the lease to %v, want %v", rec.leases[1], want)
 	}
 }
+
+// What a publisher keeps after its call (PublishRequest.KeepFunc) is
+// stored with the attempt's outcome: with the publication, in its write,
+// and before a retry, so the next attempt sees it without reconciling.
+func TestKeptCheckpointIsStoredWithTheOutcome(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	w := b.newWorker(t, nil)
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status serentak.DeliveryStatus
+	}{
+		{"published", nil, serentak.DeliveryPublished},
+		{"retried", pubErr(serentak.Transient, 0), serentak.DeliveryPublishing},
+		{"failed", pubErr(serentak.Rejected, 0), serentak.DeliveryFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := b.addDelivery(t, b.acc, time.Now().Add(-time.Second))
+			b.pub.script = func(req serentak.PublishRequest, n int) (serentak.Result, error) {
+				if err := req.KeepFunc(ctx, serentak.Checkpoint{"feed": "sent", "post_id": "fb_" + req.DeliveryID}); err != nil {
+					t.Errorf("KeepFunc: %v", err)
+				}
+				if tc.err != nil {
+					return serentak.Result{}, tc.err
+				}
+				return serentak.Result{ExternalID: "fb_" + req.DeliveryID}, nil
+			}
+			defer func() { b.pub.script = nil }()
+			tk, _ := task.NewPublish(d.ID, d.Version, d.Platform, d.ScheduledAt)
+			_ = w.ProcessTask(ctx, tk)
+			got := b.delivery(t, d)
+			if got.Status != tc.status || got.Checkpoint["post_id"] != "fb_"+d.ID {
+				t.Errorf("delivery = %s with checkpoint %v; want %s with the kept post_id", got.Status, got.Checkpoint, tc.status)
+			}
+		})
+	}
+}

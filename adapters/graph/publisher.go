@@ -135,6 +135,13 @@ func (a *Attempt) Done(ctx context.Context, idKey string, res serentak.Result) s
 	a.CP[idKey] = res.ExternalID
 	a.CP[CheckpointPermalink] = res.Permalink
 	a.CP[CheckpointPublishedAt] = res.PublishedAt.UTC().Format(time.RFC3339Nano)
+	// A lost result only sends the next attempt to reconcile, as a worker
+	// dying before this save would: the worker may keep it for its next
+	// write rather than write it now.
+	if a.Req.KeepFunc != nil {
+		_ = a.Req.KeepFunc(ctx, maps.Clone(a.CP))
+		return res
+	}
 	_ = a.Save(ctx)
 	return res
 }
