@@ -33,6 +33,14 @@ type OAuth struct {
 // Configured reports whether the platform can be connected.
 func (o OAuth) Configured() bool { return o.ClientID != "" && o.ClientSecret != "" }
 
+// DefaultRetention is SERENTAK_RETENTION's default: a month, so that the
+// attempt log of the webhooks and a finished publish's checkpoint are
+// there to investigate a problem reported within a monthly cycle, while
+// the tables that grow with every delivery stop growing in them (River,
+// a PostgreSQL job queue, keeps finished jobs 24 hours and discarded
+// ones 7 days by default; ours are read by people, so longer).
+const DefaultRetention = 30 * 24 * time.Hour
+
 // Config is every setting. Names in comments are the environment variables.
 type Config struct {
 	Addr        string // SERENTAK_ADDR
@@ -89,6 +97,10 @@ type Config struct {
 	DBMaxConns        int           // SERENTAK_DATABASE_MAX_CONNS
 	WorkerLease       time.Duration // SERENTAK_WORKER_LEASE: how long a claimed delivery is held without news from its worker
 	StrandedGrace     time.Duration // SERENTAK_SCHEDULER_STRANDED_GRACE: how long an enqueued delivery may wait unclaimed
+	// Retention (SERENTAK_RETENTION) is how long after it ended a
+	// delivery keeps its checkpoint, and a webhook message or notification
+	// is kept at all; 0 prunes nothing (gormstore.Prune).
+	Retention time.Duration
 
 	TikTokPullFromURL bool // SERENTAK_TIKTOK_PULL_FROM_URL: TikTok fetches videos from SERENTAK_PUBLIC_URL (a verified domain)
 
@@ -234,6 +246,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DBMaxConns:          int(integer("SERENTAK_DATABASE_MAX_CONNS", 0)),
 		WorkerLease:         duration("SERENTAK_WORKER_LEASE", 5*time.Minute),
 		StrandedGrace:       duration("SERENTAK_SCHEDULER_STRANDED_GRACE", 30*time.Second),
+		Retention:           durationOrZero("SERENTAK_RETENTION", DefaultRetention),
 		TikTokPullFromURL:   boolean("SERENTAK_TIKTOK_PULL_FROM_URL"),
 		YouTubeDailyUploads: int(integer("SERENTAK_YOUTUBE_DAILY_UPLOADS", 0)),
 		YouTubePrivacy:      str("SERENTAK_YOUTUBE_PRIVACY", "public"),

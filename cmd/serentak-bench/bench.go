@@ -140,6 +140,12 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.DurationVar(&c.WebhookDelay, "webhook-delay", 0, "register a webhook endpoint whose receiver answers after this long (0: no webhooks)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the drain (from the due second until every post arrived) to this file")
 	serentakBin := fs.String("serentak", "", "the serentak binary whose serve start is measured (default: go build ./cmd/serentak)")
+	soak := fs.Bool("soak", false, "instead of the burst, a soak: -soak-deliveries spread evenly over -soak-duration, sampled every -soak-sample (BENCHMARKS.md#soak)")
+	var sc soakConfig
+	fs.IntVar(&sc.Deliveries, "soak-deliveries", 200_000, "-soak: deliveries in all (posts × -pages)")
+	fs.DurationVar(&sc.Duration, "soak-duration", 30*time.Minute, "-soak: the time the posts' due times are spread over")
+	fs.DurationVar(&sc.Sample, "soak-sample", time.Minute, "-soak: one row of the table per this long")
+	fs.DurationVar(&sc.Lead, "soak-lead", 20*time.Second, "-soak: how long after its creation each post is due")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -164,6 +170,10 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	exe, err := serentakBinary(ctx, *serentakBin, dir)
 	if err != nil {
 		return err
+	}
+	if *soak {
+		sc.Pages, sc.Latency = c.Pages, c.Latency
+		return soakCommand(ctx, sc, exe, getenv, out)
 	}
 	rep, err := runBench(ctx, c, getenv, filepath.Join(dir, "pipeline"))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ func benchPage(i int) (id, token string) {
 
 // benchArrival is one post as the fake platform received it.
 type benchArrival struct {
+	Page    int       `json:"page"` // the Page's index (benchPage)
 	Message string    `json:"message"`
 	At      time.Time `json:"at"`
 }
@@ -60,12 +62,22 @@ func benchPlatformCommand(ctx context.Context, args []string, stdin io.Reader, o
 	mux.HandleFunc("GET /count", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, graph.PostCount())
 	})
-	mux.HandleFunc("GET /posts", func(w http.ResponseWriter, _ *http.Request) {
-		var all []benchArrival
+	// GET /posts?skip=a,b,… leaves out each Page's first a, b, … posts
+	// (a Page's posts are in the order they arrived): the soak asks for
+	// what arrived since its last sample, not for 200,000 posts a minute.
+	mux.HandleFunc("GET /posts", func(w http.ResponseWriter, r *http.Request) {
+		skip := make([]int, *pages)
+		for i, f := range strings.Split(r.URL.Query().Get("skip"), ",") {
+			if i < len(skip) {
+				skip[i], _ = strconv.Atoi(f)
+			}
+		}
+		all := []benchArrival{}
 		for i := range *pages {
 			id, _ := benchPage(i)
-			for _, p := range graph.Posts(id) {
-				all = append(all, benchArrival{Message: p.Message, At: p.CreatedAt})
+			posts := graph.Posts(id)
+			for _, p := range posts[min(skip[i], len(posts)):] {
+				all = append(all, benchArrival{Page: i, Message: p.Message, At: p.CreatedAt})
 			}
 		}
 		json.NewEncoder(w).Encode(all)
@@ -141,7 +153,17 @@ func (p *benchPlatform) Count() (int, error) {
 
 // Arrivals lists every post that arrived.
 func (p *benchPlatform) Arrivals() ([]benchArrival, error) {
-	resp, err := p.http.Get(p.inspect + "/posts")
+	return p.ArrivalsAfter(nil)
+}
+
+// ArrivalsAfter lists the posts that arrived after the first skip[i] on
+// each Page i (nil: all of them).
+func (p *benchPlatform) ArrivalsAfter(skip []int) ([]benchArrival, error) {
+	q := make([]string, len(skip))
+	for i, n := range skip {
+		q[i] = strconv.Itoa(n)
+	}
+	resp, err := p.http.Get(p.inspect + "/posts?skip=" + strings.Join(q, ","))
 	if err != nil {
 		return nil, err
 	}

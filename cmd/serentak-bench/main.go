@@ -9,7 +9,9 @@
 // endpoint whose receiver answers after that long), -auth (key, session or
 // both: the credential the posts are created with), -cpuprofile, and
 // -serentak (the binary whose start is measured; built from ./cmd/serentak
-// when not given). SERENTAK_DATABASE_URL and SERENTAK_REDIS_URL choose the
+// when not given). -soak runs the soak instead: -soak-deliveries
+// (200,000) spread evenly over -soak-duration (30m), sampled every
+// -soak-sample (1m), with serve as a child process. SERENTAK_DATABASE_URL and SERENTAK_REDIS_URL choose the
 // backends, as for serentak itself; unset, a throwaway SQLite file and the
 // embedded Redis. SERENTAK_ADDR fixes the API's address (a free port
 // otherwise), for a Prometheus to scrape its /metrics (docs/monitoring.md).

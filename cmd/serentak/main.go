@@ -43,6 +43,9 @@ commands:
   backup     write a .tar.gz of the SQLite database (while serve runs), the
              keys and the media (-o FILE; -without-keys); PostgreSQL: pg_dump
   restore FILE  unpack a backup into a new SERENTAK_DATA_DIR
+  prune      one retention pass now (SERENTAK_RETENTION; the scheduler
+             makes one every hour): finished deliveries' checkpoints,
+             ended webhook messages and notifications, expired sessions
 
 Configuration comes from SERENTAK_* environment variables (see README.md and
 configs/serentak.example.env).
@@ -70,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case command == "help" || command == "-h" || command == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case !isRole && command != "migrate" && command != "healthcheck" && command != "backup" && command != "restore":
+	case !isRole && command != "migrate" && command != "healthcheck" && command != "backup" && command != "restore" && command != "prune":
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("unknown command %q", command)
 	}
@@ -94,6 +97,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if command == "migrate" {
 		return migrate(ctx, cfg, isMigrateStatus(args), stdout)
+	}
+	if command == "prune" {
+		return app.Prune(ctx, cfg, stdout)
 	}
 	a := app.New(cfg, roles, stdout)
 	a.Listening = listening

@@ -24,7 +24,8 @@ import (
 // schedulerRole moves due deliveries and due webhook messages from the
 // database into Redis, keeps accounts' tokens fresh before their
 // deliveries are due, fetches published deliveries' platform metrics,
-// and emails admins about problems.
+// emails admins about problems, and prunes what ended a retention ago
+// (SERENTAK_RETENTION).
 func (a *App) schedulerRole() ([]part, error) {
 	cfg := a.Config
 	s, err := scheduler.New(scheduler.Config{
@@ -51,7 +52,11 @@ func (a *App) schedulerRole() ([]part, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(parts, tell), nil
+	parts = append(parts, tell)
+	if cfg.Retention > 0 {
+		parts = append(parts, a.retention()) // retention.go
+	}
+	return parts, nil
 }
 
 // workerRole publishes the deliveries Redis hands it, and sends webhooks.
