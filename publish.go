@@ -106,7 +106,7 @@ type Result struct {
 	PublishedAt time.Time
 	// Warnings say what the platform did that differs from what was asked
 	// (TikTok kept the post private, Facebook still processes the video).
-	Warnings []string
+	Warnings []Warning
 }
 
 // Publisher publishes to one platform. Adapters never sleep or retry; they

@@ -80,6 +80,31 @@ func (w *Warning) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*plain)(w))
 }
 
+// CheckpointWarnings is warnings as an adapter keeps them in a
+// delivery's checkpoint (a string map), so a retried publish returns
+// them: JSON.
+func CheckpointWarnings(ws []Warning) string {
+	b, _ := json.Marshal(ws) // a Warning always encodes
+	return string(b)
+}
+
+// ParseCheckpointWarnings reads what CheckpointWarnings wrote, or a
+// checkpoint written before warnings had codes: plain warnings, one a
+// line.
+func ParseCheckpointWarnings(s string) []Warning {
+	if s == "" {
+		return nil
+	}
+	var ws []Warning
+	if strings.HasPrefix(s, "[") && json.Unmarshal([]byte(s), &ws) == nil {
+		return ws
+	}
+	for _, line := range strings.Split(s, "\n") {
+		ws = append(ws, Warning{Plain: line})
+	}
+	return ws
+}
+
 // WarningTexts are warnings in language lang, in order; never nil.
 func WarningTexts(ws []Warning, lang string) []string {
 	out := make([]string, 0, len(ws))
@@ -120,6 +145,12 @@ const (
 	WarnMediaUnreadGuessed   = "media_unread_guessed"
 	WarnPermissionMissing    = "permission_missing"
 	WarnYouTubeQuotaMoved    = "youtube_quota_moved"
+	// The platforms' warnings, recorded on publication.
+	WarnFirstCommentRefused     = "first_comment_refused"
+	WarnFirstCommentPermission  = "first_comment_permission"
+	WarnFirstCommentGaveUp      = "first_comment_gave_up"
+	WarnFirstCommentNotGranted  = "first_comment_not_granted"
+	WarnFacebookVideoProcessing = "facebook_video_still_processing"
 )
 
 // warningTexts is the one catalogue of warnings' words, Bahasa Indonesia
@@ -179,6 +210,21 @@ var warningTexts = map[string]struct{ id, en string }{
 	WarnPermissionMissing: {
 		id: "{feature}: akun belum memberi izin {permission}, jadi {feature_words} dilewati kecuali akun dihubungkan ulang dan mengizinkannya; postingannya sendiri tetap terbit",
 		en: "{feature}: the account has not granted the {permission} permission, so the {feature_words} will be skipped unless the account is reconnected and allows it; the post itself publishes"},
+	WarnFirstCommentRefused: {
+		id: "Komentar pertama tidak diposting: {reason}",
+		en: "The first comment was not posted: {reason}"},
+	WarnFirstCommentPermission: {
+		id: "Komentar pertama tidak diposting: login Halaman tidak memberi izin {permissions}; hubungkan ulang Halaman dan berikan izinnya",
+		en: "The first comment was not posted: the Page's login does not grant {permissions}; reconnect the Page and grant it"},
+	WarnFirstCommentNotGranted: {
+		id: "Komentar pertama tidak diposting: akun belum memberi Serentak izin {permission} (kode {code}); hubungkan ulang akun dan izinkan",
+		en: "The first comment was not posted: the account has not granted Serentak the {permission} permission (code {code}); reconnect the account and allow it"},
+	WarnFirstCommentGaveUp: {
+		id: "komentar pertama tidak diposting setelah {tries} kali mencoba: {reason}",
+		en: "the first comment was not posted after {tries} tries: {reason}"},
+	WarnFacebookVideoProcessing: {
+		id: "Facebook masih memproses video setelah {after} (video_status {status}); video sudah ada di Halaman dan Facebook menyelesaikannya sendiri",
+		en: "Facebook was still processing the video after {after} (video_status {status}); it is on the Page and Facebook finishes it on its own"},
 	WarnYouTubeQuotaMoved: {
 		id: "YouTube: {limit} unggahan per hari dari proyek Google Cloud instalasi ini, dipakai bersama semua channel, sudah terjadwal untuk {days} (waktu Pasifik); video ini dijadwalkan pada {at}, di awal hari kuota berikutnya yang masih ada tempat",
 		en: "YouTube: the {limit} uploads a day of this install's Google Cloud project, shared by every channel, are already planned for {days} (Pacific time); this video is scheduled for {at} instead, at the start of the next quota day with room"},

@@ -40,3 +40,17 @@ func TestWarningReadsOldPlainStrings(t *testing.T) {
 		t.Errorf("stored again: %s → %v, %v", b, again, err)
 	}
 }
+
+// An adapter's checkpoint keeps warnings so a retried publish returns
+// them; one written before warnings had codes holds plain lines.
+func TestCheckpointWarnings(t *testing.T) {
+	ws := []Warning{NewWarning(WarnFirstCommentRefused, "reason", "spam"), {Plain: "old"}}
+	got := ParseCheckpointWarnings(CheckpointWarnings(ws))
+	if len(got) != 2 || got[0].Text("id") != "Komentar pertama tidak diposting: spam" || got[1].Text("id") != "old" {
+		t.Errorf("round trip: %v", got)
+	}
+	old := ParseCheckpointWarnings("The first comment was not posted: spam\nFacebook was still processing the video")
+	if len(old) != 2 || old[1].Text("id") != "Facebook was still processing the video" || old[1].CodeOrPlain() != WarningPlain {
+		t.Errorf("old checkpoint: %v", old)
+	}
+}

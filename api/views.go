@@ -290,10 +290,7 @@ func viewDelivery(p serentak.Post, d serentak.Delivery, lang string) deliveryVie
 // what was asked, as it reported on publication (Delivery.Warnings).
 func deliveryWarnings(d serentak.Delivery) []serentak.Warning {
 	out := append([]serentak.Warning{}, d.Content.Warnings...)
-	for _, w := range d.Warnings {
-		out = append(out, serentak.Warning{Plain: w})
-	}
-	return out
+	return append(out, d.Warnings...)
 }
 
 type postListView struct {
