@@ -13,7 +13,14 @@ var Languages = []string{"id", "en"}
 // Accept-Language header asks for, by its q-values; DefaultLanguage when
 // it asks for neither (or is empty).
 func PreferredLanguage(acceptLanguage string) string {
-	best, bestQ := DefaultLanguage, 0.0
+	return PreferredLanguageOr(acceptLanguage, DefaultLanguage)
+}
+
+// PreferredLanguageOr is PreferredLanguage with fallback for a header
+// that asks for neither language (or is empty): the API answers English
+// to a client that asks for no language, as APIs do.
+func PreferredLanguageOr(acceptLanguage, fallback string) string {
+	best, bestQ := fallback, 0.0
 	for _, part := range strings.Split(acceptLanguage, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0

@@ -146,7 +146,7 @@ type Delivery struct {
 	// Warnings are what the platform reported doing differently from what
 	// was asked (Result.Warnings), recorded on publication. The API shows
 	// them after Content.Warnings.
-	Warnings []string
+	Warnings []Warning
 	// Checkpoint is what the adapter recorded of a publish in progress (a
 	// container ID, an upload session, "a /feed call was sent"), so a retry
 	// after a crash resumes instead of repeating a non-idempotent call.

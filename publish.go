@@ -25,7 +25,9 @@ type Content struct {
 	// leaves out of the post (a photo beside YouTube's video), what was
 	// changed to fit. The delivery answers them with what the platform
 	// itself reported (Result.Warnings).
-	Warnings []string `json:"warnings,omitempty"`
+	// Stored as codes and arguments (Warning), read in the person's
+	// language; a delivery stored before holds plain strings.
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // Options are a target's platform options. Each field belongs to the
@@ -113,7 +115,7 @@ type Result struct {
 	PublishedAt time.Time
 	// Warnings say what the platform did that differs from what was asked
 	// (TikTok kept the post private, Facebook still processes the video).
-	Warnings []string
+	Warnings []Warning
 }
 
 // Publisher publishes to one platform. Adapters never sleep or retry; they

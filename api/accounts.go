@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -172,11 +171,11 @@ func usedFeatures(o serentak.Options) []string {
 // permissionWarnings are a target's warnings about permissions its
 // account is known to lack for the options it uses. The post itself
 // publishes; only the feature is skipped.
-func (s *Server) permissionWarnings(acc serentak.Account, o serentak.Options, granted []string) []string {
-	var out []string
+func (s *Server) permissionWarnings(acc serentak.Account, o serentak.Options, granted []string) []serentak.Warning {
+	var out []serentak.Warning
 	for _, m := range s.missingPermissions(acc.Platform, granted, usedFeatures(o)) {
-		out = append(out, fmt.Sprintf("%s: the account has not granted the %s permission, so the %s will be skipped unless the account is reconnected and allows it; the post itself publishes",
-			m.NeededFor, m.Permission, strings.ReplaceAll(m.NeededFor, "_", " ")))
+		out = append(out, serentak.NewWarning(serentak.WarnPermissionMissing, "feature", m.NeededFor,
+			"permission", m.Permission, "feature_words", strings.ReplaceAll(m.NeededFor, "_", " ")))
 	}
 	return out
 }

@@ -52,7 +52,7 @@ func (s *Server) approvePost(c echo.Context) error {
 		return err
 	}
 	s.wake()
-	return c.JSON(http.StatusOK, viewPost(p))
+	return c.JSON(http.StatusOK, viewPost(p, apiLanguage(c)))
 }
 
 type rejectRequest struct {
@@ -77,7 +77,7 @@ func (s *Server) rejectPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewPost(p))
+	return c.JSON(http.StatusOK, viewPost(p, apiLanguage(c)))
 }
 
 // checkComment trims a rejection's comment, which may be absent.

@@ -262,7 +262,7 @@ func (s *Server) pageOf(ws serentak.Workspace, p serentak.Post) pageData {
 	d := pageData{Lang: lang, Workspace: ws.Name, ScheduledAt: localTime(ws, p.ScheduledAt)}
 	for _, dl := range p.Deliveries {
 		pv := pagePreview{Platform: dl.Platform.DisplayName(), Title: dl.Content.Title, Text: dl.Content.Text,
-			Warnings: dl.Content.Warnings}
+			Warnings: serentak.WarningTexts(dl.Content.Warnings, lang)}
 		if !strings.Contains(dl.Content.Text, dl.Content.Link) { // Facebook's link beside the text
 			pv.Link = dl.Content.Link
 		}

@@ -57,7 +57,9 @@ func (l *linkBundle) post() map[string]any {
 		"Dibuat setiap pagi di Garut, dikemas rapat 250 gram.\n\nPesan hari ini, dikirim besok pagi."
 	body["scheduled_at"] = l.clock.Now().Add(time.Hour).Format(time.RFC3339)
 	body["media"] = []any{map[string]any{"id": l.mediaItems[0]}, map[string]any{"id": l.mediaItems[1]}}
-	p := l.expect(l.do("POST", "/v1/workspaces/"+l.ws+"/posts", l.editor, body), http.StatusCreated)
+	// In Bahasa Indonesia, the workspace's language: the approval page
+	// shows the warnings in it, and the tests compare the two.
+	p := l.expect(l.do("POST", "/v1/workspaces/"+l.ws+"/posts", l.editor, body, "Accept-Language", "id"), http.StatusCreated)
 	if p["status"] != "pending_approval" {
 		l.t.Fatalf("the editor's post is %v, want pending_approval", p["status"])
 	}

@@ -110,7 +110,7 @@ func (s *Server) exportWorkspace(c echo.Context) error {
 			return s.abortExport(c, err)
 		}
 		for _, p := range page {
-			w.item(n, viewPost(p))
+			w.item(n, viewPost(p, apiLanguage(c)))
 			n++
 		}
 		if cursor = next; next == "" {

@@ -60,7 +60,7 @@ func (s *Server) editPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, editView{postView: viewPost(out), Edit: res})
+	return c.JSON(http.StatusOK, editView{postView: viewPost(out, apiLanguage(c)), Edit: res})
 }
 
 // schedulePost checks a draft fully, as create does, and schedules it
@@ -89,7 +89,7 @@ func (s *Server) schedulePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewPost(out))
+	return c.JSON(http.StatusOK, viewPost(out, apiLanguage(c)))
 }
 
 // mustJSON returns the raw value of one field of a JSON object that has

@@ -205,7 +205,7 @@ func TestDeliveryWarningsFromThePlatform(t *testing.T) {
 		t.Fatalf("claim: %v, %v", ok, err)
 	}
 	said := "TikTok published the post but has not made it public"
-	if err := b.store.CompleteDelivery(ctx, c, serentak.Result{ExternalID: "1", Warnings: []string{said}}); err != nil {
+	if err := b.store.CompleteDelivery(ctx, c, serentak.Result{ExternalID: "1", Warnings: []serentak.Warning{{Plain: said}}}); err != nil {
 		t.Fatal(err)
 	}
 	got := b.expect(b.do("GET", "/v1/workspaces/"+ws+"/posts/"+p["id"].(string), key, nil), http.StatusOK)

@@ -79,3 +79,14 @@ func pageLanguage(c echo.Context) string {
 	}
 	return serentak.PreferredLanguage(c.Request().Header.Get("Accept-Language"))
 }
+
+// apiLanguage is the language of an answer's words that are not the
+// merchant's own (warnings): the first of Bahasa Indonesia and English in
+// the request's Accept-Language, else English. An API client that asks
+// for no language gets English, as APIs answer; the web app passes on the
+// person's Accept-Language, so its pages get Bahasa Indonesia. The
+// workspace's language is not used: it is the language of the published
+// posts, not of whoever reads the API.
+func apiLanguage(c echo.Context) string {
+	return serentak.PreferredLanguageOr(c.Request().Header.Get("Accept-Language"), "en")
+}

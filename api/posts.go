@@ -130,7 +130,7 @@ func (s *Server) createPost(c echo.Context) error {
 					return err
 				}
 			}
-			return c.JSON(http.StatusOK, viewCreated(p, ids))
+			return c.JSON(http.StatusOK, viewCreated(p, ids, apiLanguage(c)))
 		}
 	}
 	hold := false
@@ -148,13 +148,13 @@ func (s *Server) createPost(c echo.Context) error {
 	}
 	if !created {
 		setAuditTarget(c, auditNothing) // a replay changes nothing
-		return c.JSON(http.StatusOK, viewCreated(stored, ids))
+		return c.JSON(http.StatusOK, viewCreated(stored, ids, apiLanguage(c)))
 	}
 	if !req.Draft { // nothing of a draft is due
 		s.wake()
 	}
 	setAuditTarget(c, stored.ID)
-	return c.JSON(http.StatusCreated, viewCreated(stored, ids))
+	return c.JSON(http.StatusCreated, viewCreated(stored, ids, apiLanguage(c)))
 }
 
 // createdView is a created post; a repeat's first post also lists the
@@ -168,8 +168,8 @@ type repeatView struct {
 	PostIDs []string `json:"post_ids"`
 }
 
-func viewCreated(p serentak.Post, seriesIDs []string) createdView {
-	v := createdView{postView: viewPost(p)}
+func viewCreated(p serentak.Post, seriesIDs []string, lang string) createdView {
+	v := createdView{postView: viewPost(p, lang)}
 	if len(seriesIDs) > 0 {
 		v.Repeat = &repeatView{PostIDs: seriesIDs}
 	}
@@ -311,7 +311,7 @@ type postBuilder struct {
 	// notes are warnings about media items, by index in the post's media
 	// (a URL that could not be read): each target publishing the item
 	// carries them.
-	notes map[int][]string
+	notes map[int][]serentak.Warning
 	// heads are the media URLs' first bytes, read before the items are
 	// checked (readHeads); nil when URLs are not read.
 	heads map[string]headResult
@@ -336,7 +336,7 @@ type draft struct {
 	// warnings are about the post's own words (compose.Prepare: a
 	// hashtag cleaned, a wa.me number rewritten), said once for the post
 	// rather than once per target.
-	warnings []string
+	warnings []serentak.Warning
 }
 
 // composedTarget is one target of a draft.
@@ -378,7 +378,7 @@ func (d draft) draftFaults() []serentak.FieldError {
 // is for failures of ours (the store); faults of the request are in the
 // draft.
 func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now time.Time) (draft, error) {
-	b := &postBuilder{s: s, ctx: ctx, ws: ws, safe: map[string]error{}, notes: map[int][]string{}}
+	b := &postBuilder{s: s, ctx: ctx, ws: ws, safe: map[string]error{}, notes: map[int][]serentak.Warning{}}
 	product := b.product(req.Product)
 	caption := ""
 	if req.Caption != nil {
@@ -478,7 +478,7 @@ func (s *Server) draftPost(ctx context.Context, ws string, req postRequest, now 
 		}
 		// Stored with the delivery: the preview's warnings are the
 		// delivery's.
-		r.Content.Warnings = append([]string(nil), r.Warnings...)
+		r.Content.Warnings = append([]serentak.Warning(nil), r.Warnings...)
 		d.targets = append(d.targets, composedTarget{index: i, account: acc, result: r})
 		d.post.Deliveries = append(d.post.Deliveries, serentak.Delivery{
 			ID: serentak.NewID(serentak.PrefixDelivery), PostID: d.post.ID, WorkspaceID: ws,
@@ -813,7 +813,7 @@ func (b *postBuilder) mediaURL(i int, raw string, kind serentak.MediaKind, ct st
 	}
 	if kind != "" {
 		if unread != nil {
-			b.note(i, "%s could not be read when the post was created (%v); it is taken to be %s, as its \"type\" says", field, unread, typeWord(kind, ct))
+			b.note(i, serentak.WarnMediaUnreadTyped, "field", field, "error", unread.Error(), "kind", typeWord(kind, ct))
 		}
 		return ref, true
 	}
@@ -827,7 +827,7 @@ func (b *postBuilder) mediaURL(i int, raw string, kind serentak.MediaKind, ct st
 		b.fail(field+".type", "required", `cannot tell whether this is an image or a video; add "type", e.g. "image/jpeg" or "video/mp4"`)
 		return serentak.MediaRef{}, false
 	case unread != nil:
-		b.note(i, "%s could not be read when the post was created (%v); it is taken to be %s from its name alone: add \"type\" to say what it is", field, unread, kindWord(k))
+		b.note(i, serentak.WarnMediaUnreadGuessed, "field", field, "error", unread.Error(), "kind", kindWord(k))
 	}
 	ref.Kind = k
 	return ref, true
@@ -836,8 +836,8 @@ func (b *postBuilder) mediaURL(i int, raw string, kind serentak.MediaKind, ct st
 // note records a warning about media[i]. It is keyed by the item's index
 // in the request, which is its index in the post's media whenever the
 // draft is used: an item that failed makes the whole request a 422.
-func (b *postBuilder) note(i int, format string, args ...any) {
-	b.notes[i] = append(b.notes[i], fmt.Sprintf(format, args...))
+func (b *postBuilder) note(i int, code string, nameValues ...string) {
+	b.notes[i] = append(b.notes[i], serentak.NewWarning(code, nameValues...))
 }
 
 func kindWord(k serentak.MediaKind) string {
@@ -932,7 +932,7 @@ func (s *Server) getPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewPost(p))
+	return c.JSON(http.StatusOK, viewPost(p, apiLanguage(c)))
 }
 
 // listPosts pages through posts, newest scheduled first.
@@ -954,7 +954,7 @@ func (s *Server) listPosts(c echo.Context) error {
 	}
 	out := postListView{Data: make([]postView, 0, len(posts)), NextCursor: stringPtr(next)}
 	for _, p := range posts {
-		out.Data = append(out.Data, viewPost(p))
+		out.Data = append(out.Data, viewPost(p, apiLanguage(c)))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -1044,7 +1044,7 @@ func (s *Server) cancelPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, viewPost(p))
+	return c.JSON(http.StatusOK, viewPost(p, apiLanguage(c)))
 }
 
 // reschedulePost moves the deliveries that have not started to at: a post
@@ -1076,5 +1076,5 @@ func (s *Server) reschedulePost(c echo.Context, raw *string) error {
 			res.Unchanged = append(res.Unchanged, unchangedOf(d, "it is left as it was"))
 		}
 	}
-	return c.JSON(http.StatusOK, editView{postView: viewPost(p), Edit: res})
+	return c.JSON(http.StatusOK, editView{postView: viewPost(p, apiLanguage(c)), Edit: res})
 }

@@ -40,7 +40,7 @@ func TestCreatePost(t *testing.T) {
 	}
 	d := ds[0].(map[string]any)
 	checkKeys(t, "delivery", d, "id", "account_id", "platform", "status", "attempts", "scheduled_at", "content",
-		"external_id", "permalink", "published_at", "error", "warnings")
+		"external_id", "permalink", "published_at", "error", "warnings", "warning_codes")
 	if w, ok := d["warnings"].([]any); !ok || len(w) != 0 {
 		t.Errorf("warnings = %#v, want [] (never null)", d["warnings"])
 	}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -326,6 +327,51 @@ func TestMerchantsWords(t *testing.T) {
 		p := b.preview(ws, key, body)
 		if !p.Valid || p.Targets[0].Link != link || len(p.Warnings) != 0 {
 			t.Errorf("preview %+v: want the link %s and no warning", p, link)
+		}
+	}
+}
+
+// TestWarningsInTheRequestsLanguage: a warning reads in the language the
+// request asks for (Accept-Language), English when it asks for none, with
+// its stable code beside it in warning_codes; the stored delivery answers
+// the same way, read in either language.
+func TestWarningsInTheRequestsLanguage(t *testing.T) {
+	b := setup(t, allPlatforms)
+	ws, key := b.workspace("Toko Budi")
+	body := postBody(b.account(ws, key, serentak.Facebook, "fb1"))
+	delete(body["product"].(map[string]any), "url") // no order link: a warning
+	body["hashtags"] = []string{"oleh-oleh"}        // and one about the post itself
+	body["scheduled_at"] = b.now.Add(24 * time.Hour).Format(time.RFC3339)
+	noLink := map[string]string{
+		"id": "produk ini tidak punya link pemesanan, jadi postingan tidak menyebut cara memesan",
+		"en": "the product has no order link, so the post does not say where to order",
+	}
+	for _, tt := range []struct{ accept, lang string }{{"id-ID,id;q=0.9,en;q=0.8", "id"}, {"", "en"}, {"fr", "en"}, {"en-US", "en"}} {
+		var headers []string
+		if tt.accept != "" {
+			headers = []string{"Accept-Language", tt.accept}
+		}
+		p := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts/preview", key, body, headers...), http.StatusOK)
+		target := p["targets"].([]any)[0].(map[string]any)
+		if got := fmt.Sprint(target["warnings"]); got != "["+noLink[tt.lang]+"]" {
+			t.Errorf("Accept-Language %q: target warnings %s, want [%s]", tt.accept, got, noLink[tt.lang])
+		}
+		if got := fmt.Sprint(target["warning_codes"]); got != "[no_order_link]" {
+			t.Errorf("Accept-Language %q: target warning_codes %s", tt.accept, got)
+		}
+		if got := fmt.Sprint(p["warning_codes"]); got != "[hashtag_rewritten]" {
+			t.Errorf("Accept-Language %q: post warning_codes %s", tt.accept, got)
+		}
+		if w := fmt.Sprint(p["warnings"]); tt.lang == "id" && !strings.Contains(w, "diterbitkan sebagai #oleholeh") {
+			t.Errorf("Accept-Language %q: post warnings %s, want Bahasa Indonesia", tt.accept, w)
+		}
+	}
+	created := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
+	path := "/v1/workspaces/" + ws + "/posts/" + created["id"].(string)
+	for lang, accept := range map[string]string{"id": "id", "en": "en"} {
+		d := b.expect(b.do("GET", path, key, nil, "Accept-Language", accept), http.StatusOK)["deliveries"].([]any)[0].(map[string]any)
+		if got := fmt.Sprint(d["warnings"], d["warning_codes"]); got != "["+noLink[lang]+"] [no_order_link]" {
+			t.Errorf("stored delivery read in %s: %s", lang, got)
 		}
 	}
 }

@@ -166,7 +166,12 @@ type deliveryView struct {
 	Error       *deliveryErrorView `json:"error"`
 	// Warnings: what composing left out or changed for this platform, then
 	// what the platform did differently (deliveryWarnings); never null.
+	// In the request's language (apiLanguage).
 	Warnings []string `json:"warnings"`
+	// WarningCodes are the warnings' stable codes, in the same order, for
+	// a client that words them itself; "plain" for a warning stored
+	// before warnings had codes.
+	WarningCodes []string `json:"warning_codes"`
 }
 
 type deliveryErrorView struct {
@@ -255,7 +260,7 @@ func publishedIndexes(post, items []serentak.MediaRef) []int {
 	return out
 }
 
-func viewPost(p serentak.Post) postView {
+func viewPost(p serentak.Post, lang string) postView {
 	v := postView{
 		ID: p.ID, Status: string(p.Status),
 		ScheduledAt: p.ScheduledAt.UTC(), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(),
@@ -270,13 +275,14 @@ func viewPost(p serentak.Post) postView {
 		v.Media = append(v.Media, mediaRefView{ID: m.ID, URL: m.URL, Kind: string(m.Kind), ContentType: m.ContentType})
 	}
 	for _, d := range p.Deliveries {
-		v.Deliveries = append(v.Deliveries, viewDelivery(p, d))
+		v.Deliveries = append(v.Deliveries, viewDelivery(p, d, lang))
 	}
 	return v
 }
 
-// viewDelivery is a delivery of post p as the post's answer shows it.
-func viewDelivery(p serentak.Post, d serentak.Delivery) deliveryView {
+// viewDelivery is a delivery of post p as the post's answer shows it,
+// its warnings in language lang.
+func viewDelivery(p serentak.Post, d serentak.Delivery, lang string) deliveryView {
 	var derr *deliveryErrorView
 	if d.Error != nil {
 		derr = &deliveryErrorView{Code: d.Error.Code, Message: d.Error.Message, Retryable: d.Error.Retryable}
@@ -286,19 +292,20 @@ func viewDelivery(p serentak.Post, d serentak.Delivery) deliveryView {
 		Attempts: d.Attempts, ScheduledAt: d.ScheduledAt.UTC(),
 		Content: contentView{Text: d.Content.Text, Title: d.Content.Title, Link: d.Content.Link,
 			Media: viewMediaItems(d.Content.Media, publishedIndexes(p.Media, d.Content.Media))},
-		ExternalID:  stringPtr(d.ExternalID),
-		Permalink:   stringPtr(d.Permalink),
-		PublishedAt: timePtr(d.PublishedAt),
-		Error:       derr,
-		Warnings:    deliveryWarnings(d),
+		ExternalID:   stringPtr(d.ExternalID),
+		Permalink:    stringPtr(d.Permalink),
+		PublishedAt:  timePtr(d.PublishedAt),
+		Error:        derr,
+		Warnings:     serentak.WarningTexts(deliveryWarnings(d), lang),
+		WarningCodes: serentak.WarningCodes(deliveryWarnings(d)),
 	}
 }
 
 // deliveryWarnings are a delivery's warnings: what composing left out or
 // changed (Content.Warnings), then what the platform did differently from
 // what was asked, as it reported on publication (Delivery.Warnings).
-func deliveryWarnings(d serentak.Delivery) []string {
-	out := append([]string{}, d.Content.Warnings...)
+func deliveryWarnings(d serentak.Delivery) []serentak.Warning {
+	out := append([]serentak.Warning{}, d.Content.Warnings...)
 	return append(out, d.Warnings...)
 }
 

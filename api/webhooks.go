@@ -363,11 +363,11 @@ func EventData(ctx context.Context, store EventStore, m serentak.Message) (json.
 				d = pd
 			}
 		}
-		v = deliveryEventView{PostID: p.ID, deliveryView: viewDelivery(p, d)}
+		v = deliveryEventView{PostID: p.ID, deliveryView: viewDelivery(p, d, "en")}
 	case strings.HasPrefix(m.EventType, "post."):
 		var p serentak.Post
 		if p, err = store.FindPostByID(ctx, m.WorkspaceID, m.SubjectID); err == nil {
-			v = viewPost(p)
+			v = viewPost(p, "en") // an event asks for no language: English, as the API answers one that asks none
 		}
 	case strings.HasPrefix(m.EventType, "account."):
 		var a serentak.Account

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/serentak/serentak"
@@ -72,8 +73,8 @@ func (s *Server) fitYouTubeQuota(ctx context.Context, d *draft) error {
 		if at.Equal(dl.ScheduledAt) || len(full) > maxQuotaDaysAhead {
 			continue
 		}
-		w := fmt.Sprintf("YouTube: the %d uploads a day of this install's Google Cloud project, shared by every channel, are already planned for %s (Pacific time); this video is scheduled for %s instead, at the start of the next quota day with room",
-			limit, joinDays(full), at.UTC().Format(time.RFC3339))
+		w := serentak.NewWarning(serentak.WarnYouTubeQuotaMoved, "limit", strconv.Itoa(limit),
+			"days", joinDays(full), "at", at.UTC().Format(time.RFC3339))
 		dl.ScheduledAt = at
 		dl.Content.Warnings = append(dl.Content.Warnings, w)
 		d.targets[i].result.Warnings = append(d.targets[i].result.Warnings, w)

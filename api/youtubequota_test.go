@@ -62,7 +62,7 @@ func TestYouTubeQuotaPerProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := strings.Join(d.Deliveries[1].Content.Warnings, "\n"); !strings.Contains(w, moved) {
+	if w := strings.Join(serentak.WarningTexts(d.Deliveries[1].Content.Warnings, "en"), "\n"); !strings.Contains(w, moved) {
 		t.Errorf("stored delivery's warnings %q do not say it moved", w)
 	}
 

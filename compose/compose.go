@@ -135,7 +135,7 @@ type Result struct {
 	// media: what this target publishes, as a preview shows it.
 	Media     []int                 `json:"media"`
 	Shortened []string              `json:"shortened,omitempty"` // each change made to composed text to fit, in words
-	Warnings  []string              `json:"warnings,omitempty"`  // accepted, but worth telling the user
+	Warnings  []serentak.Warning    `json:"warnings,omitempty"`  // accepted, but worth telling the user
 	Errors    []serentak.FieldError `json:"errors,omitempty"`
 	// TrackedTarget is where Input.Tracked's URL leads (the order link, a
 	// wa.me message with the reference added) when the content carries
@@ -167,7 +167,7 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 	c := &composer{p: p, tmpl: tmpl, res: &r, rules: in.Rules}
 	c.read(in, t)
 	if lang := strings.ToLower(in.Language); lang != "" && c.tmpl.Language != lang && !strings.HasPrefix(lang, c.tmpl.Language+"-") {
-		c.warn("language %q is not supported; the post is composed in Bahasa Indonesia", in.Language)
+		c.warn(serentak.WarnLanguageUnsupported, "language", strconv.Quote(in.Language))
 	}
 	if c.caption != "" || (c.product != nil && c.product.Name != "") {
 		r.Content.Text = c.text()
@@ -186,7 +186,7 @@ func Fit(p serentak.Platform, in Input, t Target) Result {
 	r.Errors = append(c.errs, sel.errs...)
 	r.Warnings = append(r.Warnings, sel.warnings...)
 	r.Content.Media, r.Media = sel.media, sel.indexes
-	r.Content.Warnings = append([]string(nil), r.Warnings...) // stored with the content; its own copy
+	r.Content.Warnings = append([]serentak.Warning(nil), r.Warnings...) // stored with the content; its own copy
 	return r
 }
 
@@ -337,7 +337,7 @@ func (c *composer) givenText(rule textRule) string {
 	if c.p == serentak.YouTube {
 		if stripped := stripAngles(caption); stripped != caption {
 			caption = stripped
-			c.res.Warnings = append(c.res.Warnings, "removed '<' and '>' from the description: YouTube does not allow them")
+			c.warn(serentak.WarnYouTubeDescAngles)
 		}
 	}
 	if n := rule.m.count(caption); n > rule.max {
@@ -349,7 +349,7 @@ func (c *composer) givenText(rule textRule) string {
 		c.fail(c.captionField, codeTooManyHashtags, "%s take at most %d hashtags; this one has %d",
 			rule.noun, rule.maxTags, len(present))
 	} else if rule.maxTags > 0 && len(present) > rule.maxTags {
-		c.warn("%s with more than %d hashtags have all their hashtags ignored; this one has %d", rule.noun, rule.maxTags, len(present))
+		c.warn(serentak.WarnHashtagsIgnored, "noun", rule.noun, "platform", c.p.DisplayName(), "max", strconv.Itoa(rule.maxTags), "count", strconv.Itoa(len(present)))
 	}
 	if n := len(mentions(caption)); rule.maxMentions > 0 && n > rule.maxMentions {
 		c.fail(c.captionField, codeTooManyMentions, "%s take at most %d @mentions; this one has %d",
@@ -412,7 +412,7 @@ func (c *composer) composedText(rule textRule) string {
 	} else {
 		cta = pr.CTA
 		if pr.URL == "" && pr.WhatsApp == "" {
-			c.warn("the product has no order link, so the post does not say where to order")
+			c.warn(serentak.WarnNoOrderLink)
 		}
 	}
 	if c.p == serentak.YouTube {
@@ -527,7 +527,7 @@ func (c *composer) discount() string {
 	// Rounded down: a discount of 19.99% is "19%", never more than it is.
 	percent := int(math.Floor((ca.Amount - pr.Price.Amount) / ca.Amount * 100))
 	if percent < 1 {
-		c.warn("the discount is under 1%%, so the post does not announce it")
+		c.warn(serentak.WarnDiscountUnderOne)
 		return ""
 	}
 	line := discountLine(c.tmpl, percent, FormatPrice(*ca, c.tmpl.Language), FormatPrice(*pr.Price, c.tmpl.Language))
@@ -604,7 +604,7 @@ func (c *composer) title() string {
 		return ""
 	}
 	if c.givenTitle != "" {
-		c.warn("%s has no title here; the target's title is not used", c.p.DisplayName())
+		c.warn(serentak.WarnTitleNotUsed, "platform", c.p.DisplayName())
 	}
 	return ""
 }
@@ -618,7 +618,7 @@ func (c *composer) fitTitle(rule textRule, withPrice bool) string {
 		if youtube {
 			title = stripAngles(title)
 			if title != c.givenTitle {
-				c.warn("removed '<' and '>' from the title: YouTube does not allow them")
+				c.warn(serentak.WarnYouTubeTitleAngles)
 			}
 			if strings.TrimSpace(title) == "" {
 				c.fail("target.title", codeInvalid, "YouTube titles cannot be empty or only '<' and '>'")
@@ -640,7 +640,7 @@ func (c *composer) fitTitle(rule textRule, withPrice bool) string {
 		}
 	case youtube:
 		name = firstLine(c.caption)
-		c.warn("YouTube needs a title; it is the caption's first line (give a target title to choose it)")
+		c.warn(serentak.WarnYouTubeTitleFromText)
 	default:
 		return ""
 	}
@@ -667,8 +667,9 @@ func (c *composer) fail(field, code, format string, args ...any) {
 	c.errs = append(c.errs, fieldErr(field, code, format, args...))
 }
 
-func (c *composer) warn(format string, args ...any) {
-	c.res.Warnings = append(c.res.Warnings, fmt.Sprintf(format, args...))
+// warn adds the warning of code, its arguments given as name, value pairs.
+func (c *composer) warn(code string, nameValues ...string) {
+	c.res.Warnings = append(c.res.Warnings, serentak.NewWarning(code, nameValues...))
 }
 
 func (c *composer) shortened(format string, args ...any) {

@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -317,7 +318,7 @@ func TestComposeChoices(t *testing.T) {
 				if len(r.Content.Media) != 1 || r.Content.Media[0] != mp4 || !slices.Equal(r.Media, []int{1}) {
 					t.Errorf("Media = %v (%v), want the video alone", r.Content.Media, r.Media)
 				}
-				if !slices.Equal(r.Content.Warnings, r.Warnings) {
+				if !reflect.DeepEqual(r.Content.Warnings, r.Warnings) {
 					t.Errorf("Content.Warnings = %v, want the warnings %v stored with the content", r.Content.Warnings, r.Warnings)
 				}
 			},
@@ -342,14 +343,16 @@ func equal(t *testing.T, want, got string) {
 	}
 }
 
-func wantContains(t *testing.T, notes []string, part string) {
+// wantContains takes notes of any type by their text (a Warning's is
+// its English).
+func wantContains[T any](t *testing.T, notes []T, part string) {
 	t.Helper()
 	for _, n := range notes {
-		if strings.Contains(n, part) {
+		if strings.Contains(fmt.Sprint(n), part) {
 			return
 		}
 	}
-	t.Errorf("notes %q: none contains %q", notes, part)
+	t.Errorf("notes %v: none contains %q", notes, part)
 }
 
 func TestFitErrors(t *testing.T) {

@@ -3,6 +3,7 @@ package compose
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +77,7 @@ func mediaRulesFor(p serentak.Platform) mediaRules {
 type selection struct {
 	media    []serentak.MediaRef
 	indexes  []int
-	warnings []string
+	warnings []serentak.Warning
 	errs     []serentak.FieldError
 }
 
@@ -144,7 +145,7 @@ func selectMedia(p serentak.Platform, media []serentak.MediaRef, chosen []int) s
 		case rules.required != "":
 			sel.errs = append(sel.errs, fieldErr("media", codeRequired, "%s", rules.required))
 		case len(media) > 0:
-			sel.warnings = append(sel.warnings, fmt.Sprintf("%s publishes none of the post's media", p.DisplayName()))
+			sel.warnings = append(sel.warnings, serentak.NewWarning(serentak.WarnMediaNone, "platform", p.DisplayName()))
 		}
 		return sel
 	}
@@ -159,14 +160,14 @@ func selectMedia(p serentak.Platform, media []serentak.MediaRef, chosen []int) s
 		switch {
 		case taken[i]:
 		case len(faults[i]) > 0:
-			sel.warnings = append(sel.warnings, fmt.Sprintf("media[%d] left out: %s", i, faults[i][0].Message))
+			sel.warnings = append(sel.warnings, serentak.NewWarning(serentak.WarnMediaFault, "index", strconv.Itoa(i), "reason", faults[i][0].Message))
 		default:
 			unused = append(unused, fmt.Sprintf("media[%d] (%s)", i, kindName(m.Kind)))
 		}
 	}
 	if len(unused) > 0 {
-		sel.warnings = append(sel.warnings, fmt.Sprintf("%s left out: %s; this target publishes %s",
-			strings.Join(unused, ", "), why, indexList(sel.indexes)))
+		sel.warnings = append(sel.warnings, serentak.NewWarning(serentak.WarnMediaLeftOut,
+			"items", strings.Join(unused, ", "), "reason", why, "published", indexList(sel.indexes)))
 	}
 	return sel
 }

@@ -1,7 +1,7 @@
 package compose
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/serentak/serentak"
@@ -17,8 +17,8 @@ import (
 // them once for the post and passes the prepared input to Fit, which then
 // finds nothing more to change. Fit prepares its input too, so Fit alone
 // is complete.
-func Prepare(in Input) (Input, []string, []serentak.FieldError) {
-	var warnings []string
+func Prepare(in Input) (Input, []serentak.Warning, []serentak.FieldError) {
+	var warnings []serentak.Warning
 	var errs []serentak.FieldError
 	in.Hashtags, warnings = cleanHashtags(in.Hashtags)
 	if in.Product != nil {
@@ -30,9 +30,7 @@ func Prepare(in Input) (Input, []string, []serentak.FieldError) {
 				errs = append(errs, fieldErr("product.url", codeInvalid, "%s", err.Error()))
 			default:
 				if number != "" && link != raw && looksLikeURL(raw) {
-					warnings = append(warnings, fmt.Sprintf(
-						"the order link %s is published as %s: wa.me opens a chat only with the number in international digits, without spaces or the national 0",
-						raw, link))
+					warnings = append(warnings, serentak.NewWarning(serentak.WarnOrderLinkRewritten, "given", raw, "link", link))
 				}
 				pr.URL = link
 			}
@@ -62,8 +60,9 @@ func looksLikeURL(s string) bool {
 // #oleholeh, #keripikpedas and #kuekering, with a warning; one with
 // nothing left is left out, with a warning; repeats (ignoring case) are
 // dropped.
-func cleanHashtags(tags []string) ([]string, []string) {
-	var out, warnings []string
+func cleanHashtags(tags []string) ([]string, []serentak.Warning) {
+	var out []string
+	var warnings []serentak.Warning
 	for i, raw := range tags {
 		given := clean(raw)
 		tag := strings.TrimLeft(given, "#")
@@ -76,15 +75,13 @@ func cleanHashtags(tags []string) ([]string, []string) {
 		cleaned := b.String()
 		switch {
 		case cleaned == "" && given == "":
-			warnings = append(warnings, fmt.Sprintf("hashtags[%d] is empty and left out", i))
+			warnings = append(warnings, serentak.NewWarning(serentak.WarnHashtagEmpty, "index", strconv.Itoa(i)))
 			continue
 		case cleaned == "":
-			warnings = append(warnings, fmt.Sprintf("hashtags[%d] %q is left out: it has no letters or digits", i, given))
+			warnings = append(warnings, serentak.NewWarning(serentak.WarnHashtagNoLetters, "index", strconv.Itoa(i), "given", strconv.Quote(given)))
 			continue
 		case cleaned != tag:
-			warnings = append(warnings, fmt.Sprintf(
-				"hashtags[%d] %q is published as #%s: a hashtag is one word of letters, digits or _, and ends at a space or any other punctuation",
-				i, given, cleaned))
+			warnings = append(warnings, serentak.NewWarning(serentak.WarnHashtagRewritten, "index", strconv.Itoa(i), "given", strconv.Quote(given), "tag", cleaned))
 		}
 		if !hasFold(out, cleaned) {
 			out = append(out, cleaned)

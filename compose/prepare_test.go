@@ -48,7 +48,7 @@ func TestCleanHashtags(t *testing.T) {
 		switch {
 		case tt.warnings == "" && len(warnings) > 0:
 			t.Errorf("cleanHashtags(%q): unexpected warnings %q", tt.in, warnings)
-		case tt.warnings != "" && (len(warnings) != 1 || !strings.Contains(warnings[0], tt.warnings)):
+		case tt.warnings != "" && (len(warnings) != 1 || !strings.Contains(warnings[0].String(), tt.warnings)):
 			t.Errorf("cleanHashtags(%q): warnings %q, want one saying %q", tt.in, warnings, tt.warnings)
 		}
 	}

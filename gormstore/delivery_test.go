@@ -306,7 +306,7 @@ func TestCheckpointAndComplete(t *testing.T) {
 	}
 
 	publishedAt := b.clock.Now().Add(-time.Second)
-	warnings := []string{"Facebook is still processing the video"}
+	warnings := []serentak.Warning{serentak.NewWarning(serentak.WarnFacebookVideoProcessing, "after", "10m0s", "status", `"processing"`)}
 	if err := b.s.CompleteDelivery(b.ctx, c, serentak.Result{ExternalID: "123_456", Permalink: "https://facebook.com/123_456", PublishedAt: publishedAt,
 		Warnings: warnings}); err != nil {
 		t.Fatal(err)

@@ -128,11 +128,16 @@ func (a *App) apiRequest(c echo.Context, method, path string, body io.Reader) (*
 	}
 	req.RemoteAddr = from.RemoteAddr
 	req.Host = from.Host
-	for _, h := range []string{"Accept-Language", "User-Agent", "X-Forwarded-For", "X-Real-Ip", "X-Request-Id"} {
+	for _, h := range []string{"User-Agent", "X-Forwarded-For", "X-Real-Ip", "X-Request-Id"} {
 		if v := from.Header.Get(h); v != "" {
 			req.Header.Set(h, v)
 		}
 	}
+	// The page's language, not the browser's header: the person's choice
+	// (the language cookie) wins, and a browser that asks for neither
+	// language gets Bahasa Indonesia pages, so the API's words in them
+	// (warnings) must be asked for in the page's language too.
+	req.Header.Set("Accept-Language", language(c))
 	return req, nil
 }
 

@@ -439,6 +439,23 @@ func TestComposeWithoutScripts(t *testing.T) {
 		got.DisableDuet, got.DisableStitch, got.BrandOrganicToggle, got.BrandContentToggle); g != want {
 		t.Errorf("TikTok was sent %s, want %s (Stitch off: the creator turned it off)", g, want)
 	}
+
+	// The API's warnings read in the page's language: a product without
+	// an order link, previewed for Facebook, on an Indonesian page, then
+	// on an English one (the language switcher's cookie).
+	form = url.Values{"csrf_token": {tok}, "name": {"Keripik Singkong Pedas"}, "price": {"25000"},
+		"account": {accs["facebook"]}, "when": {"at"}, "action": {"preview"}}
+	for _, tt := range []struct{ lang, want string }{
+		{"id", "produk ini tidak punya link pemesanan, jadi postingan tidak menyebut cara memesan"},
+		{"en", "the product has no order link, so the post does not say where to order"},
+	} {
+		base, _ := url.Parse(s.base)
+		c.Jar.SetCookies(base, []*http.Cookie{{Name: "serentak_lang", Value: tt.lang, Path: "/"}})
+		res, page = c.multipartPost(wsPath+"/posts/new", form, nil)
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, "<li>"+tt.want+"</li>") {
+			t.Errorf("%s preview of a product without an order link: %d, want the warning %q\n%s", tt.lang, res.StatusCode, tt.want, page)
+		}
+	}
 }
 
 // A draft is saved, opened again filled in, changed, and scheduled, all

@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"slices"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -626,7 +626,7 @@ func TestProcessTaskDirect(t *testing.T) {
 	})
 	t.Run("what the platform did differently is recorded", func(t *testing.T) {
 		d := b.addDelivery(t, b.acc, time.Now().Add(-time.Second))
-		said := []string{"TikTok published the post but has not made it public"}
+		said := []serentak.Warning{{Plain: "TikTok published the post but has not made it public"}}
 		b.pub.script = func(req serentak.PublishRequest, n int) (serentak.Result, error) {
 			return serentak.Result{ExternalID: "x_" + req.DeliveryID, Warnings: said}, nil
 		}
@@ -635,7 +635,7 @@ func TestProcessTaskDirect(t *testing.T) {
 		if err := w.ProcessTask(ctx, tk); err != nil {
 			t.Fatalf("err = %v", err)
 		}
-		if got := b.delivery(t, d); got.Status != serentak.DeliveryPublished || !slices.Equal(got.Warnings, said) {
+		if got := b.delivery(t, d); got.Status != serentak.DeliveryPublished || !reflect.DeepEqual(got.Warnings, said) {
 			t.Errorf("delivery = %s, warnings %q; want published with %q", got.Status, got.Warnings, said)
 		}
 	})

@@ -3,7 +3,6 @@ package facebook
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 
@@ -33,16 +32,17 @@ import (
 // Checkpoint keys of the first comment.
 const (
 	cpCommentID = "comment_id"
-	// cpWarnings holds the warnings of a finished publish, one a line, so
+	// cpWarnings holds the warnings of a finished publish (JSON), so
 	// an attempt that returns the saved result returns them too.
 	cpWarnings   = "warnings"
 	stepComment  = "comment"
 	commentLimit = "100"
 )
 
-// warn adds a warning to the result this attempt returns.
-func (a *attempt) warn(w string) {
-	a.warnings = append(a.warnings, w)
+// warn adds the warning of code, its arguments given as name, value
+// pairs, to the result this attempt returns.
+func (a *attempt) warn(code string, nameValues ...string) {
+	a.warnings = append(a.warnings, serentak.NewWarning(code, nameValues...))
 }
 
 // firstComment posts the first comment on the published post postID, once.
@@ -70,11 +70,11 @@ func (a *attempt) firstComment(ctx context.Context, postID string) error {
 			return err
 		}
 		// Refused: the post stands; say why the comment is missing, once.
-		why := pe.Message
 		if perms := MissingPermissions(pe.Message); pe.Kind == serentak.AuthExpired && len(perms) > 0 {
-			why = fmt.Sprintf("the Page's login does not grant %s; reconnect the Page and grant it", strings.Join(perms, ", "))
+			a.warn(serentak.WarnFirstCommentPermission, "permissions", strings.Join(perms, ", "))
+		} else {
+			a.warn(serentak.WarnFirstCommentRefused, "reason", pe.Message)
 		}
-		a.warn("The first comment was not posted: " + why)
 		return a.commented(ctx, "-")
 	}
 	if out.ID == "" {

@@ -119,7 +119,7 @@ func (p *Publisher) publish(ctx context.Context, req serentak.PublishRequest) (s
 	// did not get to record it.
 	if res, ok := a.Published(cpPostID); ok {
 		if w := a.CP[cpWarnings]; w != "" {
-			a.warnings = strings.Split(w, "\n")
+			a.warnings = serentak.ParseCheckpointWarnings(w)
 		}
 		// The post is saved; its first comment may still be due.
 		return a.complete(ctx, res)
@@ -191,7 +191,7 @@ type attempt struct {
 	*graph.Attempt
 	page string
 	// warnings are what this publish reports beside its result.
-	warnings []string
+	warnings []serentak.Warning
 }
 
 // done records the result in the checkpoint so a later attempt returns it
@@ -208,7 +208,7 @@ func (a *attempt) keepWarnings() {
 		delete(a.CP, cpWarnings)
 		return
 	}
-	a.CP[cpWarnings] = strings.Join(a.warnings, "\n")
+	a.CP[cpWarnings] = serentak.CheckpointWarnings(a.warnings)
 }
 
 func (a *attempt) publishText(ctx context.Context) (serentak.Result, error) {

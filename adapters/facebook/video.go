@@ -228,7 +228,7 @@ func (a *attempt) awaitVideo(ctx context.Context) (serentak.Result, error) {
 		return a.finish(ctx, id, st.Permalink)
 	}
 	if since >= maxVideoProcessing {
-		a.warn(fmt.Sprintf("Facebook was still processing the video after %s (video_status %q); it is on the Page and Facebook finishes it on its own", maxVideoProcessing, s.VideoStatus))
+		a.warn(serentak.WarnFacebookVideoProcessing, "after", maxVideoProcessing.String(), "status", strconv.Quote(s.VideoStatus))
 		return a.finish(ctx, id, st.Permalink)
 	}
 	return serentak.Result{}, pending("Facebook is processing the video %s (video_status %q); it is checked again", id, s.VideoStatus)

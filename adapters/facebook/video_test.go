@@ -67,7 +67,7 @@ func TestVideoStillProcessingWarns(t *testing.T) {
 	}
 	clk.Advance(61 * time.Minute)
 	res, err := b.pub.Publish(context.Background(), b.request(content))
-	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "still processing") {
+	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), "still processing") {
 		t.Fatalf("after an hour: %+v, %v; want published with a warning", res, err)
 	}
 	// The saved result keeps its warning.
@@ -275,7 +275,7 @@ func TestFirstComment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "pages_manage_engagement") {
+		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), "pages_manage_engagement") {
 			t.Fatalf("warnings = %q, want the missing permission named", res.Warnings)
 		}
 		if n := len(b.fake.Comments(res.ExternalID)); n != 0 {

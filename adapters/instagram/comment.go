@@ -3,7 +3,6 @@ package instagram
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -79,7 +78,7 @@ func (a *attempt) firstComment(ctx context.Context, res serentak.Result) (serent
 		return res, nil
 	}
 	if w := a.CP[cpCommentWarning]; w != "" {
-		res.Warnings = append(res.Warnings, w)
+		res.Warnings = append(res.Warnings, serentak.ParseCheckpointWarnings(w)...)
 		return res, nil
 	}
 	mediaID := res.ExternalID
@@ -130,21 +129,21 @@ func (a *attempt) commentFailed(ctx context.Context, res serentak.Result, err er
 	tries, _ := strconv.Atoi(a.CP[cpCommentTries])
 	tries++
 	a.CP[cpCommentTries] = strconv.Itoa(tries)
-	var warning string
+	var warning serentak.Warning
 	switch {
 	case isPermission(pe.Code):
 		perm := a.commentPermission()
-		warning = fmt.Sprintf("the first comment was not posted: the account has not granted Serentak the %s permission (code %s); reconnect the account and allow it", perm, pe.Code)
+		warning = serentak.NewWarning(serentak.WarnFirstCommentNotGranted, "permission", perm, "code", pe.Code)
 	case pe.Kind == serentak.Rejected || pe.Kind == serentak.AuthExpired:
-		warning = "the first comment was not posted: " + pe.Message
+		warning = serentak.NewWarning(serentak.WarnFirstCommentRefused, "reason", pe.Message)
 	case tries >= maxCommentTries:
-		warning = fmt.Sprintf("the first comment was not posted after %d tries: %s", tries, pe.Message)
+		warning = serentak.NewWarning(serentak.WarnFirstCommentGaveUp, "tries", strconv.Itoa(tries), "reason", pe.Message)
 	default:
 		_ = a.Save(ctx)
 		return serentak.Result{}, &serentak.PublishError{Kind: pe.Kind, RetryAfter: pe.RetryAfter, Code: pe.Code, Err: pe.Err,
 			Message: "the post is published; its first comment failed and is tried again: " + pe.Message}
 	}
-	a.CP[cpCommentWarning] = warning
+	a.CP[cpCommentWarning] = serentak.CheckpointWarnings([]serentak.Warning{warning})
 	_ = a.Save(ctx)
 	res.Warnings = append(res.Warnings, warning)
 	return res, nil

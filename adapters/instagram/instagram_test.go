@@ -1027,7 +1027,7 @@ func TestFirstCommentWithoutThePermission(t *testing.T) {
 	if err != nil {
 		t.Fatalf("err = %v, want published with a warning", err)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "instagram_business_manage_comments") {
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), "instagram_business_manage_comments") {
 		t.Errorf("warnings = %v, want the missing permission named", res.Warnings)
 	}
 	if n := len(b.fake.Comments(res.ExternalID)); n != 0 {
@@ -1057,7 +1057,7 @@ func TestFirstCommentGivesUpAfterTemporaryFailures(t *testing.T) {
 			t.Fatalf("try %d: %v, want transient", i+1, err)
 		}
 	}
-	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "after 3 tries") {
+	if err != nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), "after 3 tries") {
 		t.Fatalf("third try = %+v, %v; want published with a warning", res, err)
 	}
 }

@@ -162,9 +162,9 @@ func (a *attempt) done(ctx context.Context, res serentak.Result) serentak.Result
 // warnings are what TikTok did differently from what was asked (the
 // checkpoint's notice): the delivery's warnings say it, not only the
 // checkpoint.
-func (a *attempt) warnings() []string {
+func (a *attempt) warnings() []serentak.Warning {
 	if n := a.cp[cpNotice]; n != "" {
-		return []string{n}
+		return []serentak.Warning{{Plain: n}} // not yet coded: read as written
 	}
 	return nil
 }

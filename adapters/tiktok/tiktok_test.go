@@ -682,7 +682,7 @@ func TestUnauditedClient(t *testing.T) {
 		if len(pubs) != 1 || pubs[0].PrivacyLevel != faketiktok.PublicToEveryone || !pubs[0].Restricted {
 			t.Fatalf("publishes = %+v", pubs)
 		}
-		if res.ExternalID != pubs[0].ID || res.Permalink != "" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "not made it public") {
+		if res.ExternalID != pubs[0].ID || res.Permalink != "" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), "not made it public") {
 			t.Errorf("result = %+v", res)
 		}
 	})
