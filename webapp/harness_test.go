@@ -2,11 +2,14 @@ package webapp_test
 
 import (
 	"context"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +27,17 @@ import (
 var browser = browsertest.New()
 
 func TestMain(m *testing.M) {
+	// The browser tests run in parallel (each has its own install, fakes
+	// and browser context): most of their time is spent waiting for the
+	// app (scheduler ticks, workers, Instagram's container checks), not
+	// on the CPU, so more of them run at once than the CPUs go test
+	// counts by default. An explicit -parallel wins.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		flag.Set("test.parallel", strconv.Itoa(max(4, runtime.GOMAXPROCS(0))))
+	}
 	code := m.Run()
 	browser.Close()
 	os.Exit(code)
