@@ -86,6 +86,7 @@ func setup(t *testing.T, opts ...func(*api.Config)) *bundle {
 		o(&cfg)
 	}
 	b.server = api.New(cfg)
+	api.CheapPasswordHashes(b.server)
 	b.handler = b.server.Handler()
 	b.srv = httptest.NewServer(b.handler)
 	t.Cleanup(b.srv.Close)

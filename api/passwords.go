@@ -40,6 +40,10 @@ const (
 // when its context ends).
 type passwordHasher struct {
 	sem chan struct{}
+	// time and memory are the argon2id parameters of new hashes:
+	// argonTime and argonMemory, except in tests that ask for cheap ones
+	// (export_test.go), where a hash need not resist anyone.
+	time, memory uint32
 	// hashes counts the hashes computed, so a test can see that a sign-in
 	// with an unknown email costs what one with a wrong password does.
 	hashes atomic.Int64
@@ -49,7 +53,7 @@ type passwordHasher struct {
 }
 
 func newPasswordHasher() *passwordHasher {
-	return &passwordHasher{sem: make(chan struct{}, maxConcurrentHashes)}
+	return &passwordHasher{sem: make(chan struct{}, maxConcurrentHashes), time: argonTime, memory: argonMemory}
 }
 
 // key runs argon2id under the cap.
@@ -77,12 +81,12 @@ func (h *passwordHasher) key(ctx context.Context, password string, salt []byte, 
 func (h *passwordHasher) hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	rand.Read(salt) // cannot fail (Go 1.24 and later)
-	k, err := h.key(ctx, password, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	k, err := h.key(ctx, password, salt, h.time, h.memory, argonThreads, argonKeyLen)
 	if err != nil {
 		return "", err
 	}
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.memory, h.time, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(k)), nil
 }
 

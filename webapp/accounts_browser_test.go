@@ -95,6 +95,7 @@ func (l *logins) markNeedsReauth(t *testing.T, ws, platform string) {
 // stopped working says it needs reconnecting, and reconnecting makes it
 // active again; removing asks first.
 func TestConnectAccountsOnAPhone(t *testing.T) {
+	t.Parallel()
 	s, l := serveWithLogins(t)
 	p := browser.Page(t, browsertest.Phone)
 	ws := strings.TrimPrefix(signUpInBrowser(t, s, p, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026"), "/w/")
@@ -212,6 +213,7 @@ func TestConnectAccountsOnAPhone(t *testing.T) {
 // A platform whose OAuth app is not configured: the page names the
 // settings the operator must set instead of a connect button.
 func TestConnectNotConfigured(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	c := s.newClient()
 	ws := c.signUp("Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")

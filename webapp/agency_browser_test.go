@@ -129,6 +129,7 @@ func value(p *browsertest.Page, sel string) string {
 }
 
 func TestInviteAMemberOnAPhone(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	p := browser.Page(t, browsertest.Phone)
 	ws := signUpInBrowser(t, s, p, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
@@ -211,6 +212,7 @@ func TestInviteAMemberOnAPhone(t *testing.T) {
 }
 
 func TestApproveByLinkOnAPhone(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	owner := browser.Page(t, browsertest.Desktop)
 	ws := signUpInBrowser(t, s, owner, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
@@ -294,6 +296,7 @@ func TestApproveByLinkOnAPhone(t *testing.T) {
 }
 
 func TestImportACSVWithABadRowOnAPhone(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	p := browser.Page(t, browsertest.Phone)
 	ws := signUpInBrowser(t, s, p, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
@@ -366,6 +369,7 @@ func TestImportACSVWithABadRowOnAPhone(t *testing.T) {
 }
 
 func TestCreateAKeyAndSeeItOnce(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	p := browser.Page(t, browsertest.Phone)
 	ws := signUpInBrowser(t, s, p, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
@@ -426,6 +430,7 @@ func TestCreateAKeyAndSeeItOnce(t *testing.T) {
 // An editor's session is refused the pages of its betters: the page hides
 // them, and the API refuses them anyway.
 func TestEditorIsRefusedTheKeysPage(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	owner := s.newClient()
 	ws := owner.signUp("Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")
@@ -468,6 +473,7 @@ func TestEditorIsRefusedTheKeysPage(t *testing.T) {
 }
 
 func TestCreateAWebhookOnAPhone(t *testing.T) {
+	t.Parallel()
 	var got atomic.Int32
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("webhook-signature") != "" {
@@ -533,6 +539,7 @@ func TestCreateAWebhookOnAPhone(t *testing.T) {
 }
 
 func TestTemplatesOnAPhone(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	p := browser.Page(t, browsertest.Phone)
 	ws := signUpInBrowser(t, s, p, "Dapur Bu Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")

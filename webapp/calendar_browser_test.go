@@ -79,6 +79,7 @@ func (s *site) waitPost(ws, id, want string) map[string]any {
 // refusal is shown in words; a post published through the fake Facebook
 // shows its link, and a failed one says what went wrong and what to do.
 func TestCalendarAndPostPage(t *testing.T) {
+	t.Parallel()
 	graph := fakegraph.New()
 	t.Cleanup(graph.Close)
 	graph.AddPage(calPageID, calPageToken)
@@ -347,6 +348,7 @@ func TestCalendarAndPostPage(t *testing.T) {
 // (the time read in the workspace's timezone), cancel and delete through
 // the API, then redirect.
 func TestPostFormsWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	c := s.newClient()
 	wsPath := c.signUp("Toko Budi", "Budi", "budi@example.com", "rahasia-budi-2026")

@@ -116,6 +116,7 @@ func pickFiles(p *browsertest.Page, paths ...string) {
 // refused before it is sent, and the post is scheduled with its four
 // deliveries and the TikTok choices made.
 func TestComposeProductPostOnAPhone(t *testing.T) {
+	t.Parallel()
 	s, _ := composeSite(t)
 	p := browser.Page(t, browsertest.Phone)
 	wsPath := signUpInBrowser(t, s, p, "Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")
@@ -289,6 +290,7 @@ func tomorrowUTC(t *testing.T, local string) string {
 // The composer on a desktop, filled in, in English: for the screenshots
 // and the other language.
 func TestComposeOnADesktopInEnglish(t *testing.T) {
+	t.Parallel()
 	s, _ := composeSite(t)
 	p := browser.Page(t, browsertest.Desktop)
 	wsPath := signUpInBrowser(t, s, p, "Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")
@@ -344,6 +346,7 @@ func (c *client) multipartPost(path string, form url.Values, files map[string][]
 // a file goes up with the form, and "Jadwalkan" makes the post — here
 // for TikTok alone, now, so TikTok's fake shows the choices it was sent.
 func TestComposeWithoutScripts(t *testing.T) {
+	t.Parallel()
 	s, fake := composeSite(t)
 	c := s.newClient()
 	wsPath := c.signUp("Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")
@@ -461,6 +464,7 @@ func TestComposeWithoutScripts(t *testing.T) {
 // A draft is saved, opened again filled in, changed, and scheduled, all
 // without scripts.
 func TestComposeEditADraft(t *testing.T) {
+	t.Parallel()
 	s, _ := composeSite(t)
 	c := s.newClient()
 	wsPath := c.signUp("Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")
@@ -510,6 +514,7 @@ func TestComposeEditADraft(t *testing.T) {
 // "Next free slot" takes the workspace's queue: the post gets the first
 // slot, as the API chooses it.
 func TestComposeQueued(t *testing.T) {
+	t.Parallel()
 	s, _ := composeSite(t)
 	c := s.newClient()
 	wsPath := c.signUp("Warung Sari", "Sari", "sari@example.com", "rahasia-warung-2026")

@@ -1,7 +1,6 @@
 package webapp_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -11,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serentak/serentak/config"
-	"github.com/serentak/serentak/internal/app"
 	"github.com/serentak/serentak/internal/browsertest"
+	"github.com/serentak/serentak/internal/servetest"
 )
 
 // The web app's tests run the whole of `serentak serve` (API, web app,
@@ -23,6 +21,12 @@ import (
 
 var browser = browsertest.New()
 
+// The browser tests call t.Parallel: each has its own install, fakes and
+// browser context, and much of their time is spent waiting for the app
+// (scheduler ticks, workers, Instagram's container checks). They run as
+// many at once as go test's -parallel (GOMAXPROCS by default): on a loaded
+// machine more tabs at once than CPUs left the browser's 20 s per step
+// short.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	browser.Close()
@@ -38,47 +42,18 @@ type site struct {
 	base string // http://127.0.0.1:port
 }
 
-// serve starts `serentak serve` with env added to its configuration and
-// stops it when the test ends.
+// serve starts `serentak serve` (internal/servetest) with env added to
+// its configuration and stops it when the test ends.
 func serve(t *testing.T, env map[string]string) *site {
 	t.Helper()
-	dir := t.TempDir()
 	vars := map[string]string{
-		"SERENTAK_ADDR":      "127.0.0.1:0",
-		"SERENTAK_DATA_DIR":  dir,
-		"SERENTAK_CONFIG":    os.DevNull,
 		"SERENTAK_ADMIN_KEY": operatorKey,
 		"SERENTAK_LOG_LEVEL": "warn",
 	}
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := app.New(cfg, app.Serve, io.Discard)
-	listening := make(chan string, 1)
-	a.Listening = listening
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve after stop: %v", err)
-		}
-		a.Close()
-	})
-	select {
-	case addr := <-listening:
-		return &site{t: t, base: "http://" + addr}
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not listen within a minute")
-	}
-	return nil
+	return &site{t: t, base: servetest.Start(t, vars)}
 }
 
 // client is a browser without a browser: a cookie jar and no automatic

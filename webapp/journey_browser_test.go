@@ -120,6 +120,7 @@ func (h *person) estimate() time.Duration {
 // take, estimated from the count, must be under three minutes (issue 19's
 // "Done when"; docs/webapp.md has the numbers).
 func TestNewcomerSchedulesToFourNetworksOnAPhone(t *testing.T) {
+	t.Parallel()
 	s, stack := serveWithStack(t)
 	p := browser.Page(t, browsertest.Phone)
 	h := &person{t: t, p: p}

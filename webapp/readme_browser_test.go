@@ -70,7 +70,9 @@ func TestScreenshotsForTheREADME(t *testing.T) {
 		// go test runs in the package's directory; the README's
 		// directory is named from the repository's root.
 		abs, _ := filepath.Abs(filepath.Join("..", dir))
-		t.Setenv(EnvREADMEScreenshots, abs)
+		t.Setenv(EnvREADMEScreenshots, abs) // which a parallel test may not
+	} else {
+		t.Parallel()
 	}
 	s, _ := serveWithStack(t)
 	p := browser.Page(t, readmePhone)
@@ -193,6 +195,7 @@ func words(html string) string {
 // each main page answers 200 in <html lang="en"> and shows no message
 // ID in place of words.
 func TestEveryPageInEnglish(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	// Signed out first: once someone has signed up, sign-up is by
 	// invitation (SERENTAK_SIGNUP=first) and /signup sends elsewhere.

@@ -13,6 +13,7 @@ import (
 // script's write through /app/api/ needs the CSRF header; sign-up is for
 // the first person only, by default.
 func TestServerBoundaries(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	c := s.newClient()
 

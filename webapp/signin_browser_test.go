@@ -12,6 +12,7 @@ import (
 // app opens on the sign-in page, they sign up with their business, land
 // in their workspace, switch to English and back, sign out and in again.
 func TestSignUpSignOutSignInOnAPhone(t *testing.T) {
+	t.Parallel()
 	s := serve(t, nil)
 	p := browser.Page(t, browsertest.Phone)
 

@@ -10,16 +10,13 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/serentak/serentak/config"
-	"github.com/serentak/serentak/internal/app"
 	"github.com/serentak/serentak/internal/fakestack"
+	"github.com/serentak/serentak/internal/servetest"
 	"github.com/serentak/serentak/media/mediatest"
 )
 
@@ -174,46 +171,16 @@ const adminKey = "test-operator-key"
 
 func startSerentak(t *testing.T, addr string, printed map[string]string) *serentak {
 	t.Helper()
-	dir := t.TempDir()
 	env := map[string]string{
 		"SERENTAK_ADDR":           addr,
-		"SERENTAK_DATA_DIR":       dir,
-		"SERENTAK_DATABASE_URL":   filepath.Join(dir, "serentak.db"),
 		"SERENTAK_ADMIN_KEY":      adminKey,
 		"SERENTAK_SECRET_KEY":     "test-secret-key",
 		"SERENTAK_SCHEDULER_TICK": "50ms",
-		"SERENTAK_CONFIG":         os.DevNull,
 	}
 	for k, v := range printed {
 		env[k] = v
 	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	roles, _ := app.RolesOf("serve")
-	a := app.New(cfg, roles, io.Discard)
-	listening := make(chan string, 1)
-	a.Listening = listening
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve stopped with %v", err)
-		}
-		a.Close()
-	})
-	select {
-	case got := <-listening:
-		return &serentak{t: t, base: "http://" + got}
-	case err := <-done:
-		t.Fatalf("serve ended before listening: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not listen within 30s")
-	}
-	return nil
+	return &serentak{t: t, base: servetest.Start(t, env)}
 }
 
 // call makes an API request and decodes the JSON answer.
