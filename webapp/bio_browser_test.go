@@ -22,6 +22,7 @@ import (
 // Rp price and an order button, in Bahasa Indonesia and in English, with
 // no CSP violation and nothing wider than the phone.
 func TestLinkInBioOnAPhone(t *testing.T) {
+	t.Parallel()
 	s, _ := serveWithStack(t)
 	p := browser.Page(t, browsertest.Phone)
 	wsPath := signUpInBrowser(t, s, p, "Toko Sari", "Sari", "sari@example.com", "rahasia-dapur-2026")

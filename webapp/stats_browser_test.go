@@ -22,6 +22,7 @@ import (
 // metrics are written into the database as the redirect and the metrics
 // fetcher would.
 func TestPostStatsAndReportOnAPhone(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "serentak.db")
 	s := serve(t, map[string]string{"SERENTAK_DATABASE_URL": db})
 	p := browser.Page(t, browsertest.Phone)
