@@ -356,7 +356,8 @@ func TestWebhookDispatch(t *testing.T) {
 	// A failure: the receiver said 500; retried in 5 s.
 	retry := now.Add(5 * time.Second)
 	m.Attempts, m.Status, m.NextAttemptAt, m.Body = 1, serentak.MessagePending, retry, []byte(`{"type":"webhook.test"}`)
-	if err := b.s.RecordAttempt(b.ctx, m, serentak.Attempt{ID: serentak.NewID(serentak.PrefixAttempt), StatusCode: 500, Duration: 120 * time.Millisecond, At: now, NextRetryAt: &retry}); err != nil {
+	firstAttempt := serentak.NewID(serentak.PrefixAttempt)
+	if err := b.s.RecordAttempt(b.ctx, m, serentak.Attempt{ID: firstAttempt, StatusCode: 500, Duration: 120 * time.Millisecond, At: now, NextRetryAt: &retry}); err != nil {
 		t.Fatal(err)
 	}
 	// The same write again (a stale holder): the lease is lost.
@@ -388,7 +389,14 @@ func TestWebhookDispatch(t *testing.T) {
 	}
 	m.Attempts, m.Status = 2, serentak.MessageSucceeded
 	m.Body = []byte(`{"other":"bytes"}`) // ignored: the first body is kept
-	if err := b.s.RecordAttempt(b.ctx, m, serentak.Attempt{ID: serentak.NewID(serentak.PrefixAttempt), StatusCode: 204, At: now}); err != nil {
+	// The log is newest first by ID, and IDs sort by the millisecond they
+	// were made in: an ID made in the same millisecond as the first
+	// attempt's may sort before it, so the test takes one that sorts after.
+	secondAttempt := serentak.NewID(serentak.PrefixAttempt)
+	for secondAttempt <= firstAttempt {
+		secondAttempt = serentak.NewID(serentak.PrefixAttempt)
+	}
+	if err := b.s.RecordAttempt(b.ctx, m, serentak.Attempt{ID: secondAttempt, StatusCode: 204, At: now}); err != nil {
 		t.Fatal(err)
 	}
 	stale.Attempts, stale.Status = 2, serentak.MessageFailed
