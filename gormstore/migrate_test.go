@@ -120,7 +120,7 @@ func TestUpgradeFromAutoMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied", "autovacuum applied"}, applied(t, ms)); diff != "" {
 		t.Errorf("migrations after the upgrade (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(want, schemaOf(t, s)); diff != "" {
@@ -204,7 +204,7 @@ func TestUpgradeFromAutoMigrateThenLaterMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending", "webhooks pending", "organizations pending", "queue pending", "post_lifecycle pending", "notifications pending", "calendar_and_account_removal pending", "trace_parent pending", "oauth_return_to pending", "order_links pending", "published_deliveries pending"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending", "webhooks pending", "organizations pending", "queue pending", "post_lifecycle pending", "notifications pending", "calendar_and_account_removal pending", "trace_parent pending", "oauth_return_to pending", "order_links pending", "published_deliveries pending", "autovacuum pending"}, applied(t, ms)); diff != "" {
 		t.Errorf("status before the upgrade (-want +got):\n%s", diff)
 	}
 	later := "ALTER TABLE workspaces ADD COLUMN plan text NOT NULL DEFAULT 'free'"
@@ -215,7 +215,7 @@ func TestUpgradeFromAutoMigrateThenLaterMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied", "extra_1 applied"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied", "autovacuum applied", "extra_1 applied"}, applied(t, ms)); diff != "" {
 		t.Errorf("status after the upgrade (-want +got):\n%s", diff)
 	}
 	var plan string
@@ -338,8 +338,8 @@ func TestFailedMigrationIsRolledBack(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.New(t)
 	broken := "CREATE TABLE later (n integer NOT NULL); INSERT INTO no_such_table (n) VALUES (1)"
-	if err := gormstore.MigrateWith(ctx, s, broken); err == nil || !strings.Contains(err.Error(), "0017_extra_1") {
-		t.Fatalf("a failing migration: %v, want an error naming 0017_extra_1", err)
+	if err := gormstore.MigrateWith(ctx, s, broken); err == nil || !strings.Contains(err.Error(), "0018_extra_1") {
+		t.Fatalf("a failing migration: %v, want an error naming 0018_extra_1", err)
 	}
 	tables, err := gormstore.TableColumns(s)
 	if err != nil {
@@ -353,7 +353,7 @@ func TestFailedMigrationIsRolledBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied", "extra_1 pending"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied", "autovacuum applied", "extra_1 pending"}, applied(t, ms)); diff != "" {
 		t.Errorf("status after the failure (-want +got):\n%s", diff)
 	}
 	if err := gormstore.MigrateWith(ctx, s, fixed); err != nil {
@@ -378,17 +378,17 @@ func TestMigrateRefusesUnknownAndChangedMigrations(t *testing.T) {
 		return err
 	}
 
-	if err := db.Exec("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (17, 'from_the_future', 'x', ?)", time.Now().UTC()).Error; err != nil {
+	if err := db.Exec("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (18, 'from_the_future', 'x', ?)", time.Now().UTC()).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := reopen(); err == nil || !strings.Contains(err.Error(), "0017_from_the_future") || !strings.Contains(err.Error(), "newer") {
+	if err := reopen(); err == nil || !strings.Contains(err.Error(), "0018_from_the_future") || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("Open of a database from a newer build: %v", err)
 	}
 	ms, err := s.MigrationStatus(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied", "from_the_future applied"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial applied", "delivery_warnings applied", "key_roles applied", "users applied", "approval applied", "audit applied", "webhooks applied", "organizations applied", "queue applied", "post_lifecycle applied", "notifications applied", "calendar_and_account_removal applied", "trace_parent applied", "oauth_return_to applied", "order_links applied", "published_deliveries applied", "autovacuum applied", "from_the_future applied"}, applied(t, ms)); diff != "" {
 		t.Errorf("status of a database from a newer build (-want +got):\n%s", diff)
 	}
 	if err := db.Exec("DELETE FROM schema_migrations WHERE version = 3").Error; err != nil {
@@ -424,7 +424,7 @@ func TestMigrationStatusOfANewDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending", "webhooks pending", "organizations pending", "queue pending", "post_lifecycle pending", "notifications pending", "calendar_and_account_removal pending", "trace_parent pending", "oauth_return_to pending", "order_links pending", "published_deliveries pending"}, applied(t, ms)); diff != "" {
+	if diff := cmp.Diff([]string{"initial pending", "delivery_warnings pending", "key_roles pending", "users pending", "approval pending", "audit pending", "webhooks pending", "organizations pending", "queue pending", "post_lifecycle pending", "notifications pending", "calendar_and_account_removal pending", "trace_parent pending", "oauth_return_to pending", "order_links pending", "published_deliveries pending", "autovacuum pending"}, applied(t, ms)); diff != "" {
 		t.Errorf("status (-want +got):\n%s", diff)
 	}
 	if tables, err := gormstore.TableColumns(s); err != nil || len(tables) != 0 {
