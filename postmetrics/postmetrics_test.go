@@ -127,25 +127,35 @@ func content(p serentak.Platform, privacy string) serentak.Content {
 		Media: []serentak.MediaRef{{ID: "med_1", Kind: serentak.MediaVideo, ContentType: "video/mp4", Size: videoSize}}}
 }
 
-// publish creates a post on p's account, publishes it on the fake through
-// the adapter as the worker would (again while Pending), and records the
-// publication in the store. It returns the delivery's ID and the
-// platform's ID of the item.
+// publish creates a post on p's account and publishes it (deliver). It
+// returns the delivery's ID and the platform's ID of the item.
 func (w *world) publish(t *testing.T, p serentak.Platform, privacy string) (string, string) {
 	t.Helper()
-	c := content(p, privacy)
-	if p == serentak.Instagram {
-		c.Media[0].URL = w.ig.SampleJPEGURL()
-	}
-	acc := w.accounts[p]
 	post := serentak.Post{ID: serentak.NewID(serentak.PrefixPost), WorkspaceID: w.ws.ID, ScheduledAt: w.clock.Now(), Status: serentak.PostScheduled,
-		Deliveries: []serentak.Delivery{{ID: serentak.NewID(serentak.PrefixDelivery), AccountID: acc.ID, Platform: p,
-			Content: c, ScheduledAt: w.clock.Now(), Status: serentak.DeliveryScheduled, Version: 1}}}
+		Deliveries: []serentak.Delivery{w.delivery(p, privacy)}}
 	post, _, err := w.store.CreatePost(w.ctx, post, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := post.Deliveries[0]
+	return post.Deliveries[0].ID, w.deliver(t, post.Deliveries[0])
+}
+
+// delivery is a scheduled delivery of content(p, privacy) on p's account.
+func (w *world) delivery(p serentak.Platform, privacy string) serentak.Delivery {
+	c := content(p, privacy)
+	if p == serentak.Instagram {
+		c.Media[0].URL = w.ig.SampleJPEGURL()
+	}
+	return serentak.Delivery{ID: serentak.NewID(serentak.PrefixDelivery), AccountID: w.accounts[p].ID, Platform: p,
+		Content: c, ScheduledAt: w.clock.Now(), Status: serentak.DeliveryScheduled, Version: 1}
+}
+
+// deliver publishes a stored delivery on its fake through the adapter as
+// the worker would (again while Pending), and records the publication in
+// the store. It returns the platform's ID of the item.
+func (w *world) deliver(t *testing.T, d serentak.Delivery) string {
+	t.Helper()
+	p, c := d.Platform, d.Content
 	claim, ok, err := w.store.ClaimDelivery(w.ctx, d.ID, 1, w.clock.Now().Add(time.Hour))
 	if err != nil || !ok {
 		t.Fatalf("ClaimDelivery = %v, %v", ok, err)
@@ -172,10 +182,10 @@ func (w *world) publish(t *testing.T, p serentak.Platform, privacy string) (stri
 		if err := w.store.CompleteDelivery(w.ctx, claim, res); err != nil {
 			t.Fatal(err)
 		}
-		return d.ID, res.ExternalID
+		return res.ExternalID
 	}
 	t.Fatalf("%s still pending", p)
-	return "", ""
+	return ""
 }
 
 // row is a delivery_metrics row as the stats read it.
