@@ -565,22 +565,50 @@ func (s *Store) recomputePostStatuses(tx *gorm.DB, postIDs []string, now time.Ti
 // recomputePostStatusesWith is recomputePostStatuses writing events to the
 // outbox with the posts' own, in one INSERT.
 //
-// One statement locks the posts and reads their deliveries' statuses: on
-// PostgreSQL FOR UPDATE OF posts locks only the posts' rows, in ID order
-// (the locks are taken above the sort), as before when the lock and the
-// read were two statements.
+// On PostgreSQL the posts are locked first, in ID order, and their
+// deliveries read by a second statement. One statement cannot do both: a
+// SELECT … FOR UPDATE OF posts that waits for another transaction's lock
+// re-reads the locked post's row once it gets it (EvalPlanQual), but not
+// the deliveries it joined, which stay as its snapshot saw them, before
+// the other transaction's outcome. Two deliveries of one post finishing
+// at once then each see the other still publishing, and the post is left
+// "publishing" for good (TestConcurrentOutcomesEndThePost). The second
+// statement takes a new snapshot (READ COMMITTED), after the lock, so the
+// later of the two sees both outcomes. On SQLite the transaction already
+// holds the database's one write lock, so one statement reads what is
+// committed.
 func (s *Store) recomputePostStatusesWith(tx *gorm.DB, postIDs []string, now time.Time, events ...outEvent) error {
 	ids := slices.Clone(postIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	lock := "SELECT p.id, p.workspace_id, p.status, COALESCE(d.status, '') AS delivery_status FROM posts p" +
-		" LEFT JOIN deliveries d ON d.post_id = p.id WHERE p.id IN ? ORDER BY p.id"
-	if s.dialect == Postgres {
-		lock += " FOR UPDATE OF p"
-	}
 	var rows []struct{ ID, WorkspaceID, Status, DeliveryStatus string }
-	if err := tx.Raw(lock, ids).Scan(&rows).Error; err != nil {
-		return dbError("lock posts and read their delivery statuses", err)
+	if s.dialect == Postgres {
+		var posts []struct{ ID, WorkspaceID, Status string }
+		if err := tx.Raw("SELECT id, workspace_id, status FROM posts WHERE id IN ? ORDER BY id FOR UPDATE", ids).Scan(&posts).Error; err != nil {
+			return dbError("lock posts", err)
+		}
+		var ds []struct{ PostID, Status string }
+		if err := tx.Raw("SELECT post_id, status FROM deliveries WHERE post_id IN ? ORDER BY post_id", ids).Scan(&ds).Error; err != nil {
+			return dbError("read delivery statuses", err)
+		}
+		byPost := make(map[string][]string, len(posts))
+		for _, d := range ds {
+			byPost[d.PostID] = append(byPost[d.PostID], d.Status)
+		}
+		for _, p := range posts {
+			if len(byPost[p.ID]) == 0 {
+				byPost[p.ID] = []string{""} // a post without deliveries is still locked and written
+			}
+			for _, st := range byPost[p.ID] {
+				rows = append(rows, struct{ ID, WorkspaceID, Status, DeliveryStatus string }{p.ID, p.WorkspaceID, p.Status, st})
+			}
+		}
+	} else {
+		read := "SELECT p.id, p.workspace_id, p.status, COALESCE(d.status, '') AS delivery_status FROM posts p" +
+			" LEFT JOIN deliveries d ON d.post_id = p.id WHERE p.id IN ? ORDER BY p.id"
+		if err := tx.Raw(read, ids).Scan(&rows).Error; err != nil {
+			return dbError("read posts and their delivery statuses", err)
+		}
 	}
 	var locked []struct{ ID, WorkspaceID, Status string }
 	statuses := make(map[string][]serentak.DeliveryStatus, len(ids))
