@@ -102,7 +102,10 @@ func (s *Store) UpdateWorkspace(ctx context.Context, ws serentak.Workspace) (ser
 // FindWorkspaceByHandle returns the workspace whose link-in-bio page is
 // /b/{handle} (not_found when none is; "" is never one).
 func (s *Store) FindWorkspaceByHandle(ctx context.Context, handle string) (serentak.Workspace, error) {
-	if handle == "" {
+	// A handle that could never be set names no workspace, and is not
+	// sent to the database: a URL's %00 would be an error there
+	// (PostgreSQL's text holds no NUL), not a 404.
+	if serentak.HandleProblem(handle) != "" {
 		return serentak.Workspace{}, serentak.NotFound("workspace")
 	}
 	var r workspaceRow
