@@ -335,7 +335,7 @@ func pipelineEnv(getenv func(string) string, dir, graphURL string) map[string]st
 	}
 	// SERENTAK_ADDR too: a fixed address lets a Prometheus scrape the
 	// run's /metrics (docs/monitoring.md).
-	for _, k := range []string{"SERENTAK_ADDR", "SERENTAK_DATABASE_URL", "SERENTAK_REDIS_URL", "SERENTAK_WORKER_CONCURRENCY",
+	for _, k := range []string{"SERENTAK_ADDR", "SERENTAK_DATABASE_URL", "SERENTAK_REDIS_URL", "SERENTAK_WORKER_CONCURRENCY", "SERENTAK_WORKER_AHEAD",
 		"SERENTAK_SCHEDULER_TICK", "SERENTAK_SCHEDULER_HORIZON", "SERENTAK_QUEUE_CHECK_INTERVAL", "SERENTAK_DATABASE_MAX_CONNS"} {
 		if v := getenv(k); v != "" {
 			env[k] = v
