@@ -90,13 +90,18 @@ type Config struct {
 	// for YouTube and TikTok, which are sent the media's bytes: each
 	// publish there streams a file, and their quotas allow few anyway.
 	UploadConcurrency int
-	Tick              time.Duration // SERENTAK_SCHEDULER_TICK
-	Horizon           time.Duration // SERENTAK_SCHEDULER_HORIZON
-	Lead              time.Duration // SERENTAK_SCHEDULER_LEAD: a worker claims a delivery this long before its time
-	CheckInterval     time.Duration // SERENTAK_QUEUE_CHECK_INTERVAL: Asynq's delayed/idle task checks
-	DBMaxConns        int           // SERENTAK_DATABASE_MAX_CONNS
-	WorkerLease       time.Duration // SERENTAK_WORKER_LEASE: how long a claimed delivery is held without news from its worker
-	StrandedGrace     time.Duration // SERENTAK_SCHEDULER_STRANDED_GRACE: how long an enqueued delivery may wait unclaimed
+	// Ahead (SERENTAK_WORKER_AHEAD) is how many more deliveries of each
+	// platform queue a worker may claim before their time, to wait for it
+	// holding no publishing slot; -1 (unset): twice the queue's
+	// concurrency (worker.DefaultAheadFactor).
+	Ahead         int
+	Tick          time.Duration // SERENTAK_SCHEDULER_TICK
+	Horizon       time.Duration // SERENTAK_SCHEDULER_HORIZON
+	Lead          time.Duration // SERENTAK_SCHEDULER_LEAD: a worker claims a delivery this long before its time
+	CheckInterval time.Duration // SERENTAK_QUEUE_CHECK_INTERVAL: Asynq's delayed/idle task checks
+	DBMaxConns    int           // SERENTAK_DATABASE_MAX_CONNS
+	WorkerLease   time.Duration // SERENTAK_WORKER_LEASE: how long a claimed delivery is held without news from its worker
+	StrandedGrace time.Duration // SERENTAK_SCHEDULER_STRANDED_GRACE: how long an enqueued delivery may wait unclaimed
 	// Retention (SERENTAK_RETENTION) is how long after it ended a
 	// delivery keeps its checkpoint, and a webhook message or notification
 	// is kept at all; 0 prunes nothing (gormstore.Prune).
@@ -239,6 +244,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MediaMaxBytes:       integer("SERENTAK_MEDIA_MAX_BYTES", 512<<20),
 		Concurrency:         int(integer("SERENTAK_WORKER_CONCURRENCY", 1000)),
 		UploadConcurrency:   int(integer("SERENTAK_WORKER_UPLOAD_CONCURRENCY", 50)),
+		Ahead:               int(integer("SERENTAK_WORKER_AHEAD", -1)),
 		Tick:                duration("SERENTAK_SCHEDULER_TICK", 200*time.Millisecond),
 		Horizon:             duration("SERENTAK_SCHEDULER_HORIZON", 5*time.Second),
 		Lead:                durationOrZero("SERENTAK_SCHEDULER_LEAD", 2*time.Second),

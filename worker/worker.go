@@ -57,6 +57,16 @@ type Config struct {
 	// Concurrency is how many deliveries of each platform are published at
 	// once; DefaultConcurrency for a platform not listed.
 	Concurrency map[serentak.Platform]int
+	// Ahead is how many more deliveries of each platform may be claimed
+	// before their time and wait for it (up to the scheduler's lead),
+	// beyond Concurrency; DefaultAheadFactor × the platform's concurrency
+	// for a platform not listed. A waiting delivery holds no publishing
+	// slot: an early starter does its work before the time (a
+	// checkpoint, an upload) holding one, gives it back to wait, and takes
+	// one again for its public call. So in a burst larger than
+	// Concurrency, more of it is claimed during the lead and less is left
+	// for the second. Each waiting delivery costs a few tens of KB.
+	Ahead map[serentak.Platform]int
 	// Lease is how long a claim holds a delivery without news from its
 	// worker; a SaveCheckpoint extends it (unless it was extended less
 	// than a tenth of it ago, at most 30 s). It must exceed the longest
@@ -132,12 +142,18 @@ func (nobody) Outcome(serentak.Platform, Outcome)                   {}
 func (nobody) Late(serentak.Platform, time.Duration)                {}
 func (nobody) PlatformCall(serentak.Platform, error, time.Duration) {}
 
-// Worker runs one Asynq server per platform queue.
+// Worker runs Asynq servers on each platform queue.
 type Worker struct {
-	cfg     Config
+	cfg Config
+	// slots holds, per platform, a token for each delivery working with
+	// the platform at once (Config.Concurrency); a delivery waiting for
+	// its time holds none.
+	slots   map[serentak.Platform]chan struct{}
 	log     *slog.Logger
 	tracer  trace.Tracer
 	servers []*asynq.Server
+	// serverPlatforms is the platform of each of servers.
+	serverPlatforms []serentak.Platform
 	// baseCtx is the parent of every task's context. Shutdown cancels it
 	// shortly before Asynq gives up on the tasks in flight, so a handler
 	// still waiting or publishing hands its delivery back at once.
@@ -158,6 +174,18 @@ type Worker struct {
 // above the number of CPUs. Each slot costs a goroutine; the database pool
 // bounds the queries in flight.
 const DefaultConcurrency = 1000
+
+// DefaultAheadFactor is, times a platform's concurrency, how many more of
+// its deliveries may wait for their time, claimed, when Config.Ahead does
+// not say.
+const DefaultAheadFactor = 2
+
+// tasksPerServer and maxServersPerQueue size the Asynq servers of a
+// queue: one per thousand tasks at once, at most four.
+const (
+	tasksPerServer     = 1000
+	maxServersPerQueue = 4
+)
 
 // New returns a Worker; Start starts it.
 func New(cfg Config) (*Worker, error) {
@@ -206,30 +234,47 @@ func New(cfg Config) (*Worker, error) {
 	w.baseCtx, w.cancelBase = context.WithCancel(context.Background())
 	// Every platform gets a server, even one without a publisher, so its
 	// deliveries fail with a clear message instead of waiting forever.
+	w.slots = make(map[serentak.Platform]chan struct{}, len(serentak.Platforms))
 	for _, p := range serentak.Platforms {
 		conc := cfg.Concurrency[p]
 		if conc <= 0 {
 			conc = DefaultConcurrency
 		}
-		srv := asynq.NewServer(cfg.Redis, asynq.Config{
-			Concurrency:              conc,
-			Queues:                   map[string]int{task.Queue(p): 1},
-			RetryDelayFunc:           func(n int, err error, _ *asynq.Task) time.Duration { return retryDelay(n, err, cfg.Rand) },
-			IsFailure:                isFailure,
-			ErrorHandler:             asynq.ErrorHandlerFunc(w.handleError),
-			Logger:                   asynqLogger{w.log.With("platform", p)},
-			LogLevel:                 asynq.WarnLevel,
-			DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
-			TaskCheckInterval:        cfg.TaskCheckInterval,
-			ShutdownTimeout:          cfg.ShutdownTimeout,
-			BaseContext:              func() context.Context { return w.baseCtx },
-			HealthCheckFunc: func(err error) {
-				if err != nil {
-					w.log.Error("Redis health check failed", "platform", p, "err", err)
-				}
-			},
-		})
-		w.servers = append(w.servers, srv)
+		ahead, ok := cfg.Ahead[p]
+		if !ok || ahead < 0 {
+			ahead = DefaultAheadFactor * conc
+		}
+		w.slots[p] = make(chan struct{}, conc)
+		// Asynq takes a queue's tasks one at a time, one round trip to
+		// Redis each, in one loop per server: a burst of thousands is
+		// taken faster by several servers on the queue.
+		servers := min(maxServersPerQueue, max(1, (conc+ahead+tasksPerServer-1)/tasksPerServer))
+		for i := range servers {
+			tasks := (conc + ahead) / servers
+			if i < (conc+ahead)%servers {
+				tasks++
+			}
+			srv := asynq.NewServer(cfg.Redis, asynq.Config{
+				Concurrency:              tasks,
+				Queues:                   map[string]int{task.Queue(p): 1},
+				RetryDelayFunc:           func(n int, err error, _ *asynq.Task) time.Duration { return retryDelay(n, err, cfg.Rand) },
+				IsFailure:                isFailure,
+				ErrorHandler:             asynq.ErrorHandlerFunc(w.handleError),
+				Logger:                   asynqLogger{w.log.With("platform", p)},
+				LogLevel:                 asynq.WarnLevel,
+				DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
+				TaskCheckInterval:        cfg.TaskCheckInterval,
+				ShutdownTimeout:          cfg.ShutdownTimeout,
+				BaseContext:              func() context.Context { return w.baseCtx },
+				HealthCheckFunc: func(err error) {
+					if err != nil {
+						w.log.Error("Redis health check failed", "platform", p, "err", err)
+					}
+				},
+			})
+			w.servers = append(w.servers, srv)
+			w.serverPlatforms = append(w.serverPlatforms, p)
+		}
 	}
 	return w, nil
 }
@@ -248,7 +293,7 @@ func (w *Worker) Start() error {
 			for _, s := range w.servers[:i] {
 				s.Shutdown()
 			}
-			return fmt.Errorf("worker: start queue %s: %w", task.Queue(serentak.Platforms[i]), err)
+			return fmt.Errorf("worker: start queue %s: %w", task.Queue(w.serverPlatforms[i]), err)
 		}
 	}
 	w.started = true
@@ -348,6 +393,52 @@ type attempt struct {
 	// waited is how long the attempt has waited for the scheduled time,
 	// which is not the platform's time (PlatformCall).
 	waited time.Duration
+	// slot is the platform's slots; holding, whether this attempt holds
+	// one (only its own goroutine touches holding).
+	slot    chan struct{}
+	holding bool
+}
+
+// acquire takes a publishing slot, waiting for one.
+func (a *attempt) acquire(ctx context.Context) error {
+	if a.holding {
+		return nil
+	}
+	select {
+	case a.slot <- struct{}{}:
+		a.holding = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release gives the slot back.
+func (a *attempt) release() {
+	if a.holding {
+		<-a.slot
+		a.holding = false
+	}
+}
+
+// due is the attempt's DueFunc: an early starter waits for the scheduled
+// time without its slot, and takes one again to make its public call.
+// The wait for a slot, like the wait for the time, is not the platform's
+// (PlatformCall).
+func (a *attempt) due(ctx context.Context) error {
+	if a.holding && !a.w.cfg.Now().Before(a.claim.Delivery.ScheduledAt) {
+		return ctx.Err() // asked again after the time: keep the slot
+	}
+	a.release()
+	if err := a.waitUntilDue(ctx); err != nil {
+		return err
+	}
+	start := a.w.cfg.Now()
+	err := a.acquire(ctx)
+	a.mu.Lock()
+	a.waited += a.w.cfg.Now().Sub(start)
+	a.mu.Unlock()
+	return err
 }
 
 func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, maxRetry int) error {
@@ -368,6 +459,7 @@ func (w *Worker) process(ctx context.Context, p task.PublishPayload, retried, ma
 		leaseUntil: leaseUntil,
 		start:      w.cfg.Now(),
 		checkpoint: maps.Clone(d.Checkpoint),
+		slot:       w.slots[d.Platform],
 		// Every line about this delivery names it, its post and its
 		// workspace, and its trace when tracing is on.
 		log: w.log.With(append([]any{"delivery_id", d.ID, "post_id", d.PostID, "workspace_id", d.WorkspaceID,
@@ -458,8 +550,14 @@ func (a *attempt) publish(ctx context.Context, pub serentak.Publisher) (serentak
 		KeepFunc:      a.keep,
 		MediaURLFunc:  a.w.mediaURL,
 		OpenMediaFunc: a.w.cfg.OpenMediaFunc,
-		DueFunc:       a.waitUntilDue,
+		DueFunc:       a.due,
 	}
+	// The slot is held while the attempt works with the platform, and
+	// given back while an early starter waits for its time (a.due).
+	if err := a.acquire(ctx); err != nil {
+		return serentak.Result{}, err
+	}
+	defer a.release()
 	start := a.w.cfg.Now()
 	a.mu.Lock()
 	waitedBefore := a.waited

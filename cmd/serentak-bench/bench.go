@@ -33,6 +33,9 @@ type benchConfig struct {
 	Latency  time.Duration // the fake platform's answer time
 	Pages    int           // Facebook Pages the posts are spread over
 	BareJobs int           // no-op tasks for the bare Asynq ceiling
+	// Floor runs the burst again with no database: each task only makes
+	// its platform call (bench_floor.go).
+	Floor bool
 	// Auth is the credential the posts are created with: "key" (the
 	// workspace's sk_… key), "session" (a member's ses_… token), or
 	// "both", every other post with each, so that on a busy machine both
@@ -77,6 +80,9 @@ type benchReport struct {
 	// busy machine.
 	DrainCPU  time.Duration
 	BareAsynq float64 // no-op tasks/s on the same Redis
+	// Floor is the burst with no database (bench_floor.go): its
+	// Throughput and lateness; nil when not measured.
+	Floor *benchReport
 	// Concurrency is the worker's per-platform concurrency in the run.
 	Concurrency int
 	PeakRSSMiB  float64
@@ -117,6 +123,10 @@ func (r benchReport) String() string {
 	default:
 		fmt.Fprintf(&b, "bare Asynq, same Redis  %.0f tasks/s  (drain ratio %.2f)\n", r.BareAsynq, r.Throughput/r.BareAsynq)
 	}
+	if f := r.Floor; f != nil {
+		fmt.Fprintf(&b, "floor, no database      %.0f calls/s  first %v  p50 %v  p99 %v  (each task only makes its platform call; drain ratio %.2f)\n",
+			f.Throughput, f.LateFirst.Round(time.Millisecond), f.LateP50.Round(time.Millisecond), f.LateP99.Round(time.Millisecond), r.Throughput/f.Throughput)
+	}
 	fmt.Fprintf(&b, "peak RSS                %.0f MiB\n", r.PeakRSSMiB)
 	return b.String()
 }
@@ -136,6 +146,7 @@ func benchCommand(ctx context.Context, args []string, getenv func(string) string
 	fs.DurationVar(&c.Latency, "latency", 50*time.Millisecond, "fake platform answer time")
 	fs.IntVar(&c.Pages, "pages", 10, "Facebook Pages to spread the posts over")
 	fs.IntVar(&c.BareJobs, "bare", 10000, "no-op tasks for the bare Asynq ceiling (0 skips it)")
+	fs.BoolVar(&c.Floor, "floor", true, "also run the burst with no database, each task only calling the fake platform: what this machine allows any design (BENCHMARKS.md)")
 	fs.StringVar(&c.Auth, "auth", "key", "credential the posts are created with: key (the workspace's API key), session (a member's signed-in session), or both (in turn)")
 	fs.DurationVar(&c.WebhookDelay, "webhook-delay", 0, "register a webhook endpoint whose receiver answers after this long (0: no webhooks)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the drain (from the due second until every post arrived) to this file")
@@ -298,6 +309,13 @@ func runBench(ctx context.Context, c benchConfig, getenv func(string) string, di
 			return rep, err
 		}
 	}
+	if c.Floor {
+		floor, err := floorCeiling(ctx, cfg, c)
+		if err != nil {
+			return rep, fmt.Errorf("the floor: %w", err)
+		}
+		rep.Floor = &floor
+	}
 	rep.PeakRSSMiB = peakRSSMiB()
 	return rep, stop()
 }
@@ -317,7 +335,7 @@ func pipelineEnv(getenv func(string) string, dir, graphURL string) map[string]st
 	}
 	// SERENTAK_ADDR too: a fixed address lets a Prometheus scrape the
 	// run's /metrics (docs/monitoring.md).
-	for _, k := range []string{"SERENTAK_ADDR", "SERENTAK_DATABASE_URL", "SERENTAK_REDIS_URL", "SERENTAK_WORKER_CONCURRENCY",
+	for _, k := range []string{"SERENTAK_ADDR", "SERENTAK_DATABASE_URL", "SERENTAK_REDIS_URL", "SERENTAK_WORKER_CONCURRENCY", "SERENTAK_WORKER_AHEAD",
 		"SERENTAK_SCHEDULER_TICK", "SERENTAK_SCHEDULER_HORIZON", "SERENTAK_QUEUE_CHECK_INTERVAL", "SERENTAK_DATABASE_MAX_CONNS"} {
 		if v := getenv(k); v != "" {
 			env[k] = v

@@ -116,7 +116,12 @@ func startBenchPlatform(ctx context.Context, latency time.Duration, pages int) (
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, platformCommand, "-latency", latency.String(), "-pages", fmt.Sprint(pages))
+	return startPlatformProcess(exec.CommandContext(ctx, exe, platformCommand, "-latency", latency.String(), "-pages", fmt.Sprint(pages)))
+}
+
+// startPlatformProcess starts cmd, a fake platform (benchPlatformCommand),
+// and reads where it listens.
+func startPlatformProcess(cmd *exec.Cmd) (*benchPlatform, error) {
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -127,7 +132,7 @@ func startBenchPlatform(ctx context.Context, latency time.Duration, pages int) (
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the fake platform (%s %s): %w", exe, platformCommand, err)
+		return nil, fmt.Errorf("start the fake platform (%s): %w", cmd, err)
 	}
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	graphURL, inspect, ok := strings.Cut(strings.TrimSpace(line), " ")

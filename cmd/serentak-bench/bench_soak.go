@@ -58,6 +58,11 @@ type soakRow struct {
 	DeliveriesDead int64         // n_dead_tup of deliveries
 	AutoVacuums    int64         // autovacuum runs on every table since the start
 	RedisMem       int64         // used_memory, bytes (Redis only)
+	// Heap and Goroutines are serve's own, from its /metrics: the Go
+	// heap in use and the goroutines alive. With RSS they tell a heap
+	// that grows (a leak) from a runtime that keeps freed pages.
+	Heap       float64 // go_memstats_heap_inuse_bytes, MiB
+	Goroutines int     // go_goroutines
 }
 
 // soakBench is a running soak.
@@ -66,9 +71,11 @@ type soakBench struct {
 	out   io.Writer
 	graph *benchPlatform
 	serve *serveProcess
-	db    *gorm.DB      // nil unless PostgreSQL
-	rdb   *redis.Client // nil with the embedded Redis
-	start time.Time
+	// base is serve's URL; operatorKey reads its /metrics.
+	base, operatorKey string
+	db                *gorm.DB      // nil unless PostgreSQL
+	rdb               *redis.Client // nil with the embedded Redis
+	start             time.Time
 
 	mu        sync.Mutex
 	createLat []time.Duration // this window's POST /posts latencies
@@ -141,6 +148,7 @@ func soakCommand(ctx context.Context, c soakConfig, exe string, getenv func(stri
 	if _, err := s.serve.waitReady("http://" + env["SERENTAK_ADDR"] + "/readyz"); err != nil {
 		return err
 	}
+	s.base, s.operatorKey = "http://"+env["SERENTAK_ADDR"], env["SERENTAK_ADMIN_KEY"]
 	cl := &benchClient{base: "http://" + env["SERENTAK_ADDR"], http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	ws, key, accounts, err := cl.setUp(c.Pages)
 	if err != nil {
@@ -339,16 +347,19 @@ func (s *soakBench) sample() error {
 	if s.rdb != nil {
 		row.RedisMem = redisUsedMemory(s.rdb)
 	}
+	if m, err := s.serveMetrics("go_memstats_heap_inuse_bytes", "go_goroutines"); err == nil {
+		row.Heap, row.Goroutines = m[0]/(1<<20), int(m[1])
+	}
 	s.rows = append(s.rows, row)
 	fmt.Fprintln(s.out, row)
 	return nil
 }
 
-const soakHeader = "  min   deliv    /s    p50    p99    max  POST p99  RSS MiB (anon)  CPU  load   DB +MiB  WAL +MiB  dead(deliveries)  autovac  redis MiB"
+const soakHeader = "  min   deliv    /s    p50    p99    max  POST p99  RSS MiB (anon)  heap MiB  goroutines  CPU  load   DB +MiB  WAL +MiB  dead(deliveries)  autovac  redis MiB"
 
 func (r soakRow) String() string {
-	return fmt.Sprintf("%5.1f  %6d  %4.0f  %5s  %5s  %5s  %8s  %7.1f (%5.1f)  %3.0f%%  %4s  %8.1f  %8.1f  %16d  %7d  %9.1f",
-		r.At.Minutes(), r.Delivered, r.Rate, ms(r.P50), ms(r.P99), ms(r.Max), ms(r.CreateP99), r.RSS, r.Anon, 100*r.CPU, r.Load,
+	return fmt.Sprintf("%5.1f  %6d  %4.0f  %5s  %5s  %5s  %8s  %7.1f (%5.1f)  %8.1f  %10d  %3.0f%%  %4s  %8.1f  %8.1f  %16d  %7d  %9.1f",
+		r.At.Minutes(), r.Delivered, r.Rate, ms(r.P50), ms(r.P99), ms(r.Max), ms(r.CreateP99), r.RSS, r.Anon, r.Heap, r.Goroutines, 100*r.CPU, r.Load,
 		mib(r.DBBytes), mib(r.WALBytes), r.DeliveriesDead, r.AutoVacuums, mib(r.RedisMem))
 }
 
@@ -392,6 +403,7 @@ func (s *soakBench) report(want int) {
 			maxRSS = max(maxRSS, r.RSS)
 		}
 		fmt.Fprintf(out, "serve RSS               %.1f MiB after the first window with deliveries, %.1f after the second, %.1f at the last (max after warm-up %.1f)\n", first.RSS, second.RSS, last.RSS, maxRSS)
+		fmt.Fprintf(out, "serve Go heap in use    %.1f MiB after the second window, %.1f at the last; goroutines %d and %d\n", second.Heap, last.Heap, second.Goroutines, last.Goroutines)
 		fmt.Fprintf(out, "p99 lateness            %v in the first window, %v in the last\n", first.P99, last.P99)
 	}
 	if s.db == nil {
@@ -462,6 +474,37 @@ func readPG(db *gorm.DB) (pgSnapshot, error) {
 		snap.Tables[name] = t
 	}
 	return snap, rows.Err()
+}
+
+// serveMetrics reads the named gauges from serve's /metrics, with the
+// operator key the bench gave it (startupEnv).
+func (s *soakBench) serveMetrics(names ...string) ([]float64, error) {
+	req, err := http.NewRequest(http.MethodGet, s.base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.operatorKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(names))
+	for _, line := range strings.Split(string(b), "\n") {
+		for i, name := range names {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				out[i], _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+			}
+		}
+	}
+	return out, nil
 }
 
 // redisUsedMemory is Redis's used_memory in bytes; 0 when it cannot be read.

@@ -239,7 +239,7 @@ func startupEnv(getenv func(string) string, dir string) (map[string]string, erro
 	for _, k := range []string{
 		// The backends, and the knobs bench passes to its own serve.
 		"SERENTAK_DATABASE_URL", "SERENTAK_REDIS_URL",
-		"SERENTAK_WORKER_CONCURRENCY", "SERENTAK_SCHEDULER_TICK", "SERENTAK_SCHEDULER_HORIZON",
+		"SERENTAK_WORKER_CONCURRENCY", "SERENTAK_WORKER_AHEAD", "SERENTAK_SCHEDULER_TICK", "SERENTAK_SCHEDULER_HORIZON",
 		"SERENTAK_QUEUE_CHECK_INTERVAL", "SERENTAK_DATABASE_MAX_CONNS",
 		// The Go runtime's knobs, which move RSS (GOGC, GOMEMLIMIT) or
 		// explain it (GODEBUG=inittrace=1).

@@ -63,10 +63,17 @@ func (a *App) schedulerRole() ([]part, error) {
 func (a *App) workerRole() ([]part, error) {
 	cfg := a.Config
 	conc := map[serentak.Platform]int{}
+	var ahead map[serentak.Platform]int // nil: the worker's default
+	if cfg.Ahead >= 0 {
+		ahead = map[serentak.Platform]int{}
+	}
 	for p := range a.publishers {
 		conc[p] = cfg.Concurrency
 		if p == serentak.YouTube || p == serentak.TikTok {
 			conc[p] = cfg.UploadConcurrency
+		}
+		if ahead != nil {
+			ahead[p] = cfg.Ahead
 		}
 	}
 	w, err := worker.New(worker.Config{
@@ -74,6 +81,7 @@ func (a *App) workerRole() ([]part, error) {
 		Publishers:               a.publishers,
 		Redis:                    a.redis,
 		Concurrency:              conc,
+		Ahead:                    ahead,
 		Lease:                    cfg.WorkerLease,
 		MediaURLFunc:             func(m serentak.MediaRef) (string, error) { return a.signer.URL(m.ID, time.Now()), nil },
 		OpenMediaFunc:            (&media.Source{Blobs: a.blobs, AllowPrivate: cfg.MediaAllowPrivate}).Open,
