@@ -13,7 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/text/feature/plural"
-	"golang.org/x/text/language"
+	xlanguage "golang.org/x/text/language"
 
 	"github.com/serentak/serentak"
 )
@@ -137,7 +137,7 @@ func pluralForm(lang string, n int64) plural.Form {
 	if n < 0 {
 		n = -n
 	}
-	return plural.Cardinal.MatchPlural(language.Make(lang), int(n), 0, 0, 0, 0)
+	return plural.Cardinal.MatchPlural(xlanguage.Make(lang), int(n), 0, 0, 0, 0)
 }
 
 // count is n, a count of any integer type (a template's len, a page's
