@@ -151,6 +151,8 @@ const (
 	WarnFirstCommentGaveUp      = "first_comment_gave_up"
 	WarnFirstCommentNotGranted  = "first_comment_not_granted"
 	WarnFacebookVideoProcessing = "facebook_video_still_processing"
+	WarnTikTokInbox             = "tiktok_sent_to_inbox"
+	WarnTikTokNotPublic         = "tiktok_not_public"
 )
 
 // warningTexts is the one catalogue of warnings' words, Bahasa Indonesia
@@ -225,6 +227,12 @@ var warningTexts = map[string]struct{ id, en string }{
 	WarnFacebookVideoProcessing: {
 		id: "Facebook masih memproses video setelah {after} (video_status {status}); video sudah ada di Halaman dan Facebook menyelesaikannya sendiri",
 		en: "Facebook was still processing the video after {after} (video_status {status}); it is on the Page and Facebook finishes it on its own"},
+	WarnTikTokInbox: {
+		id: "Postingan dikirim ke kotak masuk TikTok akun ini sebagai draf; buka TikTok dan selesaikan postingannya di sana.",
+		en: "The post was sent to the TikTok inbox of the account as a draft; open TikTok and finish posting it there."},
+	WarnTikTokNotPublic: {
+		id: "TikTok sudah menerbitkan postingan ini tetapi belum menjadikannya publik: belum ada tautan publiknya. TikTok menjadikan privat setiap postingan dari aplikasi yang belum diaudit (hanya pemilik akun yang bisa melihatnya); bila bukan itu, peninjauannya lebih lama dari biasanya. Periksa postingan di profil TikTok.",
+		en: "TikTok published the post but has not made it public: it has no public link yet. TikTok keeps every post of an app it has not audited private (only the account owner sees it); otherwise its review is taking longer than usual. Check the post on the TikTok profile."},
 	WarnYouTubeQuotaMoved: {
 		id: "YouTube: {limit} unggahan per hari dari proyek Google Cloud instalasi ini, dipakai bersama semua channel, sudah terjadwal untuk {days} (waktu Pasifik); video ini dijadwalkan pada {at}, di awal hari kuota berikutnya yang masih ada tempat",
 		en: "YouTube: the {limit} uploads a day of this install's Google Cloud project, shared by every channel, are already planned for {days} (Pacific time); this video is scheduled for {at} instead, at the start of the next quota day with room"},

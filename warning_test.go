@@ -20,6 +20,53 @@ func TestWarningTextByLanguage(t *testing.T) {
 	}
 }
 
+// The codes are part of the API (warning_codes) and clients word
+// warnings by them: each is pinned here, so changing one fails, and a new
+// one must be added here with its texts.
+func TestWarningCodesArePinned(t *testing.T) {
+	pinned := map[string]string{
+		WarnLanguageUnsupported:     "language_unsupported",
+		WarnHashtagsIgnored:         "hashtags_ignored",
+		WarnNoOrderLink:             "no_order_link",
+		WarnDiscountUnderOne:        "discount_under_one_percent",
+		WarnTitleNotUsed:            "title_not_used",
+		WarnYouTubeTitleAngles:      "youtube_title_angles_removed",
+		WarnYouTubeDescAngles:       "youtube_description_angles_removed",
+		WarnYouTubeTitleFromText:    "youtube_title_from_caption",
+		WarnOrderLinkRewritten:      "order_link_rewritten",
+		WarnHashtagEmpty:            "hashtag_empty",
+		WarnHashtagNoLetters:        "hashtag_no_letters",
+		WarnHashtagRewritten:        "hashtag_rewritten",
+		WarnMediaNone:               "media_none_published",
+		WarnMediaFault:              "media_left_out_fault",
+		WarnMediaLeftOut:            "media_left_out",
+		WarnMediaUnreadTyped:        "media_unread_typed",
+		WarnMediaUnreadGuessed:      "media_unread_guessed",
+		WarnPermissionMissing:       "permission_missing",
+		WarnYouTubeQuotaMoved:       "youtube_quota_moved",
+		WarnFirstCommentRefused:     "first_comment_refused",
+		WarnFirstCommentPermission:  "first_comment_permission",
+		WarnFirstCommentGaveUp:      "first_comment_gave_up",
+		WarnFirstCommentNotGranted:  "first_comment_not_granted",
+		WarnFacebookVideoProcessing: "facebook_video_still_processing",
+		WarnTikTokInbox:             "tiktok_sent_to_inbox",
+		WarnTikTokNotPublic:         "tiktok_not_public",
+	}
+	for code, want := range pinned {
+		if code != want {
+			t.Errorf("the code %q is now %q: codes are never changed, add a new one instead", want, code)
+		}
+		if _, ok := warningTexts[code]; !ok {
+			t.Errorf("%s has no texts", code)
+		}
+	}
+	for code := range warningTexts {
+		if _, ok := pinned[code]; !ok {
+			t.Errorf("%s is not pinned here", code)
+		}
+	}
+}
+
 // A delivery stored before warnings had codes holds plain strings: they
 // read as they are, and stored again keep their words.
 func TestWarningReadsOldPlainStrings(t *testing.T) {

@@ -192,7 +192,8 @@ func TestAccountOptions(t *testing.T) {
 
 // TestDeliveryWarningsFromThePlatform: what the platform reported doing
 // differently (Result.Warnings) is stored on publication and shown in
-// the delivery's warnings.
+// the delivery's warnings, in the reader's language, its code in
+// warning_codes.
 func TestDeliveryWarningsFromThePlatform(t *testing.T) {
 	b := setup(t)
 	ws, key := b.workspace("Toko Budi")
@@ -204,14 +205,20 @@ func TestDeliveryWarningsFromThePlatform(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("claim: %v, %v", ok, err)
 	}
-	said := "TikTok published the post but has not made it public"
-	if err := b.store.CompleteDelivery(ctx, c, serentak.Result{ExternalID: "1", Warnings: []serentak.Warning{{Plain: said}}}); err != nil {
+	said := serentak.NewWarning(serentak.WarnTikTokNotPublic)
+	if err := b.store.CompleteDelivery(ctx, c, serentak.Result{ExternalID: "1", Warnings: []serentak.Warning{said}}); err != nil {
 		t.Fatal(err)
 	}
-	got := b.expect(b.do("GET", "/v1/workspaces/"+ws+"/posts/"+p["id"].(string), key, nil), http.StatusOK)
-	w := got["deliveries"].([]any)[0].(map[string]any)["warnings"].([]any)
-	if len(w) == 0 || w[len(w)-1] != said {
-		t.Errorf("warnings = %v, want the platform's last", w)
+	for _, lang := range []string{"id", "en"} {
+		got := b.expect(b.do("GET", "/v1/workspaces/"+ws+"/posts/"+p["id"].(string), key, nil, "Accept-Language", lang), http.StatusOK)
+		d := got["deliveries"].([]any)[0].(map[string]any)
+		w, codes := d["warnings"].([]any), d["warning_codes"].([]any)
+		if len(w) == 0 || w[len(w)-1] != said.Text(lang) {
+			t.Errorf("%s: warnings = %v, want the platform's last", lang, w)
+		}
+		if len(codes) != len(w) || codes[len(codes)-1] != "tiktok_not_public" {
+			t.Errorf("%s: warning_codes = %v, want tiktok_not_public last", lang, codes)
+		}
 	}
 }
 

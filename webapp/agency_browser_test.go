@@ -360,11 +360,25 @@ func TestImportACSVWithABadRowOnAPhone(t *testing.T) {
 	}
 	look(t, p, "import-done")
 
+	// In English each count agrees with its phrase: one row, two rows.
 	d := browser.Page(t, browsertest.Desktop)
 	signInInBrowser(t, s, d, "sari@example.com", "rahasia-dapur-2026")
+	d.Open(s.base + "/lang?to=en")
 	d.Open(s.base + ws + "/import")
 	browsertest.Run(d, "choose the file", chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}))
 	d.Follow("#upload button[type=submit]")
+	for sel, want := range map[string]string{
+		".summary":                         "2 rows ready to schedule, 1 row with problems.",
+		".report-row[data-row='3'] .badge": "1 problem",
+		"#import-now":                      "Import 2 posts",
+	} {
+		if got := d.Text(sel); got != want {
+			t.Errorf("in English %s reads %q, want %q", sel, got, want)
+		}
+	}
+	if got := d.Text("form .warn"); !strings.HasPrefix(got, "The 1 row with problems is skipped.") {
+		t.Errorf("in English the skipped row is told as %q", got)
+	}
 	look(t, d, "import-report")
 }
 

@@ -1,12 +1,15 @@
 package webapp
 
 import (
+	"encoding/json"
 	"io/fs"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/feature/plural"
 )
 
 // Both languages have every message, and every message a template or
@@ -15,7 +18,7 @@ func TestCatalogueComplete(t *testing.T) {
 	cat := mustLoadCatalogue(messageFiles)
 	for _, lang := range []string{"id", "en"} {
 		for id := range cat["id"] {
-			if cat[lang][id] == "" {
+			if cat[lang][id][plural.Other] == "" {
 				t.Errorf("%s: %q missing or empty", lang, id)
 			}
 		}
@@ -25,7 +28,7 @@ func TestCatalogueComplete(t *testing.T) {
 			}
 		}
 	}
-	named := regexp.MustCompile(`(?:\bt|word\(c,|errorPage\(c, [^,]+,|render\(c, [^,]+, "[a-z_]+",) "([a-z_]+\.[a-z_.]+)"`)
+	named := regexp.MustCompile(`(?:\btn?|word\(c,|errorPage\(c, [^,]+,|render\(c, [^,]+, "[a-z_]+",) "([a-z_]+\.[a-z_.]+)"`)
 	used := map[string]bool{}
 	_ = fs.WalkDir(templateFiles, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -43,6 +46,89 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	if len(used) < 10 {
 		t.Fatalf("found only %d messages used by the templates: the pattern is wrong", len(used))
+	}
+}
+
+// A counted phrase agrees with its count: in English one of 1 and
+// others of any other count, in Bahasa Indonesia, which does not inflect
+// for number, the same words for every count.
+func TestCountedPhrases(t *testing.T) {
+	cat := mustLoadCatalogue(messageFiles)
+	for _, tt := range []struct {
+		lang, id string
+		n        int64
+		args     []any
+		want     string
+	}{
+		{"en", "post.stats.clicks", 1, nil, "order link click"},
+		{"en", "post.stats.clicks", 0, nil, "order link clicks"},
+		{"en", "post.stats.clicks", 12, nil, "order link clicks"},
+		{"en", "post.metric.views", 1, nil, "view"},
+		{"en", "post.metric.views", 1530, nil, "views"},
+		{"en", "post.metric.reach", 1, nil, "reach"}, // a phrase without plural forms reads the same
+		{"en", "import.submit", 1, []any{1}, "Import 1 post"},
+		{"en", "import.submit", 21, []any{21}, "Import 21 posts"},
+		{"id", "post.stats.clicks", 1, nil, "klik tautan pesan"},
+		{"id", "post.stats.clicks", 12, nil, "klik tautan pesan"},
+		{"id", "import.submit", 1, []any{1}, "Impor 1 post"},
+		{"id", "import.submit", 2, []any{2}, "Impor 2 post"},
+	} {
+		if got := cat.counted(tt.lang, tt.id, tt.n, tt.args...); got != tt.want {
+			t.Errorf("%s: %s of %d = %q, want %q", tt.lang, tt.id, tt.n, got, tt.want)
+		}
+	}
+
+	// Every form a message is written in is one its language gives some
+	// count: an English "few", or an Indonesian "one", would never show.
+	for lang, msgs := range cat {
+		given := map[plural.Form]bool{}
+		for n := int64(0); n <= 1000; n++ {
+			given[pluralForm(lang, n)] = true
+		}
+		for id, msg := range msgs {
+			for name, f := range pluralForms {
+				if _, ok := msg[f]; ok && !given[f] {
+					t.Errorf("%s: %q has the plural form %q, which %s never uses", lang, id, name, lang)
+				}
+			}
+		}
+	}
+
+	// What a template counts (tn) has its English forms: "1 rows" is
+	// what this test is for.
+	tn := regexp.MustCompile(`\btn "([a-z_]+\.[a-z_.]+)"`)
+	found := 0
+	_ = fs.WalkDir(templateFiles, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(templateFiles, p)
+			for _, m := range tn.FindAllStringSubmatch(string(b), -1) {
+				found++
+				if msg := cat["en"][m[1]]; msg[plural.One] == "" || msg[plural.One] == msg[plural.Other] {
+					t.Errorf("%s counts %q, which has no English form for one", p, m[1])
+				}
+			}
+		}
+		return nil
+	})
+	if found == 0 {
+		t.Fatal("found no counted phrase in the templates: the pattern is wrong")
+	}
+}
+
+// The catalogue's files say what is wrong with a message that does not
+// read.
+func TestParseMessage(t *testing.T) {
+	for raw, want := range map[string]string{
+		`"views"`:                              "",
+		`{"one": "view", "other": "views"}`:    "",
+		`{"one": "view"}`:                      `need "other"`,
+		`{"single": "view", "other": "views"}`: "not a plural form",
+		`3`:                                    "want a string",
+	} {
+		_, err := parseMessage(json.RawMessage(raw))
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: err %v, want %q", raw, err, want)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/feature/plural"
 
 	"github.com/serentak/serentak"
 )
@@ -152,9 +153,9 @@ func (p *composePage) FieldError(field string) string {
 // composeWords are the script's messages in the person's language.
 func (a *App) composeWords(c echo.Context) map[string]string {
 	out := map[string]string{}
-	for id, s := range a.pages.cat[language(c)] {
+	for id, msg := range a.pages.cat[language(c)] {
 		if rest, ok := strings.CutPrefix(id, "compose.js."); ok {
-			out[rest] = s
+			out[rest] = msg[plural.Other] // no counted phrases: one form each
 		}
 	}
 	return out

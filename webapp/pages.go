@@ -64,6 +64,16 @@ func funcs(cat catalogue, lang string, as *assets) template.FuncMap {
 		"date":   l.date,
 		"clock":  l.clock,
 		"asset":  as.url,
+		// tn is a counted phrase in the form the language gives count
+		// n: {{tn "import.submit" .Created .Created}} is "Import 1
+		// post", "Import 2 posts" (n is among args only if given).
+		"tn": func(id string, n any, args ...any) (string, error) {
+			c, err := count(n)
+			if err != nil {
+				return "", fmt.Errorf("tn %q: %w", id, err)
+			}
+			return cat.counted(lang, id, c, args...), nil
+		},
 		// can tells whether a role has a power ("read", "approve",
 		// "write", "manage", "own"): pages hide what a role cannot
 		// do; the API refuses it whatever the page shows.

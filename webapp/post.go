@@ -57,11 +57,12 @@ func (a *App) statsOf(c echo.Context, o *outcome, st deliveryStats) {
 	names := slices.Collect(maps.Keys(st.Metrics))
 	serentak.SortMetricNames(names)
 	for _, name := range names {
+		v := int64(math.Round(st.Metrics[name]))
 		label := name // a platform's name the catalogue lacks is shown as the platform gives it
 		if _, ok := a.pages.cat[lang]["post.metric."+name]; ok {
-			label = a.pages.cat.text(lang, "post.metric."+name)
+			label = a.pages.cat.counted(lang, "post.metric."+name, v) // 1 view, 2 views
 		}
-		o.Metrics = append(o.Metrics, metricItem{Name: label, Value: int64(math.Round(st.Metrics[name]))})
+		o.Metrics = append(o.Metrics, metricItem{Name: label, Value: v})
 	}
 	switch st.MetricsUnavailable {
 	case "", "not_published":

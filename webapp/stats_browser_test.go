@@ -83,12 +83,19 @@ func TestPostStatsAndReportOnAPhone(t *testing.T) {
 	}
 	rows.Clicks(dfb, 12)
 	rows.Clicks(dig, 1)
-	rows.Metrics(dfb, map[string]float64{"views": 1530, "reactions": 41, "comments": 5}, "", now)
+	// Counts of one and of more, so each phrase shows in both its forms.
+	rows.Metrics(dfb, map[string]float64{"views": 1530, "reactions": 41, "comments": 1, "shares": 1}, "", now)
 
 	p.Open(s.base + wsPath + "/posts/" + post.ID)
 	fbStats := p.Text("[data-delivery='" + dfb.ID + "'] .stats")
-	if !strings.Contains(fbStats, "12 klik tautan pesan") || !strings.Contains(fbStats, "1.530 tayangan") || !strings.Contains(fbStats, "41 reaksi") {
+	if !strings.Contains(fbStats, "12 klik tautan pesan") || !strings.Contains(fbStats, "1.530 tayangan") || !strings.Contains(fbStats, "41 reaksi") ||
+		!strings.Contains(fbStats, "1 komentar") {
 		t.Errorf("Facebook's numbers read %q", fbStats)
+	}
+	// Bahasa Indonesia does not inflect for number: one click reads as
+	// twelve do.
+	if got := p.Text("[data-delivery='" + dig.ID + "'] .stats"); got != "1 klik tautan pesan" {
+		t.Errorf("Instagram's one click reads %q", got)
 	}
 	if got := p.Text("[data-delivery='" + dig.ID + "'] .stats + .muted"); !strings.Contains(got, "belum diambil") {
 		t.Errorf("Instagram, not fetched yet, says %q", got)
@@ -119,7 +126,9 @@ func TestPostStatsAndReportOnAPhone(t *testing.T) {
 	signInInBrowser(t, s, d, "sari@example.com", "rahasia-dapur-2026")
 	d.Open(s.base + "/lang?to=en")
 	d.Open(s.base + wsPath + "/posts/" + post.ID)
-	if got := d.Text("[data-delivery='" + dfb.ID + "'] .stats"); !strings.Contains(got, "12 order link clicks") || !strings.Contains(got, "1,530 views") {
+	// In English a count of one takes the singular, any other count the
+	// plural.
+	if got := d.Text("[data-delivery='" + dfb.ID + "'] .stats"); got != "12 order link clicks · 1,530 views · 41 reactions · 1 comment · 1 share" {
 		t.Errorf("in English Facebook's numbers read %q", got)
 	}
 	if got := d.Text("[data-delivery='" + dig.ID + "'] .stats"); got != "1 order link click" {

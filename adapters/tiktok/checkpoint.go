@@ -55,8 +55,10 @@ const (
 
 	cpPrivacy  = "privacy_level"
 	cpUsername = "username"
-	// cpNotice says in words what differs from what the user asked
-	// (posted privately because the app is unaudited, sent to the inbox).
+	// cpNotice is the warning code of what differs from what the user
+	// asked (serentak.WarnTikTokNotPublic: kept private, the app being
+	// unaudited; serentak.WarnTikTokInbox: sent to the inbox). One saved
+	// before notices had codes holds the English words instead.
 	cpNotice      = "notice"
 	cpPullRefused = "pull_refused" // TikTok refused the video URL as unverified
 
@@ -163,10 +165,14 @@ func (a *attempt) done(ctx context.Context, res serentak.Result) serentak.Result
 // checkpoint's notice): the delivery's warnings say it, not only the
 // checkpoint.
 func (a *attempt) warnings() []serentak.Warning {
-	if n := a.cp[cpNotice]; n != "" {
-		return []serentak.Warning{{Plain: n}} // not yet coded: read as written
+	switch n := a.cp[cpNotice]; n {
+	case "":
+		return nil
+	case serentak.WarnTikTokInbox, serentak.WarnTikTokNotPublic:
+		return []serentak.Warning{serentak.NewWarning(n)}
+	default: // words saved before notices had codes: read as written
+		return []serentak.Warning{{Plain: n}}
 	}
-	return nil
 }
 
 func (a *attempt) cpInt(key string) int64 {

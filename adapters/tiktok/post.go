@@ -15,13 +15,6 @@ import (
 // TikTok takes about 30 s for half a gigabyte.
 const firstPoll = 5 * time.Second
 
-// noticeInbox and noticeNotPublic explain a post that did not go out as
-// asked; they are kept in the checkpoint (see cpNotice) and returned in Result.Warnings.
-const (
-	noticeInbox     = "The post was sent to the TikTok inbox of the account as a draft; open TikTok and finish posting it there."
-	noticeNotPublic = "TikTok published the post but has not made it public: it has no public link yet. TikTok keeps every post of an app it has not audited private (only the account owner sees it); otherwise its review is taking longer than usual. Check the post on the TikTok profile."
-)
-
 // start sends a new post: creator_info, then init (and the upload).
 func (a *attempt) start(ctx context.Context) (serentak.Result, error) {
 	k, err := kindOf(a.req.Content)

@@ -127,12 +127,12 @@ func (a *attempt) handleStatus(ctx context.Context, st publishStatus) (serentak.
 				// of an app it has not audited private (Content sharing
 				// guidelines, "Direct Post API - Developer Guidelines"),
 				// or its review is taking longer than usual.
-				a.cp[cpNotice] = noticeNotPublic
+				a.cp[cpNotice] = serentak.WarnTikTokNotPublic
 			}
 		}
 		return a.done(ctx, res), nil
 	case statusSendToUserInbox:
-		a.cp[cpNotice] = noticeInbox
+		a.cp[cpNotice] = serentak.WarnTikTokInbox
 		return a.done(ctx, serentak.Result{ExternalID: publishID, PublishedAt: a.now()}), nil
 	case statusFailed:
 		return serentak.Result{}, a.failed(ctx, st.FailReason)

@@ -685,6 +685,10 @@ func TestUnauditedClient(t *testing.T) {
 		if res.ExternalID != pubs[0].ID || res.Permalink != "" || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), "not made it public") {
 			t.Errorf("result = %+v", res)
 		}
+		// A stable code, worded in the reader's language.
+		if w := res.Warnings; len(w) != 1 || w[0].Code != serentak.WarnTikTokNotPublic || !strings.Contains(w[0].Text("id"), "belum menjadikannya publik") {
+			t.Errorf("warnings = %#v, want the code %s", w, serentak.WarnTikTokNotPublic)
+		}
 	})
 }
 
@@ -765,8 +769,18 @@ func TestInbox(t *testing.T) {
 		if n := b.fake.CountCalls("", faketiktok.PathCreatorInfo); n != 0 {
 			t.Errorf("%d creator_info calls for an inbox upload", n)
 		}
-		if cp := b.store.Checkpoint(); !strings.Contains(cp["notice"], "inbox") {
+		if w := res.Warnings; len(w) != 1 || w[0].Code != serentak.WarnTikTokInbox ||
+			!strings.Contains(w[0].Text("en"), "TikTok inbox") || !strings.Contains(w[0].Text("id"), "kotak masuk TikTok") {
+			t.Errorf("warnings = %#v, want the code %s", w, serentak.WarnTikTokInbox)
+		}
+		if cp := b.store.Checkpoint(); cp["notice"] != serentak.WarnTikTokInbox {
 			t.Errorf("notice = %q", cp["notice"])
+		}
+		// A later attempt (the worker did not get to record the result)
+		// answers the same coded warning from the checkpoint.
+		again, err := b.publish(b.videoContent())
+		if err != nil || again.ExternalID != res.ExternalID || cmp.Diff(res.Warnings, again.Warnings) != "" {
+			t.Errorf("again: %+v, %v; want %+v", again, err, res)
 		}
 	})
 	t.Run("photos, per account", func(t *testing.T) {
