@@ -170,11 +170,11 @@ func TestPublicationReport(t *testing.T) {
 		for _, want := range []string{
 			`<html lang="id">`, "Laporan Bukti Tayang", "Toko Keripik · November 2026",
 			"Selasa, 10 Nov 2026 09.00 WIB", "Rabu, 11 Nov 2026 09.00 WIB", // the workspace's time
-			"Rp25.000", `href="https://www.facebook.com/111_222"`, "1.234", "15.000 tayangan", "12 reaksi",
+			"Rp25.000", `href="https://www.facebook.com/111_222"`, "1.234", "tayangan: 15.000", "reaksi: 12",
 			"Statistik platform tidak tersedia: insights_permission_missing",
 			"Klik tombol pesan di halaman link-in-bio: 3",
 			// Totals per platform: Facebook's two posts and their clicks.
-			`<td>Facebook<span class="muted">15.000 tayangan, 12 reaksi</span></td><td class="n">2</td><td class="n">1.234</td>`,
+			`<td>Facebook<span class="muted">tayangan: 15.000, reaksi: 12</span></td><td class="n">2</td><td class="n">1.234</td>`,
 		} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the page lacks %q", want)
@@ -185,7 +185,7 @@ func TestPublicationReport(t *testing.T) {
 
 	t.Run("HTML in English", func(t *testing.T) {
 		page := string(b.expectPage(b.do("GET", path+"&lang=en", b.key, nil)))
-		for _, want := range []string{`<html lang="en">`, "Proof of Publication", "Tuesday, 10 Nov 2026 09:00 WIB", "1,234", "15,000 views", "Rp25.000", "https://www.instagram.com/p/ABC/"} {
+		for _, want := range []string{`<html lang="en">`, "Proof of Publication", "Tuesday, 10 Nov 2026 09:00 WIB", "1,234", "views: 15,000", "Rp25.000", "https://www.instagram.com/p/ABC/"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the page lacks %q", want)
 			}

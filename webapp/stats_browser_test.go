@@ -112,7 +112,7 @@ func TestPostStatsAndReportOnAPhone(t *testing.T) {
 	look(t, p, "more-reports")
 	p.Follow("#reports .month-report a")
 	page := p.Text("main")
-	for _, want := range []string{"Laporan Bukti Tayang", "Rp25.000", "Keripik Singkong Pedas", "1.530 tayangan", "Lihat postingan"} {
+	for _, want := range []string{"Laporan Bukti Tayang", "Rp25.000", "Keripik Singkong Pedas", "tayangan: 1.530", "Lihat postingan"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the report lacks %q", want)
 		}
@@ -137,7 +137,10 @@ func TestPostStatsAndReportOnAPhone(t *testing.T) {
 	look(t, d, "post-stats-en")
 	d.Open(s.base + wsPath + "/more")
 	d.Follow("#reports .month-report a")
-	if page := d.Text("main"); !strings.Contains(page, "Proof of Publication") || !strings.Contains(page, "1,530 views") {
+	// The report names each metric before its value, so no count needs a
+	// plural: "comments: 1", never "1 comments".
+	if page := d.Text("main"); !strings.Contains(page, "Proof of Publication") || !strings.Contains(page, "views: 1,530") ||
+		!strings.Contains(page, "comments: 1") || strings.Contains(page, "1 comments") {
 		t.Errorf("the English report reads %q", page)
 	}
 	look(t, d, "report-en")
