@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -26,10 +25,12 @@ import (
 //
 // The order button is /b/{handle}/o/{post}?src=…, which answers 302 to
 // the product's order link and counts one click per product, platform the
-// visitor came from and day (bio_clicks): not a link-preview robot's, not
-// a repeat within bioRepeatWindow, and nothing of the visitor is kept.
-// The counts are buffered in memory and written every few seconds
-// (RunClickCounts), so the redirect does not wait for the database.
+// visitor came from and day (bio_clicks): not a robot's (clicks.NotCounted,
+// as for tracked links), not a repeat within bioRepeatWindow (remembered
+// in Config.ClickRepeats, so across API processes), and nothing of the
+// visitor is kept. The counts are buffered in memory and written every
+// few seconds (CountClicks), so the redirect does not wait for the
+// database or Redis.
 
 // bioWindow is how far back a post is current: published (or publishing)
 // within the last 30 days, so a product posted this month is on the page
@@ -206,10 +207,11 @@ func (s *Server) orderFromBio(c echo.Context) error {
 	}
 	r := c.Request()
 	src := bioSource(r)
-	now := s.now()
-	if !clicks.Robot(r.UserAgent()) && s.bioRepeats.First(now, clientAddr(c), r.UserAgent(), ws.ID, p.ID) {
+	if clicks.NotCounted(r) == "" {
+		now := s.now()
 		day := now.In(workspaceLocation(ws)).Format(time.DateOnly)
-		s.bioClicks.Add(serentak.BioClick{WorkspaceID: ws.ID, PostID: p.ID, Source: src, Day: day})
+		s.bioClicks.Click(serentak.BioClick{WorkspaceID: ws.ID, PostID: p.ID, Source: src, Day: day}, now,
+			"bio", clientAddr(c), r.UserAgent(), ws.ID, p.ID)
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store") // every tap comes here, to be counted
@@ -217,11 +219,6 @@ func (s *Server) orderFromBio(c echo.Context) error {
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 	return c.Redirect(http.StatusFound, withBioRef(target, src))
 }
-
-// RunClickCounts writes the link-in-bio clicks counted in memory every
-// few seconds (Config.BioClickFlushEvery) until ctx ends, then the last
-// ones. internal/app runs it beside the API's HTTP server.
-func (s *Server) RunClickCounts(ctx context.Context) error { return s.bioClicks.Run(ctx) }
 
 // bioSourceParams are the ?src= values a merchant puts in a profile's
 // link (docs/api.md#link-in-bio-page), by the source they name.

@@ -12,6 +12,8 @@ import (
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/clicks"
+	"github.com/serentak/serentak/embedredis/redistest"
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
 )
@@ -31,11 +33,11 @@ type bioBundle struct {
 	url string
 }
 
-func setupBio(t *testing.T) bioBundle {
+func setupBio(t *testing.T, opts ...func(*api.Config)) bioBundle {
 	t.Helper()
 	u := storetest.URL(t)
 	st := storetest.Open(t, gormstore.Config{URL: u})
-	b := setup(t, func(c *api.Config) { c.Store = st })
+	b := setup(t, append([]func(*api.Config){func(c *api.Config) { c.Store = st }}, opts...)...)
 	b.store = st
 	// An order button's 302 is the answer: nothing here may reach wa.me.
 	b.srv.Client().CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -218,6 +220,56 @@ func TestBioClicksCounted(t *testing.T) {
 	// Flushed counts are not written twice.
 	if diff := cmp.Diff(want, b.bioClicks()); diff != "" {
 		t.Errorf("bio_clicks after a second flush (-want +got):\n%s", diff)
+	}
+}
+
+// TestBioRepeatAcrossServers: two API processes behind a round-robin
+// balancer, sharing one Redis, count a visitor's taps on one product once,
+// whichever process each tap reaches; another product's tap still counts.
+func TestBioRepeatAcrossServers(t *testing.T) {
+	client, prefix := redistest.Prefixed(t)
+	secret := []byte("install secret")
+	b := setupBio(t, func(c *api.Config) { c.ClickRepeats = clicks.NewRedis(client, prefix, secret, nil) })
+	ws, key := b.workspace("Toko Sari")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	b.now = time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
+	id := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, false)
+	other := b.publishedPost(ws, key, acc, "Kopi Gayo 250 g", 85000, false)
+	b.now = b.now.Add(2 * time.Minute)
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari"}), http.StatusOK)
+
+	// The second process: the same database, its own memory of repeats in
+	// the same Redis, as internal/app makes it.
+	second := api.New(api.Config{Store: b.store, Blobs: b.blobs, Signer: b.signer, AdminKey: adminKey,
+		Now: func() time.Time { return b.now }, ClickRepeats: clicks.NewRedis(client, prefix, secret, nil)})
+	lb, hits := roundRobin(t, []*api.Server{b.server, second})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tap := func(post string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", lb.URL+"/b/toko-sari/o/"+post+"?src=ig", nil)
+		req.Header.Set("User-Agent", instagramApp)
+		res, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusFound {
+			t.Fatalf("tap on %s: %d", post, res.StatusCode)
+		}
+	}
+	for range 4 {
+		tap(id) // one visitor, four taps: two on each process
+	}
+	tap(other)
+	if hits[0].Load() < 2 || hits[1].Load() < 2 {
+		t.Fatalf("the processes had %d and %d taps: not round robin", hits[0].Load(), hits[1].Load())
+	}
+	if err := api.FlushClicks(t.Context(), second); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{id + " instagram 2026-12-04": 1, other + " instagram 2026-12-04": 1}
+	if diff := cmp.Diff(want, b.bioClicks()); diff != "" {
+		t.Errorf("bio_clicks (-want +got):\n%s", diff)
 	}
 }
 

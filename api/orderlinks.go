@@ -1,11 +1,8 @@
 package api
 
 import (
+	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -16,8 +13,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/clicks"
 	"github.com/serentak/serentak/safeurl"
-	"github.com/serentak/serentak/throttle"
 )
 
 // Tracked order links (docs/api.md#order-links-that-count): GET /o/{code}
@@ -26,24 +23,20 @@ import (
 // The answer never waits for the database or Redis: the code's target
 // comes from a bounded in-memory cache (read from the database once per
 // code and process, then again every linkCacheTTL in the background), and
-// the click goes to a queue. CountClicks, one goroutine per process,
-// takes the queue: it leaves out repeats (the same client, browser and
-// code within LinkRepeatWindow, remembered in Redis so that every API
-// process agrees) and adds the rest to counts in memory, written to the
-// database every LinkFlushEvery (clicks = clicks + n) and when it stops.
-// A slow or stopped database delays the counts, never the redirect.
-//
-// Nothing about the visitor is kept: the repeat key is an HMAC of the
-// client's address, User-Agent and code under a salt that changes every
-// day (derived from LinkSecret), held in Redis (hashed again) for the
-// window only.
+// the click goes to a clicks.Counter, which leaves out repeats (the same
+// client, browser and code within LinkRepeatWindow, remembered in
+// Config.ClickRepeats: Redis, so that every API process agrees) and
+// writes the rest to the database every LinkFlushEvery (clicks = clicks +
+// n) and when it stops (CountClicks). A slow or stopped database delays
+// the counts, never the redirect. The link-in-bio buttons (bio.go) count
+// the same way, into a Counter of their own.
 
 // linkPath is the route of a tracked link.
 const linkPath = "/o/:code"
 
 // Defaults of the Config's tracked link settings.
 const (
-	DefaultLinkFlushEvery   = 2 * time.Second
+	DefaultLinkFlushEvery   = clicks.DefaultFlushEvery
 	DefaultLinkRepeatWindow = 30 * time.Minute
 )
 
@@ -56,106 +49,21 @@ const (
 	// unknown code is remembered as long, so guessing codes costs one
 	// read each, not one per request.
 	linkCacheTTL = 10 * time.Minute
-	// linkQueueSize bounds the clicks waiting for CountClicks; past it a
-	// click is answered and not counted (ClickDropped).
-	linkQueueSize = 8192
 	// linkLookupTimeout bounds the one database read of a code not
 	// cached yet.
 	linkLookupTimeout = 3 * time.Second
 )
 
-// Click outcomes, the label of serentak_link_redirects_total: a click
-// counted, or why it was not.
-const (
-	ClickCounted  = "counted"
-	ClickRobot    = "robot"    // a link-preview fetcher or crawler (linkRobots)
-	ClickPrefetch = "prefetch" // a browser fetching ahead (Sec-Purpose/Purpose: prefetch)
-	ClickHead     = "head"     // HEAD: a checker, never a person
-	ClickRepeat   = "repeat"   // the same client within the repeat window
-	ClickDropped  = "dropped"  // the click queue was full
-	ClickUnknown  = "unknown"  // no such code: 404
-)
-
-// ClickOutcomes lists every outcome, for series present at zero.
-var ClickOutcomes = []string{ClickCounted, ClickRobot, ClickPrefetch, ClickHead, ClickRepeat, ClickDropped, ClickUnknown}
-
-// linkRobots are User-Agent substrings (compared in lower case) of the
-// programs that fetch a link to show its preview, or crawl it, rather
-// than a person opening it. Each names where it is documented or seen.
-// Only tokens no person's browser sends: in-app browsers (Instagram's
-// "Instagram", Facebook's "FBAN/FBAV", TikTok's "BytedanceWebview") are
-// people and are counted.
-var linkRobots = []string{
-	// WhatsApp's preview fetcher, "WhatsApp/2.23.20.0 A" (not documented
-	// by WhatsApp; seen in servers' logs, and sent by Signal's previews
-	// too: github.com/flyerhq/flutter_link_previewer/pull/43). WhatsApp's
-	// own in-app links open the phone's browser, whose User-Agent does not
-	// start with it.
-	"whatsapp/",
-	// Meta's crawler for shared links: "facebookexternalhit/1.1
-	// (+http://www.facebook.com/externalhit_uatext.php)" and "Facebot"
-	// (developers.facebook.com/docs/sharing/webmasters/web-crawlers),
-	// and its fetchers named there, meta-externalagent and
-	// meta-externalfetcher.
-	"facebookexternalhit", "facebot", "meta-externalagent", "meta-externalfetcher",
-	// Telegram's preview fetcher: "TelegramBot (like TwitterBot)"
-	// (core.telegram.org/bots/faq, link previews; seen in servers' logs).
-	"telegrambot",
-	// Slack's unfurler: "Slackbot-LinkExpanding 1.0
-	// (+https://api.slack.com/robots)" (api.slack.com/robots).
-	"slackbot",
-	// X's cards crawler: "Twitterbot/1.0"
-	// (developer.x.com/en/docs/x-for-websites/cards/guides/troubleshooting-cards).
-	"twitterbot",
-	// Google's crawlers and fetchers: Googlebot, Google-InspectionTool,
-	// GoogleOther, FeedFetcher-Google, Google-Read-Aloud
-	// (developers.google.com/search/docs/crawling-indexing/overview-google-crawlers).
-	"googlebot", "google-inspectiontool", "googleother", "feedfetcher-google", "google-read-aloud",
-	// Others that preview shared links: LinkedIn ("LinkedInBot",
-	// linkedin.com/help/linkedin/answer/a521928), Discord ("Discordbot",
-	// discord.com/developers/docs/resources/message#embed), Skype
-	// ("SkypeUriPreview"), Pinterest ("Pinterestbot",
-	// help.pinterest.com/en/business/article/pinterest-crawler), Apple
-	// ("Applebot", support.apple.com/en-us/119829), Bing ("bingbot",
-	// "BingPreview", bing.com/webmasters/help/which-crawlers-does-bing-use-8c184ec0),
-	// LINE's and Kakao's previewers, iframely and embedly.
-	"linkedinbot", "discordbot", "skypeuripreview", "pinterestbot", "applebot", "bingbot", "bingpreview",
-	"yandexbot", "duckduckbot", "redditbot", "iframely", "embedly", "kakaotalk-scrap", "line-poker",
-}
-
-// isLinkRobot reports whether ua is a preview fetcher's or crawler's.
-// An empty User-Agent is a script's, never a phone's browser.
-func isLinkRobot(ua string) bool {
-	if strings.TrimSpace(ua) == "" {
-		return true
-	}
-	ua = strings.ToLower(ua)
-	for _, r := range linkRobots {
-		if strings.Contains(ua, r) {
-			return true
-		}
-	}
-	return false
-}
-
 // linkRedirects is one API process's share of the tracked links: the
-// cache of targets, the clicks waiting, and the counts not yet written.
+// cache of targets, and the clicks counted and not yet written.
 type linkRedirects struct {
 	s       *Server
-	secret  []byte
-	shared  RateCounter // nil: this process only
-	local   *throttle.Memory
-	window  time.Duration
-	every   time.Duration
 	observe func(outcome string)
-	warn    *warnEvery
-	queue   chan pendingClick
+	counter *clicks.Counter[string]
 
 	mu         sync.Mutex
 	cache      map[string]cachedLink
 	refreshing map[string]bool
-	counts     map[string]int64
-	lastClick  time.Time
 }
 
 type cachedLink struct {
@@ -163,34 +71,16 @@ type cachedLink struct {
 	until  time.Time
 }
 
-type pendingClick struct {
-	code, key string
-	at        time.Time
-}
-
-func newLinkRedirects(s *Server) *linkRedirects {
+func newLinkRedirects(s *Server, repeats clicks.Repeats) *linkRedirects {
 	cfg := s.cfg
-	secret := cfg.LinkSecret
-	if len(secret) == 0 {
-		// Each process its own: repeats are then told apart per process
-		// only. internal/app gives every process the install's.
-		secret = []byte(rand.Text())
-	}
-	l := &linkRedirects{
-		s: s, secret: secret, shared: cfg.LinkClicks, local: throttle.NewMemory(s.now),
-		window: cfg.LinkRepeatWindow, every: cfg.LinkFlushEvery, observe: cfg.ObserveClickFunc,
-		warn: &warnEvery{every: time.Minute}, queue: make(chan pendingClick, linkQueueSize),
-		cache: map[string]cachedLink{}, refreshing: map[string]bool{}, counts: map[string]int64{},
-	}
-	if l.window <= 0 {
-		l.window = DefaultLinkRepeatWindow
-	}
-	if l.every <= 0 {
-		l.every = DefaultLinkFlushEvery
-	}
+	l := &linkRedirects{s: s, observe: cfg.ObserveClickFunc, cache: map[string]cachedLink{}, refreshing: map[string]bool{}}
 	if l.observe == nil {
 		l.observe = func(string) {}
 	}
+	l.counter = clicks.NewCounter(cfg.Store.AddLinkClicks, clicks.Options{
+		Every: cfg.LinkFlushEvery, Repeats: repeats, Window: cmp.Or(cfg.LinkRepeatWindow, DefaultLinkRepeatWindow),
+		Observe: l.observe, Log: s.log,
+	})
 	return l
 }
 
@@ -202,7 +92,7 @@ func (s *Server) followLink(c echo.Context) error {
 	target, err := s.links.target(c.Request().Context(), code)
 	switch {
 	case errors.Is(err, errNoSuchLink):
-		s.links.observe(ClickUnknown)
+		s.links.observe(clicks.OutcomeUnknown)
 		return s.linkPage(c, http.StatusNotFound, "not_found")
 	case err != nil:
 		s.log.Warn("a tracked link could not be read", "request_id", requestID(c), "error", err.Error())
@@ -288,126 +178,29 @@ func isNotFound(err error) bool {
 	return errors.As(err, &e) && e.Code == serentak.ECodeNotFound
 }
 
-// click queues a click for CountClicks, unless it is not a person's.
+// click counts a click on code, unless it is not a person's.
 func (l *linkRedirects) click(c echo.Context, code string) {
 	r := c.Request()
-	ua := r.Header.Get("User-Agent")
-	switch {
-	case r.Method == http.MethodHead:
-		l.observe(ClickHead)
-		return
-	case isLinkRobot(ua):
-		l.observe(ClickRobot)
-		return
-	case strings.Contains(strings.ToLower(r.Header.Get("Sec-Purpose")+r.Header.Get("Purpose")+r.Header.Get("X-Purpose")), "prefetch"),
-		strings.EqualFold(r.Header.Get("X-Moz"), "prefetch"):
-		l.observe(ClickPrefetch)
+	if why := clicks.NotCounted(r); why != "" {
+		l.observe(why)
 		return
 	}
-	now := l.s.now()
-	select {
-	case l.queue <- pendingClick{code: code, key: l.repeatKey(now, clientAddr(c), ua, code), at: now}:
-	default:
-		l.observe(ClickDropped)
-	}
+	l.counter.Click(code, l.s.now(), "link", clientAddr(c), r.UserAgent(), code)
 }
 
-// repeatKey names one client's clicks on one code for the repeat window:
-// an HMAC under the day's salt, so that the key of today cannot be linked
-// to yesterday's without the secret, and says nothing of the address.
-func (l *linkRedirects) repeatKey(now time.Time, addr, ua, code string) string {
-	day := hmac.New(sha256.New, l.secret)
-	day.Write([]byte("tracked-link-salt:" + now.UTC().Format(time.DateOnly)))
-	m := hmac.New(sha256.New, day.Sum(nil))
-	m.Write([]byte(addr + "\x00" + ua + "\x00" + code))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// CountClicks counts the clicks the redirect queues, leaving out
-// repeats, and writes the counts to the database every LinkFlushEvery,
-// until ctx ends; then it counts what is queued and writes once more
-// (with its own deadline). Run it in every process that serves the API,
-// after the HTTP server has stopped taking requests for the last count
+// CountClicks counts the clicks on tracked links and on the link-in-bio
+// buttons, leaving out repeats, and writes the counts to the database
+// every few seconds (LinkFlushEvery, BioClickFlushEvery) until ctx ends;
+// then it counts what is waiting and writes once more (with its own
+// deadline). Run it in every process that serves the API, and stop it
+// after the HTTP server has stopped taking requests, for the last count
 // to hold every click.
 func (s *Server) CountClicks(ctx context.Context) error {
-	l := s.links
-	t := time.NewTicker(l.every)
-	defer t.Stop()
-	for {
-		select {
-		case p := <-l.queue:
-			l.count(ctx, p)
-		case <-t.C:
-			l.flush(ctx)
-		case <-ctx.Done():
-			last, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			for {
-				select {
-				case p := <-l.queue:
-					l.count(last, p)
-					continue
-				default:
-				}
-				break
-			}
-			l.flush(last)
-			return nil
-		}
-	}
-}
-
-// count adds one click unless it repeats one within the window. The
-// shared memory (Redis) failing or slow, this process's decides.
-func (l *linkRedirects) count(ctx context.Context, p pendingClick) {
-	rate := throttle.Rate{Every: l.window, Burst: 1}
-	var d throttle.Decision
-	err := errors.New("no shared memory")
-	if l.shared != nil {
-		sctx, cancel := context.WithTimeout(ctx, sharedCountTimeout)
-		d, err = l.shared.Take(sctx, "link:"+p.key, rate)
-		cancel()
-		if err != nil {
-			l.warn.do(func() {
-				l.s.log.Warn("tracked link clicks: the shared memory of repeats failed; this process decides alone", "error", err.Error())
-			})
-		}
-	}
-	if err != nil {
-		d, _ = l.local.Take(ctx, p.key, rate)
-	}
-	if !d.Allowed {
-		l.observe(ClickRepeat)
-		return
-	}
-	l.observe(ClickCounted)
-	l.mu.Lock()
-	l.counts[p.code]++
-	if p.at.After(l.lastClick) {
-		l.lastClick = p.at
-	}
-	l.mu.Unlock()
-}
-
-// flush writes the counts; when the database fails they are kept and
-// added to the next flush.
-func (l *linkRedirects) flush(ctx context.Context) {
-	l.mu.Lock()
-	counts, at := l.counts, l.lastClick
-	if len(counts) == 0 {
-		l.mu.Unlock()
-		return
-	}
-	l.counts = map[string]int64{}
-	l.mu.Unlock()
-	if err := l.s.cfg.Store.AddLinkClicks(ctx, counts, at); err != nil {
-		l.s.log.Warn("tracked link clicks were not written; kept for the next try", "codes", len(counts), "error", err.Error())
-		l.mu.Lock()
-		for code, n := range counts {
-			l.counts[code] += n
-		}
-		l.mu.Unlock()
-	}
+	var wg sync.WaitGroup
+	wg.Go(func() { s.links.counter.Run(ctx) })
+	wg.Go(func() { s.bioClicks.Run(ctx) })
+	wg.Wait()
+	return nil
 }
 
 // linkPages are the link page's words, Bahasa Indonesia first.

@@ -183,26 +183,24 @@ type Config struct {
 	// no route matched), status and duration.
 	ObserveRequestFunc func(method, route string, status int, d time.Duration)
 	// BioClickFlushEvery is how often the link-in-bio page's clicks,
-	// counted in memory, are written (RunClickCounts); 0:
+	// counted in memory, are written (CountClicks); 0:
 	// clicks.DefaultFlushEvery.
 	BioClickFlushEvery time.Duration
+	// ClickRepeats remembers who clicked a tracked link or a link-in-bio
+	// button, for LinkRepeatWindow and bioRepeatWindow, across every API
+	// process of the install (clicks.Redis); nil: in this process only
+	// (clicks.Memory).
+	ClickRepeats clicks.Repeats
 
-	// Tracked order links (orderlinks.go). LinkClicks remembers who
-	// clicked a link within LinkRepeatWindow across every API process of
-	// the install (throttle.Redis); nil: in this process only.
-	LinkClicks RateCounter
-	// LinkSecret derives the daily salt of the repeat keys; every API
-	// process of an install must have the same. Empty: random per
-	// process.
-	LinkSecret []byte
-	// LinkRepeatWindow: a click from the same client, browser and link
-	// within it is not counted again (default 30 minutes).
+	// Tracked order links (orderlinks.go). LinkRepeatWindow: a click from
+	// the same client, browser and link within it is not counted again
+	// (default 30 minutes).
 	LinkRepeatWindow time.Duration
 	// LinkFlushEvery is how often counted clicks are written to the
 	// database (default 2 s).
 	LinkFlushEvery time.Duration
 	// ObserveClickFunc, when set, is told each tracked link request's
-	// outcome (ClickOutcomes).
+	// outcome (clicks.Outcomes).
 	ObserveClickFunc func(outcome string)
 }
 
@@ -252,10 +250,8 @@ type Server struct {
 	// counts them (passwordlinks.go).
 	mailSlots chan struct{}
 	mailWG    sync.WaitGroup
-	// bioClicks buffers the link-in-bio page's counted clicks;
-	// bioRepeats tells a repeated click from a first (bio.go).
-	bioClicks  *clicks.Counter[serentak.BioClick]
-	bioRepeats *clicks.Repeats
+	// bioClicks counts the link-in-bio page's clicks (bio.go).
+	bioClicks *clicks.Counter[serentak.BioClick]
 	// links serves and counts tracked order links (orderlinks.go).
 	links *linkRedirects
 }
@@ -312,9 +308,16 @@ func New(cfg Config) *Server {
 		s.authFails.refusal = "too many failed authentications from this address; try again in a minute"
 	}
 	s.cors = newCORS(cfg.CORSOrigins)
-	s.bioClicks = clicks.NewCounter(cfg.Store.AddBioClicks, cfg.BioClickFlushEvery, s.log)
-	s.bioRepeats = clicks.NewRepeats(bioRepeatWindow)
-	s.links = newLinkRedirects(s)
+	// One memory of repeats for both kinds of counted link (their keys
+	// name the kind).
+	repeats := cfg.ClickRepeats
+	if repeats == nil {
+		repeats = clicks.NewMemory()
+	}
+	s.bioClicks = clicks.NewCounter(func(ctx context.Context, counts map[serentak.BioClick]int64, _ time.Time) error {
+		return cfg.Store.AddBioClicks(ctx, counts)
+	}, clicks.Options{Every: cfg.BioClickFlushEvery, Repeats: repeats, Window: bioRepeatWindow, Log: s.log})
+	s.links = newLinkRedirects(s, repeats)
 
 	e := echo.New()
 	e.HideBanner = true

@@ -196,7 +196,7 @@ func (m *Metrics) APIRequest(method, route string, status int, d time.Duration) 
 }
 
 // LinkRedirects returns the API's api.Config.ObserveClickFunc, which
-// counts tracked link requests by outcome; outcomes (api.ClickOutcomes)
+// counts tracked link requests by outcome; outcomes (clicks.Outcomes)
 // are present at zero from the start.
 func (m *Metrics) LinkRedirects(outcomes []string) func(outcome string) {
 	for _, o := range outcomes {

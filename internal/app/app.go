@@ -134,7 +134,7 @@ type App struct {
 
 	// signInSecret names the sign-in counters in Redis (throttle.NewRedis).
 	signInSecret []byte
-	// linkSecret salts the tracked links' repeat keys (api.Config.LinkSecret).
+	// linkSecret salts the keys of repeated clicks in Redis (clicks.NewRedis).
 	linkSecret []byte
 	// tracer makes the spans of every role; nil when tracing is off
 	// (tracing.go).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/serentak/serentak"
 	"github.com/serentak/serentak/api"
+	"github.com/serentak/serentak/clicks"
 	"github.com/serentak/serentak/compose"
 	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/scheduler"
@@ -115,7 +116,7 @@ func (a *App) workerRole() ([]part, error) {
 }
 
 // apiRole serves the REST API, removes abandoned resumable uploads and
-// writes the link-in-bio clicks it counts.
+// writes the clicks it counts (tracked links, link-in-bio buttons).
 func (a *App) apiRole() ([]part, error) {
 	key, err := adminKey(a.Config, a.embedded(), a.Out, a.log)
 	if err != nil {
@@ -143,20 +144,18 @@ func (a *App) apiRole() ([]part, error) {
 		every = DefaultSweepEvery
 	}
 	return []part{
-		// Clicks on tracked links are counted until the server has
-		// stopped taking requests, then written once more.
+		// Clicks on tracked links and on the link-in-bio buttons are
+		// counted until the server has stopped taking requests, then
+		// written once more.
 		func(ctx context.Context) error {
-			clicks, stop := context.WithCancel(context.Background())
+			counting, stop := context.WithCancel(context.Background())
 			counted := make(chan error, 1)
-			go func() { counted <- srv.CountClicks(clicks) }()
+			go func() { counted <- srv.CountClicks(counting) }()
 			err := serveHTTP(hs, api.Listener(ln), a.log)(ctx)
 			stop()
 			return errors.Join(err, <-counted)
 		},
 		func(ctx context.Context) error { return sweepUploads(ctx, a.uploads.Sweep, every, a.log) },
-		// The link-in-bio page's clicks, counted in memory, written every
-		// few seconds and once more at the end.
-		srv.RunClickCounts,
 	}, nil
 }
 
@@ -254,12 +253,11 @@ func (a *App) apiConfig(adminKey string, rdb redis.UniversalClient) api.Config {
 		MetricsPublic:      cfg.MetricsPublic,
 		ObserveRequestFunc: a.metrics.APIRequest,
 
-		// Tracked order links: every API process agrees on repeats
-		// (Redis, keys hashed again under signInSecret; serve's embedded
-		// Redis expires them too).
-		LinkClicks:       throttle.NewRedis(rdb, "serentak:linkclick:", a.signInSecret),
-		LinkSecret:       a.linkSecret,
-		ObserveClickFunc: a.metrics.LinkRedirects(api.ClickOutcomes),
+		// Tracked order links and link-in-bio buttons: every API process
+		// agrees on repeats (Redis, keys salted daily under linkSecret;
+		// serve's embedded Redis expires them too).
+		ClickRepeats:     clicks.NewRedis(rdb, "serentak:click:", a.linkSecret, a.log),
+		ObserveClickFunc: a.metrics.LinkRedirects(clicks.Outcomes),
 	}
 }
 
