@@ -252,6 +252,8 @@ type Server struct {
 	// counts them (passwordlinks.go).
 	mailSlots chan struct{}
 	mailWG    sync.WaitGroup
+	// thumbSlots bounds the link-in-bio thumbnails being made (bio.go).
+	thumbSlots chan struct{}
 	// bioClicks buffers the link-in-bio page's counted clicks;
 	// bioRepeats tells a repeated click from a first (bio.go).
 	bioClicks  *clicks.Counter[serentak.BioClick]
@@ -298,6 +300,7 @@ func New(cfg Config) *Server {
 	s.hasher = newPasswordHasher()
 	s.signIns = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.mailSlots = make(chan struct{}, maxMailsAtOnce)
+	s.thumbSlots = make(chan struct{}, thumbnailsAtOnce)
 	s.resetMails = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.resetMails.window = resetMailWindow
 	if cfg.RateLimit > 0 {
@@ -389,6 +392,8 @@ func (s *Server) routes() {
 	e.GET("/b/:handle", s.showBio)
 	e.HEAD("/b/:handle", s.showBio)
 	e.GET("/b/:handle/o/:post", s.orderFromBio)
+	e.GET("/b/:handle/img/:media", s.bioPhotoServe)
+	e.HEAD("/b/:handle/img/:media", s.bioPhotoServe)
 	e.GET(bioStylePath, s.bioStyle)
 	// Tracked order links: public, like the media a platform pulls.
 	e.GET(linkPath, s.followLink)
