@@ -88,7 +88,10 @@ func TestLinkInBioOnAPhone(t *testing.T) {
 	if !strings.HasSuffix(attr(p, "li .order", "href"), "?src=instagram") {
 		t.Errorf("the button does not carry the source: %s", attr(p, "li .order", "href"))
 	}
-	if !browsertest.Eval[bool](p, "document.querySelector('li img').complete && document.querySelector('li img').naturalWidth > 0") {
+	// The thumbnail is made on its first request: wait for it to load.
+	if !browsertest.Eval[bool](p, `new Promise(done => { const i = document.querySelector('li img');
+		if (i.complete) { done(i.naturalWidth > 0); return }
+		i.onload = () => done(true); i.onerror = () => done(false) })`) {
 		t.Error("the product's photo did not load")
 	}
 	// Its thumbnail, upright: 176 px on the long side for an 88 px box.
