@@ -16,6 +16,7 @@ import (
 	"github.com/serentak/serentak/api"
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/media"
 	"github.com/serentak/serentak/media/mediatest"
 )
 
@@ -353,6 +354,17 @@ func TestBioPhotoIsAThumbnail(t *testing.T) {
 	if head := b.do("HEAD", thumb, "", nil); head.status != http.StatusOK || head.header.Get("Content-Type") != "image/jpeg" || len(head.body) != 0 {
 		t.Errorf("HEAD %s: %d %q, %d bytes", thumb, head.status, head.header.Get("Content-Type"), len(head.body))
 	}
+	mediaID := strings.TrimPrefix(thumb, "/b/toko-sari/img/")
+	kept := func() bool {
+		rc, _, _, err := b.blobs.Open(t.Context(), media.ThumbnailKey(mediaID))
+		if err == nil {
+			rc.Close()
+		}
+		return err == nil
+	}
+	if !kept() {
+		t.Errorf("the thumbnail is not kept in the blob store beside %s", mediaID)
+	}
 
 	om := bioImg.FindStringSubmatch(string(b.do("GET", "/b/toko-lain", "", nil).body))
 	if om == nil {
@@ -366,10 +378,19 @@ func TestBioPhotoIsAThumbnail(t *testing.T) {
 		"/b/toko-sari/img/" + otherMedia, // another workspace's media
 		"/b/toko-sari/img/" + unlisted,   // a post not on the page
 		"/b/toko-sari/img/med_01jb2c3d4e5f6g7h8j9k0m1n2p", "/b/toko-sari/img/x", "/b/toko-sari/img/..%2Fmed_x",
-		"/b/toko-nope/img/" + strings.TrimPrefix(thumb, "/b/toko-sari/img/"),
+		"/b/toko-nope/img/" + mediaID,
 	} {
 		if r := b.do("GET", path, "", nil); r.status != http.StatusNotFound || strings.HasPrefix(r.header.Get("Content-Type"), "image/") {
 			t.Errorf("GET %s: %d %q, want the 404 page", path, r.status, r.header.Get("Content-Type"))
 		}
+	}
+
+	// Deleting the media deletes its thumbnail; the page's photo is then 404.
+	b.expect(b.do("DELETE", "/v1/workspaces/"+ws+"/media/"+mediaID, key, nil), http.StatusNoContent)
+	if kept() {
+		t.Error("the thumbnail outlived its media")
+	}
+	if r := b.do("GET", thumb, "", nil); r.status != http.StatusNotFound {
+		t.Errorf("GET %s after the media is deleted: %d", thumb, r.status)
 	}
 }
