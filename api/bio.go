@@ -1,9 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,8 +17,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/blob"
 	"github.com/serentak/serentak/clicks"
 	"github.com/serentak/serentak/compose"
+	"github.com/serentak/serentak/media"
 )
 
 // The link-in-bio page (docs/api.md#link-in-bio-page): GET /b/{handle}
@@ -21,7 +28,9 @@ import (
 // and an order button, for the Instagram and TikTok profile link where a
 // caption cannot carry one. It is public (the handle names it), served
 // from the database on each visit, light for a slow phone: one small HTML
-// answer, one cached stylesheet, no script, images loaded lazily.
+// answer, one cached stylesheet, no script, and each photo a thumbnail of
+// a few kilobytes (/b/{handle}/img/{media}), not the phone camera's
+// megabytes, cached for a year and loaded lazily.
 //
 // The order button is /b/{handle}/o/{post}?src=…, which answers 302 to
 // the product's order link and counts one click per product, platform the
@@ -39,6 +48,11 @@ const bioWindow = 30 * 24 * time.Hour
 
 // bioMaxProducts bounds the page: a phone should not load more.
 const bioMaxProducts = 30
+
+// thumbnailsAtOnce bounds the thumbnails being made at once: each decodes
+// a whole photo (a 12-megapixel one takes about 50 MB), and a page of 30
+// new products asks for 30 at once. The rest wait; each is made once.
+const thumbnailsAtOnce = 2
 
 // bioRepeatWindow is how long one visitor's taps on one product count
 // once: a buyer who goes to WhatsApp, comes back and taps again.
@@ -103,11 +117,7 @@ func (s *Server) showBio(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	posts, _, err := s.cfg.Store.FindPosts(ctx, ws.ID, serentak.PostFilter{
-		Statuses: []serentak.PostStatus{serentak.PostPublished, serentak.PostPartiallyPublished, serentak.PostPublishing},
-		From:     now.Add(-bioWindow), To: now.Add(time.Microsecond), Limit: bioMaxProducts,
-	})
+	posts, err := s.bioPosts(c, ws)
 	if err != nil {
 		return err
 	}
@@ -118,7 +128,34 @@ func (s *Server) showBio(c echo.Context) error {
 		query = "?src=" + src
 	}
 	d := bioData{Lang: ws.Language, Name: ws.Name, Style: bioStylePath + "?v=" + bioCSSVersion}
-	seen := map[string]bool{} // a product posted again shows once, its newest post
+	for _, p := range posts {
+		bp := bioProduct{Name: p.Product.Name, Order: "/b/" + url.PathEscape(ws.Handle) + "/o/" + p.ID + query}
+		if m, ok := bioPhoto(p); ok {
+			bp.Image = "/b/" + url.PathEscape(ws.Handle) + "/img/" + m.ID
+		}
+		if p.Product.Price != nil {
+			bp.Price = compose.FormatPrice(*p.Product.Price, ws.Language)
+		}
+		d.Products = append(d.Products, bp)
+	}
+	return s.renderBio(c, http.StatusOK, d)
+}
+
+// bioPosts are the posts the page lists, newest first: current (within
+// bioWindow), with a product and an order link, one per product name (a
+// product posted again shows once, its newest post), at most
+// bioMaxProducts. The page and its photos (bioPhotoServe) ask the same.
+func (s *Server) bioPosts(c echo.Context, ws serentak.Workspace) ([]serentak.Post, error) {
+	now := s.now()
+	posts, _, err := s.cfg.Store.FindPosts(c.Request().Context(), ws.ID, serentak.PostFilter{
+		Statuses: []serentak.PostStatus{serentak.PostPublished, serentak.PostPartiallyPublished, serentak.PostPublishing},
+		From:     now.Add(-bioWindow), To: now.Add(time.Microsecond), Limit: bioMaxProducts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	listed := posts[:0]
+	seen := map[string]bool{}
 	for _, p := range posts {
 		if p.Product == nil || s.orderLink(c, p) == "" {
 			continue
@@ -128,29 +165,124 @@ func (s *Server) showBio(c echo.Context) error {
 			continue
 		}
 		seen[name] = true
-		bp := bioProduct{Name: p.Product.Name, Image: s.bioImage(p, now),
-			Order: "/b/" + url.PathEscape(ws.Handle) + "/o/" + p.ID + query}
-		if p.Product.Price != nil {
-			bp.Price = compose.FormatPrice(*p.Product.Price, ws.Language)
-		}
-		d.Products = append(d.Products, bp)
+		listed = append(listed, p)
 	}
-	return s.renderBio(c, http.StatusOK, d)
+	return listed, nil
 }
 
-// bioImage is the post's first uploaded photo, by the signed link the
-// platforms fetch it with; "" when it has none (a video, a photo given by
-// URL: the page loads nothing from other sites).
-func (s *Server) bioImage(p serentak.Post, now time.Time) string {
-	if s.cfg.Signer == nil {
-		return ""
-	}
+// bioPhoto is the photo the page shows for a post: its first uploaded
+// image, when a thumbnail can be made of it (media.HasThumbnail: not HEIC).
+// A video, or a photo given by URL, shows none: the page loads nothing
+// from other sites, and never a phone's full-size photo.
+func bioPhoto(p serentak.Post) (serentak.MediaRef, bool) {
 	for _, m := range p.Media {
-		if m.Kind == serentak.MediaImage && m.ID != "" {
-			return s.cfg.Signer.URL(m.ID, now)
+		if m.Kind != serentak.MediaImage || m.ID == "" {
+			continue
+		}
+		return m, media.HasThumbnail(m.ContentType)
+	}
+	return serentak.MediaRef{}, false
+}
+
+// bioPhotoServe answers a product's photo on the page,
+// /b/{handle}/img/{media}: a thumbnail of at most media.ThumbnailSide
+// pixels (JPEG, or the original when it is already that small), made on
+// the first request and kept in the blob store beside the original
+// (media.ThumbnailKey). Only the photo of a post the page lists now is
+// served: another workspace's media, an unlisted post's, a bad ID are the
+// page's 404. Its URL names the media, whose bytes never change, so a
+// phone keeps it for a year.
+func (s *Server) bioPhotoServe(c echo.Context) error {
+	ctx := c.Request().Context()
+	missing := func() error {
+		return s.renderBio(c, http.StatusNotFound, bioData{Lang: pageLanguage(c), Missing: true})
+	}
+	id := c.Param("media")
+	if !wellFormedID(id, serentak.PrefixMedia) {
+		return missing()
+	}
+	ws, err := s.cfg.Store.FindWorkspaceByHandle(ctx, c.Param("handle"))
+	if serentak.ErrorCode(err) == serentak.ECodeNotFound {
+		return missing()
+	}
+	if err != nil {
+		return err
+	}
+	posts, err := s.bioPosts(c, ws)
+	if err != nil {
+		return err
+	}
+	var ref serentak.MediaRef
+	for _, p := range posts {
+		if m, ok := bioPhoto(p); ok && m.ID == id {
+			ref = m
+			break
 		}
 	}
-	return ""
+	if ref.ID == "" {
+		return missing()
+	}
+	data, modTime, err := s.thumbnail(ctx, ref)
+	if errors.Is(err, blob.ErrNotFound) || isRefusedMedia(err) || errors.Is(err, media.ErrNoThumbnail) {
+		return missing() // the bytes are gone, or cannot be shown
+	}
+	if err != nil {
+		return err
+	}
+	ct, _, _ := media.Sniff(data[:min(len(data), media.SniffLen)])
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, ct)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	return s.serveContent(c, "the photo", modTime, bytes.NewReader(data))
+}
+
+// thumbnail is the thumbnail of an uploaded image: the one kept in the
+// blob store, else made now (at most thumbnailsAtOnce at a time: each
+// decodes a whole photo, tens of megabytes for a phone's) and kept. Two
+// first requests at once both make it; the second Put replaces the first
+// with the same bytes.
+func (s *Server) thumbnail(ctx context.Context, ref serentak.MediaRef) ([]byte, time.Time, error) {
+	key := media.ThumbnailKey(ref.ID) // an upload's storage key is its ID
+	if data, modTime, err := s.readBlob(ctx, key, 1<<20); !errors.Is(err, blob.ErrNotFound) {
+		return data, modTime, err
+	}
+	select {
+	case s.thumbSlots <- struct{}{}:
+		defer func() { <-s.thumbSlots }()
+	case <-ctx.Done():
+		return nil, time.Time{}, ctx.Err()
+	}
+	rc, size, _, err := s.cfg.Blobs.Open(ctx, ref.ID)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer rc.Close()
+	data, _, err := media.Thumbnail(media.ReaderAt(rc), size, ref.ContentType)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("making the thumbnail of %s: %w", ref.ID, err)
+	}
+	if _, err := s.cfg.Blobs.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+		return nil, time.Time{}, fmt.Errorf("keeping the thumbnail of %s: %w", ref.ID, err)
+	}
+	return data, s.now(), nil
+}
+
+// readBlob reads the bytes under key whole, refusing more than limit.
+func (s *Server) readBlob(ctx context.Context, key string, limit int64) ([]byte, time.Time, error) {
+	rc, size, modTime, err := s.cfg.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer rc.Close()
+	if size > limit {
+		return nil, time.Time{}, fmt.Errorf("blob %s holds %d bytes, more than the %d expected", key, size, limit)
+	}
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("reading blob %s: %w", key, err)
+	}
+	return data, modTime, nil
 }
 
 // orderLink is where a post's order button leads: the order link composed
@@ -316,8 +448,8 @@ func withBioRef(target, src string) string {
 	return target // no prefilled message: nothing to add a reference to
 }
 
-// renderBio writes the page. Its only outside request is its images,
-// from this server's public media route; no script runs.
+// renderBio writes the page. Its only requests are its stylesheet and its
+// photos' thumbnails, both from this server; no script runs.
 func (s *Server) renderBio(c echo.Context, status int, d bioData) error {
 	if _, ok := bioPage[d.Lang]; !ok {
 		d.Lang = serentak.DefaultLanguage
@@ -325,14 +457,9 @@ func (s *Server) renderBio(c echo.Context, status int, d bioData) error {
 	if d.Style == "" {
 		d.Style = bioStylePath + "?v=" + bioCSSVersion
 	}
-	img := "'self'"
-	if s.cfg.Signer != nil {
-		if u, err := url.Parse(s.cfg.Signer.BaseURL); err == nil && u.Host != "" {
-			img += " " + u.Scheme + "://" + u.Host
-		}
-	}
+	// The photos are the page's own thumbnails (bioPhotoServe): same origin.
 	return writePage(c, status, bioPage[d.Lang], d, pagePolicy{
-		CSP:      "default-src 'none'; style-src 'self'; img-src " + img + "; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+		CSP:      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
 		Referrer: "no-referrer",
 	})
 }

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"image"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,6 +18,8 @@ import (
 	"github.com/serentak/serentak/embedredis/redistest"
 	"github.com/serentak/serentak/gormstore"
 	"github.com/serentak/serentak/gormstore/storetest"
+	"github.com/serentak/serentak/media"
+	"github.com/serentak/serentak/media/mediatest"
 )
 
 // Visitors' User-Agents, as the apps send them.
@@ -44,18 +48,18 @@ func setupBio(t *testing.T, opts ...func(*api.Config)) bioBundle {
 	return bioBundle{bundle: b, url: u}
 }
 
-// publishedPost makes a post of product (name, price in rupiah), with a
-// photo, at b.now+1 min, and publishes it as a worker would; it returns
-// the post's ID.
-func (b bioBundle) publishedPost(ws, key, acc, name string, price float64, photo bool) string {
+// publishedPost makes a post of product (name, price in rupiah), with
+// photo uploaded as its media (nil: none), at b.now+1 min, and publishes
+// it as a worker would; it returns the post's ID.
+func (b bioBundle) publishedPost(ws, key, acc, name string, price float64, photo []byte) string {
 	b.t.Helper()
 	body := map[string]any{
 		"product":      map[string]any{"name": name, "price": map[string]any{"amount": price, "currency": "IDR"}, "whatsapp": "0812-3456-7890"},
 		"scheduled_at": b.now.Add(time.Minute).Format(time.RFC3339),
 		"targets":      []any{map[string]any{"account_id": acc}},
 	}
-	if photo {
-		med := b.expect(b.upload(ws, key, "a.png", "image/png", pngBytes), http.StatusCreated)["id"].(string)
+	if photo != nil {
+		med := b.expect(b.upload(ws, key, "photo", "", photo), http.StatusCreated)["id"].(string)
 		body["media"] = []any{map[string]any{"id": med}}
 	}
 	m := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, body), http.StatusCreated)
@@ -106,13 +110,13 @@ func TestBioPageListsCurrentProducts(t *testing.T) {
 	acc := b.account(ws, key, serentak.Facebook, "111")
 	start := b.now
 	b.now = start.Add(-40 * 24 * time.Hour) // a post from 40 days ago has left the page
-	b.publishedPost(ws, key, acc, "Sambal Roa Lama", 30000, false)
+	b.publishedPost(ws, key, acc, "Sambal Roa Lama", 30000, nil)
 	b.now = start.Add(-3 * 24 * time.Hour)
-	b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 20000, false) // posted again below: shown once
+	b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 20000, nil) // posted again below: shown once
 	b.now = start.Add(-2 * 24 * time.Hour)
-	older := b.publishedPost(ws, key, acc, "Kopi Gayo 250 g", 85000, false)
+	older := b.publishedPost(ws, key, acc, "Kopi Gayo 250 g", 85000, nil)
 	b.now = start
-	newest := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, true)
+	newest := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, pngBytes)
 	// A post still to come is not on the page.
 	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, map[string]any{
 		"product":      map[string]any{"name": "Rendang Kemasan", "whatsapp": "081234567890"},
@@ -127,12 +131,12 @@ func TestBioPageListsCurrentProducts(t *testing.T) {
 	}
 	page := string(r.body)
 	for _, want := range []string{`<html lang="id">`, "Toko Sari", "Keripik Singkong Pedas", "Rp25.000", "Kopi Gayo 250 g", "Rp85.000",
-		">Pesan<", `loading="lazy"`, `/public/media/`, `href="/public/bio.css?v=`} {
+		">Pesan<", `loading="lazy"`, `<img src="/b/toko-sari/img/med_`, `href="/public/bio.css?v=`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q:\n%s", want, page)
 		}
 	}
-	for _, gone := range []string{"Sambal Roa Lama", "Rendang Kemasan", "Rp20.000", "<script", "style="} {
+	for _, gone := range []string{"Sambal Roa Lama", "Rendang Kemasan", "Rp20.000", "<script", "style=", "/public/media/"} {
 		if strings.Contains(page, gone) {
 			t.Errorf("the page shows %q:\n%s", gone, page)
 		}
@@ -177,7 +181,7 @@ func TestBioClicksCounted(t *testing.T) {
 	ws, key := b.workspace("Toko Sari")
 	acc := b.account(ws, key, serentak.Facebook, "111")
 	b.now = time.Date(2026, 12, 3, 23, 30, 0, 0, time.UTC) // already 4 December in Jakarta
-	id := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, false)
+	id := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, nil)
 	b.now = b.now.Add(2 * time.Minute)
 	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari"}), http.StatusOK)
 
@@ -233,8 +237,8 @@ func TestBioRepeatAcrossServers(t *testing.T) {
 	ws, key := b.workspace("Toko Sari")
 	acc := b.account(ws, key, serentak.Facebook, "111")
 	b.now = time.Date(2026, 12, 4, 3, 0, 0, 0, time.UTC)
-	id := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, false)
-	other := b.publishedPost(ws, key, acc, "Kopi Gayo 250 g", 85000, false)
+	id := b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, nil)
+	other := b.publishedPost(ws, key, acc, "Kopi Gayo 250 g", 85000, nil)
 	b.now = b.now.Add(2 * time.Minute)
 	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari"}), http.StatusOK)
 
@@ -343,5 +347,102 @@ func TestWorkspaceHandle(t *testing.T) {
 	}
 	if updates != 4 { // set, kept with a new name, cleared twice
 		t.Errorf("%d handle changes audited, want 4", updates)
+	}
+}
+
+var bioImg = regexp.MustCompile(`<img src="([^"]+)" alt="" width="88" height="88"`)
+
+// TestBioPhotoIsAThumbnail: the page draws a product's photo from its own
+// thumbnail, not the upload: a JPEG of at most 176 px on the long side
+// (upright, as the phone took it), a small fraction of the upload's
+// bytes, cached for a year, kept after it is made. Only a listed post's
+// photo is served: another workspace's, a post still to come's, a bad ID
+// are 404 (SQLite, and PostgreSQL with SERENTAK_TEST_DATABASE_URL).
+func TestBioPhotoIsAThumbnail(t *testing.T) {
+	b := setupBio(t)
+	ws, key := b.workspace("Toko Sari")
+	acc := b.account(ws, key, serentak.Facebook, "111")
+	photo := mediatest.JPEG(1600, 1200, 6) // a phone's portrait photo, stored on its side
+	b.publishedPost(ws, key, acc, "Keripik Singkong Pedas", 25000, photo)
+	other, otherKey := b.workspace("Toko Lain")
+	otherAcc := b.account(other, otherKey, serentak.Facebook, "222")
+	b.publishedPost(other, otherKey, otherAcc, "Kopi Gayo", 85000, pngBytes)
+	// A post still to come, with its photo: not on the page.
+	unlisted := b.expect(b.upload(ws, key, "b.jpg", "image/jpeg", mediatest.JPEG(300, 200, 0)), http.StatusCreated)["id"].(string)
+	b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", key, map[string]any{
+		"product": map[string]any{"name": "Rendang", "whatsapp": "081234567890"}, "media": []any{map[string]any{"id": unlisted}},
+		"scheduled_at": b.now.Add(time.Hour).Format(time.RFC3339), "targets": []any{map[string]any{"account_id": acc}},
+	}), http.StatusCreated)
+	b.now = b.now.Add(2 * time.Minute)
+	b.expect(b.do("PATCH", "/v1/workspaces/"+ws, key, map[string]any{"handle": "toko-sari"}), http.StatusOK)
+	b.expect(b.do("PATCH", "/v1/workspaces/"+other, otherKey, map[string]any{"handle": "toko-lain"}), http.StatusOK)
+
+	page := b.do("GET", "/b/toko-sari", "", nil)
+	m := bioImg.FindStringSubmatch(string(page.body))
+	if m == nil || !strings.HasPrefix(m[1], "/b/toko-sari/img/med_") {
+		t.Fatalf("the page's <img> is not the thumbnail, with its size:\n%s", page.body)
+	}
+	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self';") {
+		t.Errorf("CSP %q: the photos are the page's own", csp)
+	}
+	thumb := m[1]
+	r := b.do("GET", thumb, "", nil)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("GET %s: %d %q", thumb, r.status, r.header.Get("Content-Type"))
+	}
+	if cc := r.header.Get("Cache-Control"); !strings.Contains(cc, "public") || !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
+		t.Errorf("Cache-Control %q, want public, a year, immutable", cc)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(r.body))
+	if err != nil || format != "jpeg" || cfg.Width != 132 || cfg.Height != 176 {
+		t.Errorf("the thumbnail is %s %d×%d (%v), want a 132×176 JPEG (upright, 176 px on the long side)", format, cfg.Width, cfg.Height, err)
+	}
+	if len(r.body) > len(photo)/10 {
+		t.Errorf("the thumbnail is %d bytes, the upload %d", len(r.body), len(photo))
+	}
+	if again := b.do("GET", thumb, "", nil); again.status != http.StatusOK || !bytes.Equal(again.body, r.body) {
+		t.Errorf("a second GET: %d, same bytes %v", again.status, bytes.Equal(again.body, r.body))
+	}
+	if head := b.do("HEAD", thumb, "", nil); head.status != http.StatusOK || head.header.Get("Content-Type") != "image/jpeg" || len(head.body) != 0 {
+		t.Errorf("HEAD %s: %d %q, %d bytes", thumb, head.status, head.header.Get("Content-Type"), len(head.body))
+	}
+	mediaID := strings.TrimPrefix(thumb, "/b/toko-sari/img/")
+	kept := func() bool {
+		rc, _, _, err := b.blobs.Open(t.Context(), media.ThumbnailKey(mediaID))
+		if err == nil {
+			rc.Close()
+		}
+		return err == nil
+	}
+	if !kept() {
+		t.Errorf("the thumbnail is not kept in the blob store beside %s", mediaID)
+	}
+
+	om := bioImg.FindStringSubmatch(string(b.do("GET", "/b/toko-lain", "", nil).body))
+	if om == nil {
+		t.Fatal("the other workspace's page shows no photo")
+	}
+	otherMedia := strings.TrimPrefix(om[1], "/b/toko-lain/img/")
+	if r := b.do("GET", om[1], "", nil); r.status != http.StatusOK || r.header.Get("Content-Type") != "image/png" {
+		t.Errorf("a tiny PNG is its own thumbnail: %d %q", r.status, r.header.Get("Content-Type"))
+	}
+	for _, path := range []string{
+		"/b/toko-sari/img/" + otherMedia, // another workspace's media
+		"/b/toko-sari/img/" + unlisted,   // a post not on the page
+		"/b/toko-sari/img/med_01jb2c3d4e5f6g7h8j9k0m1n2p", "/b/toko-sari/img/x", "/b/toko-sari/img/..%2Fmed_x",
+		"/b/toko-nope/img/" + mediaID,
+	} {
+		if r := b.do("GET", path, "", nil); r.status != http.StatusNotFound || strings.HasPrefix(r.header.Get("Content-Type"), "image/") {
+			t.Errorf("GET %s: %d %q, want the 404 page", path, r.status, r.header.Get("Content-Type"))
+		}
+	}
+
+	// Deleting the media deletes its thumbnail; the page's photo is then 404.
+	b.expect(b.do("DELETE", "/v1/workspaces/"+ws+"/media/"+mediaID, key, nil), http.StatusNoContent)
+	if kept() {
+		t.Error("the thumbnail outlived its media")
+	}
+	if r := b.do("GET", thumb, "", nil); r.status != http.StatusNotFound {
+		t.Errorf("GET %s after the media is deleted: %d", thumb, r.status)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/serentak/serentak"
+	"github.com/serentak/serentak/media"
 )
 
 // Leaving Serentak (docs/api.md#leaving-export-and-deletion): an owner
@@ -230,8 +231,10 @@ func (s *Server) deleteWorkspace(c echo.Context) error {
 	// not in the transaction). A blob left behind is logged: nothing
 	// points at it any more.
 	for _, k := range keys {
-		if err := s.cfg.Blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
-			s.log.Error("could not delete a deleted workspace's media bytes", "workspace", wsID, "key", k, "error", err)
+		for _, k := range []string{k, media.ThumbnailKey(k)} { // and the link-in-bio page's thumbnail
+			if err := s.cfg.Blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
+				s.log.Error("could not delete a deleted workspace's media bytes", "workspace", wsID, "key", k, "error", err)
+			}
 		}
 	}
 	// Resumable uploads not yet finished are bytes of the workspace too.

@@ -145,9 +145,12 @@ func (s *Server) deleteMedia(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Blobs.Delete(ctx, m.StorageKey); err != nil {
-		// The record is gone, so nothing serves these bytes any more.
-		s.log.Warn("removing the bytes of deleted media", "request_id", requestID(c), "media", m.ID, "error", err.Error())
+	// The record is gone, so nothing serves these bytes any more; nor the
+	// thumbnail the link-in-bio page may have made of them.
+	for _, k := range []string{m.StorageKey, media.ThumbnailKey(m.StorageKey)} {
+		if err := s.cfg.Blobs.Delete(ctx, k); err != nil {
+			s.log.Warn("removing the bytes of deleted media", "request_id", requestID(c), "media", m.ID, "key", k, "error", err.Error())
+		}
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -248,8 +251,15 @@ func (s *Server) publicMedia(c echo.Context) error {
 	h.Set(echo.HeaderContentType, ct)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, max-age=300")
+	return s.serveContent(c, "media "+id, modTime, rc)
+}
+
+// serveContent answers the bytes of rs with http.ServeContent (ranges,
+// HEAD, If-Modified-Since), the headers set before; its error answers are
+// the JSON error body. what names the bytes in an error of ours.
+func (s *Server) serveContent(c echo.Context, what string, modTime time.Time, rs io.ReadSeeker) error {
 	w := &mediaWriter{Response: c.Response(), rc: http.NewResponseController(c.Response()), timeout: s.cfg.WriteTimeout}
-	http.ServeContent(w, c.Request(), "", modTime, rc)
+	http.ServeContent(w, c.Request(), "", modTime, rs)
 	switch w.failed {
 	case 0:
 		return nil
@@ -258,7 +268,7 @@ func (s *Server) publicMedia(c echo.Context) error {
 	case http.StatusPreconditionFailed:
 		return serentak.Errorf(codePreconditionFailed, "the file does not match If-Match or If-Unmodified-Since")
 	}
-	return fmt.Errorf("serving media %s: status %d", id, w.failed)
+	return fmt.Errorf("serving %s: status %d", what, w.failed)
 }
 
 // mediaWriter is what http.ServeContent writes public media to. It moves

@@ -52,6 +52,8 @@ var tenancyMatrix = map[string]string{
 	"GET /b/:handle":                                                    "ok ok ok ok ok ok ok ok ok ok ok ok ok", // public: the link-in-bio page
 	"HEAD /b/:handle":                                                   "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /b/:handle/o/:post":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+	"GET /b/:handle/img/:media":                                         "ok ok ok ok ok ok ok ok ok ok ok ok ok", // a listed product's photo
+	"HEAD /b/:handle/img/:media":                                        "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"HEAD /public/media/:id":                                            "ok ok ok ok ok ok ok ok ok ok ok ok ok",
 	"GET /o/:code":                                                      "ok ok ok ok ok ok ok ok ok ok ok ok ok", // a tracked link: public, the code is the key
 	"HEAD /o/:code":                                                     "ok ok ok ok ok ok ok ok ok ok ok ok ok",
@@ -240,6 +242,7 @@ func TestTenancyMatrix(t *testing.T) {
 	bioPost := b.expect(b.do("POST", "/v1/workspaces/"+ws+"/posts", owner, map[string]any{
 		"product":      map[string]any{"name": "Keripik", "whatsapp": "081234567890"},
 		"scheduled_at": b.now.Add(time.Minute).Format(time.RFC3339), "targets": []any{map[string]any{"account_id": acc}},
+		"media": []any{map[string]any{"id": med}},
 	}), http.StatusCreated)
 	bioClaim, claimed, err := b.store.ClaimDelivery(t.Context(), bioPost["deliveries"].([]any)[0].(map[string]any)["id"].(string), 1, time.Now().Add(time.Minute))
 	if err != nil || !claimed {
@@ -248,10 +251,13 @@ func TestTenancyMatrix(t *testing.T) {
 	if err := b.store.CompleteDelivery(t.Context(), bioClaim, serentak.Result{ExternalID: "1_2"}); err != nil {
 		t.Fatal(err)
 	}
+	b.now = b.now.Add(2 * time.Minute) // its scheduled time passed: on the page, with its photo
 	unscoped := map[string]scopedRoute{
 		"GET /b/:handle":                    {path: "/b/toko-budi", body: noBody, ok: 200},
 		"HEAD /b/:handle":                   {path: "/b/toko-budi", body: noBody, ok: 200},
 		"GET /b/:handle/o/:post":            {path: "/b/toko-budi/o/" + bioPost["id"].(string), body: noBody, ok: 302},
+		"GET /b/:handle/img/:media":         {path: "/b/toko-budi/img/" + med, body: noBody, ok: 200},
+		"HEAD /b/:handle/img/:media":        {path: "/b/toko-budi/img/" + med, body: noBody, ok: 200},
 		"GET /public/bio.css":               {path: "/public/bio.css", body: noBody, ok: 200},
 		"GET /v1/approval-link":             {path: shown, body: noBody, ok: 200},
 		"HEAD /v1/approval-link":            {path: shown, body: noBody, ok: 200},

@@ -252,6 +252,8 @@ type Server struct {
 	mailWG    sync.WaitGroup
 	// bioClicks counts the link-in-bio page's clicks (bio.go).
 	bioClicks *clicks.Counter[serentak.BioClick]
+	// thumbSlots bounds the link-in-bio thumbnails being made (bio.go).
+	thumbSlots chan struct{}
 	// links serves and counts tracked order links (orderlinks.go).
 	links *linkRedirects
 }
@@ -294,6 +296,7 @@ func New(cfg Config) *Server {
 	s.hasher = newPasswordHasher()
 	s.signIns = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.mailSlots = make(chan struct{}, maxMailsAtOnce)
+	s.thumbSlots = make(chan struct{}, thumbnailsAtOnce)
 	s.resetMails = newSignInGuard(cfg.SignInFailures, s.now, s.log)
 	s.resetMails.window = resetMailWindow
 	if cfg.RateLimit > 0 {
@@ -392,6 +395,8 @@ func (s *Server) routes() {
 	e.GET("/b/:handle", s.showBio)
 	e.HEAD("/b/:handle", s.showBio)
 	e.GET("/b/:handle/o/:post", s.orderFromBio)
+	e.GET("/b/:handle/img/:media", s.bioPhotoServe)
+	e.HEAD("/b/:handle/img/:media", s.bioPhotoServe)
 	e.GET(bioStylePath, s.bioStyle)
 	// Tracked order links: public, like the media a platform pulls.
 	e.GET(linkPath, s.followLink)

@@ -92,30 +92,35 @@ func (s seekReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // exifRotated reports whether a JPEG's EXIF orientation (5–8) turns the
 // picture by 90 or 270 degrees, as phone cameras write portrait photos:
 // the platforms show, and measure the aspect ratio of, the turned picture.
-// It looks at the APP1 segments before the image data, nothing more.
 func exifRotated(r io.Reader) bool {
+	o := jpegOrientation(r)
+	return o >= 5 && o <= 8
+}
+
+// jpegOrientation is a JPEG's EXIF orientation (1–8), 0 when it has none.
+// It looks at the APP1 segments before the image data, nothing more.
+func jpegOrientation(r io.Reader) int {
 	br := bufio.NewReader(io.LimitReader(r, 256<<10))
 	var soi [2]byte
 	if _, err := io.ReadFull(br, soi[:]); err != nil || soi != [2]byte{0xFF, 0xD8} {
-		return false
+		return 0
 	}
 	for {
 		var m [4]byte
 		if _, err := io.ReadFull(br, m[:]); err != nil || m[0] != 0xFF {
-			return false
+			return 0
 		}
 		marker := m[1]
 		n := int(binary.BigEndian.Uint16(m[2:4])) - 2
 		if marker == 0xDA || n < 0 { // start of scan: no EXIF before the image data
-			return false
+			return 0
 		}
 		seg := make([]byte, n)
 		if _, err := io.ReadFull(br, seg); err != nil {
-			return false
+			return 0
 		}
 		if marker == 0xE1 && len(seg) > 6 && string(seg[:6]) == "Exif\x00\x00" {
-			o := exifOrientation(seg[6:])
-			return o >= 5 && o <= 8
+			return exifOrientation(seg[6:])
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,8 @@ func TestLinkInBioOnAPhone(t *testing.T) {
 		"external_id": fakestack.PageID, "name": fakestack.PageName, "access_token": fakestack.PageToken}, &acc); st != http.StatusCreated {
 		t.Fatalf("attach the Page: %d", st)
 	}
-	photo := s.uploadPhoto(ws, mediatest.JPEG(600, 600, 1))
+	// A phone camera's photo: 12 megapixels, portrait by its EXIF.
+	photo := s.uploadPhoto(ws, mediatest.JPEGOf(mediatest.Scene(4032, 3024), 6))
 	_, post := s.apiCall("POST", "/v1/workspaces/"+ws+"/posts", map[string]any{
 		"product": map[string]any{"name": "Keripik Singkong Pedas", "price": map[string]any{"amount": 25000, "currency": "IDR"},
 			"whatsapp": "0812-3456-7890"},
@@ -86,8 +88,15 @@ func TestLinkInBioOnAPhone(t *testing.T) {
 	if !strings.HasSuffix(attr(p, "li .order", "href"), "?src=instagram") {
 		t.Errorf("the button does not carry the source: %s", attr(p, "li .order", "href"))
 	}
-	if !browsertest.Eval[bool](p, "document.querySelector('li img').complete && document.querySelector('li img').naturalWidth > 0") {
+	// The thumbnail is made on its first request: wait for it to load.
+	if !browsertest.Eval[bool](p, `new Promise(done => { const i = document.querySelector('li img');
+		if (i.complete) { done(i.naturalWidth > 0); return }
+		i.onload = () => done(true); i.onerror = () => done(false) })`) {
 		t.Error("the product's photo did not load")
+	}
+	// Its thumbnail, upright: 176 px on the long side for an 88 px box.
+	if w, h := browsertest.Eval[int](p, "document.querySelector('li img').naturalWidth"), browsertest.Eval[int](p, "document.querySelector('li img').naturalHeight"); w != 132 || h != 176 {
+		t.Errorf("the photo is %d×%d, want the 132×176 thumbnail", w, h)
 	}
 	look(t, p, "bio-id")
 	weigh(t, s, "/b/toko-sari")
@@ -134,8 +143,10 @@ func (s *site) uploadPhoto(ws string, data []byte) string {
 	return m.ID
 }
 
-// weigh logs what a phone downloads for a page before its photos: the
-// HTML and its stylesheet, as sent (no compression).
+// weigh logs what a phone downloads for a page: the HTML and its
+// stylesheet, and its photos, as sent (no compression). The HTML and CSS
+// are at most 10 KB; each photo at most 32 KB (a thumbnail, not the
+// camera's megabytes).
 func weigh(t *testing.T, s *site, path string) {
 	t.Helper()
 	get := func(u string) []byte {
@@ -153,8 +164,20 @@ func weigh(t *testing.T, s *site, path string) {
 		rest := html[i+len(`href="`):]
 		css = get(s.base + strings.ReplaceAll(string(rest[:bytes.IndexByte(rest, '"')]), "&amp;", "&"))
 	}
-	t.Logf("%s weighs %d bytes of HTML and %d of CSS (%d in all, photos apart)", path, len(html), len(css), len(html)+len(css))
+	photos, n := 0, 0
+	for _, m := range regexp.MustCompile(`<img src="([^"]+)"`).FindAllSubmatch(html, -1) {
+		src := strings.ReplaceAll(string(m[1]), "&amp;", "&")
+		if strings.HasPrefix(src, "/") {
+			src = s.base + src
+		}
+		photos += len(get(src))
+		n++
+	}
+	t.Logf("%s weighs %d bytes of HTML, %d of CSS and %d of %d photos (%d in all)", path, len(html), len(css), photos, n, len(html)+len(css)+photos)
 	if len(html)+len(css) > 10_000 {
 		t.Errorf("%s weighs %d bytes before its photos, want at most 10 KB", path, len(html)+len(css))
+	}
+	if photos > 32_000*n {
+		t.Errorf("%s's %d photos weigh %d bytes, want at most 32 KB each", path, n, photos)
 	}
 }

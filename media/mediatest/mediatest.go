@@ -18,9 +18,13 @@ import (
 
 // JPEG encodes a w×h JPEG of noise. orientation 1–8 adds an EXIF APP1 segment with
 // that orientation (6 is a phone's portrait photo); 0 adds none.
-func JPEG(w, h, orientation int) []byte {
+func JPEG(w, h, orientation int) []byte { return JPEGOf(picture(w, h), orientation) }
+
+// JPEGOf encodes img as a JPEG, with an EXIF orientation as JPEG does: a
+// test that must see which way a picture is turned draws its own.
+func JPEGOf(img image.Image, orientation int) []byte {
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, picture(w, h), &jpeg.Options{Quality: 50}); err != nil {
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 50}); err != nil {
 		panic(err)
 	}
 	b := buf.Bytes()
@@ -63,6 +67,41 @@ func PNGHeader(w, h int) []byte {
 	out = append(out, chunk("IHDR", ihdr)...)
 	out = append(out, chunk("tEXt", append([]byte("Comment\x00"), bytes.Repeat([]byte("x"), 1000)...))...)
 	return append(out, chunk("IEND", nil)...)
+}
+
+// Scene is a w×h colour picture made up somewhat like a photo: a broad
+// gradient, objects (blocks of about a twelfth of the width, each its own
+// colour) and a sensor's grain. Unlike noise, it does not shrink to a flat
+// grey, so a thumbnail of it weighs about what a photo's does.
+func Scene(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	block := max(1, w/12)
+	x32 := uint32(2463534242)
+	next := func() uint32 {
+		x32 ^= x32 << 13
+		x32 ^= x32 >> 17
+		x32 ^= x32 << 5
+		return x32
+	}
+	cols := (w + block - 1) / block
+	tiles := make([][3]int, cols*((h+block-1)/block))
+	for i := range tiles {
+		r := next()
+		tiles[i] = [3]int{int(r & 0x7f), int(r >> 8 & 0x7f), int(r >> 16 & 0x7f)}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			t := tiles[(y/block)*cols+x/block]
+			grain := int(next()&0x1f) - 16
+			i := img.PixOffset(x, y)
+			for c := 0; c < 3; c++ {
+				v := t[c] + 96*(x+y)/(w+h) + grain
+				img.Pix[i+c] = byte(min(255, max(0, v)))
+			}
+			img.Pix[i+3] = 255
+		}
+	}
+	return img
 }
 
 // picture is a gray image of noise, so its encoded size is realistic
