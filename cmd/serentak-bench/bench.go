@@ -430,16 +430,8 @@ func drain(graph *benchPlatform, c benchConfig, due time.Time, rep *benchReport)
 			return err
 		}
 	}
-	deadline := due.Add(60*time.Second + time.Duration(c.Posts)*time.Millisecond)
-	for time.Now().Before(deadline) {
-		n, err := graph.Count()
-		if err != nil {
-			return err
-		}
-		if n >= c.Posts {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+	if _, err := graph.AwaitArrivals(c.Posts, due); err != nil {
+		return err
 	}
 	// The CPU is read before the arrivals are fetched, which costs some.
 	drainCPU := processCPU() - cpu0

@@ -94,19 +94,12 @@ func platformFloor(ctx context.Context, opt asynq.RedisConnOpt, fake *benchPlatf
 		return benchReport{}, err
 	}
 	defer srv.Shutdown()
-	deadline := due.Add(60*time.Second + time.Duration(n)*time.Millisecond)
-	for {
-		got, err := fake.Count()
-		if err != nil {
-			return benchReport{}, err
-		}
-		if got >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			return benchReport{}, fmt.Errorf("the floor's %d calls: %d arrived by %v", n, got, deadline.Format(time.TimeOnly))
-		}
-		time.Sleep(20 * time.Millisecond)
+	got, err := fake.AwaitArrivals(n, due)
+	if err != nil {
+		return benchReport{}, err
+	}
+	if got < n {
+		return benchReport{}, fmt.Errorf("the floor's %d calls: %d arrived in time", n, got)
 	}
 	arrivals, err := fake.Arrivals()
 	if err != nil {

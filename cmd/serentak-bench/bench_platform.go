@@ -156,6 +156,20 @@ func (p *benchPlatform) Count() (int, error) {
 	return n, err
 }
 
+// AwaitArrivals waits until n posts have arrived, or a generous deadline
+// passes (a minute, and a millisecond a post, after the due second), and
+// returns how many have.
+func (p *benchPlatform) AwaitArrivals(n int, due time.Time) (int, error) {
+	deadline := due.Add(time.Minute + time.Duration(n)*time.Millisecond)
+	for {
+		got, err := p.Count()
+		if err != nil || got >= n || !time.Now().Before(deadline) {
+			return got, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Arrivals lists every post that arrived.
 func (p *benchPlatform) Arrivals() ([]benchArrival, error) {
 	return p.ArrivalsAfter(nil)

@@ -145,11 +145,11 @@ func soakCommand(ctx context.Context, c soakConfig, exe string, getenv func(stri
 		return err
 	}
 	defer s.serve.kill()
-	if _, err := s.serve.waitReady("http://" + env["SERENTAK_ADDR"] + "/readyz"); err != nil {
+	s.base, s.operatorKey = "http://"+env["SERENTAK_ADDR"], env["SERENTAK_ADMIN_KEY"]
+	if _, err := s.serve.waitReady(s.base + "/readyz"); err != nil {
 		return err
 	}
-	s.base, s.operatorKey = "http://"+env["SERENTAK_ADDR"], env["SERENTAK_ADMIN_KEY"]
-	cl := &benchClient{base: "http://" + env["SERENTAK_ADDR"], http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	cl := &benchClient{base: s.base, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	ws, key, accounts, err := cl.setUp(c.Pages)
 	if err != nil {
 		return err
